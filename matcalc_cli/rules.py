@@ -1,0 +1,225 @@
+"""The derivative rules: one table of differentials, one table of functions.
+
+Each rule maps a node and the differentials of its arguments (None where an
+argument does not depend on the variable) to the node's differential, an
+expression linear in the `dvar` leaf. Adding a function is one entry in
+FUNCTIONS: its shape rule, its differential, and how numpy and LaTeX print it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from matcalc_cli.expr import (
+    ONE,
+    SCALAR,
+    Expr,
+    add,
+    bcast,
+    call,
+    const,
+    epow,
+    had,
+    hdiv,
+    inv,
+    is_vector,
+    mul,
+    neg,
+    power,
+    sub,
+)
+from matcalc_cli.expr import T as tr_
+
+Diffs = list[Expr | None]
+Rule = Callable[[Expr, Diffs], Expr]
+
+
+def fn(name: str, arg: Expr) -> Expr:
+    """Apply a function of the table, with the shortcuts that keep trees small."""
+    f = FUNCTIONS[name]
+    if arg.shape == SCALAR and f.on_scalar is not None:
+        return f.on_scalar(arg)
+    if f.kind == "elementwise" and arg.op == "bcast":
+        return bcast(fn(name, arg.args[0]), arg.shape)
+    return call(name, (arg,), f.result_shape(arg.shape))
+
+
+# ------------------------------------------------------------ elementwise derivatives
+def _recip(u: Expr) -> Expr:
+    return hdiv(ONE, u)
+
+
+ElementwiseD = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u), elementwise
+
+ELEMENTWISE_D: dict[str, ElementwiseD] = {
+    "exp": lambda u, fu: fu,
+    "log": lambda u, fu: _recip(u),
+    "sqrt": lambda u, fu: _recip(mul(const(2), fu)),
+    "sin": lambda u, fu: fn("cos", u),
+    "cos": lambda u, fu: neg(fn("sin", u)),
+    "tanh": lambda u, fu: sub(ONE, epow(fu, Fraction(2))),
+    "sigmoid": lambda u, fu: had(fu, sub(ONE, fu)),
+    "softplus": lambda u, fu: fn("sigmoid", u),
+    "abs": lambda u, fu: fn("sign", u),
+    "sign": lambda u, fu: const(0),
+}
+
+
+def _elementwise_rule(node: Expr, d: Diffs) -> Expr:
+    u, du = node.args[0], d[0]
+    assert du is not None
+    return had(ELEMENTWISE_D[node.op](u, node), du)
+
+
+# ------------------------------------------------------------ function table
+@dataclass(frozen=True)
+class Function:
+    name: str
+    kind: str  # shape rule: elementwise, square_scalar, any_scalar, vector_vector, vector_scalar, diag
+    rule: Rule
+    numpy: str  # format string over the argument's code
+    latex: str  # format string over the argument's LaTeX
+    on_scalar: Callable[[Expr], Expr] | None = None  # what it means on a scalar argument
+
+    def result_shape(self, shape: tuple) -> tuple:
+        if self.kind in ("square_scalar", "any_scalar", "vector_scalar"):
+            return SCALAR
+        if self.kind == "diag":
+            return (shape[0], shape[0]) if is_vector(shape) else (shape[0], 1)
+        return shape
+
+
+def _softmax_rule(node: Expr, d: Diffs) -> Expr:
+    s = node
+    return mul(sub(fn("diag", s), mul(s, tr_(s))), d[0])  # type: ignore[arg-type]
+
+
+def _norm_rule(node: Expr, d: Diffs) -> Expr:
+    x, dx = node.args[0], d[0]
+    assert dx is not None
+    inner = mul(tr_(x), dx) if x.shape[1] == 1 else fn("tr", mul(tr_(x), dx))
+    return mul(inner, power(node, -1))
+
+
+def _ew(name: str, numpy: str, latex: str) -> Function:
+    return Function(name, "elementwise", _elementwise_rule, numpy, latex)
+
+
+_LN = r"\log\left({0}\right)"
+FUNCTIONS: dict[str, Function] = {f.name: f for f in [
+    Function("tr", "square_scalar", lambda n, d: fn("tr", d[0]),  # type: ignore[arg-type]
+             "np.trace({0})", r"\operatorname{{tr}}\left({0}\right)", on_scalar=lambda a: a),
+    Function("det", "square_scalar",
+             lambda n, d: mul(n, fn("tr", mul(inv(n.args[0]), d[0]))),  # type: ignore[arg-type]
+             "np.linalg.det({0})", r"\det\left({0}\right)", on_scalar=lambda a: a),
+    Function("logdet", "square_scalar",
+             lambda n, d: fn("tr", mul(inv(n.args[0]), d[0])),  # type: ignore[arg-type]
+             "np.linalg.slogdet({0})[1]", r"\log\det\left({0}\right)", on_scalar=lambda a: fn("log", a)),
+    Function("sum", "any_scalar", lambda n, d: fn("sum", d[0]),  # type: ignore[arg-type]
+             "np.sum({0})", r"\operatorname{{sum}}\left({0}\right)", on_scalar=lambda a: a),
+    Function("norm", "any_scalar", _norm_rule,
+             "np.linalg.norm({0})", r"\left\lVert {0} \right\rVert", on_scalar=lambda a: fn("abs", a)),
+    Function("diag", "diag", lambda n, d: fn("diag", d[0]),  # type: ignore[arg-type]
+             "{diag}", r"\operatorname{{diag}}\left({0}\right)"),
+    Function("softmax", "vector_vector", _softmax_rule,
+             "(np.exp({0} - np.max({0})) / np.sum(np.exp({0} - np.max({0}))))",
+             r"\operatorname{{softmax}}\left({0}\right)"),
+    Function("logsumexp", "vector_scalar",
+             lambda n, d: mul(tr_(fn("softmax", n.args[0])), d[0]),  # type: ignore[arg-type]
+             "(np.max({0}) + np.log(np.sum(np.exp({0} - np.max({0})))))",
+             r"\operatorname{{logsumexp}}\left({0}\right)"),
+    _ew("exp", "np.exp({0})", r"\exp\left({0}\right)"),
+    _ew("log", "np.log({0})", _LN),
+    _ew("sqrt", "np.sqrt({0})", r"\sqrt{{{0}}}"),
+    _ew("sin", "np.sin({0})", r"\sin\left({0}\right)"),
+    _ew("cos", "np.cos({0})", r"\cos\left({0}\right)"),
+    _ew("tanh", "np.tanh({0})", r"\tanh\left({0}\right)"),
+    _ew("sigmoid", "(1 / (1 + np.exp(-({0}))))", r"\sigma\left({0}\right)"),
+    _ew("softplus", "np.logaddexp(0, {0})", r"\operatorname{{softplus}}\left({0}\right)"),
+    _ew("abs", "np.abs({0})", r"\left|{0}\right|"),
+    _ew("sign", "np.sign({0})", r"\operatorname{{sign}}\left({0}\right)"),
+]}
+
+
+# ------------------------------------------------------------ operator rules
+def _sum_rule(node: Expr, d: Diffs) -> Expr:
+    return add(*(x for x in d if x is not None))
+
+
+def _product_rule(build: Callable[..., Expr]) -> Rule:
+    def rule(node: Expr, d: Diffs) -> Expr:
+        args = list(node.args)
+        return add(*(build(*args[:i], di, *args[i + 1:]) for i, di in enumerate(d) if di is not None))
+    return rule
+
+
+def _hdiv_rule(node: Expr, d: Diffs) -> Expr:
+    a, b = node.args
+    da, db = d
+    terms = [] if da is None else [hdiv(da, b)]
+    if db is not None:
+        terms.append(neg(had(hdiv(node, b), db)))
+    return add(*terms)
+
+
+def _pow_rule(node: Expr, d: Diffs) -> Expr:
+    x, dx, k = node.args[0], d[0], node.param
+    assert dx is not None and isinstance(k, Fraction)
+    if x.shape == SCALAR:
+        return mul(const(k), power(x, k - 1), dx)
+    if k < 0:  # X^-k = (X^-1)^k: the chain rule through the inverse
+        xi = inv(x)
+        return _pow_rule(power(xi, -k), [mul(const(-1), xi, dx, xi)])
+    n = int(k)
+    return add(*(mul(power(x, j), dx, power(x, n - 1 - j)) for j in range(n)))
+
+
+RULES: dict[str, Rule] = {
+    "add": _sum_rule,
+    "mul": _product_rule(mul),
+    "had": _product_rule(had),
+    "hdiv": _hdiv_rule,
+    "T": lambda n, d: tr_(d[0]),  # type: ignore[arg-type]
+    "inv": lambda n, d: mul(const(-1), n, d[0], n),  # type: ignore[arg-type]
+    "pow": _pow_rule,
+    "epow": lambda n, d: had(mul(const(n.param), epow(n.args[0], n.param - 1)), d[0]),  # type: ignore
+    "bcast": lambda n, d: bcast(d[0], n.shape),  # type: ignore[arg-type]
+    **{name: f.rule for name, f in FUNCTIONS.items()},
+}
+
+# The name of the rule applied at each kind of node, for a derivation shown step by step.
+RULE_NAMES: dict[str, str] = {
+    "add": "sum rule", "mul": "product rule", "had": "Hadamard product rule",
+    "hdiv": "quotient rule", "T": "transpose", "inv": "d(X^-1) = -X^-1 dX X^-1",
+    "pow": "power rule", "epow": "elementwise power rule", "bcast": "broadcast",
+    "det": "d det(X) = det(X) tr(X^-1 dX)", "logdet": "d logdet(X) = tr(X^-1 dX)",
+    "tr": "d tr(X) = tr(dX)", "norm": "d norm(x) = x^T dx / norm(x)",
+}
+
+
+# ------------------------------------------------------------ rebuilding
+_BUILDERS: dict[str, Callable[[Expr, list[Expr]], Expr]] = {
+    "add": lambda n, a: add(*a),
+    "mul": lambda n, a: mul(*a),
+    "had": lambda n, a: had(*a),
+    "hdiv": lambda n, a: hdiv(a[0], a[1]),
+    "T": lambda n, a: tr_(a[0]),
+    "inv": lambda n, a: inv(a[0]),
+    "pow": lambda n, a: power(a[0], n.param),  # type: ignore[arg-type]
+    "epow": lambda n, a: epow(a[0], n.param),  # type: ignore[arg-type]
+    "bcast": lambda n, a: bcast(a[0], n.shape),
+}
+
+
+def rebuild(node: Expr, args: list[Expr]) -> Expr:
+    """node with new arguments, through the builders (so constants fold and zeros vanish)."""
+    if all(x is y for x, y in zip(args, node.args)):
+        return node
+    build = _BUILDERS.get(node.op)
+    if build is not None:
+        return build(node, args)
+    if node.op in FUNCTIONS:
+        return fn(node.op, args[0])
+    return Expr(node.op, tuple(args), node.shape, node.param)

@@ -1,0 +1,244 @@
+"""The simplifier: brings derivatives to the form a textbook prints.
+
+canon() is one bottom-up pass of local rewrites: transposes pushed through
+products (and through sums when that saves transposes), scalar factors merged
+into powers, like terms collected, common factors pulled out, X X^-1 cancelled.
+Elementwise and scalar algebra (y .* (1 - s) - (1 - y) .* s = y - s) is handed
+to sympy by algebra.py, and only for the subexpressions that need it.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import SCALAR, Expr
+from matcalc_cli.rules import fn, rebuild
+
+
+def simplify(e: Expr) -> Expr:
+    e = canon(e)
+    from matcalc_cli.algebra import elementwise  # sympy only where regions need it
+
+    return canon(elementwise(e))
+
+
+def canon(root: Expr) -> Expr:
+    memo: dict[int, Expr] = {}
+    for node in E.walk(root):
+        memo[id(node)] = _canon_node(node, [memo[id(a)] for a in node.args]) if node.args else node
+    return memo[id(root)]
+
+
+@lru_cache(maxsize=1 << 16)
+def key(e: Expr) -> str:
+    """A deterministic order for commutative terms and factors: the plain spelling."""
+    from matcalc_cli.render.plain import render
+
+    return render(e)
+
+
+@lru_cache(maxsize=1 << 16)
+def transposes(e: Expr) -> int:
+    return (e.op == "T") + sum(transposes(a) for a in e.args)
+
+
+def _canon_node(node: Expr, args: list[Expr]) -> Expr:
+    op = node.op
+    if op == "T":
+        return transpose(args[0])
+    if op == "mul":
+        return product(args)
+    if op == "add":
+        return total(args)
+    if op == "had":
+        return hadamard(args)
+    if op == "hdiv" and args[1].op == "bcast":
+        return product([args[0], E.power(args[1].args[0], -1)])
+    if op == "hdiv" and _is_logistic(args[0], args[1]):
+        return fn("sigmoid", args[0].args[0])
+    if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
+        return E.power(args[0].args[0], args[0].param * node.param)  # type: ignore[operator]
+    return rebuild(node, args)
+
+
+# ------------------------------------------------------------------ transposes
+def transpose(x: Expr) -> Expr:
+    """x^T for a canonical x, pushed down as far as it reads better."""
+    op = x.op
+    if x.is_scalar or op in ("T", "eye", "var", "zeros", "ones") or (op == "diag" and x.shape[0] == x.shape[1]):
+        return E.T(x)
+    if op == "mul":
+        return product([transpose(f) for f in reversed(x.args)], orient=False)
+    if op == "inv":
+        return E.inv(transpose(x.args[0]))
+    if op == "pow":
+        return E.power(transpose(x.args[0]), x.param)  # type: ignore[arg-type]
+    if op == "bcast":
+        return E.Expr("bcast", x.args, (x.shape[1], x.shape[0]))
+    if op == "commutation":
+        m, n = x.param  # type: ignore[misc]
+        return E.Expr("commutation", (), x.shape, (n, m))
+    if op == "kron":
+        return E.Expr("kron", (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
+    pushed: Expr | None = None
+    if op == "add":
+        pushed = total([transpose(t) for t in x.args])
+    elif op == "had":
+        pushed = hadamard([transpose(t) for t in x.args])
+    elif op == "hdiv":
+        pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
+    # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only when it saves transposes.
+    if pushed is not None and transposes(pushed) <= transposes(x) + 1:
+        return pushed
+    return E.T(x)
+
+
+# ------------------------------------------------------------------ products
+def _split_power(f: Expr) -> tuple[Expr, Fraction]:
+    if f.op == "pow" and f.is_scalar and isinstance(f.param, Fraction):
+        return f.args[0], f.param
+    return f, Fraction(1)
+
+
+def product(factors: list[Expr], orient: bool = True) -> Expr:
+    flat = E.mul(*factors)
+    if flat.op != "mul":
+        return flat
+    fs = list(flat.args)
+    coef = fs.pop(0).param if fs[0].op == "const" else Fraction(1)
+    scalars = [f for f in fs if f.is_scalar]
+    chain = _cancel_inverses([f for f in fs if not f.is_scalar])
+    # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
+    powers: dict[Expr, Fraction] = {}
+    for f in scalars:
+        base, k = _split_power(f)
+        powers[base] = powers.get(base, Fraction(0)) + k
+    merged = [E.power(b, k) for b, k in powers.items() if k != 0]
+    chain, merged = _named_quotients(chain, merged)
+    merged.sort(key=lambda f: (_split_power(f)[1] < 0, key(f)))
+    out = E.mul(E.const(coef), *merged, *chain)  # type: ignore[arg-type]
+    if orient and out.is_scalar and chain and not merged:
+        # A scalar equals its transpose: keep whichever spelling sorts first.
+        flipped = product([transpose(f) for f in reversed(chain)], orient=False)
+        if key(flipped) < key(E.mul(*chain)):
+            out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
+    return out
+
+
+def _is_logistic(num: Expr, den: Expr) -> bool:
+    """exp(u) / (1 + exp(u)), the logistic sigmoid spelled out."""
+    return (num.op == "exp" and den.op == "add" and len(den.args) == 2 and num in den.args
+            and any(E.is_const(t, 1) or (t.op == "bcast" and E.is_const(t.args[0], 1)) for t in den.args))
+
+
+def _named_quotients(chain: list[Expr], scalars: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """exp(u) / sum(exp(u)) is softmax(u); exp(t) / (1 + exp(t)) is sigmoid(t)."""
+    for s in scalars:
+        base, k = _split_power(s)
+        if k != -1:
+            continue
+        for i, f in enumerate(chain):
+            if base.op == "sum" and base.args[0] == f and f.op == "exp":
+                rest = [g for g in scalars if g is not s]
+                return chain[:i] + [fn("softmax", f.args[0])] + chain[i + 1:], rest
+        for g in scalars:
+            if g is not s and _is_logistic(g, base):
+                rest = [h for h in scalars if h is not s and h is not g]
+                return chain, sorted(rest + [fn("sigmoid", g.args[0])], key=key)
+    return chain, scalars
+
+
+def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
+    out: list[Expr] = []
+    for f in chain:
+        if out and ((f.op == "inv" and f.args[0] == out[-1]) or (out[-1].op == "inv" and out[-1].args[0] == f)):
+            out.pop()
+            if not out and f.shape[0] == f.shape[1]:
+                out.append(E.eye(f.shape[0]))
+            continue
+        out.append(f)
+    if len(out) > 1:
+        out = [f for f in out if f.op != "eye"]
+    return out
+
+
+def hadamard(factors: list[Expr]) -> Expr:
+    h = E.had(*factors)
+    if h.op != "had":
+        return h
+    # Sums last: (W^T r) .* (1 - t.^2) reads better than the other way round.
+    return E.Expr("had", tuple(sorted(h.args, key=lambda f: (f.op == "add", key(f)))), h.shape)
+
+
+# ------------------------------------------------------------------ sums
+def _coef(t: Expr) -> tuple[Fraction, Expr]:
+    if t.op == "const" and isinstance(t.param, Fraction):
+        return t.param, E.ONE
+    if t.op == "mul" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
+        return t.args[0].param, E.mul(*t.args[1:])
+    if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
+        return t.args[0].param, E.bcast(E.ONE, t.shape)
+    return Fraction(1), t
+
+
+def total(terms: list[Expr]) -> Expr:
+    s = E.add(*terms)
+    if s.op != "add":
+        return s
+    collected: dict[Expr, Fraction] = {}
+    for t in s.args:
+        c, core = _coef(t)
+        collected[core] = collected.get(core, Fraction(0)) + c
+    items = [(c, core) for core, c in collected.items() if c != 0]
+    if len(items) > 1:
+        factored = _factor(items)
+        if factored is not None:
+            return factored
+    items.sort(key=lambda it: (it[0] < 0, key(it[1])))
+    return E.add(*(product([E.const(c), core]) for c, core in items))
+
+
+def _parts(core: Expr) -> tuple[list[Expr], list[Expr]]:
+    """(scalar factors, matrix chain) of a term without its coefficient."""
+    fs = list(core.args) if core.op == "mul" else [core]
+    return [f for f in fs if f.is_scalar and f.op != "const"], [f for f in fs if not f.is_scalar]
+
+
+def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
+    """Pull out what every term shares: a number, scalar factors, a left or a right factor."""
+    coefs = [c for c, _ in items]
+    if all(c.denominator == 1 for c in coefs):
+        g = Fraction(math.gcd(*(int(c) for c in coefs)))
+        if all(c < 0 for c in coefs):
+            g = -g
+        if abs(g) > 1:
+            return product([E.const(g), total([product([E.const(c / g), core]) for c, core in items])])
+    parts = [_parts(core) for _, core in items]
+    common = [f for f in parts[0][0] if all(f in p[0] for p in parts[1:])]
+    if common:
+        rest = []
+        for (c, core), (sc, ch) in zip(items, parts):
+            left = list(sc)
+            for f in common:
+                left.remove(f)
+            rest.append(product([E.const(c), *left, *ch]))
+        return product([*common, total(rest)])
+    chains = [ch for _, ch in parts]
+    if all(len(ch) >= 2 for ch in chains):
+        if all(ch[0] == chains[0][0] for ch in chains):
+            rest = [product([E.const(c), *sc, *ch[1:]]) for (c, _), (sc, ch) in zip(items, parts)]
+            return product([chains[0][0], total(rest)])
+        if all(ch[-1] == chains[0][-1] for ch in chains):
+            rest = [product([E.const(c), *sc, *ch[:-1]]) for (c, _), (sc, ch) in zip(items, parts)]
+            return product([total(rest), chains[0][-1]])
+    return None
+
+
+def is_symmetric(e: Expr) -> bool:
+    return e.shape[0] == e.shape[1] and canon(E.T(e)) == e
+
+
+__all__ = ["simplify", "canon", "key", "transpose", "product", "total", "hadamard", "SCALAR", "is_symmetric"]
