@@ -139,10 +139,11 @@ def _post_order(root: Syntax) -> list[Syntax]:
 
 
 class _Checker:
-    def __init__(self, declared: dict[str, Shape], scalars: frozenset[str]) -> None:
+    def __init__(self, declared: dict[str, Shape], scalars: frozenset[str], symmetric: frozenset[str]) -> None:
         self.dims = _Dims()
         self.declared = declared
         self.scalars = scalars
+        self.symmetric = symmetric
         self.var_shapes: dict[str, Shape] = {}
 
     def fail(self, message: str, node: Syntax, kind: str = "shape") -> MatcalcError:
@@ -164,6 +165,8 @@ class _Checker:
                 shape = (self.dims.fresh(), self.dims.fresh())
             else:
                 shape = (self.dims.fresh(), 1)
+            if name in self.symmetric:
+                self.dims.unify(shape[0], shape[1])
             self.var_shapes[name] = shape
         return self.var_shapes[name]
 
@@ -307,25 +310,28 @@ def _names(root: Syntax) -> list[tuple[str, int]]:
     return sorted(((k, v) for k, v in seen.items() if not k.startswith("\0")), key=lambda kv: kv[1])
 
 
-def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str]) -> Typed:
+def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
+          extra: list[str] | None = None) -> Typed:
+    """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
     names = _names(root)
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
-    checker = _Checker(declared, frozenset())
+    names += [(n, -1) for n in extra or [] if n not in dict(names)]
+    checker = _Checker(declared, frozenset(), symmetric)
     try:
         checker.check(root)
     except MatcalcError as first:
-        checker = _retry_with_scalars(root, declared, candidates, first)
+        checker = _retry_with_scalars(root, declared, candidates, first, symmetric)
     variables = _solve(checker, [n for n, _ in names], declared)
     for name in symmetric:
         shape = variables.get(name, declared.get(name))
         if shape is not None and shape[0] != shape[1]:
             raise MatcalcError("shape", f"--symmetric {name}: {name} is {format_shape(shape)}, not square")
     expr = build(root, variables, symmetric)
-    return Typed(expr, variables, frozenset(n for n, _ in names if n not in declared))
+    return Typed(expr, variables, frozenset(n for n in variables if n not in declared))
 
 
 def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
-                        first: MatcalcError) -> _Checker:
+                        first: MatcalcError, symmetric: frozenset[str]) -> _Checker:
     """Lowercase names are vectors unless only a scalar type-checks: try the fewest
     names as scalars, nearest the first mismatch first."""
     where = first.span[0] if first.span else 0
@@ -337,7 +343,7 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
             tries += 1
             if tries > 300:
                 raise first
-            checker = _Checker(declared, frozenset(subset))
+            checker = _Checker(declared, frozenset(subset), symmetric)
             try:
                 checker.check(root)
                 return checker
