@@ -35,6 +35,8 @@ def _worth(e: Expr) -> bool:
         n = stack.pop()
         if n.op in _WORTH or (n.op == "pow" and n.param < 0):  # type: ignore[operator]
             return True
+        if n.op == "mul" and any(a.op == "add" for a in n.args):  # a product of sums may cancel
+            return True
         stack.extend(a for a in n.args if _in_region(a))
     return False
 
@@ -60,7 +62,7 @@ def elementwise(root: Expr) -> Expr:
 def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
     """-1 X^T (region): the sign joins the region, where sympy can use it."""
     fs = list(e.args)
-    regions = [i for i, f in enumerate(fs) if _in_region(f) and not f.is_scalar and _worth(f)]
+    regions = [i for i, f in enumerate(fs) if _in_region(f) and f.op != "const" and _worth(f)]
     if len(regions) == 1:
         i = regions[0]
         fs[i] = E.mul(fs[0], fs[i])
@@ -123,9 +125,10 @@ def _candidates(sp: Any, s: Any) -> list[Any]:
 
 
 def _size(e: Expr) -> int:
+    """Length as printed, with powers counted dear: s .* (1 - s) beats s - s.^2."""
     from matcalc_cli.render.plain import render
 
-    return len(render(e))
+    return len(render(e)) + 6 * sum(n.op in ("pow", "epow") for n in E.walk(e))
 
 
 class _Reject(Exception):

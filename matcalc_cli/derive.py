@@ -191,8 +191,9 @@ def _jac_product(node: Expr, jac: Callable[[Expr], Expr], lin: set[int]) -> Expr
     p, q = chain[:i], chain[i + 1:]
     if f.op == "diag" and is_vector(f.args[0].shape):
         m = f.args[0]
-        if len(q) == 1 and q[0].shape[1] == 1:  # P diag(m) q = P diag(q) m
-            return E.mul(*scalars, *p, fn("diag", q[0]), jac(m))
+        qv = E.mul(*q)
+        if q and qv.shape[1] == 1:  # P diag(m) q = P diag(q) m
+            return E.mul(*scalars, *p, fn("diag", qv), jac(m))
         if not q and len(p) == 1 and p[0].shape[0] == 1:  # p diag(m) = (p^T .* m)^T
             return E.mul(*scalars, fn("diag", E.T(p[0])), jac(m))
         raise MatcalcError("unsupported", "cannot form a Jacobian through diag() here")

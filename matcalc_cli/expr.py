@@ -168,7 +168,8 @@ def mul(*factors: Expr) -> Expr:
     # An identity beside another matrix factor changes nothing.
     mats = [f for f in rest if f.shape != SCALAR]
     if len(mats) > 1 and any(f.op == "eye" for f in mats):
-        rest = [f for f in rest if f.op != "eye"]
+        keep = next((f for f in mats if f.op != "eye"), mats[0])
+        rest = [f for f in rest if f.op != "eye" or f is keep]
     if coef != 1:
         rest.insert(0, const(coef))
     if not rest:

@@ -160,9 +160,9 @@ def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
                 out.append(E.eye(f.shape[0]))
             continue
         out.append(f)
-    if len(out) > 1:
+    if len(out) > 1 and any(f.op != "eye" for f in out):
         out = [f for f in out if f.op != "eye"]
-    return out
+    return out[:1] if out and all(f.op == "eye" for f in out) else out
 
 
 def hadamard(factors: list[Expr]) -> Expr:
@@ -227,6 +227,9 @@ def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
             rest.append(product([E.const(c), *left, *ch]))
         return product([*common, total(rest)])
     chains = [ch for _, ch in parts]
+    if chains[0] and all(ch == chains[0] for ch in chains[1:]):  # s x - y x = (s - y) x
+        return product([total([product([E.const(c), *sc]) for (c, _), (sc, _) in zip(items, parts)]),
+                        *chains[0]])
     if all(len(ch) >= 2 for ch in chains):
         if all(ch[0] == chains[0][0] for ch in chains):
             rest = [product([E.const(c), *sc, *ch[1:]]) for (c, _), (sc, ch) in zip(items, parts)]
