@@ -41,13 +41,25 @@ def _worth(e: Expr) -> bool:
     return False
 
 
+def _small(e: Expr, limit: int = 400) -> bool:
+    """Regions past a few hundred nodes are left as they are: sympy's cost is not linear."""
+    seen, stack = 0, [e]
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > limit:
+            return False
+        stack.extend(a for a in n.args if _in_region(a))
+    return True
+
+
 def elementwise(root: Expr) -> Expr:
     memo: dict[int, Expr] = {}
 
     def visit(e: Expr) -> Expr:
         if id(e) in memo:
             return memo[id(e)]
-        if _in_region(e) and e.op not in ("const", "bcast") and _worth(e):
+        if _in_region(e) and e.op not in ("const", "bcast") and _worth(e) and _small(e):
             out = _simplify_region(e, visit)
         elif e.op == "mul" and e.args[0].op == "const" and not e.is_scalar:
             out = _absorb_coefficient(e, visit)

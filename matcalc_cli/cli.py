@@ -7,12 +7,16 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from matcalc_cli import __version__
 from matcalc_cli.errors import MatcalcError, caret_lines
+
+if TYPE_CHECKING:
+    from matcalc_cli.checking import CheckResult, Verification
+    from matcalc_cli.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Matrix calculus: gradients, Jacobians and Hessians of matrix expressions.")
@@ -59,29 +63,48 @@ def in_big_stack(work: Callable[[], R]) -> R:
     return box["value"]  # type: ignore[no-any-return]
 
 
+def as_error(ex: Exception) -> MatcalcError:
+    """Any failure as a MatcalcError: never a traceback, always a named problem."""
+    if isinstance(ex, MatcalcError):
+        return ex
+    if isinstance(ex, RecursionError):
+        return MatcalcError("input", "expression too deeply nested")
+    if isinstance(ex, MemoryError):
+        return MatcalcError("input", "expression too large")
+    return MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})")
+
+
+def in_claim(err: MatcalcError) -> bool:
+    """A ClaimError's span counts characters of the claim. Looked up in sys.modules so that
+    commands other than check never import checking.py (and numpy with it)."""
+    checking = sys.modules.get("matcalc_cli.checking")
+    return checking is not None and isinstance(err, checking.ClaimError)
+
+
+def error_json(err: MatcalcError) -> dict[str, Any]:
+    span = err.span or (None, None)
+    out: dict[str, Any] = {"kind": err.kind, "message": err.message, "start": span[0], "end": span[1]}
+    if in_claim(err):
+        out["in"] = "expect"
+    return out
+
+
 def fail(err: MatcalcError, source: str, fmt: str) -> typer.Exit:
     """Print one message (with a caret under its place in the source) and give exit 2."""
     if fmt == "json":
-        span = err.span or (None, None)
-        typer.echo(json.dumps({"error": {"kind": err.kind, "message": err.message,
-                                         "start": span[0], "end": span[1]}}))
+        typer.echo(json.dumps({"error": error_json(err)}))
     lines = [f"matcalc: error: {err.message}", *caret_lines(source, err.span)]
     sys.stderr.write("\n".join(lines) + "\n")
     return typer.Exit(2)
 
 
-def guarded(source: str, fmt: str, work: Callable[[], R]) -> R:
+def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
+    """Run work; bad input becomes one message with a caret into EXPR (or into the claim)."""
     try:
         return in_big_stack(work)
-    except MatcalcError as err:
-        raise fail(err, source, fmt) from None
-    except RecursionError:
-        raise fail(MatcalcError("input", "expression too deeply nested"), source, fmt) from None
-    except MemoryError:
-        raise fail(MatcalcError("input", "expression too large"), source, fmt) from None
     except Exception as ex:  # noqa: BLE001 (never a traceback: name the problem instead)
-        raise fail(MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})"),
-                   source, fmt) from None
+        err = as_error(ex)
+        raise fail(err, claim if in_claim(err) else source, fmt) from None
 
 
 def read_expr(words: list[str]) -> str:

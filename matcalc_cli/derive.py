@@ -17,7 +17,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 from matcalc_cli.rules import RULES, fn, rebuild
-from matcalc_cli.simplify import simplify
+from matcalc_cli.simplify import simplify, total, transpose
 
 
 def dvar(x: Expr) -> Expr:
@@ -262,7 +262,15 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
             g = E.T(g)
         if fc == "matrix" or xc == "matrix":
             note = "vec/Kronecker form: d vec(F) = J d vec(X), vec stacks columns"
-    return Derivative(simplify(g), kind, layout, note)
+    return Derivative(_spread_transpose(simplify(g)), kind, layout, note)
+
+
+def _spread_transpose(g: Expr) -> Expr:
+    """A derivative that is a transposed sum of products reads better term by term:
+    x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2, not (...)^T."""
+    if g.op == "T" and g.args[0].op == "add" and all(t.op == "mul" for t in g.args[0].args):
+        return total([transpose(t) for t in g.args[0].args])
+    return g
 
 
 def f_zero(shape: Shape) -> Expr:

@@ -10,6 +10,7 @@ to sympy by algebra.py, and only for the subexpressions that need it.
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from functools import lru_cache
 
@@ -34,10 +35,12 @@ def canon(root: Expr) -> Expr:
 
 @lru_cache(maxsize=1 << 16)
 def key(e: Expr) -> str:
-    """A deterministic order for commutative terms and factors: the plain spelling."""
+    """A deterministic order for commutative terms and factors: the plain spelling, with
+    A^T right after A and numbers in names compared as numbers (A2 before A10)."""
     from matcalc_cli.render.plain import render
 
-    return render(e)
+    text = render(e).replace("^T", "\x01T").replace("^-", "\x01-")
+    return re.sub(r"\d+", lambda m: m.group().zfill(8), text)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -90,10 +93,11 @@ def transpose(x: Expr) -> Expr:
         pushed = hadamard([transpose(t) for t in x.args])
     elif op == "hdiv":
         pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
-    # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only when it saves transposes.
-    if pushed is not None and transposes(pushed) <= transposes(x) + 1:
+    # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it reads shorter.
+    kept = E.T(x)
+    if pushed is not None and (transposes(pushed) <= transposes(x) or len(key(pushed)) < len(key(kept))):
         return pushed
-    return E.T(x)
+    return kept
 
 
 # ------------------------------------------------------------------ products
@@ -123,7 +127,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     if orient and out.is_scalar and chain and not merged:
         # A scalar equals its transpose: keep whichever spelling sorts first.
         flipped = product([transpose(f) for f in reversed(chain)], orient=False)
-        if key(flipped) < key(E.mul(*chain)):
+        if (transposes(flipped), key(flipped)) < (transposes(E.mul(*chain)), key(E.mul(*chain))):
             out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
     return out
 
@@ -195,6 +199,8 @@ def total(terms: list[Expr]) -> Expr:
     items = [(c, core) for core, c in collected.items() if c != 0]
     if len(items) > 1:
         factored = _factor(items)
+        if factored is None and len(items) > 2:
+            factored = _group(items)
         if factored is not None:
             return factored
     items.sort(key=lambda it: (it[0] < 0, key(it[1])))
@@ -238,6 +244,33 @@ def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
             rest = [product([E.const(c), *sc, *ch[:-1]]) for (c, _), (sc, ch) in zip(items, parts)]
             return product([total(rest), chains[0][-1]])
     return None
+
+
+def _group(items: list[tuple[Fraction, Expr]]) -> Expr | None:
+    """Factor the largest group of terms that shares a scalar factor, a left or a right
+    factor: A^T x / q + A x / q - b becomes (A + A^T) x / q - b."""
+    parts = [_parts(core) for _, core in items]
+    candidates: list[tuple[str, Expr]] = []
+    for sc, ch in parts:
+        candidates += [("s", f) for f in sc]
+        if len(ch) >= 2:
+            candidates += [("l", ch[0]), ("r", ch[-1])]
+
+    def shares(where: str, f: Expr, sc: list[Expr], ch: list[Expr]) -> bool:
+        if where == "s":
+            return f in sc
+        return len(ch) >= 2 and (ch[0] if where == "l" else ch[-1]) == f
+
+    best: list[int] = []
+    for where, f in candidates:
+        members = [i for i, (sc, ch) in enumerate(parts) if shares(where, f, sc, ch)]
+        if len(members) > len(best):
+            best = members
+    if len(best) < 2 or len(best) == len(items):
+        return None
+    grouped = total([product([E.const(items[i][0]), items[i][1]]) for i in best])
+    rest = [product([E.const(c), core]) for i, (c, core) in enumerate(items) if i not in best]
+    return total([grouped, *rest]) if grouped.op != "add" else None
 
 
 def is_symmetric(e: Expr) -> bool:

@@ -45,10 +45,20 @@ class Printer:
         return text if p >= prec else self.paren(text)
 
     def show(self, e: Expr) -> tuple[str, int]:
+        # Shared subtrees are printed once per printer: trees are DAGs after differentiation.
+        memo = self.__dict__.setdefault("_memo", {})
+        hit = memo.get(e)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
         method = getattr(self, "op_" + e.op, None)
         if method is not None:
-            return method(e)  # type: ignore[no-any-return]
-        return self.function(e.op, [self.render(a) for a in e.args], e), ATOM
+            out = method(e)
+        else:
+            out = self.function(e.op, [self.render(a) for a in e.args], e), ATOM
+        if len(memo) > 200_000:
+            memo.clear()
+        memo[e] = out
+        return out  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------- leaves
     def number(self, v: Fraction | float) -> tuple[str, int]:
