@@ -80,7 +80,14 @@ def dim_product(a: Dim, b: Dim) -> Dim:
         return a
     if isinstance(a, int) and isinstance(b, int):
         return a * b
-    return f"{a}·{b}"  # a composite dimension; its factors are the names between the dots
+    # A composite dimension: its factors are the names between the dots, sorted so that
+    # n·m and m·n are the same size; integer factors are multiplied out in front.
+    parts = str(a).split("·") + str(b).split("·")
+    number = 1
+    for p in parts:
+        number *= int(p) if p.isdigit() else 1
+    names = sorted(p for p in parts if not p.isdigit())
+    return "·".join(([str(number)] if number != 1 else []) + names)
 
 
 # ---------------------------------------------------------------- leaves

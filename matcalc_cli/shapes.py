@@ -180,7 +180,8 @@ class _Checker:
     def check(self, root: Syntax) -> None:
         shapes: dict[int, Shape] = {}
         for node in _post_order(root):
-            shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in node.args])
+            args = [] if node.kind == "call" and node.text in _DIM_CALLS else node.args
+            shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in args])
 
     def shape_of(self, node: Syntax, args: list[Shape]) -> Shape:
         k = node.kind
@@ -282,11 +283,7 @@ class _Checker:
         return (r, 1)
 
     def dim_call(self, node: Syntax) -> Shape:
-        dims = []
-        for a in node.args:
-            if a.kind not in ("num", "name"):
-                raise self.fail(f"{node.text} takes dimensions (names or integers)", a, "function")
-            dims.append(int(a.value) if a.kind == "num" and a.value is not None else a.text)
+        dims = [_dim_arg(a) for a in node.args]
         if node.text == "eye" and len(dims) == 1:
             return (dims[0], dims[0])
         if node.text in ("ones", "zeros") and len(dims) in (1, 2):
@@ -297,17 +294,25 @@ class _Checker:
         raise self.fail(f"{node.text}: wrong number of dimensions", node, "function")
 
 
+def _dim_arg(a: Syntax) -> Dim:
+    """A dimension argument of eye/ones/zeros: a name, a positive integer, or a product (n*m)."""
+    if a.kind == "num" and a.value is not None and a.value.denominator == 1 and a.value > 0:
+        return int(a.value)
+    if a.kind == "name":
+        return a.text
+    if a.kind == "binary" and a.text in ("*", " "):
+        return E.dim_product(_dim_arg(a.args[0]), _dim_arg(a.args[1]))
+    raise MatcalcError("function", "expected a dimension (a name, a positive integer or n*m)", a.span)
+
+
 def _names(root: Syntax) -> list[tuple[str, int]]:
-    """Variable names in source order with the position of their first occurrence."""
+    """Variable names in source order with the position of their first occurrence
+    (the dimensions inside eye(n), ones(n, m) are not variables)."""
     seen: dict[str, int] = {}
-    for n in _nodes(root):
+    for n in _post_order(root):
         if n.kind == "name":
             seen[n.text] = min(seen.get(n.text, n.span[0]), n.span[0])
-        if n.kind == "call" and n.text in _DIM_CALLS:
-            for a in n.args:  # dimensions, not variables
-                if a.kind == "name":
-                    seen.setdefault("\0" + a.text, a.span[0])
-    return sorted(((k, v) for k, v in seen.items() if not k.startswith("\0")), key=lambda kv: kv[1])
+    return sorted(seen.items(), key=lambda kv: kv[1])
 
 
 def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
@@ -421,7 +426,7 @@ def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmet
 def _build_call(node: Syntax, a: list[Expr]) -> Expr:
     name = node.text
     if name in _DIM_CALLS:
-        dims = [int(x.value) if x.kind == "num" and x.value is not None else x.text for x in node.args]
+        dims = [_dim_arg(x) for x in node.args]
         if name == "eye":
             return E.eye(dims[0])
         if name == "commutation":

@@ -178,7 +178,7 @@ class Printer:
         return f"{name}({', '.join(args)})"
 
     def dim(self, d: object) -> str:
-        return str(d)
+        return str(d).replace("·", "*")  # a composite dimension, as the parser reads it back
 
     def op_eye(self, e: Expr) -> tuple[str, int]:
         return f"eye({self.dim(e.shape[0])})", ATOM
