@@ -21,6 +21,9 @@ from matcalc_cli.syntax import Syntax
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$")
 _FRESH_NAMES = ("n", "m", "k", "p", "q", "r", "l", "d")
 _DIM_CALLS = ("eye", "ones", "zeros", "commutation")
+# Names that conventionally stand for scalars are tried first when one must be a scalar.
+_SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta", "gamma", "delta", "eta",
+                           "rho", "tau", "epsilon", "eps", "sigma", "nu", "kappa", "omega", "mu"})
 
 
 def parse_dim(text: str) -> Dim:
@@ -341,7 +344,7 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
     names as scalars, nearest the first mismatch first."""
     where = first.span[0] if first.span else 0
     pos = dict(_names(root))
-    ordered = sorted(candidates, key=lambda n: abs(pos[n] - where))[:12]
+    ordered = sorted(candidates, key=lambda n: (n not in _SCALAR_NAMES, abs(pos[n] - where)))[:12]
     tries = 0
     for size in (1, 2, 3):
         for subset in itertools.combinations(ordered, size):

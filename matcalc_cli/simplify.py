@@ -203,7 +203,8 @@ def total(terms: list[Expr]) -> Expr:
             factored = _group(items)
         if factored is not None:
             return factored
-    items.sort(key=lambda it: (it[0] < 0, key(it[1])))
+    # Positive terms first, constants last: 2 t + 3, X w - y.
+    items.sort(key=lambda it: (it[0] < 0, it[1].op in ("const", "bcast"), key(it[1])))
     return E.add(*(product([E.const(c), core]) for c, core in items))
 
 
