@@ -98,18 +98,21 @@ class Difference:
     derivative: float
     values: Values
 
-    def text(self) -> str:
+    def text(self, against: str = "") -> str:
         r, c = self.entry
-        return (f"largest difference {_num(abs(self.claim - self.derivative))} (relative {_num(self.relative)}) "
-                f"at point {self.point}, entry ({r}, {c}): claim {_num(self.claim)}, "
-                f"derivative {_num(self.derivative)}")
+        where = (f"at point {self.point}, entry ({r}, {c}): "
+                 f"claim {_num(self.claim)}, expected {_num(self.derivative)}")
+        gap = abs(self.claim - self.derivative)
+        if not np.isfinite(gap):
+            return f"the claim is not a finite number {where}"
+        return f"largest difference{against}: {_num(gap)} (relative {_num(self.relative)}) {where}"
 
     def point_text(self) -> str:
         return ", ".join(f"{k} = {_array_text(v)}" for k, v in self.values.items())
 
     def to_json(self) -> dict[str, Any]:
         return {"relative": _json_num(self.relative), "point": self.point, "entry": list(self.entry),
-                "claim": _json_num(self.claim), "derivative": _json_num(self.derivative),
+                "claim": _json_num(self.claim), "expected": _json_num(self.derivative),
                 "values": {k: np.asarray(v).tolist() for k, v in self.values.items()}}
 
 
@@ -146,13 +149,13 @@ class CheckResult:
     def lines(self, show: Callable[[Expr], str]) -> list[str]:
         """The verdict and the evidence, with expressions spelled by show()."""
         rep, d = self.report, self.report.derivative
-        how = "canonical form" if self.method == "canonical form" else f"numerically at {POINTS} random points"
+        how = self.method if self.method == "canonical form" else f"numerically at {POINTS} random points"
         out = [f"{'correct' if self.ok else 'wrong'}: {self.message()}" + (f" ({how})" if self.ok else ""),
                f"  claim       {show(self.claim)}   ({format_shape(self.claim.shape)})",
                f"  derivative  {show(d.expr)}   ({format_shape(d.shape)}, {d.layout} layout, {d.kind})"]
         if self.difference is not None:
             against = f" from the {self.compared_with}" if self.compared_with else ""
-            out.append(f"  {self.difference.text()}{against}")
+            out.append(f"  {self.difference.text(against)}")
             out.append(f"  at          {self.difference.point_text()}")
         if d.note:
             out.append(f"  note        {d.note}")
@@ -204,8 +207,8 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
     forms.append(("transpose", E.T(d), "transpose of the derivative"))
     matching = [form for form in forms if same_shape(form[1].shape, claim.shape)]
     if not matching:
-        raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, but the derivative "
-                                  f"is {format_shape(d.shape)}", (0, len(expect)))
+        raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, "
+                                  f"but the derivative is {format_shape(d.shape)}", (0, len(expect)))
     nodes = [n.shape for n in E.walk(claim)]
     pts = points(report.variables, report.symmetric, nodes, lambda p: finite(value(d, p)))
     diffs = [(verdict, name, largest_difference(claim, form, pts)) for verdict, form, name in matching]

@@ -22,6 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Matrix calculus: gradients, Jacobians and Hessians of matrix expressions.")
 
 FORMATS = ("pretty", "plain", "latex", "numpy", "json")
+CHECK_FORMATS = ("pretty", "plain", "json")
 R = TypeVar("R")
 
 
@@ -113,25 +114,68 @@ def read_expr(words: list[str]) -> str:
     return sys.stdin.read().strip() if expr == "-" else expr
 
 
-def emit(report: Any, fmt: str) -> None:
-    """Machine formats go straight to stdout, never through rich."""
+def emit(report: Report, fmt: str, verification: Verification | None = None) -> None:
+    """Machine formats go straight to stdout, never through rich; the verification goes
+    to stderr for them, so that stdout stays one line."""
     from matcalc_cli.render import latex, numpy, plain
 
     d = report.derivative.expr
+    if fmt == "pretty":
+        from matcalc_cli.render import pretty
+
+        pretty.show(report)
+        if verification is not None:
+            console().print(f"[dim]verify[/dim]  {verification.text()}",
+                            style=None if verification.ok else "bold red")
+        return
     if fmt == "plain":
         out = plain.render(d)
     elif fmt == "latex":
         out = latex.render(d)
     elif fmt == "numpy":
         out = numpy.render(d, report.variables)
-    elif fmt == "json":
-        out = json.dumps(report.to_json())
     else:
-        from matcalc_cli.render import pretty
-
-        pretty.show(report)
-        return
+        out = json.dumps(diff_json(report, verification))
     sys.stdout.write(out + "\n")
+    if verification is not None:
+        sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def diff_json(report: Report, verification: Verification | None) -> dict[str, Any]:
+    out = report.to_json()
+    if verification is not None:
+        out["verify"] = verification.to_json()
+    return out
+
+
+def check_json(result: CheckResult) -> dict[str, Any]:
+    return {**result.report.to_json(), "check": result.to_json()}
+
+
+def show_check(result: CheckResult, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(check_json(result)) + "\n")
+    elif fmt == "plain":
+        from matcalc_cli.render import plain
+
+        sys.stdout.write("\n".join(result.lines(plain.render)) + "\n")
+    else:
+        from rich.text import Text
+
+        from matcalc_cli.render.pretty import render_expr
+
+        head, *rest = result.lines(render_expr)
+        out = console()
+        out.print(Text(head, style="bold green" if result.ok else "bold red"))
+        for line in rest:
+            out.print(Text(line))
+        sys.stdout.flush()
 
 
 WrtOpt = Annotated[list[str], typer.Option("--wrt", help="Variable to differentiate by; twice for a second "
@@ -140,32 +184,90 @@ ShapeOpt = Annotated[list[str] | None, typer.Option("--shape", help="NAME=SPEC: 
 SymOpt = Annotated[list[str] | None, typer.Option("--symmetric", help="NAME is a symmetric matrix.")]
 LayoutOpt = Annotated[str, typer.Option("--layout", help="numerator (default) or denominator.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="pretty, plain, latex, numpy or json.")]
+CheckFormatOpt = Annotated[str, typer.Option("--format", help="pretty, plain or json.")]
 ExprArg = Annotated[list[str], typer.Argument(help="The expression (words are joined with spaces), or - to "
                                               "read it from standard input.", show_default=False,
                                               metavar="EXPR")]
+VerifyOpt = Annotated[bool, typer.Option("--verify", help="Compare the result with central finite "
+                                                          "differences at random points; exit 1 if far.")]
+ExpectOpt = Annotated[str, typer.Option("--expect", metavar="CLAIM", show_default=False,
+                                        help="The derivative to check, in the input language.")]
+FileArg = Annotated[str, typer.Argument(help="A file with one diff or check command line a line, or - for "
+                                             "standard input.", show_default=False, metavar="FILE")]
 
 
-def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        sys.stderr.write(f"matcalc: error: --format must be one of {', '.join(FORMATS)}, not {fmt!r}\n")
-        raise typer.Exit(2)
+def validate_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    if fmt not in allowed:
+        raise MatcalcError("option", f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    try:
+        validate_format(fmt, allowed)
+    except MatcalcError as err:
+        raise fail(err, "", fmt) from None
+
+
+def run_diff(source: str, wrt: list[str], shape: list[str] | None, symmetric: list[str] | None,
+             layout: str, verify: bool) -> tuple[Report, Verification | None]:
+    """What `diff` computes, shared with batch so that its options mean the same there."""
+    from matcalc_cli.report import differentiate
+
+    report = differentiate(source, wrt, shape, symmetric, layout)
+    if not verify:
+        return report, None
+    from matcalc_cli.checking import verify as against_differences
+
+    return report, against_differences(report)
 
 
 @app.command()
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
-         layout: LayoutOpt = "numerator", format: FormatOpt = "pretty") -> None:
+         layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False) -> None:
     """Differentiate EXPR with respect to --wrt."""
     check_format(format)
     source = read_expr(expr)
 
-    def work() -> Any:
-        from matcalc_cli.report import differentiate
+    def work() -> Verification | None:
+        report, verification = run_diff(source, wrt, shape, symmetric, layout, verify)
+        emit(report, format, verification)
+        return verification
 
-        report = differentiate(source, wrt, shape, symmetric, layout)
-        emit(report, format)
-        return report
+    verification = guarded(source, format, work)
+    if verification is not None and not verification.ok:
+        raise typer.Exit(1)
 
-    guarded(source, format, work)
+
+@app.command()
+def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
+          layout: LayoutOpt = "numerator", format: CheckFormatOpt = "pretty") -> None:
+    """Check that CLAIM (--expect) is the derivative of EXPR with respect to --wrt: exit 0 if it
+    is, 1 if not (saying why), 2 on bad input."""
+    check_format(format, CHECK_FORMATS)
+    source = read_expr(expr)
+
+    def work() -> bool:
+        from matcalc_cli.checking import check as decide
+
+        result = decide(source, wrt, expect, shape, symmetric, layout)
+        show_check(result, format)
+        return result.ok
+
+    if not guarded(source, format, work, claim=expect):
+        raise typer.Exit(1)
+
+
+@app.command()
+def batch(file: FileArg) -> None:
+    """Run diff and check jobs, one a line (# comments), in one process; print JSON Lines,
+    one object a job. Exit 1 if a job failed, 2 if FILE cannot be read."""
+    from matcalc_cli.batch import read_text, run_batch
+
+    try:
+        text = read_text(file)
+    except MatcalcError as err:
+        raise fail(err, "", "json") from None
+    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout)))
 
 
 def main() -> None:
