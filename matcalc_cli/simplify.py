@@ -62,6 +62,9 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         return product([args[0], E.power(args[1].args[0], -1)])
     if op == "hdiv" and _is_logistic(args[0], args[1]):
         return fn("sigmoid", args[0].args[0])
+    if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
+        a, b = args[0].args
+        return hadamard([a, transpose(b)])
     if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
         return E.power(args[0].args[0], args[0].param * node.param)  # type: ignore[operator]
     return rebuild(node, args)
@@ -130,6 +133,11 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
         if (transposes(flipped), key(flipped)) < (transposes(E.mul(*chain)), key(E.mul(*chain))):
             out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
     return out
+
+
+def _is_outer(m: Expr) -> bool:
+    return (m.op == "mul" and len(m.args) == 2 and m.args[0].shape[1] == 1 and m.args[1].shape[0] == 1
+            and m.shape[0] == m.shape[1] != 1)
 
 
 def _is_logistic(num: Expr, den: Expr) -> bool:

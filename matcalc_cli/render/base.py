@@ -2,7 +2,8 @@
 
 A printer returns (text, precedence); a subclass supplies the spelling of each
 operator. Precedence, loose to tight: SUM, PRODUCT (juxtaposition, .*, ./, /),
-NEG (unary minus), ATOM (names, calls, postfix, parenthesised).
+NEG (unary minus), POSTFIX (X^T, X^-1, x.^2: their operand must be an ATOM, so
+that (X^T)^2 keeps its brackets), ATOM (names, numbers, calls, parenthesised).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from fractions import Fraction
 
 from matcalc_cli.expr import Expr
 
-SUM, PRODUCT, NEG, ATOM = 1, 2, 3, 4
+SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
 
 def negative_coefficient(e: Expr) -> bool:
@@ -140,7 +141,7 @@ class Printer:
             texts.insert(0, self.number(abs(coef))[0])
         text = self.product(texts)
         if den:
-            bottom = [self.at(d, ATOM) for d in den] if len(den) == 1 else [self.factor(d, False) for d in den]
+            bottom = [self.at(d, NEG) for d in den] if len(den) == 1 else [self.factor(d, False) for d in den]
             text = self.divide(text, bottom[0] if len(den) == 1 else self.paren(self.product(bottom)))
         if coef < 0:
             return self.neg + text, SUM
@@ -156,22 +157,22 @@ class Printer:
 
     # ---------------------------------------------------------- postfix
     def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + "^T", ATOM
+        return self.at(e.args[0], ATOM) + "^T", POSTFIX
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
         if a.op == "T":
-            return self.at(a.args[0], ATOM) + "^-T", ATOM
-        return self.at(a, ATOM) + "^-1", ATOM
+            return self.at(a.args[0], ATOM) + "^-T", POSTFIX
+        return self.at(a, ATOM) + "^-1", POSTFIX
 
     def exponent(self, k: Fraction | float) -> str:
         return self.number(k)[0] if self.number(k)[1] >= NEG else f"({self.number(k)[0]})"
 
     def op_pow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}^{self.exponent(e.param)}", ATOM  # type: ignore[arg-type]
+        return f"{self.at(e.args[0], ATOM)}^{self.exponent(e.param)}", POSTFIX  # type: ignore[arg-type]
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}.^{self.exponent(e.param)}", ATOM  # type: ignore[arg-type]
+        return f"{self.at(e.args[0], ATOM)}.^{self.exponent(e.param)}", POSTFIX  # type: ignore[arg-type]
 
     # ---------------------------------------------------------- calls
     def function(self, name: str, args: list[str], e: Expr) -> str:

@@ -6,7 +6,7 @@ import re
 from fractions import Fraction
 
 from matcalc_cli.expr import Expr
-from matcalc_cli.render.base import ATOM, NEG, Printer
+from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
 from matcalc_cli.rules import FUNCTIONS
 
 GREEK = {
@@ -63,7 +63,7 @@ class LatexPrinter(Printer):
         return ("-" + text, 1) if top_coef < 0 else (text, ATOM)
 
     def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.base(e.args[0]) + r"^\top", ATOM
+        return self.base(e.args[0]) + r"^\top", POSTFIX
 
     def base(self, e: Expr) -> str:
         text = self.at(e, ATOM)
@@ -73,14 +73,14 @@ class LatexPrinter(Printer):
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
         if a.op == "T":
-            return self.base(a.args[0]) + r"^{-\top}", ATOM
-        return self.base(a) + "^{-1}", ATOM
+            return self.base(a.args[0]) + r"^{-\top}", POSTFIX
+        return self.base(a) + "^{-1}", POSTFIX
 
     def op_pow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.base(e.args[0])}^{{{self.number(e.param)[0]}}}", ATOM  # type: ignore[arg-type]
+        return f"{self.base(e.args[0])}^{{{self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
-        return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", ATOM  # type: ignore[arg-type]
+        return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
         if name == "kron":

@@ -57,7 +57,7 @@ class NumpyPrinter(Printer):
         if mats:
             text = (text + " * " if text else "") + " @ ".join(mats)
         for d in den:
-            text += " / " + self.at(d, ATOM)
+            text += " / " + self.at(d, NEG)
         return ("-" + text, SUM) if minus else (text, PRODUCT)
 
     def op_T(self, e: Expr) -> tuple[str, int]:

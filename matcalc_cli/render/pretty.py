@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from matcalc_cli.expr import Expr
-from matcalc_cli.render.base import ATOM, Printer
+from matcalc_cli.render.base import ATOM, POSTFIX, Printer
 from matcalc_cli.report import Report
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -16,21 +16,21 @@ class UnicodePrinter(Printer):
     had, hdiv = " ⊙ ", " ⊘ "
 
     def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + "ᵀ", ATOM
+        return self.at(e.args[0], ATOM) + "ᵀ", POSTFIX
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
         if a.op == "T":
-            return self.at(a.args[0], ATOM) + "⁻ᵀ", ATOM
-        return self.at(a, ATOM) + "⁻¹", ATOM
+            return self.at(a.args[0], ATOM) + "⁻ᵀ", POSTFIX
+        return self.at(a, ATOM) + "⁻¹", POSTFIX
 
     def op_pow(self, e: Expr) -> tuple[str, int]:
         k = self.exponent(e.param)  # type: ignore[arg-type]
         sup = k.translate(_SUPERSCRIPT)
-        return self.at(e.args[0], ATOM) + (sup if sup != k or not k else "^" + k), ATOM
+        return self.at(e.args[0], ATOM) + (sup if sup != k or not k else "^" + k), POSTFIX
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.param), ATOM  # type: ignore[arg-type]
+        return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.param), POSTFIX  # type: ignore[arg-type]
 
     def op_kron(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], 3)} ⊗ {self.at(e.args[1], 3)}", 2
