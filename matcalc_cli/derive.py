@@ -279,10 +279,10 @@ def f_zero(shape: Shape) -> Expr:
 
 def second_derivative(f: Expr, x: Expr, y: Expr, layout: str = "numerator") -> Derivative:
     """d/dy of the first derivative w.r.t. x, taken as a column (the Hessian for y = x)."""
+    if not f.is_scalar:
+        raise MatcalcError("unsupported", f"a second derivative needs a scalar function; this one is "
+                           f"{f.shape[0]}×{f.shape[1]} (differentiate once, or take a sum or a norm)")
     first = derivative(f, x, "denominator")
-    if _class(first.expr.shape) == "matrix" and _class(y.shape) != "scalar":
-        if not (f.is_scalar and _class(x.shape) == "vector"):
-            raise MatcalcError("unsupported", "second derivatives need a scalar function of a vector or scalar")
     second = derivative(first.expr, y, "numerator")
     g = second.expr
     kind = "hessian" if x.name == y.name else "mixed second derivative"
