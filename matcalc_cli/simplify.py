@@ -62,6 +62,12 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         return product([args[0], E.power(args[1].args[0], -1)])
     if op == "hdiv" and _is_logistic(args[0], args[1]):
         return fn("sigmoid", args[0].args[0])
+    if op == "inv" and args[0].op == "mul":  # (B^T X^T A^T)^-1 reads better as (A X B)^-T
+        alt = transpose(args[0])
+        if transposes(alt) + 1 < transposes(args[0]):
+            return E.inv(E.T(alt))
+    if op == "tr" and args[0].op == "mul" and args[0].args[0].op == "const":  # tr(c M) = c tr(M)
+        return product([args[0].args[0], fn("tr", product(list(args[0].args[1:])))])
     if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
         a, b = args[0].args
         return hadamard([a, transpose(b)])
@@ -79,7 +85,10 @@ def transpose(x: Expr) -> Expr:
     if op == "mul":
         return product([transpose(f) for f in reversed(x.args)], orient=False)
     if op == "inv":
-        return E.inv(transpose(x.args[0]))
+        inner = transpose(x.args[0])
+        if transposes(inner) > transposes(x.args[0]) + 1:  # (A X B)^-T, not (B^T X^T A^T)^-1
+            return E.inv(E.T(x.args[0]))
+        return E.inv(inner)
     if op == "pow":
         return E.power(transpose(x.args[0]), x.param)  # type: ignore[arg-type]
     if op == "bcast":
@@ -117,7 +126,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     fs = list(flat.args)
     coef = fs.pop(0).param if fs[0].op == "const" else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
-    chain = _cancel_inverses([f for f in fs if not f.is_scalar])
+    chain = _diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar]))
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
     powers: dict[Expr, Fraction] = {}
     for f in scalars:
@@ -125,7 +134,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
         powers[base] = powers.get(base, Fraction(0)) + k
     merged = [E.power(b, k) for b, k in powers.items() if k != 0]
     chain, merged = _named_quotients(chain, merged)
-    merged.sort(key=lambda f: (_split_power(f)[1] < 0, key(f)))
+    merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == "add", key(f)))
     out = E.mul(E.const(coef), *merged, *chain)  # type: ignore[arg-type]
     if orient and out.is_scalar and chain and not merged:
         # A scalar equals its transpose: keep whichever spelling sorts first.
@@ -161,6 +170,17 @@ def _named_quotients(chain: list[Expr], scalars: list[Expr]) -> tuple[list[Expr]
                 rest = [h for h in scalars if h is not s and h is not g]
                 return chain, sorted(rest + [fn("sigmoid", g.args[0])], key=key)
     return chain, scalars
+
+
+def _diagonal_products(chain: list[Expr]) -> list[Expr]:
+    """diag(u) v = u .* v for a vector v: elementwise algebra can then cancel (s .* (y ./ s))."""
+    out: list[Expr] = []
+    for f in chain:
+        if out and f.shape[1] == 1 and out[-1].op == "diag" and out[-1].args[0].shape[1] == 1 and len(chain) == 2:
+            out[-1] = hadamard([out[-1].args[0], f])
+            continue
+        out.append(f)
+    return out
 
 
 def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
