@@ -56,7 +56,9 @@ def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[S
     out: list[Point] = []
     for seed in range(_TRIES):
         sizes = dim_sizes(shapes, base=seed)
-        p = Point(sample(variables, symmetric, np.random.default_rng(seed), sizes), sizes)
+        # Positive entries first (log, sqrt); then any sign, for functions defined elsewhere.
+        rng = np.random.default_rng(seed)
+        p = Point(sample(variables, symmetric, rng, sizes, positive=seed < _TRIES // 2), sizes)
         if defined(p):
             out.append(p)
             if len(out) == count:

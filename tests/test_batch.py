@@ -1,0 +1,153 @@
+"""matcalc batch: JSON Lines, line numbers, errors per job, exit status, the public sample."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import shlex
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from matcalc_cli.batch import run_batch
+from matcalc_cli.cli import app
+
+runner = CliRunner()
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "cases.py"
+
+MIXED = """\
+# a comment, then a blank line
+
+diff "x^T A x" --wrt x
+check "x^T A x" --wrt x --expect "x^T (A + A^T)"
+check "x^T A x" --wrt x --expect "2 x^T A"   # a wrong claim
+diff "x^T (A + " --wrt x
+diff --wrt x -- -x^T x
+frobnicate x
+check "x^T A x" --wrt x --expect "x^T B"
+diff "x^T x" --wrt x --verify --format plain
+diff x --bogus
+diff 'unclosed --wrt x
+diff - --wrt x
+diff x --wrt x --help
+"""
+
+
+def batch(text: str) -> tuple[int, list[dict[str, Any]], str]:
+    result = runner.invoke(app, ["batch", "-"], input=text)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, [json.loads(line) for line in result.stdout.splitlines()], result.stderr
+
+
+def test_mixed_file(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.txt"
+    path.write_text(MIXED, encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(path)])
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    by_line = {row["line"]: row for row in rows}
+    assert sorted(by_line) == list(range(3, 15))  # comments and blank lines give no object
+    assert all(row["schema"] == 1 for row in rows)
+
+    assert by_line[3]["exit"] == 0 and by_line[3]["derivative"] == "x^T (A + A^T)"
+    assert by_line[3]["command"] == "diff" and by_line[3]["variables"] == {"x": "n", "A": "n,n"}
+    assert by_line[4]["exit"] == 0 and by_line[4]["check"]["verdict"] == "equal"
+    assert by_line[5]["exit"] == 1 and by_line[5]["check"]["verdict"] == "different"
+    assert by_line[6]["exit"] == 2
+    assert by_line[6]["error"] == {"kind": "syntax", "message": by_line[6]["error"]["message"],
+                                   "start": 9, "end": 10}
+    assert by_line[7]["exit"] == 0 and by_line[7]["input"] == "-x^T x"  # `--` as on the command line
+    assert by_line[7]["derivative"] == "-2 x^T"
+    assert "diff or check" in by_line[8]["error"]["message"]
+    assert by_line[9]["error"]["in"] == "expect" and "B is not a variable" in by_line[9]["error"]["message"]
+    assert by_line[10]["exit"] == 0 and by_line[10]["verify"]["ok"] is True
+    assert by_line[11]["error"]["kind"] == "option" and "--bogus" in by_line[11]["error"]["message"]
+    assert "cannot split the line" in by_line[12]["error"]["message"]
+    assert "standard input" in by_line[13]["error"]["message"]
+    assert "--help" in by_line[14]["error"]["message"]
+
+
+def test_diff_job_is_the_same_object_as_diff_format_json() -> None:
+    job = ["diff", "x^T W x", "--wrt", "x", "--symmetric", "W", "--layout", "denominator"]
+    single = runner.invoke(app, [*job, "--format", "json"])
+    assert single.exit_code == 0
+    code, rows, _ = batch(shlex.join(job) + "\n")
+    assert code == 0
+    assert rows == [{**json.loads(single.stdout), "command": "diff", "line": 1, "exit": 0}]
+
+
+def test_options_mean_what_they_mean_on_the_command_line() -> None:
+    code, rows, _ = batch("diff x^T A x --wrt x --wrt x\n"  # words join, as on the command line
+                          "diff --shape x=3 --wrt x -- x^T x\n"
+                          "check --wrt x --expect=-2x^T -- -x^T x\n"
+                          "diff x^T x\n")  # --wrt missing
+    assert [r["exit"] for r in rows] == [0, 0, 0, 2]
+    assert rows[0]["kind"] == "hessian" and rows[0]["derivative"] == "A + A^T"
+    assert rows[1]["variables"] == {"x": "3"}
+    assert rows[2]["check"]["equal"] is True
+    assert rows[3]["error"]["message"] == "Missing option '--wrt'."
+
+
+def test_all_good_exits_zero_and_empty_file() -> None:
+    assert batch("diff x^T x --wrt x\n\n# done\n")[0] == 0
+    code, rows, _ = batch("")
+    assert code == 0 and rows == []
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["batch", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr
+    assert json.loads(result.stdout)["error"]["kind"] == "input"
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe diff")
+    assert runner.invoke(app, ["batch", str(binary)]).exit_code == 2
+
+
+def load_cases() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("eval_cases", EVAL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def case_line(case: Any) -> str:
+    wrt = list(case.wrt) if isinstance(case.wrt, tuple) else [case.wrt]
+    words = ["diff", "--format", "json", "--verify"]
+    words += [a for w in wrt for a in ("--wrt", w)]
+    words += [a for name, spec in case.shapes.items() for a in ("--shape", f"{name}={spec}")]
+    words += [a for name in case.symmetric for a in ("--symmetric", name)]
+    return shlex.join([*words, "--", case.expr])
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="../shared/eval is absent")
+def test_public_sample_as_one_batch() -> None:
+    cases = load_cases().CASES
+    text = "# the public evaluation sample\n" + "".join(case_line(c) + "\n" for c in cases)
+    out = io.StringIO()
+    assert run_batch(text, out) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == len(cases)
+    for row, case in zip(rows, cases, strict=True):
+        assert row["exit"] == 0 and "error" not in row, (case.id, row)
+        assert row["input"] == case.expr and row["kind"] == case.kind, case.id
+        assert row["verify"]["ok"], (case.id, row["verify"])
+        assert row["line"] == cases.index(case) + 2
+
+
+def test_a_thousand_jobs_take_seconds() -> None:
+    jobs = ['diff "x^T A x" --wrt x', 'diff "log(det(X))" --wrt X', 'check "A x" --wrt x --expect A',
+            'diff "sigmoid(W x)" --wrt x --layout denominator']
+    text = "\n".join(jobs * 250)
+    out = io.StringIO()
+    start = time.perf_counter()
+    assert run_batch(text, out) == 0
+    elapsed = time.perf_counter() - start
+    assert len(out.getvalue().splitlines()) == 1000
+    assert elapsed < 20, elapsed  # about 2 s here; a process a job would take minutes

@@ -1,0 +1,223 @@
+"""matcalc check and diff --verify: through the CLI (CliRunner) and the functions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from matcalc_cli.checking import ClaimError, check, verify
+from matcalc_cli.cli import app
+from matcalc_cli.report import differentiate
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def check_cli(expr: str, claim: str, *options: str, wrt: tuple[str, ...] = ("x",)) -> tuple[int, str, str]:
+    wrts = [a for w in wrt for a in ("--wrt", w)]
+    return run("check", expr, *wrts, "--expect", claim, "--format", "plain", *options)
+
+
+# ------------------------------------------------------------------ correct claims
+@pytest.mark.parametrize("claim", ["x^T (A + A^T)", "x^T A + x^T A^T", "(A x + A^T x)^T"])
+def test_correct_gradient_of_quadratic_form(claim: str) -> None:
+    code, out, _ = check_cli("x^T A x", claim)
+    assert code == 0
+    first = out.splitlines()[0]
+    assert first.startswith("correct: the claim is equal to the derivative")
+    assert "x^T (A + A^T)" in out and "1×n" in out
+
+
+def test_canonical_form_decides_before_numbers() -> None:
+    assert check("x^T A x", ["x"], "x^T A + x^T A^T").method == "canonical form"
+    assert check("x^T W x", ["x"], "2 (W x)^T", symmetric=["W"]).ok  # W^T = W is known
+
+
+def test_numeric_decision_when_forms_differ() -> None:
+    # Equal, though the simplifier does not cancel X^2 X^-2: the random points decide.
+    result = check("tr(A X)", ["X"], "A^T X^2 X^-2", shapes=["X=n,n"])
+    assert result.ok and result.method == "numerically"
+    assert check("x", ["x"], "exp(log(2)) eye(n) / 2").ok
+
+
+def test_hessian_claim() -> None:
+    code, out, _ = check_cli("x^T A x", "A + A^T", wrt=("x", "x"))
+    assert code == 0
+    assert "hessian" in out
+    code, out, _ = check_cli("x^T A x", "2 A", wrt=("x", "x"))
+    assert code == 1
+    assert "not equal" in out
+
+
+def test_other_kinds() -> None:
+    assert check("(A + t B)^-1", ["t"], "-(A + t B)^-1 B (A + t B)^-1").ok  # matrix by scalar
+    assert check("log(t) + t^2", ["t"], "1/t + 2 t", shapes=["t=scalar"]).ok  # scalar by scalar
+    assert check("A x", ["x"], "A").ok  # Jacobian
+    assert check("A X", ["X"], "kron(eye(k), A)", shapes=["A=m,n", "X=n,k"]).ok  # vec/Kronecker
+    assert not check("A X", ["X"], "kron(A, eye(k))", shapes=["A=m,n", "X=n,k"]).ok
+    assert check("logdet(S)", ["S"], "S^-1", symmetric=["S"]).ok  # symmetric gradient
+    assert check("x^T A y", ["x", "y"], "A").ok  # mixed second derivative
+
+
+# ------------------------------------------------------------------ wrong claims
+def test_wrong_claim_shows_both_forms_and_the_largest_difference() -> None:
+    code, out, _ = check_cli("x^T A x", "2 x^T A")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "wrong: the claim is not equal to the derivative"
+    assert any(line.split() == ["claim", "2", "x^T", "A", "(1×n)"] for line in lines)
+    assert any(line.strip().startswith("derivative  x^T (A + A^T)") for line in lines)
+    assert any("largest difference" in line and "at point" in line and "entry (" in line for line in lines)
+    assert any(line.strip().startswith("at          x = [") for line in lines)
+    assert "shapes" in out
+
+
+def test_wrong_claim_as_json() -> None:
+    code, out, _ = run("check", "x^T A x", "--wrt", "x", "--expect", "2 x^T A", "--format", "json")
+    assert code == 1
+    obj = json.loads(out)
+    assert obj["schema"] == 1 and obj["derivative"] == "x^T (A + A^T)"
+    c = obj["check"]
+    assert c["verdict"] == "different" and c["equal"] is False
+    assert c["claim"] == "2 x^T A" and c["claim_shape"] == ["1", "n"]
+    d = c["difference"]
+    assert d["relative"] > 1e-3 and d["claim"] != pytest.approx(d["expected"])
+    assert set(d["values"]) == {"x", "A"}
+
+
+def test_difference_is_real() -> None:
+    """The reported entry really differs: recompute it from the reported point."""
+    import numpy as np
+
+    result = check("x^T A x", ["x"], "2 x^T A")
+    diff = result.difference
+    assert diff is not None
+    x, a = np.asarray(diff.values["x"]), np.asarray(diff.values["A"])
+    r, c = diff.entry
+    assert (2 * x.T @ a)[r - 1, c - 1] == pytest.approx(diff.claim)
+    assert (x.T @ (a + a.T))[r - 1, c - 1] == pytest.approx(diff.derivative)
+
+
+def test_denominator_layout_claim_is_named() -> None:
+    code, out, _ = check_cli("x^T A x", "(A + A^T) x")
+    assert code == 1
+    assert "equal to the denominator-layout form" in out.splitlines()[0]
+    code, out, _ = check_cli("x^T A x", "(A + A^T) x", "--layout", "denominator")
+    assert code == 0
+    assert check("exp(t) x", ["t"], "exp(t) x^T", shapes=["t=scalar"]).verdict == "other-layout"
+
+
+def test_numerator_claim_checked_in_denominator_layout() -> None:
+    result = check("x^T A x", ["x"], "x^T (A + A^T)", layout="denominator")
+    assert result.verdict == "other-layout"
+    assert "numerator-layout form" in result.message()
+
+
+def test_transposed_claim() -> None:
+    code, out, _ = check_cli("a^T X b", "b a^T", wrt=("X",))
+    assert code == 1
+    assert "equal to the transpose" in out.splitlines()[0]
+    assert check("tr(A X)", ["X"], "A", shapes=["X=n,n"]).verdict == "transpose"
+
+
+def test_claim_not_defined_at_the_points() -> None:
+    result = check("x^T A x", ["x"], "x^T log(A)")  # A has negative entries off the diagonal
+    assert not result.ok
+    assert result.difference is not None
+    assert "not a finite number" in "\n".join(result.lines(str))
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_claim_syntax_has_a_caret_into_the_claim() -> None:
+    code, out, err = check_cli("x^T A x", "x^T (A + )")
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("matcalc: error: in --expect:")
+    assert lines[1] == "  x^T (A + )"
+    assert lines[2] == "  " + " " * 9 + "^"
+
+
+def test_bad_claim_as_json() -> None:
+    code, out, _ = run("check", "x^T A x", "--wrt", "x", "--expect", "x^T (A + )", "--format", "json")
+    assert code == 2
+    error = json.loads(out)["error"]
+    assert error == {"kind": "syntax", "message": error["message"], "start": 9, "end": 10, "in": "expect"}
+
+
+def test_claim_with_a_new_name() -> None:
+    code, _, err = check_cli("x^T A x", "x^T (A + B)")
+    assert code == 2
+    assert "B is not a variable of the expression" in err
+    assert err.splitlines()[2] == "  " + " " * 9 + "^"
+
+
+def test_claim_of_the_wrong_shape() -> None:
+    with pytest.raises(ClaimError, match="the claim is n×n, but the derivative is 1×n"):
+        check("x^T A x", ["x"], "A")
+    code, _, err = check_cli("x^T A x", "A^T A x x^T")
+    assert code == 2 and "the derivative is 1×n" in err
+    code, _, err = check_cli("x^T A x", "x^T A + x")  # a shape error inside the claim
+    assert code == 2 and "cannot add" in err and "in --expect" in err
+
+
+def test_bad_expression_still_points_into_the_expression() -> None:
+    code, _, err = check_cli("x^T (A + ", "x")
+    assert code == 2
+    assert "in --expect" not in err and err.splitlines()[1] == "  x^T (A + "
+
+
+def test_check_format_is_validated() -> None:
+    code, _, err = run("check", "x", "--wrt", "x", "--expect", "1", "--format", "latex")
+    assert code == 2 and "--format must be one of pretty, plain, json" in err
+
+
+def test_pretty_output() -> None:
+    code, out, _ = run("check", "x^T A x", "--wrt", "x", "--expect", "2 x^T A")
+    assert code == 1
+    assert out.startswith("wrong: the claim is not equal to the derivative")
+    assert "xᵀ (A + Aᵀ)" in out
+
+
+# ------------------------------------------------------------------ diff --verify
+def test_verify_success_in_every_format() -> None:
+    code, out, err = run("diff", "x^T A x", "--wrt", "x", "--verify", "--format", "plain")
+    assert code == 0
+    assert out == "x^T (A + A^T)\n"  # stdout stays one line
+    assert err.startswith("matcalc: verify: largest relative error") and err.rstrip().endswith("ok")
+    code, out, _ = run("diff", "x^T A x", "--wrt", "x", "--wrt", "x", "--verify", "--format", "json")
+    assert code == 0
+    v = json.loads(out)["verify"]
+    assert v["ok"] is True and v["points"] == 3 and v["max_relative_error"] < 1e-6
+    code, out, _ = run("diff", "x^T A x", "--wrt", "x", "--verify")
+    assert code == 0 and "verify" in out and "largest relative error" in out
+
+
+def test_verify_function_across_kinds() -> None:
+    for source, wrt, shapes, sym in [("log(det(X))", ["X"], [], []), ("(A + t B)^-1", ["t"], [], []),
+                                     ("sigmoid(W x)", ["x"], [], []), ("x^T W x", ["x", "x"], [], ["W"]),
+                                     ("A X B", ["X"], ["A=m,n", "X=n,k", "B=k,p"], [])]:
+        v = verify(differentiate(source, wrt, shapes, sym))
+        assert v.ok and len(v.errors) == 3, (source, v)
+
+
+def test_verify_catches_a_wrong_derivative() -> None:
+    """A report whose derivative is wrong (x^T A instead of x^T (A + A^T)) fails the check."""
+    from dataclasses import replace
+
+    from matcalc_cli.shapes import build
+    from matcalc_cli.syntax import parse
+
+    good = differentiate("x^T A x", ["x"])
+    wrong = build(parse("x^T A"), good.variables, good.symmetric)
+    bad = replace(good, derivative=replace(good.derivative, expr=wrong))
+    v = verify(bad)
+    assert not v.ok and v.max_error > 1e-3
+    assert "exceeds the tolerance" in v.text()
