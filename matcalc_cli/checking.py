@@ -8,7 +8,7 @@ numpy comes in through numeric.py, so it is imported only when checking.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,9 +18,10 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.numeric import Values, dim_sizes, evaluate, numeric_derivative, relative_error, sample
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.shapes import _DIM_CALLS, build, format_dim, format_shape, infer
+from matcalc_cli.shapes import _names as variable_names  # the names typing sees, not eye(n)'s n
+from matcalc_cli.shapes import build, format_dim, format_shape, infer
 from matcalc_cli.simplify import simplify
-from matcalc_cli.syntax import Syntax, parse
+from matcalc_cli.syntax import parse
 
 POINTS = 3
 CHECK_TOL = 1e-6  # two closed forms agree to rounding; anything above is a real difference
@@ -170,27 +171,16 @@ def read_claim(text: str, report: Report) -> Expr:
     new names, since a derivative is a function of the same variables."""
     try:
         root = parse(text)
-        for node in _names(root):
-            if node.text not in report.variables:
+        for name, start in variable_names(root):
+            if name not in report.variables:
                 known = ", ".join(report.variables)
-                raise MatcalcError("input", f"{node.text} is not a variable of the expression ({known})",
-                                   node.span)
+                raise MatcalcError("input", f"{name} is not a variable of the expression ({known})",
+                                   (start, start + len(name)))
         return infer(root, dict(report.variables), report.symmetric).expr
     except ClaimError:
         raise
     except MatcalcError as err:
         raise ClaimError(err.kind, f"in --expect: {err.message}", err.span) from None
-
-
-def _names(root: Syntax) -> list[Syntax]:
-    out, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        if node.kind == "name":
-            out.append(node)
-        elif not (node.kind == "call" and node.text in _DIM_CALLS):  # eye(n): n is a dimension
-            stack.extend(node.args)
-    return sorted(out, key=lambda n: n.span)
 
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
@@ -242,8 +232,11 @@ def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
 # ------------------------------------------------------------------ verify
 @dataclass(frozen=True)
 class Verification:
-    max_error: float
-    errors: list[float] = field(default_factory=list)
+    errors: tuple[float, ...]  # the relative error at each point
+
+    @property
+    def max_error(self) -> float:
+        return max(self.errors)
 
     @property
     def ok(self) -> bool:
@@ -274,8 +267,8 @@ def verify(report: Report) -> Verification:
         with np.errstate(all="ignore"):
             fd = numeric_derivative(f, xs, p.values, p.sizes, d.layout)
         err = relative_error(value(d.expr, p), fd)
-        errors.append(err if np.isfinite(err) else float("inf"))
-    return Verification(max(errors), errors)
+        errors.append(err if np.isfinite(err) else float("inf"))  # NaN compares as passing
+    return Verification(tuple(errors))
 
 
 # ------------------------------------------------------------------ numbers as text
