@@ -160,7 +160,8 @@ def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape) -> Expr:
             raise _Reject
         return E.add(*terms)
     if s.is_Mul or s.is_Pow:
-        num, den = [], []
+        num: list[Expr] = []
+        den: list[Expr] = []
         for f in (s.args if s.is_Mul else (s,)):
             base, k = f.as_base_exp() if f.is_Pow else (f, sp.Integer(1))
             if not k.is_Rational:

@@ -243,7 +243,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
             g = E.T(g)
     elif fc == "scalar":
         g = E.zeros(x.shape) if df is None else adjoint(df, ONE, x)
-        if x.op == "var" and x.param.symmetric:  # type: ignore[union-attr]
+        if x.op == "var" and x.info.symmetric:
             g = simplify(g)
             if simplify(E.T(g)) != g:
                 g = E.mul(E.const(Fraction(1, 2)), E.add(g, E.T(g)))

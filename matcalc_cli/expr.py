@@ -60,9 +60,25 @@ class Expr:
         return self.shape == SCALAR
 
     @property
-    def name(self) -> str:
+    def info(self) -> VarInfo:
         assert isinstance(self.param, VarInfo)
-        return self.param.name
+        return self.param
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def number(self) -> Number:
+        """The value of a constant, or the exponent of a power."""
+        assert isinstance(self.param, (Fraction, float))
+        return self.param
+
+    @property
+    def dims(self) -> tuple[Dim, Dim]:
+        """The (m, n) of a commutation matrix K with K vec(A) = vec(A^T) for an m-by-n A."""
+        assert isinstance(self.param, tuple)
+        return self.param
 
 
 def is_vector(shape: Shape) -> bool:
@@ -135,7 +151,9 @@ def add(*terms: Expr) -> Expr:
         flat = [bcast(t, shape) if t.shape == SCALAR else t for t in flat]
     consts = [t for t in flat if t.op == "const"]
     if len(consts) > 1:
-        total = sum((t.param for t in consts), Fraction(0))  # type: ignore[misc]
+        total: Number = Fraction(0)
+        for t in consts:
+            total = total + t.number
         flat = [t for t in flat if t.op != "const"] + ([const(total)] if total != 0 else [])
     if not flat:
         return zeros(shape)
@@ -166,7 +184,7 @@ def mul(*factors: Expr) -> Expr:
     rest: list[Expr] = []
     for f in flat:
         if f.op == "const":
-            coef = coef * f.param  # type: ignore[operator]
+            coef = coef * f.number
         else:
             rest.append(f)
     shape = mul_shape(rest)

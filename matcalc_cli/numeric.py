@@ -96,13 +96,13 @@ def _eval_node(node: Expr, a: list[np.ndarray], values: Values, sizes: dict[Dim,
     if op in ("ones", "zeros"):
         return np.ones(shape) if op == "ones" else np.zeros(shape)
     if op == "commutation":
-        m, n = (size_of(d, sizes) for d in node.param)  # type: ignore[union-attr]
+        m, n = (size_of(d, sizes) for d in node.dims)
         return _commutation(m, n)
     if op == "add":
         return sum(a[1:], a[0])
     if op == "mul":
         out = np.ones((1, 1))
-        for x, f in zip(a, node.args):
+        for x, f in zip(a, node.args, strict=True):
             out = out * x if f.is_scalar or out.shape == (1, 1) else out @ x
         return out.reshape(shape)
     if op == "had":
@@ -214,7 +214,7 @@ def numeric_derivative(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim
     x0 = _as2d(values[x.name])
     f0 = evaluate(f, values, sizes)
     if len(wrt) == 1:
-        if x.param.symmetric and f0.shape == (1, 1):  # type: ignore[union-attr]
+        if x.info.symmetric and f0.shape == (1, 1):
             return fd_symmetric_gradient(f_at, x0, h)
         return arrange(fd_jacobian(f_at, x0, h), f0.shape, x0.shape, layout)  # type: ignore[arg-type]
     y = wrt[1]

@@ -215,7 +215,7 @@ _BUILDERS: dict[str, Callable[[Expr, list[Expr]], Expr]] = {
 
 def rebuild(node: Expr, args: list[Expr]) -> Expr:
     """node with new arguments, through the builders (so constants fold and zeros vanish)."""
-    if all(x is y for x, y in zip(args, node.args)):
+    if all(x is y for x, y in zip(args, node.args, strict=True)):
         return node
     build = _BUILDERS.get(node.op)
     if build is not None:

@@ -263,26 +263,26 @@ class _Checker:
         if name == "vec":
             r, c = self.dims.shape(args[0])
             return (E.dim_product(r, c), 1)
-        a = args[0]
+        arg: Shape = args[0]
         kind = FUNCTIONS[name].kind
-        if kind == "elementwise" or self.is_scalar(a):
-            if kind == "diag" and self.is_scalar(a):
+        if kind == "elementwise" or self.is_scalar(arg):
+            if kind == "diag" and self.is_scalar(arg):
                 raise self.fail("diag needs a vector (or a square matrix), got a scalar", node, "function")
-            return a if kind == "elementwise" else SCALAR
+            return arg if kind == "elementwise" else SCALAR
         if kind == "square_scalar":
-            self.square(a, node, name)
+            self.square(arg, node, name)
             return SCALAR
         if kind == "any_scalar":
             return SCALAR
-        r, c = self.dims.shape(a)
+        r, c = self.dims.shape(arg)
         if kind in ("vector_vector", "vector_scalar"):
             if c != 1:
-                raise self.fail(f"{name} needs a vector, got {self.show(a)}", node, "function")
-            return a if kind == "vector_vector" else SCALAR
+                raise self.fail(f"{name} needs a vector, got {self.show(arg)}", node, "function")
+            return arg if kind == "vector_vector" else SCALAR
         # diag: a vector becomes a diagonal matrix; a square matrix gives its diagonal
         if c == 1:
             return (r, r)
-        self.square(a, node, "diag")
+        self.square(arg, node, "diag")
         return (r, 1)
 
     def dim_call(self, node: Syntax) -> Shape:

@@ -94,7 +94,7 @@ def transpose(x: Expr) -> Expr:
     if op == "bcast":
         return E.Expr("bcast", x.args, (x.shape[1], x.shape[0]))
     if op == "commutation":
-        m, n = x.param  # type: ignore[misc]
+        m, n = x.dims
         return E.Expr("commutation", (), x.shape, (n, m))
     if op == "kron":
         return E.Expr("kron", (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
@@ -255,7 +255,7 @@ def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
     common = [f for f in parts[0][0] if all(f in p[0] for p in parts[1:])]
     if common:
         rest = []
-        for (c, core), (sc, ch) in zip(items, parts):
+        for (c, _core), (sc, ch) in zip(items, parts, strict=True):
             left = list(sc)
             for f in common:
                 left.remove(f)
@@ -263,14 +263,14 @@ def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
         return product([*common, total(rest)])
     chains = [ch for _, ch in parts]
     if chains[0] and all(ch == chains[0] for ch in chains[1:]):  # s x - y x = (s - y) x
-        return product([total([product([E.const(c), *sc]) for (c, _), (sc, _) in zip(items, parts)]),
+        return product([total([product([E.const(c), *sc]) for (c, _), (sc, _) in zip(items, parts, strict=True)]),
                         *chains[0]])
     if all(len(ch) >= 2 for ch in chains):
         if all(ch[0] == chains[0][0] for ch in chains):
-            rest = [product([E.const(c), *sc, *ch[1:]]) for (c, _), (sc, ch) in zip(items, parts)]
+            rest = [product([E.const(c), *sc, *ch[1:]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
             return product([chains[0][0], total(rest)])
         if all(ch[-1] == chains[0][-1] for ch in chains):
-            rest = [product([E.const(c), *sc, *ch[:-1]]) for (c, _), (sc, ch) in zip(items, parts)]
+            rest = [product([E.const(c), *sc, *ch[:-1]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
             return product([total(rest), chains[0][-1]])
     return None
 

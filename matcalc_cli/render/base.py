@@ -10,23 +10,21 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from matcalc_cli.expr import Expr
+from matcalc_cli.expr import Expr, const, mul, power
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
 
 def negative_coefficient(e: Expr) -> bool:
     if e.op == "const":
-        return e.param < 0  # type: ignore[operator]
-    return e.op == "mul" and e.args[0].op == "const" and e.args[0].param < 0  # type: ignore[operator]
+        return e.number < 0
+    return e.op == "mul" and e.args[0].op == "const" and e.args[0].number < 0
 
 
 def negate(e: Expr) -> Expr:
-    from matcalc_cli.expr import const, mul
-
     if e.op == "const":
-        return const(-e.param)  # type: ignore[operator]
-    return mul(const(-e.args[0].param), *e.args[1:])  # type: ignore[operator]
+        return const(-e.number)
+    return mul(const(-e.args[0].number), *e.args[1:])
 
 
 class Printer:
@@ -106,16 +104,15 @@ class Printer:
     def split(self, e: Expr) -> tuple[Fraction | float, list[Expr], list[Expr]]:
         """(coefficient, numerator factors, denominator factors) of a product."""
         fs = list(e.args)
-        coef = fs.pop(0).param if fs[0].op == "const" else Fraction(1)
-        num, den = [], []
+        coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
+        num: list[Expr] = []
+        den: list[Expr] = []
         for f in fs:
-            if f.op == "pow" and f.is_scalar and f.param < 0:  # type: ignore[operator]
-                from matcalc_cli.expr import power
-
-                den.append(power(f.args[0], -f.param))  # type: ignore[operator]
+            if f.op == "pow" and f.is_scalar and f.number < 0:
+                den.append(power(f.args[0], -f.number))
             else:
                 num.append(f)
-        return coef, num, den  # type: ignore[return-value]
+        return coef, num, den
 
     def factor(self, f: Expr, alone: bool) -> str:
         # A Hadamard product beside other factors is bracketed: (a .* b) x^T.
@@ -132,13 +129,11 @@ class Printer:
     def op_mul(self, e: Expr) -> tuple[str, int]:
         coef, num, den = self.split(e)
         if isinstance(coef, Fraction) and coef.denominator != 1 and (num or den):
-            from matcalc_cli.expr import const
-
             den.insert(0, const(coef.denominator))
             coef = Fraction(coef.numerator)
         texts = [self.factor(f, len(num) == 1) for f in num]
         if coef not in (1, -1) or not texts:
-            texts.insert(0, self.number(abs(coef))[0])
+            texts.insert(0, self.number(-coef if coef < 0 else coef)[0])
         text = self.product(texts)
         if den:
             bottom = [self.at(d, NEG) for d in den] if len(den) == 1 else [self.factor(d, False) for d in den]
@@ -195,5 +190,5 @@ class Printer:
         return f"{name}({self.dim(r)})" if c == 1 else f"{name}({self.dim(r)}, {self.dim(c)})"
 
     def op_commutation(self, e: Expr) -> tuple[str, int]:
-        m, n = e.param  # type: ignore[misc]
+        m, n = e.dims
         return f"commutation({self.dim(m)}, {self.dim(n)})", ATOM

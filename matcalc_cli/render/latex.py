@@ -104,7 +104,7 @@ class LatexPrinter(Printer):
         return f"{sym}_{{{self.dim(r)}}}" if c == 1 else rf"{sym}_{{{self.dim(r)} \times {self.dim(c)}}}"
 
     def op_commutation(self, e: Expr) -> tuple[str, int]:
-        m, n = e.param  # type: ignore[misc]
+        m, n = e.dims
         return f"K_{{{self.dim(m)},{self.dim(n)}}}", ATOM
 
 

@@ -99,7 +99,7 @@ class NumpyPrinter(Printer):
 
     def op_commutation(self, e: Expr) -> tuple[str, int]:
         # K vec(A) = vec(A^T) for an m-by-n A: row j + i n picks column i + j m.
-        m, n = (self.dim(d) for d in e.param)  # type: ignore[union-attr]
+        m, n = (self.dim(d) for d in e.dims)
         r = f"np.arange({m} * {n})"
         return f"np.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
 
