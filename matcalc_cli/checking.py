@@ -18,8 +18,7 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.numeric import Values, dim_sizes, evaluate, numeric_derivative, relative_error, sample
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.shapes import _names as variable_names  # the names typing sees, not eye(n)'s n
-from matcalc_cli.shapes import build, format_dim, format_shape, infer
+from matcalc_cli.shapes import build, format_dim, format_shape, infer, variable_names
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import DIM_CALLS as _DIM_CALLS
+from matcalc_cli.build import build, dim_arg, post_order
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
-from matcalc_cli.rules import FUNCTIONS, fn
+from matcalc_cli.rules import FUNCTIONS
 from matcalc_cli.syntax import Syntax
 
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$")
 _FRESH_NAMES = ("n", "m", "k", "p", "q", "r", "l", "d")
-_DIM_CALLS = ("eye", "ones", "zeros", "commutation")
 # Names that conventionally stand for scalars are tried first when one must be a scalar.
 _SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta", "gamma", "delta", "eta",
                            "rho", "tau", "epsilon", "eps", "sigma", "nu", "kappa", "omega", "mu"})
@@ -127,20 +127,6 @@ def _nodes(root: Syntax) -> list[Syntax]:
     return out
 
 
-def _post_order(root: Syntax) -> list[Syntax]:
-    out: list[Syntax] = []
-    stack: list[tuple[Syntax, bool]] = [(root, False)]
-    while stack:
-        n, done = stack.pop()
-        if done:
-            out.append(n)
-        else:
-            stack.append((n, True))
-            if not (n.kind == "call" and n.text in _DIM_CALLS):
-                stack.extend((a, False) for a in reversed(n.args))
-    return out
-
-
 class _Checker:
     def __init__(self, declared: dict[str, Shape], scalars: frozenset[str], symmetric: frozenset[str]) -> None:
         self.dims = _Dims()
@@ -182,7 +168,7 @@ class _Checker:
 
     def check(self, root: Syntax) -> None:
         shapes: dict[int, Shape] = {}
-        for node in _post_order(root):
+        for node in post_order(root):
             args = [] if node.kind == "call" and node.text in _DIM_CALLS else node.args
             shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in args])
 
@@ -286,7 +272,7 @@ class _Checker:
         return (r, 1)
 
     def dim_call(self, node: Syntax) -> Shape:
-        dims = [_dim_arg(a) for a in node.args]
+        dims = [dim_arg(a) for a in node.args]
         if node.text == "eye" and len(dims) == 1:
             return (dims[0], dims[0])
         if node.text in ("ones", "zeros") and len(dims) in (1, 2):
@@ -297,22 +283,11 @@ class _Checker:
         raise self.fail(f"{node.text}: wrong number of dimensions", node, "function")
 
 
-def _dim_arg(a: Syntax) -> Dim:
-    """A dimension argument of eye/ones/zeros: a name, a positive integer, or a product (n*m)."""
-    if a.kind == "num" and a.value is not None and a.value.denominator == 1 and a.value > 0:
-        return int(a.value)
-    if a.kind == "name":
-        return a.text
-    if a.kind == "binary" and a.text in ("*", " "):
-        return E.dim_product(_dim_arg(a.args[0]), _dim_arg(a.args[1]))
-    raise MatcalcError("function", "expected a dimension (a name, a positive integer or n*m)", a.span)
-
-
-def _names(root: Syntax) -> list[tuple[str, int]]:
+def variable_names(root: Syntax) -> list[tuple[str, int]]:
     """Variable names in source order with the position of their first occurrence
     (the dimensions inside eye(n), ones(n, m) are not variables)."""
     seen: dict[str, int] = {}
-    for n in _post_order(root):
+    for n in post_order(root):
         if n.kind == "name":
             seen[n.text] = min(seen.get(n.text, n.span[0]), n.span[0])
     return sorted(seen.items(), key=lambda kv: kv[1])
@@ -321,7 +296,7 @@ def _names(root: Syntax) -> list[tuple[str, int]]:
 def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
           extra: list[str] | None = None) -> Typed:
     """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
-    names = _names(root)
+    names = variable_names(root)
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]
     checker = _Checker(declared, frozenset(), symmetric)
@@ -343,7 +318,7 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
     """Lowercase names are vectors unless only a scalar type-checks: try the fewest
     names as scalars, nearest the first mismatch first."""
     where = first.span[0] if first.span else 0
-    pos = dict(_names(root))
+    pos = dict(variable_names(root))
     ordered = sorted(candidates, key=lambda n: (n not in _SCALAR_NAMES, abs(pos[n] - where)))[:12]
     tries = 0
     for size in (1, 2, 3):
@@ -377,72 +352,3 @@ def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape]) -> d
             dims.append(d)
         out[name] = (dims[0], dims[1])
     return out
-
-
-# ------------------------------------------------------------------ building the tree
-def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
-    built: dict[int, Expr] = {}
-    for node in _post_order(root):
-        built[id(node)] = _build_node(node, [built[id(a)] for a in node.args
-                                             if not (node.kind == "call" and node.text in _DIM_CALLS)],
-                                      variables, symmetric)
-    return built[id(root)]
-
-
-def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
-    k, text = node.kind, node.text
-    if k == "num":
-        return E.const(node.value if node.value is not None else Fraction(0))
-    if k == "name":
-        return E.var(text, variables[text], text in symmetric)
-    if k == "neg":
-        return E.neg(a[0])
-    if k == "postfix":
-        x = a[0]
-        if text == "T":
-            return E.T(x)
-        if text == "invT":
-            return E.inv(E.T(x))
-        if text == "epow":
-            return E.epow(x, node.value)  # type: ignore[arg-type]
-        kexp = node.value
-        assert kexp is not None
-        if x.shape != SCALAR and kexp < 0:
-            return E.power(E.inv(x), -kexp)
-        return E.power(x, kexp)
-    if k == "binary":
-        x, y = a
-        if text == "+":
-            return E.add(x, y)
-        if text == "-":
-            return E.sub(x, y)
-        if text == ".*":
-            return E.had(x, y)
-        if text == "./":
-            return E.hdiv(x, y)
-        if text == "/":
-            return E.mul(x, E.power(y, -1))
-        return E.mul(x, y)
-    return _build_call(node, a)
-
-
-def _build_call(node: Syntax, a: list[Expr]) -> Expr:
-    name = node.text
-    if name in _DIM_CALLS:
-        dims = [_dim_arg(x) for x in node.args]
-        if name == "eye":
-            return E.eye(dims[0])
-        if name == "commutation":
-            n = E.dim_product(dims[0], dims[1])
-            return E.Expr("commutation", (), (n, n), (dims[0], dims[1]))
-        shape = (dims[0], dims[1] if len(dims) == 2 else 1)
-        return E.ones(shape) if name == "ones" else E.zeros(shape)
-    if name == "inv":
-        return E.inv(a[0])
-    if name == "kron":
-        x, y = a
-        return E.Expr("kron", (x, y), (E.dim_product(x.shape[0], y.shape[0]),
-                                       E.dim_product(x.shape[1], y.shape[1])))
-    if name == "vec":
-        return E.Expr("vec", (a[0],), (E.dim_product(*a[0].shape), 1))
-    return fn(name, a[0])
