@@ -97,7 +97,7 @@ def run_job(group: Any, parent: typer.Context, words: Sequence[str], job: dict[s
     wrt, shape, symmetric = list(p["wrt"]), list(p["shape"] or []), list(p["symmetric"] or [])
     if name == "diff":
         validate_format(p["format"], FORMATS)
-        report, verification = run_diff(source, wrt, shape, symmetric, p["layout"], p["verify"])
+        report, verification = run_diff(source, wrt, shape, symmetric, p["layout"], p["verify"], p["steps"])
         return diff_json(report, verification), 0 if verification is None or verification.ok else 1
     validate_format(p["format"], CHECK_FORMATS)  # accepted as on the command line; a batch writes JSON
     from matcalc_cli.checking import check

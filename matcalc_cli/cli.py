@@ -137,6 +137,8 @@ def emit(report: Report, fmt: str, verification: Verification | None = None) -> 
     else:
         out = json.dumps(diff_json(report, verification))
     sys.stdout.write(out + "\n")
+    if report.steps and fmt != "json":
+        sys.stderr.write("".join(f"matcalc: step: {line}\n" for line in report.step_lines(plain.render)))
     if verification is not None:
         sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
 
@@ -188,6 +190,8 @@ CheckFormatOpt = Annotated[str, typer.Option("--format", help="pretty, plain or 
 ExprArg = Annotated[list[str], typer.Argument(help="The expression (words are joined with spaces), or - to "
                                               "read it from standard input.", show_default=False,
                                               metavar="EXPR")]
+StepsOpt = Annotated[bool, typer.Option("--steps", help="Show the derivation: each rule applied and the "
+                                                        "differential it gives (on stderr for one-line formats).")]
 VerifyOpt = Annotated[bool, typer.Option("--verify", help="Compare the result with central finite "
                                                           "differences at random points; exit 1 if far.")]
 ExpectOpt = Annotated[str, typer.Option("--expect", metavar="CLAIM", show_default=False,
@@ -209,11 +213,11 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
 
 
 def run_diff(source: str, wrt: list[str], shape: list[str] | None, symmetric: list[str] | None,
-             layout: str, verify: bool) -> tuple[Report, Verification | None]:
+             layout: str, verify: bool, steps: bool = False) -> tuple[Report, Verification | None]:
     """What `diff` computes, shared with batch so that its options mean the same there."""
     from matcalc_cli.report import differentiate
 
-    report = differentiate(source, wrt, shape, symmetric, layout)
+    report = differentiate(source, wrt, shape, symmetric, layout, steps)
     if not verify:
         return report, None
     from matcalc_cli.checking import verify as against_differences
@@ -223,13 +227,14 @@ def run_diff(source: str, wrt: list[str], shape: list[str] | None, symmetric: li
 
 @app.command()
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
-         layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False) -> None:
+         layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
+         steps: StepsOpt = False) -> None:
     """Differentiate EXPR with respect to --wrt."""
     check_format(format)
     source = read_expr(expr)
 
     def work() -> Verification | None:
-        report, verification = run_diff(source, wrt, shape, symmetric, layout, verify)
+        report, verification = run_diff(source, wrt, shape, symmetric, layout, verify, steps)
         emit(report, format, verification)
         return verification
 

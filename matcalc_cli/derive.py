@@ -16,7 +16,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
-from matcalc_cli.rules import RULES, fn, rebuild
+from matcalc_cli.rules import RULES, fn, rebuild, rule_name
 from matcalc_cli.simplify import simplify, total, transpose
 
 
@@ -24,8 +24,18 @@ def dvar(x: Expr) -> Expr:
     return Expr("dvar", (), x.shape, x.param)
 
 
-def differential(f: Expr, x: Expr) -> Expr | None:
-    """d f as an expression linear in dvar(x); None when f does not depend on x."""
+@dataclass(frozen=True)
+class Step:
+    """One rule applied: the node, the rule's name and the node's differential."""
+
+    node: Expr
+    rule: str
+    differential: Expr
+
+
+def differential(f: Expr, x: Expr, steps: list[Step] | None = None) -> Expr | None:
+    """d f as an expression linear in dvar(x); None when f does not depend on x.
+    With steps, every rule applied is recorded there, innermost first."""
     memo: dict[Expr, Expr | None] = {}
     for node in E.walk(f):
         if node in memo:
@@ -40,8 +50,18 @@ def differential(f: Expr, x: Expr) -> Expr | None:
         rule = RULES.get(node.op)
         if rule is None:
             raise MatcalcError("unsupported", f"cannot differentiate through {node.op}")
-        memo[node] = rule(node, ds)
+        d = memo[node] = rule(node, ds)
+        if steps is not None:
+            steps.append(Step(node, rule_name(node.op), d))
     return memo[f]
+
+
+def derivation(f: Expr, x: Expr) -> list[Step]:
+    """The differentials of f's subexpressions that depend on x, each simplified, in the
+    order a derivation by hand takes them (innermost first)."""
+    steps: list[Step] = []
+    differential(f, x, steps)
+    return [Step(s.node, s.rule, simplify(s.differential)) for s in steps if s.node.op != "bcast"]
 
 
 def _linear(root: Expr) -> set[int]:

@@ -7,13 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive import Derivative, derivative, second_derivative
+from matcalc_cli.derive import Derivative, Step, derivation, derivative, second_derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Shape
 from matcalc_cli.shapes import format_dim, format_shape, infer, parse_spec, spec_of
 from matcalc_cli.syntax import parse
 
 SCHEMA = 1
+READ_OFF = {
+    "scalar": "dY = G dt gives G",
+    "vector": "df = g^T dx gives the gradient g",
+    "matrix": "df = tr(G^T dX) gives G",
+    "jacobian": "dy = J dx gives J",
+}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -25,6 +31,7 @@ class Report:
     inferred: frozenset[str]
     symmetric: frozenset[str]
     derivative: Derivative
+    steps: tuple[Step, ...] = ()  # the rules applied, when asked for (--steps)
 
     def of_what(self) -> str:
         return f"({self.source}) / " + " ".join("d" + w for w in self.wrt)
@@ -64,7 +71,23 @@ class Report:
             "variables": {n: spec_of(s) for n, s in self.variables.items()},
             "inferred": sorted(self.inferred),
             "symmetric": sorted(self.symmetric),
+            **({"steps": [self.step_json(s) for s in self.steps]} if self.steps else {}),
         }
+
+    def step_lines(self, render: Any) -> list[str]:
+        """One line a rule applied, then how the derivative is read off."""
+        lines = [f"d({render(s.node)}) = {render(s.differential)}    [{s.rule}]" for s in self.steps]
+        return lines + [f"read off: {self.derivative.kind}, {READ_OFF.get(self._cell(), 'vec/Kronecker form')}"]
+
+    def _cell(self) -> str:
+        kind = self.derivative.kind
+        return kind.split("-by-")[1] if "-by-" in kind and kind.startswith("scalar") else kind
+
+    @staticmethod
+    def step_json(s: Step) -> dict[str, str]:
+        from matcalc_cli.render import plain
+
+        return {"of": plain.render(s.node), "rule": s.rule, "differential": plain.render(s.differential)}
 
 
 def _describe(shape: Shape) -> str:
@@ -76,7 +99,7 @@ def _describe(shape: Shape) -> str:
 
 
 def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
-                  symmetric: list[str] | None = None, layout: str = "numerator") -> Report:
+                  symmetric: list[str] | None = None, layout: str = "numerator", steps: bool = False) -> Report:
     """Parse, type, differentiate and simplify; raise MatcalcError on bad input."""
     if layout not in ("numerator", "denominator"):
         raise MatcalcError("option", f"--layout must be numerator or denominator, not {layout!r}")
@@ -103,4 +126,5 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         d = derivative(typed.expr, xs[0], layout)
     else:
         d = second_derivative(typed.expr, xs[0], xs[1], layout)
-    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d)
+    shown = tuple(derivation(typed.expr, xs[0])) if steps else ()
+    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown)

@@ -191,12 +191,31 @@ RULES: dict[str, Rule] = {
 
 # The name of the rule applied at each kind of node, for a derivation shown step by step.
 RULE_NAMES: dict[str, str] = {
-    "add": "sum rule", "mul": "product rule", "had": "Hadamard product rule",
-    "hdiv": "quotient rule", "T": "transpose", "inv": "d(X^-1) = -X^-1 dX X^-1",
-    "pow": "power rule", "epow": "elementwise power rule", "bcast": "broadcast",
-    "det": "d det(X) = det(X) tr(X^-1 dX)", "logdet": "d logdet(X) = tr(X^-1 dX)",
-    "tr": "d tr(X) = tr(dX)", "norm": "d norm(x) = x^T dx / norm(x)",
+    "add": "sum rule: d(a + b) = da + db",
+    "mul": "product rule: d(A B) = dA B + A dB",
+    "had": "product rule: d(a .* b) = da .* b + a .* db",
+    "hdiv": "quotient rule: d(a ./ b) = da ./ b - (a ./ b.^2) .* db",
+    "T": "transpose: d(X^T) = (dX)^T",
+    "inv": "inverse: d(X^-1) = -X^-1 dX X^-1",
+    "pow": "power rule",
+    "epow": "elementwise power: d(u.^p) = p u.^(p-1) .* du",
+    "bcast": "a constant broadcast",
+    "tr": "trace: d tr(X) = tr(dX)",
+    "det": "determinant: d det(X) = det(X) tr(X^-1 dX)",
+    "logdet": "log-determinant: d logdet(X) = tr(X^-1 dX)",
+    "sum": "sum: d sum(u) = sum(du)",
+    "norm": "norm: d norm(x) = x^T dx / norm(x)",
+    "diag": "diag: d diag(u) = diag(du)",
+    "softmax": "softmax: d s = (diag(s) - s s^T) dz",
+    "logsumexp": "logsumexp: d logsumexp(z) = softmax(z)^T dz",
 }
+
+
+def rule_name(op: str) -> str:
+    """What a derivation shown step by step says it applied at a node."""
+    if op in ELEMENTWISE_D:
+        return f"chain rule: d {op}(u) = {op}'(u) .* du"
+    return RULE_NAMES.get(op, op)
 
 
 # ------------------------------------------------------------ rebuilding

@@ -198,6 +198,16 @@ def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
 
 
 def hadamard(factors: list[Expr]) -> Expr:
+    # Numbers come out of the factors: (-a) .* b is -(a .* b).
+    coef: list[Expr] = []
+    plain: list[Expr] = []
+    for f in factors:
+        if f.op == "mul" and f.args[0].op == "const" and not f.is_scalar:
+            coef.append(f.args[0])
+            f = E.mul(*f.args[1:])
+        plain.append(f)
+    if coef:
+        return product([*coef, hadamard(plain)])
     h = E.had(*factors)
     if h.op != "had":
         return h

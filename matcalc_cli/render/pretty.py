@@ -56,4 +56,8 @@ def show(report: Report) -> None:
         table.add_row(Text("note", style="dim"), report.derivative.note)
     table.add_row(Text("shapes", style="dim"), report.assumptions_text())
     console.print(table)
+    if report.steps:
+        console.print(Text("steps", style="dim"))
+        for line in report.step_lines(render_expr):
+            console.print(Text("  " + line))
     sys.stdout.flush()
