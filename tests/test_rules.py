@@ -1,0 +1,288 @@
+"""The rule table against finite differences: every entry of rules.RULES, several kinds of
+derivative each, both layouts.
+
+EXAMPLES maps every key of RULES to expressions whose differentiation applies that rule
+(checked by spying on the table). A rule added to RULES without an example here makes
+test_every_rule_has_an_example fail, so no rule escapes the finite-difference check.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+from helpers import check_numeric
+
+from matcalc_cli import expr as E
+from matcalc_cli.rules import FUNCTIONS, RULES
+
+LAYOUTS = ("numerator", "denominator")
+T_SCALAR = ("t=scalar",)
+
+
+class Ex(NamedTuple):
+    source: str
+    wrt: str
+    shapes: tuple[str, ...] = ()
+    symmetric: tuple[str, ...] = ()
+
+
+# The argument of each elementwise function, chosen so that it is defined and smooth at
+# numeric.sample's points (entries in (0.1, 0.9), square matrices near the identity).
+ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs")
+_ARG = {"vec": "A x", "mat": "X", "tvec": "t a", "t": "t"}
+_ABS_ARG = {"vec": "A x - 1", "mat": "X - 0.5", "tvec": "t a - 0.5", "t": "t - 0.5"}  # both signs
+
+
+def elementwise_examples(f: str) -> dict[str, Ex]:
+    """One example per kind of derivative for an elementwise function."""
+    u = _ABS_ARG if f == "abs" else _ARG
+    return {
+        "scalar-by-vector": Ex(f"sum({f}({u['vec']}))", "x"),
+        "jacobian": Ex(f"{f}({u['vec']})", "x"),
+        "scalar-by-matrix": Ex(f"sum({f}({u['mat']}))", "X", ("X=n,m",)),
+        "matrix-by-matrix": Ex(f"{f}({u['mat']})", "X", ("X=n,m",)),
+        "vector-by-scalar": Ex(f"{f}({u['tvec']})", "t", T_SCALAR),
+        "scalar-by-scalar": Ex(f"{f}({u['t']})", "t", T_SCALAR),
+        "chain": Ex(f"y^T {f}(W {u['vec'].replace('A x', 'x')})", "W") if f != "abs"
+        else Ex("y^T abs(W x - 1)", "W"),
+    }
+
+
+# Bugs found by these examples: (function, kind) -> what goes wrong. They stay in the
+# elementwise test below as strict xfails and out of EXAMPLES, which must pass.
+KNOWN_BUGS = {
+    ("log", "vector-by-scalar"): "d log(t a)/dt comes out as the scalar t^-1 (1x1), not the n-vector "
+                                 "(1/t) ones(n): the elementwise simplifier cancels a ./ (t a) and loses the shape",
+}
+
+EXAMPLES: dict[str, list[Ex]] = {
+    "add": [
+        Ex("a^T x + x^T B x", "x"),
+        Ex("tr(A X) + sum(X)", "X"),
+        Ex("A x + B x", "x"),
+        Ex("t A + B", "t", T_SCALAR),
+    ],
+    "mul": [
+        Ex("x^T A x", "x"),
+        Ex("a^T X b", "X"),
+        Ex("A B x", "x"),
+        Ex("t^2 x", "t", T_SCALAR),
+        Ex("A X B", "X"),
+        Ex("(a^T x) (b^T x)", "x"),
+    ],
+    "had": [
+        Ex("sum(x .* y .* x)", "x"),
+        Ex("x .* y", "x"),
+        Ex("sum(X .* A .* X)", "X"),
+        Ex("(t a) .* b", "t", T_SCALAR),
+        Ex("X .* A", "X"),
+    ],
+    "hdiv": [
+        Ex("sum(x ./ y)", "y"),
+        Ex("x ./ y", "x"),
+        Ex("y ./ x", "x"),
+        Ex("sum(A ./ X)", "X"),
+        Ex("a ./ (t b)", "t", T_SCALAR),
+    ],
+    "T": [
+        Ex("a^T x", "x"),
+        Ex("tr(X^T A)", "X"),
+        Ex("(A x)^T B", "x"),
+        Ex("(t A)^T", "t", T_SCALAR),
+        Ex("X^T", "X"),
+    ],
+    "inv": [
+        Ex("a^T X^-1 b", "X"),
+        Ex("inv(A + t B)", "t", T_SCALAR),
+        Ex("a^T inv(A + diag(x)) b", "x"),
+        Ex("inv(A + diag(x)) b", "x"),
+        Ex("X^-1", "X"),
+        Ex("a^T X^-T b", "X"),
+    ],
+    "pow": [
+        Ex("tr(X^3)", "X"),
+        Ex("(x^T x)^2", "x"),
+        Ex("t^3", "t", T_SCALAR),
+        Ex("(A + t B)^2", "t", T_SCALAR),
+        Ex("a^T X^-2 b", "X"),
+        Ex("X^2", "X"),
+        Ex("norm(x)^-1", "x"),
+        Ex("(a^T x)^2 b", "x"),
+    ],
+    "epow": [
+        Ex("sum(x.^3)", "x"),
+        Ex("x.^2", "x"),
+        Ex("sum(X.^-1)", "X"),
+        Ex("(t a).^2", "t", T_SCALAR),
+        Ex("sum(x.^0.5)", "x"),
+    ],
+    "bcast": [
+        Ex("1 - y", "y"),  # the broadcast constant itself has no differential ...
+        Ex("sum(log(1 - y))", "y"),
+        Ex("sum(t ./ x)", "t", T_SCALAR),  # ... a scalar beside ./ is broadcast and has one
+        Ex("t ./ x", "t", T_SCALAR),
+        Ex("(a^T x) ./ y", "x"),
+        Ex("sum((a^T X b) ./ Y)", "X"),
+    ],
+    "tr": [
+        Ex("tr(A X)", "X"),
+        Ex("tr(X^T X)", "X"),
+        Ex("tr(A + t B)", "t", T_SCALAR),
+        Ex("tr(diag(x) A)", "x"),
+        Ex("tr(X) a", "X"),
+    ],
+    "det": [
+        Ex("det(X)", "X"),
+        Ex("det(A + t B)", "t", T_SCALAR),
+        Ex("det(A + x b^T)", "x"),
+        Ex("det(X) b", "X"),
+    ],
+    "logdet": [
+        Ex("logdet(X)", "X"),
+        Ex("logdet(A + t B)", "t", T_SCALAR),
+        Ex("logdet(X^T X)", "X", ("X=4,2",)),
+        Ex("logdet(A + x x^T)", "x"),
+        Ex("logdet(W)", "W", (), ("W",)),
+    ],
+    "sum": [
+        Ex("sum(x)", "x"),
+        Ex("sum(X)", "X"),
+        Ex("sum(t a)", "t", T_SCALAR),
+        Ex("sum(A x) b", "x"),
+        Ex("sum(exp(X))", "X"),
+    ],
+    "norm": [
+        Ex("norm(x)", "x"),
+        Ex("norm(X)", "X"),
+        Ex("norm(A x - b)", "x"),
+        Ex("norm(t a)", "t", T_SCALAR),
+        Ex("norm(x) x", "x"),
+        Ex("norm(A X B)", "X"),
+        Ex("norm(X w - y)^2", "w"),
+    ],
+    "diag": [
+        Ex("a^T diag(x) b", "x"),
+        Ex("diag(x) b", "x"),
+        Ex("sum(diag(X))", "X"),
+        Ex("diag(t a)", "t", T_SCALAR),
+        Ex("a^T diag(X)", "X"),
+    ],
+    "softmax": [
+        Ex("y^T softmax(x)", "x"),
+        Ex("softmax(x)", "x"),
+        Ex("y^T softmax(W x)", "W"),
+        Ex("softmax(t a)", "t", T_SCALAR),
+    ],
+    "logsumexp": [
+        Ex("logsumexp(x)", "x"),
+        Ex("logsumexp(W x)", "W"),
+        Ex("logsumexp(t a)", "t", T_SCALAR),
+        Ex("logsumexp(x) b", "x"),
+    ],
+    "sign": [
+        Ex("sum(sign(x - 0.5) .* x)", "x"),
+        Ex("sign(t - 0.5) t", "t", T_SCALAR),
+        Ex("sum(sign(X - 0.5) .* X)", "X"),
+    ],
+    **{f: [ex for kind, ex in elementwise_examples(f).items() if (f, kind) not in KNOWN_BUGS]
+       for f in ELEMENTWISE},
+}
+
+# Kinds of derivative the whole table must be checked in.
+REQUIRED_KINDS = {"scalar-by-vector", "scalar-by-matrix", "jacobian", "vector-by-scalar",
+                  "matrix-by-scalar", "scalar-by-scalar"}
+
+
+def spy_on(monkeypatch, op: str) -> list:
+    """Record every application of RULES[op] (derive looks rules up in the same dict)."""
+    calls: list = []
+    original = RULES[op]
+
+    def spy(node, d):
+        calls.append(node)
+        return original(node, d)
+
+    monkeypatch.setitem(RULES, op, spy)
+    return calls
+
+
+@pytest.mark.parametrize("op", sorted(RULES))
+def test_every_rule_has_an_example(op):
+    assert op in EXAMPLES, f"rules.RULES[{op!r}] has no example in tests/test_rules.py: add one"
+
+
+def test_every_function_is_a_rule():
+    assert set(FUNCTIONS) <= set(RULES)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("op", sorted(RULES))
+def test_rule_against_finite_differences(op, layout, monkeypatch):
+    assert op in EXAMPLES, f"no example for rules.RULES[{op!r}]"
+    calls = spy_on(monkeypatch, op)
+    kinds = set()
+    for ex in EXAMPLES[op]:
+        report = check_numeric(ex.source, ex.wrt, ex.shapes, ex.symmetric, layout)
+        kinds.add(report.derivative.kind)
+    assert calls, f"no example of {op!r} applies RULES[{op!r}]"
+    assert len(kinds) >= 2, f"{op!r} is checked for one kind of derivative only: {kinds}"
+
+
+def test_the_table_is_checked_in_every_kind_of_derivative():
+    from matcalc_cli.report import differentiate
+
+    kinds = {differentiate(ex.source, [ex.wrt], list(ex.shapes), list(ex.symmetric)).derivative.kind
+             for examples in EXAMPLES.values() for ex in examples}
+    assert REQUIRED_KINDS <= kinds, REQUIRED_KINDS - kinds
+
+
+def _elementwise_params():
+    for f in ELEMENTWISE:
+        for kind in elementwise_examples(f):
+            bug = KNOWN_BUGS.get((f, kind))
+            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+            yield pytest.param(f, kind, marks=marks, id=f"{f}-{kind}")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("f, kind", list(_elementwise_params()))
+def test_elementwise_function_in_every_kind(f, kind, layout, monkeypatch):
+    calls = spy_on(monkeypatch, f)
+    ex = elementwise_examples(f)[kind]
+    report = check_numeric(ex.source, ex.wrt, ex.shapes, ex.symmetric, layout)
+    assert calls
+    if kind != "chain":
+        assert report.derivative.kind == kind
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("source, wrt, shapes", [
+    # A rule applied twice: second derivatives run the table on derivatives.
+    ("x^T A x", ["x", "x"], ()),
+    ("sum(exp(A x))", ["x", "x"], ()),
+    ("logsumexp(x)", ["x", "x"], ()),
+    ("sum(softplus(X w))", ["w", "w"], ()),
+    ("norm(x)", ["x", "x"], ()),
+    ("sum(log(x))", ["x", "x"], ()),
+    ("sum(sqrt(x) .* sin(x))", ["x", "x"], ()),
+    ("sum(tanh(x) ./ (1 + x.^2))", ["x", "x"], ()),
+    ("x^T A y", ["x", "y"], ()),
+    ("t^2 x^T x", ["t", "t"], T_SCALAR),
+    ("logdet(A + t B)", ["t", "t"], T_SCALAR),
+])
+def test_second_derivatives(source, wrt, shapes, layout):
+    report = check_numeric(source, wrt, shapes, layout=layout, tol=1e-4)
+    assert report.derivative.kind in ("hessian", "mixed second derivative")
+
+
+@pytest.mark.parametrize("op, wrong, example", [
+    ("exp", lambda node, d: d[0], Ex("sum(exp(x))", "x")),  # forgets the chain factor exp(x)
+    ("inv", lambda node, d: E.mul(node, d[0], node), Ex("a^T X^-1 b", "X")),  # forgets the minus sign
+    ("pow", lambda node, d: E.mul(E.const(2), d[0]), Ex("(x^T x)^2", "x")),  # forgets the base
+])
+def test_the_oracle_catches_a_wrong_rule(op, wrong, example, monkeypatch):
+    """The finite-difference check has teeth: a deliberately wrong rule fails it."""
+    monkeypatch.setitem(RULES, op, wrong)
+    with pytest.raises(AssertionError, match="relative error"):
+        check_numeric(example.source, example.wrt, example.shapes, example.symmetric)
