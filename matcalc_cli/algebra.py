@@ -54,18 +54,19 @@ def _small(e: Expr, limit: int = 400) -> bool:
 
 
 def elementwise(root: Expr) -> Expr:
-    memo: dict[int, Expr] = {}
+    # Keyed by the node itself: temporaries come and go, and a freed node's id is reused.
+    memo: dict[Expr, Expr] = {}
 
     def visit(e: Expr) -> Expr:
-        if id(e) in memo:
-            return memo[id(e)]
+        if e in memo:
+            return memo[e]
         if _in_region(e) and e.op not in ("const", "bcast") and _worth(e) and _small(e):
             out = _simplify_region(e, visit)
         elif e.op == "mul" and e.args[0].op == "const" and not e.is_scalar:
             out = _absorb_coefficient(e, visit)
         else:
             out = rebuild(e, [visit(a) for a in e.args]) if e.args else e
-        memo[id(e)] = out
+        memo[e] = out
         return out
 
     return visit(root)
@@ -114,12 +115,15 @@ def _simplify_region(e: Expr, visit: Any) -> Expr:
         return a[0] ** (sp.Rational(k.numerator, k.denominator) if isinstance(k, Fraction) else k)
 
     s = to_sympy(e)
+    shape_of_region = e.shape
     best, best_cost = None, None
     for cand in _candidates(sp, s):
         try:
             out = _from_sympy(sp, cand, back, e.shape)
         except _Reject:
             continue
+        if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
+            out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
         cost = _size(out)
         if best_cost is None or cost < best_cost:
             best, best_cost = out, cost

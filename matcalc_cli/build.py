@@ -39,13 +39,31 @@ def dim_arg(a: Syntax) -> Dim:
 
 
 
+def _is_sum(node: Syntax) -> bool:
+    return node.kind == "binary" and node.text in ("+", "-")
+
+
 def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
     built: dict[int, Expr] = {}
+    # a + b - c + ... is built as one sum at the end of the chain: adding term by term
+    # would copy the growing sum at every step.
+    terms: dict[int, list[Expr]] = {}
+
+    def get(node: Syntax) -> Expr:
+        if id(node) not in built:
+            built[id(node)] = E.add(*terms.pop(id(node)))
+        return built[id(node)]
+
     for node in post_order(root):
-        built[id(node)] = _build_node(node, [built[id(a)] for a in node.args
-                                             if not (node.kind == "call" and node.text in DIM_CALLS)],
-                                      variables, symmetric)
-    return built[id(root)]
+        if _is_sum(node):
+            left, right = node.args
+            acc = terms.pop(id(left)) if _is_sum(left) and id(left) not in built else [get(left)]
+            acc.append(get(right) if node.text == "+" else E.neg(get(right)))
+            terms[id(node)] = acc
+            continue
+        args = [] if node.kind == "call" and node.text in DIM_CALLS else node.args
+        built[id(node)] = _build_node(node, [get(a) for a in args], variables, symmetric)
+    return get(root)
 
 
 def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
@@ -80,6 +98,8 @@ def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmet
         if text == "./":
             return E.hdiv(x, y)
         if text == "/":
+            if E.is_zero(y):
+                raise MatcalcError("input", "division by zero", node.op_span)
             return E.mul(x, E.power(y, -1))
         return E.mul(x, y)
     return _build_call(node, a)

@@ -17,7 +17,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 from matcalc_cli.rules import RULES, fn, rebuild, rule_name
-from matcalc_cli.simplify import simplify, total, transpose
+from matcalc_cli.simplify import canon, simplify, total, transpose
 
 
 def dvar(x: Expr) -> Expr:
@@ -195,6 +195,13 @@ def _jac_node(node: Expr, jac: Callable[[Expr], Expr], lin: set[int], size: E.Di
         return E.mul(E.ones((E.dim_product(*node.shape), 1)), jac(args[0]))
     if op == "mul":
         return _jac_product(node, jac, lin)
+    if op == "diag":
+        # vec(diag(m)) = diag(vec(I)) (1 kron I) m;  diag(M) = (1^T kron I) diag(vec(I)) vec(M)
+        n = node.shape[0]
+        mask = fn("diag", vec(E.eye(n)))
+        if is_vector(args[0].shape):
+            return E.mul(mask, kron(E.ones((n, 1)), E.eye(n)), jac(args[0]))
+        return E.mul(kron(E.T(E.ones((n, 1))), E.eye(n)), mask, jac(args[0]))
     raise MatcalcError("unsupported", f"cannot form a Jacobian through {op}")
 
 
@@ -216,7 +223,6 @@ def _jac_product(node: Expr, jac: Callable[[Expr], Expr], lin: set[int]) -> Expr
             return E.mul(*scalars, *p, fn("diag", qv), jac(m))
         if not q and len(p) == 1 and p[0].shape[0] == 1:  # p diag(m) = (p^T .* m)^T
             return E.mul(*scalars, fn("diag", E.T(p[0])), jac(m))
-        raise MatcalcError("unsupported", "cannot form a Jacobian through diag() here")
     a, b = f.shape
     pm = E.mul(*p) if p else E.eye(a)
     qt = E.T(E.mul(*q)) if q else E.eye(b)
@@ -253,7 +259,7 @@ def _class(shape: Shape) -> str:
 def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
     fc, xc = _class(f.shape), _class(x.shape)
     kind = f"{fc}-by-{xc}" if (fc, xc) != ("vector", "vector") else "jacobian"
-    df = differential(f, x)
+    df = differential(canon(f), x)  # the canonical input: diag(x x^T) is x .* x
     note = ""
     if xc == "scalar":
         g = f_zero(f.shape) if df is None else substitute(df, ONE)

@@ -145,8 +145,8 @@ def add(*terms: Expr) -> Expr:
     flat: list[Expr] = []
     for t in terms:
         flat.extend(t.args if t.op == "add" else (t,))
-    flat = [t for t in flat if not is_zero(t)]
     shape = next((t.shape for t in flat if t.shape != SCALAR), SCALAR)
+    flat = [t for t in flat if not is_zero(t)]
     if shape != SCALAR:
         flat = [bcast(t, shape) if t.shape == SCALAR else t for t in flat]
     consts = [t for t in flat if t.op == "const"]
@@ -179,6 +179,9 @@ def mul(*factors: Expr) -> Expr:
         # A scalar made of matrices (x^T a) stays one factor: flattening it would
         # splice its chain into the product's.
         inline = f.op == "mul" and (f.shape != SCALAR or all(g.shape == SCALAR for g in f.args))
+        if not inline and f.op == "mul" and f.args[0].op == "const":  # -(2 x^T y): the 2 comes out
+            flat.append(f.args[0])
+            f = Expr("mul", f.args[1:], f.shape) if len(f.args) > 2 else f.args[1]
         flat.extend(f.args if inline else (f,))
     coef: Number = Fraction(1)
     rest: list[Expr] = []
@@ -232,7 +235,9 @@ def inv(e: Expr) -> Expr:
     return Expr("inv", (e,), e.shape)
 
 
-def power(e: Expr, k: Number) -> Expr:
+def power(e: Expr, k: Number | int) -> Expr:
+    if isinstance(k, int):
+        k = Fraction(k)
     if k == 1:
         return e
     if k == 0:
@@ -242,7 +247,7 @@ def power(e: Expr, k: Number) -> Expr:
             return const(e.param ** int(k))
     if e.shape != SCALAR and k == -1:
         return inv(e)
-    return Expr("pow", (e,), e.shape, Fraction(k) if isinstance(k, int) else k)
+    return Expr("pow", (e,), e.shape, k)
 
 
 def had(*factors: Expr) -> Expr:

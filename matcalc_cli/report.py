@@ -115,7 +115,7 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         name, sep, spec = item.partition("=")
         if not sep or not _NAME.match(name.strip()):
             raise MatcalcError("option", f"--shape expects NAME=SPEC (x=n, A=n,m, t=scalar), got {item!r}")
-        declared[name.strip()] = parse_spec(spec)
+        declared[name.strip()] = parse_spec(spec, name.strip())
     sym = frozenset(symmetric or [])
     for name in sym:
         if not _NAME.match(name):

@@ -8,6 +8,7 @@ The second builds the typed tree (expr.py) from the solved shapes of the variabl
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 import re
 from dataclasses import dataclass, field
 
@@ -33,9 +34,16 @@ def parse_dim(text: str) -> Dim:
     return int(text) if text.isdigit() else text
 
 
-def parse_spec(spec: str) -> Shape:
+def parse_spec(spec: str, name: str = "") -> Shape:
     """`scalar`, `n` (a column vector) or `n,m` (a matrix)."""
-    spec = spec.strip()
+    try:
+        return _parse_spec(spec.strip())
+    except MatcalcError as err:
+        where = f"--shape {name}={spec}: " if name else ""
+        raise MatcalcError("option", where + err.message) from None
+
+
+def _parse_spec(spec: str) -> Shape:
     if spec == "scalar":
         return SCALAR
     parts = spec.split(",")
@@ -44,6 +52,10 @@ def parse_spec(spec: str) -> Shape:
     if len(parts) == 2:
         return (parse_dim(parts[0]), parse_dim(parts[1]))
     raise MatcalcError("option", f"bad shape {spec!r}: use scalar, n or n,m")
+
+
+def _message_names() -> Iterator[str]:
+    return itertools.chain(_FRESH_NAMES, (f"d{i}" for i in itertools.count(1)))
 
 
 def format_dim(d: Dim) -> str:
@@ -133,13 +145,22 @@ class _Checker:
         self.declared = declared
         self.scalars = scalars
         self.symmetric = symmetric
+        self.shown_names: dict[Dim, Dim] = {}
         self.var_shapes: dict[str, Shape] = {}
 
     def fail(self, message: str, node: Syntax, kind: str = "shape") -> MatcalcError:
         return MatcalcError(kind, message, node.op_span or node.span)
 
     def show(self, s: Shape) -> str:
-        return format_shape(self.dims.shape(s))
+        """A shape for a message: unsolved dimensions get names (n, m, ...), not ?1."""
+        shown = []
+        for d in self.dims.shape(s):
+            if isinstance(d, str) and d.startswith("?"):
+                taken = set(self.shown_names.values()) | {x for v in self.declared.values() for x in v}
+                self.shown_names.setdefault(d, next(n for n in _message_names() if n not in taken))
+                d = self.shown_names[d]
+            shown.append(d)
+        return format_shape((shown[0], shown[1]))
 
     def is_scalar(self, s: Shape) -> bool:
         return self.dims.shape(s) == SCALAR

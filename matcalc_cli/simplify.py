@@ -20,10 +20,22 @@ from matcalc_cli.rules import fn, rebuild
 
 
 def simplify(e: Expr) -> Expr:
+    """Textbook form; simplifying the result again changes nothing."""
     e = canon(e)
     from matcalc_cli.algebra import elementwise  # sympy only where regions need it
 
-    return canon(elementwise(e))
+    e = canon(elementwise(e))
+    for _ in range(4):
+        again = canon(e)
+        if again == e:
+            break
+        e = again
+    return _filled(e)
+
+
+def _filled(e: Expr) -> Expr:
+    """A broadcast scalar standing alone is spelled c ones(n), which says its shape."""
+    return E.mul(e.args[0], E.ones(e.shape)) if e.op == "bcast" else e
 
 
 def canon(root: Expr) -> Expr:
@@ -50,6 +62,8 @@ def transposes(e: Expr) -> int:
 
 def _canon_node(node: Expr, args: list[Expr]) -> Expr:
     op = node.op
+    if op not in ("add", "hdiv", "bcast") and any(a.op == "bcast" for a in args):
+        args = [_filled(a) for a in args]
     if op == "T":
         return transpose(args[0])
     if op == "mul":
@@ -66,11 +80,17 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         alt = transpose(args[0])
         if transposes(alt) + 1 < transposes(args[0]):
             return E.inv(E.T(alt))
+    if op in ("det", "logdet", "tr") and args[0].op == "T":  # det(X^T) = det(X)
+        return fn(op, args[0].args[0])
+    if op == "hdiv" and args[0].op == "ones":  # ones(n) ./ y is 1 ./ y
+        return E.hdiv(E.ONE, args[1])
     if op == "tr" and args[0].op == "mul" and args[0].args[0].op == "const":  # tr(c M) = c tr(M)
         return product([args[0].args[0], fn("tr", product(list(args[0].args[1:])))])
     if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
         a, b = args[0].args
         return hadamard([a, transpose(b)])
+    if op == "pow" and args[0].op == "mul" and all(f.is_scalar for f in args[0].args):
+        return product([E.power(f, node.number) for f in args[0].args])  # (a b)^-1 = a^-1 b^-1
     if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
         return E.power(args[0].args[0], args[0].param * node.param)  # type: ignore[operator]
     return rebuild(node, args)
@@ -126,7 +146,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     fs = list(flat.args)
     coef = fs.pop(0).param if fs[0].op == "const" else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
-    chain = _diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar]))
+    chain = _powers(_diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar])))
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
     powers: dict[Expr, Fraction] = {}
     for f in scalars:
@@ -135,12 +155,49 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     merged = [E.power(b, k) for b, k in powers.items() if k != 0]
     chain, merged = _named_quotients(chain, merged)
     merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == "add", key(f)))
+    if coef == -1 and not merged and len(chain) == 1 and chain[0].op == "add":
+        return total([product([E.const(-1), t]) for t in chain[0].args])  # -(a - 1) is 1 - a
+    chain, more = _scalar_runs(chain)
+    if more:
+        return product([E.const(coef), *merged, *more, *chain], orient)
     out = E.mul(E.const(coef), *merged, *chain)  # type: ignore[arg-type]
     if orient and out.is_scalar and chain and not merged:
         # A scalar equals its transpose: keep whichever spelling sorts first.
         flipped = product([transpose(f) for f in reversed(chain)], orient=False)
         if (transposes(flipped), key(flipped)) < (transposes(E.mul(*chain)), key(E.mul(*chain))):
             out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
+    return out
+
+
+def _scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """Inside a longer chain, x^T y in x^T y z^T is a scalar: take it out as one factor,
+    so that the chain has one spelling (and its print reads back as the same tree)."""
+    if len(chain) < 3:
+        return chain, []
+    for i, f in enumerate(chain):
+        if f.shape[0] != 1:
+            continue
+        for j in range(i + 1, len(chain)):
+            if chain[j].shape[1] == 1:
+                if (i, j) == (0, len(chain) - 1):
+                    return chain, []
+                run = Expr("mul", tuple(chain[i:j + 1]), E.SCALAR)
+                return chain[:i] + chain[j + 1:], [run]
+    return chain, []
+
+
+def _powers(chain: list[Expr]) -> list[Expr]:
+    """X^T X^T is (X^T)^2 and X X^2 is X^3, so that like terms meet."""
+    out: list[Expr] = []
+    for f in chain:
+        base, k = (f.args[0], f.number) if f.op == "pow" else (f, Fraction(1))
+        if out and base.shape[0] == base.shape[1]:
+            prev = out[-1]
+            pbase, pk = (prev.args[0], prev.number) if prev.op == "pow" else (prev, Fraction(1))
+            if pbase == base:
+                out[-1] = E.power(base, pk + k)
+                continue
+        out.append(f)
     return out
 
 
@@ -223,6 +280,8 @@ def _coef(t: Expr) -> tuple[Fraction, Expr]:
         return t.args[0].param, E.mul(*t.args[1:])
     if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
         return t.args[0].param, E.bcast(E.ONE, t.shape)
+    if t.op == "ones":
+        return Fraction(1), E.bcast(E.ONE, t.shape)
     return Fraction(1), t
 
 
@@ -235,15 +294,23 @@ def total(terms: list[Expr]) -> Expr:
         c, core = _coef(t)
         collected[core] = collected.get(core, Fraction(0)) + c
     items = [(c, core) for core, c in collected.items() if c != 0]
+    if not items:  # everything cancelled: a zero of the sum's shape, not the number 0
+        return E.zeros(s.shape)
     if len(items) > 1:
         factored = _factor(items)
-        if factored is None and len(items) > 2:
+        if factored is None and 2 < len(items) <= 64:  # the search is quadratic in the terms
             factored = _group(items)
         if factored is not None:
             return factored
     # Positive terms first, constants last: 2 t + 3, X w - y.
     items.sort(key=lambda it: (it[0] < 0, it[1].op in ("const", "bcast"), key(it[1])))
-    return E.add(*(product([E.const(c), core]) for c, core in items))
+    return E.add(*(_term(c, core) for c, core in items))
+
+
+def _term(c: Fraction, core: Expr) -> Expr:
+    if core.op == "bcast" and E.is_const(core.args[0], 1):  # the constant in 1 - y
+        return E.bcast(E.const(c), core.shape)
+    return product([E.const(c), core])
 
 
 def _parts(core: Expr) -> tuple[list[Expr], list[Expr]]:

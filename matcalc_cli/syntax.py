@@ -26,7 +26,7 @@ FUNCTIONS = frozenset({
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<num>(?:\d+\.\d+|\d+\.(?![*/^])|\d+|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9_]*)
   | (?P<op>\.\*|\./|\.\^|[-+*@/^'(),])
 """, re.VERBOSE)
@@ -52,6 +52,12 @@ class Syntax:
     op_span: Span | None = None  # where a binary operator stands (for carets)
 
 
+def _too_large(text: str) -> bool:
+    """Exact arithmetic on 1e999999 would take all the memory there is."""
+    mantissa, _, exponent = text.lower().partition("e")
+    return len(mantissa) > 300 or (exponent != "" and abs(int(exponent)) > 300)
+
+
 def tokenize(src: str) -> list[Token]:
     tokens: list[Token] = []
     pos, spaced = 0, False
@@ -60,6 +66,8 @@ def tokenize(src: str) -> list[Token]:
         if m is None:
             raise MatcalcError("syntax", f"unexpected character {src[pos]!r}", (pos, pos + 1))
         kind = m.lastgroup or "op"
+        if kind == "num" and _too_large(m.group()):
+            raise MatcalcError("syntax", f"number out of range: {m.group()[:24]}", (pos, m.end()))
         if kind == "ws":
             spaced = True
         else:
@@ -195,7 +203,10 @@ class _Parser:
         if t.kind == "name":
             self.take()
             nxt = self.tok
-            if nxt.kind == "op" and nxt.text == "(" and (t.text in FUNCTIONS or not nxt.spaced):
+            # name( is a call; for a name that is no function, A(x + y) is a product, but
+            # sigmoi(x) is a misspelt function.
+            looks_like_call = len(t.text) > 1 and t.text[0].islower()
+            if nxt.kind == "op" and nxt.text == "(" and (t.text in FUNCTIONS or (not nxt.spaced and looks_like_call)):
                 if t.text not in FUNCTIONS:
                     known = ", ".join(sorted(FUNCTIONS - {"commutation", "vec", "kron", "sign"}))
                     raise MatcalcError("function", f"unknown function '{t.text}' (known: {known})", t.span)

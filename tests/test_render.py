@@ -268,8 +268,6 @@ def test_pretty_states_the_symmetric_convention():
     assert "(G + G^T)/2" in result.stdout or "sym(G)" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="a decimal constant subtracted in a sum prints as a fraction: "
-                                       "sign(x - 1 / 2)^T instead of sign(x - 0.5)^T")
 def test_decimal_constant_prints_as_written():
     r = differentiate("sum(abs(x - 0.5))", ["x"])
     assert plain.render(r.derivative.expr) == "sign(x - 0.5)^T"

@@ -51,10 +51,7 @@ def elementwise_examples(f: str) -> dict[str, Ex]:
 
 # Bugs found by these examples: (function, kind) -> what goes wrong. They stay in the
 # elementwise test below as strict xfails and out of EXAMPLES, which must pass.
-KNOWN_BUGS = {
-    ("log", "vector-by-scalar"): "d log(t a)/dt comes out as the scalar t^-1 (1x1), not the n-vector "
-                                 "(1/t) ones(n): the elementwise simplifier cancels a ./ (t a) and loses the shape",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 EXAMPLES: dict[str, list[Ex]] = {
     "add": [

@@ -312,8 +312,6 @@ def test_messages_with_declared_shapes_show_no_internal_names(src, declared):
     assert not _INTERNAL.search(shape_error(src, declared).message)
 
 
-@pytest.mark.xfail(strict=True, reason="unsolved unification variables leak into messages "
-                                       "('softmax needs a vector, got ?1×?2')")
 @pytest.mark.parametrize("src, declared", [
     ("softmax(X)", {}),
     ("x - A", {"x": ("n", 1)}),

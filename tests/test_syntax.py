@@ -311,7 +311,5 @@ def test_empty_call():
     assert err.kind == "syntax" and err.span == (3, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="the tokenizer reads '1.' as a number, so MATLAB-style 1./x "
-                                       "becomes 1 / x (scalar division) instead of the elementwise 1 ./ x")
 def test_number_followed_by_elementwise_operator():
     assert sx(parse("1./x")) == "(1 ./ x)"

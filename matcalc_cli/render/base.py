@@ -16,12 +16,16 @@ SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
 
 def negative_coefficient(e: Expr) -> bool:
+    if e.op == "bcast":
+        e = e.args[0]
     if e.op == "const":
         return e.number < 0
     return e.op == "mul" and e.args[0].op == "const" and e.args[0].number < 0
 
 
 def negate(e: Expr) -> Expr:
+    if e.op == "bcast":
+        e = e.args[0]
     if e.op == "const":
         return const(-e.number)
     return mul(const(-e.args[0].number), *e.args[1:])
