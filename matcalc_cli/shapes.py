@@ -8,8 +8,8 @@ The second builds the typed tree (expr.py) from the solved shapes of the variabl
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from matcalc_cli import expr as E
