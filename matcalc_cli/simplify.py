@@ -144,7 +144,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     if flat.op != "mul":
         return flat
     fs = list(flat.args)
-    coef = fs.pop(0).param if fs[0].op == "const" else Fraction(1)
+    coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
     chain = _powers(_diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar])))
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
