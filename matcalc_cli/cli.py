@@ -137,6 +137,8 @@ def emit(report: Report, fmt: str, verification: Verification | None = None) -> 
     else:
         out = json.dumps(diff_json(report, verification))
     sys.stdout.write(out + "\n")
+    if report.derivative.note and fmt != "json":  # the convention, without breaking the one line
+        sys.stderr.write(f"matcalc: note: {report.derivative.note}; shape {report.shape_text()}\n")
     if report.steps and fmt != "json":
         sys.stderr.write("".join(f"matcalc: step: {line}\n" for line in report.step_lines(plain.render)))
     if verification is not None:
