@@ -50,7 +50,8 @@ def differential(f: Expr, x: Expr, steps: list[Step] | None = None) -> Expr | No
         rule = RULES.get(node.op)
         if rule is None:
             raise MatcalcError("unsupported", f"cannot differentiate through {node.op}")
-        d = memo[node] = rule(node, ds)
+        d = rule(node, ds)
+        memo[node] = None if E.is_zero(d) else d  # d sign(u) = 0: nothing to read through
         if steps is not None:
             steps.append(Step(node, rule_name(node.op), d))
     return memo[f]

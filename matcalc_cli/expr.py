@@ -179,9 +179,11 @@ def mul(*factors: Expr) -> Expr:
         # A scalar made of matrices (x^T a) stays one factor: flattening it would
         # splice its chain into the product's.
         inline = f.op == "mul" and (f.shape != SCALAR or all(g.shape == SCALAR for g in f.args))
-        if not inline and f.op == "mul" and f.args[0].op == "const":  # -(2 x^T y): the 2 comes out
-            flat.append(f.args[0])
-            f = Expr("mul", f.args[1:], f.shape) if len(f.args) > 2 else f.args[1]
+        if not inline and f.op == "mul" and any(g.shape == SCALAR for g in f.args):
+            # -(2 x^T y / q): the numbers and scalars come out, the chain x^T y stays one factor
+            flat.extend(g for g in f.args if g.shape == SCALAR)
+            chain = tuple(g for g in f.args if g.shape != SCALAR)
+            f = Expr("mul", chain, f.shape) if len(chain) > 1 else chain[0]
         flat.extend(f.args if inline else (f,))
     coef: Number = Fraction(1)
     rest: list[Expr] = []

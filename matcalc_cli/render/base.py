@@ -135,7 +135,8 @@ class Printer:
         if isinstance(coef, Fraction) and coef.denominator != 1 and (num or den):
             den.insert(0, const(coef.denominator))
             coef = Fraction(coef.numerator)
-        texts = [self.factor(f, len(num) == 1) for f in num]
+        alone = len(num) == 1 and coef == 1  # -(a .* b) and 2 (a .* b) keep their brackets
+        texts = [self.factor(f, alone) for f in num]
         if coef not in (1, -1) or not texts:
             texts.insert(0, self.number(-coef if coef < 0 else coef)[0])
         text = self.product(texts)
