@@ -200,6 +200,11 @@ def mul(*factors: Expr) -> Expr:
     if len(mats) > 1 and any(f.op == "eye" for f in mats):
         keep = next((f for f in mats if f.op != "eye"), mats[0])
         rest = [f for f in rest if f.op != "eye" or f is keep]
+    scalar_chains = [f for f in rest if f.op == "mul"]
+    if len(scalar_chains) == 1 and not any(f.shape != SCALAR for f in rest):
+        # 2 t (x^T A x) is the chain 2 t x^T A x: nothing else multiplies it as a matrix
+        i = rest.index(scalar_chains[0])
+        rest[i:i + 1] = list(scalar_chains[0].args)
     if coef != 1:
         rest.insert(0, const(coef))
     if not rest:

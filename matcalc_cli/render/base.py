@@ -118,9 +118,10 @@ class Printer:
                 num.append(f)
         return coef, num, den
 
-    def factor(self, f: Expr, alone: bool) -> str:
-        # A Hadamard product beside other factors is bracketed: (a .* b) x^T.
-        if not alone and f.op in ("had", "hdiv"):
+    def factor(self, f: Expr, alone: bool, bare: bool = True) -> str:
+        # A Hadamard product beside anything else, a sign or a number included, is
+        # bracketed: (a .* b) x^T, -(a .* b), 2 (a .* b).
+        if not bare and f.op in ("had", "hdiv"):
             return self.paren(self.render(f))
         return self.at(f, NEG if not alone else PRODUCT)
 
@@ -135,8 +136,7 @@ class Printer:
         if isinstance(coef, Fraction) and coef.denominator != 1 and (num or den):
             den.insert(0, const(coef.denominator))
             coef = Fraction(coef.numerator)
-        alone = len(num) == 1 and coef == 1  # -(a .* b) and 2 (a .* b) keep their brackets
-        texts = [self.factor(f, alone) for f in num]
+        texts = [self.factor(f, len(num) == 1, len(num) == 1 and coef == 1) for f in num]
         if coef not in (1, -1) or not texts:
             texts.insert(0, self.number(-coef if coef < 0 else coef)[0])
         text = self.product(texts)

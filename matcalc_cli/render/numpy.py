@@ -43,7 +43,7 @@ class NumpyPrinter(Printer):
         parts = [self.dims.get(p, p) for p in str(d).split("·")]
         return " * ".join(parts) if len(parts) == 1 else "(" + " * ".join(parts) + ")"
 
-    def factor(self, f: Expr, alone: bool) -> str:
+    def factor(self, f: Expr, alone: bool, bare: bool = True) -> str:
         return self.at(f, NEG)
 
     def op_mul(self, e: Expr) -> tuple[str, int]:
