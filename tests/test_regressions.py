@@ -2,9 +2,9 @@
 each reduced by hand to a minimal input. Each comment gives the command, what it
 should give and what it gave when the bug was found.
 
-All were fixed in matcalc_cli (commit f522a2d); a bug found later and not fixed
-yet is added here with @pytest.mark.xfail(strict=True, reason=...), so that the
-suite goes red the day it starts passing and the mark is removed.
+All were fixed in matcalc_cli (commits f522a2d, 1ee2c82, 3b8364b). A bug found
+later and not fixed yet goes here with @pytest.mark.xfail(strict=True, reason=...),
+so that the suite goes red the day it starts passing and the mark is removed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import pytest
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
@@ -173,6 +172,22 @@ def test_jacobian_through_diag_of_a_matrix() -> None:
     assert err <= TOL
 
 
+# rules: d sign(u) = 0 was a zeros(...) node in the differential, which derive.adjoint
+# and derive._jac_node could not read a derivative through.
+def test_hessian_through_abs() -> None:
+    # matcalc diff "sum(abs(x))" --wrt x --wrt x: expected zeros(n, n) (the gradient is
+    # sign(x)^T), got exit 2 "cannot form a Jacobian through zeros"
+    d, err = against_finite_differences("sum(abs(x))", ["x", "x"], {"x": "n"})
+    assert err <= TOL
+
+
+def test_gradient_through_sign() -> None:
+    # matcalc diff "sum(sign(x))" --wrt x (sign is read, though not documented):
+    # expected zeros(1, n), got exit 2 "cannot read a gradient through zeros"
+    d, err = against_finite_differences("sum(sign(x))", ["x"], {"x": "n"})
+    assert err <= TOL
+
+
 # ------------------------------------------------------------------ plain output reads back
 # Issue 5: plain output parses back to an equal tree. Each printed a derivative whose
 # text read back (and simplified) as another tree with the same value.
@@ -202,15 +217,25 @@ def test_scalar_chain_reads_back_grouped() -> None:
     assert equal, f"{text!r} reads back as {plain.render(back)!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="plain prints -1 times a Hadamard product whose first factor is a sum, "
-                                       "mul(-1, had(X, Y)), as `-(X) .* Y`, which reads back as (-X) .* Y; the "
-                                       "simplifier spells the two differently (-Y .* X and Y .* (-X...))")
 def test_negated_hadamard_product_reads_back() -> None:
-    # matcalc diff "tr(B tanh(A)^2)" --wrt A --shape A=n,n --shape B=n,n prints
-    # -(B^T tanh(A)^T + tanh(A)^T B^T) .* (tanh(A) + 1) .* (tanh(A) - 1), which reads back
-    # (and simplifies) as (-B^T tanh(A)^T - tanh(A)^T B^T) .* (tanh(A) + 1) .* (tanh(A) - 1):
-    # the same value, another tree. Expected: the derivative's tree.
+    # plain printed -1 times a Hadamard product whose first factor is a sum,
+    # mul(-1, had(X, Y)), as `-(X) .* Y`, which reads back as (-X) .* Y, and the
+    # simplifier spells the two differently:
+    # matcalc diff "tr(B tanh(A)^2)" --wrt A --shape A=n,n --shape B=n,n printed
+    # -(B^T tanh(A)^T + tanh(A)^T B^T) .* (tanh(A) + 1) .* (tanh(A) - 1), which read back
+    # (and simplified) as (-B^T tanh(A)^T - tanh(A)^T B^T) .* (tanh(A) + 1) .* (tanh(A) - 1).
+    # (Also seen: the Hessian of 4 + logsumexp(u - ones(m) - u .* (u - ones(m))).)
     text, back, equal = reads_back(derive("tr(B tanh(A)^2)", ["A"], {"A": "n,n", "B": "n,n"}))
+    assert equal, f"{text!r} reads back as {plain.render(simplify(back))!r}"
+
+
+def test_scalar_chain_with_a_quotient_reads_back() -> None:
+    # A scalar chain factor holding a quotient, (c a^T a / q) M, printed as one bracket
+    # but read back with the / q outside the chain, (c a^T a) M / q:
+    # matcalc diff "norm(det(A) diag(A))" --wrt A --shape A=n,n printed
+    # (det(A)^2 diag(A)^T diag(A) / norm(det(A) diag(A))) A^-T + diag(...), which read back
+    # as (det(A)^2 diag(A)^T diag(A)) A^-T / norm(det(A) diag(A)) + diag(...).
+    text, back, equal = reads_back(derive("norm(det(A) diag(A))", ["A"], {"A": "n,n"}))
     assert equal, f"{text!r} reads back as {plain.render(simplify(back))!r}"
 
 
