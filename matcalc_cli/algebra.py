@@ -130,8 +130,24 @@ def _simplify_region(e: Expr, visit: Any) -> Expr:
     return best if best is not None else rebuild(e, [visit(a) for a in e.args])
 
 
+def _expanded_terms(sp: Any, s: Any) -> int:
+    """How many terms multiplying s out would give, without multiplying it out."""
+    if s.is_Add:
+        return sum(_expanded_terms(sp, a) for a in s.args)
+    if s.is_Mul:
+        n = 1
+        for a in s.args:
+            n *= _expanded_terms(sp, a)
+        return n
+    if s.is_Pow and s.exp.is_Integer and s.exp > 0:
+        return int(_expanded_terms(sp, s.base) ** min(int(s.exp), 16))
+    return 1
+
+
 def _candidates(sp: Any, s: Any) -> list[Any]:
     cands = [s]
+    if _expanded_terms(sp, s) > 64:  # a product of many sums: expanding it is exponential
+        return cands
     for f in (sp.cancel, sp.factor, lambda z: sp.factor_terms(sp.cancel(z)), sp.expand):
         try:
             cands.append(f(s))

@@ -84,6 +84,10 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         return fn(op, args[0].args[0])
     if op == "hdiv" and args[0].op == "ones":  # ones(n) ./ y is 1 ./ y
         return E.hdiv(E.ONE, args[1])
+    if op == "hdiv":  # (-2 a) ./ b is -2 (a ./ b): the number joins the product
+        c, core = _coef(args[0])
+        if c != 1:
+            return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, args[1])])
     if op == "tr" and args[0].op == "mul" and args[0].args[0].op == "const":  # tr(c M) = c tr(M)
         return product([args[0].args[0], fn("tr", product(list(args[0].args[1:])))])
     if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
