@@ -73,12 +73,17 @@ def elementwise(root: Expr) -> Expr:
 
 
 def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
-    """-1 X^T (region): the sign joins the region, where sympy can use it."""
+    """-1 X^T (region) and -(region)^T X: the sign joins the region, where sympy can use it."""
     fs = list(e.args)
-    regions = [i for i, f in enumerate(fs) if _in_region(f) and f.op != "const" and _worth(f)]
+
+    def region(f: Expr) -> bool:
+        return _in_region(f) and f.op != "const" and _worth(f)
+
+    regions = [i for i, f in enumerate(fs) if region(f) or (f.op == "T" and region(f.args[0]))]
     if len(regions) == 1:
         i = regions[0]
-        fs[i] = E.mul(fs[0], fs[i])
+        f = fs[i]
+        fs[i] = E.mul(fs[0], f) if f.op != "T" else E.T(E.mul(fs[0], f.args[0]))
         fs[0] = E.ONE
     return E.mul(*(visit(f) for f in fs))
 

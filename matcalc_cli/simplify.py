@@ -74,8 +74,13 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         return hadamard(args)
     if op == "hdiv" and args[1].op == "bcast":
         return product([args[0], E.power(args[1].args[0], -1)])
-    if op == "hdiv" and _is_logistic(args[0], args[1]):
-        return fn("sigmoid", args[0].args[0])
+    if op == "hdiv":
+        named = _logistic_quotient(args[0], args[1])
+        if named is not None:
+            return named
+    if op == "diag" and _coef(args[0])[0] != 1:  # diag(-v) is -diag(v)
+        c, core = _coef(args[0])
+        return product([E.const(c), fn("diag", core)])
     if op == "inv" and args[0].op == "mul":  # (B^T X^T A^T)^-1 reads better as (A X B)^-T
         alt = transpose(args[0])
         if transposes(alt) + 1 < transposes(args[0]):
@@ -151,6 +156,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
     chain = _powers(_diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar])))
+    coef, chain = _negated_sums(coef, chain)
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
     powers: dict[Expr, Fraction] = {}
     for f in scalars:
@@ -205,6 +211,18 @@ def _powers(chain: list[Expr]) -> list[Expr]:
     return out
 
 
+def _logistic_quotient(num: Expr, den: Expr) -> Expr | None:
+    """exp(u) ./ (1 + exp(u)) is sigmoid(u), with any other factors of the numerator
+    kept: (exp(u) .* y) ./ (1 + exp(u)) is sigmoid(u) .* y."""
+    if _is_logistic(num, den):
+        return fn("sigmoid", num.args[0])
+    if num.op == "had":
+        for i, f in enumerate(num.args):
+            if _is_logistic(f, den):
+                return hadamard([fn("sigmoid", f.args[0]), *num.args[:i], *num.args[i + 1:]])
+    return None
+
+
 def _is_outer(m: Expr) -> bool:
     return (m.op == "mul" and len(m.args) == 2 and m.args[0].shape[1] == 1 and m.args[1].shape[0] == 1
             and m.shape[0] == m.shape[1] != 1)
@@ -233,15 +251,37 @@ def _named_quotients(chain: list[Expr], scalars: list[Expr]) -> tuple[list[Expr]
     return chain, scalars
 
 
+def _is_diagonal(f: Expr) -> bool:
+    return f.op == "diag" and f.args[0].shape[1] == 1 and f.shape[0] != 1
+
+
 def _diagonal_products(chain: list[Expr]) -> list[Expr]:
-    """diag(u) v = u .* v for a vector v: elementwise algebra can then cancel (s .* (y ./ s))."""
+    """diag(u) diag(v) = diag(u .* v), and diag(u) v = u .* v for a vector v: elementwise
+    algebra can then cancel (s .* (y ./ s))."""
     out: list[Expr] = []
     for f in chain:
-        if out and f.shape[1] == 1 and out[-1].op == "diag" and out[-1].args[0].shape[1] == 1 and len(chain) == 2:
+        if out and _is_diagonal(out[-1]) and _is_diagonal(f):
+            out[-1] = fn("diag", hadamard([out[-1].args[0], f.args[0]]))
+            continue
+        if out and f.shape[1] == 1 and _is_diagonal(out[-1]) and len(chain) == 2:
             out[-1] = hadamard([out[-1].args[0], f])
             continue
         out.append(f)
     return out
+
+
+def _negated_sums(coef: E.Number, chain: list[Expr]) -> tuple[E.Number, list[Expr]]:
+    """A sum of negative terms inside a product gives its sign to the product:
+    Sigma^-1 (-S - S^T) Sigma^-1 is -Sigma^-1 (S + S^T) Sigma^-1."""
+    if len(chain) < 2:
+        return coef, chain
+    out = []
+    for f in chain:
+        if f.op == "add" and all(_coef(t)[0] < 0 for t in f.args):
+            coef = -coef
+            f = total([product([E.const(-1), t]) for t in f.args])
+        out.append(f)
+    return coef, out
 
 
 def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
@@ -297,7 +337,7 @@ def total(terms: list[Expr]) -> Expr:
     for t in s.args:
         c, core = _coef(t)
         collected[core] = collected.get(core, Fraction(0)) + c
-    items = [(c, core) for core, c in collected.items() if c != 0]
+    items = _merge_diagonals([(c, core) for core, c in collected.items() if c != 0])
     if not items:  # everything cancelled: a zero of the sum's shape, not the number 0
         return E.zeros(s.shape)
     if len(items) > 1:
@@ -309,6 +349,16 @@ def total(terms: list[Expr]) -> Expr:
     # Positive terms first, constants last: 2 t + 3, X w - y.
     items.sort(key=lambda it: (it[0] < 0, it[1].op in ("const", "bcast"), key(it[1])))
     return E.add(*(_term(c, core) for c, core in items))
+
+
+def _merge_diagonals(items: list[tuple[Fraction, Expr]]) -> list[tuple[Fraction, Expr]]:
+    """diag(a) + 2 diag(b) = diag(a + 2 b): the sum then meets the elementwise algebra."""
+    diags = [(c, core) for c, core in items if _is_diagonal(core)]
+    if len(diags) < 2:
+        return items
+    inner = total([product([E.const(c), core.args[0]]) for c, core in diags])
+    rest = [(c, core) for c, core in items if not _is_diagonal(core)]
+    return rest + [(Fraction(1), fn("diag", inner))]
 
 
 def _term(c: Fraction, core: Expr) -> Expr:
