@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from matcalc_cli import expr as E
-from matcalc_cli.expr import SCALAR, Expr
+from matcalc_cli.expr import Expr
 from matcalc_cli.rules import rebuild
 
 _REGION_OPS = ("add", "had", "hdiv", "epow", "bcast", "const")
@@ -209,5 +209,3 @@ def _product(fs: list[Expr]) -> Expr:
     mats = [f for f in fs if not f.is_scalar]
     return E.mul(*scal, E.had(*mats)) if mats else E.mul(*scal)
 
-
-__all__ = ["elementwise", "SCALAR"]

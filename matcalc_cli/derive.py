@@ -263,7 +263,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
     df = differential(canon(f), x)  # the canonical input: diag(x x^T) is x .* x
     note = ""
     if xc == "scalar":
-        g = f_zero(f.shape) if df is None else substitute(df, ONE)
+        g = E.zeros(f.shape) if df is None else substitute(df, ONE)
         if is_row(f.shape):
             g = E.T(g)  # a row counts as a vector: numerator layout gives a column
         if fc == "vector" and layout == "denominator":
@@ -299,9 +299,6 @@ def _spread_transpose(g: Expr) -> Expr:
         return total([transpose(t) for t in g.args[0].args])
     return g
 
-
-def f_zero(shape: Shape) -> Expr:
-    return E.zeros(shape)
 
 
 def second_derivative(f: Expr, x: Expr, y: Expr, layout: str = "numerator") -> Derivative:

@@ -15,7 +15,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from matcalc_cli import expr as E
-from matcalc_cli.expr import SCALAR, Expr
+from matcalc_cli.expr import Expr
 from matcalc_cli.rules import fn, rebuild
 
 
@@ -433,8 +433,3 @@ def _group(items: list[tuple[Fraction, Expr]]) -> Expr | None:
     return total([grouped, *rest]) if grouped.op != "add" else None
 
 
-def is_symmetric(e: Expr) -> bool:
-    return e.shape[0] == e.shape[1] and canon(E.T(e)) == e
-
-
-__all__ = ["simplify", "canon", "key", "transpose", "product", "total", "hadamard", "SCALAR", "is_symmetric"]

@@ -72,13 +72,10 @@ class Printer:
             while d % 5 == 0:
                 d //= 5
             if d == 1:  # a terminating decimal reads best as one
-                return self._sign(format(float(v), "g")), NEG if v < 0 else ATOM
+                return format(float(v), "g"), NEG if v < 0 else ATOM
             return f"{v.numerator}/{v.denominator}", PRODUCT
         text = str(int(v)) if isinstance(v, Fraction) or float(v).is_integer() else format(v, "g")
         return text, NEG if v < 0 else ATOM
-
-    def _sign(self, text: str) -> str:
-        return text
 
     def op_const(self, e: Expr) -> tuple[str, int]:
         return self.number(e.param)  # type: ignore[arg-type]
