@@ -85,6 +85,9 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         alt = transpose(args[0])
         if transposes(alt) + 1 < transposes(args[0]):
             return E.inv(E.T(alt))
+    if op == "log" and args[0].op == "softmax":  # log(softmax(z)) = z - logsumexp(z)
+        z = args[0].args[0]
+        return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
     if op in ("det", "logdet", "tr") and args[0].op == "T":  # det(X^T) = det(X)
         return fn(op, args[0].args[0])
     if op == "hdiv" and args[0].op == "ones":  # ones(n) ./ y is 1 ./ y
@@ -93,8 +96,9 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
         c, core = _coef(args[0])
         if c != 1:
             return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, args[1])])
-    if op == "tr" and args[0].op == "mul" and args[0].args[0].op == "const":  # tr(c M) = c tr(M)
-        return product([args[0].args[0], fn("tr", product(list(args[0].args[1:])))])
+    if op in ("tr", "sum") and _coef(args[0])[0] != 1:  # tr(c M) = c tr(M), sum(-y) = -sum(y)
+        c, core = _coef(args[0])
+        return product([E.const(c), fn(op, E.ones(core.shape) if core.op == "bcast" else core)])
     if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
         a, b = args[0].args
         return hadamard([a, transpose(b)])
