@@ -160,7 +160,7 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
     coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
     chain = _powers(_diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar])))
-    coef, chain = _negated_sums(coef, chain)
+    coef, chain = _negated_sums(coef, chain, bool(scalars))
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
     powers: dict[Expr, Fraction] = {}
     for f in scalars:
@@ -274,10 +274,10 @@ def _diagonal_products(chain: list[Expr]) -> list[Expr]:
     return out
 
 
-def _negated_sums(coef: E.Number, chain: list[Expr]) -> tuple[E.Number, list[Expr]]:
+def _negated_sums(coef: E.Number, chain: list[Expr], scaled: bool) -> tuple[E.Number, list[Expr]]:
     """A sum of negative terms inside a product gives its sign to the product:
     Sigma^-1 (-S - S^T) Sigma^-1 is -Sigma^-1 (S + S^T) Sigma^-1."""
-    if len(chain) < 2:
+    if len(chain) < 2 and not scaled:
         return coef, chain
     out = []
     for f in chain:
