@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -146,9 +145,9 @@ def emit(report: Report, fmt: str, verification: Verification | None = None) -> 
 
 
 def console() -> Any:
-    from rich.console import Console
+    from matcalc_cli.render.pretty import console as terminal
 
-    return Console(highlight=False, soft_wrap=True)
+    return terminal()
 
 
 def diff_json(report: Report, verification: Verification | None) -> dict[str, Any]:
@@ -278,6 +277,4 @@ def batch(file: FileArg) -> None:
 
 
 def main() -> None:
-    if os.environ.get("NO_COLOR") is not None:
-        os.environ.setdefault("TERM", "dumb")
-    app()
+    app()  # rich itself honours NO_COLOR and leaves colour out when piped

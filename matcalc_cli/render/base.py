@@ -35,6 +35,7 @@ class Printer:
     plus, minus, neg = " + ", " - ", "-"
     jux = " "
     had, hdiv = " .* ", " ./ "
+    transposed, inverted, inverted_transposed = "^T", "^-1", "^-T"
 
     def render(self, e: Expr) -> str:
         return self.show(e)[0]
@@ -154,13 +155,13 @@ class Printer:
 
     # ---------------------------------------------------------- postfix
     def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + "^T", POSTFIX
+        return self.at(e.args[0], ATOM) + self.transposed, POSTFIX
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
         if a.op == "T":
-            return self.at(a.args[0], ATOM) + "^-T", POSTFIX
-        return self.at(a, ATOM) + "^-1", POSTFIX
+            return self.at(a.args[0], ATOM) + self.inverted_transposed, POSTFIX
+        return self.at(a, ATOM) + self.inverted, POSTFIX
 
     def exponent(self, k: Fraction | float) -> str:
         return self.number(k)[0] if self.number(k)[1] >= NEG else f"({self.number(k)[0]})"
