@@ -3,7 +3,8 @@
 Each rule maps a node and the differentials of its arguments (None where an
 argument does not depend on the variable) to the node's differential, an
 expression linear in the `dvar` leaf. Adding a function is one entry in
-FUNCTIONS: its shape rule, its differential, and how numpy and LaTeX print it.
+FUNCTIONS (its shape rule and its differential) plus its spelling in each
+printer (render/latex.py, render/numpy.py).
 """
 
 from __future__ import annotations
@@ -79,8 +80,6 @@ class Function:
     name: str
     kind: str  # shape rule: elementwise, square_scalar, any_scalar, vector_vector, vector_scalar, diag
     rule: Rule
-    numpy: str  # format string over the argument's code
-    latex: str  # format string over the argument's LaTeX
     on_scalar: Callable[[Expr], Expr] | None = None  # what it means on a scalar argument
 
     def result_shape(self, shape: tuple) -> tuple:
@@ -103,43 +102,27 @@ def _norm_rule(node: Expr, d: Diffs) -> Expr:
     return mul(inner, power(node, -1))
 
 
-def _ew(name: str, numpy: str, latex: str) -> Function:
-    return Function(name, "elementwise", _elementwise_rule, numpy, latex)
+def _ew(name: str) -> Function:
+    return Function(name, "elementwise", _elementwise_rule)
 
 
-_LN = r"\log\left({0}\right)"
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("tr", "square_scalar", lambda n, d: fn("tr", d[0]),  # type: ignore[arg-type]
-             "np.trace({0})", r"\operatorname{{tr}}\left({0}\right)", on_scalar=lambda a: a),
+             on_scalar=lambda a: a),
     Function("det", "square_scalar",
              lambda n, d: mul(n, fn("tr", mul(inv(n.args[0]), d[0]))),  # type: ignore[arg-type]
-             "np.linalg.det({0})", r"\det\left({0}\right)", on_scalar=lambda a: a),
+             on_scalar=lambda a: a),
     Function("logdet", "square_scalar",
              lambda n, d: fn("tr", mul(inv(n.args[0]), d[0])),  # type: ignore[arg-type]
-             "np.linalg.slogdet({0})[1]", r"\log\det\left({0}\right)", on_scalar=lambda a: fn("log", a)),
+             on_scalar=lambda a: fn("log", a)),
     Function("sum", "any_scalar", lambda n, d: fn("sum", d[0]),  # type: ignore[arg-type]
-             "np.sum({0})", r"\operatorname{{sum}}\left({0}\right)", on_scalar=lambda a: a),
-    Function("norm", "any_scalar", _norm_rule,
-             "np.linalg.norm({0})", r"\left\lVert {0} \right\rVert", on_scalar=lambda a: fn("abs", a)),
-    Function("diag", "diag", lambda n, d: fn("diag", d[0]),  # type: ignore[arg-type]
-             "{diag}", r"\operatorname{{diag}}\left({0}\right)"),
-    Function("softmax", "vector_vector", _softmax_rule,
-             "(np.exp({0} - np.max({0})) / np.sum(np.exp({0} - np.max({0}))))",
-             r"\operatorname{{softmax}}\left({0}\right)"),
+             on_scalar=lambda a: a),
+    Function("norm", "any_scalar", _norm_rule, on_scalar=lambda a: fn("abs", a)),
+    Function("diag", "diag", lambda n, d: fn("diag", d[0])),  # type: ignore[arg-type]
+    Function("softmax", "vector_vector", _softmax_rule),
     Function("logsumexp", "vector_scalar",
-             lambda n, d: mul(tr_(fn("softmax", n.args[0])), d[0]),  # type: ignore[arg-type]
-             "(np.max({0}) + np.log(np.sum(np.exp({0} - np.max({0})))))",
-             r"\operatorname{{logsumexp}}\left({0}\right)"),
-    _ew("exp", "np.exp({0})", r"\exp\left({0}\right)"),
-    _ew("log", "np.log({0})", _LN),
-    _ew("sqrt", "np.sqrt({0})", r"\sqrt{{{0}}}"),
-    _ew("sin", "np.sin({0})", r"\sin\left({0}\right)"),
-    _ew("cos", "np.cos({0})", r"\cos\left({0}\right)"),
-    _ew("tanh", "np.tanh({0})", r"\tanh\left({0}\right)"),
-    _ew("sigmoid", "(1 / (1 + np.exp(-({0}))))", r"\sigma\left({0}\right)"),
-    _ew("softplus", "np.logaddexp(0, {0})", r"\operatorname{{softplus}}\left({0}\right)"),
-    _ew("abs", "np.abs({0})", r"\left|{0}\right|"),
-    _ew("sign", "np.sign({0})", r"\operatorname{{sign}}\left({0}\right)"),
+             lambda n, d: mul(tr_(fn("softmax", n.args[0])), d[0])),  # type: ignore[arg-type]
+    *(_ew(name) for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "sign")),
 ]}
 
 

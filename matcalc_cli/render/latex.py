@@ -7,13 +7,37 @@ from fractions import Fraction
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
-from matcalc_cli.rules import FUNCTIONS
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
     "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
     "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
 }
+# The spelling of each named operation, a format string over its arguments' LaTeX.
+# Named functions are upright operator names, so that none reads as a variable.
+FUNCTION_LATEX: dict[str, str] = {
+    "tr": r"\operatorname{{tr}}\left({0}\right)",
+    "det": r"\det\left({0}\right)",
+    "logdet": r"\log\det\left({0}\right)",
+    "sum": r"\operatorname{{sum}}\left({0}\right)",
+    "norm": r"\left\lVert {0} \right\rVert",
+    "diag": r"\operatorname{{diag}}\left({0}\right)",
+    "softmax": r"\operatorname{{softmax}}\left({0}\right)",
+    "logsumexp": r"\operatorname{{logsumexp}}\left({0}\right)",
+    "exp": r"\exp\left({0}\right)",
+    "log": r"\log\left({0}\right)",
+    "sqrt": r"\sqrt{{{0}}}",
+    "sin": r"\sin\left({0}\right)",
+    "cos": r"\cos\left({0}\right)",
+    "tanh": r"\tanh\left({0}\right)",
+    "sigmoid": r"\sigma\left({0}\right)",
+    "softplus": r"\operatorname{{softplus}}\left({0}\right)",
+    "abs": r"\left|{0}\right|",
+    "sign": r"\operatorname{{sign}}\left({0}\right)",
+    "vec": r"\operatorname{{vec}}\left({0}\right)",
+}
+SPELLED = frozenset(FUNCTION_LATEX) | {"kron"}  # the named operations this printer can spell (kron: op_kron)
+
 _NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)(?:_(\w+))?$")
 
 
@@ -83,11 +107,7 @@ class LatexPrinter(Printer):
         return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        if name == "kron":
-            return rf"\left({args[0]} \otimes {args[1]}\right)"
-        if name == "vec":
-            return rf"\operatorname{{vec}}\left({args[0]}\right)"
-        return FUNCTIONS[name].latex.format(*args)
+        return FUNCTION_LATEX[name].format(*args)
 
     def op_kron(self, e: Expr) -> tuple[str, int]:
         return rf"{self.at(e.args[0], NEG)} \otimes {self.at(e.args[1], NEG)}", 2

@@ -7,7 +7,28 @@ import keyword
 
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
-from matcalc_cli.rules import FUNCTIONS
+
+# The spelling of each named operation, a format string over its arguments' code;
+# diag, kron and vec depend on the argument's shape and are methods below.
+FUNCTION_NUMPY: dict[str, str] = {
+    "tr": "np.trace({0})",
+    "det": "np.linalg.det({0})",
+    "logdet": "np.linalg.slogdet({0})[1]",
+    "sum": "np.sum({0})",
+    "norm": "np.linalg.norm({0})",
+    "softmax": "(np.exp({0} - np.max({0})) / np.sum(np.exp({0} - np.max({0}))))",
+    "logsumexp": "(np.max({0}) + np.log(np.sum(np.exp({0} - np.max({0})))))",
+    "exp": "np.exp({0})",
+    "log": "np.log({0})",
+    "sqrt": "np.sqrt({0})",
+    "sin": "np.sin({0})",
+    "cos": "np.cos({0})",
+    "tanh": "np.tanh({0})",
+    "sigmoid": "(1 / (1 + np.exp(-({0}))))",
+    "softplus": "np.logaddexp(0, {0})",
+    "abs": "np.abs({0})",
+    "sign": "np.sign({0})",
+}
 
 
 def py_name(name: str) -> str:
@@ -82,14 +103,18 @@ class NumpyPrinter(Printer):
         return text if prec >= ATOM else f"({text})"
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        if name == "diag":
-            a = e.args[0]
-            return f"np.diagflat({args[0]})" if a.shape[1] == 1 else f"np.diag({args[0]}).reshape(-1, 1)"
-        if name == "kron":
-            return f"np.kron({args[0]}, {args[1]})"
-        if name == "vec":
-            return f"{self.at(e.args[0], ATOM)}.reshape(-1, 1, order='F')"
-        return FUNCTIONS[name].numpy.format(*args)
+        return FUNCTION_NUMPY[name].format(*args)
+
+    def op_diag(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        arg = self.render(a)
+        return (f"np.diagflat({arg})" if a.shape[1] == 1 else f"np.diag({arg}).reshape(-1, 1)"), ATOM
+
+    def op_kron(self, e: Expr) -> tuple[str, int]:
+        return f"np.kron({self.render(e.args[0])}, {self.render(e.args[1])})", ATOM
+
+    def op_vec(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)}.reshape(-1, 1, order='F')", ATOM
 
     def op_eye(self, e: Expr) -> tuple[str, int]:
         return f"np.eye({self.dim(e.shape[0])})", ATOM
@@ -102,6 +127,9 @@ class NumpyPrinter(Printer):
         m, n = (self.dim(d) for d in e.dims)
         r = f"np.arange({m} * {n})"
         return f"np.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
+
+
+SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec"}  # the named operations this printer can spell
 
 
 def render(e: Expr, variables: dict[str, Shape]) -> str:
