@@ -1,0 +1,3 @@
+from matcalc_cli.cli import main
+
+main()

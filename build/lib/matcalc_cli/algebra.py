@@ -1,0 +1,211 @@
+"""Elementwise and scalar algebra through sympy.
+
+An elementwise region is a subtree of +, -, .*, ./, .^, scaling and scalar
+powers. Its leaves (matrix products, function applications, variables) become
+sympy symbols; sympy simplifies the rational expression in them; the shortest
+result comes back as a tree. `y .* (1 - s) - (1 - y) .* s` becomes `y - s`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.rules import rebuild
+
+_REGION_OPS = ("add", "had", "hdiv", "epow", "bcast", "const")
+_WORTH = ("had", "hdiv", "epow")
+
+
+def _in_region(e: Expr) -> bool:
+    if e.op in _REGION_OPS:
+        return True
+    if e.op == "mul":
+        return sum(not f.is_scalar for f in e.args) <= 1 and not (e.is_scalar and any(
+            not f.is_scalar for f in e.args))
+    return e.op == "pow" and e.is_scalar
+
+
+def _worth(e: Expr) -> bool:
+    """Does the region hold something sympy can cancel (a quotient, a Hadamard product)?"""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if n.op in _WORTH or (n.op == "pow" and n.param < 0):  # type: ignore[operator]
+            return True
+        if n.op == "mul" and any(a.op == "add" for a in n.args):  # a product of sums may cancel
+            return True
+        stack.extend(a for a in n.args if _in_region(a))
+    return False
+
+
+def _small(e: Expr, limit: int = 400) -> bool:
+    """Regions past a few hundred nodes are left as they are: sympy's cost is not linear."""
+    seen, stack = 0, [e]
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > limit:
+            return False
+        stack.extend(a for a in n.args if _in_region(a))
+    return True
+
+
+def elementwise(root: Expr) -> Expr:
+    # Keyed by the node itself: temporaries come and go, and a freed node's id is reused.
+    memo: dict[Expr, Expr] = {}
+
+    def visit(e: Expr) -> Expr:
+        if e in memo:
+            return memo[e]
+        if _in_region(e) and e.op not in ("const", "bcast") and _worth(e) and _small(e):
+            out = _simplify_region(e, visit)
+        elif e.op == "mul" and e.args[0].op == "const" and not e.is_scalar:
+            out = _absorb_coefficient(e, visit)
+        else:
+            out = rebuild(e, [visit(a) for a in e.args]) if e.args else e
+        memo[e] = out
+        return out
+
+    return visit(root)
+
+
+def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
+    """-1 X^T (region) and -(region)^T X: the sign joins the region, where sympy can use it."""
+    fs = list(e.args)
+
+    def region(f: Expr) -> bool:
+        return _in_region(f) and f.op != "const" and _worth(f)
+
+    regions = [i for i, f in enumerate(fs) if region(f) or (f.op == "T" and region(f.args[0]))]
+    if len(regions) == 1:
+        i = regions[0]
+        f = fs[i]
+        fs[i] = E.mul(fs[0], f) if f.op != "T" else E.T(E.mul(fs[0], f.args[0]))
+        fs[0] = E.ONE
+    return E.mul(*(visit(f) for f in fs))
+
+
+def _simplify_region(e: Expr, visit: Any) -> Expr:
+    import sympy as sp
+
+    leaves: dict[Expr, Any] = {}
+    back: dict[Any, Expr] = {}
+
+    def to_sympy(n: Expr) -> Any:
+        if n.op == "const":
+            v = n.param
+            return sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(v)
+        if n.op == "bcast":
+            return to_sympy(n.args[0])
+        if n.op == "mul" and n.args[0].op == "const":  # 2 W^T r: the 2 joins the algebra
+            return to_sympy(n.args[0]) * to_sympy(E.mul(*n.args[1:]))
+        if not _in_region(n):
+            leaf = visit(n)
+            if leaf not in leaves:
+                sym = sp.Symbol(f"L{len(leaves)}")
+                leaves[leaf] = sym
+                back[sym] = leaf
+            return leaves[leaf]
+        a = [to_sympy(x) for x in n.args]
+        if n.op == "add":
+            return sp.Add(*a)
+        if n.op in ("mul", "had"):
+            return sp.Mul(*a)
+        if n.op == "hdiv":
+            return a[0] / a[1]
+        k = n.param
+        return a[0] ** (sp.Rational(k.numerator, k.denominator) if isinstance(k, Fraction) else k)
+
+    s = to_sympy(e)
+    shape_of_region = e.shape
+    best, best_cost = None, None
+    for cand in _candidates(sp, s):
+        try:
+            out = _from_sympy(sp, cand, back, e.shape)
+        except _Reject:
+            continue
+        if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
+            out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
+        cost = _size(out)
+        if best_cost is None or cost < best_cost:
+            best, best_cost = out, cost
+    return best if best is not None else rebuild(e, [visit(a) for a in e.args])
+
+
+def _expanded_terms(sp: Any, s: Any) -> int:
+    """How many terms multiplying s out would give, without multiplying it out."""
+    if s.is_Add:
+        return sum(_expanded_terms(sp, a) for a in s.args)
+    if s.is_Mul:
+        n = 1
+        for a in s.args:
+            n *= _expanded_terms(sp, a)
+        return n
+    if s.is_Pow and s.exp.is_Integer and s.exp > 0:
+        return int(_expanded_terms(sp, s.base) ** min(int(s.exp), 16))
+    return 1
+
+
+def _candidates(sp: Any, s: Any) -> list[Any]:
+    cands = [s]
+    if _expanded_terms(sp, s) > 64:  # a product of many sums: expanding it is exponential
+        return cands
+    for f in (sp.cancel, sp.factor, lambda z: sp.factor_terms(sp.cancel(z)), sp.expand):
+        try:
+            cands.append(f(s))
+        except Exception:  # noqa: BLE001 (sympy may refuse a form; the others remain)
+            continue
+    return cands
+
+
+def _size(e: Expr) -> int:
+    """Length as printed, with powers counted dear: s .* (1 - s) beats s - s.^2."""
+    from matcalc_cli.render.plain import render
+
+    return len(render(e)) + 6 * sum(n.op in ("pow", "epow") for n in E.walk(e))
+
+
+class _Reject(Exception):
+    """The sympy form cannot be spelled in matcalc's language (a scalar added to a vector)."""
+
+
+def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape) -> Expr:
+    if s in back:
+        return back[s]
+    if s.is_Number:
+        if s.is_Rational:
+            return E.const(Fraction(int(s.p), int(s.q)))
+        return E.const(float(s))
+    if s.is_Add:
+        terms = [_from_sympy(sp, a, back, shape) for a in s.args]
+        if any(t.is_scalar and t.op != "const" for t in terms) and any(not t.is_scalar for t in terms):
+            raise _Reject
+        return E.add(*terms)
+    if s.is_Mul or s.is_Pow:
+        num: list[Expr] = []
+        den: list[Expr] = []
+        for f in (s.args if s.is_Mul else (s,)):
+            base, k = f.as_base_exp() if f.is_Pow else (f, sp.Integer(1))
+            if not k.is_Rational:
+                raise _Reject
+            b = _from_sympy(sp, base, back, shape)
+            k = Fraction(int(k.p), int(k.q))
+            (den if k < 0 else num).append(E.epow(b, -k if k < 0 else k))
+        top = _product(num)
+        if not den:
+            return top
+        bottom = _product(den)
+        if bottom.is_scalar:
+            return E.mul(top, E.power(bottom, -1))
+        return E.hdiv(top, bottom)
+    raise _Reject
+
+
+def _product(fs: list[Expr]) -> Expr:
+    scal = [f for f in fs if f.is_scalar]
+    mats = [f for f in fs if not f.is_scalar]
+    return E.mul(*scal, E.had(*mats)) if mats else E.mul(*scal)
+

@@ -1,0 +1,288 @@
+"""Is a derivative right? `matcalc check` (a claimed derivative against matcalc's) and
+`diff --verify` (matcalc's derivative against central finite differences).
+
+Pure computation: results are values, the CLI and batch decide how to print them.
+numpy comes in through numeric.py, so it is imported only when checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matcalc_cli import expr as E
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import Dim, Expr, Shape
+from matcalc_cli.numeric import Values, dim_sizes, evaluate, numeric_derivative, relative_error, sample
+from matcalc_cli.report import Report, differentiate
+from matcalc_cli.shapes import build, format_dim, format_shape, infer, variable_names
+from matcalc_cli.simplify import simplify
+from matcalc_cli.syntax import parse
+
+POINTS = 3
+CHECK_TOL = 1e-6  # two closed forms agree to rounding; anything above is a real difference
+VERIFY_TOL = 1e-5  # finite differences (h = 1e-6, 1e-4 for second derivatives) are this good
+_TRIES = 20  # random points drawn before giving up on finding defined ones
+
+VERDICTS = {
+    "equal": "the claim is equal to the derivative",
+    "other-layout": "the claim is equal to the {other}-layout form, not the {layout}-layout derivative "
+                    "(check it with --layout {other})",
+    "transpose": "the claim is equal to the transpose of the derivative",
+    "different": "the claim is not equal to the derivative",
+}
+
+
+class ClaimError(MatcalcError):
+    """Bad input in the claim (--expect): its span points into the claim's text."""
+
+
+# ------------------------------------------------------------------ points
+@dataclass
+class Point:
+    values: Values
+    sizes: dict[Dim, int]
+
+
+def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[Shape],
+           defined: Callable[[Point], bool], count: int = POINTS) -> list[Point]:
+    """count random well-conditioned points where defined() holds (the derivative is finite).
+    The seeds are fixed so that a verdict is reproducible; dimension sizes change from
+    point to point so that a claim right only for one size is caught."""
+    shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim
+    out: list[Point] = []
+    for seed in range(_TRIES):
+        sizes = dim_sizes(shapes, base=seed)
+        # Positive entries first (log, sqrt); then any sign, for functions defined elsewhere.
+        rng = np.random.default_rng(seed)
+        p = Point(sample(variables, symmetric, rng, sizes, positive=seed < _TRIES // 2), sizes)
+        if defined(p):
+            out.append(p)
+            if len(out) == count:
+                return out
+    raise MatcalcError("unsupported", "cannot find random points where the derivative is defined")
+
+
+def value(e: Expr, p: Point) -> np.ndarray:
+    """e at p; NaN where numpy cannot say (a singular matrix, log of a negative)."""
+    with np.errstate(all="ignore"):
+        try:
+            return evaluate(e, p.values, p.sizes)
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
+            return np.full((1, 1), np.nan)
+
+
+def finite(a: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(a)))
+
+
+def _dim_key(d: Dim) -> tuple[str, ...]:
+    return tuple(sorted(str(d).split("·")))  # n·m and m·n are the same size
+
+
+def same_shape(a: Shape, b: Shape) -> bool:
+    return _dim_key(a[0]) == _dim_key(b[0]) and _dim_key(a[1]) == _dim_key(b[1])
+
+
+# ------------------------------------------------------------------ check
+@dataclass(frozen=True)
+class Difference:
+    """The largest entry of |claim - derivative| over the points, relative to the
+    derivative's scale (max(1, max |entry|)), and where it is."""
+
+    relative: float
+    point: int  # 1-based, as printed
+    entry: tuple[int, int]  # 1-based (row, column)
+    claim: float
+    derivative: float
+    values: Values
+
+    def text(self, against: str = "") -> str:
+        r, c = self.entry
+        where = (f"at point {self.point}, entry ({r}, {c}): "
+                 f"claim {_num(self.claim)}, expected {_num(self.derivative)}")
+        gap = abs(self.claim - self.derivative)
+        if not np.isfinite(gap):
+            return f"the claim is not a finite number {where}"
+        return f"largest difference{against}: {_num(gap)} (relative {_num(self.relative)}) {where}"
+
+    def point_text(self) -> str:
+        return ", ".join(f"{k} = {_array_text(v)}" for k, v in self.values.items())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"relative": _json_num(self.relative), "point": self.point, "entry": list(self.entry),
+                "claim": _json_num(self.claim), "expected": _json_num(self.derivative),
+                "values": {k: np.asarray(v).tolist() for k, v in self.values.items()}}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    report: Report
+    expect: str  # the claim as written
+    claim: Expr  # the claim, typed
+    verdict: str  # a key of VERDICTS
+    method: str  # "canonical form" or "numerically"
+    difference: Difference | None = None
+    compared_with: str = ""  # which form the difference is measured against, when not the derivative
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "equal"
+
+    @property
+    def other_layout(self) -> str:
+        return "denominator" if self.report.derivative.layout == "numerator" else "numerator"
+
+    def message(self) -> str:
+        return VERDICTS[self.verdict].format(other=self.other_layout, layout=self.report.derivative.layout)
+
+    def to_json(self) -> dict[str, Any]:
+        from matcalc_cli.render import plain
+
+        return {"verdict": self.verdict, "equal": self.ok, "message": self.message(), "expect": self.expect,
+                "claim": plain.render(self.claim), "claim_shape": [format_dim(d) for d in self.claim.shape],
+                "method": self.method, "points": 0 if self.method == "canonical form" else POINTS,
+                "tolerance": CHECK_TOL, "compared_with": self.compared_with or "derivative",
+                "difference": self.difference.to_json() if self.difference else None}
+
+    def lines(self, show: Callable[[Expr], str]) -> list[str]:
+        """The verdict and the evidence, with expressions spelled by show()."""
+        rep, d = self.report, self.report.derivative
+        how = self.method if self.method == "canonical form" else f"numerically at {POINTS} random points"
+        out = [f"{'correct' if self.ok else 'wrong'}: {self.message()}" + (f" ({how})" if self.ok else ""),
+               f"  claim       {show(self.claim)}   ({format_shape(self.claim.shape)})",
+               f"  derivative  {show(d.expr)}   ({format_shape(d.shape)}, {d.layout} layout, {d.kind})"]
+        if self.difference is not None:
+            against = f" from the {self.compared_with}" if self.compared_with else ""
+            out.append(f"  {self.difference.text(against)}")
+            out.append(f"  at          {self.difference.point_text()}")
+        if d.note:
+            out.append(f"  note        {d.note}")
+        out.append(f"  shapes      {rep.assumptions_text()}")
+        return out
+
+
+def read_claim(text: str, report: Report) -> Expr:
+    """Parse and type the claim with the expression's variables; the claim may not bring
+    new names, since a derivative is a function of the same variables."""
+    try:
+        root = parse(text)
+        for name, start in variable_names(root):
+            if name not in report.variables:
+                known = ", ".join(report.variables)
+                raise MatcalcError("input", f"{name} is not a variable of the expression ({known})",
+                                   (start, start + len(name)))
+        return infer(root, dict(report.variables), report.symmetric).expr
+    except ClaimError:
+        raise
+    except MatcalcError as err:
+        raise ClaimError(err.kind, f"in --expect: {err.message}", err.span) from None
+
+
+def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
+          symmetric: list[str] | None = None, layout: str = "numerator") -> CheckResult:
+    report = differentiate(source, wrt, shapes, symmetric, layout)
+    claim = read_claim(expect, report)
+    d = report.derivative.expr
+    if same_shape(claim.shape, d.shape) and simplify(claim) == d:
+        return CheckResult(report, expect, claim, "equal", "canonical form")
+    other_layout = "denominator" if layout == "numerator" else "numerator"
+    other = differentiate(source, wrt, shapes, symmetric, other_layout).derivative.expr
+    # The forms a claim may match, in the order they are reported, with what they are called.
+    forms: list[tuple[str, Expr, str]] = [("equal", d, "")]
+    if other != d:
+        forms.append(("other-layout", other, f"{other_layout}-layout form"))
+    forms.append(("transpose", E.T(d), "transpose of the derivative"))
+    matching = [form for form in forms if same_shape(form[1].shape, claim.shape)]
+    if not matching:
+        raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, "
+                                  f"but the derivative is {format_shape(d.shape)}", (0, len(expect)))
+    nodes = [n.shape for n in E.walk(claim)]
+    pts = points(report.variables, report.symmetric, nodes, lambda p: finite(value(d, p)))
+    diffs = [(verdict, name, largest_difference(claim, form, pts)) for verdict, form, name in matching]
+    for verdict, _, diff in diffs:
+        if diff.relative <= CHECK_TOL:
+            return CheckResult(report, expect, claim, verdict, "numerically")
+    _, name, diff = diffs[0]
+    return CheckResult(report, expect, claim, "different", "numerically", diff, name)
+
+
+def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
+    worst: Difference | None = None
+    for i, p in enumerate(pts):
+        got, want = value(claim, p), value(form, p)
+        if got.shape != want.shape:  # only with a dimension the claim gets wrong
+            got = np.full(want.shape, np.nan)
+        diff = np.abs(got - want)
+        diff[~np.isfinite(diff)] = np.inf
+        scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+        r, c = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else (0, 0)
+        rel = float(diff[r, c]) / scale if diff.size else 0.0
+        if worst is None or rel > worst.relative:
+            worst = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]),
+                               p.values)
+    assert worst is not None
+    return worst
+
+
+# ------------------------------------------------------------------ verify
+@dataclass(frozen=True)
+class Verification:
+    errors: tuple[float, ...]  # the relative error at each point
+
+    @property
+    def max_error(self) -> float:
+        return max(self.errors)
+
+    @property
+    def ok(self) -> bool:
+        return self.max_error <= VERIFY_TOL
+
+    def text(self) -> str:
+        verdict = "ok" if self.ok else "exceeds the tolerance"
+        return (f"largest relative error {_num(self.max_error)} against central differences at "
+                f"{len(self.errors)} random points (tolerance {VERIFY_TOL:g}): {verdict}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "max_relative_error": _json_num(self.max_error),
+                "errors": [_json_num(e) for e in self.errors], "points": len(self.errors),
+                "tolerance": VERIFY_TOL}
+
+
+def verify(report: Report) -> Verification:
+    """The derivative against central differences of the expression at random points."""
+    f = build(parse(report.source), report.variables, report.symmetric)
+    xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
+    d = report.derivative
+
+    def defined(p: Point) -> bool:
+        return finite(value(f, p)) and finite(value(d.expr, p))
+
+    errors = []
+    for p in points(report.variables, report.symmetric, [], defined):
+        with np.errstate(all="ignore"):
+            fd = numeric_derivative(f, xs, p.values, p.sizes, d.layout)
+        err = relative_error(value(d.expr, p), fd)
+        errors.append(err if np.isfinite(err) else float("inf"))  # NaN compares as passing
+    return Verification(tuple(errors))
+
+
+# ------------------------------------------------------------------ numbers as text
+def _num(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _json_num(x: float) -> float | None:
+    return x if np.isfinite(x) else None  # JSON has no inf or NaN
+
+
+def _array_text(v: Any) -> str:
+    a = np.asarray(v, dtype=float)
+    if a.ndim == 0 or a.size == 1:
+        return _num(float(a.reshape(-1)[0]))
+    if a.shape[1] == 1:
+        return "[" + ", ".join(_num(x) for x in a[:, 0]) + "]^T"  # a column, as the input language reads it
+    return "[" + "; ".join(", ".join(_num(x) for x in row) for row in a) + "]"

@@ -1,0 +1,317 @@
+"""The typed expression tree: one small frozen node type with an op, arguments and a shape.
+
+Shapes are always two-dimensional: a scalar is (1, 1), a column vector (n, 1),
+a matrix (m, n). Dimensions are ints or dimension names ("n"). The builders
+below (add, mul, T, ...) do only the bookkeeping that keeps trees small while
+they are built (flattening, constant folding, zeros and identities); textbook
+shaping is simplify.py's job.
+
+Ops and their params:
+  var (VarInfo), const (Fraction | float), eye / ones / zeros (none: the shape says it),
+  dvar (VarInfo: the differential dX of a variable), add, mul (matrix product;
+  scalar factors commute), had (Hadamard), hdiv (elementwise a ./ b), T, inv,
+  pow (integer power of a square matrix, any power of a scalar; param exponent),
+  epow (elementwise power; param exponent), bcast (a scalar filled into a shape),
+  kron, vec, commutation (param (m, n)), and the functions of rules.FUNCTIONS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+Dim = int | str
+Shape = tuple[Dim, Dim]
+Number = Fraction | float
+SCALAR: Shape = (1, 1)
+
+
+@dataclass(frozen=True)
+class VarInfo:
+    name: str
+    symmetric: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Expr:
+    op: str
+    args: tuple[Expr, ...]
+    shape: Shape
+    param: object = None
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # Children's hashes are cached, so hashing a node is O(arity), not O(size).
+        object.__setattr__(self, "_hash", hash((self.op, self.args, self.shape, self.param)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Expr) or self._hash != other._hash:
+            return False
+        return (self.op == other.op and self.shape == other.shape and self.param == other.param
+                and self.args == other.args)
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape == SCALAR
+
+    @property
+    def info(self) -> VarInfo:
+        assert isinstance(self.param, VarInfo)
+        return self.param
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def number(self) -> Number:
+        """The value of a constant, or the exponent of a power."""
+        assert isinstance(self.param, (Fraction, float))
+        return self.param
+
+    @property
+    def dims(self) -> tuple[Dim, Dim]:
+        """The (m, n) of a commutation matrix K with K vec(A) = vec(A^T) for an m-by-n A."""
+        assert isinstance(self.param, tuple)
+        return self.param
+
+
+def is_vector(shape: Shape) -> bool:
+    return shape[1] == 1 and shape[0] != 1
+
+
+def is_row(shape: Shape) -> bool:
+    return shape[0] == 1 and shape[1] != 1
+
+
+def dim_product(a: Dim, b: Dim) -> Dim:
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if isinstance(a, int) and isinstance(b, int):
+        return a * b
+    # A composite dimension: its factors are the names between the dots, sorted so that
+    # n·m and m·n are the same size; integer factors are multiplied out in front.
+    parts = str(a).split("·") + str(b).split("·")
+    number = 1
+    for p in parts:
+        number *= int(p) if p.isdigit() else 1
+    names = sorted(p for p in parts if not p.isdigit())
+    return "·".join(([str(number)] if number != 1 else []) + names)
+
+
+# ---------------------------------------------------------------- leaves
+def const(value: Number | int) -> Expr:
+    if isinstance(value, int):
+        value = Fraction(value)
+    return Expr("const", (), SCALAR, value)
+
+
+ZERO, ONE = const(0), const(1)
+
+
+def var(name: str, shape: Shape, symmetric: bool = False) -> Expr:
+    return Expr("var", (), shape, VarInfo(name, symmetric))
+
+
+def eye(n: Dim) -> Expr:
+    return ONE if n == 1 else Expr("eye", (), (n, n))
+
+
+def ones(shape: Shape) -> Expr:
+    return ONE if shape == SCALAR else Expr("ones", (), shape)
+
+
+def zeros(shape: Shape) -> Expr:
+    return ZERO if shape == SCALAR else Expr("zeros", (), shape)
+
+
+def is_zero(e: Expr) -> bool:
+    return e.op == "zeros" or (e.op == "const" and e.param == 0)
+
+
+def is_const(e: Expr, value: Number | None = None) -> bool:
+    return e.op == "const" and (value is None or e.param == value)
+
+
+# ---------------------------------------------------------------- builders
+def add(*terms: Expr) -> Expr:
+    flat: list[Expr] = []
+    for t in terms:
+        flat.extend(t.args if t.op == "add" else (t,))
+    shape = next((t.shape for t in flat if t.shape != SCALAR), SCALAR)
+    flat = [t for t in flat if not is_zero(t)]
+    if shape != SCALAR:
+        flat = [bcast(t, shape) if t.shape == SCALAR else t for t in flat]
+    consts = [t for t in flat if t.op == "const"]
+    if len(consts) > 1:
+        total: Number = Fraction(0)
+        for t in consts:
+            total = total + t.number
+        flat = [t for t in flat if t.op != "const"] + ([const(total)] if total != 0 else [])
+    if not flat:
+        return zeros(shape)
+    return flat[0] if len(flat) == 1 else Expr("add", tuple(flat), shape)
+
+
+def bcast(e: Expr, shape: Shape) -> Expr:
+    if shape == SCALAR:
+        return e
+    if is_zero(e):
+        return zeros(shape)
+    return Expr("bcast", (e,), shape)
+
+
+def mul_shape(factors: list[Expr] | tuple[Expr, ...]) -> Shape:
+    mats = [f for f in factors if f.shape != SCALAR]
+    return (mats[0].shape[0], mats[-1].shape[1]) if mats else SCALAR
+
+
+def mul(*factors: Expr) -> Expr:
+    flat: list[Expr] = []
+    for f in factors:
+        # A scalar made of matrices (x^T a) stays one factor: flattening it would
+        # splice its chain into the product's.
+        inline = f.op == "mul" and (f.shape != SCALAR or all(g.shape == SCALAR for g in f.args))
+        if not inline and f.op == "mul" and any(g.shape == SCALAR for g in f.args):
+            # -(2 x^T y / q): the numbers and scalars come out, the chain x^T y stays one factor
+            flat.extend(g for g in f.args if g.shape == SCALAR)
+            chain = tuple(g for g in f.args if g.shape != SCALAR)
+            f = Expr("mul", chain, f.shape) if len(chain) > 1 else chain[0]
+        flat.extend(f.args if inline else (f,))
+    coef: Number = Fraction(1)
+    rest: list[Expr] = []
+    for f in flat:
+        if f.op == "const":
+            coef = coef * f.number
+        else:
+            rest.append(f)
+    shape = mul_shape(rest)
+    if coef == 0 or any(is_zero(f) for f in rest):
+        return zeros(shape)
+    # An identity beside another matrix factor changes nothing.
+    mats = [f for f in rest if f.shape != SCALAR]
+    if len(mats) > 1 and any(f.op == "eye" for f in mats):
+        keep = next((f for f in mats if f.op != "eye"), mats[0])
+        rest = [f for f in rest if f.op != "eye" or f is keep]
+    scalar_chains = [f for f in rest if f.op == "mul"]
+    if len(scalar_chains) == 1 and not any(f.shape != SCALAR for f in rest):
+        # 2 t (x^T A x) is the chain 2 t x^T A x: nothing else multiplies it as a matrix
+        i = rest.index(scalar_chains[0])
+        rest[i:i + 1] = list(scalar_chains[0].args)
+    if coef != 1:
+        rest.insert(0, const(coef))
+    if not rest:
+        return ONE
+    return rest[0] if len(rest) == 1 else Expr("mul", tuple(rest), shape)
+
+
+def neg(e: Expr) -> Expr:
+    return mul(const(-1), e)
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    return add(a, neg(b))
+
+
+def T(e: Expr) -> Expr:
+    if e.shape == SCALAR or e.op == "eye" or (e.op == "diag" and is_vector(e.args[0].shape)):
+        return e
+    if e.op == "T":
+        return e.args[0]
+    if e.op == "var" and isinstance(e.param, VarInfo) and e.param.symmetric:
+        return e
+    if e.op in ("zeros", "ones"):
+        return Expr(e.op, (), (e.shape[1], e.shape[0]))
+    return Expr("T", (e,), (e.shape[1], e.shape[0]))
+
+
+def inv(e: Expr) -> Expr:
+    if e.shape == SCALAR:
+        return power(e, -1)
+    if e.op == "inv":
+        return e.args[0]
+    if e.op == "eye":
+        return e
+    return Expr("inv", (e,), e.shape)
+
+
+def power(e: Expr, k: Number | int) -> Expr:
+    if isinstance(k, int):
+        k = Fraction(k)
+    if k == 1:
+        return e
+    if k == 0:
+        return eye(e.shape[0])
+    if e.op == "const" and isinstance(e.param, Fraction) and (e.param != 0 or k > 0):
+        if isinstance(k, Fraction) and k.denominator == 1:
+            return const(e.param ** int(k))
+    if e.shape != SCALAR and k == -1:
+        return inv(e)
+    return Expr("pow", (e,), e.shape, k)
+
+
+def had(*factors: Expr) -> Expr:
+    """Hadamard product; scalar factors become plain scaling."""
+    flat: list[Expr] = []
+    for f in factors:
+        flat.extend(f.args if f.op == "had" else (f,))
+    scalars = [f for f in flat if f.shape == SCALAR]
+    mats = [f for f in flat if f.shape != SCALAR and f.op != "ones"]
+    if any(is_zero(f) for f in flat):
+        shape = next((f.shape for f in flat if f.shape != SCALAR), SCALAR)
+        return zeros(shape)
+    if not mats:
+        shape = next((f.shape for f in flat if f.shape != SCALAR), SCALAR)
+        return mul(*scalars, ones(shape)) if shape != SCALAR else mul(*scalars)
+    core = mats[0] if len(mats) == 1 else Expr("had", tuple(mats), mats[0].shape)
+    return mul(*scalars, core) if scalars else core
+
+
+def hdiv(a: Expr, b: Expr) -> Expr:
+    if b.shape == SCALAR:
+        return mul(a, power(b, -1))
+    if is_zero(a):
+        return zeros(b.shape)
+    shape = b.shape
+    return Expr("hdiv", (bcast(a, shape) if a.shape == SCALAR else a, b), shape)
+
+
+def epow(e: Expr, p: Number) -> Expr:
+    if e.shape == SCALAR:
+        return power(e, p)
+    if p == 1:
+        return e
+    return Expr("epow", (e,), e.shape, p)
+
+
+def call(name: str, args: tuple[Expr, ...], shape: Shape, param: object = None) -> Expr:
+    return Expr(name, args, shape, param)
+
+
+def walk(root: Expr) -> list[Expr]:
+    """Every distinct node below root (root included), children before parents."""
+    order: list[Expr] = []
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((a, False) for a in reversed(node.args))
+    return order
+
+
+def free_vars(root: Expr) -> dict[str, Expr]:
+    return {n.name: n for n in walk(root) if n.op == "var"}

@@ -1,0 +1,240 @@
+"""Numbers for trees: evaluation with numpy, random well-conditioned points, and
+central finite differences laid out exactly as derive.Derivative lays out its result.
+
+Used by `matcalc check`, `--verify` and the tests; numpy is imported only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+
+Values = dict[str, Any]
+_SIZES = (3, 2, 4, 5, 6, 7)
+
+
+def dim_sizes(variables: dict[str, Shape], base: int = 0) -> dict[Dim, int]:
+    """A size for each named dimension: different names get different sizes."""
+    sizes: dict[Dim, int] = {}
+    for shape in variables.values():
+        for d in shape:
+            if isinstance(d, str) and "·" not in d and d not in sizes:
+                sizes[d] = _SIZES[(len(sizes) + base) % len(_SIZES)]
+    return sizes
+
+
+def size_of(d: Dim, sizes: dict[Dim, int]) -> int:
+    if isinstance(d, int):
+        return d
+    out = 1
+    for part in str(d).split("·"):
+        out *= int(part) if part.isdigit() else sizes[part]
+    return out
+
+
+def sample(variables: dict[str, Shape], symmetric: frozenset[str], rng: np.random.Generator,
+           sizes: dict[Dim, int], positive: bool = True) -> Values:
+    """Square matrices near the identity (invertible, det > 0), symmetric ones positive
+    definite, other entries in (0.1, 0.9) so that log, sqrt and log(1 - y) are defined."""
+    out: Values = {}
+    for name, shape in variables.items():
+        r, c = (size_of(d, sizes) for d in shape)
+        if shape == SCALAR:
+            out[name] = float(rng.uniform(0.2, 0.8)) if positive else float(rng.standard_normal())
+        elif r == c and shape[0] == shape[1] and c > 1:
+            a = rng.standard_normal((r, r)) / np.sqrt(r)
+            out[name] = np.eye(r) + 0.3 * (a @ a.T if name in symmetric else a)
+        else:
+            out[name] = rng.uniform(0.1, 0.9, (r, c)) if positive else rng.standard_normal((r, c))
+    return out
+
+
+def _as2d(v: Any) -> np.ndarray:
+    a = np.asarray(v, dtype=float)
+    return a.reshape(1, 1) if a.ndim == 0 else a
+
+
+def evaluate(root: Expr, values: Values, sizes: dict[Dim, int]) -> np.ndarray:
+    """The value of root as a 2-D array (scalars are 1x1)."""
+    memo: dict[int, np.ndarray] = {}
+    for node in E.walk(root):
+        memo[id(node)] = _eval_node(node, [memo[id(a)] for a in node.args], values, sizes)
+    return memo[id(root)]
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+_ELEMENTWISE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    "sigmoid": _sigmoid, "softplus": lambda a: np.logaddexp(0.0, a), "abs": np.abs, "sign": np.sign,
+}
+
+
+def _commutation(m: int, n: int) -> np.ndarray:
+    r = np.arange(m * n)
+    return np.eye(m * n)[r // n + r % n * m]
+
+
+def _eval_node(node: Expr, a: list[np.ndarray], values: Values, sizes: dict[Dim, int]) -> np.ndarray:
+    op = node.op
+    shape = tuple(size_of(d, sizes) for d in node.shape)
+    if op == "var":
+        return _as2d(values[node.name])
+    if op == "const":
+        v = node.param
+        return np.full((1, 1), float(v) if isinstance(v, Fraction) else v)  # type: ignore[arg-type]
+    if op == "eye":
+        return np.eye(shape[0])
+    if op in ("ones", "zeros"):
+        return np.ones(shape) if op == "ones" else np.zeros(shape)
+    if op == "commutation":
+        m, n = (size_of(d, sizes) for d in node.dims)
+        return _commutation(m, n)
+    if op == "add":
+        return sum(a[1:], a[0])
+    if op == "mul":
+        out = np.ones((1, 1))
+        for x, f in zip(a, node.args, strict=True):
+            out = out * x if f.is_scalar or out.shape == (1, 1) else out @ x
+        return out.reshape(shape)
+    if op == "had":
+        out = a[0]
+        for x in a[1:]:
+            out = out * x
+        return out
+    if op == "hdiv":
+        return a[0] / a[1]
+    if op == "T":
+        return a[0].T
+    if op == "inv":
+        return np.linalg.inv(a[0])
+    if op == "pow":
+        k = node.param
+        if node.is_scalar:
+            return a[0] ** float(k)  # type: ignore[arg-type]
+        return np.linalg.matrix_power(a[0], int(k))  # type: ignore[call-overload]
+    if op == "epow":
+        return a[0] ** float(node.param)  # type: ignore[arg-type]
+    if op == "bcast":
+        return np.full(shape, a[0].item())
+    if op in _ELEMENTWISE:
+        return _ELEMENTWISE[op](a[0])
+    return _eval_function(op, a, shape)
+
+
+def _eval_function(op: str, a: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    x = a[0]
+    if op == "tr":
+        return np.full((1, 1), np.trace(x))
+    if op == "det":
+        return np.full((1, 1), np.linalg.det(x))
+    if op == "logdet":
+        return np.full((1, 1), np.linalg.slogdet(x)[1])
+    if op == "sum":
+        return np.full((1, 1), np.sum(x))
+    if op == "norm":
+        return np.full((1, 1), np.linalg.norm(x))
+    if op == "diag":
+        return np.diagflat(x) if x.shape[1] == 1 else np.diag(x).reshape(-1, 1)
+    if op == "softmax":
+        e = np.exp(x - np.max(x))
+        return e / np.sum(e)
+    if op == "logsumexp":
+        return np.full((1, 1), np.max(x) + np.log(np.sum(np.exp(x - np.max(x)))))
+    if op == "kron":
+        return np.kron(a[0], a[1])
+    if op == "vec":
+        return x.reshape(-1, 1, order="F")
+    raise ValueError(f"cannot evaluate {op}")
+
+
+# ------------------------------------------------------------------ finite differences
+def fd_jacobian(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """d vec(func) / d vec(x)^T by central differences (vec stacks columns)."""
+    x0 = _as2d(x0)
+    flat = x0.reshape(-1, order="F")
+    cols = []
+    for i in range(flat.size):
+        step = np.zeros_like(flat)
+        step[i] = h
+        up = func((flat + step).reshape(x0.shape, order="F"))
+        down = func((flat - step).reshape(x0.shape, order="F"))
+        cols.append(((up - down) / (2 * h)).reshape(-1, order="F"))
+    return np.stack(cols, axis=1)
+
+
+def fd_symmetric_gradient(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """The gradient within symmetric matrices: perturb X_ij and X_ji together."""
+    n = x0.shape[0]
+    g = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            e = np.zeros((n, n))
+            e[i, j] = e[j, i] = h
+            d = (func(x0 + e) - func(x0 - e)).item() / (2 * h)
+            g[i, j] = g[j, i] = d if i == j else d / 2
+    return g
+
+
+def arrange(jac: np.ndarray, f_shape: tuple[int, int], x_shape: tuple[int, int], layout: str) -> np.ndarray:
+    """Lay out d vec(f)/d vec(x)^T as matcalc prints the derivative (CONTRACT.md's table)."""
+    fr, fc = f_shape
+    xr, xc = x_shape
+    f_scalar, x_scalar = (fr, fc) == (1, 1), (xr, xc) == (1, 1)
+    x_matrix, f_matrix = xr > 1 and xc > 1, fr > 1 and fc > 1
+    if x_scalar:
+        if f_matrix or f_scalar:
+            return jac.reshape(f_shape, order="F")
+        col = jac.reshape(-1, 1)
+        return col if layout == "numerator" else col.T
+    if f_scalar:
+        if x_matrix:
+            return jac.reshape(x_shape, order="F")
+        return jac.reshape(1, -1) if layout == "numerator" else jac.reshape(-1, 1)
+    return jac if layout == "numerator" else jac.T
+
+
+def numeric_derivative(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, int],
+                       layout: str = "numerator", h: float = 1e-6) -> np.ndarray:
+    """The derivative of f by central differences, in matcalc's layout (second derivatives
+    are differences of the first, taken as a column)."""
+    x = wrt[0]
+
+    def f_at(v: np.ndarray, name: str = x.name) -> np.ndarray:
+        return evaluate(f, {**values, name: v}, sizes)
+
+    x0 = _as2d(values[x.name])
+    f0 = evaluate(f, values, sizes)
+    if len(wrt) == 1:
+        if x.info.symmetric and f0.shape == (1, 1):
+            return fd_symmetric_gradient(f_at, x0, h)
+        return arrange(fd_jacobian(f_at, x0, h), f0.shape, x0.shape, layout)  # type: ignore[arg-type]
+    y = wrt[1]
+    y0 = _as2d(values[y.name])
+    hh = 1e-4
+
+    def grad_at(v: np.ndarray) -> np.ndarray:
+        vals = {**values, y.name: v}
+        g = arrange(fd_jacobian(lambda u: evaluate(f, {**vals, x.name: u}, sizes), _as2d(vals[x.name]), hh),
+                    f0.shape, x0.shape, "denominator")  # type: ignore[arg-type]
+        return g
+
+    g0 = grad_at(y0)
+    second = arrange(fd_jacobian(grad_at, y0, hh), g0.shape, y0.shape, "numerator")  # type: ignore[arg-type]
+    return second.T if layout == "denominator" and x.name != y.name else second
+
+
+def relative_error(got: np.ndarray, want: np.ndarray) -> float:
+    got, want = _as2d(got), _as2d(want)
+    if got.shape != want.shape:
+        return float("inf")
+    scale = max(1.0, float(np.max(np.abs(want))) if want.size else 1.0)
+    return float(np.max(np.abs(got - want))) / scale if got.size else 0.0

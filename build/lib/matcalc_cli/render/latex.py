@@ -1,0 +1,135 @@
+"""LaTeX: one line of math, no surrounding $; Greek names as Greek letters."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from matcalc_cli.expr import Expr
+from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+    "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+}
+# The spelling of each named operation, a format string over its arguments' LaTeX.
+# Named functions are upright operator names, so that none reads as a variable.
+FUNCTION_LATEX: dict[str, str] = {
+    "tr": r"\operatorname{{tr}}\left({0}\right)",
+    "det": r"\det\left({0}\right)",
+    "logdet": r"\log\det\left({0}\right)",
+    "sum": r"\operatorname{{sum}}\left({0}\right)",
+    "norm": r"\left\lVert {0} \right\rVert",
+    "diag": r"\operatorname{{diag}}\left({0}\right)",
+    "softmax": r"\operatorname{{softmax}}\left({0}\right)",
+    "logsumexp": r"\operatorname{{logsumexp}}\left({0}\right)",
+    "exp": r"\exp\left({0}\right)",
+    "log": r"\log\left({0}\right)",
+    "sqrt": r"\sqrt{{{0}}}",
+    "sin": r"\sin\left({0}\right)",
+    "cos": r"\cos\left({0}\right)",
+    "tanh": r"\tanh\left({0}\right)",
+    "sigmoid": r"\sigma\left({0}\right)",
+    "softplus": r"\operatorname{{softplus}}\left({0}\right)",
+    "abs": r"\left|{0}\right|",
+    "sign": r"\operatorname{{sign}}\left({0}\right)",
+    "vec": r"\operatorname{{vec}}\left({0}\right)",
+}
+SPELLED = frozenset(FUNCTION_LATEX) | {"kron"}  # the named operations this printer can spell (kron: op_kron)
+
+_NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)(?:_(\w+))?$")
+
+
+def latex_name(name: str) -> str:
+    """theta -> \\theta, W_2 and W2 -> W_{2}, lam -> \\mathrm{lam}."""
+    m = _NAME.match(name)
+    base, sub = (m.group(1), m.group(2) or m.group(3) or "") if m else (name, "")
+    if base in GREEK:
+        head = "\\" + base
+    elif len(base) == 1:
+        head = base
+    else:
+        head = r"\mathrm{" + base.replace("_", r"\_") + "}"
+    return head + (f"_{{{sub}}}" if sub else "")
+
+
+class LatexPrinter(Printer):
+    jux = " "
+    had, hdiv = r" \odot ", r" \oslash "
+
+    def paren(self, text: str) -> str:
+        return rf"\left({text}\right)"
+
+    def name(self, name: str) -> str:
+        return latex_name(name)
+
+    def number(self, v: Fraction | float) -> tuple[str, int]:
+        if isinstance(v, Fraction) and v.denominator != 1:
+            sign = "-" if v < 0 else ""
+            return rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", NEG if v < 0 else ATOM
+        return super().number(v)
+
+    def divide(self, num: str, den: str) -> str:
+        return rf"\frac{{{num}}}{{{den}}}"
+
+    def op_mul(self, e: Expr) -> tuple[str, int]:
+        coef, num, den = self.split(e)
+        if not den and not (isinstance(coef, Fraction) and coef.denominator != 1):
+            return super().op_mul(e)
+        # \frac wants its parts unbracketed: render them on their own.
+        from matcalc_cli.expr import const, mul
+
+        top_coef = coef.numerator if isinstance(coef, Fraction) else coef
+        bottom = [const(coef.denominator)] if isinstance(coef, Fraction) and coef.denominator != 1 else []
+        top = self.render(mul(const(abs(top_coef)), *num)) if num or abs(top_coef) != 1 else "1"
+        text = self.divide(top, self.render(mul(*bottom, *den)))
+        return ("-" + text, 1) if top_coef < 0 else (text, ATOM)
+
+    def op_T(self, e: Expr) -> tuple[str, int]:
+        return self.base(e.args[0]) + r"^\top", POSTFIX
+
+    def base(self, e: Expr) -> str:
+        text = self.at(e, ATOM)
+        # A base that already carries a subscript or superscript is braced: {W_{2}}^\top.
+        return "{" + text + "}" if ("^" in text or "_" in text) and not text.startswith(r"\left(") else text
+
+    def op_inv(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.op == "T":
+            return self.base(a.args[0]) + r"^{-\top}", POSTFIX
+        return self.base(a) + "^{-1}", POSTFIX
+
+    def op_pow(self, e: Expr) -> tuple[str, int]:
+        return f"{self.base(e.args[0])}^{{{self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
+
+    def op_epow(self, e: Expr) -> tuple[str, int]:
+        return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
+
+    def function(self, name: str, args: list[str], e: Expr) -> str:
+        return FUNCTION_LATEX[name].format(*args)
+
+    def op_kron(self, e: Expr) -> tuple[str, int]:
+        return rf"{self.at(e.args[0], NEG)} \otimes {self.at(e.args[1], NEG)}", 2
+
+    def dim(self, d: object) -> str:
+        return str(d).replace("·", " ")
+
+    def op_eye(self, e: Expr) -> tuple[str, int]:
+        return f"I_{{{self.dim(e.shape[0])}}}", ATOM
+
+    def filled(self, name: str, e: Expr) -> str:
+        r, c = e.shape
+        sym = r"\mathbf{1}" if name == "ones" else r"\mathbf{0}"
+        return f"{sym}_{{{self.dim(r)}}}" if c == 1 else rf"{sym}_{{{self.dim(r)} \times {self.dim(c)}}}"
+
+    def op_commutation(self, e: Expr) -> tuple[str, int]:
+        m, n = e.dims
+        return f"K_{{{self.dim(m)},{self.dim(n)}}}", ATOM
+
+
+_PRINTER = LatexPrinter()
+
+
+def render(e: Expr) -> str:
+    return _PRINTER.render(e)

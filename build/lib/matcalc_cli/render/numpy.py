@@ -1,0 +1,142 @@
+"""NumPy code: one Python expression over `np` and the variables, evaluating to
+exactly the derivative's shape (vectors are (n, 1) columns, scalars floats)."""
+
+from __future__ import annotations
+
+import keyword
+
+from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
+
+# The spelling of each named operation, a format string over its arguments' code;
+# diag, kron and vec depend on the argument's shape and are methods below.
+FUNCTION_NUMPY: dict[str, str] = {
+    "tr": "np.trace({0})",
+    "det": "np.linalg.det({0})",
+    "logdet": "np.linalg.slogdet({0})[1]",
+    "sum": "np.sum({0})",
+    "norm": "np.linalg.norm({0})",
+    "softmax": "(np.exp({0} - np.max({0})) / np.sum(np.exp({0} - np.max({0}))))",
+    "logsumexp": "(np.max({0}) + np.log(np.sum(np.exp({0} - np.max({0})))))",
+    "exp": "np.exp({0})",
+    "log": "np.log({0})",
+    "sqrt": "np.sqrt({0})",
+    "sin": "np.sin({0})",
+    "cos": "np.cos({0})",
+    "tanh": "np.tanh({0})",
+    "sigmoid": "(1 / (1 + np.exp(-({0}))))",
+    "softplus": "np.logaddexp(0, {0})",
+    "abs": "np.abs({0})",
+    "sign": "np.sign({0})",
+}
+
+
+def py_name(name: str) -> str:
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def dim_sources(variables: dict[str, Shape]) -> dict[Dim, str]:
+    """Where each dimension can be read at run time: n -> x.shape[0]."""
+    out: dict[Dim, str] = {}
+    for name, shape in variables.items():
+        for axis, d in enumerate(shape):
+            if isinstance(d, str) and d not in out:
+                out[d] = f"{py_name(name)}.shape[{axis}]"
+    return out
+
+
+class NumpyPrinter(Printer):
+    had, hdiv = " * ", " / "
+
+    def __init__(self, variables: dict[str, Shape]) -> None:
+        self.dims = dim_sources(variables)
+
+    def name(self, name: str) -> str:
+        return py_name(name)
+
+    def number(self, v):  # type: ignore[no-untyped-def]
+        text, prec = super().number(v)
+        return (f"({text})", ATOM) if "/" in text else (text, prec)
+
+    def dim(self, d: object) -> str:
+        if isinstance(d, int):
+            return str(d)
+        parts = [self.dims.get(p, p) for p in str(d).split("·")]
+        return " * ".join(parts) if len(parts) == 1 else "(" + " * ".join(parts) + ")"
+
+    def factor(self, f: Expr, alone: bool, bare: bool = True) -> str:
+        return self.at(f, NEG)
+
+    def op_mul(self, e: Expr) -> tuple[str, int]:
+        # Scalars (floats or 1x1 arrays) scale with *, matrices chain with @.
+        coef, num, den = self.split(e)
+        scal = [self.at(f, NEG) for f in num if f.is_scalar]
+        mats = [self.at(f, NEG) for f in num if not f.is_scalar]
+        minus = coef == -1 and bool(num)
+        lead = [] if coef == 1 and num or minus else [self.number(coef)[0]]
+        text = " * ".join(lead + scal)
+        if mats:
+            text = (text + " * " if text else "") + " @ ".join(mats)
+        for d in den:
+            text += " / " + self.at(d, NEG)
+        return ("-" + text, SUM) if minus else (text, PRODUCT)
+
+    def op_T(self, e: Expr) -> tuple[str, int]:
+        return self.at(e.args[0], ATOM) + ".T", ATOM
+
+    def op_inv(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.op == "T":
+            return f"np.linalg.inv({self.render(a.args[0])}).T", ATOM
+        return f"np.linalg.inv({self.render(a)})", ATOM
+
+    def op_pow(self, e: Expr) -> tuple[str, int]:
+        if e.is_scalar:
+            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG  # type: ignore[arg-type]
+        return f"np.linalg.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
+
+    def op_epow(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG  # type: ignore[arg-type]
+
+    def exponent(self, k):  # type: ignore[no-untyped-def]
+        text, prec = self.number(k)
+        return text if prec >= ATOM else f"({text})"
+
+    def function(self, name: str, args: list[str], e: Expr) -> str:
+        return FUNCTION_NUMPY[name].format(*args)
+
+    def op_diag(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        arg = self.render(a)
+        return (f"np.diagflat({arg})" if a.shape[1] == 1 else f"np.diag({arg}).reshape(-1, 1)"), ATOM
+
+    def op_kron(self, e: Expr) -> tuple[str, int]:
+        return f"np.kron({self.render(e.args[0])}, {self.render(e.args[1])})", ATOM
+
+    def op_vec(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)}.reshape(-1, 1, order='F')", ATOM
+
+    def op_eye(self, e: Expr) -> tuple[str, int]:
+        return f"np.eye({self.dim(e.shape[0])})", ATOM
+
+    def filled(self, name: str, e: Expr) -> str:
+        return f"np.{name}(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))"
+
+    def op_commutation(self, e: Expr) -> tuple[str, int]:
+        # K vec(A) = vec(A^T) for an m-by-n A: row j + i n picks column i + j m.
+        m, n = (self.dim(d) for d in e.dims)
+        r = f"np.arange({m} * {n})"
+        return f"np.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
+
+
+SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec"}  # the named operations this printer can spell
+
+
+def render(e: Expr, variables: dict[str, Shape]) -> str:
+    printer = NumpyPrinter(variables)
+    if e.shape == SCALAR:
+        return f"float(np.squeeze({printer.render(e)}))"
+    if e.op == "bcast" or e.op == "const":  # a filled matrix needs its shape spelled out
+        return f"{printer.render(e.args[0] if e.op == 'bcast' else e)} * np.ones(({printer.dim(e.shape[0])}, " \
+               f"{printer.dim(e.shape[1])}))"
+    return printer.render(e)

@@ -1,0 +1,375 @@
+"""Shapes: declarations, inference by unification, and the typed tree built from syntax.
+
+Typing runs in two passes. The first checks the syntax tree with dimensions as
+unification variables and reports the first mismatch with the operator's span.
+The second builds the typed tree (expr.py) from the solved shapes of the variables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from matcalc_cli import expr as E
+from matcalc_cli.build import DIM_CALLS as _DIM_CALLS
+from matcalc_cli.build import build, dim_arg, post_order
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.rules import FUNCTIONS
+from matcalc_cli.syntax import Syntax
+
+_DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$")
+_FRESH_NAMES = ("n", "m", "k", "p", "q", "r", "l", "d")
+# Names that conventionally stand for scalars are tried first when one must be a scalar.
+_SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta", "gamma", "delta", "eta",
+                           "rho", "tau", "epsilon", "eps", "sigma", "nu", "kappa", "omega", "mu"})
+
+
+def parse_dim(text: str) -> Dim:
+    text = text.strip()
+    if not _DIM.match(text):
+        raise MatcalcError("option", f"bad dimension {text!r}: use a name (n, d1) or a positive integer")
+    return int(text) if text.isdigit() else text
+
+
+def parse_spec(spec: str, name: str = "") -> Shape:
+    """`scalar`, `n` (a column vector) or `n,m` (a matrix)."""
+    try:
+        return _parse_spec(spec.strip())
+    except MatcalcError as err:
+        where = f"--shape {name}={spec}: " if name else ""
+        raise MatcalcError("option", where + err.message) from None
+
+
+def _parse_spec(spec: str) -> Shape:
+    if spec == "scalar":
+        return SCALAR
+    parts = spec.split(",")
+    if len(parts) == 1:
+        return (parse_dim(parts[0]), 1)
+    if len(parts) == 2:
+        return (parse_dim(parts[0]), parse_dim(parts[1]))
+    raise MatcalcError("option", f"bad shape {spec!r}: use scalar, n or n,m")
+
+
+def _message_names() -> Iterator[str]:
+    return itertools.chain(_FRESH_NAMES, (f"d{i}" for i in itertools.count(1)))
+
+
+def format_dim(d: Dim) -> str:
+    parts = str(d).split("·")
+    if len(parts) == 2 and parts[0] == parts[1]:
+        return f"{parts[0]}²"
+    return str(d)
+
+
+def format_shape(shape: Shape) -> str:
+    return f"{format_dim(shape[0])}×{format_dim(shape[1])}"
+
+
+def spec_of(shape: Shape) -> str:
+    """The --shape spec that declares this shape (scalar, n or n,m)."""
+    if shape == SCALAR:
+        return "scalar"
+    if shape[1] == 1:
+        return format_dim(shape[0])
+    return f"{format_dim(shape[0])},{format_dim(shape[1])}"
+
+
+# ------------------------------------------------------------------ unification
+@dataclass
+class _Dims:
+    """Union-find over dimensions. Fresh dims are '?k'; they never become 1 by
+    unification, because an undeclared vector or matrix is never 1-by-anything."""
+
+    parent: dict[Dim, Dim] = field(default_factory=dict)
+    count: int = 0
+
+    def fresh(self) -> Dim:
+        self.count += 1
+        return f"?{self.count}"
+
+    def find(self, d: Dim) -> Dim:
+        root = d
+        while root in self.parent:
+            root = self.parent[root]
+        while d != root:  # path compression
+            self.parent[d], d = root, self.parent[d]
+        return root
+
+    def unify(self, a: Dim, b: Dim) -> bool:
+        a, b = self.find(a), self.find(b)
+        if a == b:
+            return True
+        fa, fb = isinstance(a, str) and a.startswith("?"), isinstance(b, str) and b.startswith("?")
+        if fa and b != 1:
+            self.parent[a] = b
+            return True
+        if fb and a != 1:
+            self.parent[b] = a
+            return True
+        return False
+
+    def shape(self, s: Shape) -> Shape:
+        return (self.find(s[0]), self.find(s[1]))
+
+
+@dataclass(frozen=True)
+class Typed:
+    """The typed tree and the shape of every variable in it."""
+
+    expr: Expr
+    variables: dict[str, Shape]
+    inferred: frozenset[str]  # names whose shape was not declared
+
+
+def _is_const(node: Syntax) -> bool:
+    """A numeric constant (no names, no calls): the only scalar that broadcasts in + and -."""
+    return not any(n.kind in ("name", "call") for n in _nodes(node))
+
+
+def _nodes(root: Syntax) -> list[Syntax]:
+    out, stack = [], [root]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.args)
+    return out
+
+
+class _Checker:
+    def __init__(self, declared: dict[str, Shape], scalars: frozenset[str], symmetric: frozenset[str]) -> None:
+        self.dims = _Dims()
+        self.declared = declared
+        self.scalars = scalars
+        self.symmetric = symmetric
+        self.shown_names: dict[Dim, Dim] = {}
+        self.var_shapes: dict[str, Shape] = {}
+
+    def fail(self, message: str, node: Syntax, kind: str = "shape") -> MatcalcError:
+        return MatcalcError(kind, message, node.op_span or node.span)
+
+    def show(self, s: Shape) -> str:
+        """A shape for a message: unsolved dimensions get names (n, m, ...), not ?1."""
+        shown = []
+        for d in self.dims.shape(s):
+            if isinstance(d, str) and d.startswith("?"):
+                taken = set(self.shown_names.values()) | {x for v in self.declared.values() for x in v}
+                self.shown_names.setdefault(d, next(n for n in _message_names() if n not in taken))
+                d = self.shown_names[d]
+            shown.append(d)
+        return format_shape((shown[0], shown[1]))
+
+    def is_scalar(self, s: Shape) -> bool:
+        return self.dims.shape(s) == SCALAR
+
+    def name_shape(self, name: str) -> Shape:
+        if name not in self.var_shapes:
+            if name in self.declared:
+                shape = self.declared[name]
+            elif name in self.scalars:
+                shape = SCALAR
+            elif name[0].isupper():
+                shape = (self.dims.fresh(), self.dims.fresh())
+            else:
+                shape = (self.dims.fresh(), 1)
+            if name in self.symmetric:
+                self.dims.unify(shape[0], shape[1])
+            self.var_shapes[name] = shape
+        return self.var_shapes[name]
+
+    def same(self, a: Shape, b: Shape) -> bool:
+        return self.dims.unify(a[0], b[0]) and self.dims.unify(a[1], b[1])
+
+    def square(self, s: Shape, node: Syntax, what: str) -> None:
+        if not self.dims.unify(s[0], s[1]):
+            raise self.fail(f"{what} needs a square matrix, got {self.show(s)}", node)
+
+    def check(self, root: Syntax) -> None:
+        shapes: dict[int, Shape] = {}
+        for node in post_order(root):
+            args = [] if node.kind == "call" and node.text in _DIM_CALLS else node.args
+            shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in args])
+
+    def shape_of(self, node: Syntax, args: list[Shape]) -> Shape:
+        k = node.kind
+        if k == "num":
+            return SCALAR
+        if k == "name":
+            return self.name_shape(node.text)
+        if k == "neg":
+            return args[0]
+        if k == "postfix":
+            return self.postfix(node, args[0])
+        if k == "binary":
+            return self.binary(node, args[0], args[1])
+        return self.call(node, args)
+
+    def postfix(self, node: Syntax, a: Shape) -> Shape:
+        if node.text == "T":
+            return (a[1], a[0])
+        if node.text == "epow" or self.is_scalar(a):
+            return a
+        if node.text == "invT":
+            self.square(a, node, "the inverse")
+            return a
+        k = node.value
+        assert k is not None
+        if k.denominator != 1:
+            raise self.fail(f"a matrix power needs an integer exponent, got {k}", node)
+        self.square(a, node, "the inverse" if k < 0 else "a matrix power")
+        return a
+
+    def binary(self, node: Syntax, a: Shape, b: Shape) -> Shape:
+        op = node.text
+        sa, sb = self.is_scalar(a), self.is_scalar(b)
+        if op in ("+", "-"):
+            if sa and sb:
+                return SCALAR
+            if (sa and _is_const(node.args[0])) or (sb and _is_const(node.args[1])):
+                return b if sa else a
+            if not self.same(a, b):
+                verb = "add" if op == "+" else "subtract"
+                raise self.fail(f"cannot {verb} {self.show(a)} and {self.show(b)}", node)
+            return a
+        if op == "/":
+            if not sb:
+                raise self.fail(f"cannot divide by a {self.show(b)} value: '/' divides by a scalar "
+                                "(use ./ to divide elementwise)", node)
+            return a
+        if op in (".*", "./"):
+            if sa or sb:
+                return b if sa else a
+            if not self.same(a, b):
+                what = "multiply" if op == ".*" else "divide"
+                raise self.fail(f"cannot {what} elementwise {self.show(a)} by {self.show(b)}", node)
+            return a
+        if sa or sb:  # scaling
+            return b if sa else a
+        if not self.dims.unify(a[1], b[0]):
+            raise self.fail(f"cannot multiply {self.show(a)} by {self.show(b)}", node)
+        return (a[0], b[1])
+
+    def call(self, node: Syntax, args: list[Shape]) -> Shape:
+        name = node.text
+        if name in _DIM_CALLS:
+            return self.dim_call(node)
+        arity = 2 if name == "kron" else 1
+        if len(args) != arity:
+            raise self.fail(f"{name} takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
+                            node, "function")
+        if name == "inv":
+            if not self.is_scalar(args[0]):
+                self.square(args[0], node, "inv")
+            return args[0]
+        if name == "kron":
+            (a, b), (c, d) = self.dims.shape(args[0]), self.dims.shape(args[1])
+            return (E.dim_product(a, c), E.dim_product(b, d))
+        if name == "vec":
+            r, c = self.dims.shape(args[0])
+            return (E.dim_product(r, c), 1)
+        arg: Shape = args[0]
+        kind = FUNCTIONS[name].kind
+        if kind == "elementwise" or self.is_scalar(arg):
+            if kind == "diag" and self.is_scalar(arg):
+                raise self.fail("diag needs a vector (or a square matrix), got a scalar", node, "function")
+            return arg if kind == "elementwise" else SCALAR
+        if kind == "square_scalar":
+            self.square(arg, node, name)
+            return SCALAR
+        if kind == "any_scalar":
+            return SCALAR
+        r, c = self.dims.shape(arg)
+        if kind in ("vector_vector", "vector_scalar"):
+            if c != 1:
+                raise self.fail(f"{name} needs a vector, got {self.show(arg)}", node, "function")
+            return arg if kind == "vector_vector" else SCALAR
+        # diag: a vector becomes a diagonal matrix; a square matrix gives its diagonal
+        if c == 1:
+            return (r, r)
+        self.square(arg, node, "diag")
+        return (r, 1)
+
+    def dim_call(self, node: Syntax) -> Shape:
+        dims = [dim_arg(a) for a in node.args]
+        if node.text == "eye" and len(dims) == 1:
+            return (dims[0], dims[0])
+        if node.text in ("ones", "zeros") and len(dims) in (1, 2):
+            return (dims[0], dims[1] if len(dims) == 2 else 1)
+        if node.text == "commutation" and len(dims) == 2:
+            n = E.dim_product(dims[0], dims[1])
+            return (n, n)
+        raise self.fail(f"{node.text}: wrong number of dimensions", node, "function")
+
+
+def variable_names(root: Syntax) -> list[tuple[str, int]]:
+    """Variable names in source order with the position of their first occurrence
+    (the dimensions inside eye(n), ones(n, m) are not variables)."""
+    seen: dict[str, int] = {}
+    for n in post_order(root):
+        if n.kind == "name":
+            seen[n.text] = min(seen.get(n.text, n.span[0]), n.span[0])
+    return sorted(seen.items(), key=lambda kv: kv[1])
+
+
+def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
+          extra: list[str] | None = None) -> Typed:
+    """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
+    names = variable_names(root)
+    candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
+    names += [(n, -1) for n in extra or [] if n not in dict(names)]
+    checker = _Checker(declared, frozenset(), symmetric)
+    try:
+        checker.check(root)
+    except MatcalcError as first:
+        checker = _retry_with_scalars(root, declared, candidates, first, symmetric)
+    variables = _solve(checker, [n for n, _ in names], declared)
+    for name in symmetric:
+        shape = variables.get(name, declared.get(name))
+        if shape is not None and shape[0] != shape[1]:
+            raise MatcalcError("shape", f"--symmetric {name}: {name} is {format_shape(shape)}, not square")
+    expr = build(root, variables, symmetric)
+    return Typed(expr, variables, frozenset(n for n in variables if n not in declared))
+
+
+def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
+                        first: MatcalcError, symmetric: frozenset[str]) -> _Checker:
+    """Lowercase names are vectors unless only a scalar type-checks: try the fewest
+    names as scalars, nearest the first mismatch first."""
+    where = first.span[0] if first.span else 0
+    pos = dict(variable_names(root))
+    ordered = sorted(candidates, key=lambda n: (n not in _SCALAR_NAMES, abs(pos[n] - where)))[:12]
+    tries = 0
+    for size in (1, 2, 3):
+        for subset in itertools.combinations(ordered, size):
+            tries += 1
+            if tries > 300:
+                raise first
+            checker = _Checker(declared, frozenset(subset), symmetric)
+            try:
+                checker.check(root)
+                return checker
+            except MatcalcError:
+                continue
+    raise first
+
+
+def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape]) -> dict[str, Shape]:
+    """Give every unsolved dimension a name (n, m, k, ...) in order of first appearance."""
+    taken = {d for s in declared.values() for d in s if isinstance(d, str)} | set(names)
+    pool = (n for n in itertools.chain(_FRESH_NAMES, (f"d{i}" for i in itertools.count(1))) if n not in taken)
+    naming: dict[Dim, Dim] = {}
+    out: dict[str, Shape] = {}
+    for name in names:
+        shape = checker.dims.shape(checker.name_shape(name))
+        dims = []
+        for d in shape:
+            if isinstance(d, str) and d.startswith("?"):
+                if d not in naming:
+                    naming[d] = next(pool)
+                d = naming[d]
+            dims.append(d)
+        out[name] = (dims[0], dims[1])
+    return out

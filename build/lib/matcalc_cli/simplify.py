@@ -1,0 +1,439 @@
+"""The simplifier: brings derivatives to the form a textbook prints.
+
+canon() is one bottom-up pass of local rewrites: transposes pushed through
+products (and through sums when that saves transposes), scalar factors merged
+into powers, like terms collected, common factors pulled out, X X^-1 cancelled.
+Elementwise and scalar algebra (y .* (1 - s) - (1 - y) .* s = y - s) is handed
+to sympy by algebra.py, and only for the subexpressions that need it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.rules import fn, rebuild
+
+
+def simplify(e: Expr) -> Expr:
+    """Textbook form; simplifying the result again changes nothing."""
+    e = canon(e)
+    from matcalc_cli.algebra import elementwise  # sympy only where regions need it
+
+    e = canon(elementwise(e))
+    for _ in range(4):
+        again = canon(e)
+        if again == e:
+            break
+        e = again
+    return _filled(e)
+
+
+def _filled(e: Expr) -> Expr:
+    """A broadcast scalar standing alone is spelled c ones(n), which says its shape."""
+    return E.mul(e.args[0], E.ones(e.shape)) if e.op == "bcast" else e
+
+
+def canon(root: Expr) -> Expr:
+    memo: dict[int, Expr] = {}
+    for node in E.walk(root):
+        memo[id(node)] = _canon_node(node, [memo[id(a)] for a in node.args]) if node.args else node
+    return memo[id(root)]
+
+
+@lru_cache(maxsize=1 << 16)
+def key(e: Expr) -> str:
+    """A deterministic order for commutative terms and factors: the plain spelling, with
+    A^T right after A and numbers in names compared as numbers (A2 before A10)."""
+    from matcalc_cli.render.plain import render
+
+    text = render(e).replace("^T", "\x01T").replace("^-", "\x01-")
+    return re.sub(r"\d+", lambda m: m.group().zfill(8), text)
+
+
+@lru_cache(maxsize=1 << 16)
+def transposes(e: Expr) -> int:
+    return (e.op == "T") + sum(transposes(a) for a in e.args)
+
+
+def _canon_node(node: Expr, args: list[Expr]) -> Expr:
+    op = node.op
+    if op not in ("add", "hdiv", "bcast") and any(a.op == "bcast" for a in args):
+        args = [_filled(a) for a in args]
+    if op == "T":
+        return transpose(args[0])
+    if op == "mul":
+        return product(args)
+    if op == "add":
+        return total(args)
+    if op == "had":
+        return hadamard(args)
+    if op == "hdiv" and args[1].op == "bcast":
+        return product([args[0], E.power(args[1].args[0], -1)])
+    if op == "hdiv":
+        named = _logistic_quotient(args[0], args[1])
+        if named is not None:
+            return named
+    if op == "diag" and _coef(args[0])[0] != 1:  # diag(-v) is -diag(v)
+        c, core = _coef(args[0])
+        return product([E.const(c), fn("diag", core)])
+    if op == "inv" and args[0].op == "mul":  # (B^T X^T A^T)^-1 reads better as (A X B)^-T
+        alt = transpose(args[0])
+        if transposes(alt) + 1 < transposes(args[0]):
+            return E.inv(E.T(alt))
+    if op == "log" and args[0].op == "softmax":  # log(softmax(z)) = z - logsumexp(z)
+        z = args[0].args[0]
+        return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
+    if op in ("det", "logdet", "tr") and args[0].op == "T":  # det(X^T) = det(X)
+        return fn(op, args[0].args[0])
+    if op == "hdiv" and args[0].op == "ones":  # ones(n) ./ y is 1 ./ y
+        return E.hdiv(E.ONE, args[1])
+    if op == "hdiv":  # (-2 a) ./ b is -2 (a ./ b): the number joins the product
+        c, core = _coef(args[0])
+        if c != 1:
+            return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, args[1])])
+    if op in ("tr", "sum") and _coef(args[0])[0] != 1:  # tr(c M) = c tr(M), sum(-y) = -sum(y)
+        c, core = _coef(args[0])
+        return product([E.const(c), fn(op, E.ones(core.shape) if core.op == "bcast" else core)])
+    if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
+        a, b = args[0].args
+        return hadamard([a, transpose(b)])
+    if op == "pow" and args[0].op == "mul" and all(f.is_scalar for f in args[0].args):
+        return product([E.power(f, node.number) for f in args[0].args])  # (a b)^-1 = a^-1 b^-1
+    if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
+        return E.power(args[0].args[0], args[0].param * node.param)  # type: ignore[operator]
+    return rebuild(node, args)
+
+
+# ------------------------------------------------------------------ transposes
+def transpose(x: Expr) -> Expr:
+    """x^T for a canonical x, pushed down as far as it reads better."""
+    op = x.op
+    if x.is_scalar or op in ("T", "eye", "var", "zeros", "ones") or (op == "diag" and x.shape[0] == x.shape[1]):
+        return E.T(x)
+    if op == "mul":
+        return product([transpose(f) for f in reversed(x.args)], orient=False)
+    if op == "inv":
+        inner = transpose(x.args[0])
+        if transposes(inner) > transposes(x.args[0]) + 1:  # (A X B)^-T, not (B^T X^T A^T)^-1
+            return E.inv(E.T(x.args[0]))
+        return E.inv(inner)
+    if op == "pow":
+        return E.power(transpose(x.args[0]), x.param)  # type: ignore[arg-type]
+    if op == "bcast":
+        return E.Expr("bcast", x.args, (x.shape[1], x.shape[0]))
+    if op == "commutation":
+        m, n = x.dims
+        return E.Expr("commutation", (), x.shape, (n, m))
+    if op == "kron":
+        return E.Expr("kron", (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
+    pushed: Expr | None = None
+    if op == "add":
+        pushed = total([transpose(t) for t in x.args])
+    elif op == "had":
+        pushed = hadamard([transpose(t) for t in x.args])
+    elif op == "hdiv":
+        pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
+    # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it reads shorter.
+    kept = E.T(x)
+    if pushed is not None and (transposes(pushed) <= transposes(x) or len(key(pushed)) < len(key(kept))):
+        return pushed
+    return kept
+
+
+# ------------------------------------------------------------------ products
+def _split_power(f: Expr) -> tuple[Expr, Fraction]:
+    if f.op == "pow" and f.is_scalar and isinstance(f.param, Fraction):
+        return f.args[0], f.param
+    return f, Fraction(1)
+
+
+def product(factors: list[Expr], orient: bool = True) -> Expr:
+    flat = E.mul(*factors)
+    if flat.op != "mul":
+        return flat
+    fs = list(flat.args)
+    coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
+    scalars = [f for f in fs if f.is_scalar]
+    chain = _powers(_diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar])))
+    coef, chain = _negated_sums(coef, chain, bool(scalars))
+    # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
+    powers: dict[Expr, Fraction] = {}
+    for f in scalars:
+        base, k = _split_power(f)
+        powers[base] = powers.get(base, Fraction(0)) + k
+    merged = [E.power(b, k) for b, k in powers.items() if k != 0]
+    chain, merged = _named_quotients(chain, merged)
+    merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == "add", key(f)))
+    if coef == -1 and not merged and len(chain) == 1 and chain[0].op == "add":
+        return total([product([E.const(-1), t]) for t in chain[0].args])  # -(a - 1) is 1 - a
+    chain, more = _scalar_runs(chain)
+    if more:
+        return product([E.const(coef), *merged, *more, *chain], orient)
+    out = E.mul(E.const(coef), *merged, *chain)  # type: ignore[arg-type]
+    if orient and out.is_scalar and chain and not merged:
+        # A scalar equals its transpose: keep whichever spelling sorts first.
+        flipped = product([transpose(f) for f in reversed(chain)], orient=False)
+        if (transposes(flipped), key(flipped)) < (transposes(E.mul(*chain)), key(E.mul(*chain))):
+            out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
+    return out
+
+
+def _scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """Inside a longer chain, x^T y in x^T y z^T is a scalar: take it out as one factor,
+    so that the chain has one spelling (and its print reads back as the same tree)."""
+    if len(chain) < 3:
+        return chain, []
+    for i, f in enumerate(chain):
+        if f.shape[0] != 1:
+            continue
+        for j in range(i + 1, len(chain)):
+            if chain[j].shape[1] == 1:
+                if (i, j) == (0, len(chain) - 1):
+                    return chain, []
+                run = Expr("mul", tuple(chain[i:j + 1]), E.SCALAR)
+                return chain[:i] + chain[j + 1:], [run]
+    return chain, []
+
+
+def _powers(chain: list[Expr]) -> list[Expr]:
+    """X^T X^T is (X^T)^2 and X X^2 is X^3, so that like terms meet."""
+    out: list[Expr] = []
+    for f in chain:
+        base, k = (f.args[0], f.number) if f.op == "pow" else (f, Fraction(1))
+        if out and base.shape[0] == base.shape[1]:
+            prev = out[-1]
+            pbase, pk = (prev.args[0], prev.number) if prev.op == "pow" else (prev, Fraction(1))
+            if pbase == base:
+                out[-1] = E.power(base, pk + k)
+                continue
+        out.append(f)
+    return out
+
+
+def _logistic_quotient(num: Expr, den: Expr) -> Expr | None:
+    """exp(u) ./ (1 + exp(u)) is sigmoid(u), with any other factors of the numerator
+    kept: (exp(u) .* y) ./ (1 + exp(u)) is sigmoid(u) .* y."""
+    if _is_logistic(num, den):
+        return fn("sigmoid", num.args[0])
+    if num.op == "had":
+        for i, f in enumerate(num.args):
+            if _is_logistic(f, den):
+                return hadamard([fn("sigmoid", f.args[0]), *num.args[:i], *num.args[i + 1:]])
+    return None
+
+
+def _is_outer(m: Expr) -> bool:
+    return (m.op == "mul" and len(m.args) == 2 and m.args[0].shape[1] == 1 and m.args[1].shape[0] == 1
+            and m.shape[0] == m.shape[1] != 1)
+
+
+def _is_logistic(num: Expr, den: Expr) -> bool:
+    """exp(u) / (1 + exp(u)), the logistic sigmoid spelled out."""
+    return (num.op == "exp" and den.op == "add" and len(den.args) == 2 and num in den.args
+            and any(E.is_const(t, 1) or (t.op == "bcast" and E.is_const(t.args[0], 1)) for t in den.args))
+
+
+def _named_quotients(chain: list[Expr], scalars: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """exp(u) / sum(exp(u)) is softmax(u); exp(t) / (1 + exp(t)) is sigmoid(t)."""
+    for s in scalars:
+        base, k = _split_power(s)
+        if k != -1:
+            continue
+        for i, f in enumerate(chain):
+            if base.op == "sum" and base.args[0] == f and f.op == "exp":
+                rest = [g for g in scalars if g is not s]
+                return chain[:i] + [fn("softmax", f.args[0])] + chain[i + 1:], rest
+        for g in scalars:
+            if g is not s and _is_logistic(g, base):
+                rest = [h for h in scalars if h is not s and h is not g]
+                return chain, sorted(rest + [fn("sigmoid", g.args[0])], key=key)
+    return chain, scalars
+
+
+def _is_diagonal(f: Expr) -> bool:
+    return f.op == "diag" and f.args[0].shape[1] == 1 and f.shape[0] != 1
+
+
+def _diagonal_products(chain: list[Expr]) -> list[Expr]:
+    """diag(u) diag(v) = diag(u .* v), and diag(u) v = u .* v for a vector v: elementwise
+    algebra can then cancel (s .* (y ./ s))."""
+    out: list[Expr] = []
+    for f in chain:
+        if out and _is_diagonal(out[-1]) and _is_diagonal(f):
+            out[-1] = fn("diag", hadamard([out[-1].args[0], f.args[0]]))
+            continue
+        if out and f.shape[1] == 1 and _is_diagonal(out[-1]) and len(chain) == 2:
+            out[-1] = hadamard([out[-1].args[0], f])
+            continue
+        out.append(f)
+    return out
+
+
+def _negated_sums(coef: E.Number, chain: list[Expr], scaled: bool) -> tuple[E.Number, list[Expr]]:
+    """A sum of negative terms inside a product gives its sign to the product:
+    Sigma^-1 (-S - S^T) Sigma^-1 is -Sigma^-1 (S + S^T) Sigma^-1."""
+    if len(chain) < 2 and not scaled:
+        return coef, chain
+    out = []
+    for f in chain:
+        if f.op == "add" and all(_coef(t)[0] < 0 for t in f.args):
+            coef = -coef
+            f = total([product([E.const(-1), t]) for t in f.args])
+        out.append(f)
+    return coef, out
+
+
+def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
+    out: list[Expr] = []
+    for f in chain:
+        if out and ((f.op == "inv" and f.args[0] == out[-1]) or (out[-1].op == "inv" and out[-1].args[0] == f)):
+            out.pop()
+            if not out and f.shape[0] == f.shape[1]:
+                out.append(E.eye(f.shape[0]))
+            continue
+        out.append(f)
+    if len(out) > 1 and any(f.op != "eye" for f in out):
+        out = [f for f in out if f.op != "eye"]
+    return out[:1] if out and all(f.op == "eye" for f in out) else out
+
+
+def hadamard(factors: list[Expr]) -> Expr:
+    # Numbers come out of the factors: (-a) .* b is -(a .* b).
+    coef: list[Expr] = []
+    plain: list[Expr] = []
+    for f in factors:
+        if f.op == "mul" and f.args[0].op == "const" and not f.is_scalar:
+            coef.append(f.args[0])
+            f = E.mul(*f.args[1:])
+        plain.append(f)
+    if coef:
+        return product([*coef, hadamard(plain)])
+    h = E.had(*factors)
+    if h.op != "had":
+        return h
+    # Sums last: (W^T r) .* (1 - t.^2) reads better than the other way round.
+    return E.Expr("had", tuple(sorted(h.args, key=lambda f: (f.op == "add", key(f)))), h.shape)
+
+
+# ------------------------------------------------------------------ sums
+def _coef(t: Expr) -> tuple[Fraction, Expr]:
+    if t.op == "const" and isinstance(t.param, Fraction):
+        return t.param, E.ONE
+    if t.op == "mul" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
+        return t.args[0].param, E.mul(*t.args[1:])
+    if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
+        return t.args[0].param, E.bcast(E.ONE, t.shape)
+    if t.op == "ones":
+        return Fraction(1), E.bcast(E.ONE, t.shape)
+    return Fraction(1), t
+
+
+def total(terms: list[Expr]) -> Expr:
+    s = E.add(*terms)
+    if s.op != "add":
+        return s
+    collected: dict[Expr, Fraction] = {}
+    for t in s.args:
+        c, core = _coef(t)
+        collected[core] = collected.get(core, Fraction(0)) + c
+    items = _merge_diagonals([(c, core) for core, c in collected.items() if c != 0])
+    if not items:  # everything cancelled: a zero of the sum's shape, not the number 0
+        return E.zeros(s.shape)
+    if len(items) > 1:
+        factored = _factor(items)
+        if factored is None and 2 < len(items) <= 64:  # the search is quadratic in the terms
+            factored = _group(items)
+        if factored is not None:
+            return factored
+    # Positive terms first, constants last: 2 t + 3, X w - y.
+    items.sort(key=lambda it: (it[0] < 0, it[1].op in ("const", "bcast"), key(it[1])))
+    return E.add(*(_term(c, core) for c, core in items))
+
+
+def _merge_diagonals(items: list[tuple[Fraction, Expr]]) -> list[tuple[Fraction, Expr]]:
+    """diag(a) + 2 diag(b) = diag(a + 2 b): the sum then meets the elementwise algebra."""
+    diags = [(c, core) for c, core in items if _is_diagonal(core)]
+    if len(diags) < 2:
+        return items
+    inner = total([product([E.const(c), core.args[0]]) for c, core in diags])
+    rest = [(c, core) for c, core in items if not _is_diagonal(core)]
+    return rest + [(Fraction(1), fn("diag", inner))]
+
+
+def _term(c: Fraction, core: Expr) -> Expr:
+    if core.op == "bcast" and E.is_const(core.args[0], 1):  # the constant in 1 - y
+        return E.bcast(E.const(c), core.shape)
+    return product([E.const(c), core])
+
+
+def _parts(core: Expr) -> tuple[list[Expr], list[Expr]]:
+    """(scalar factors, matrix chain) of a term without its coefficient."""
+    fs = list(core.args) if core.op == "mul" else [core]
+    return [f for f in fs if f.is_scalar and f.op != "const"], [f for f in fs if not f.is_scalar]
+
+
+def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
+    """Pull out what every term shares: a number, scalar factors, a left or a right factor."""
+    coefs = [c for c, _ in items]
+    if all(c.denominator == 1 for c in coefs):
+        g = Fraction(math.gcd(*(int(c) for c in coefs)))
+        if all(c < 0 for c in coefs):
+            g = -g
+        if abs(g) > 1:
+            return product([E.const(g), total([product([E.const(c / g), core]) for c, core in items])])
+    parts = [_parts(core) for _, core in items]
+    common = [f for f in parts[0][0] if all(f in p[0] for p in parts[1:])]
+    if common:
+        rest = []
+        for (c, _core), (sc, ch) in zip(items, parts, strict=True):
+            left = list(sc)
+            for f in common:
+                left.remove(f)
+            rest.append(product([E.const(c), *left, *ch]))
+        return product([*common, total(rest)])
+    chains = [ch for _, ch in parts]
+    if chains[0] and all(ch == chains[0] for ch in chains[1:]):  # s x - y x = (s - y) x
+        return product([total([product([E.const(c), *sc]) for (c, _), (sc, _) in zip(items, parts, strict=True)]),
+                        *chains[0]])
+    if all(len(ch) >= 2 for ch in chains):
+        if all(ch[0] == chains[0][0] for ch in chains):
+            rest = [product([E.const(c), *sc, *ch[1:]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
+            return product([chains[0][0], total(rest)])
+        if all(ch[-1] == chains[0][-1] for ch in chains):
+            rest = [product([E.const(c), *sc, *ch[:-1]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
+            return product([total(rest), chains[0][-1]])
+    return None
+
+
+def _group(items: list[tuple[Fraction, Expr]]) -> Expr | None:
+    """Factor the largest group of terms that shares a scalar factor, a left or a right
+    factor: A^T x / q + A x / q - b becomes (A + A^T) x / q - b."""
+    parts = [_parts(core) for _, core in items]
+    candidates: list[tuple[str, Expr]] = []
+    for sc, ch in parts:
+        candidates += [("s", f) for f in sc]
+        if len(ch) >= 2:
+            candidates += [("l", ch[0]), ("r", ch[-1])]
+
+    def shares(where: str, f: Expr, sc: list[Expr], ch: list[Expr]) -> bool:
+        if where == "s":
+            return f in sc
+        return len(ch) >= 2 and (ch[0] if where == "l" else ch[-1]) == f
+
+    best: list[int] = []
+    for where, f in candidates:
+        members = [i for i, (sc, ch) in enumerate(parts) if shares(where, f, sc, ch)]
+        if len(members) > len(best):
+            best = members
+    if len(best) < 2 or len(best) == len(items):
+        return None
+    grouped = total([product([E.const(items[i][0]), items[i][1]]) for i in best])
+    rest = [product([E.const(c), core]) for i, (c, core) in enumerate(items) if i not in best]
+    return total([grouped, *rest]) if grouped.op != "add" else None
+
+

@@ -1,0 +1,242 @@
+"""Tokens and grammar of matcalc's input language; every node keeps its source span.
+
+The parser is a precedence climber over a token list. Loose to tight:
+    sum     := product (('+' | '-') product)*
+    product := unary (('*' | '@' | '.*' | './' | '/' | <juxtaposition>) unary)*
+    unary   := '-' unary | postfix
+    postfix := atom ('^T' | "'" | '^-1' | '^-T' | '^' int | '.^' number)*
+    atom    := number | name | name '(' args ')' | '(' sum ')'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from matcalc_cli.errors import MatcalcError, Span
+
+# Names that are read as calls when an opening parenthesis follows. The typing
+# pass knows what each one means; the parser only needs to know they are calls.
+FUNCTIONS = frozenset({
+    "tr", "det", "logdet", "inv", "sum", "norm", "diag", "softmax", "logsumexp",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "sign",
+    "eye", "ones", "zeros", "kron", "vec", "commutation",
+})
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>(?:\d+\.\d+|\d+\.(?![*/^])|\d+|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z][A-Za-z0-9_]*)
+  | (?P<op>\.\*|\./|\.\^|[-+*@/^'(),])
+""", re.VERBOSE)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "num", "name", "op", "end"
+    text: str
+    span: Span
+    spaced: bool  # whitespace came right before it
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """An untyped node: kind is num, name, call, binary, neg or postfix."""
+
+    kind: str
+    span: Span
+    text: str = ""  # the name, the operator, or the postfix kind
+    args: tuple[Syntax, ...] = ()
+    value: Fraction | None = None  # number literal, or exponent of a power
+    op_span: Span | None = None  # where a binary operator stands (for carets)
+
+
+def _too_large(text: str) -> bool:
+    """Exact arithmetic on 1e999999 would take all the memory there is."""
+    mantissa, _, exponent = text.lower().partition("e")
+    return len(mantissa) > 300 or (exponent != "" and abs(int(exponent)) > 300)
+
+
+def tokenize(src: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos, spaced = 0, False
+    while pos < len(src):
+        m = _TOKEN.match(src, pos)
+        if m is None:
+            raise MatcalcError("syntax", f"unexpected character {src[pos]!r}", (pos, pos + 1))
+        kind = m.lastgroup or "op"
+        if kind == "num" and _too_large(m.group()):
+            raise MatcalcError("syntax", f"number out of range: {m.group()[:24]}", (pos, m.end()))
+        if kind == "ws":
+            spaced = True
+        else:
+            tokens.append(Token(kind, m.group(), (pos, m.end()), spaced))
+            spaced = False
+        pos = m.end()
+    tokens.append(Token("end", "", (len(src), len(src) + 1), spaced))
+    return tokens
+
+
+def _describe(tok: Token) -> str:
+    return "end of input" if tok.kind == "end" else repr(tok.text)
+
+
+class _Parser:
+    def __init__(self, src: str) -> None:
+        self.toks = tokenize(src)
+        self.i = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.toks[self.i]
+
+    def take(self) -> Token:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def at(self, *texts: str) -> bool:
+        return self.tok.kind == "op" and self.tok.text in texts
+
+    def expect(self, text: str, what: str) -> Token:
+        if not self.at(text):
+            raise MatcalcError("syntax", f"expected {what}, found {_describe(self.tok)}", self.tok.span)
+        return self.take()
+
+    def error(self, what: str) -> MatcalcError:
+        return MatcalcError("syntax", f"expected {what}, found {_describe(self.tok)}", self.tok.span)
+
+    # sum := product (('+' | '-') product)*
+    def sum(self) -> Syntax:
+        left = self.product()
+        while self.at("+", "-"):
+            tok = self.take()
+            right = self.product()
+            left = Syntax("binary", (left.span[0], right.span[1]), tok.text, (left, right), None, tok.span)
+        return left
+
+    def starts_operand(self) -> bool:
+        t = self.tok
+        return t.kind in ("num", "name") or (t.kind == "op" and t.text == "(")
+
+    def product(self) -> Syntax:
+        left = self.unary()
+        while True:
+            if self.at("*", "@", ".*", "./", "/"):
+                tok = self.take()
+                op, op_span = tok.text, tok.span
+            elif self.starts_operand():
+                op = " "  # juxtaposition: the caret goes under the gap
+                op_span = (left.span[1], max(self.tok.span[0], left.span[1] + 1))
+            else:
+                return left
+            right = self.unary()
+            left = Syntax("binary", (left.span[0], right.span[1]), op, (left, right), None, op_span)
+
+    def unary(self) -> Syntax:
+        # Iterative so that a long run of minus signs cannot exhaust the stack.
+        starts: list[int] = []
+        while self.at("-"):
+            starts.append(self.take().span[0])
+        node = self.postfix()
+        for start in reversed(starts):
+            node = Syntax("neg", (start, node.span[1]), "-", (node,))
+        return node
+
+    def number(self, what: str) -> tuple[Fraction, int]:
+        """An optionally signed number after ^ or .^; returns it and its end."""
+        sign = 1
+        if self.at("-"):
+            self.take()
+            sign = -1
+        if self.tok.kind != "num":
+            raise self.error(what)
+        t = self.take()
+        return sign * Fraction(t.text), t.span[1]
+
+    def postfix(self) -> Syntax:
+        node = self.atom()
+        while True:
+            start = node.span[0]
+            if self.at("'"):
+                end = self.take().span[1]
+                node = Syntax("postfix", (start, end), "T", (node,))
+            elif self.at("^"):
+                hat = self.take()
+                if self.tok.kind == "name" and self.tok.text == "T" and not self.tok.spaced:
+                    end = self.take().span[1]
+                    node = Syntax("postfix", (start, end), "T", (node,))
+                elif self.at("-") and self.toks[self.i + 1].text == "T":
+                    self.take()
+                    end = self.take().span[1]
+                    node = Syntax("postfix", (start, end), "invT", (node,))
+                elif self.at("("):
+                    self.take()
+                    k, _ = self.number("an integer exponent")
+                    end = self.expect(")", "')'").span[1]
+                    node = Syntax("postfix", (start, end), "pow", (node,), k)
+                elif self.tok.kind == "num" or self.at("-"):
+                    k, end = self.number("an exponent")
+                    node = Syntax("postfix", (start, end), "pow", (node,), k)
+                else:
+                    raise MatcalcError(
+                        "syntax", f"expected T, -1, -T or an integer after '^', found {_describe(self.tok)}",
+                        (hat.span[0], self.tok.span[1]))
+            elif self.at(".^"):
+                self.take()
+                if self.at("("):
+                    self.take()
+                    p, _ = self.number("a number exponent")
+                    end = self.expect(")", "')'").span[1]
+                else:
+                    p, end = self.number("a number after '.^'")
+                node = Syntax("postfix", (start, end), "epow", (node,), p)
+            else:
+                return node
+
+    def atom(self) -> Syntax:
+        t = self.tok
+        if t.kind == "num":
+            self.take()
+            return Syntax("num", t.span, t.text, (), Fraction(t.text))
+        if t.kind == "name":
+            self.take()
+            nxt = self.tok
+            # name( is a call; for a name that is no function, A(x + y) is a product, but
+            # sigmoi(x) is a misspelt function.
+            looks_like_call = len(t.text) > 1 and t.text[0].islower()
+            if nxt.kind == "op" and nxt.text == "(" and (t.text in FUNCTIONS or (not nxt.spaced and looks_like_call)):
+                if t.text not in FUNCTIONS:
+                    known = ", ".join(sorted(FUNCTIONS - {"commutation", "vec", "kron", "sign"}))
+                    raise MatcalcError("function", f"unknown function '{t.text}' (known: {known})", t.span)
+                self.take()
+                args = [self.sum()]
+                while self.at(","):
+                    self.take()
+                    args.append(self.sum())
+                end = self.expect(")", "',' or ')'").span[1]
+                return Syntax("call", (t.span[0], end), t.text, tuple(args))
+            return Syntax("name", t.span, t.text)
+        if self.at("("):
+            open_ = self.take()
+            inner = self.sum()
+            if not self.at(")"):
+                raise MatcalcError("syntax", f"expected ')' to close the '(' at column {open_.span[0] + 1}, "
+                                   f"found {_describe(self.tok)}", self.tok.span)
+            end = self.take().span[1]
+            return Syntax(inner.kind, (open_.span[0], end), inner.text, inner.args, inner.value, inner.op_span)
+        raise self.error("a number, a name or '('")
+
+
+def parse(src: str) -> Syntax:
+    """Parse one expression; raise MatcalcError(kind="syntax") with a span on failure."""
+    if not src.strip():
+        raise MatcalcError("syntax", "empty expression", (0, max(1, len(src))))
+    p = _Parser(src)
+    node = p.sum()
+    if p.tok.kind != "end":
+        if p.at(")"):
+            raise MatcalcError("syntax", "unmatched ')'", p.tok.span)
+        raise p.error("an operator or end of input")
+    return node

@@ -1,0 +1,188 @@
+"""The Python API: the command line's diff and check, as functions that return objects.
+
+    d = diff("x^T A x", wrt="x", shapes={"A": "n,n"})
+    d.plain, d.latex, d.numpy, d.shape, d.kind, d.layout
+
+Bad input raises MatcalcError (errors.py), the one exception type, with the
+message and the span the command line would show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.report import Report, differentiate
+
+if TYPE_CHECKING:
+    from matcalc_cli import checking
+
+Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
+
+
+def _spec(name: str, shape: object) -> str:
+    """A shape as the command line's --shape spec: "n,n", "n", "scalar", 3 or ("n", "m")."""
+    if isinstance(shape, str):
+        return f"{name}={shape}"
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        return f"{name}={shape}"
+    if isinstance(shape, tuple) and shape and all(isinstance(d, (str, int)) for d in shape):
+        return f"{name}={','.join(str(d) for d in shape)}"
+    raise MatcalcError("option", f"the shape of {name} must be a spec like \"n,m\", \"n\" or \"scalar\", "
+                                 f"got {shape!r}")
+
+
+def _wrt(wrt: str | Sequence[str]) -> list[str]:
+    if isinstance(wrt, str):
+        return [wrt]
+    if not all(isinstance(w, str) for w in wrt):
+        raise MatcalcError("option", f"wrt must be a name or a list of names, got {wrt!r}")
+    return list(wrt)
+
+
+def _as_error(ex: Exception) -> MatcalcError:
+    if isinstance(ex, MatcalcError):
+        return ex
+    if isinstance(ex, RecursionError):
+        return MatcalcError("input", "expression too deeply nested")
+    return MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})")
+
+
+def _options(expr: str, wrt: str | Sequence[str], shapes: Shapes | None,
+             symmetric: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+    if not isinstance(expr, str):
+        raise MatcalcError("option", f"the expression must be a string, got {type(expr).__name__}")
+    specs = [_spec(name, s) for name, s in (shapes or {}).items()]
+    sym = [symmetric] if isinstance(symmetric, str) else list(symmetric)
+    return _wrt(wrt), specs, sym
+
+
+@dataclass(frozen=True, eq=False)
+class Derivative:
+    """One derivative, in every format the command line prints."""
+
+    report: Report
+
+    @cached_property
+    def plain(self) -> str:
+        from matcalc_cli.render import plain
+
+        return plain.render(self.report.derivative.expr)
+
+    @cached_property
+    def latex(self) -> str:
+        from matcalc_cli.render import latex
+
+        return latex.render(self.report.derivative.expr)
+
+    @cached_property
+    def numpy(self) -> str:
+        from matcalc_cli.render import numpy
+
+        return numpy.render(self.report.derivative.expr, self.report.variables)
+
+    @property
+    def shape(self) -> tuple[str, str]:
+        """Rows and columns, as the JSON output spells them: ("1", "n")."""
+        from matcalc_cli.shapes import format_dim
+
+        r, c = self.report.derivative.shape
+        return format_dim(r), format_dim(c)
+
+    @property
+    def kind(self) -> str:
+        return self.report.derivative.kind
+
+    @property
+    def layout(self) -> str:
+        return self.report.derivative.layout
+
+    @property
+    def note(self) -> str:
+        """A convention the reader must know (symmetric gradient, vec/Kronecker), or ""."""
+        return self.report.derivative.note
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Every variable's shape as a --shape spec."""
+        from matcalc_cli.shapes import spec_of
+
+        return {n: spec_of(s) for n, s in self.report.variables.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        """The object `matcalc diff --format json` prints."""
+        return self.report.to_json()
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def __repr__(self) -> str:
+        return f"<Derivative {self.report.of_what()} = {self.plain}: {'×'.join(self.shape)}, {self.kind}>"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """Whether a claimed derivative is right, and why not."""
+
+    result: checking.CheckResult
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+    @property
+    def message(self) -> str:
+        return self.result.message()
+
+    @property
+    def derivative(self) -> Derivative:
+        return Derivative(self.result.report)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.result.report.to_json(), "check": self.result.to_json()}
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        from matcalc_cli.render import plain
+
+        return "\n".join(self.result.lines(plain.render))
+
+    def __repr__(self) -> str:
+        return f"<CheckResult {'correct' if self.ok else 'wrong'}: {self.message}>"
+
+
+def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symmetric: Iterable[str] = (),
+         layout: str = "numerator") -> Derivative:
+    """The derivative of expr by wrt (two names: a second derivative), as `matcalc diff` computes it."""
+    names, specs, sym = _options(expr, wrt, shapes, symmetric)
+    try:
+        return Derivative(differentiate(expr, names, specs, sym, layout))
+    except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
+        raise _as_error(ex) from None
+
+
+def check(expr: str, wrt: str | Sequence[str], expect: str, shapes: Shapes | None = None,
+          symmetric: Iterable[str] = (), layout: str = "numerator") -> CheckResult:
+    """Whether expect is the derivative of expr by wrt, as `matcalc check` decides it; a wrong
+    claim is a result (falsy), not an error."""
+    names, specs, sym = _options(expr, wrt, shapes, symmetric)
+    if not isinstance(expect, str):
+        raise MatcalcError("option", f"expect must be a string, got {type(expect).__name__}")
+    from matcalc_cli.checking import check as decide
+
+    try:
+        return CheckResult(decide(expr, names, expect, specs, sym, layout))
+    except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
+        raise _as_error(ex) from None
