@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.main
 
 from matcalc_cli import __version__
+from matcalc_cli.commands import (
+    CHECK_FORMATS,
+    FORMATS,
+    CheckOptions,
+    DiffOptions,
+    DiffResult,
+    as_error,
+    check_json,
+    error_json,
+    in_big_stack,
+    in_claim,
+    render_text,
+    run_check,
+    run_diff,
+    validate_format,
+)
 from matcalc_cli.errors import MatcalcError, caret_lines
 
 if TYPE_CHECKING:
-    from matcalc_cli.checking import CheckResult, Verification
-    from matcalc_cli.report import Report
+    from matcalc_cli.checking import CheckResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Matrix calculus: gradients, Jacobians and Hessians of matrix expressions.")
 
-FORMATS = ("pretty", "plain", "latex", "numpy", "json")
-CHECK_FORMATS = ("pretty", "plain", "json")
 R = TypeVar("R")
 
 
@@ -35,58 +48,6 @@ def _version(value: bool) -> None:
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Show the version and exit.")] = False) -> None:
     """Matrix calculus: gradients, Jacobians and Hessians of matrix expressions."""
-
-
-def in_big_stack(work: Callable[[], R]) -> R:
-    """Run work on a thread with a deep stack: nesting depth is the user's business,
-    and a RecursionError must never surface."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as ex:  # noqa: BLE001 (handed back to the caller's thread)
-            box["error"] = ex
-
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, 200_000))
-    threading.stack_size(1 << 29)
-    try:
-        t = threading.Thread(target=target)
-        t.start()
-        t.join()
-    finally:
-        threading.stack_size(0)
-        sys.setrecursionlimit(old_limit)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
-
-
-def as_error(ex: Exception) -> MatcalcError:
-    """Any failure as a MatcalcError: never a traceback, always a named problem."""
-    if isinstance(ex, MatcalcError):
-        return ex
-    if isinstance(ex, RecursionError):
-        return MatcalcError("input", "expression too deeply nested")
-    if isinstance(ex, MemoryError):
-        return MatcalcError("input", "expression too large")
-    return MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})")
-
-
-def in_claim(err: MatcalcError) -> bool:
-    """A ClaimError's span counts characters of the claim. Looked up in sys.modules so that
-    commands other than check never import checking.py (and numpy with it)."""
-    checking = sys.modules.get("matcalc_cli.checking")
-    return checking is not None and isinstance(err, checking.ClaimError)
-
-
-def error_json(err: MatcalcError) -> dict[str, Any]:
-    span = err.span or (None, None)
-    out: dict[str, Any] = {"kind": err.kind, "message": err.message, "start": span[0], "end": span[1]}
-    if in_claim(err):
-        out["in"] = "expect"
-    return out
 
 
 def fail(err: MatcalcError, source: str, fmt: str) -> typer.Exit:
@@ -113,12 +74,10 @@ def read_expr(words: list[str]) -> str:
     return sys.stdin.read().strip() if expr == "-" else expr
 
 
-def emit(report: Report, fmt: str, verification: Verification | None = None) -> None:
+def emit(result: DiffResult, fmt: str) -> None:
     """Machine formats go straight to stdout, never through rich; the verification goes
     to stderr for them, so that stdout stays one line."""
-    from matcalc_cli.render import latex, numpy, plain
-
-    d = report.derivative.expr
+    report, verification = result.report, result.verification
     if fmt == "pretty":
         from matcalc_cli.render import pretty
 
@@ -127,18 +86,14 @@ def emit(report: Report, fmt: str, verification: Verification | None = None) -> 
             console().print(f"[dim]verify[/dim]  {verification.text()}",
                             style=None if verification.ok else "bold red")
         return
-    if fmt == "plain":
-        out = plain.render(d)
-    elif fmt == "latex":
-        out = latex.render(d)
-    elif fmt == "numpy":
-        out = numpy.render(d, report.variables)
-    else:
-        out = json.dumps(diff_json(report, verification))
-    sys.stdout.write(out + "\n")
-    if report.derivative.note and fmt != "json":  # the convention, without breaking the one line
+    sys.stdout.write(render_text(result, fmt) + "\n")
+    if fmt == "json":
+        return
+    if report.derivative.note:  # the convention, without breaking the one line
         sys.stderr.write(f"matcalc: note: {report.derivative.note}; shape {report.shape_text()}\n")
-    if report.steps and fmt != "json":
+    if report.steps:
+        from matcalc_cli.render import plain
+
         sys.stderr.write("".join(f"matcalc: step: {line}\n" for line in report.step_lines(plain.render)))
     if verification is not None:
         sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
@@ -148,17 +103,6 @@ def console() -> Any:
     from matcalc_cli.render.pretty import console as terminal
 
     return terminal()
-
-
-def diff_json(report: Report, verification: Verification | None) -> dict[str, Any]:
-    out = report.to_json()
-    if verification is not None:
-        out["verify"] = verification.to_json()
-    return out
-
-
-def check_json(result: CheckResult) -> dict[str, Any]:
-    return {**result.report.to_json(), "check": result.to_json()}
 
 
 def show_check(result: CheckResult, fmt: str) -> None:
@@ -201,29 +145,12 @@ FileArg = Annotated[str, typer.Argument(help="A file with one diff or check comm
                                              "standard input.", show_default=False, metavar="FILE")]
 
 
-def validate_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
-    if fmt not in allowed:
-        raise MatcalcError("option", f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
-
-
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    """A bad --format is reported before EXPR is read (it may be standard input)."""
     try:
         validate_format(fmt, allowed)
     except MatcalcError as err:
         raise fail(err, "", fmt) from None
-
-
-def run_diff(source: str, wrt: list[str], shape: list[str] | None, symmetric: list[str] | None,
-             layout: str, verify: bool, steps: bool = False) -> tuple[Report, Verification | None]:
-    """What `diff` computes, shared with batch so that its options mean the same there."""
-    from matcalc_cli.report import differentiate
-
-    report = differentiate(source, wrt, shape, symmetric, layout, steps)
-    if not verify:
-        return report, None
-    from matcalc_cli.checking import verify as against_differences
-
-    return report, against_differences(report)
 
 
 @app.command()
@@ -233,15 +160,14 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     """Differentiate EXPR with respect to --wrt."""
     check_format(format)
     source = read_expr(expr)
+    opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps)
 
-    def work() -> Verification | None:
-        report, verification = run_diff(source, wrt, shape, symmetric, layout, verify, steps)
-        emit(report, format, verification)
-        return verification
+    def work() -> int:
+        result = run_diff(source, opts)
+        emit(result, format)
+        return result.status
 
-    verification = guarded(source, format, work)
-    if verification is not None and not verification.ok:
-        raise typer.Exit(1)
+    raise typer.Exit(guarded(source, format, work))
 
 
 @app.command()
@@ -251,16 +177,28 @@ def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None,
     is, 1 if not (saying why), 2 on bad input."""
     check_format(format, CHECK_FORMATS)
     source = read_expr(expr)
+    opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format)
 
     def work() -> bool:
-        from matcalc_cli.checking import check as decide
-
-        result = decide(source, wrt, expect, shape, symmetric, layout)
+        result = run_check(source, opts)
         show_check(result, format)
         return result.ok
 
     if not guarded(source, format, work, claim=expect):
         raise typer.Exit(1)
+
+
+def parse_job(name: str, args: list[str]) -> dict[str, Any]:
+    """A batch job's parameters, parsed by the command line's own click command."""
+    options = args[:args.index("--")] if "--" in args else args
+    if "--help" in options:  # click would print the help into the JSON Lines
+        raise MatcalcError("option", "--help is not available in a batch job")
+    group = typer.main.get_command(app)
+    parent = typer.Context(group, info_name="matcalc")
+    try:
+        return dict(group.commands[name].make_context(name, args, parent=parent).params)  # type: ignore[attr-defined]
+    except typer.TyperException as ex:  # click's usage errors: unknown option, missing --wrt
+        raise MatcalcError("option", ex.format_message()) from None
 
 
 @app.command()
@@ -273,7 +211,7 @@ def batch(file: FileArg) -> None:
         text = read_text(file)
     except MatcalcError as err:
         raise fail(err, "", "json") from None
-    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout)))
+    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout, parse_job)))
 
 
 def main() -> None:

@@ -1,0 +1,200 @@
+"""The commands (diff, check) from options to a result, and the JSON objects they report.
+
+cli.py (typer options, printing) and batch.py (one JSON object a job) both call this
+module, so an option means the same in both. Adding an option: a field of DiffOptions or
+CheckOptions, its typer option in cli.py, and its use here; batch picks it up by name.
+Adding a format: its name in FORMATS (help, completion and validation list it from there)
+and its printer in render_text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from matcalc_cli.errors import MatcalcError
+
+if TYPE_CHECKING:
+    from matcalc_cli.checking import CheckResult, Verification
+    from matcalc_cli.report import Report
+
+# The formats of diff, in the order help lists them; the first is the default.
+FORMATS = ("pretty", "plain", "latex", "numpy", "json")
+# check reports a verdict, not a derivative to paste: no code or LaTeX formats.
+CHECK_FORMATS = ("pretty", "plain", "json")
+LAYOUTS = ("numerator", "denominator")
+# The formats that print one line on stdout (notes, steps and the verification go to stderr).
+ONE_LINE = ("plain", "latex", "numpy")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """What `diff` takes besides EXPR; field names are the typer parameter names."""
+
+    wrt: tuple[str, ...]
+    shape: tuple[str, ...] = ()
+    symmetric: tuple[str, ...] = ()
+    layout: str = LAYOUTS[0]
+    format: str = FORMATS[0]
+    verify: bool = False
+    steps: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
+        return _from_params(cls, params)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What `check` takes besides EXPR."""
+
+    wrt: tuple[str, ...]
+    expect: str
+    shape: tuple[str, ...] = ()
+    symmetric: tuple[str, ...] = ()
+    layout: str = LAYOUTS[0]
+    format: str = CHECK_FORMATS[0]
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
+        return _from_params(cls, params)
+
+
+def _from_params(cls: Any, params: Mapping[str, Any]) -> Any:
+    """The options out of click's parameters (lists become tuples; None is the default)."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in params or params[f.name] is None:
+            continue
+        v = params[f.name]
+        values[f.name] = tuple(v) if isinstance(v, (list, tuple)) else v
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    report: Report
+    verification: Verification | None = None
+
+    @property
+    def status(self) -> int:
+        """0, or 1 when --verify found the result far from finite differences."""
+        return 0 if self.verification is None or self.verification.ok else 1
+
+
+def validate_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    if fmt not in allowed:
+        raise MatcalcError("option", f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
+
+
+def run_diff(source: str, opts: DiffOptions) -> DiffResult:
+    """What `diff` computes (nothing printed); MatcalcError on bad input."""
+    validate_format(opts.format)
+    from matcalc_cli.report import differentiate
+
+    report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
+                           opts.steps)
+    if not opts.verify:
+        return DiffResult(report)
+    from matcalc_cli.checking import verify  # imports numpy: only when asked for
+
+    return DiffResult(report, verify(report))
+
+
+def run_check(source: str, opts: CheckOptions) -> CheckResult:
+    """What `check` decides; MatcalcError (a ClaimError for the claim) on bad input."""
+    validate_format(opts.format, CHECK_FORMATS)
+    from matcalc_cli.checking import check
+
+    return check(source, list(opts.wrt), opts.expect, list(opts.shape), list(opts.symmetric), opts.layout)
+
+
+def render_text(result: DiffResult, fmt: str) -> str:
+    """The derivative in a text format (every format but pretty), without a newline."""
+    import json
+
+    d = result.report.derivative.expr
+    if fmt == "plain":
+        from matcalc_cli.render import plain
+
+        return plain.render(d)
+    if fmt == "latex":
+        from matcalc_cli.render import latex
+
+        return latex.render(d)
+    if fmt == "numpy":
+        from matcalc_cli.render import numpy
+
+        return numpy.render(d, result.report.variables)
+    if fmt == "json":
+        return json.dumps(diff_json(result))
+    raise MatcalcError("option", f"no text printer for --format {fmt}")
+
+
+# ------------------------------------------------------------------ JSON objects
+def diff_json(result: DiffResult) -> dict[str, Any]:
+    out = result.report.to_json()
+    if result.verification is not None:
+        out["verify"] = result.verification.to_json()
+    return out
+
+
+def check_json(result: CheckResult) -> dict[str, Any]:
+    return {**result.report.to_json(), "check": result.to_json()}
+
+
+def in_claim(err: MatcalcError) -> bool:
+    """A ClaimError's span counts characters of the claim. Looked up in sys.modules so that
+    commands other than check never import checking.py (and numpy with it)."""
+    checking = sys.modules.get("matcalc_cli.checking")
+    return checking is not None and isinstance(err, checking.ClaimError)
+
+
+def error_json(err: MatcalcError) -> dict[str, Any]:
+    span = err.span or (None, None)
+    out: dict[str, Any] = {"kind": err.kind, "message": err.message, "start": span[0], "end": span[1]}
+    if in_claim(err):
+        out["in"] = "expect"
+    return out
+
+
+def as_error(ex: Exception) -> MatcalcError:
+    """Any failure as a MatcalcError: never a traceback, always a named problem."""
+    if isinstance(ex, MatcalcError):
+        return ex
+    if isinstance(ex, RecursionError):
+        return MatcalcError("input", "expression too deeply nested")
+    if isinstance(ex, MemoryError):
+        return MatcalcError("input", "expression too large")
+    return MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})")
+
+
+def in_big_stack(work: Callable[[], R]) -> R:
+    """Run work on a thread with a deep stack: nesting depth is the user's business,
+    and a RecursionError must never surface."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as ex:  # noqa: BLE001 (handed back to the caller's thread)
+            box["error"] = ex
+
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 200_000))
+    threading.stack_size(1 << 29)
+    try:
+        t = threading.Thread(target=target)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(0)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
