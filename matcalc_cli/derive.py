@@ -257,8 +257,13 @@ def _class(shape: Shape) -> str:
     return "matrix"
 
 
+def _var_class(shape: Shape) -> str:
+    """A variable is a vector only as a column: a declared 1×n is a matrix of that shape."""
+    return "matrix" if is_row(shape) else _class(shape)
+
+
 def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
-    fc, xc = _class(f.shape), _class(x.shape)
+    fc, xc = _class(f.shape), _var_class(x.shape)
     kind = f"{fc}-by-{xc}" if (fc, xc) != ("vector", "vector") else "jacobian"
     df = differential(canon(f), x)  # the canonical input: diag(x x^T) is x .* x
     note = ""
@@ -301,15 +306,17 @@ def _spread_transpose(g: Expr) -> Expr:
 
 
 
-def second_derivative(f: Expr, x: Expr, y: Expr, layout: str = "numerator") -> Derivative:
-    """d/dy of the first derivative w.r.t. x, taken as a column (the Hessian for y = x)."""
+def second_derivative(f: Expr, u: Expr, v: Expr, layout: str = "numerator") -> Derivative:
+    """d/dv of g = df/du, g in gradient shape (a scalar for scalar u, a column for vector u,
+    u's shape for matrix u), by the first-derivative table of the layout (CONTRACT.md)."""
     if not f.is_scalar:
         raise MatcalcError("unsupported", f"a second derivative needs a scalar function; this one is "
                            f"{f.shape[0]}×{f.shape[1]} (differentiate once, or take a sum or a norm)")
-    first = derivative(f, x, "denominator")
-    second = derivative(first.expr, y, "numerator")
+    first = derivative(f, u, "denominator")
+    second = derivative(first.expr, v, layout)
     g = second.expr
-    kind = "hessian" if x.name == y.name else "mixed second derivative"
-    if layout == "denominator" and x.name != y.name:
-        g = simplify(E.T(g))
-    return Derivative(g, kind, layout, second.note)
+    if _var_class(v.shape) == "scalar" and _var_class(u.shape) != "vector" and g.shape != first.shape:
+        g = simplify(E.T(g))  # u is a 1×n matrix: by a scalar, g keeps u's shape
+    kind = "hessian" if u.name == v.name else "mixed second derivative"
+    note = "; ".join(n for n in dict.fromkeys((first.note, second.note)) if n)
+    return Derivative(g, kind, layout, note)

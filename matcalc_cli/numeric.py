@@ -184,19 +184,31 @@ def fd_symmetric_gradient(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarr
     return g
 
 
-def arrange(jac: np.ndarray, f_shape: tuple[int, int], x_shape: tuple[int, int], layout: str) -> np.ndarray:
-    """Lay out d vec(f)/d vec(x)^T as matcalc prints the derivative (CONTRACT.md's table)."""
-    fr, fc = f_shape
-    xr, xc = x_shape
-    f_scalar, x_scalar = (fr, fc) == (1, 1), (xr, xc) == (1, 1)
-    x_matrix, f_matrix = xr > 1 and xc > 1, fr > 1 and fc > 1
-    if x_scalar:
-        if f_matrix or f_scalar:
+def kind(shape: tuple[Any, Any], variable: bool = False) -> str:
+    """scalar, vector or matrix, as CONTRACT.md's table reads a shape: a row counts as a
+    vector when differentiated, but a variable is a vector only as a column."""
+    r, c = shape
+    if (r, c) == (1, 1):
+        return "scalar"
+    if c == 1 or (r == 1 and not variable):
+        return "vector"
+    return "matrix"
+
+
+def arrange(jac: np.ndarray, f_shape: tuple[int, int], x_shape: tuple[int, int], layout: str,
+            f_kind: str | None = None, x_kind: str | None = None) -> np.ndarray:
+    """Lay out d vec(f)/d vec(x)^T as matcalc prints the derivative (CONTRACT.md's table).
+    The kinds come from the symbolic shapes (a declared 1×n is a matrix); by default
+    they are read from the sizes."""
+    fk = f_kind or kind(f_shape)
+    xk = x_kind or kind(x_shape, variable=True)
+    if xk == "scalar":
+        if fk != "vector":
             return jac.reshape(f_shape, order="F")
         col = jac.reshape(-1, 1)
         return col if layout == "numerator" else col.T
-    if f_scalar:
-        if x_matrix:
+    if fk == "scalar":
+        if xk == "matrix":
             return jac.reshape(x_shape, order="F")
         return jac.reshape(1, -1) if layout == "numerator" else jac.reshape(-1, 1)
     return jac if layout == "numerator" else jac.T
@@ -204,9 +216,10 @@ def arrange(jac: np.ndarray, f_shape: tuple[int, int], x_shape: tuple[int, int],
 
 def numeric_derivative(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, int],
                        layout: str = "numerator", h: float = 1e-6) -> np.ndarray:
-    """The derivative of f by central differences, in matcalc's layout (second derivatives
-    are differences of the first, taken as a column)."""
+    """The derivative of f by central differences, in matcalc's layout. A second derivative
+    by u then v is the derivative by v of g = df/du in gradient shape (CONTRACT.md)."""
     x = wrt[0]
+    xk = kind(x.shape, variable=True)
 
     def f_at(v: np.ndarray, name: str = x.name) -> np.ndarray:
         return evaluate(f, {**values, name: v}, sizes)
@@ -216,20 +229,20 @@ def numeric_derivative(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim
     if len(wrt) == 1:
         if x.info.symmetric and f0.shape == (1, 1):
             return fd_symmetric_gradient(f_at, x0, h)
-        return arrange(fd_jacobian(f_at, x0, h), f0.shape, x0.shape, layout)  # type: ignore[arg-type]
+        return arrange(fd_jacobian(f_at, x0, h), f0.shape, x0.shape, layout,  # type: ignore[arg-type]
+                       kind(f.shape), xk)
     y = wrt[1]
     y0 = _as2d(values[y.name])
     hh = 1e-4
 
     def grad_at(v: np.ndarray) -> np.ndarray:
         vals = {**values, y.name: v}
-        g = arrange(fd_jacobian(lambda u: evaluate(f, {**vals, x.name: u}, sizes), _as2d(vals[x.name]), hh),
-                    f0.shape, x0.shape, "denominator")  # type: ignore[arg-type]
-        return g
+        return arrange(fd_jacobian(lambda u: evaluate(f, {**vals, x.name: u}, sizes), _as2d(vals[x.name]), hh),
+                       f0.shape, x0.shape, "denominator", "scalar", xk)  # type: ignore[arg-type]
 
     g0 = grad_at(y0)
-    second = arrange(fd_jacobian(grad_at, y0, hh), g0.shape, y0.shape, "numerator")  # type: ignore[arg-type]
-    return second.T if layout == "denominator" and x.name != y.name else second
+    return arrange(fd_jacobian(grad_at, y0, hh), g0.shape, y0.shape, layout,  # type: ignore[arg-type]
+                   xk, kind(y.shape, variable=True))
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:

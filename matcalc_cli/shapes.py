@@ -325,7 +325,7 @@ def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
         checker.check(root)
     except MatcalcError as first:
         checker = _retry_with_scalars(root, declared, candidates, first, symmetric)
-    variables = _solve(checker, [n for n, _ in names], declared)
+    variables = _solve(checker, [n for n, _ in names], declared, _dim_names(root))
     for name in symmetric:
         shape = variables.get(name, declared.get(name))
         if shape is not None and shape[0] != shape[1]:
@@ -356,9 +356,20 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
     raise first
 
 
-def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape]) -> dict[str, Shape]:
-    """Give every unsolved dimension a name (n, m, k, ...) in order of first appearance."""
-    taken = {d for s in declared.values() for d in s if isinstance(d, str)} | set(names)
+def _dim_names(root: Syntax) -> set[str]:
+    """The dimension names written in the expression (the n of ones(n), eye(n*m))."""
+    out: set[str] = set()
+    for node in _nodes(root):
+        if node.kind == "call" and node.text in _DIM_CALLS:
+            out.update(n.text for a in node.args for n in _nodes(a) if n.kind == "name")
+    return out
+
+
+def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape],
+           written: set[str]) -> dict[str, Shape]:
+    """Give every unsolved dimension a name (n, m, k, ...) in order of first appearance;
+    never one the expression writes (ones(n)) or declares, which would equate them."""
+    taken = {d for s in declared.values() for d in s if isinstance(d, str)} | set(names) | written
     pool = (n for n in itertools.chain(_FRESH_NAMES, (f"d{i}" for i in itertools.count(1))) if n not in taken)
     naming: dict[Dim, Dim] = {}
     out: dict[str, Shape] = {}

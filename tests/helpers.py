@@ -69,7 +69,20 @@ def check_numeric(source: str, wrt: str | Sequence[str], shapes: Sequence[str] =
         assert np.all(np.isfinite(want)), f"{source}: the test point is not well-conditioned"
         err = numeric.relative_error(got, want)
         assert err < tol, f"{source} d/d{wrt} ({layout}): relative error {err:.2e}\ngot\n{got}\nwant\n{want}"
+        numpy_agrees(report, values, got)
     return report
+
+
+def numpy_agrees(report: Report, values: dict, value: np.ndarray) -> None:
+    """The `--format numpy` line evaluates, with only np and the variables in scope, to the
+    derivative's value (issue 13: every numpy output evaluates)."""
+    code = numpy_render.render(report.derivative.expr, report.variables)
+    got = eval_numpy(code, values)
+    if report.derivative.shape == (1, 1):
+        assert isinstance(got, float), f"{code!r} gives {type(got).__name__}, not a float"
+    got = np.asarray(got, dtype=float).reshape(np.shape(got) or (1, 1))
+    assert got.shape == value.shape, f"{code!r}: shape {got.shape}, the derivative is {value.shape}"
+    assert numeric.relative_error(got, value) < 1e-8, f"{code!r} differs from the derivative"
 
 
 def py_values(values: dict) -> dict:

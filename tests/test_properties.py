@@ -53,6 +53,7 @@ from matcalc_cli import numeric
 from matcalc_cli.derive import Derivative, derivative, second_derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
+from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
 from matcalc_cli.rules import FUNCTIONS, fn, rebuild
 from matcalc_cli.shapes import infer
@@ -429,6 +430,24 @@ def _evaluates(e: Expr, values: dict[str, Any]) -> np.ndarray | str:
         return f"{plain.render(e)} does not evaluate: {err}"
 
 
+def _numpy_problem(d: Derivative, values: dict[str, Any], got: np.ndarray) -> str | None:
+    """The `--format numpy` line, evaluated with only np and the variables in scope (as
+    ../shared/eval/harness.py does), must give the derivative's value: issue 13."""
+    code = numpy_render.render(d.expr, VARIABLES)
+    scope = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in values.items()}
+    try:
+        with np.errstate(all="ignore"):
+            out = eval(code, {"np": np}, scope)  # noqa: S307 (the format's purpose)
+    except Exception as err:  # noqa: BLE001 (any failure is the finding)
+        return f"numpy output {code!r} does not evaluate: {type(err).__name__}: {err}"
+    arr = np.asarray(out, dtype=float).reshape(np.shape(out) or (1, 1))
+    if arr.shape != got.shape:
+        return f"numpy output {code!r} has shape {arr.shape}, the derivative {got.shape}"
+    if numeric.relative_error(arr, got) > EXACT_TOL:
+        return f"numpy output {code!r} differs from the derivative"
+    return None
+
+
 def _shape_of(sh: Shape) -> tuple[int, int]:
     return numeric.size_of(sh[0], SIZES), numeric.size_of(sh[1], SIZES)
 
@@ -446,7 +465,7 @@ def _differentiate(f: Expr, wrt: list[Expr], layout: str) -> Derivative:
 # vector by a vector, and so the Hessian) "unsupported" is a bug.
 def _tensor_cell(f: Expr, wrt: list[Expr]) -> bool:
     if len(wrt) == 2:  # the second derivative is the first (a column or a scalar) by wrt[1]
-        fc = "scalar" if wrt[0].shape == S else "vector"
+        fc = numeric.kind(wrt[0].shape, variable=True)
     else:
         fc = _class(f.shape)
     xc = _class(wrt[-1].shape)
@@ -470,16 +489,17 @@ def _second_fd(f: Expr, wrt: list[Expr], values: dict[str, Any], layout: str, hh
     f0 = numeric.evaluate(f, values, SIZES)
     x0 = np.asarray(values[x.name], dtype=float).reshape(_shape_of(x.shape))
     y0 = np.asarray(values[y.name], dtype=float).reshape(_shape_of(y.shape))
+    xk, yk = numeric.kind(x.shape, variable=True), numeric.kind(y.shape, variable=True)
 
     def grad_at(val: np.ndarray) -> np.ndarray:
         vals = {**values, y.name: val}
         x_here = np.asarray(vals[x.name], dtype=float).reshape(x0.shape)
         jac = numeric.fd_jacobian(lambda w: numeric.evaluate(f, {**vals, x.name: w}, SIZES), x_here, hh)
-        return numeric.arrange(jac, f0.shape, x0.shape, "denominator")  # type: ignore[arg-type]
+        return numeric.arrange(jac, f0.shape, x0.shape, "denominator", "scalar", xk)  # type: ignore[arg-type]
 
     g0 = grad_at(y0)
-    second = numeric.arrange(numeric.fd_jacobian(grad_at, y0, hh), g0.shape, y0.shape, "numerator")  # type: ignore
-    return second.T if layout == "denominator" and x.name != y.name else second
+    return numeric.arrange(numeric.fd_jacobian(grad_at, y0, hh), g0.shape, y0.shape, layout,  # type: ignore
+                           xk, yk)
 
 
 def _finite_differences(f: Expr, wrt: list[Expr], values: dict[str, Any], layout: str,
@@ -564,7 +584,7 @@ def check_derivative(case: tuple[Expr, list[Expr], str], seed: int, stats: Count
     want = _finite_differences(f, wrt, values, layout)
     _skip_unless(bool(np.all(np.isfinite(want))) and float(np.max(np.abs(want), initial=0.0)) < 1e6,
                  "finite differences not finite or too large", stats)
-    got = _evaluates(d.expr, values)
+    got = value = _evaluates(d.expr, values)
     problem = None
     if isinstance(got, str):
         problem = got
@@ -586,6 +606,9 @@ def check_derivative(case: tuple[Expr, list[Expr], str], seed: int, stats: Count
             other = _finite_differences(f, wrt, values, layout, coarse=True)
             _skip_unless(numeric.relative_error(other, want) < FD_TOL / 10, "finite differences unstable", stats)
             problem = f"relative error {rel:.3g}\n got  {got.tolist()}\n want {want.tolist()}"
+    assert problem is None, problem
+    assert isinstance(value, np.ndarray)
+    problem = _numpy_problem(d, values, value)
     assert problem is None, problem
     stats["checked"] += 1
     stats["kind: " + d.kind + (" (2nd)" if len(wrt) == 2 else "")] += 1
