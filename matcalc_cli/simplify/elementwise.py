@@ -14,6 +14,8 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.rules import rebuild
+from matcalc_cli.simplify.cost import cost as structural_cost
+from matcalc_cli.simplify.cost import key
 
 _REGION_OPS = ("add", "had", "hdiv", "epow", "bcast", "const")
 _WORTH = ("had", "hdiv", "epow")
@@ -129,7 +131,7 @@ def _simplify_region(e: Expr, visit: Any) -> Expr:
             continue
         if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
             out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
-        cost = _size(out)
+        cost = (structural_cost(out), key(out))
         if best_cost is None or cost < best_cost:
             best, best_cost = out, cost
     return best if best is not None else rebuild(e, [visit(a) for a in e.args])
@@ -159,13 +161,6 @@ def _candidates(sp: Any, s: Any) -> list[Any]:
         except Exception:  # noqa: BLE001 (sympy may refuse a form; the others remain)
             continue
     return cands
-
-
-def _size(e: Expr) -> int:
-    """Length as printed, with powers counted dear: s .* (1 - s) beats s - s.^2."""
-    from matcalc_cli.render.plain import render
-
-    return len(render(e)) + 6 * sum(n.op in ("pow", "epow") for n in E.walk(e))
 
 
 class _Reject(Exception):

@@ -1,112 +1,21 @@
-"""The simplifier: brings derivatives to the form a textbook prints.
-
-canon() is one bottom-up pass of local rewrites: transposes pushed through
-products (and through sums when that saves transposes), scalar factors merged
-into powers, like terms collected, common factors pulled out, X X^-1 cancelled.
-Elementwise and scalar algebra (y .* (1 - s) - (1 - y) .* s = y - s) is handed
-to sympy by algebra.py, and only for the subexpressions that need it.
-"""
+"""Normal forms: transposes pushed through products (and through sums where that reads
+shorter), products flattened with their numbers and scalar factors merged, like terms
+collected, common factors pulled out, X X^-1 cancelled."""
 
 from __future__ import annotations
 
 import math
-import re
 from fractions import Fraction
-from functools import lru_cache
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.rules import fn, rebuild
+from matcalc_cli.rules import fn
+from matcalc_cli.simplify.cost import cost, key, transposes
 
 
-def simplify(e: Expr) -> Expr:
-    """Textbook form; simplifying the result again changes nothing."""
-    e = canon(e)
-    from matcalc_cli.algebra import elementwise  # sympy only where regions need it
-
-    e = canon(elementwise(e))
-    for _ in range(4):
-        again = canon(e)
-        if again == e:
-            break
-        e = again
-    return _filled(e)
-
-
-def _filled(e: Expr) -> Expr:
+def filled(e: Expr) -> Expr:
     """A broadcast scalar standing alone is spelled c ones(n), which says its shape."""
     return E.mul(e.args[0], E.ones(e.shape)) if e.op == "bcast" else e
-
-
-def canon(root: Expr) -> Expr:
-    memo: dict[int, Expr] = {}
-    for node in E.walk(root):
-        memo[id(node)] = _canon_node(node, [memo[id(a)] for a in node.args]) if node.args else node
-    return memo[id(root)]
-
-
-@lru_cache(maxsize=1 << 16)
-def key(e: Expr) -> str:
-    """A deterministic order for commutative terms and factors: the plain spelling, with
-    A^T right after A and numbers in names compared as numbers (A2 before A10)."""
-    from matcalc_cli.render.plain import render
-
-    text = render(e).replace("^T", "\x01T").replace("^-", "\x01-")
-    return re.sub(r"\d+", lambda m: m.group().zfill(8), text)
-
-
-@lru_cache(maxsize=1 << 16)
-def transposes(e: Expr) -> int:
-    return (e.op == "T") + sum(transposes(a) for a in e.args)
-
-
-def _canon_node(node: Expr, args: list[Expr]) -> Expr:
-    op = node.op
-    if op not in ("add", "hdiv", "bcast") and any(a.op == "bcast" for a in args):
-        args = [_filled(a) for a in args]
-    if op == "T":
-        return transpose(args[0])
-    if op == "mul":
-        return product(args)
-    if op == "add":
-        return total(args)
-    if op == "had":
-        return hadamard(args)
-    if op == "hdiv" and args[1].op == "bcast":
-        return product([args[0], E.power(args[1].args[0], -1)])
-    if op == "hdiv":
-        named = _logistic_quotient(args[0], args[1])
-        if named is not None:
-            return named
-    if op == "diag" and _coef(args[0])[0] != 1:  # diag(-v) is -diag(v)
-        c, core = _coef(args[0])
-        return product([E.const(c), fn("diag", core)])
-    if op == "inv" and args[0].op == "mul":  # (B^T X^T A^T)^-1 reads better as (A X B)^-T
-        alt = transpose(args[0])
-        if transposes(alt) + 1 < transposes(args[0]):
-            return E.inv(E.T(alt))
-    if op == "log" and args[0].op == "softmax":  # log(softmax(z)) = z - logsumexp(z)
-        z = args[0].args[0]
-        return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
-    if op in ("det", "logdet", "tr") and args[0].op == "T":  # det(X^T) = det(X)
-        return fn(op, args[0].args[0])
-    if op == "hdiv" and args[0].op == "ones":  # ones(n) ./ y is 1 ./ y
-        return E.hdiv(E.ONE, args[1])
-    if op == "hdiv":  # (-2 a) ./ b is -2 (a ./ b): the number joins the product
-        c, core = _coef(args[0])
-        if c != 1:
-            return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, args[1])])
-    if op in ("tr", "sum") and _coef(args[0])[0] != 1:  # tr(c M) = c tr(M), sum(-y) = -sum(y)
-        c, core = _coef(args[0])
-        return product([E.const(c), fn(op, E.ones(core.shape) if core.op == "bcast" else core)])
-    if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
-        a, b = args[0].args
-        return hadamard([a, transpose(b)])
-    if op == "pow" and args[0].op == "mul" and all(f.is_scalar for f in args[0].args):
-        return product([E.power(f, node.number) for f in args[0].args])  # (a b)^-1 = a^-1 b^-1
-    if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
-        return E.power(args[0].args[0], args[0].param * node.param)  # type: ignore[operator]
-    return rebuild(node, args)
 
 
 # ------------------------------------------------------------------ transposes
@@ -140,7 +49,7 @@ def transpose(x: Expr) -> Expr:
         pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
     # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it reads shorter.
     kept = E.T(x)
-    if pushed is not None and (transposes(pushed) <= transposes(x) or len(key(pushed)) < len(key(kept))):
+    if pushed is not None and (transposes(pushed) <= transposes(x) or cost(pushed) < cost(kept)):
         return pushed
     return kept
 
