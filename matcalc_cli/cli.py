@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -14,6 +14,7 @@ from matcalc_cli import __version__
 from matcalc_cli.commands import (
     CHECK_FORMATS,
     FORMATS,
+    LAYOUTS,
     CheckOptions,
     DiffOptions,
     DiffResult,
@@ -28,12 +29,21 @@ from matcalc_cli.commands import (
     validate_format,
 )
 from matcalc_cli.errors import MatcalcError, caret_lines
+from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Matrix calculus: gradients, Jacobians and Hessians of matrix expressions.")
+app = typer.Typer(
+    cls=Group, add_completion=True, no_args_is_help=True, rich_markup_mode=None,
+    context_settings={"help_option_names": HELP_OPTIONS},
+    help="Matrix calculus: gradients, Jacobians and Hessians of matrix expressions, printed the way a "
+         "textbook prints them (plain text, LaTeX, NumPy code or JSON).",
+    epilog="""The gradient of a quadratic form, its Hessian, and a hand derivation checked:
+$ matcalc diff "x^T A x" --wrt x
+$ matcalc diff "x^T A x" --wrt x --wrt x
+$ matcalc check "x^T x" --wrt x --expect "2 x^T"
+Run 'matcalc COMMAND --help' for a command's options and more examples.""")
 
 R = TypeVar("R")
 
@@ -47,7 +57,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Show the version and exit.")] = False) -> None:
-    """Matrix calculus: gradients, Jacobians and Hessians of matrix expressions."""
+    pass
 
 
 def fail(err: MatcalcError, source: str, fmt: str) -> typer.Exit:
@@ -125,27 +135,61 @@ def show_check(result: CheckResult, fmt: str) -> None:
         sys.stdout.flush()
 
 
-WrtOpt = Annotated[list[str], typer.Option("--wrt", help="Variable to differentiate by; twice for a second "
-                                                         "derivative (the Hessian when the same).")]
-ShapeOpt = Annotated[list[str] | None, typer.Option("--shape", help="NAME=SPEC: scalar, n (vector) or n,m.")]
-SymOpt = Annotated[list[str] | None, typer.Option("--symmetric", help="NAME is a symmetric matrix.")]
-LayoutOpt = Annotated[str, typer.Option("--layout", help="numerator (default) or denominator.")]
-FormatOpt = Annotated[str, typer.Option("--format", help="pretty, plain, latex, numpy or json.")]
-CheckFormatOpt = Annotated[str, typer.Option("--format", help="pretty, plain or json.")]
-ExprArg = Annotated[list[str], typer.Argument(help="The expression (words are joined with spaces), or - to "
-                                              "read it from standard input.", show_default=False,
-                                              metavar="EXPR")]
-StepsOpt = Annotated[bool, typer.Option("--steps", help="Show the derivation: each rule applied and the "
-                                                        "differential it gives (on stderr for one-line formats).")]
-VerifyOpt = Annotated[bool, typer.Option("--verify", help="Compare the result with central finite "
-                                                          "differences at random points; exit 1 if far.")]
-ExpectOpt = Annotated[str, typer.Option("--expect", metavar="CLAIM", show_default=False,
-                                        help="The derivative to check, in the input language.")]
-FileArg = Annotated[str, typer.Argument(help="A file with one diff or check command line a line, or - for "
-                                             "standard input.", show_default=False, metavar="FILE")]
+def _one_of(names: Iterable[str]) -> str:
+    """The choices as a sentence names them; the first is the default."""
+    first, *rest, last = names
+    return f"{', '.join([first + ' (the default)', *rest])} or {last}"
 
 
-def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+def _completer(names: Mapping[str, str] | Sequence[str]) -> Callable[[str], list[tuple[str, str]]]:
+    """Completion of an option's values, each with its description where there is one."""
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        described = names if isinstance(names, Mapping) else dict.fromkeys(names, "")
+        return [(n, text) for n, text in described.items() if n.startswith(incomplete)]
+
+    return complete
+
+
+# Formats and layouts stay strings checked by commands.py (not click choices), so that a
+# wrong one gets matcalc's own message and exit 2 on the command line and in a batch job.
+ExprArg = Annotated[list[str], typer.Argument(
+    metavar="EXPR", show_default=False,
+    help="The expression; its words are joined with spaces. - reads it from standard input. Everything "
+         "after -- is EXPR, so it may begin with a minus sign.")]
+WrtOpt = Annotated[list[str], typer.Option(
+    "--wrt", metavar="VAR", help="Differentiate with respect to VAR. Twice for a second derivative: the "
+                                 "Hessian when both are the same variable.")]
+ShapeOpt = Annotated[list[str] | None, typer.Option(
+    "--shape", metavar="NAME=SPEC", show_default=False,
+    help="Declare a shape: SPEC is scalar, n (a column vector) or n,m (a matrix), with dimensions named or "
+         "numbers. Repeat for more names; the rest are inferred.")]
+SymOpt = Annotated[list[str] | None, typer.Option(
+    "--symmetric", metavar="NAME", show_default=False, help="NAME is a symmetric square matrix. Repeatable.")]
+LayoutOpt = Annotated[str, typer.Option(
+    "--layout", metavar="LAYOUT", show_default=False, autocompletion=_completer(LAYOUTS),
+    help=f"LAYOUT is {_one_of(LAYOUTS)}: which way vector derivatives are laid out.")]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(FORMATS),
+    help=f"FORMAT is {_one_of(FORMATS)}.")]
+CheckFormatOpt = Annotated[str, typer.Option(
+    "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(CHECK_FORMATS),
+    help=f"FORMAT is {_one_of(CHECK_FORMATS)}.")]
+StepsOpt = Annotated[bool, typer.Option(
+    "--steps", help="Show the derivation: each rule applied and the differential it gives (on stderr for "
+                    "the one-line formats).")]
+VerifyOpt = Annotated[bool, typer.Option(
+    "--verify", help="Compare the result with central finite differences at random points; exit 1 if "
+                     "they differ.")]
+ExpectOpt = Annotated[str, typer.Option(
+    "--expect", metavar="CLAIM", show_default=False,
+    help="The derivative to check, written in the input language.")]
+FileArg = Annotated[str, typer.Argument(
+    metavar="FILE", show_default=False,
+    help="A file of jobs, one diff or check command line a line without the program name (# starts a "
+         "comment); - reads standard input.")]
+
+
+def check_format(fmt: str, allowed: Collection[str] = tuple(FORMATS)) -> None:
     """A bad --format is reported before EXPR is read (it may be standard input)."""
     try:
         validate_format(fmt, allowed)
@@ -153,11 +197,23 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
         raise fail(err, "", fmt) from None
 
 
-@app.command()
+@app.command(cls=Command, short_help="Differentiate EXPR: gradient, Jacobian, Hessian.", epilog="""\
+The gradient of a quadratic form, with the shapes it assumed:
+$ matcalc diff "x^T A x" --wrt x
+A Hessian, on one line in the input language:
+$ matcalc diff "x^T A x" --wrt x --wrt x --format plain
+After --, an expression may begin with a minus sign:
+$ matcalc diff --wrt theta -- "-(y^T log(p))"
+""")
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
          steps: StepsOpt = False) -> None:
-    """Differentiate EXPR with respect to --wrt."""
+    """Differentiate EXPR with respect to VAR (--wrt).
+
+    Prints the derivative in textbook form, its shape, the layout and the shapes assumed
+    for every name (pretty), or one line of plain text, LaTeX or NumPy code, or a JSON
+    object. Exit 0 on success, 1 when --verify finds a difference, 2 on bad input.
+    """
     check_format(format)
     source = read_expr(expr)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps)
@@ -170,11 +226,22 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     raise typer.Exit(guarded(source, format, work))
 
 
-@app.command()
+@app.command(cls=Command, short_help="Check a derivative worked out by hand.", epilog="""\
+A correct claim (exit 0) and a wrong one (exit 1, with the largest difference):
+$ matcalc check "x^T A x" --wrt x --expect "x^T (A + A^T)"
+$ matcalc check "x^T A x" --wrt x --expect "2 x^T A"
+A claim in the other layout is reported as such:
+$ matcalc check "x^T A x" --wrt x --expect "(A + A^T) x"
+""")
 def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
           layout: LayoutOpt = "numerator", format: CheckFormatOpt = "pretty") -> None:
-    """Check that CLAIM (--expect) is the derivative of EXPR with respect to --wrt: exit 0 if it
-    is, 1 if not (saying why), 2 on bad input."""
+    """Check that CLAIM (--expect) is the derivative of EXPR with respect to VAR.
+
+    Compares canonical forms, then values at random points. Exit 0 if the claim is the
+    derivative, 1 if not (saying how it differs), 2 on bad input. check takes the options
+    of diff that say what is differentiated (--wrt, --shape, --symmetric, --layout), and
+    --format pretty, plain or json; not --verify or --steps.
+    """
     check_format(format, CHECK_FORMATS)
     source = read_expr(expr)
     opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format)
@@ -191,7 +258,7 @@ def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None,
 def parse_job(name: str, args: list[str]) -> dict[str, Any]:
     """A batch job's parameters, parsed by the command line's own click command."""
     options = args[:args.index("--")] if "--" in args else args
-    if "--help" in options:  # click would print the help into the JSON Lines
+    if any(o in HELP_OPTIONS for o in options):  # click would print the help into the JSON Lines
         raise MatcalcError("option", "--help is not available in a batch job")
     group = typer.main.get_command(app)
     parent = typer.Context(group, info_name="matcalc")
@@ -201,10 +268,18 @@ def parse_job(name: str, args: list[str]) -> dict[str, Any]:
         raise MatcalcError("option", ex.format_message()) from None
 
 
-@app.command()
+@app.command(cls=Command, short_help="Run many diff and check jobs, JSON Lines out.", epilog="""\
+A job from standard input, then a file of jobs:
+$ printf 'diff "x^T x" --wrt x\\n' | matcalc batch -
+$ matcalc batch jobs.txt > results.jsonl
+""")
 def batch(file: FileArg) -> None:
-    """Run diff and check jobs, one a line (# comments), in one process; print JSON Lines,
-    one object a job. Exit 1 if a job failed, 2 if FILE cannot be read."""
+    """Run diff and check jobs, one a line, in one process.
+
+    Prints JSON Lines: for each job, the object of --format json with its line number
+    and exit status. A failing job gives an error object and the batch goes on. Exit 1 if
+    a job failed, 2 if FILE cannot be read.
+    """
     from matcalc_cli.batch import read_text, run_batch
 
     try:
@@ -215,4 +290,4 @@ def batch(file: FileArg) -> None:
 
 
 def main() -> None:
-    app()  # rich itself honours NO_COLOR and leaves colour out when piped
+    app(terminal_width=help_width())  # rich itself honours NO_COLOR and leaves colour out when piped

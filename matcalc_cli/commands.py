@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,10 +22,17 @@ if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult, Verification
     from matcalc_cli.report import Report
 
-# The formats of diff, in the order help lists them; the first is the default.
-FORMATS = ("pretty", "plain", "latex", "numpy", "json")
+# The formats of diff, in the order help lists them (the first is the default), each with
+# what it prints (shell completion shows it).
+FORMATS = {
+    "pretty": "the derivative, its shape, layout and shapes, for reading",
+    "plain": "one line in the input language; it parses back",
+    "latex": "one line of LaTeX math (amsmath)",
+    "numpy": "one Python expression over np and the variables",
+    "json": "one object with every form and fact",
+}
 # check reports a verdict, not a derivative to paste: no code or LaTeX formats.
-CHECK_FORMATS = ("pretty", "plain", "json")
+CHECK_FORMATS = {name: FORMATS[name] for name in ("pretty", "plain", "json")}
 LAYOUTS = ("numerator", "denominator")
 # The formats that print one line on stdout (notes, steps and the verification go to stderr).
 ONE_LINE = ("plain", "latex", "numpy")
@@ -40,7 +47,7 @@ class DiffOptions:
     shape: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
     layout: str = LAYOUTS[0]
-    format: str = FORMATS[0]
+    format: str = next(iter(FORMATS))
     verify: bool = False
     steps: bool = False
 
@@ -58,7 +65,7 @@ class CheckOptions:
     shape: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
     layout: str = LAYOUTS[0]
-    format: str = CHECK_FORMATS[0]
+    format: str = next(iter(CHECK_FORMATS))
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
@@ -87,7 +94,7 @@ class DiffResult:
         return 0 if self.verification is None or self.verification.ok else 1
 
 
-def validate_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+def validate_format(fmt: str, allowed: Collection[str] = tuple(FORMATS)) -> None:
     if fmt not in allowed:
         raise MatcalcError("option", f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
 

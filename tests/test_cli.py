@@ -4,15 +4,18 @@ stderr with a caret under the problem, hostile input, stdin, `--`, --version and
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 from typer.testing import CliRunner
 
 from matcalc_cli import __version__
 from matcalc_cli.cli import app
+from matcalc_cli.helpformat import help_width
 
 # This typer/click separates the streams by itself: result.stdout, result.stderr, and
 # result.output (both, as a user would see them). CliRunner takes no mix_stderr.
@@ -20,7 +23,7 @@ runner = CliRunner()
 
 
 def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input)
+    return runner.invoke(app, list(args), input=input, prog_name="matcalc")
 
 
 def diff(expr: str, *options: str, input: str | None = None):
@@ -133,6 +136,123 @@ def test_help():
     assert result.exit_code == 0
     for option in ("--wrt", "--shape", "--symmetric", "--layout", "--format"):
         assert option in result.stdout
+
+
+def help_text(*args: str, width: int = 80) -> str:
+    """The help as main() prints it in a terminal `width` columns wide."""
+    with mock.patch.dict(os.environ, {"COLUMNS": str(width)}):
+        result = runner.invoke(app, [*args, "--help"], terminal_width=help_width(), prog_name="matcalc")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", [(), ("diff",), ("check",), ("batch",)], ids=["matcalc", "diff", "check", "batch"])
+def test_dash_h_is_help(command):
+    assert run(*command, "-h").stdout == run(*command, "--help").stdout != ""
+
+
+@pytest.mark.parametrize("command", ["diff", "check", "batch"])
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_help_reads_as_people_expect(command, width):
+    text = help_text(command, width=width)
+    assert not re.search(r"<[a-z\[\]]+>|\{EXPR\}", text), text  # no Python type names, no {EXPR}
+    assert all(len(line) <= min(width, 80) - 2 for line in text.splitlines()), text
+    assert all(line == line.rstrip() for line in text.splitlines())
+    examples = text.split("Examples:\n", 1)[1]
+    assert 2 <= sum(line.lstrip().startswith("$ matcalc") or "| matcalc" in line
+                    for line in examples.splitlines()) <= 3, examples
+    assert "-h, --help" in text
+
+
+@pytest.mark.parametrize("command", ["diff", "check"])
+def test_help_names_what_to_type(command):
+    text = help_text(command)
+    assert f"Usage: matcalc {command} [OPTIONS] [--] EXPR..." in text
+    for record in ("--wrt VAR", "--shape NAME=SPEC", "--symmetric NAME", "--layout LAYOUT", "--format FORMAT"):
+        assert record in text
+    assert "numerator (the default) or denominator" in text
+    assert "after -- is EXPR" in " ".join(text.split())
+    formats = "pretty (the default), plain, latex, numpy or json" if command == "diff" else \
+        "pretty (the default), plain or json"
+    assert formats in " ".join(text.split())
+
+
+def test_help_sentences_wrap_between_words():
+    # A sentence broken at 60 columns reads the same as at 160: only the spaces move (and an
+    # example's line continuation).
+    def words(text: str) -> list[str]:
+        return [w for w in text.split() if w != "\\"]
+
+    assert words(help_text("diff", width=60)) == words(help_text("diff", width=160))
+
+
+def test_usage_error_is_one_matcalc_message():
+    result = run("diff", "x", "--wrt", "x", "--bogus")
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "matcalc: error: No such option: --bogus"
+    assert lines[1:] == ["Usage: matcalc diff [OPTIONS] [--] EXPR...", "Try 'matcalc diff --help' for help."]
+
+
+def test_a_mistyped_command_gets_a_suggestion():
+    result = run("dif", "x")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "matcalc: error: No such command 'dif'. Did you mean 'diff'?"
+
+
+def test_help_of_a_subprocess_follows_columns():
+    env = {"COLUMNS": "60", "NO_COLOR": "1", "PATH": ""}
+    proc = subprocess.run([sys.executable, "-m", "matcalc_cli", "diff", "--help"], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 58 and max(len(line) for line in lines) > 50
+
+
+# ---------------------------------------------------------------- shell completion
+def complete(shell: str, words: str) -> list[str]:
+    """What the shell would offer after `words` (typer's protocol for each shell)."""
+    env = {"_MATCALC_COMPLETE": f"complete_{shell}"}
+    if shell == "bash":
+        env.update(COMP_WORDS=words, COMP_CWORD=str(len(words.split(" ")) - 1))
+    else:
+        env["_TYPER_COMPLETE_ARGS"] = words
+        if shell == "fish":
+            env["_TYPER_COMPLETE_FISH_ACTION"] = "get-args"
+    result = runner.invoke(app, [], env=env, prog_name="matcalc")
+    assert result.exit_code == 0, result.output
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_of_commands_options_and_values(shell):
+    assert "diff" in " ".join(complete(shell, "matcalc d" if shell != "bash" else "matcalc d"))
+    options = " ".join(complete(shell, "matcalc diff --"))
+    for option in ("--wrt", "--shape", "--symmetric", "--layout", "--format", "--verify", "--steps"):
+        assert option in options
+    formats = " ".join(complete(shell, "matcalc diff --format "))
+    assert all(f in formats for f in ("pretty", "plain", "latex", "numpy", "json"))
+    assert "latex" not in " ".join(complete(shell, "matcalc check --format "))
+    layouts = " ".join(complete(shell, "matcalc diff --layout "))
+    assert "numerator" in layouts and "denominator" in layouts
+
+
+def test_help_example_continues_as_a_shell_would():
+    from matcalc_cli.helpformat import shell_lines
+
+    lines = shell_lines('$ matcalc diff "x^T A x" --wrt x --format plain', 36, "  ")
+    assert lines == ['  $ matcalc diff "x^T A x" --wrt x \\', "      --format plain"]
+    assert all(len(line) <= 36 for line in lines)
+
+
+def test_completion_of_a_partial_value():
+    assert complete("bash", "matcalc diff --format p") == ["pretty", "plain"]
+
+
+def test_completion_scripts_for_each_shell():
+    for shell, marker in (("bash", "complete -o default -F"), ("zsh", "compdef"), ("fish", "complete --command")):
+        result = runner.invoke(app, [], env={"_MATCALC_COMPLETE": f"source_{shell}"}, prog_name="matcalc")
+        assert result.exit_code == 0 and marker in result.stdout and "matcalc" in result.stdout
 
 
 # ---------------------------------------------------------------- bad input: one message, a caret
@@ -357,3 +477,11 @@ def test_json_output_has_the_contract_fields(source, wrt, extra):
     latex = diff(source, *options, "--format", "latex").stdout.strip()
     code = diff(source, *options, "--format", "numpy").stdout.strip()
     assert (data["derivative"], data["latex"], data["numpy"]) == (plain, latex, code)
+
+
+def test_start_up_imports_nothing_heavy():
+    # Help, --version and completion (run on every Tab) must not wait for sympy, numpy or rich.
+    code = ("import sys, matcalc_cli.cli; "
+            "print(sorted(m for m in ('sympy', 'numpy', 'rich') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr

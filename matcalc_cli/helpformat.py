@@ -1,0 +1,154 @@
+"""Help and usage errors as people expect them from git or ripgrep: plain text that wraps
+at the terminal's width, metavars that name what to type (EXPR, VAR, NAME=SPEC), an
+Examples section, and usage errors in the same `matcalc: error:` style as every other.
+
+typer's click classes with four overrides; cli.py declares the commands with them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+from typer import _click
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+HELP_OPTIONS = ["--help", "-h"]  # the first is the one usage errors point to
+MAX_WIDTH = 80  # help reads best at most this wide, even in a wide terminal
+
+
+def help_width() -> int:
+    """The width help wraps at: the terminal's (COLUMNS when set), at most MAX_WIDTH,
+    less a margin, so that no line is broken again by the terminal."""
+    return max(min(shutil.get_terminal_size().columns, MAX_WIDTH) - 2, 30)
+
+
+def _usage_error(e: UsageError) -> None:
+    ctx = e.ctx
+    lines = [f"matcalc: error: {e.format_message()}"]
+    if ctx is not None:
+        lines.append(ctx.get_usage())
+        if ctx.command.get_help_option(ctx) is not None:
+            lines.append(f"Try '{ctx.command_path} {HELP_OPTIONS[0]}' for help.")
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
+class Group(TyperGroup):
+    """The matcalc group: usage errors as one `matcalc: error:` message, exit 2."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as e:  # `matcalc` alone: the help, on stderr
+            e.show()
+            sys.exit(2)
+        except UsageError as e:
+            _usage_error(e)
+            sys.exit(2)
+        except _click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            sys.stderr.write("matcalc: aborted\n")
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+    def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        write_examples(self.epilog, formatter)
+
+
+class Command(TyperCommand):
+    """A command whose usage reads `[OPTIONS] [--] EXPR...`, whose arguments show their
+    metavar and nothing else, and whose epilog is its examples."""
+
+    def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                pieces.append(f"[--] {name}..." if param.nargs != 1 else name)
+        return pieces
+
+    def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                args.append((name + ("..." if param.nargs != 1 else ""), getattr(param, "help", "") or ""))
+            else:
+                record = param.get_help_record(ctx)
+                if record is not None:
+                    opts.append(record)
+        if args:
+            with formatter.section("Arguments"):
+                formatter.write_dl(args)
+        if opts:
+            with formatter.section("Options"):
+                formatter.write_dl(opts)
+
+    def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        write_examples(self.epilog, formatter)
+
+
+def write_examples(epilog: str | None, formatter: _click.HelpFormatter) -> None:
+    """An Examples section: a line that starts with `$ ` is a command, broken (if at all)
+    between shell words with a trailing backslash, as a shell reads it; any other line is
+    a sentence, wrapped to the width."""
+    if not epilog:
+        return
+    from typer._click.formatting import wrap_text
+
+    with formatter.section("Examples"):
+        indent = " " * formatter.current_indent
+        for line in epilog.strip().splitlines():
+            if line.startswith("$ "):
+                formatter.write("".join(f"{part}\n" for part in shell_lines(line, formatter.width, indent + "  ")))
+            elif line.strip():
+                text = wrap_text(line.strip(), formatter.width, initial_indent=indent, subsequent_indent=indent)
+                formatter.write(text + "\n")
+            else:
+                formatter.write("\n")
+
+
+def shell_words(command: str) -> list[str]:
+    """The command split at spaces outside quotes (the words keep their quotes)."""
+    words, word, quote = [], "", ""
+    for ch in command:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == " ":
+            if word:
+                words.append(word)
+            word = ""
+            continue
+        word += ch
+    return [*words, word] if word else words
+
+
+def shell_lines(command: str, width: int, indent: str) -> list[str]:
+    """command within width: broken only before an option or a pipe (never between an
+    option and its value); continued lines end in ` \\` and are indented further."""
+    units: list[str] = []
+    for word in shell_words(command):
+        if units and not (word.startswith("-") or word == "|"):
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    lines, line = [], indent + units[0]
+    for unit in units[1:]:
+        if len(line) + 1 + len(unit) + 2 > width:
+            lines.append(line + " \\")
+            line = indent + "    " + unit
+        else:
+            line += " " + unit
+    return [*lines, line]
