@@ -6,13 +6,12 @@ below (add, mul, T, ...) do only the bookkeeping that keeps trees small while
 they are built (flattening, constant folding, zeros and identities); textbook
 shaping is simplify.py's job.
 
-Ops and their params:
-  var (VarInfo), const (Fraction | float), eye / ones / zeros (none: the shape says it),
-  dvar (VarInfo: the differential dX of a variable), add, mul (matrix product;
-  scalar factors commute), had (Hadamard), hdiv (elementwise a ./ b), T, inv,
-  pow (integer power of a square matrix, any power of a scalar; param exponent),
-  epow (elementwise power; param exponent), bcast (a scalar filled into a shape),
-  kron, vec, commutation (param (m, n)), and the functions of rules.FUNCTIONS.
+Ops and their params (what each op means is its record in ops/):
+  var, dvar (VarInfo: a variable, and its differential dX), const (Fraction | float),
+  eye / ones / zeros (none: the shape says it), pow and epow (the exponent),
+  commutation and unvec (the dimensions (m, n)), size (the dimension counted);
+  add, mul (matrix product; scalar factors commute), had (Hadamard), hdiv (a ./ b),
+  T, inv, bcast (a scalar filled into a shape), kron, vec and the calls of ops/.
 """
 
 from __future__ import annotations
@@ -32,12 +31,15 @@ class VarInfo:
     symmetric: bool = False
 
 
+Param = VarInfo | Fraction | float | tuple[Dim, Dim] | Dim | None
+
+
 @dataclass(frozen=True, eq=False)
 class Expr:
     op: str
     args: tuple[Expr, ...]
     shape: Shape
-    param: object = None
+    param: Param = None
     _hash: int = field(init=False, repr=False, compare=False, default=0)
 
     def __post_init__(self) -> None:
@@ -76,8 +78,15 @@ class Expr:
 
     @property
     def dims(self) -> tuple[Dim, Dim]:
-        """The (m, n) of a commutation matrix K with K vec(A) = vec(A^T) for an m-by-n A."""
+        """The (m, n) of a commutation matrix K with K vec(A) = vec(A^T) for an m-by-n A,
+        and of unvec's m-by-n result."""
         assert isinstance(self.param, tuple)
+        return self.param
+
+    @property
+    def dim(self) -> Dim:
+        """The dimension that size(n) counts."""
+        assert isinstance(self.param, (int, str))
         return self.param
 
 
@@ -291,8 +300,58 @@ def epow(e: Expr, p: Number) -> Expr:
     return Expr("epow", (e,), e.shape, p)
 
 
-def call(name: str, args: tuple[Expr, ...], shape: Shape, param: object = None) -> Expr:
+def call(name: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
     return Expr(name, args, shape, param)
+
+
+def vec(e: Expr) -> Expr:
+    """vec(e) as a column (column-major); vectors and rows need no vec."""
+    if e.shape[1] == 1:
+        return e
+    if e.shape[0] == 1:
+        return T(e)
+    if e.op == "unvec":
+        return e.args[0]
+    if e.op in ("zeros", "ones"):
+        return Expr(e.op, (), (dim_product(*e.shape), 1))
+    return Expr("vec", (e,), (dim_product(*e.shape), 1))
+
+
+def unvec(v: Expr, shape: Shape) -> Expr:
+    """The matrix of this shape whose columns, stacked, are the column v."""
+    if shape[1] == 1:
+        return v
+    if shape[0] == 1:
+        return T(v)
+    if v.op == "vec" and v.args[0].shape == shape:
+        return v.args[0]
+    if v.op in ("zeros", "ones"):
+        return Expr(v.op, (), shape)
+    return Expr("unvec", (v,), shape, shape)
+
+
+def kron(a: Expr, b: Expr) -> Expr:
+    if a.is_scalar or b.is_scalar:
+        return mul(a, b)
+    if is_zero(a) or is_zero(b):
+        return zeros((dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
+    if a.op == "eye" and b.op == "eye":
+        return eye(dim_product(a.shape[0], b.shape[0]))
+    return Expr("kron", (a, b), (dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
+
+
+def commutation(m: Dim, n: Dim) -> Expr:
+    if m == 1 or n == 1:
+        return eye(dim_product(m, n))
+    size = dim_product(m, n)
+    return Expr("commutation", (), (size, size), (m, n))
+
+
+def size(d: Dim) -> Expr:
+    """The dimension d as a number (mean(x) = sum(x) / size(n))."""
+    if isinstance(d, int):
+        return const(d)
+    return Expr("size", (), SCALAR, d)
 
 
 def walk(root: Expr) -> list[Expr]:

@@ -1,0 +1,45 @@
+"""The registry of operations: one record (ops.base.Op) per operation, in three families.
+
+Adding a function is one record in one of these modules (and its spelling in each printer);
+the parser, the typing pass, evaluation, differentiation and the read-offs take it from OPS.
+"""
+
+from __future__ import annotations
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.ops import elementwise, linear, reductions  # noqa: F401 (each registers its records)
+from matcalc_cli.ops.base import OPS, Diffs, Linear, Op, fn
+from matcalc_cli.ops.linear import inner
+
+# Names the parser reads as calls when an opening parenthesis follows.
+CALLS = frozenset(name for name, op in OPS.items() if op.called)
+ELEMENTWISE = elementwise.ELEMENTWISE
+
+_PARAMETRISED = {
+    "pow": lambda n, a: E.power(a[0], n.number),
+    "epow": lambda n, a: E.epow(a[0], n.number),
+    "bcast": lambda n, a: E.bcast(a[0], n.shape),
+    "unvec": lambda n, a: E.unvec(a[0], n.dims),
+    "add": lambda n, a: E.add(*a),
+    "mul": lambda n, a: E.mul(*a),
+    "had": lambda n, a: E.had(*a),
+    "hdiv": lambda n, a: E.hdiv(a[0], a[1]),
+    "T": lambda n, a: E.T(a[0]),
+}
+
+
+def rebuild(node: Expr, args: list[Expr]) -> Expr:
+    """node with new arguments, through the builders (so constants fold and zeros vanish)."""
+    if all(x is y for x, y in zip(args, node.args, strict=True)):
+        return node
+    build = _PARAMETRISED.get(node.op)
+    if build is not None:
+        return build(node, args)
+    op = OPS[node.op]
+    if op.apply is not None and not op.dim_args:
+        return op.apply(*args)
+    return Expr(node.op, tuple(args), node.shape, node.param)
+
+
+__all__ = ["CALLS", "ELEMENTWISE", "OPS", "Diffs", "Linear", "Op", "fn", "inner", "rebuild"]

@@ -1,0 +1,112 @@
+"""The record of one operation, and the table they all go in.
+
+An Op says everything matcalc knows about one operation, in one place:
+  name, arity     the node's op and, for calls, its name in the input language; the number
+                  of arguments (and of dimensions after them: ones(n, m), unvec(v, m, n))
+  check           the shape rule, for the typing pass (dimensions are unification variables)
+  apply           the smart constructor for a call (shortcuts that keep trees small)
+  differential    d(node) from the differentials of its arguments (None: not depending on x)
+  gradient        the adjoint read-off: the seed each argument gets from <seed, node(dX)>
+  jacobian        the vec read-off: J of node from the J of its one linear argument
+  evaluate        numeric value, given numpy and the arguments' values
+  rule            what `--steps` says it applied; note, what a result through it must say
+  no_derivative   where there is no differential, why (an error message)
+Printers keep their own spellings; the registry test checks that every printer spells every op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from matcalc_cli.expr import Dim, Expr, Shape
+
+Diffs = list[Expr | None]
+Differential = Callable[[Expr, Diffs], Expr]
+
+
+class Linear:
+    """Which nodes of a linear form contain dX (by identity: a DAG shares its nodes)."""
+
+    def __init__(self, ids: set[int]) -> None:
+        self.ids = ids
+
+    def __contains__(self, node: Expr) -> bool:
+        return id(node) in self.ids
+
+    def index(self, args: tuple[Expr, ...]) -> int:
+        """The position of the one argument that contains dX (products are linear in one)."""
+        return next(i for i, a in enumerate(args) if id(a) in self.ids)
+
+
+class Env(Protocol):
+    """What an evaluator may ask: numpy, the size of a dimension, a variable's value."""
+
+    np: Any
+
+    def size(self, d: Dim) -> int: ...
+    def value(self, name: str) -> Any: ...
+
+
+# (node, seed) -> [(argument, its seed)] for the arguments that contain dX
+Gradient = Callable[[Expr, Expr, Linear], list[tuple[Expr, Expr]]]
+# (node, J of a child, linear nodes) -> J of the node
+Jacobian = Callable[[Expr, Callable[[Expr], Expr], Linear], Expr]
+Evaluate = Callable[[Env, Expr, list[Any]], Any]
+
+
+class Checker(Protocol):
+    """What a shape rule may ask of the typing pass (shapes._Checker)."""
+
+    def is_scalar(self, s: Shape) -> bool: ...
+    def resolve(self, s: Shape) -> Shape: ...
+    def same(self, a: Shape, b: Shape) -> bool: ...
+    def square(self, s: Shape, node: Any, what: str) -> None: ...
+    def show(self, s: Shape) -> str: ...
+    def fail(self, message: str, node: Any, kind: str = "shape") -> Exception: ...
+
+
+# (checker, syntax node, shapes of the arguments, dimension arguments) -> the call's shape
+ShapeRule = Callable[[Checker, Any, list[Shape], list[Dim]], Shape]
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    arity: int
+    evaluate: Evaluate
+    check: ShapeRule | None = None  # None: not a call of the input language
+    apply: Callable[..., Expr] | None = None
+    differential: Differential | None = None
+    gradient: Gradient | None = None
+    jacobian: Jacobian | None = None
+    rule: str = ""
+    no_derivative: str = ""
+    dim_args: tuple[int, ...] = ()  # how many dimensions may follow the arguments: ones(n, m), unvec(v, m, n)
+    elementwise: Callable[[Expr, Expr], Expr] | None = None  # (u, f(u)) -> f'(u), for elementwise f
+    note: str = ""  # what a derivative through it must say (step's derivative is zero almost everywhere)
+
+    @property
+    def called(self) -> bool:
+        return self.check is not None
+
+
+OPS: dict[str, Op] = {}
+
+
+def register(*ops: Op) -> None:
+    for op in ops:
+        assert op.name not in OPS, f"operation {op.name} registered twice"
+        OPS[op.name] = op
+
+
+def fn(name: str, *args: Expr) -> Expr:
+    """Apply a call of the table through its smart constructor."""
+    make = OPS[name].apply
+    assert make is not None, f"{name} is not a call"
+    return make(*args)
+
+
+def shape_of(env: Env, node: Expr) -> tuple[int, int]:
+    return (env.size(node.shape[0]), env.size(node.shape[1]))

@@ -1,0 +1,75 @@
+"""Functions applied entry by entry: d f(U) = f'(U) .* dU.
+
+Each entry is the function's numpy value and its derivative f'(u), written with the
+function's own value f(u) where a textbook does (tanh' = 1 - tanh.^2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import ONE, Expr
+from matcalc_cli.ops.base import Diffs, Env, Op, fn, register
+
+Derivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
+
+
+def _apply(name: str) -> Callable[[Expr], Expr]:
+    def apply(u: Expr) -> Expr:
+        if u.op == "bcast":  # f(c ones) = f(c) ones
+            return E.bcast(fn(name, u.args[0]), u.shape)
+        return E.call(name, (u,), u.shape)
+    return apply
+
+
+def _check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    return s[0]
+
+
+def _differential(node: Expr, d: Diffs) -> Expr:
+    du = d[0]
+    assert du is not None
+    derivative = OPS_D[node.op]
+    return E.had(derivative(node.args[0], node), du)
+
+
+def _sigmoid(np: Any, a: Any) -> Any:
+    return 0.5 * (1.0 + np.tanh(0.5 * a))  # no overflow for large |a|
+
+
+def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
+                note: str = "") -> Op:
+    OPS_D[name] = derivative
+    return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
+              differential=_differential, rule=rule, note=note, elementwise=derivative)
+
+
+OPS_D: dict[str, Derivative] = {}
+_ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
+
+register(
+    elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du"),
+    elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u"),
+    elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),
+                "chain rule: d sqrt(u) = du ./ (2 sqrt(u))"),
+    elementwise("sin", lambda np, a: np.sin(a), lambda u, fu: fn("cos", u), "chain rule: d sin(u) = cos(u) .* du"),
+    elementwise("cos", lambda np, a: np.cos(a), lambda u, fu: E.neg(fn("sin", u)),
+                "chain rule: d cos(u) = -sin(u) .* du"),
+    elementwise("tanh", lambda np, a: np.tanh(a), lambda u, fu: E.sub(ONE, E.epow(fu, Fraction(2))),
+                "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du"),
+    elementwise("sigmoid", _sigmoid, lambda u, fu: E.had(fu, E.sub(ONE, fu)),
+                "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du"),
+    elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
+                "chain rule: d softplus(u) = sigmoid(u) .* du"),
+    elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du"),
+    elementwise("sign", lambda np, a: np.sign(a), lambda u, fu: E.ZERO, "d sign(u) = 0 almost everywhere",
+                note="the derivative of sign is " + _ZERO_A_E),
+    elementwise("relu", lambda np, a: np.maximum(a, 0.0), lambda u, fu: fn("step", u),
+                "chain rule: d relu(u) = step(u) .* du"),
+    elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,
+                "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E),
+)
+ELEMENTWISE = tuple(OPS_D)

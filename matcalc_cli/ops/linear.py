@@ -1,0 +1,336 @@
+"""Sums, products, transposes, inverses, powers and the leaves: the operations of linear algebra.
+
+Differentials follow Magnus and Neudecker; a gradient read-off pushes the seed S of
+<S, f(dX)> to the argument that holds dX (the trace trick), and a Jacobian read-off
+gives vec f(dX) = J vec dX (the vec/Kronecker form).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import SCALAR, Expr, is_vector
+from matcalc_cli.ops.base import Diffs, Env, Linear, Op, fn, register, shape_of
+
+# ------------------------------------------------------------------ helpers
+
+
+def inner(s: Expr, r: Expr) -> Expr:
+    """The Frobenius inner product <S, R> = tr(S^T R), in its simplest spelling."""
+    if s.is_scalar:
+        return E.mul(s, r)
+    if s.shape[1] == 1:
+        return E.mul(E.T(s), r)
+    return fn("tr", E.mul(E.T(s), r))
+
+
+def _product_rule(build: Any) -> Any:
+    def rule(node: Expr, d: Diffs) -> Expr:
+        args = list(node.args)
+        return E.add(*(build(*args[:i], di, *args[i + 1:]) for i, di in enumerate(d) if di is not None))
+    return rule
+
+
+def _only(d: Diffs) -> Expr:
+    assert d[0] is not None
+    return d[0]
+
+
+# ------------------------------------------------------------------ leaves
+def _commutation_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    m, n = (env.size(d) for d in node.dims)
+    r = env.np.arange(m * n)
+    return env.np.eye(m * n)[r // n + r % n * m]
+
+
+def _const_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    return env.np.full((1, 1), float(node.number))
+
+
+LEAVES = [
+    Op("var", 0, lambda env, n, a: env.value(n.name), rule="a variable"),
+    Op("dvar", 0, lambda env, n, a: env.value("d" + n.name), rule="the differential of a variable"),
+    Op("const", 0, _const_value, rule="a number"),
+    Op("eye", 0, lambda env, n, a: env.np.eye(env.size(n.shape[0])), check=lambda c, n, s, d: (d[0], d[0]),
+       dim_args=(1,), apply=E.eye, rule="the identity"),
+    Op("ones", 0, lambda env, n, a: env.np.ones(shape_of(env, n)), check=lambda c, n, s, d: (d[0], d[-1] if
+       len(d) == 2 else 1), dim_args=(1, 2), apply=lambda r, c=1: E.ones((r, c)), rule="a matrix of ones"),
+    Op("zeros", 0, lambda env, n, a: env.np.zeros(shape_of(env, n)), check=lambda c, n, s, d: (d[0], d[-1] if
+       len(d) == 2 else 1), dim_args=(1, 2), apply=lambda r, c=1: E.zeros((r, c)), rule="a matrix of zeros"),
+    Op("commutation", 0, _commutation_value, check=lambda c, n, s, d: (E.dim_product(*d),) * 2, dim_args=(2,),
+       apply=E.commutation, rule="the commutation matrix: K vec(A) = vec(A^T)"),
+    Op("size", 0, lambda env, n, a: env.np.full((1, 1), float(env.size(n.dim))), check=lambda c, n, s, d: SCALAR,
+       dim_args=(1,), apply=E.size, rule="a dimension as a number"),
+]
+
+
+# ------------------------------------------------------------------ sums and products
+def _mul_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    out = env.np.ones((1, 1))
+    for x, f in zip(a, node.args, strict=True):
+        out = out * x if f.is_scalar or out.shape == (1, 1) else out @ x
+    return out.reshape(shape_of(env, node))
+
+
+def _mul_gradient(node: Expr, s: Expr, lin: Linear) -> list[tuple[Expr, Expr]]:
+    fs = node.args
+    i = lin.index(fs)
+    f = fs[i]
+    if f.is_scalar:
+        return [(f, inner(s, E.mul(*fs[:i], *fs[i + 1:])))]
+    p, q = E.mul(*fs[:i]), E.mul(*fs[i + 1:])
+    return [(f, E.mul(E.T(p), s, E.T(q)))]
+
+
+def _mul_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
+    """vec(c P F Q) = c (Q^T kron P) vec(F), with the Kronecker product spelled out
+    as a plain product wherever P or Q is absent and F is a vector."""
+    fs = list(node.args)
+    f = fs[lin.index(node.args)]
+    scalars = [g for g in fs if g.is_scalar and g is not f]
+    chain = [g for g in fs if not g.is_scalar or g is f]
+    i = chain.index(f)
+    if f.is_scalar:
+        return E.mul(E.vec(E.mul(*scalars, *chain[:i], *chain[i + 1:])), jac(f))
+    p, q = chain[:i], chain[i + 1:]
+    if f.op == "diag" and is_vector(f.args[0].shape):
+        m = f.args[0]
+        qv = E.mul(*q)
+        if q and qv.shape[1] == 1:  # P diag(m) q = P diag(q) m
+            return E.mul(*scalars, *p, fn("diag", qv), jac(m))
+        if not q and len(p) == 1 and p[0].shape[0] == 1:  # p diag(m) = (p^T .* m)^T
+            return E.mul(*scalars, fn("diag", E.T(p[0])), jac(m))
+    a, b = f.shape
+    pm = E.mul(*p) if p else E.eye(a)
+    qt = E.T(E.mul(*q)) if q else E.eye(b)
+    if b == 1 and not q:
+        left = pm
+    elif a == 1 and not p:
+        left = qt
+    else:
+        left = E.kron(qt, pm)
+    return E.mul(*scalars, left, jac(f))
+
+
+def _had_gradient(node: Expr, s: Expr, lin: Linear) -> list[tuple[Expr, Expr]]:
+    fs = node.args
+    i = lin.index(fs)
+    return [(fs[i], E.had(*fs[:i], *fs[i + 1:], s))]
+
+
+def _had_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
+    args = node.args
+    i = lin.index(args)
+    return E.mul(fn("diag", E.vec(E.had(*args[:i], *args[i + 1:]))), jac(args[i]))
+
+
+def _hdiv_rule(node: Expr, d: Diffs) -> Expr:
+    a, b = node.args
+    da, db = d
+    terms = [] if da is None else [E.hdiv(da, b)]
+    if db is not None:
+        terms.append(E.neg(E.had(E.hdiv(node, b), db)))
+    return E.add(*terms)
+
+
+def _hdiv_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    return a[0] / a[1]
+
+
+OPERATORS = [
+    Op("add", 2, lambda env, n, a: sum(a[1:], a[0]),
+       differential=lambda n, d: E.add(*(x for x in d if x is not None)),
+       gradient=lambda n, s, lin: [(t, s) for t in n.args if t in lin],
+       jacobian=lambda n, jac, lin: E.add(*(jac(a) for a in n.args if a in lin)),
+       rule="sum rule: d(a + b) = da + db"),
+    Op("mul", 2, _mul_value, differential=_product_rule(E.mul), gradient=_mul_gradient, jacobian=_mul_jacobian,
+       rule="product rule: d(A B) = dA B + A dB"),
+    Op("had", 2, lambda env, n, a: _hadamard_value(a), differential=_product_rule(E.had), gradient=_had_gradient,
+       jacobian=_had_jacobian, rule="product rule: d(a .* b) = da .* b + a .* db"),
+    # hdiv is linear in its numerator only: a quotient's differential divides da by b.
+    Op("hdiv", 2, _hdiv_value, differential=_hdiv_rule,
+       gradient=lambda n, s, lin: [(n.args[0], E.hdiv(s, n.args[1]))],
+       jacobian=lambda n, jac, lin: E.mul(fn("diag", E.vec(E.hdiv(E.ONE, n.args[1]))), jac(n.args[0])),
+       rule="quotient rule: d(a ./ b) = da ./ b - (a ./ b.^2) .* db"),
+    Op("bcast", 1, lambda env, n, a: env.np.full(shape_of(env, n), a[0].item()),
+       differential=lambda n, d: E.bcast(_only(d), n.shape),
+       gradient=lambda n, s, lin: [(n.args[0], fn("sum", s))],
+       jacobian=lambda n, jac, lin: E.mul(E.ones((E.dim_product(*n.shape), 1)), jac(n.args[0])),
+       rule="a scalar broadcast: d(c ones) = dc ones"),
+]
+
+
+def _hadamard_value(a: list[Any]) -> Any:
+    out = a[0]
+    for x in a[1:]:
+        out = out * x
+    return out
+
+
+# ------------------------------------------------------------------ transposes, inverses, powers
+def _transpose_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
+    a = node.args[0]
+    return jac(a) if a.shape[0] == 1 or a.shape[1] == 1 else E.mul(E.commutation(*a.shape), jac(a))
+
+
+def _pow_rule(node: Expr, d: Diffs) -> Expr:
+    x, dx, k = node.args[0], _only(d), node.number
+    assert isinstance(k, Fraction) or x.is_scalar
+    if x.is_scalar:
+        return E.mul(E.const(k), E.power(x, k - 1), dx)
+    if k < 0:  # X^-k = (X^-1)^k: the chain rule through the inverse
+        xi = E.inv(x)
+        return _pow_rule(E.power(xi, -k), [E.mul(E.const(-1), xi, dx, xi)])
+    n = int(k)
+    return E.add(*(E.mul(E.power(x, j), dx, E.power(x, n - 1 - j)) for j in range(n)))
+
+
+def _pow_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    if node.is_scalar:
+        return a[0] ** float(node.number)
+    return env.np.linalg.matrix_power(a[0], int(node.number))
+
+
+def _square_or_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    if not ctx.is_scalar(s[0]):
+        ctx.square(s[0], node, node.text)
+    return s[0]
+
+
+POSTFIX = [
+    Op("T", 1, lambda env, n, a: a[0].T, differential=lambda n, d: E.T(_only(d)),
+       gradient=lambda n, s, lin: [(n.args[0], E.T(s))], jacobian=_transpose_jacobian,
+       rule="transpose: d(X^T) = (dX)^T"),
+    Op("inv", 1, lambda env, n, a: env.np.linalg.inv(a[0]), check=_square_or_scalar, apply=E.inv,
+       differential=lambda n, d: E.mul(E.const(-1), n, _only(d), n), rule="inverse: d(X^-1) = -X^-1 dX X^-1"),
+    Op("pow", 1, _pow_value, differential=_pow_rule, rule="power rule: d(X^k) = sum_j X^j dX X^(k-1-j)"),
+    Op("epow", 1, lambda env, n, a: a[0] ** float(n.number),
+       differential=lambda n, d: E.had(E.mul(E.const(n.number), E.epow(n.args[0], n.number - 1)), _only(d)),
+       rule="elementwise power: d(u.^p) = p u.^(p-1) .* du"),
+]
+
+
+# ------------------------------------------------------------------ matrix functions
+def _square_to_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    if not ctx.is_scalar(s[0]):
+        ctx.square(s[0], node, node.text)
+    return SCALAR
+
+
+def _diag_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    if ctx.is_scalar(s[0]):
+        raise ctx.fail("diag needs a vector (or a square matrix), got a scalar", node, "function")
+    r, c = ctx.resolve(s[0])
+    if c == 1:
+        return (r, r)
+    ctx.square(s[0], node, "diag")
+    return (r, 1)
+
+
+def _diag(a: Expr) -> Expr:
+    if a.is_scalar:
+        return a
+    shape = (a.shape[0], a.shape[0]) if is_vector(a.shape) else (a.shape[0], 1)
+    return E.call("diag", (a,), shape)
+
+
+def _diag_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
+    # vec(diag(m)) = diag(vec(I)) (1 kron I) m;  diag(M) = (1^T kron I) diag(vec(I)) vec(M)
+    a = node.args[0]
+    n = node.shape[0]
+    mask = fn("diag", E.vec(E.eye(n)))
+    if is_vector(a.shape):
+        return E.mul(mask, E.kron(E.ones((n, 1)), E.eye(n)), jac(a))
+    return E.mul(E.kron(E.T(E.ones((n, 1))), E.eye(n)), mask, jac(a))
+
+
+def _diag_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    x = a[0]
+    return env.np.diagflat(x) if x.shape[1] == 1 else env.np.diag(x).reshape(-1, 1)
+
+
+def _trace_like(name: str) -> Any:
+    """tr and det of a scalar are the scalar."""
+    return lambda a: a if a.is_scalar else E.call(name, (a,), SCALAR)
+
+
+MATRIX_FUNCTIONS = [
+    Op("tr", 1, lambda env, n, a: env.np.full((1, 1), env.np.trace(a[0])), check=_square_to_scalar,
+       apply=_trace_like("tr"), differential=lambda n, d: fn("tr", _only(d)),
+       gradient=lambda n, s, lin: [(n.args[0], E.mul(s, E.eye(n.args[0].shape[0])))],
+       jacobian=lambda n, jac, lin: E.mul(E.T(E.vec(E.eye(n.args[0].shape[0]))), jac(n.args[0])),
+       rule="trace: d tr(X) = tr(dX)"),
+    Op("det", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.det(a[0])), check=_square_to_scalar,
+       apply=_trace_like("det"), differential=lambda n, d: E.mul(n, fn("tr", E.mul(E.inv(n.args[0]), _only(d)))),
+       rule="determinant: d det(X) = det(X) tr(X^-1 dX)"),
+    Op("logdet", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.slogdet(a[0])[1]),
+       check=_square_to_scalar, apply=lambda a: fn("log", a) if a.is_scalar else E.call("logdet", (a,), SCALAR),
+       differential=lambda n, d: fn("tr", E.mul(E.inv(n.args[0]), _only(d))),
+       rule="log-determinant: d logdet(X) = tr(X^-1 dX)"),
+    Op("diag", 1, _diag_value, check=_diag_check, apply=_diag, differential=lambda n, d: fn("diag", _only(d)),
+       gradient=lambda n, s, lin: [(n.args[0], fn("diag", s))], jacobian=_diag_jacobian,
+       rule="diag: d diag(u) = diag(du)"),
+]
+register(*LEAVES, *OPERATORS, *POSTFIX, *MATRIX_FUNCTIONS)
+
+
+# ------------------------------------------------------------------ kron, vec, unvec
+def _kron_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    (a, b), (c, d) = ctx.resolve(s[0]), ctx.resolve(s[1])
+    return (E.dim_product(a, c), E.dim_product(b, d))
+
+
+def _kron_shuffle(a: Expr, b: Expr) -> Expr:
+    """P with vec(A kron B) = P (vec A kron vec B): I_n kron K_qm kron I_p for A m-by-n, B p-by-q
+    (Magnus and Neudecker, theorem 3.10)."""
+    (m, n), (p, q) = a.shape, b.shape
+    return E.kron(E.kron(E.eye(n), E.commutation(q, m)), E.eye(p))
+
+
+def _kron_factor(node: Expr, lin: Linear) -> Expr:
+    """The matrix F with vec(node) = P F vec(dA) (dX in A) or P F vec(dB) (dX in B)."""
+    a, b = node.args
+    if lin.index(node.args) == 0:
+        return E.kron(E.eye(E.dim_product(*a.shape)), E.vec(b))
+    return E.kron(E.vec(a), E.eye(E.dim_product(*b.shape)))
+
+
+def _kron_gradient(node: Expr, s: Expr, lin: Linear) -> list[tuple[Expr, Expr]]:
+    i = lin.index(node.args)
+    arg = node.args[i]
+    g = E.mul(E.T(_kron_factor(node, lin)), E.T(_kron_shuffle(*node.args)), E.vec(s))
+    return [(arg, E.unvec(g, arg.shape))]
+
+
+def _kron_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
+    return E.mul(_kron_shuffle(*node.args), _kron_factor(node, lin), jac(node.args[lin.index(node.args)]))
+
+
+def _vec_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    r, c = ctx.resolve(s[0])
+    return (E.dim_product(r, c), 1)
+
+
+def _unvec_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    want = (E.dim_product(dims[0], dims[1]), 1)
+    if not ctx.same(s[0], want):
+        raise ctx.fail(f"unvec to {dims[0]}×{dims[1]} needs a column of length {want[0]}, got {ctx.show(s[0])}",
+                       node)
+    return (dims[0], dims[1])
+
+
+STRUCTURE = [
+    Op("kron", 2, lambda env, n, a: env.np.kron(a[0], a[1]), check=_kron_check, apply=E.kron,
+       differential=_product_rule(E.kron), gradient=_kron_gradient, jacobian=_kron_jacobian,
+       rule="product rule: d(A kron B) = dA kron B + A kron dB"),
+    Op("vec", 1, lambda env, n, a: a[0].reshape(-1, 1, order="F"), check=_vec_check, apply=E.vec,
+       differential=lambda n, d: E.vec(_only(d)), gradient=lambda n, s, lin: [(n.args[0], E.unvec(s, n.args[0].shape))],
+       jacobian=lambda n, jac, lin: jac(n.args[0]), rule="vec: d vec(X) = vec(dX)"),
+    Op("unvec", 1, lambda env, n, a: a[0].reshape(shape_of(env, n), order="F"), check=_unvec_check,
+       dim_args=(2,), apply=lambda v, m, n: E.unvec(v, (m, n)),
+       differential=lambda n, d: E.unvec(_only(d), n.shape), gradient=lambda n, s, lin: [(n.args[0], E.vec(s))],
+       jacobian=lambda n, jac, lin: jac(n.args[0]), rule="unvec: d unvec(v) = unvec(dv)"),
+]
+register(*STRUCTURE)
