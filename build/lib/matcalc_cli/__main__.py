@@ -1,3 +1,0 @@
-from matcalc_cli.cli import main
-
-main()

@@ -1,1 +1,0 @@
-"""One printer per output format, each walking the same tree (see base.Printer)."""
