@@ -7,10 +7,14 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
-from matcalc_cli.rules import fn
+from matcalc_cli.ops import OPS
 from matcalc_cli.syntax import Syntax
 
-DIM_CALLS = ("eye", "ones", "zeros", "commutation")
+
+def split_call(node: Syntax) -> tuple[tuple[Syntax, ...], tuple[Syntax, ...]]:
+    """A call's (arguments, dimensions): ones(n, m) has only dimensions, unvec(v, m, n) both."""
+    op = OPS[node.text]
+    return node.args[:op.arity], node.args[op.arity:]
 
 
 def post_order(root: Syntax) -> list[Syntax]:
@@ -22,8 +26,8 @@ def post_order(root: Syntax) -> list[Syntax]:
             out.append(n)
         else:
             stack.append((n, True))
-            if not (n.kind == "call" and n.text in DIM_CALLS):
-                stack.extend((a, False) for a in reversed(n.args))
+            args = split_call(n)[0] if n.kind == "call" and n.text in OPS else n.args
+            stack.extend((a, False) for a in reversed(args))
     return out
 
 
@@ -61,7 +65,7 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
             acc.append(get(right) if node.text == "+" else E.neg(get(right)))
             terms[id(node)] = acc
             continue
-        args = [] if node.kind == "call" and node.text in DIM_CALLS else node.args
+        args = split_call(node)[0] if node.kind == "call" else node.args
         built[id(node)] = _build_node(node, [get(a) for a in args], variables, symmetric)
     return get(root)
 
@@ -106,22 +110,6 @@ def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmet
 
 
 def _build_call(node: Syntax, a: list[Expr]) -> Expr:
-    name = node.text
-    if name in DIM_CALLS:
-        dims = [dim_arg(x) for x in node.args]
-        if name == "eye":
-            return E.eye(dims[0])
-        if name == "commutation":
-            n = E.dim_product(dims[0], dims[1])
-            return E.Expr("commutation", (), (n, n), (dims[0], dims[1]))
-        shape = (dims[0], dims[1] if len(dims) == 2 else 1)
-        return E.ones(shape) if name == "ones" else E.zeros(shape)
-    if name == "inv":
-        return E.inv(a[0])
-    if name == "kron":
-        x, y = a
-        return E.Expr("kron", (x, y), (E.dim_product(x.shape[0], y.shape[0]),
-                                       E.dim_product(x.shape[1], y.shape[1])))
-    if name == "vec":
-        return E.Expr("vec", (a[0],), (E.dim_product(*a[0].shape), 1))
-    return fn(name, a[0])
+    op = OPS[node.text]
+    assert op.apply is not None
+    return op.apply(*a, *(dim_arg(d) for d in split_call(node)[1]))

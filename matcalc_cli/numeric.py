@@ -7,13 +7,13 @@ Used by `matcalc check`, `--verify` and the tests; numpy is imported only here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.ops import OPS
 
 Values = dict[str, Any]
 _SIZES = (3, 2, 4, 5, 6, 7)
@@ -60,100 +60,28 @@ def _as2d(v: Any) -> np.ndarray:
     return a.reshape(1, 1) if a.ndim == 0 else a
 
 
+class _Env:
+    """What an operation's evaluator sees (ops.base.Env)."""
+
+    np = np
+
+    def __init__(self, values: Values, sizes: dict[Dim, int]) -> None:
+        self.values, self.sizes = values, sizes
+
+    def size(self, d: Dim) -> int:
+        return size_of(d, self.sizes)
+
+    def value(self, name: str) -> np.ndarray:
+        return _as2d(self.values[name])
+
+
 def evaluate(root: Expr, values: Values, sizes: dict[Dim, int]) -> np.ndarray:
-    """The value of root as a 2-D array (scalars are 1x1)."""
+    """The value of root as a 2-D array (scalars are 1x1), by each operation's evaluator."""
+    env = _Env(values, sizes)
     memo: dict[int, np.ndarray] = {}
     for node in E.walk(root):
-        memo[id(node)] = _eval_node(node, [memo[id(a)] for a in node.args], values, sizes)
+        memo[id(node)] = _as2d(OPS[node.op].evaluate(env, node, [memo[id(a)] for a in node.args]))
     return memo[id(root)]
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-_ELEMENTWISE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
-    "sigmoid": _sigmoid, "softplus": lambda a: np.logaddexp(0.0, a), "abs": np.abs, "sign": np.sign,
-}
-
-
-def _commutation(m: int, n: int) -> np.ndarray:
-    r = np.arange(m * n)
-    return np.eye(m * n)[r // n + r % n * m]
-
-
-def _eval_node(node: Expr, a: list[np.ndarray], values: Values, sizes: dict[Dim, int]) -> np.ndarray:
-    op = node.op
-    shape = tuple(size_of(d, sizes) for d in node.shape)
-    if op == "var":
-        return _as2d(values[node.name])
-    if op == "const":
-        v = node.param
-        return np.full((1, 1), float(v) if isinstance(v, Fraction) else v)  # type: ignore[arg-type]
-    if op == "eye":
-        return np.eye(shape[0])
-    if op in ("ones", "zeros"):
-        return np.ones(shape) if op == "ones" else np.zeros(shape)
-    if op == "commutation":
-        m, n = (size_of(d, sizes) for d in node.dims)
-        return _commutation(m, n)
-    if op == "add":
-        return sum(a[1:], a[0])
-    if op == "mul":
-        out = np.ones((1, 1))
-        for x, f in zip(a, node.args, strict=True):
-            out = out * x if f.is_scalar or out.shape == (1, 1) else out @ x
-        return out.reshape(shape)
-    if op == "had":
-        out = a[0]
-        for x in a[1:]:
-            out = out * x
-        return out
-    if op == "hdiv":
-        return a[0] / a[1]
-    if op == "T":
-        return a[0].T
-    if op == "inv":
-        return np.linalg.inv(a[0])
-    if op == "pow":
-        k = node.param
-        if node.is_scalar:
-            return a[0] ** float(k)  # type: ignore[arg-type]
-        return np.linalg.matrix_power(a[0], int(k))  # type: ignore[call-overload]
-    if op == "epow":
-        return a[0] ** float(node.param)  # type: ignore[arg-type]
-    if op == "bcast":
-        return np.full(shape, a[0].item())
-    if op in _ELEMENTWISE:
-        return _ELEMENTWISE[op](a[0])
-    return _eval_function(op, a, shape)
-
-
-def _eval_function(op: str, a: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    x = a[0]
-    if op == "tr":
-        return np.full((1, 1), np.trace(x))
-    if op == "det":
-        return np.full((1, 1), np.linalg.det(x))
-    if op == "logdet":
-        return np.full((1, 1), np.linalg.slogdet(x)[1])
-    if op == "sum":
-        return np.full((1, 1), np.sum(x))
-    if op == "norm":
-        return np.full((1, 1), np.linalg.norm(x))
-    if op == "diag":
-        return np.diagflat(x) if x.shape[1] == 1 else np.diag(x).reshape(-1, 1)
-    if op == "softmax":
-        e = np.exp(x - np.max(x))
-        return e / np.sum(e)
-    if op == "logsumexp":
-        return np.full((1, 1), np.max(x) + np.log(np.sum(np.exp(x - np.max(x)))))
-    if op == "kron":
-        return np.kron(a[0], a[1])
-    if op == "vec":
-        return x.reshape(-1, 1, order="F")
-    raise ValueError(f"cannot evaluate {op}")
 
 
 # ------------------------------------------------------------------ finite differences

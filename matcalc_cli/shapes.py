@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import DIM_CALLS as _DIM_CALLS
-from matcalc_cli.build import build, dim_arg, post_order
+from matcalc_cli.build import build, dim_arg, post_order, split_call
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
-from matcalc_cli.rules import FUNCTIONS
+from matcalc_cli.ops import OPS
 from matcalc_cli.syntax import Syntax
 
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$")
@@ -79,6 +78,31 @@ def spec_of(shape: Shape) -> str:
 
 
 # ------------------------------------------------------------------ unification
+def _composite(d: Dim) -> bool:
+    return isinstance(d, str) and "·" in d
+
+
+def _fresh(d: Dim) -> bool:
+    return isinstance(d, str) and d.startswith("?") and "·" not in d
+
+
+def _factor(p: str) -> Dim:
+    return int(p) if p.isdigit() else p
+
+
+def compose(parts: Iterator[Dim] | list[Dim]) -> Dim:
+    """The product of dimensions, in dim_product's one spelling."""
+    out: Dim = 1
+    for p in parts:
+        out = E.dim_product(out, p)
+    return out
+
+
+def rename(d: Dim, naming: Callable[[Dim], Dim]) -> Dim:
+    """d with each unsolved factor (?1) renamed."""
+    return compose(naming(_factor(p)) if _fresh(_factor(p)) else _factor(p) for p in str(d).split("·"))
+
+
 @dataclass
 class _Dims:
     """Union-find over dimensions. Fresh dims are '?k'; they never become 1 by
@@ -92,6 +116,8 @@ class _Dims:
         return f"?{self.count}"
 
     def find(self, d: Dim) -> Dim:
+        if _composite(d):  # m·n: the product of what its factors are now
+            return compose(self.find(_factor(p)) for p in str(d).split("·"))
         root = d
         while root in self.parent:
             root = self.parent[root]
@@ -103,7 +129,7 @@ class _Dims:
         a, b = self.find(a), self.find(b)
         if a == b:
             return True
-        fa, fb = isinstance(a, str) and a.startswith("?"), isinstance(b, str) and b.startswith("?")
+        fa, fb = _fresh(a), _fresh(b)
         if fa and b != 1:
             self.parent[a] = b
             return True
@@ -153,14 +179,12 @@ class _Checker:
 
     def show(self, s: Shape) -> str:
         """A shape for a message: unsolved dimensions get names (n, m, ...), not ?1."""
-        shown = []
-        for d in self.dims.shape(s):
-            if isinstance(d, str) and d.startswith("?"):
-                taken = set(self.shown_names.values()) | {x for v in self.declared.values() for x in v}
-                self.shown_names.setdefault(d, next(n for n in _message_names() if n not in taken))
-                d = self.shown_names[d]
-            shown.append(d)
-        return format_shape((shown[0], shown[1]))
+        def name(d: Dim) -> Dim:
+            taken = set(self.shown_names.values()) | {x for v in self.declared.values() for x in v}
+            return self.shown_names.setdefault(d, next(n for n in _message_names() if n not in taken))
+
+        r, c = (rename(d, name) for d in self.dims.shape(s))
+        return format_shape((r, c))
 
     def is_scalar(self, s: Shape) -> bool:
         return self.dims.shape(s) == SCALAR
@@ -190,7 +214,7 @@ class _Checker:
     def check(self, root: Syntax) -> None:
         shapes: dict[int, Shape] = {}
         for node in post_order(root):
-            args = [] if node.kind == "call" and node.text in _DIM_CALLS else node.args
+            args = split_call(node)[0] if node.kind == "call" else node.args
             shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in args])
 
     def shape_of(self, node: Syntax, args: list[Shape]) -> Shape:
@@ -252,56 +276,26 @@ class _Checker:
             raise self.fail(f"cannot multiply {self.show(a)} by {self.show(b)}", node)
         return (a[0], b[1])
 
-    def call(self, node: Syntax, args: list[Shape]) -> Shape:
-        name = node.text
-        if name in _DIM_CALLS:
-            return self.dim_call(node)
-        arity = 2 if name == "kron" else 1
-        if len(args) != arity:
-            raise self.fail(f"{name} takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
-                            node, "function")
-        if name == "inv":
-            if not self.is_scalar(args[0]):
-                self.square(args[0], node, "inv")
-            return args[0]
-        if name == "kron":
-            (a, b), (c, d) = self.dims.shape(args[0]), self.dims.shape(args[1])
-            return (E.dim_product(a, c), E.dim_product(b, d))
-        if name == "vec":
-            r, c = self.dims.shape(args[0])
-            return (E.dim_product(r, c), 1)
-        arg: Shape = args[0]
-        kind = FUNCTIONS[name].kind
-        if kind == "elementwise" or self.is_scalar(arg):
-            if kind == "diag" and self.is_scalar(arg):
-                raise self.fail("diag needs a vector (or a square matrix), got a scalar", node, "function")
-            return arg if kind == "elementwise" else SCALAR
-        if kind == "square_scalar":
-            self.square(arg, node, name)
-            return SCALAR
-        if kind == "any_scalar":
-            return SCALAR
-        r, c = self.dims.shape(arg)
-        if kind in ("vector_vector", "vector_scalar"):
-            if c != 1:
-                raise self.fail(f"{name} needs a vector, got {self.show(arg)}", node, "function")
-            return arg if kind == "vector_vector" else SCALAR
-        # diag: a vector becomes a diagonal matrix; a square matrix gives its diagonal
-        if c == 1:
-            return (r, r)
-        self.square(arg, node, "diag")
-        return (r, 1)
+    def resolve(self, s: Shape) -> Shape:
+        return self.dims.shape(s)
 
-    def dim_call(self, node: Syntax) -> Shape:
-        dims = [dim_arg(a) for a in node.args]
-        if node.text == "eye" and len(dims) == 1:
-            return (dims[0], dims[0])
-        if node.text in ("ones", "zeros") and len(dims) in (1, 2):
-            return (dims[0], dims[1] if len(dims) == 2 else 1)
-        if node.text == "commutation" and len(dims) == 2:
-            n = E.dim_product(dims[0], dims[1])
-            return (n, n)
-        raise self.fail(f"{node.text}: wrong number of dimensions", node, "function")
+    def call(self, node: Syntax, args: list[Shape]) -> Shape:
+        """The shape rule of the operation's record, after its arity is checked."""
+        op = OPS[node.text]
+        assert op.check is not None
+        _, dim_nodes = split_call(node)
+        if len(args) != op.arity or (len(dim_nodes) not in op.dim_args if op.dim_args else dim_nodes):
+            raise self.fail(f"{node.text} takes {_arity_text(op.arity, op.dim_args)}, got {len(node.args)}",
+                            node, "function")
+        return op.check(self, node, args, [dim_arg(d) for d in dim_nodes])
+
+
+def _arity_text(arity: int, dims: tuple[int, ...]) -> str:
+    parts = [f"{arity} argument{'s' if arity != 1 else ''}"] if arity else []
+    if dims:
+        count = " or ".join(str(d) for d in dims)
+        parts.append(f"{count} dimension{'s' if dims[-1] != 1 else ''}")
+    return " and ".join(parts)
 
 
 def variable_names(root: Syntax) -> list[tuple[str, int]]:
@@ -374,13 +368,11 @@ def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape],
     naming: dict[Dim, Dim] = {}
     out: dict[str, Shape] = {}
     for name in names:
-        shape = checker.dims.shape(checker.name_shape(name))
-        dims = []
-        for d in shape:
-            if isinstance(d, str) and d.startswith("?"):
-                if d not in naming:
-                    naming[d] = next(pool)
-                d = naming[d]
-            dims.append(d)
-        out[name] = (dims[0], dims[1])
+        def fresh_name(d: Dim) -> Dim:
+            if d not in naming:
+                naming[d] = next(pool)
+            return naming[d]
+
+        r, c = (rename(d, fresh_name) for d in checker.dims.shape(checker.name_shape(name)))
+        out[name] = (r, c)
     return out

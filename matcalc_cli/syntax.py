@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli.errors import MatcalcError, Span
+from matcalc_cli.ops import CALLS
 
-# Names that are read as calls when an opening parenthesis follows. The typing
-# pass knows what each one means; the parser only needs to know they are calls.
-FUNCTIONS = frozenset({
-    "tr", "det", "logdet", "inv", "sum", "norm", "diag", "softmax", "logsumexp",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "sign",
-    "eye", "ones", "zeros", "kron", "vec", "commutation",
-})
+# Names that are read as calls when an opening parenthesis follows: the registry's calls.
+# The typing pass knows what each one means; the parser only needs to know they are calls.
+FUNCTIONS = CALLS
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -208,7 +205,7 @@ class _Parser:
             looks_like_call = len(t.text) > 1 and t.text[0].islower()
             if nxt.kind == "op" and nxt.text == "(" and (t.text in FUNCTIONS or (not nxt.spaced and looks_like_call)):
                 if t.text not in FUNCTIONS:
-                    known = ", ".join(sorted(FUNCTIONS - {"commutation", "vec", "kron", "sign"}))
+                    known = ", ".join(sorted(FUNCTIONS - {"commutation", "size", "unvec"}))
                     raise MatcalcError("function", f"unknown function '{t.text}' (known: {known})", t.span)
                 self.take()
                 args = [self.sum()]

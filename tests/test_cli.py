@@ -276,7 +276,8 @@ def test_syntax_error(source, at, words):
     ("x + y", ["--shape", "x=n", "--shape", "y=m"], (2, 3), "cannot add n×1 and m×1"),
     ("x .* y", ["--shape", "x=n", "--shape", "y=m"], (2, 4), "cannot multiply elementwise n×1 by m×1"),
     ("det(X)", ["--shape", "X=n,m"], (0, 6), "det needs a square matrix, got n×m"),
-    ("softmax(X)", ["--shape", "X=n,m"], (0, 10), "softmax needs a vector, got n×m"),
+    ("softmax(t)", ["--shape", "t=scalar"], (0, 10),
+     "softmax needs a vector or a matrix (it acts on each row), got a scalar"),
 ])
 def test_shape_mismatch(source, options, at, message):
     assert one_error(diff(source, "--wrt", "x", *options), source, at) == message

@@ -271,10 +271,3 @@ def test_pretty_states_the_symmetric_convention():
 def test_decimal_constant_prints_as_written():
     r = differentiate("sum(abs(x - 0.5))", ["x"])
     assert plain.render(r.derivative.expr) == "sign(x - 0.5)^T"
-
-
-@pytest.mark.parametrize("printer", [latex, numpy_render], ids=["latex", "numpy"])
-def test_every_function_has_a_spelling(printer) -> None:
-    from matcalc_cli.rules import FUNCTIONS
-
-    assert set(FUNCTIONS) | {"kron", "vec"} <= printer.SPELLED

@@ -274,12 +274,22 @@ def test_diag_of_a_scalar(src):
 
 
 @pytest.mark.parametrize("fn", ["softmax", "logsumexp"])
-def test_vector_functions_of_a_matrix(fn):
-    src = f"{fn}(X)"
-    err = shape_error(src, {"X": ("n", "m")})
+def test_softmax_of_a_scalar(fn):
+    src = f"{fn}(t)"
+    err = shape_error(src, {"t": S})
     assert err.kind == "function"
-    assert err.message == f"{fn} needs a vector, got n×m"
+    assert err.message == f"{fn} needs a vector or a matrix (it acts on each row), got a scalar"
     assert at(src, err) == src
+
+
+@pytest.mark.parametrize("src, shape", [
+    ("softmax(X)", ("n", "m")),  # row by row, as attention layers use it
+    ("logsumexp(X)", ("n", 1)),  # one per row
+    ("softmax(x)", ("k", 1)),
+    ("logsumexp(x)", S),
+])
+def test_softmax_and_logsumexp_act_on_rows(src, shape):
+    assert infer(parse(src), {"X": ("n", "m"), "x": ("k", 1)}, frozenset()).expr.shape == shape
 
 
 def test_wrong_number_of_arguments():
@@ -313,7 +323,7 @@ def test_messages_with_declared_shapes_show_no_internal_names(src, declared):
 
 
 @pytest.mark.parametrize("src, declared", [
-    ("softmax(X)", {}),
+    ("diag(X) + x", {"X": ("n", "m")}),
     ("x - A", {"x": ("n", 1)}),
     ("a b c d e", {}),
 ])

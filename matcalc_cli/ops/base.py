@@ -43,7 +43,8 @@ class Linear:
 class Env(Protocol):
     """What an evaluator may ask: numpy, the size of a dimension, a variable's value."""
 
-    np: Any
+    @property
+    def np(self) -> Any: ...
 
     def size(self, d: Dim) -> int: ...
     def value(self, name: str) -> Any: ...

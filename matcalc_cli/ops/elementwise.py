@@ -12,7 +12,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import ONE, Expr
-from matcalc_cli.ops.base import Diffs, Env, Op, fn, register
+from matcalc_cli.ops.base import Diffs, Op, fn, register
 
 Derivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
 

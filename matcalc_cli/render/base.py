@@ -192,6 +192,13 @@ class Printer:
         r, c = e.shape
         return f"{name}({self.dim(r)})" if c == 1 else f"{name}({self.dim(r)}, {self.dim(c)})"
 
+    def op_size(self, e: Expr) -> tuple[str, int]:
+        return f"size({self.dim(e.dim)})", ATOM
+
+    def op_unvec(self, e: Expr) -> tuple[str, int]:
+        m, n = e.dims
+        return f"unvec({self.render(e.args[0])}, {self.dim(m)}, {self.dim(n)})", ATOM
+
     def op_commutation(self, e: Expr) -> tuple[str, int]:
         m, n = e.dims
         return f"commutation({self.dim(m)}, {self.dim(n)})", ATOM

@@ -34,9 +34,13 @@ FUNCTION_LATEX: dict[str, str] = {
     "softplus": r"\operatorname{{softplus}}\left({0}\right)",
     "abs": r"\left|{0}\right|",
     "sign": r"\operatorname{{sign}}\left({0}\right)",
+    "relu": r"\operatorname{{relu}}\left({0}\right)",
+    "step": r"\operatorname{{step}}\left({0}\right)",
+    "mean": r"\operatorname{{mean}}\left({0}\right)",
     "vec": r"\operatorname{{vec}}\left({0}\right)",
 }
-SPELLED = frozenset(FUNCTION_LATEX) | {"kron"}  # the named operations this printer can spell (kron: op_kron)
+# The named operations this printer can spell (kron, size, unvec: their op_ methods).
+SPELLED = frozenset(FUNCTION_LATEX) | {"kron", "size", "unvec"}
 
 _NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)(?:_(\w+))?$")
 
@@ -108,6 +112,14 @@ class LatexPrinter(Printer):
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return FUNCTION_LATEX[name].format(*args)
+
+    def op_size(self, e: Expr) -> tuple[str, int]:
+        text = self.dim(e.dim)
+        return text, ATOM if " " not in text else 2
+
+    def op_unvec(self, e: Expr) -> tuple[str, int]:
+        m, n = (self.dim(d) for d in e.dims)
+        return rf"\operatorname{{unvec}}_{{{m} \times {n}}}\left({self.render(e.args[0])}\right)", ATOM
 
     def op_kron(self, e: Expr) -> tuple[str, int]:
         return rf"{self.at(e.args[0], NEG)} \otimes {self.at(e.args[1], NEG)}", 2

@@ -16,8 +16,7 @@ FUNCTION_NUMPY: dict[str, str] = {
     "logdet": "np.linalg.slogdet({0})[1]",
     "sum": "np.sum({0})",
     "norm": "np.linalg.norm({0})",
-    "softmax": "(np.exp({0} - np.max({0})) / np.sum(np.exp({0} - np.max({0}))))",
-    "logsumexp": "(np.max({0}) + np.log(np.sum(np.exp({0} - np.max({0})))))",
+    "mean": "np.mean({0})",
     "exp": "np.exp({0})",
     "log": "np.log({0})",
     "sqrt": "np.sqrt({0})",
@@ -28,6 +27,8 @@ FUNCTION_NUMPY: dict[str, str] = {
     "softplus": "np.logaddexp(0, {0})",
     "abs": "np.abs({0})",
     "sign": "np.sign({0})",
+    "relu": "np.maximum({0}, 0)",
+    "step": "(1.0 * ({0} > 0))",
 }
 
 
@@ -110,6 +111,25 @@ class NumpyPrinter(Printer):
         arg = self.render(a)
         return (f"np.diagflat({arg})" if a.shape[1] == 1 else f"np.diag({arg}).reshape(-1, 1)"), ATOM
 
+    def op_softmax(self, e: Expr) -> tuple[str, int]:
+        axis = 0 if e.args[0].shape[1] == 1 else 1  # a vector, or each row of a matrix
+        keep = f"axis={axis}, keepdims=True"
+        return (f"(lambda z: (lambda w: w / w.sum({keep}))(np.exp(z - z.max({keep}))))({self.render(e.args[0])})",
+                ATOM)
+
+    def op_logsumexp(self, e: Expr) -> tuple[str, int]:
+        axis = 0 if e.args[0].shape[1] == 1 else 1
+        keep = f"axis={axis}, keepdims=True"
+        return (f"(lambda z: (lambda c: c + np.log(np.exp(z - c).sum({keep})))(z.max({keep})))"
+                f"({self.render(e.args[0])})", ATOM)
+
+    def op_size(self, e: Expr) -> tuple[str, int]:
+        return self.dim(e.dim), ATOM
+
+    def op_unvec(self, e: Expr) -> tuple[str, int]:
+        m, n = (self.dim(d) for d in e.dims)
+        return f"{self.at(e.args[0], ATOM)}.reshape(({m}, {n}), order='F')", ATOM
+
     def op_kron(self, e: Expr) -> tuple[str, int]:
         return f"np.kron({self.render(e.args[0])}, {self.render(e.args[1])})", ATOM
 
@@ -129,7 +149,8 @@ class NumpyPrinter(Printer):
         return f"np.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
 
 
-SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec"}  # the named operations this printer can spell
+# The named operations this printer can spell.
+SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec", "softmax", "logsumexp", "size", "unvec"}
 
 
 def render(e: Expr, variables: dict[str, Shape]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.rules import rebuild
+from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.cost import cost as structural_cost
 from matcalc_cli.simplify.cost import key
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.rules import fn
+from matcalc_cli.ops import fn
 from matcalc_cli.simplify.cost import cost, key, transposes
 
 

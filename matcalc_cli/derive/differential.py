@@ -1,0 +1,64 @@
+"""Matrix differentials: d f built bottom-up from each operation's rule in the registry.
+
+The result is an expression linear in the leaf `dvar` (dX); a node that does not depend on
+the variable has no differential (None), and neither has a node whose differential is zero
+almost everywhere (d sign(u) = 0), so that nothing is read through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matcalc_cli import expr as E
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
+
+
+def dvar(x: Expr) -> Expr:
+    return Expr("dvar", (), x.shape, x.param)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rule applied: the node, the rule's name and the node's differential."""
+
+    node: Expr
+    rule: str
+    differential: Expr
+
+
+def differential(f: Expr, x: Expr, steps: list[Step] | None = None, notes: set[str] | None = None) -> Expr | None:
+    """d f as an expression linear in dvar(x); None when f does not depend on x.
+    With steps, every rule applied is recorded there, innermost first; with notes, what a
+    result through an operation must say (step's derivative is zero almost everywhere)."""
+    memo: dict[Expr, Expr | None] = {}
+    for node in E.walk(f):
+        if node in memo:
+            continue
+        if node.op == "var":
+            memo[node] = dvar(x) if node.name == x.name else None
+            continue
+        ds = [memo[a] for a in node.args]
+        if all(d is None for d in ds):
+            memo[node] = None
+            continue
+        op = OPS[node.op]
+        if op.differential is None:
+            raise MatcalcError("unsupported", op.no_derivative or f"cannot differentiate through {node.op}")
+        d = op.differential(node, ds)
+        if notes is not None and op.note:
+            notes.add(op.note)
+        memo[node] = None if E.is_zero(d) else d
+        if steps is not None:
+            steps.append(Step(node, op.rule, d))
+    return memo[f]
+
+
+def linear_nodes(root: Expr) -> set[int]:
+    """ids of the nodes that contain dvar."""
+    lin: set[int] = set()
+    for node in E.walk(root):
+        if node.op == "dvar" or any(id(a) in lin for a in node.args):
+            lin.add(id(node))
+    return lin

@@ -1,0 +1,66 @@
+"""The derivative read off a linear form, as the textbooks do (Magnus and Neudecker):
+  by a scalar t:           dY = G dt           -> G   (substitute dt := 1)
+  scalar by vector/matrix  df = tr(G^T dX)     -> G   (gradient: the trace trick)
+  otherwise                d vec Y = J d vec X -> J   (jacobian: the vec/Kronecker form)
+Each operation's share of the last two is its `gradient` and `jacobian` in the registry.
+"""
+
+from __future__ import annotations
+
+from matcalc_cli import expr as E
+from matcalc_cli.derive.differential import linear_nodes
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS, Linear, rebuild
+
+
+def substitute(root: Expr, value: Expr) -> Expr:
+    """root with every dvar replaced by value (rebuilt through the builders)."""
+    out: dict[int, Expr] = {}
+    for node in E.walk(root):
+        if node.op == "dvar":
+            out[id(node)] = value
+        elif node.args:
+            out[id(node)] = rebuild(node, [out[id(a)] for a in node.args])
+        else:
+            out[id(node)] = node
+    return out[id(root)]
+
+
+def gradient(lin_form: Expr, seed: Expr, x: Expr) -> Expr:
+    """G with <seed, L(dX)> = <G, dX>: the trace trick, one linear node at a time."""
+    lin = Linear(linear_nodes(lin_form))
+    out: list[Expr] = []
+    work = [(lin_form, seed)]
+    while work:
+        node, s = work.pop()
+        if node.op == "dvar":
+            out.append(s)
+            continue
+        rule = OPS[node.op].gradient
+        if rule is None:
+            raise MatcalcError("unsupported", f"cannot read a gradient through {node.op}")
+        work.extend(rule(node, s, lin))
+    return E.add(*out) if out else E.zeros(x.shape)
+
+
+def jacobian(lin_form: Expr, x: Expr) -> Expr:
+    """J with vec(L(dX)) = J vec(dX), for a linear form of any shape."""
+    lin = Linear(linear_nodes(lin_form))
+    memo: dict[int, Expr] = {}
+
+    def jac(node: Expr) -> Expr:
+        if id(node) not in memo:
+            memo[id(node)] = _jac_node(node, jac, lin)
+        return memo[id(node)]
+
+    return jac(lin_form)
+
+
+def _jac_node(node: Expr, jac: object, lin: Linear) -> Expr:
+    if node.op == "dvar":
+        return E.eye(E.dim_product(*node.shape))
+    rule = OPS[node.op].jacobian
+    if rule is None:
+        raise MatcalcError("unsupported", f"cannot form a Jacobian through {node.op}")
+    return rule(node, jac, lin)  # type: ignore[arg-type]
