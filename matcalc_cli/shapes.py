@@ -354,8 +354,8 @@ def _dim_names(root: Syntax) -> set[str]:
     """The dimension names written in the expression (the n of ones(n), eye(n*m))."""
     out: set[str] = set()
     for node in _nodes(root):
-        if node.kind == "call" and node.text in _DIM_CALLS:
-            out.update(n.text for a in node.args for n in _nodes(a) if n.kind == "name")
+        if node.kind == "call" and node.text in OPS:
+            out.update(n.text for a in split_call(node)[1] for n in _nodes(a) if n.kind == "name")
     return out
 
 
