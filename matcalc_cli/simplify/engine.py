@@ -83,7 +83,7 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
     if op == "pow" and args[0].op == "mul" and all(f.is_scalar for f in args[0].args):
         return product([E.power(f, node.number) for f in args[0].args])  # (a b)^-1 = a^-1 b^-1
     if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
-        return E.power(args[0].args[0], args[0].param * node.param)  # type: ignore[operator]
+        return E.power(args[0].args[0], args[0].number * node.number)
     return rebuild(node, args)
 
 
