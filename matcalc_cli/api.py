@@ -21,6 +21,24 @@ if TYPE_CHECKING:
     from matcalc_cli import checking
 
 Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
+BACKENDS = ("python", "numpy", "torch", "jax")  # numpy is python's other name
+
+
+def function_text(report: Report, backend: str = "python") -> str:
+    """The derivative as a self-contained function for backend (python/numpy, torch or jax):
+    its imports, then one def taking the variables as arguments."""
+    from importlib import import_module
+
+    from matcalc_cli.render.code import Signature, shape_text
+
+    if backend not in BACKENDS:
+        raise MatcalcError("option", f"the backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    d = report.derivative
+    title = (f"The derivative of {report.source} by {' then '.join(report.wrt)}: {d.layout} layout, "
+             f"{d.kind}, shape {shape_text(d.shape)}.")
+    sig = Signature(title, report.variables, report.symmetric, report.wrt, d.note)
+    module = import_module(f"matcalc_cli.render.{'python' if backend == 'numpy' else backend}")
+    return module.render(d.expr, sig)  # type: ignore[no-any-return]
 
 
 def _spec(name: str, shape: object) -> str:
@@ -111,6 +129,11 @@ class Derivative:
         from matcalc_cli.shapes import spec_of
 
         return {n: spec_of(s) for n, s in self.report.variables.items()}
+
+    def function(self, backend: str = "python") -> str:
+        """Source code of a function computing this derivative: "python" (or "numpy"), "torch"
+        or "jax". The text is its imports and one def; run it with exec to get the function."""
+        return function_text(self.report, backend)
 
     def to_json(self) -> dict[str, Any]:
         """The object `matcalc diff --format json` prints."""

@@ -30,7 +30,12 @@ FORMATS = {
     "latex": "one line of LaTeX math (amsmath)",
     "numpy": "one Python expression over np and the variables",
     "json": "one object with every form and fact",
+    "python": "a NumPy function: imports, shape checks, one def",
+    "torch": "a PyTorch function: imports, shape checks, one def",
+    "jax": "a JAX function: imports, shape checks, one def",
 }
+# The formats that print a function definition (imports, then one def): api.function_text.
+CODE_FORMATS = ("python", "torch", "jax")
 # check reports a verdict, not a derivative to paste: no code or LaTeX formats.
 CHECK_FORMATS = {name: FORMATS[name] for name in ("pretty", "plain", "json")}
 LAYOUTS = ("numerator", "denominator")
@@ -140,6 +145,10 @@ def render_text(result: DiffResult, fmt: str) -> str:
         return numpy.render(d, result.report.variables)
     if fmt == "json":
         return json.dumps(diff_json(result))
+    if fmt in CODE_FORMATS:
+        from matcalc_cli.api import function_text
+
+        return function_text(result.report, fmt).rstrip("\n")
     raise MatcalcError("option", f"no text printer for --format {fmt}")
 
 

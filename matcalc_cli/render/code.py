@@ -1,0 +1,348 @@
+"""Code export: a derivative as a self-contained function, shared by the python, torch and
+jax printers (render/python.py, render/torch.py, render/jax.py), which keep the spellings.
+
+What every backend gets from here:
+  * names that are valid and distinct: keywords and names the code itself uses (np,
+    torch, the dimensions, the temporaries) are renamed, and a renamed `lambda` never
+    meets a variable `lambda_`;
+  * each shared subexpression of the tree (a DAG after differentiation) computed once,
+    into a local h1, h2, ... in the order it is needed;
+  * products read as chains: X^-1 B is a solve, diag(v) M and M diag(v) are
+    broadcast products (v .* M), never a dense diagonal matrix; an inverse that the
+    result needs as a matrix anyway is computed once and multiplied;
+  * shape checks on the arguments, and a result of exactly the derivative's shape.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass
+
+from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient
+
+# Nodes that cost nothing to spell twice: never worth a local.
+_CHEAP = frozenset({"var", "const", "eye", "zeros", "ones", "T", "bcast"})
+
+
+def is_dense_diag(e: Expr) -> bool:
+    """diag(v) of a column vector: an n-by-n matrix with v on its diagonal."""
+    return e.op == "diag" and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
+
+
+def chain_of(e: Expr) -> list[Expr]:
+    """The matrix factors of a product (its scalar factors and its coefficient aside)."""
+    return [f for f in e.args if not f.is_scalar] if e.op == "mul" else []
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which nodes become locals (children first) and which inverses are needed as matrices."""
+
+    shared: tuple[Expr, ...]
+    explicit: frozenset[Expr]
+
+
+def _distinct(root: Expr) -> list[Expr]:
+    """Every distinct node (by value), children before parents."""
+    order: list[Expr] = []
+    seen: set[Expr] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args))
+    return order
+
+
+def plan(root: Expr, uses: dict[str, int]) -> Plan:
+    """uses: how many times a backend spells the argument of an op (its stable logsumexp
+    spells it three times), 1 where absent."""
+    order = _distinct(root)
+    explicit: set[Expr] = {root} if root.op == "inv" else set()
+    for node in order:  # an inverse outside a chain of matrix products is needed as a matrix
+        in_chain = len(chain_of(node)) >= 2
+        explicit.update(a for a in node.args if a.op == "inv" and not a.is_scalar and not in_chain)
+
+    def spelled(node: Expr) -> list[Expr]:
+        """The children the printer will spell, as it spells them."""
+        if len(chain_of(node)) < 2:
+            return list(node.args) * uses.get(node.op, 1)
+        out = []
+        for f in node.args:
+            if is_dense_diag(f) or (f.op == "inv" and f not in explicit and not f.is_scalar):
+                out.append(f.args[0])
+            else:
+                out.append(f)
+        return out
+
+    prints: dict[Expr, int] = {root: 1}
+    shared: list[Expr] = []
+    for node in reversed(order):  # parents before children: a node's count is final when reached
+        times = prints.get(node, 0)
+        local = times >= 2 and node.op not in _CHEAP
+        if local:
+            shared.append(node)
+        for child in spelled(node):
+            prints[child] = prints.get(child, 0) + (1 if local else times)
+    return Plan(tuple(reversed(shared)), frozenset(explicit))
+
+
+class Names:
+    """Python identifiers for everything the function names, none of them twice."""
+
+    def __init__(self, reserved: set[str]) -> None:
+        self.taken = set(reserved)
+
+    def ok(self, name: str) -> bool:
+        return name.isidentifier() and not keyword.iskeyword(name) and name not in self.taken
+
+    def claim(self, name: str) -> str:
+        base = name if name.isidentifier() else "v"
+        while not self.ok(base):
+            base += "_"
+        self.taken.add(base)
+        return base
+
+    def fresh(self, prefix: str) -> str:
+        i = 1
+        while not self.ok(f"{prefix}{i}"):
+            i += 1
+        return self.claim(f"{prefix}{i}")
+
+
+class CodePrinter(Printer):
+    """The walk of a code backend: locals, chains, names and dimensions; a backend
+    subclass supplies the module spellings (solve, inverse, diag, eye, functions)."""
+
+    had, hdiv = " * ", " / "
+    module = "np"  # the names the backend's imports bind (reserved for them)
+    reserved: tuple[str, ...] = ("np",)
+    uses: dict[str, int] = {}
+
+    def __init__(self, names: dict[str, str], dims: dict[Dim, str], plan: Plan, local_names: dict[Expr, str]):
+        self.names, self.dims, self.plan, self.locals = names, dims, plan, local_names
+        self.ref = ""
+
+    # ---------------------------------------------------------- the walk
+    def show(self, e: Expr) -> tuple[str, int]:
+        name = self.locals.get(e)
+        return (name, ATOM) if name is not None else self.body(e)
+
+    def body(self, e: Expr) -> tuple[str, int]:
+        method = getattr(self, "op_" + e.op, None)
+        if method is not None:
+            return method(e)  # type: ignore[no-any-return]
+        return self.function(e.op, [self.render(a) for a in e.args], e), ATOM
+
+    def name(self, name: str) -> str:
+        return self.names[name]
+
+    def number(self, v):  # type: ignore[no-untyped-def]
+        text, prec = super().number(v)
+        return (f"({text})", ATOM) if "/" in text else (text, prec)
+
+    def exponent(self, k):  # type: ignore[no-untyped-def]
+        text, prec = self.number(k)
+        return text if prec >= ATOM else f"({text})"
+
+    def dim(self, d: object) -> str:
+        if isinstance(d, int):
+            return str(d)
+        parts = [self.dims.get(p, p) for p in str(d).split("·")]
+        return parts[0] if len(parts) == 1 else "(" + " * ".join(parts) + ")"
+
+    def wrap(self, out: tuple[str, int], prec: int) -> str:
+        return out[0] if out[1] >= prec else f"({out[0]})"
+
+    # ---------------------------------------------------------- broadcasting
+    def op_bcast(self, e: Expr) -> tuple[str, int]:
+        # Spelled whole: a scalar filled into a shape is that shape wherever it stands alone.
+        r, c = (self.dim(d) for d in e.shape)
+        return f"{self.at(e.args[0], NEG)} * {self.filled_call('ones', r, c)}", PRODUCT
+
+    def operand(self, e: Expr, others: tuple[Expr, ...], prec: int) -> str:
+        """An operand of an elementwise operator: a broadcast scalar beside an array of its
+        shape is just the scalar (numpy-style broadcasting fills it in)."""
+        if e.op == "bcast" and any(o.shape == e.shape and o.op != "bcast" for o in others):
+            return self.at(e.args[0], prec)
+        return self.at(e, prec)
+
+    def op_add(self, e: Expr) -> tuple[str, int]:
+        parts = [self.operand(e.args[0], e.args, SUM)]
+        for t in e.args[1:]:
+            if negative_coefficient(t) and t not in self.locals:
+                parts.append(" - " + self.operand(negate(t), e.args, PRODUCT))
+            else:
+                parts.append(" + " + self.operand(t, e.args, PRODUCT))
+        return "".join(parts), SUM
+
+    def op_had(self, e: Expr) -> tuple[str, int]:
+        return " * ".join(self.operand(a, e.args, NEG) for a in e.args), PRODUCT
+
+    def op_hdiv(self, e: Expr) -> tuple[str, int]:
+        a, b = e.args
+        return f"{self.operand(a, e.args, NEG)} / {self.operand(b, e.args, NEG)}", PRODUCT
+
+    # ---------------------------------------------------------- products
+    def op_mul(self, e: Expr) -> tuple[str, int]:
+        # Scalars (numbers or 1x1 arrays) scale with *, matrices chain with @; a scalar to a
+        # negative power divides.
+        args = list(e.args)
+        coef = args.pop(0).number if args and args[0].op == "const" else 1
+        parts: list[tuple[str, int]] = [] if abs(coef) == 1 and args else [self.number(abs(coef))]
+        divisors: list[str] = []
+        for f in args:
+            if not f.is_scalar:
+                continue
+            if f.op == "pow" and f.number < 0 and f not in self.locals:
+                k, base = -f.number, self.at(f.args[0], ATOM)
+                divisors.append(base if k == 1 else f"{base} ** {self.exponent(k)}")
+            else:
+                parts.append(self.show(f))
+        mats = [f for f in args if not f.is_scalar]
+        if mats:
+            parts.append(self.chain(mats))
+        if not parts:
+            parts.append(("1", ATOM))
+        if len(parts) == 1 and not divisors:
+            text, prec = parts[0]
+        else:
+            text, prec = " * ".join(self.wrap(p, PRODUCT) for p in parts) + "".join(f" / {d}" for d in divisors), \
+                PRODUCT
+        if coef < 0:
+            return "-" + self.wrap((text, prec), PRODUCT), NEG
+        return text, prec
+
+    def solvable(self, f: Expr) -> bool:
+        return f.op == "inv" and not f.is_scalar and f not in self.plan.explicit
+
+    def chain(self, fs: list[Expr]) -> tuple[str, int]:
+        """A product of matrices, with solves for inverses and broadcasts for diagonals."""
+        if len(fs) == 1:
+            return self.show(fs[0])
+        first, last = fs[0], fs[-1]
+        if is_dense_diag(first):
+            return f"{self.at(first.args[0], NEG)} * {self.wrap(self.chain(fs[1:]), NEG)}", PRODUCT
+        if self.solvable(first):
+            return self.solve(first.args[0], self.chain(fs[1:])[0]), ATOM
+        if is_dense_diag(last):
+            return f"{self.wrap(self.chain(fs[:-1]), NEG)} * {self.at(last.args[0], ATOM)}.T", PRODUCT
+        if self.solvable(last):
+            return self.solve_right(self.chain(fs[:-1]), last.args[0]), ATOM
+        special = any(is_dense_diag(f) or self.solvable(f) for f in fs[1:-1])
+        if not special:
+            return " @ ".join(self.at(f, NEG) for f in fs), PRODUCT
+        return f"{self.at(first, NEG)} @ {self.wrap(self.chain(fs[1:]), NEG)}", PRODUCT
+
+    def spelled_transposed(self, a: Expr) -> str:
+        return self.render(a.args[0]) if a.op == "T" else self.at(a, ATOM) + ".T"
+
+    def solve(self, a: Expr, b: str) -> str:
+        """a^-1 b, b already spelled."""
+        raise NotImplementedError
+
+    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
+        """b a^-1, b already spelled."""
+        raise NotImplementedError
+
+    def filled_call(self, name: str, r: str, c: str) -> str:
+        raise NotImplementedError
+
+    def filled(self, name: str, e: Expr) -> str:
+        return self.filled_call(name, self.dim(e.shape[0]), self.dim(e.shape[1]))
+
+    # ---------------------------------------------------------- the function around it
+    def convert(self, arg: str) -> str:
+        """arg as the backend's array (any array-like or number accepted)."""
+        raise NotImplementedError
+
+    def size(self, arg: str) -> str:
+        return f"{arg}.size"
+
+    def scalar_result(self, text: str) -> str:
+        raise NotImplementedError
+
+    def imports(self) -> list[str]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the function is about: its arguments (in order), their shapes and the derivative."""
+
+    title: str  # the docstring's first line
+    variables: dict[str, Shape]
+    symmetric: frozenset[str]
+    wrt: tuple[str, ...]
+    note: str = ""
+
+
+def shape_text(shape: Shape) -> str:
+    """(n, m), a scalar; a composite dimension as a product: (n*m, n*m)."""
+    if shape == SCALAR:
+        return "a scalar"
+    r, c = (str(d).replace("·", "*") for d in shape)
+    return f"({r}, {c})"
+
+
+def _docstring(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
+    """The derivative e as Python source: the backend's imports, then one def."""
+    names = Names(set(backend.reserved) | {"float", "tuple", "ValueError"})
+    # Names that are fine keep them before any renamed one is chosen: `lambda` must not take `lambda_`.
+    kept = {v: names.claim(v) for v in sig.variables if names.ok(v)}
+    args = {v: kept[v] if v in kept else names.claim(v) for v in sig.variables}
+    wrt = "_".join("d" + args[w] for w in sig.wrt)
+    fname = names.claim(f"d{len(sig.wrt) if len(sig.wrt) > 1 else ''}f_{wrt}")
+    dims: dict[Dim, str] = {}
+    binds: list[str] = []
+    for v, shape in sig.variables.items():
+        for axis, d in enumerate(shape):
+            if isinstance(d, str) and d not in dims and shape != SCALAR:
+                dims[d] = names.claim(d)
+                binds.append(f"{dims[d]} = {args[v]}.shape[{axis}]")
+    the_plan = plan(e, backend.uses)
+    local_names = {node: names.fresh("h") for node in the_plan.shared}
+    printer = backend(args, dims, the_plan, local_names)
+    arrays = [args[v] for v, s in sig.variables.items() if s != SCALAR]
+    printer.ref = (arrays or list(args.values()))[0]  # whose dtype and device constants take
+
+    doc = [f'    """{_docstring(sig.title)}', ""]
+    doc.append("    " + _docstring(", ".join(
+        f"{args[v]}: {shape_text(s)}" + (" (symmetric)" if v in sig.symmetric else "")
+        + (f" (the variable {v})" if args[v] != v else "") for v, s in sig.variables.items())) + ".")
+    doc.append("    Vectors are (n, 1) columns." + (f" {_docstring(sig.note[0].upper() + sig.note[1:])}."
+                                                    if sig.note else ""))
+    doc.append('    """')
+    body = [f"    {a} = {printer.convert(a)}" for a in args.values()]
+    matrices = [(v, args[v]) for v, s in sig.variables.items() if s != SCALAR]
+    scalars = [args[v] for v, s in sig.variables.items() if s == SCALAR]
+    expected = names.claim("expected")
+    body.append(f'    {expected} = "' + ", ".join(f"{args[v]} {shape_text(s)}" for v, s in sig.variables.items()) + '"')
+    got = ", ".join(args.values()) + ("," if len(args) == 1 else "")
+    message = f'raise ValueError(f"expected {{{expected}}}; got {{[tuple(a.shape) for a in ({got})]}}")'
+    first = [f"{a}.ndim != 2" for _, a in matrices] + [f"{printer.size(a)} != 1" for a in scalars]
+    if first:
+        body += [f"    if {' or '.join(first)}:", f"        {message}"]
+    body += [f"    {b}" for b in binds]
+    second = [f"{a}.shape != ({printer.dim(s[0])}, {printer.dim(s[1])})"
+              for v, a in matrices for s in [sig.variables[v]]]
+    if second:
+        body += [f"    if {' or '.join(second)}:", f"        {message}"]
+    body += [f"    {a} = {a}.reshape(())" for a in scalars]
+    for node in the_plan.shared:
+        body.append(f"    {local_names[node]} = {printer.body(node)[0]}")
+    result = printer.show(e)[0]
+    if e.shape == SCALAR:
+        result = printer.scalar_result(result)
+    body.append(f"    return {result}")
+    params = ", ".join(args.values())
+    return "\n".join([*printer.imports(), "", "", f"def {fname}({params}):", *doc, *body]) + "\n"

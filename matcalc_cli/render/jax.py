@@ -1,0 +1,99 @@
+"""--format jax: the derivative as a JAX function (render/code.py builds the function).
+
+The shape checks read only static shapes, so the function can be jax.jit-compiled.
+"""
+
+from __future__ import annotations
+
+from matcalc_cli.expr import Expr
+from matcalc_cli.render.base import ATOM, NEG
+from matcalc_cli.render.code import CodePrinter, Signature, function
+
+FUNCTION_JAX: dict[str, str] = {
+    "tr": "jnp.trace({0})",
+    "det": "jnp.linalg.det({0})",
+    "logdet": "jnp.linalg.slogdet({0})[1]",
+    "sum": "jnp.sum({0})",
+    "norm": "jnp.linalg.norm({0})",
+    "softmax": "jax.nn.softmax({0}, axis=0)",
+    "logsumexp": "jax.nn.logsumexp({0})",
+    "exp": "jnp.exp({0})",
+    "log": "jnp.log({0})",
+    "sqrt": "jnp.sqrt({0})",
+    "sin": "jnp.sin({0})",
+    "cos": "jnp.cos({0})",
+    "tanh": "jnp.tanh({0})",
+    "sigmoid": "jax.nn.sigmoid({0})",
+    "softplus": "jax.nn.softplus({0})",
+    "abs": "jnp.abs({0})",
+    "sign": "jnp.sign({0})",
+    "kron": "jnp.kron({0}, {1})",
+}
+
+
+class JaxPrinter(CodePrinter):
+    reserved = ("jax", "jnp")
+
+    def function(self, name: str, args: list[str], e: Expr) -> str:
+        return FUNCTION_JAX[name].format(*args)
+
+    def op_T(self, e: Expr) -> tuple[str, int]:
+        return self.at(e.args[0], ATOM) + ".T", ATOM
+
+    def op_inv(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.op == "T":
+            return f"jnp.linalg.inv({self.render(a.args[0])}).T", ATOM
+        return f"jnp.linalg.inv({self.render(a)})", ATOM
+
+    def solve(self, a: Expr, b: str) -> str:
+        return f"jnp.linalg.solve({self.render(a)}, {b})"
+
+    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
+        # b a^-1 = (a^-T b^T)^T
+        return f"jnp.linalg.solve({self.spelled_transposed(a)}, {self.wrap(b, ATOM)}.T).T"
+
+    def op_pow(self, e: Expr) -> tuple[str, int]:
+        if e.is_scalar:
+            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
+        return f"jnp.linalg.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
+
+    def op_epow(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
+
+    def op_diag(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.shape[1] == 1:
+            return f"jnp.diagflat({self.render(a)})", ATOM
+        return f"jnp.diag({self.render(a)}).reshape(-1, 1)", ATOM
+
+    def op_vec(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
+
+    def op_eye(self, e: Expr) -> tuple[str, int]:
+        return f"jnp.eye({self.dim(e.shape[0])})", ATOM
+
+    def filled_call(self, name: str, r: str, c: str) -> str:
+        return f"jnp.{name}(({r}, {c}))"
+
+    def op_commutation(self, e: Expr) -> tuple[str, int]:
+        # K vec(A) = vec(A^T) for an m-by-n A: row j + i n picks column i + j m.
+        m, n = (self.dim(d) for d in e.dims)
+        r = f"jnp.arange({m} * {n})"
+        return f"jnp.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
+
+    def convert(self, arg: str) -> str:
+        return f"jnp.asarray({arg})"
+
+    def scalar_result(self, text: str) -> str:
+        return f"jnp.reshape({text}, ())"
+
+    def imports(self) -> list[str]:
+        return ["import jax", "import jax.numpy as jnp"]
+
+
+SPELLED = frozenset(FUNCTION_JAX) | {"diag", "vec"}
+
+
+def render(e: Expr, sig: Signature) -> str:
+    return function(e, sig, JaxPrinter)

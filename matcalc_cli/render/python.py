@@ -1,0 +1,47 @@
+"""--format python: the derivative as a NumPy function (render/code.py builds the function).
+
+The spellings are numpy.py's, but for what a function can do better than one
+expression: solves for inverses and numerically stable sigmoid.
+"""
+
+from __future__ import annotations
+
+from matcalc_cli.expr import Expr
+from matcalc_cli.render.base import ATOM, POSTFIX
+from matcalc_cli.render.code import CodePrinter, Signature, function
+from matcalc_cli.render.numpy import FUNCTION_NUMPY, NumpyPrinter
+
+
+class PythonPrinter(CodePrinter, NumpyPrinter):
+    reserved = ("np",)
+    uses = {name: spelling.count("{0}") for name, spelling in FUNCTION_NUMPY.items()}
+
+    def solve(self, a: Expr, b: str) -> str:
+        return f"np.linalg.solve({self.render(a)}, {b})"
+
+    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
+        # b a^-1 = (a^-T b^T)^T
+        return f"np.linalg.solve({self.spelled_transposed(a)}, {self.wrap(b, ATOM)}.T).T"
+
+    def op_sigmoid(self, e: Expr) -> tuple[str, int]:
+        # exp(-log(1 + exp(-u))): no overflow for large negative u, and full precision there.
+        return f"np.exp(-np.logaddexp(0, -{self.at(e.args[0], POSTFIX)}))", ATOM
+
+    def filled_call(self, name: str, r: str, c: str) -> str:
+        return f"np.{name}(({r}, {c}))"
+
+    def convert(self, arg: str) -> str:
+        return f"np.asarray({arg}, dtype=float)"
+
+    def scalar_result(self, text: str) -> str:
+        return f"float(np.squeeze({text}))"
+
+    def imports(self) -> list[str]:
+        return ["import numpy as np"]
+
+
+SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec"}
+
+
+def render(e: Expr, sig: Signature) -> str:
+    return function(e, sig, PythonPrinter)

@@ -1,0 +1,110 @@
+"""--format torch: the derivative as a PyTorch function (render/code.py builds the function).
+
+Constants (eye, zeros, ones) take the dtype and device of the first array argument,
+so that the function runs on float32, float64 and any device alike.
+"""
+
+from __future__ import annotations
+
+from matcalc_cli.expr import Expr
+from matcalc_cli.render.base import ATOM, NEG
+from matcalc_cli.render.code import CodePrinter, Signature, function
+
+FUNCTION_TORCH: dict[str, str] = {
+    "tr": "torch.trace({0})",
+    "det": "torch.linalg.det({0})",
+    "logdet": "torch.linalg.slogdet({0})[1]",
+    "sum": "torch.sum({0})",
+    "norm": "torch.linalg.norm({0})",
+    "softmax": "torch.softmax({0}, dim=0)",
+    "logsumexp": "torch.logsumexp(torch.flatten({0}), 0)",
+    "exp": "torch.exp({0})",
+    "log": "torch.log({0})",
+    "sqrt": "torch.sqrt({0})",
+    "sin": "torch.sin({0})",
+    "cos": "torch.cos({0})",
+    "tanh": "torch.tanh({0})",
+    "sigmoid": "torch.sigmoid({0})",
+    "softplus": "torch.nn.functional.softplus({0})",
+    "abs": "torch.abs({0})",
+    "sign": "torch.sign({0})",
+}
+
+
+class TorchPrinter(CodePrinter):
+    reserved = ("torch",)
+
+    @property
+    def like(self) -> str:
+        return f"dtype={self.ref}.dtype, device={self.ref}.device"
+
+    def function(self, name: str, args: list[str], e: Expr) -> str:
+        return FUNCTION_TORCH[name].format(*args)
+
+    def op_T(self, e: Expr) -> tuple[str, int]:
+        return self.at(e.args[0], ATOM) + ".T", ATOM
+
+    def op_inv(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.op == "T":
+            return f"torch.linalg.inv({self.render(a.args[0])}).T", ATOM
+        return f"torch.linalg.inv({self.render(a)})", ATOM
+
+    def solve(self, a: Expr, b: str) -> str:
+        return f"torch.linalg.solve({self.render(a)}, {b})"
+
+    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
+        return f"torch.linalg.solve({self.render(a)}, {b[0]}, left=False)"
+
+    def op_pow(self, e: Expr) -> tuple[str, int]:
+        if e.is_scalar:
+            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
+        return f"torch.linalg.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
+
+    def op_epow(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
+
+    def op_diag(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.shape[1] == 1:
+            return f"torch.diagflat({self.render(a)})", ATOM
+        return f"torch.diagonal({self.render(a)}).reshape(-1, 1)", ATOM
+
+    def op_kron(self, e: Expr) -> tuple[str, int]:
+        # torch.kron refuses some non-contiguous views (a transpose among them).
+        a, b = (self.at(x, ATOM) + ".contiguous()" for x in e.args)
+        return f"torch.kron({a}, {b})", ATOM
+
+    def op_vec(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
+
+    def op_eye(self, e: Expr) -> tuple[str, int]:
+        return f"torch.eye({self.dim(e.shape[0])}, {self.like})", ATOM
+
+    def filled_call(self, name: str, r: str, c: str) -> str:
+        return f"torch.{name}(({r}, {c}), {self.like})"
+
+    def op_commutation(self, e: Expr) -> tuple[str, int]:
+        # K vec(A) = vec(A^T) for an m-by-n A: row j + i n picks column i + j m.
+        m, n = (self.dim(d) for d in e.dims)
+        r = f"torch.arange({m} * {n}, device={self.ref}.device)"
+        return f"torch.eye({m} * {n}, {self.like})[{r} // {n} + {r} % {n} * {m}]", ATOM
+
+    def convert(self, arg: str) -> str:
+        return f"torch.as_tensor({arg})"
+
+    def size(self, arg: str) -> str:
+        return f"{arg}.numel()"
+
+    def scalar_result(self, text: str) -> str:
+        return f"torch.as_tensor({text}, {self.like}).reshape(())"
+
+    def imports(self) -> list[str]:
+        return ["import torch"]
+
+
+SPELLED = frozenset(FUNCTION_TORCH) | {"diag", "kron", "vec"}
+
+
+def render(e: Expr, sig: Signature) -> str:
+    return function(e, sig, TorchPrinter)
