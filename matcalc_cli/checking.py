@@ -16,16 +16,17 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
-from matcalc_cli.numeric import Values, dim_sizes, evaluate, numeric_derivative, relative_error, sample
+from matcalc_cli.numeric import Values, dim_sizes, draw, evaluate, numeric_derivative, relative_error, sample
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.shapes import build, format_dim, format_shape, infer, variable_names
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 
 POINTS = 3
+SECOND_POINTS = 5  # a second derivative has more entries that can be wrong alone
 CHECK_TOL = 1e-6  # two closed forms agree to rounding; anything above is a real difference
 VERIFY_TOL = 1e-5  # finite differences (h = 1e-6, 1e-4 for second derivatives) are this good
-_TRIES = 20  # random points drawn before giving up on finding defined ones
+_TRIES = 30  # random points drawn before giving up on finding defined ones
 
 VERDICTS = {
     "equal": "the claim is equal to the derivative",
@@ -49,21 +50,63 @@ class Point:
 
 def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[Shape],
            defined: Callable[[Point], bool], count: int = POINTS) -> list[Point]:
-    """count random well-conditioned points where defined() holds (the derivative is finite).
-    The seeds are fixed so that a verdict is reproducible; dimension sizes change from
+    """count random well-conditioned points where defined() holds (the derivative is finite,
+    no kink is near). Every variable is drawn with entries of both signs; one whose sign
+    keeps the expression undefined (log(x), sqrt(x), logdet(X)) is drawn positive from then
+    on. The seeds are fixed so that a verdict is reproducible; dimension sizes change from
     point to point so that a claim right only for one size is caught."""
     shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim
     out: list[Point] = []
+    positive: set[str] = set()
     for seed in range(_TRIES):
         sizes = dim_sizes(shapes, base=seed)
-        # Positive entries first (log, sqrt); then any sign, for functions defined elsewhere.
         rng = np.random.default_rng(seed)
-        p = Point(sample(variables, symmetric, rng, sizes, positive=seed < _TRIES // 2), sizes)
-        if defined(p):
+        drawn = Point(sample(variables, symmetric, rng, sizes, positive=frozenset(positive)), sizes)
+        p = drawn if defined(drawn) else _positive_where_needed(drawn, variables, symmetric, positive,
+                                                                defined, rng)
+        if p is not None:
             out.append(p)
             if len(out) == count:
                 return out
     raise MatcalcError("unsupported", "cannot find random points where the derivative is defined")
+
+
+def _positive_where_needed(p: Point, variables: dict[str, Shape], symmetric: frozenset[str],
+                           positive: set[str], defined: Callable[[Point], bool],
+                           rng: np.random.Generator) -> Point | None:
+    """p with every variable drawn positive, then each given back its signed value where that
+    keeps p defined; positive learns the others. None if even all positive is undefined
+    (a kink, or bad luck: draw again)."""
+    signed = [n for n in variables if n not in positive]
+    redrawn = {n: draw(variables[n], n in symmetric, rng, p.sizes, positive=True) for n in signed}
+    q = Point({**p.values, **redrawn}, p.sizes)
+    if not signed or not defined(q):
+        return None
+    needs = set(signed)
+    for name in signed[:_GREEDY]:
+        trial = Point({**q.values, name: p.values[name]}, p.sizes)
+        if defined(trial):
+            q = trial
+            needs.discard(name)
+    positive.update(needs)
+    return q
+
+
+_GREEDY = 24  # beyond this many variables, one evaluation each would cost too much
+
+
+KINKS = ("abs", "sign", "relu", "step")
+_KINK_GAP = 0.02  # finite differences step 1e-6 (1e-4 for second derivatives): far enough
+
+
+def smooth_at(e: Expr, p: Point) -> bool:
+    """No argument of abs, sign, relu or step is near 0 at p, where they have a kink or jump."""
+    for node in E.walk(e):
+        if node.op in KINKS:
+            arg = value(node.args[0], p)
+            if not finite(arg) or (arg.size and float(np.min(np.abs(arg))) < _KINK_GAP):
+                return False
+    return True
 
 
 def value(e: Expr, p: Point) -> np.ndarray:
@@ -127,6 +170,7 @@ class CheckResult:
     method: str  # "canonical form" or "numerically"
     difference: Difference | None = None
     compared_with: str = ""  # which form the difference is measured against, when not the derivative
+    count: int = POINTS  # random points compared at
 
     @property
     def ok(self) -> bool:
@@ -144,14 +188,14 @@ class CheckResult:
 
         return {"verdict": self.verdict, "equal": self.ok, "message": self.message(), "expect": self.expect,
                 "claim": plain.render(self.claim), "claim_shape": [format_dim(d) for d in self.claim.shape],
-                "method": self.method, "points": 0 if self.method == "canonical form" else POINTS,
+                "method": self.method, "points": 0 if self.method == "canonical form" else self.count,
                 "tolerance": CHECK_TOL, "compared_with": self.compared_with or "derivative",
                 "difference": self.difference.to_json() if self.difference else None}
 
     def lines(self, show: Callable[[Expr], str]) -> list[str]:
         """The verdict and the evidence, with expressions spelled by show()."""
         rep, d = self.report, self.report.derivative
-        how = self.method if self.method == "canonical form" else f"numerically at {POINTS} random points"
+        how = self.method if self.method == "canonical form" else f"numerically at {self.count} random points"
         out = [f"{'correct' if self.ok else 'wrong'}: {self.message()}" + (f" ({how})" if self.ok else ""),
                f"  claim       {show(self.claim)}   ({format_shape(self.claim.shape)})",
                f"  derivative  {show(d.expr)}   ({format_shape(d.shape)}, {d.layout} layout, {d.kind})"]
@@ -201,13 +245,23 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
         raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, "
                                   f"but the derivative is {format_shape(d.shape)}", (0, len(expect)))
     nodes = [n.shape for n in E.walk(claim)]
-    pts = points(report.variables, report.symmetric, nodes, lambda p: finite(value(d, p)))
+    f = build(parse(source), report.variables, report.symmetric)
+    count = point_count(report)
+
+    def defined(p: Point) -> bool:
+        return finite(value(d, p)) and finite(value(f, p)) and smooth_at(f, p)
+
+    pts = points(report.variables, report.symmetric, nodes, defined, count)
     diffs = [(verdict, name, largest_difference(claim, form, pts)) for verdict, form, name in matching]
     for verdict, _, diff in diffs:
         if diff.relative <= CHECK_TOL:
-            return CheckResult(report, expect, claim, verdict, "numerically")
+            return CheckResult(report, expect, claim, verdict, "numerically", count=count)
     _, name, diff = diffs[0]
-    return CheckResult(report, expect, claim, "different", "numerically", diff, name)
+    return CheckResult(report, expect, claim, "different", "numerically", diff, name, count)
+
+
+def point_count(report: Report) -> int:
+    return SECOND_POINTS if len(report.wrt) == 2 else POINTS
 
 
 def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
@@ -259,10 +313,10 @@ def verify(report: Report) -> Verification:
     d = report.derivative
 
     def defined(p: Point) -> bool:
-        return finite(value(f, p)) and finite(value(d.expr, p))
+        return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p)
 
     errors = []
-    for p in points(report.variables, report.symmetric, [], defined):
+    for p in points(report.variables, report.symmetric, [], defined, point_count(report)):
         with np.errstate(all="ignore"):
             fd = numeric_derivative(f, xs, p.values, p.sizes, d.layout)
         err = relative_error(value(d.expr, p), fd)

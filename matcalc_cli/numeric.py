@@ -39,20 +39,38 @@ def size_of(d: Dim, sizes: dict[Dim, int]) -> int:
 
 
 def sample(variables: dict[str, Shape], symmetric: frozenset[str], rng: np.random.Generator,
-           sizes: dict[Dim, int], positive: bool = True) -> Values:
-    """Square matrices near the identity (invertible, det > 0), symmetric ones positive
-    definite, other entries in (0.1, 0.9) so that log, sqrt and log(1 - y) are defined."""
+           sizes: dict[Dim, int], positive: bool | frozenset[str] = True) -> Values:
+    """A random point. positive is True (every variable), False (none) or the names drawn
+    positive: entries in (0.1, 0.9) (scalars (0.2, 0.8)), so that log, sqrt and log(1 - y) are defined, square
+    matrices near the identity (det > 0), symmetric ones positive definite. The others have
+    entries of either sign with magnitudes in (0.1, 0.9), square matrices any sign of the
+    determinant but condition number at most 3, symmetric ones indefinite."""
     out: Values = {}
     for name, shape in variables.items():
-        r, c = (size_of(d, sizes) for d in shape)
-        if shape == SCALAR:
-            out[name] = float(rng.uniform(0.2, 0.8)) if positive else float(rng.standard_normal())
-        elif r == c and shape[0] == shape[1] and c > 1:
-            a = rng.standard_normal((r, r)) / np.sqrt(r)
-            out[name] = np.eye(r) + 0.3 * (a @ a.T if name in symmetric else a)
-        else:
-            out[name] = rng.uniform(0.1, 0.9, (r, c)) if positive else rng.standard_normal((r, c))
+        pos = positive if isinstance(positive, bool) else name in positive
+        out[name] = draw(shape, name in symmetric, rng, sizes, pos)
     return out
+
+
+def draw(shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Dim, int],
+         positive: bool) -> Any:
+    """One variable's value at a random point (see sample)."""
+    r, c = (size_of(d, sizes) for d in shape)
+    if shape == SCALAR:
+        v = float(rng.uniform(0.2, 0.8))
+        return v if positive or rng.random() < 0.5 else -v
+    if r == c and shape[0] == shape[1] and c > 1:
+        if positive:
+            a = rng.standard_normal((r, r)) / np.sqrt(r)
+            return np.eye(r) + 0.3 * (a @ a.T if symmetric else a)
+        q, _ = np.linalg.qr(rng.standard_normal((r, r)))
+        s = rng.uniform(0.5, 1.5, r) * rng.choice([-1.0, 1.0], r)
+        if symmetric:
+            return q @ np.diag(s) @ q.T
+        w, _ = np.linalg.qr(rng.standard_normal((r, r)))
+        return q @ np.diag(s) @ w.T
+    entries = rng.uniform(0.1, 0.9, (r, c))
+    return entries if positive else entries * rng.choice([-1.0, 1.0], (r, c))
 
 
 def _as2d(v: Any) -> np.ndarray:

@@ -195,7 +195,7 @@ def test_verify_success_in_every_format() -> None:
     code, out, _ = run("diff", "x^T A x", "--wrt", "x", "--wrt", "x", "--verify", "--format", "json")
     assert code == 0
     v = json.loads(out)["verify"]
-    assert v["ok"] is True and v["points"] == 3 and v["max_relative_error"] < 1e-6
+    assert v["ok"] is True and v["points"] == 5 and v["max_relative_error"] < 1e-6  # 5 for a Hessian
     code, out, _ = run("diff", "x^T A x", "--wrt", "x", "--verify")
     assert code == 0 and "verify" in out and "largest relative error" in out
 
@@ -205,7 +205,7 @@ def test_verify_function_across_kinds() -> None:
                                      ("sigmoid(W x)", ["x"], [], []), ("x^T W x", ["x", "x"], [], ["W"]),
                                      ("A X B", ["X"], ["A=m,n", "X=n,k", "B=k,p"], [])]:
         v = verify(differentiate(source, wrt, shapes, sym))
-        assert v.ok and len(v.errors) == 3, (source, v)
+        assert v.ok and len(v.errors) == (5 if len(wrt) == 2 else 3), (source, v)
 
 
 def test_verify_catches_a_wrong_derivative() -> None:
@@ -221,3 +221,77 @@ def test_verify_catches_a_wrong_derivative() -> None:
     v = verify(bad)
     assert not v.ok and v.max_error > 1e-3
     assert "exceeds the tolerance" in v.text()
+
+
+# ------------------------------------------------------------------ points from the whole domain (issue 13)
+def _points_of(source: str, wrt: list[str], shapes: list[str] = (), symmetric: list[str] = ()):  # type: ignore[assignment]
+    import numpy as np
+
+    from matcalc_cli.checking import finite, point_count, points, smooth_at, value
+    from matcalc_cli.shapes import build
+    from matcalc_cli.syntax import parse
+
+    r = differentiate(source, wrt, list(shapes), list(symmetric))
+    f = build(parse(source), r.variables, r.symmetric)
+    pts = points(r.variables, r.symmetric, [], lambda p: finite(value(f, p)) and smooth_at(f, p),
+                 point_count(r))
+    return np, f, pts
+
+
+def test_a_claim_right_only_for_positive_entries_is_wrong() -> None:
+    # check "sum(abs(x))" --wrt x --expect "ones(1, n)" answered correct: every point was positive
+    result = check("sum(abs(x))", ["x"], "ones(1, n)")
+    assert result.verdict == "different" and result.method == "numerically"
+    code, out, _ = check_cli("sum(abs(x))", "ones(1, n)")
+    assert code == 1 and out.startswith("wrong:")
+
+
+def test_points_have_entries_of_both_signs() -> None:
+    np, _, pts = _points_of("x^T A x + t sum(C)", ["x"])
+    for name in ("x", "A", "C"):
+        entries = np.concatenate([np.ravel(p.values[name]) for p in pts])
+        assert entries.min() < 0 < entries.max(), name
+    assert all(np.linalg.cond(p.values["A"]) <= 3 + 1e-9 for p in pts)
+
+
+def test_scalars_take_both_signs() -> None:
+    np, _, pts = _points_of("t s^2 + sum(x)", ["t"], ["t=scalar", "s=scalar"])
+    _, _, more = _points_of("t s^2 + sum(x)", ["t", "s"], ["t=scalar", "s=scalar"])
+    signs = {float(np.sign(p.values[n])) for p in pts + more for n in ("t", "s")}
+    assert signs == {-1.0, 1.0}
+
+
+def test_domain_restricted_variables_alone_are_drawn_positive() -> None:
+    np, _, pts = _points_of("sum(log(x)) + sum(abs(y)) + sqrt(t) + log(det(X))", ["x"], ["t=scalar"])
+    ys = np.concatenate([np.ravel(p.values["y"]) for p in pts])
+    assert ys.min() < 0 < ys.max()  # y keeps both signs
+    for p in pts:
+        assert np.all(p.values["x"] > 0) and p.values["t"] > 0 and np.linalg.det(p.values["X"]) > 0
+
+
+def test_points_keep_away_from_kinks() -> None:
+    np, _, pts = _points_of("sum(abs(A x - 1)) + sign(t - 0.5)", ["x"], ["t=scalar"])
+    for p in pts:
+        assert np.min(np.abs(p.values["A"] @ p.values["x"] - 1)) >= 0.02
+        assert abs(p.values["t"] - 0.5) >= 0.02
+
+
+def test_symmetric_declared_gives_symmetric_points_of_both_signs_of_eigenvalues() -> None:
+    np, _, pts = _points_of("x^T W x", ["x"], symmetric=["W"])
+    eig = np.concatenate([np.linalg.eigvalsh(p.values["W"]) for p in pts])
+    for p in pts:
+        assert np.allclose(p.values["W"], p.values["W"].T)
+    assert eig.min() < 0 < eig.max() and np.abs(eig).min() >= 0.5 - 1e-9
+
+
+def test_second_derivatives_are_checked_at_more_points() -> None:
+    result = check("x^T A x", ["x", "x"], "2 A")
+    assert not result.ok and result.count == 5
+    _, _, pts = _points_of("x^T A y", ["x", "y"])
+    assert len(pts) == 5
+
+
+def test_verify_of_abs_at_points_of_both_signs() -> None:
+    assert verify(differentiate("sum(abs(x - 0.3)) + x^T A x", ["x"])).ok
+    code, _, err = run("diff", "sum(abs(x))", "--wrt", "x", "--verify", "--format", "plain")
+    assert code == 0 and "ok" in err

@@ -363,3 +363,13 @@ def test_power_of_a_power_at_a_negative_scalar() -> None:
 def test_power_of_a_power_of_a_negative_quadratic_form() -> None:
     # diff "((u' * -u)^2)^0.5" --wrt u --shape u=2: 2 u^T (gives -2 u^T: u'(-u) < 0)
     assert _error_at("((u' * -u)^2)^0.5", "u", ["u=2"], {"u": np.array([[0.3], [-0.8]])}) < TOL
+
+
+# ------------------------------------------------------------------ issue 13: check drew positive points only
+def test_check_of_abs_at_points_of_both_signs() -> None:
+    # check "sum(abs(x))" --wrt x --expect "ones(1, n)": wrong, the derivative is sign(x)^T
+    # (answered correct: every point had positive entries)
+    from matcalc_cli.checking import check
+
+    assert check("sum(abs(x))", ["x"], "ones(1, n)").verdict == "different"
+    assert check("sum(abs(x))", ["x"], "sign(x)^T").ok
