@@ -13,7 +13,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import pytest
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
@@ -343,7 +342,7 @@ def test_numpy_output_of_the_issue_evaluates() -> None:
 
 # ------------------------------------------------------------------ issue 13: unsound (a^p)^q
 # (a^p)^q = a^(p q) only holds for a >= 0 or integer q: (t^2)^0.5 is |t|, not t. The rule lives
-# in simplify.py, which the simplifier helper owns; these stay strict xfails until it is fixed.
+# in simplify.py; fixed by a guard (an even p under a fractional q gives abs(a)).
 def _error_at(source: str, wrt: str, shapes: list[str], values: dict[str, Any]) -> float:
     r = differentiate(source, [wrt], shapes)
     f = typed(source, r.variables)
@@ -353,13 +352,11 @@ def _error_at(source: str, wrt: str, shapes: list[str], values: dict[str, Any]) 
     return numeric.relative_error(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason="simplify.py rewrites (a^p)^q to a^(p q) for any a (simplifier helper)")
 def test_power_of_a_power_at_a_negative_scalar() -> None:
     # diff "(t^2)^0.5" --wrt t --shape t=scalar: sign(t) (gives 1, wrong at t < 0)
     assert _error_at("(t^2)^0.5", "t", ["t=scalar"], {"t": -0.7}) < TOL
 
 
-@pytest.mark.xfail(strict=True, reason="simplify.py rewrites (a^p)^q to a^(p q) for any a (simplifier helper)")
 def test_power_of_a_power_of_a_negative_quadratic_form() -> None:
     # diff "((u' * -u)^2)^0.5" --wrt u --shape u=2: 2 u^T (gives -2 u^T: u'(-u) < 0)
     assert _error_at("((u' * -u)^2)^0.5", "u", ["u=2"], {"u": np.array([[0.3], [-0.8]])}) < TOL

@@ -160,3 +160,19 @@ def test_cancellation_keeps_the_shape(src, want):
 
 def test_powers_and_repeated_products_collect():
     assert simplified("2 (X^T)^2 + X^T X^T") in ("3 (X^T)^2", "3 X^T X^T", "3 (X^2)^T")
+
+
+@pytest.mark.parametrize("src, want", [
+    ("(t^2)^0.5", "abs(t)"),
+    ("(t^4)^0.5", "t^2"),
+    ("(t^2)^3", "t^6"),
+    ("(t^0.5)^2", "t"),
+])
+def test_power_of_a_power_only_where_sound(src, want):
+    t = typed(src, declared={"t": (1, 1)})
+    assert plain.render(simplify(t.expr)) == want
+
+
+def test_a_matrix_quotient_of_exponentials_is_not_softmax():
+    got = simplified("exp(X) / sum(exp(X))")
+    assert "softmax" not in got

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
@@ -80,10 +82,27 @@ def _canon_node(node: Expr, args: list[Expr]) -> Expr:
     if op == "diag" and _is_outer(args[0]):  # the diagonal of a b^T is a .* b
         a, b = args[0].args
         return hadamard([a, transpose(b)])
-    if op == "pow" and args[0].op == "mul" and all(f.is_scalar for f in args[0].args):
-        return product([E.power(f, node.number) for f in args[0].args])  # (a b)^-1 = a^-1 b^-1
+    if (op == "pow" and args[0].op == "mul" and all(f.is_scalar for f in args[0].args)
+            and _integer(node.number)):  # (a b)^-1 = a^-1 b^-1; (a b)^0.5 is not a^0.5 b^0.5 where a, b < 0
+        return product([E.power(f, node.number) for f in args[0].args])
     if op == "pow" and args[0].op == "pow" and args[0].is_scalar:
-        return E.power(args[0].args[0], args[0].number * node.number)
+        return _power_of_power(args[0].args[0], args[0].number, node.number)
     return rebuild(node, args)
 
 
+
+
+def _integer(k: E.Number) -> bool:
+    return isinstance(k, Fraction) and k.denominator == 1
+
+
+def _power_of_power(a: Expr, p: E.Number, q: E.Number) -> Expr:
+    """(a^p)^q = a^(p q) wherever the left side is defined, except for an even p and a
+    fractional q: (a^2)^0.5 is abs(a), not a. (A fractional p or an odd p under a
+    fractional q already asks a >= 0.)"""
+    pq = p * q
+    if _integer(q) or not (_integer(p) and int(p) % 2 == 0):
+        return E.power(a, pq)
+    if _integer(pq) and int(pq) % 2 == 0:  # (a^2)^1 and (a^4)^0.5 = a^2
+        return E.power(a, pq)
+    return E.power(fn("abs", a), pq)

@@ -154,7 +154,7 @@ def _named_quotients(chain: list[Expr], scalars: list[Expr]) -> tuple[list[Expr]
         if k != -1:
             continue
         for i, f in enumerate(chain):
-            if base.op == "sum" and base.args[0] == f and f.op == "exp":
+            if base.op == "sum" and base.args[0] == f and f.op == "exp" and E.is_vector(f.shape):
                 rest = [g for g in scalars if g is not s]
                 return chain[:i] + [fn("softmax", f.args[0])] + chain[i + 1:], rest
         for g in scalars:
