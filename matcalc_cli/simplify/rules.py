@@ -1,0 +1,147 @@
+"""The simplifier's rules: one table, each identity a named Rule with its guard.
+
+A rule is tried on a node whose arguments are already simplified; the engine
+applies the first rule of the node's kind whose guard holds and whose result
+differs, bottom-up, to a fixpoint. Three groups:
+  identity      equal values, a different tree (det(X^T) = det(X), (a^2)^0.5 = abs(a))
+  normal        one spelling of sums, products and transposes (normal.py)
+  presentation  the textbook's choice between equal spellings (numbers out of calls,
+                X^-T, the cheaper transpose placement)
+The order in the table is the order rules are tried on a node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.rules import fn, rebuild
+from matcalc_cli.simplify.cost import transposes
+from matcalc_cli.simplify.normal import (
+    _coef,
+    _is_outer,
+    _logistic_quotient,
+    filled,
+    hadamard,
+    product,
+    total,
+    transpose,
+)
+
+IDENTITY, NORMAL, PRESENTATION = "identity", "normal", "presentation"
+ANY = "*"  # a rule tried on every node kind
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    group: str
+    ops: tuple[str, ...]  # the pattern's head: the node kinds the rule is tried on
+    guard: Callable[[Expr], bool]
+    result: Callable[[Expr], Expr]
+    says: str  # the identity, as a textbook writes it
+
+
+def _always(e: Expr) -> bool:
+    return True
+
+
+def _integer(k: E.Number) -> bool:
+    return isinstance(k, Fraction) and k.denominator == 1
+
+
+def _power_of_power(e: Expr) -> Expr:
+    """(a^p)^q = a^(p q) wherever the left side is defined, except for an even p under a
+    fractional q: (a^2)^0.5 is abs(a), not a. (A fractional p, or an odd p under a
+    fractional q, already asks a >= 0 of the left side.)"""
+    a, p, q = e.args[0].args[0], e.args[0].number, e.number
+    pq = p * q
+    if _integer(q) or not (_integer(p) and int(p) % 2 == 0):
+        return E.power(a, pq)
+    if _integer(pq) and int(pq) % 2 == 0:  # (a^4)^0.5 = a^2
+        return E.power(a, pq)
+    return E.power(fn("abs", a), pq)
+
+
+def _coefficient_out(e: Expr) -> Expr:
+    c, core = _coef(e.args[0])
+    return product([E.const(c), fn(e.op, E.ones(core.shape) if core.op == "bcast" else core)])
+
+
+def _quotient_coefficient(e: Expr) -> Expr:
+    c, core = _coef(e.args[0])
+    return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, e.args[1])])
+
+
+def _log_softmax(e: Expr) -> Expr:
+    z = e.args[0].args[0]
+    return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
+
+
+def _inverse_transposed(e: Expr) -> Expr:
+    return E.inv(E.T(transpose(e.args[0])))
+
+
+def _diag_outer(e: Expr) -> Expr:
+    a, b = e.args[0].args
+    return hadamard([a, transpose(b)])
+
+
+def _has_bcast_arg(e: Expr) -> bool:
+    return e.op not in ("add", "hdiv", "bcast") and any(a.op == "bcast" for a in e.args)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("fill-broadcast", NORMAL, (ANY,), _has_bcast_arg,
+         lambda e: rebuild(e, [filled(a) for a in e.args]), "a scalar c in a product is c ones(n)"),
+    Rule("transpose", NORMAL, ("T",), _always, lambda e: transpose(e.args[0]),
+         "(A B)^T = B^T A^T, pushed through sums where that saves transposes"),
+    Rule("product", NORMAL, ("mul",), _always, lambda e: product(list(e.args)),
+         "flattened; numbers and scalar powers merged; X X^-1 = I; named quotients"),
+    Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),
+         "like terms collected, common factors out, positive terms first"),
+    Rule("hadamard", NORMAL, ("had",), _always, lambda e: hadamard(list(e.args)),
+         "numbers out of .*, sums last"),
+    Rule("quotient-by-scalar", NORMAL, ("hdiv",), lambda e: e.args[1].op == "bcast",
+         lambda e: product([e.args[0], E.power(e.args[1].args[0], -1)]), "a ./ c = a / c"),
+    Rule("logistic", IDENTITY, ("hdiv",), lambda e: _logistic_quotient(*e.args) is not None,
+         lambda e: _logistic_quotient(*e.args) or e, "exp(u) ./ (1 + exp(u)) = sigmoid(u)"),
+    Rule("diag-coefficient", PRESENTATION, ("diag",), lambda e: _coef(e.args[0])[0] != 1,
+         _coefficient_out, "diag(c v) = c diag(v)"),
+    Rule("inverse-transposed", PRESENTATION, ("inv",),
+         lambda e: e.args[0].op == "mul" and transposes(transpose(e.args[0])) + 1 < transposes(e.args[0]),
+         _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
+    Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
+         "log(softmax(z)) = z - logsumexp(z)"),
+    Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr"), lambda e: e.args[0].op == "T",
+         lambda e: fn(e.op, e.args[0].args[0]), "det(X^T) = det(X), tr(X^T) = tr(X)"),
+    Rule("ones-numerator", PRESENTATION, ("hdiv",), lambda e: e.args[0].op == "ones",
+         lambda e: E.hdiv(E.ONE, e.args[1]), "ones(n) ./ y = 1 ./ y"),
+    Rule("quotient-coefficient", PRESENTATION, ("hdiv",), lambda e: _coef(e.args[0])[0] != 1,
+         _quotient_coefficient, "(c a) ./ b = c (a ./ b)"),
+    Rule("linear-coefficient", PRESENTATION, ("tr", "sum"), lambda e: _coef(e.args[0])[0] != 1,
+         _coefficient_out, "tr(c M) = c tr(M), sum(c u) = c sum(u)"),
+    Rule("diag-outer", IDENTITY, ("diag",), lambda e: _is_outer(e.args[0]), _diag_outer,
+         "diag(a b^T) = a .* b"),
+    Rule("power-of-product", IDENTITY, ("pow",),
+         lambda e: (e.args[0].op == "mul" and all(f.is_scalar for f in e.args[0].args)
+                    and _integer(e.number)),
+         lambda e: product([E.power(f, e.number) for f in e.args[0].args]),
+         "(a b)^k = a^k b^k for an integer k (not (a b)^0.5 at a, b < 0)"),
+    Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
+         _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
+)
+
+BY_OP: dict[str, tuple[Rule, ...]] = {}
+for _r in RULES:
+    for _op in _r.ops:
+        BY_OP[_op] = BY_OP.get(_op, ()) + (_r,)
+ANYWHERE = BY_OP.pop(ANY, ())
+NAMES = tuple(r.name for r in RULES)
+
+
+def rules_for(op: str) -> tuple[Rule, ...]:
+    return ANYWHERE + BY_OP.get(op, ())

@@ -1,0 +1,126 @@
+"""One row per rule of the simplifier's table: the rule fires on its example, the
+simplified tree keeps the example's value at random points of both signs, and it prints
+as a textbook would. A rule without a row fails test_every_rule_has_a_row."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from matcalc_cli import expr as E
+from matcalc_cli import numeric
+from matcalc_cli.render import plain
+from matcalc_cli.shapes import infer
+from matcalc_cli.simplify import NAMES, RULES, NoFixpoint, simplify
+from matcalc_cli.syntax import parse
+
+N = "n"
+A, X = E.var("A", (N, N)), E.var("X", (N, N))
+x, t = E.var("x", (N, 1)), E.var("t", E.SCALAR)
+
+Source = str | Callable[[], E.Expr]
+
+# (rule, example: text, or a tree the builders make that no text spells, declared shapes, printed form)
+ROWS: list[tuple[str, Source, dict, str]] = [
+    ("fill-broadcast", lambda: E.mul(A, E.bcast(t, (N, 1))), {}, "t A ones(n)"),
+    ("transpose", "(A B)^T", {}, "B^T A^T"),
+    ("product", "X^-1 X A", {"X": (N, N)}, "A"),
+    ("sum", "x^T A + x^T A^T", {}, "x^T (A + A^T)"),
+    ("hadamard", "x .* (2 y)", {}, "2 (x .* y)"),
+    ("quotient-by-scalar", lambda: E.hdiv(x, E.bcast(t, (N, 1))), {}, "x / t"),
+    ("logistic", "exp(u) ./ (1 + exp(u))", {}, "sigmoid(u)"),
+    ("diag-coefficient", "diag(-2 v)", {}, "-2 diag(v)"),
+    ("inverse-transposed", "inv(B^T X^T A^T)", {"A": (N, N), "X": (N, N), "B": (N, N)}, "(A X B)^-T"),
+    ("log-softmax", "log(softmax(z))", {}, "z - logsumexp(z) ones(n)"),
+    ("transpose-invariant", "det(X^T)", {}, "det(X)"),
+    ("ones-numerator", "ones(n) ./ y", {}, "1 ./ y"),
+    ("quotient-coefficient", "(-2 a) ./ b", {}, "-2 (a ./ b)"),
+    ("linear-coefficient", "sum(-y)", {}, "-sum(y)"),
+    ("diag-outer", "diag(a b^T)", {}, "a .* b"),
+    ("power-of-product", "(s t)^2", {"s": E.SCALAR, "t": E.SCALAR}, "s^2 t^2"),
+    ("power-of-power", "(t^2)^0.5", {"t": E.SCALAR}, "abs(t)"),
+]
+
+# Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
+MORE: list[tuple[str, Source, dict, str]] = [
+    ("power-of-power", "(t^4)^0.5", {"t": E.SCALAR}, "t^2"),
+    ("power-of-power", "(t^0.5)^2", {"t": E.SCALAR}, "t"),
+    ("power-of-power", "(t^2)^3", {"t": E.SCALAR}, "t^6"),
+    ("transpose-invariant", "tr(A^T)", {}, "tr(A)"),
+    ("linear-coefficient", "tr(3 A)", {}, "3 tr(A)"),
+]
+NOT_FIRED: list[tuple[str, Source, dict]] = [
+    ("power-of-product", "(s t)^0.5", {"s": E.SCALAR, "t": E.SCALAR}),  # not s^0.5 t^0.5 at s, t < 0
+    ("product", "exp(X) / sum(exp(X))", {}),  # softmax is of a vector only
+]
+
+
+def example(src: Source, declared: dict) -> E.Expr:
+    if callable(src):
+        return src()
+    return infer(parse(src), dict(declared), frozenset()).expr
+
+
+def points(e: E.Expr, count: int = 6):
+    """Random points with entries of both signs (square matrices near +-I, so inverses exist)."""
+    variables = {name: v.shape for name, v in E.free_vars(e).items()}
+    for seed in range(count):
+        rng = np.random.default_rng(seed)
+        sizes = numeric.dim_sizes(variables, base=seed)
+        values = numeric.sample(variables, frozenset(), rng, sizes, positive=False)
+        for name, v in values.items():
+            if isinstance(v, np.ndarray) and v.shape[0] == v.shape[1] > 1 and rng.random() < 0.5:
+                values[name] = -v
+        yield sizes, values
+
+
+def assert_same_value(before: E.Expr, after: E.Expr) -> None:
+    compared = 0
+    for sizes, values in points(before):
+        with np.errstate(all="ignore"):
+            want = numeric.evaluate(before, values, sizes)
+            got = numeric.evaluate(after, values, sizes)
+        assert got.shape == want.shape
+        if not np.all(np.isfinite(want)):
+            continue  # outside the example's domain: nothing to compare
+        compared += 1
+        assert numeric.relative_error(got, want) < 1e-9, plain.render(after)
+    assert compared >= 3, "the example's domain is too small to test it"
+
+
+def run(src: Source, declared: dict) -> tuple[E.Expr, E.Expr, set[str]]:
+    before = example(src, declared)
+    steps: list = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoFixpoint)
+        after = simplify(before, steps)
+    return before, after, {name for name, _, _ in steps}
+
+
+def test_every_rule_has_a_row():
+    assert {r[0] for r in ROWS} == set(NAMES)
+    assert len(NAMES) == len(set(NAMES))
+
+
+def test_every_rule_says_what_it_does():
+    for rule in RULES:
+        assert rule.says and rule.group in ("identity", "normal", "presentation") and rule.ops
+
+
+@pytest.mark.parametrize("rule, src, declared, printed", ROWS + MORE, ids=[r[0] for r in ROWS + MORE])
+def test_rule(rule, src, declared, printed):
+    before, after, fired = run(src, declared)
+    assert rule in fired
+    assert after.shape == before.shape
+    assert_same_value(before, after)
+    assert plain.render(after) == printed
+
+
+@pytest.mark.parametrize("rule, src, declared", NOT_FIRED, ids=[r[0] for r in NOT_FIRED])
+def test_guard_keeps_the_rule_from_firing(rule, src, declared):
+    before, after, fired = run(src, declared)
+    assert rule not in fired or "softmax" not in plain.render(after)
+    assert_same_value(before, after)
