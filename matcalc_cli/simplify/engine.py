@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.rules import rebuild
+from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.elementwise import elementwise
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import rules_for

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.rules import fn, rebuild
+from matcalc_cli.ops import fn, rebuild
 from matcalc_cli.simplify.cost import transposes
 from matcalc_cli.simplify.normal import (
     _coef,
