@@ -172,7 +172,7 @@ def test_help_names_what_to_type(command):
         assert record in text
     assert "numerator (the default) or denominator" in text
     assert "after -- is EXPR" in " ".join(text.split())
-    formats = "pretty (the default), plain, latex, numpy or json" if command == "diff" else \
+    formats = "pretty (the default), plain, latex, numpy, json, python, torch or jax" if command == "diff" else \
         "pretty (the default), plain or json"
     assert formats in " ".join(text.split())
 
@@ -246,7 +246,7 @@ def test_help_example_continues_as_a_shell_would():
 
 
 def test_completion_of_a_partial_value():
-    assert complete("bash", "matcalc diff --format p") == ["pretty", "plain"]
+    assert complete("bash", "matcalc diff --format p") == ["pretty", "plain", "python"]
 
 
 def test_completion_scripts_for_each_shell():
