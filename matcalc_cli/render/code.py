@@ -156,6 +156,16 @@ class CodePrinter(Printer):
         parts = [self.dims.get(p, p) for p in str(d).split("·")]
         return parts[0] if len(parts) == 1 else "(" + " * ".join(parts) + ")"
 
+    def op_size(self, e: Expr) -> tuple[str, int]:
+        text = self.dim(e.dim)
+        return text, ATOM
+
+    @staticmethod
+    def axis(e: Expr) -> int:
+        """The axis softmax and logsumexp act along: 0 for a column vector, else each row."""
+        a = e.args[0].shape
+        return 0 if a[1] == 1 and a[0] != 1 else 1
+
     def wrap(self, out: tuple[str, int], prec: int) -> str:
         return out[0] if out[1] >= prec else f"({out[0]})"
 

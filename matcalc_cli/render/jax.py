@@ -15,8 +15,9 @@ FUNCTION_JAX: dict[str, str] = {
     "logdet": "jnp.linalg.slogdet({0})[1]",
     "sum": "jnp.sum({0})",
     "norm": "jnp.linalg.norm({0})",
-    "softmax": "jax.nn.softmax({0}, axis=0)",
-    "logsumexp": "jax.nn.logsumexp({0})",
+    "mean": "jnp.mean({0})",
+    "relu": "jax.nn.relu({0})",
+    "step": "jnp.where({0} > 0, 1.0, 0.0)",
     "exp": "jnp.exp({0})",
     "log": "jnp.log({0})",
     "sqrt": "jnp.sqrt({0})",
@@ -67,6 +68,16 @@ class JaxPrinter(CodePrinter):
             return f"jnp.diagflat({self.render(a)})", ATOM
         return f"jnp.diag({self.render(a)}).reshape(-1, 1)", ATOM
 
+    def op_softmax(self, e: Expr) -> tuple[str, int]:
+        return f"jax.nn.softmax({self.render(e.args[0])}, axis={self.axis(e)})", ATOM
+
+    def op_logsumexp(self, e: Expr) -> tuple[str, int]:
+        return f"jax.nn.logsumexp({self.render(e.args[0])}, axis={self.axis(e)}, keepdims=True)", ATOM
+
+    def op_unvec(self, e: Expr) -> tuple[str, int]:
+        m, n = (self.dim(d) for d in e.dims)  # columns stacked: the row-major n-by-m, transposed
+        return f"{self.at(e.args[0], ATOM)}.reshape({n}, {m}).T", ATOM
+
     def op_vec(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
 
@@ -92,7 +103,7 @@ class JaxPrinter(CodePrinter):
         return ["import jax", "import jax.numpy as jnp"]
 
 
-SPELLED = frozenset(FUNCTION_JAX) | {"diag", "vec"}
+SPELLED = frozenset(FUNCTION_JAX) | {"diag", "vec", "softmax", "logsumexp", "unvec"}
 
 
 def render(e: Expr, sig: Signature) -> str:

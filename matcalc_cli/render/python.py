@@ -10,6 +10,7 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.render.base import ATOM, POSTFIX
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import FUNCTION_NUMPY, NumpyPrinter
+from matcalc_cli.render.numpy import SPELLED as NUMPY_SPELLED
 
 
 class PythonPrinter(CodePrinter, NumpyPrinter):
@@ -40,7 +41,7 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
         return ["import numpy as np"]
 
 
-SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec"}
+SPELLED = NUMPY_SPELLED
 
 
 def render(e: Expr, sig: Signature) -> str:

@@ -16,8 +16,8 @@ FUNCTION_TORCH: dict[str, str] = {
     "logdet": "torch.linalg.slogdet({0})[1]",
     "sum": "torch.sum({0})",
     "norm": "torch.linalg.norm({0})",
-    "softmax": "torch.softmax({0}, dim=0)",
-    "logsumexp": "torch.logsumexp(torch.flatten({0}), 0)",
+    "mean": "torch.mean({0})",
+    "relu": "torch.relu({0})",
     "exp": "torch.exp({0})",
     "log": "torch.log({0})",
     "sqrt": "torch.sqrt({0})",
@@ -75,6 +75,19 @@ class TorchPrinter(CodePrinter):
         a, b = (self.at(x, ATOM) + ".contiguous()" for x in e.args)
         return f"torch.kron({a}, {b})", ATOM
 
+    def op_softmax(self, e: Expr) -> tuple[str, int]:
+        return f"torch.softmax({self.render(e.args[0])}, dim={self.axis(e)})", ATOM
+
+    def op_logsumexp(self, e: Expr) -> tuple[str, int]:
+        return f"torch.logsumexp({self.render(e.args[0])}, dim={self.axis(e)}, keepdim=True)", ATOM
+
+    def op_step(self, e: Expr) -> tuple[str, int]:
+        return f"({self.at(e.args[0], NEG)} > 0).to({self.ref}.dtype)", ATOM
+
+    def op_unvec(self, e: Expr) -> tuple[str, int]:
+        m, n = (self.dim(d) for d in e.dims)  # columns stacked: the row-major n-by-m, transposed
+        return f"{self.at(e.args[0], ATOM)}.reshape({n}, {m}).T", ATOM
+
     def op_vec(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
 
@@ -103,7 +116,7 @@ class TorchPrinter(CodePrinter):
         return ["import torch"]
 
 
-SPELLED = frozenset(FUNCTION_TORCH) | {"diag", "kron", "vec"}
+SPELLED = frozenset(FUNCTION_TORCH) | {"diag", "kron", "vec", "softmax", "logsumexp", "step", "unvec"}
 
 
 def render(e: Expr, sig: Signature) -> str:
