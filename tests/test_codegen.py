@@ -20,11 +20,11 @@ from helpers import concrete, original, points, wrt_vars
 
 from matcalc_cli import numeric
 from matcalc_cli.api import function_text
+from matcalc_cli.ops import OPS
 from matcalc_cli.render import jax as jax_code
 from matcalc_cli.render import python as python_code
 from matcalc_cli.render import torch as torch_code
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.ops import OPS
 
 HAVE = {name: importlib.util.find_spec(name) is not None for name in ("torch", "jax")}
 LAYOUTS = ("numerator", "denominator")
