@@ -18,13 +18,16 @@ def split_call(node: Syntax) -> tuple[tuple[Syntax, ...], tuple[Syntax, ...]]:
 
 
 def post_order(root: Syntax) -> list[Syntax]:
+    """Each distinct node once, children first (a where clause's definitions are shared)."""
     out: list[Syntax] = []
+    seen: set[int] = set()
     stack: list[tuple[Syntax, bool]] = [(root, False)]
     while stack:
         n, done = stack.pop()
         if done:
             out.append(n)
-        else:
+        elif id(n) not in seen:
+            seen.add(id(n))
             stack.append((n, True))
             args = split_call(n)[0] if n.kind == "call" and n.text in OPS else n.args
             stack.extend((a, False) for a in reversed(args))
@@ -43,11 +46,71 @@ def dim_arg(a: Syntax) -> Dim:
 
 
 
+# ------------------------------------------------------------------ where clauses
+def definitions(root: Syntax) -> dict[str, Syntax]:
+    """The "define" nodes of a where clause by name (none without one)."""
+    return {d.text: d for d in root.args[1:]} if root.kind == "where" else {}
+
+
+def reject_defined(root: Syntax, names: dict[str, str]) -> None:
+    """Options that name a variable (names: name -> option) must not name a definition."""
+    defs = definitions(root)
+    for name, option in names.items():
+        if name in defs:
+            raise MatcalcError("input", f"{option} {name}: {name} is a named subexpression (where {name} = ...), "
+                               "not a variable", defs[name].op_span)
+
+
+def substitute(root: Syntax) -> Syntax:
+    """The body of a where clause with each name replaced by its definition, one shared
+    node a definition (so the typed tree shares it too); a tree without one as it is."""
+    if root.kind != "where":
+        return root
+    body, defs = root.args[0], root.args[1:]
+    later = {d.text: d for d in defs}
+    env: dict[str, Syntax] = {}
+    used: set[str] = set()
+    for d in defs:
+        del later[d.text]
+        for n in _names(d.args[0]):
+            if n.text == d.text:
+                raise MatcalcError("input", f"{d.text} is used in its own definition: a definition cannot "
+                                   f"shadow the variable {d.text} (give one of them another name)", n.span)
+            if n.text in later:
+                raise MatcalcError("input", f"{n.text} is used before it is defined (define it before {d.text})",
+                                   n.span)
+        env[d.text] = _replace(d.args[0], env, used)
+    out = _replace(body, env, used)
+    for d in defs:
+        if d.text not in used:
+            raise MatcalcError("input", f"{d.text} is defined but never used", d.op_span)
+    return out
+
+
+def _names(root: Syntax) -> list[Syntax]:
+    return [n for n in post_order(root) if n.kind == "name"]
+
+
+def _replace(root: Syntax, env: dict[str, Syntax], used: set[str]) -> Syntax:
+    new: dict[int, Syntax] = {}
+    for n in post_order(root):
+        if n.kind == "name" and n.text in env:
+            used.add(n.text)
+            new[id(n)] = env[n.text]
+        elif n.args and any(new[id(a)] is not a for a in n.args if id(a) in new):
+            args = tuple(new.get(id(a), a) for a in n.args)
+            new[id(n)] = Syntax(n.kind, n.span, n.text, args, n.value, n.op_span)
+        else:
+            new[id(n)] = n
+    return new[id(root)]
+
+
 def _is_sum(node: Syntax) -> bool:
     return node.kind == "binary" and node.text in ("+", "-")
 
 
 def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
+    root = substitute(root)
     built: dict[int, Expr] = {}
     # a + b - c + ... is built as one sum at the end of the chain: adding term by term
     # would copy the growing sum at every step.

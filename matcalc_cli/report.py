@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import reject_defined
 from matcalc_cli.derive import Derivative, Step, derivation, derivative, second_derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Shape
@@ -120,7 +121,10 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     for name in sym:
         if not _NAME.match(name):
             raise MatcalcError("option", f"--symmetric expects a matrix name, got {name!r}")
-    typed = infer(parse(source), declared, sym, extra=list(wrt))
+    tree = parse(source)
+    reject_defined(tree, {**{n: "--shape" for n in declared}, **{n: "--symmetric" for n in sym},
+                          **{n: "--wrt" for n in wrt}})
+    typed = infer(tree, declared, sym, extra=list(wrt))
     xs = [E.var(w, typed.variables[w], w in sym) for w in wrt]
     if len(xs) == 1:
         d = derivative(typed.expr, xs[0], layout)

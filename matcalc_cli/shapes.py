@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import build, dim_arg, post_order, split_call
+from matcalc_cli.build import build, dim_arg, post_order, split_call, substitute
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.ops import OPS
@@ -157,9 +157,12 @@ def _is_const(node: Syntax) -> bool:
 
 
 def _nodes(root: Syntax) -> list[Syntax]:
-    out, stack = [], [root]
+    out, stack, seen = [], [root], set()
     while stack:
         n = stack.pop()
+        if id(n) in seen:  # a where clause's definitions are shared nodes
+            continue
+        seen.add(id(n))
         out.append(n)
         stack.extend(n.args)
     return out
@@ -311,6 +314,7 @@ def variable_names(root: Syntax) -> list[tuple[str, int]]:
 def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
           extra: list[str] | None = None) -> Typed:
     """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
+    root = substitute(root)
     names = variable_names(root)
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]

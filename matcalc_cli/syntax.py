@@ -6,6 +6,10 @@ The parser is a precedence climber over a token list. Loose to tight:
     unary   := '-' unary | postfix
     postfix := atom ('^T' | "'" | '^-1' | '^-T' | '^' int | '.^' number)*
     atom    := number | name | name '(' args ')' | '(' sum ')'
+    input   := sum ('where' name '=' sum (',' name '=' sum)*)?
+
+A where clause parses to a "where" node (the body, then one "define" node a name);
+build.py substitutes the definitions.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from matcalc_cli.ops import CALLS
 # Names that are read as calls when an opening parenthesis follows: the registry's calls.
 # The typing pass knows what each one means; the parser only needs to know they are calls.
 FUNCTIONS = CALLS
+WHERE = "where"  # the keyword of named subexpressions: never a variable
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>(?:\d+\.\d+|\d+\.(?![*/^])|\d+|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9_]*)
-  | (?P<op>\.\*|\./|\.\^|[-+*@/^'(),])
+  | (?P<op>\.\*|\./|\.\^|[-+*@/^'(),=])
 """, re.VERBOSE)
 
 
@@ -115,7 +120,7 @@ class _Parser:
 
     def starts_operand(self) -> bool:
         t = self.tok
-        return t.kind in ("num", "name") or (t.kind == "op" and t.text == "(")
+        return t.kind == "num" or (t.kind == "name" and t.text != WHERE) or (t.kind == "op" and t.text == "(")
 
     def product(self) -> Syntax:
         left = self.unary()
@@ -198,6 +203,9 @@ class _Parser:
             self.take()
             return Syntax("num", t.span, t.text, (), Fraction(t.text))
         if t.kind == "name":
+            if t.text == WHERE:
+                raise MatcalcError("syntax", "'where' names subexpressions after an expression: "
+                                   "EXPR where NAME = EXPR", t.span)
             self.take()
             nxt = self.tok
             # name( is a call; for a name that is no function, A(x + y) is a product, but
@@ -232,8 +240,41 @@ def parse(src: str) -> Syntax:
         raise MatcalcError("syntax", "empty expression", (0, max(1, len(src))))
     p = _Parser(src)
     node = p.sum()
+    if p.tok.kind == "name" and p.tok.text == WHERE:
+        node = _where(p, node)
     if p.tok.kind != "end":
         if p.at(")"):
             raise MatcalcError("syntax", "unmatched ')'", p.tok.span)
+        if p.at("="):
+            raise MatcalcError("syntax", "'=' belongs in a where clause: EXPR where NAME = EXPR", p.tok.span)
         raise p.error("an operator or end of input")
     return node
+
+
+def _where(p: _Parser, body: Syntax) -> Syntax:
+    """EXPR where NAME = EXPR, NAME = EXPR ...: a "where" node of the body and its definitions."""
+    keyword = p.take()
+    defs: list[Syntax] = []
+    seen: dict[str, Span] = {}
+    while True:
+        t = p.tok
+        if t.kind != "name" or t.text == WHERE:
+            what = "a definition NAME = EXPR after 'where'" if not defs else "a definition NAME = EXPR after ','"
+            raise p.error(what)
+        if t.text in FUNCTIONS:
+            raise MatcalcError("syntax", f"'{t.text}' is a function: a named subexpression needs another name",
+                               t.span)
+        if t.text in seen:
+            raise MatcalcError("syntax", f"{t.text} is defined twice (first at column {seen[t.text][0] + 1})",
+                               t.span)
+        p.take()
+        p.expect("=", f"'=' after {t.text}")
+        value = p.sum()
+        seen[t.text] = t.span
+        defs.append(Syntax("define", (t.span[0], value.span[1]), t.text, (value,), None, t.span))
+        if not p.at(","):
+            break
+        p.take()
+    if p.tok.kind == "name" and p.tok.text == WHERE:
+        raise MatcalcError("syntax", "one where clause: separate the definitions with ','", p.tok.span)
+    return Syntax("where", (body.span[0], defs[-1].span[1]), WHERE, (body, *defs), None, keyword.span)

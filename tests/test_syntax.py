@@ -270,7 +270,6 @@ def test_misplaced_operator(src, where):
 
 @pytest.mark.parametrize("src, char, where", [
     ("x # y", "#", 2),
-    ("x = y", "=", 2),
     ("x; y", ";", 1),
     ("θ^T x", "θ", 0),
     ("x²", "²", 1),
