@@ -93,8 +93,7 @@ def emit(result: DiffResult, fmt: str) -> None:
 
         pretty.show(report)
         if verification is not None:
-            console().print(f"[dim]verify[/dim]  {verification.text()}",
-                            style=None if verification.ok else "bold red")
+            pretty.show_row("verify", verification.text(), "" if verification.ok else "bold red")
         return
     sys.stdout.write(render_text(result, fmt) + "\n")
     if fmt == "json":
@@ -109,12 +108,6 @@ def emit(result: DiffResult, fmt: str) -> None:
         sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
 
 
-def console() -> Any:
-    from matcalc_cli.render.pretty import console as terminal
-
-    return terminal()
-
-
 def show_check(result: CheckResult, fmt: str) -> None:
     if fmt == "json":
         sys.stdout.write(json.dumps(check_json(result)) + "\n")
@@ -123,16 +116,9 @@ def show_check(result: CheckResult, fmt: str) -> None:
 
         sys.stdout.write("\n".join(result.lines(plain.render)) + "\n")
     else:
-        from rich.text import Text
+        from matcalc_cli.render import pretty
 
-        from matcalc_cli.render.pretty import render_expr
-
-        head, *rest = result.lines(render_expr)
-        out = console()
-        out.print(Text(head, style="bold green" if result.ok else "bold red"))
-        for line in rest:
-            out.print(Text(line))
-        sys.stdout.flush()
+        pretty.show_check(result.lines(pretty.render_expr), result.ok)
 
 
 def _one_of(names: Iterable[str]) -> str:

@@ -4,10 +4,12 @@ and the shapes assumed, drawn with rich (no colour when piped or with NO_COLOR).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.render import wrap
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
 from matcalc_cli.report import Report
 
@@ -33,7 +35,8 @@ class UnicodePrinter(Printer):
 
 def console() -> Any:
     """The one terminal console: with NO_COLOR set it writes no escape codes at all
-    (not even bold), as when piped."""
+    (not even bold), as when piped. Lines come to it already fitted to its width, so it
+    never wraps them again (soft_wrap)."""
     from rich.console import Console
 
     plain = os.environ.get("NO_COLOR") is not None
@@ -44,23 +47,100 @@ def render_expr(e: Expr) -> str:
     return UnicodePrinter().render(e)
 
 
-def show(report: Report) -> None:
-    from rich.table import Table
+# A line of the view: its text and the styles of its parts ((start, end, style)).
+Line = tuple[str, tuple[tuple[int, int, str], ...]]
+LABEL = 8  # the column where the values of shape, layout, note and shapes begin
+
+
+def report_lines(report: Report, width: int) -> list[Line]:
+    """The terminal view of a derivation, each line at most width characters where the
+    text can break (between names, numbers and operators, never inside one)."""
+    title = title_lines("d" + report.of_what(), width)
+    out: list[Line] = [(title[0], ((0, 1, "bold"),)), *plain_lines(title[1:])]
+    out += styled(wrap.wrap(render_expr(report.derivative.expr), width, "  "), "bold cyan")
+    out += label_lines("shape", report.shape_text(), width)
+    out += label_lines("layout", report.layout_text(), width)
+    if report.derivative.note:
+        out += label_lines("note", report.derivative.note, width)
+    out += label_lines("shapes", report.assumptions_text(), width)
+    if report.steps:
+        out.append(("steps", ((0, 5, "dim"),)))
+        for line in report.step_lines(render_expr):
+            out += plain_lines(wrap.wrap(line, width, "  "))
+    return out
+
+
+def title_lines(title: str, width: int) -> list[str]:
+    """d(EXPR) / dx dy: the denominator is never broken, and goes under the numerator
+    when both do not fit on one line."""
+    num, den = title.rsplit(" / ", 1)
+    lines = wrap.wrap(num, width)
+    if len(lines[-1]) + 3 + len(den) <= width:
+        return [*lines[:-1], f"{lines[-1]} / {den}"]
+    return [*lines, f"    / {den}"]
+
+
+def label_lines(label: str, value: str, width: int, style: str = "") -> list[Line]:
+    """`label   value`, the value's continued lines under its first (a table without the
+    padding of one: no line ends in spaces)."""
+    out: list[Line] = []
+    for i, line in enumerate(wrap.row(label, value, width, LABEL)):
+        spans = [(0, len(label), "dim")] if i == 0 else []
+        if style:
+            spans.append((min(LABEL, len(line)), len(line), style))
+        out.append((line, tuple(spans)))
+    return out
+
+
+def check_lines(lines: list[str], ok: bool, width: int) -> list[Line]:
+    """check's verdict and evidence: a line `  label   value` keeps its value's column."""
+    head, *rest = lines
+    out = styled(wrap.wrap(head, width), "bold green" if ok else "bold red")
+    for line in rest:
+        m = _ROW.match(line)
+        if m:
+            out += plain_lines(wrap.row(m.group(2), m.group(3), width, len(m.group(1)), "  "))
+        else:
+            out += plain_lines(wrap.wrap(line, width, "  "))
+    return out
+
+
+_ROW = re.compile(r"^(  ([a-z]+) {2,})(.*)$")
+
+
+def styled(lines: list[str], style: str) -> list[Line]:
+    return [(line, ((len(line) - len(line.lstrip()), len(line), style),)) for line in lines]
+
+
+def plain_lines(lines: list[str]) -> list[Line]:
+    return [(line, ()) for line in lines]
+
+
+def width_of(out: Any) -> int:
+    """The width to fit: the terminal's (rich reads COLUMNS too); 80 when not known."""
+    return max(int(out.width), 20)
+
+
+def print_lines(lines: list[Line]) -> None:
     from rich.text import Text
 
     out = console()
-    title = Text.assemble(("d", "bold"), (report.of_what(), ""))
-    out.print(title)
-    out.print(Text("  " + render_expr(report.derivative.expr), style="bold cyan"))
-    table = Table.grid(padding=(0, 2))
-    table.add_row(Text("shape", style="dim"), report.shape_text())
-    table.add_row(Text("layout", style="dim"), report.layout_text())
-    if report.derivative.note:
-        table.add_row(Text("note", style="dim"), report.derivative.note)
-    table.add_row(Text("shapes", style="dim"), report.assumptions_text())
-    out.print(table)
-    if report.steps:
-        out.print(Text("steps", style="dim"))
-        for line in report.step_lines(render_expr):
-            out.print(Text("  " + line))
+    for text, spans in lines:
+        t = Text(text)
+        for start, end, style in spans:
+            t.stylize(style, start, end)
+        out.print(t)
     sys.stdout.flush()
+
+
+def show(report: Report) -> None:
+    print_lines(report_lines(report, width_of(console())))
+
+
+def show_row(label: str, value: str, style: str = "") -> None:
+    """One more labelled line under the view (the verification)."""
+    print_lines(label_lines(label, value, width_of(console()), style))
+
+
+def show_check(lines: list[str], ok: bool) -> None:
+    print_lines(check_lines(lines, ok, width_of(console())))

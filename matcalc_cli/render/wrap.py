@@ -1,0 +1,117 @@
+"""Lines of mathematics within a width, broken as a textbook breaks them.
+
+A line may break only at a space, so never inside a name or a number. Where it breaks is
+ranked: a gap of several spaces (a column: the rule of a step, the shape of a claim)
+first, then `; `, `, ` and `: ` (prose and lists), then `=`, then `+` and `-` of the
+outermost sum, then the outermost products, then the same inside the first parentheses, and so on. A piece that
+fits is never broken; one that does not starts a line of its own, and is broken there at
+its best-ranked places only, its parts packed onto lines greedily. A break before an operator moves the operator
+to the next line (`+ b`); continued lines take a hanging indent. No line ends in a space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OPEN, CLOSE = "([{", ")]}"
+_RANK = {"=": 4, "+": 5, "-": 5, "/": 6, "*": 6, "@": 6, "⊙": 6, "⊘": 6, "⊗": 6, ".*": 6, "./": 6}
+_GAP, _PRODUCT = 0, 6
+_AFTER = {";": 1, ",": 2, ":": 3}  # a break after these: items of a list, then a label's colon
+# A line whose text is no longer than this (or a sixth of the width) before a piece that
+# does not fit keeps the piece's first part beside it rather than alone (`2 ((a`, not `2`).
+_STUB = 4
+
+
+@dataclass(frozen=True)
+class Break:
+    start: int  # the run of spaces text[start:end] disappears when the line breaks here
+    end: int
+    rank: tuple[int, int]  # (parenthesis depth, kind): lower breaks first
+
+
+def breaks(text: str) -> list[Break]:
+    """Every place text may break, with its rank."""
+    out: list[Break] = []
+    depth, i = 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif ch == " ":
+            j = i
+            while j < len(text) and text[j] == " ":
+                j += 1
+            if 0 < i and j < len(text):
+                kind = _kind(text, i, j)
+                if kind is not None:
+                    out.append(Break(i, j, (depth, kind)))
+            i = j
+            continue
+        i += 1
+    return out
+
+
+def _kind(text: str, start: int, end: int) -> int | None:
+    if end - start >= 2:
+        return _GAP
+    before = text[:start].rsplit(" ", 1)[-1]
+    if before in _RANK:  # the space after an operator: the operator stays with its operand
+        return None
+    after = text[end:].split(" ", 1)[0]
+    if after in _RANK and " " in text[end:]:
+        return _RANK[after]
+    return _AFTER.get(before[-1:], _PRODUCT)
+
+
+def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
+    """text on lines of at most width characters where it can be (an unbreakable piece
+    longer than a line is left whole); the first line starts with indent, the others with
+    hang (indent and four spaces by default), two more for each part of a part broken again."""
+    hang = indent + "    " if hang is None else hang
+    text = text.strip()
+    if len(indent) + len(text) <= width:
+        return [indent + text]
+    places = breaks(text)
+    lines: list[str] = []
+    line = indent
+
+    def place(lo: int, hi: int, sep: str, hang: str, top: bool = False) -> None:
+        nonlocal line
+        piece = text[lo:hi]
+        if len(line) + len(sep) + len(piece) <= width:
+            line += sep + piece
+            return
+        inner = [b for b in places if lo < b.start and b.end < hi]
+        stub = len(line.strip()) <= max(_STUB, width // 6)
+        if line.strip() and (not stub or not inner):  # the piece starts a line
+            lines.append(line)
+            line, sep = hang, ""
+            if len(line) + len(piece) <= width or not inner:
+                line += piece
+                return
+        if not inner:  # nothing to break at: the piece overflows
+            line += sep + piece
+            return
+        best = min(b.rank for b in inner)
+        cuts = [b for b in inner if b.rank == best]
+        # A part of a part reads as such, indented further; the columns of a line do not.
+        deeper = hang if top or len(hang) + 2 > width // 2 else hang + "  "
+        columns = top and best[1] == _GAP
+        place(lo, cuts[0].start, sep, deeper, columns)
+        for cut, nxt in zip(cuts, [*cuts[1:], None], strict=True):
+            place(cut.end, nxt.start if nxt else hi, text[cut.start:cut.end], deeper, columns)
+
+    place(0, len(text), "", hang, True)
+    return [*lines, line] if line.strip() else lines
+
+
+def row(label: str, value: str, width: int, column: int, indent: str = "") -> list[str]:
+    """A label, then its value from column on, the value's continued lines aligned under
+    its start (the layout of a two-column table, without the padding of one)."""
+    head = (indent + label).ljust(column)
+    if len(head) > column:  # a label too long for its column: the value on the next line
+        return [indent + label, *wrap(value, width, " " * column, " " * column)]
+    lines = wrap(value, width, " " * column, " " * column)
+    return [head + lines[0][column:], *lines[1:]]
