@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from matcalc_cli import __version__
 from matcalc_cli.cli import app
+from matcalc_cli.commands import CHECK_FORMATS, FORMATS
 from matcalc_cli.helpformat import help_width
 
 # This typer/click separates the streams by itself: result.stdout, result.stderr, and
@@ -172,9 +173,10 @@ def test_help_names_what_to_type(command):
         assert record in text
     assert "numerator (the default) or denominator" in text
     assert "after -- is EXPR" in " ".join(text.split())
-    formats = "pretty (the default), plain, latex, numpy, json, python, torch or jax" if command == "diff" else \
-        "pretty (the default), plain or json"
+    names = list(FORMATS if command == "diff" else CHECK_FORMATS)
+    formats = f"pretty (the default), {', '.join(names[1:-1])} or {names[-1]}"
     assert formats in " ".join(text.split())
+    assert command == "check" or "latex, numpy, json" in formats
 
 
 def test_help_sentences_wrap_between_words():
@@ -246,7 +248,9 @@ def test_help_example_continues_as_a_shell_would():
 
 
 def test_completion_of_a_partial_value():
-    assert complete("bash", "matcalc diff --format p") == ["pretty", "plain", "python"]
+    assert complete("bash", "matcalc diff --format p") == [f for f in FORMATS if f.startswith("p")]
+    assert complete("bash", "matcalc diff --format l") == ["latex"]
+    assert complete("bash", "matcalc diff --layout d") == ["denominator"]
 
 
 def test_completion_scripts_for_each_shell():
