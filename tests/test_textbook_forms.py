@@ -21,7 +21,10 @@ CASES = [
     ("x .* exp(x)", ["x"], ["x=n"], [], "diag(exp(x) .* (x + 1))"),
     ("tr(inv(Sigma) S) + logdet(Sigma)", ["Sigma"], ["Sigma=n,n", "S=n,n"], ["Sigma"],
      "Sigma^-1 - Sigma^-1 (S + S^T) Sigma^-1 / 2"),
-    ("det(A X B)", ["X"], ["A=n,n", "X=n,n", "B=n,n"], [], "det(A X B) A^T (A X B)^-T B^T"),
+    ("det(A X B)", ["X"], ["A=n,n", "X=n,n", "B=n,n"], [], "det(A X B) X^-T"),  # the Matrix Cookbook's form
+    ("det(A X)", ["X"], ["A=n,n", "X=n,n"], [], "det(A X) X^-T"),
+    ("tr(diag(x) A diag(x))", ["x", "x"], ["x=n", "A=n,n"], [], "2 diag(diag(A))"),
+    ("abs(t) / t", ["t"], ["t=scalar"], [], "0"),
     ("x^T diag(y) x", ["y"], ["x=n", "y=n"], [], "(x.^2)^T"),
     ("diag(x x^T)", ["x"], ["x=n"], [], "2 diag(x)"),
     ("sum(abs(x - 0.5))", ["x"], ["x=n"], [], "sign(x - 0.5)^T"),

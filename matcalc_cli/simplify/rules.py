@@ -19,6 +19,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
+from matcalc_cli.simplify import identities as I
 from matcalc_cli.simplify.cost import transposes
 from matcalc_cli.simplify.normal import (
     _coef,
@@ -116,8 +117,9 @@ RULES: tuple[Rule, ...] = (
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
          "log(softmax(z)) = z - logsumexp(z)"),
-    Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr"), lambda e: e.args[0].op == "T",
-         lambda e: fn(e.op, e.args[0].args[0]), "det(X^T) = det(X), tr(X^T) = tr(X)"),
+    Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr", "diag"),
+         lambda e: e.args[0].op == "T" and e.args[0].shape[0] == e.args[0].shape[1] != 1,
+         lambda e: fn(e.op, e.args[0].args[0]), "det(X^T) = det(X), tr(X^T) = tr(X), diag(X^T) = diag(X)"),
     Rule("ones-numerator", PRESENTATION, ("hdiv",), lambda e: e.args[0].op == "ones",
          lambda e: E.hdiv(E.ONE, e.args[1]), "ones(n) ./ y = 1 ./ y"),
     Rule("quotient-coefficient", PRESENTATION, ("hdiv",), lambda e: _coef(e.args[0])[0] != 1,
@@ -133,6 +135,24 @@ RULES: tuple[Rule, ...] = (
          "(a b)^k = a^k b^k for an integer k (not (a b)^0.5 at a, b < 0)"),
     Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
+    Rule("trace-of-scalar", IDENTITY, ("tr",), lambda e: e.args[0].is_scalar, lambda e: e.args[0],
+         "tr(s) = s"),
+    Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: I.is_chain(e.args[0]), I.cyclic_trace,
+         "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
+    Rule("sum-of-hadamard", IDENTITY, ("sum",), lambda e: I.is_vector_hadamard(e.args[0]), I.sum_of_hadamard,
+         "sum(x .* y) = x^T y"),
+    Rule("sign-times", IDENTITY, ("had", "mul"), I.has_signed_pair, I.sign_times,
+         "sign(u) .* u = abs(u), sign(t) / t = 1 / abs(t), abs(t) / t^2 = 1 / abs(t)"),
+    Rule("det-inward", IDENTITY, ("det", "logdet"), I.det_inward_applies, I.det_inward,
+         "det(X^k) = det(X)^k, det(X^-1) = 1 / det(X), det(c X) = c^n det(X); logdet(X^k) = k logdet(X)"),
+    Rule("det-of-product", IDENTITY, ("mul",), I.det_product_applies, I.det_of_product,
+         "det(A B) = det(A) det(B), where a factor cancels: det(A X) / det(X) = det(A)"),
+    Rule("inverse-of-product", PRESENTATION, ("mul",), I.has_inverse_of_product, I.inverse_of_product,
+         "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
+    Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, I.identity_insertion,
+         "F + F B = F (eye(n) + B), where shorter"),
+    Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: I.kron_window(e) is not None, I.kron_to_hadamard,
+         "S^T kron(B, C) S = B .* C for S v = vec(diag(v)): Hessians through diag"),
 )
 
 BY_OP: dict[str, tuple[Rule, ...]] = {}
