@@ -155,6 +155,8 @@ def add(*terms: Expr) -> Expr:
     for t in terms:
         flat.extend(t.args if t.op == "add" else (t,))
     shape = next((t.shape for t in flat if t.shape != SCALAR), SCALAR)
+    # A sum of different shapes is a bug upstream: fail loudly, never print a wrong answer.
+    assert all(t.shape in (shape, SCALAR) for t in flat), f"add of {[t.shape for t in flat]}"
     flat = [t for t in flat if not is_zero(t)]
     if shape != SCALAR:
         flat = [bcast(t, shape) if t.shape == SCALAR else t for t in flat]

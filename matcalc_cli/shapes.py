@@ -176,6 +176,7 @@ class _Checker:
         self.symmetric = symmetric
         self.shown_names: dict[Dim, Dim] = {}
         self.var_shapes: dict[str, Shape] = {}
+        self.node_shapes: dict[int, Shape] = {}
 
     def fail(self, message: str, node: Syntax, kind: str = "shape") -> MatcalcError:
         return MatcalcError(kind, message, node.op_span or node.span)
@@ -215,7 +216,7 @@ class _Checker:
             raise self.fail(f"{what} needs a square matrix, got {self.show(s)}", node)
 
     def check(self, root: Syntax) -> None:
-        shapes: dict[int, Shape] = {}
+        shapes = self.node_shapes = {}
         for node in post_order(root):
             args = split_call(node)[0] if node.kind == "call" else node.args
             shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in args])
@@ -249,13 +250,19 @@ class _Checker:
         self.square(a, node, "the inverse" if k < 0 else "a matrix power")
         return a
 
+    def broadcasts(self, operand: Syntax) -> bool:
+        """A scalar beside a vector or matrix in + or - is filled into its shape (x - mean(x),
+        X w + b for a declared scalar b), unless it is scalar only because inference chose to
+        read one of its names as a scalar: that reading must not also make a sum type-check."""
+        return _is_const(operand) or not any(n.kind == "name" and n.text in self.scalars for n in _nodes(operand))
+
     def binary(self, node: Syntax, a: Shape, b: Shape) -> Shape:
         op = node.text
         sa, sb = self.is_scalar(a), self.is_scalar(b)
         if op in ("+", "-"):
             if sa and sb:
                 return SCALAR
-            if (sa and _is_const(node.args[0])) or (sb and _is_const(node.args[1])):
+            if (sa and self.broadcasts(node.args[0])) or (sb and self.broadcasts(node.args[1])):
                 return b if sa else a
             if not self.same(a, b):
                 verb = "add" if op == "+" else "subtract"
@@ -321,6 +328,7 @@ def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
     checker = _Checker(declared, frozenset(), symmetric)
     try:
         checker.check(root)
+        checker = _with_coefficients(root, checker, declared, symmetric)
     except MatcalcError as first:
         checker = _retry_with_scalars(root, declared, candidates, first, symmetric)
     variables = _solve(checker, [n for n, _ in names], declared, _dim_names(root))
@@ -330,6 +338,55 @@ def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
             raise MatcalcError("shape", f"--symmetric {name}: {name} is {format_shape(shape)}, not square")
     expr = build(root, variables, symmetric)
     return Typed(expr, variables, frozenset(n for n in variables if n not in declared))
+
+
+_PRODUCTS = (" ", "*", "@")
+
+
+def _chains(root: Syntax) -> list[list[Syntax]]:
+    """The factors of every maximal product chain (a b c is ((a b) c): the left spine)."""
+    out: list[list[Syntax]] = []
+    inner: set[int] = set()
+    for node in reversed(post_order(root)):  # parents first
+        if node.kind != "binary" or node.text not in _PRODUCTS or id(node) in inner:
+            continue
+        factors: list[Syntax] = []
+        n = node
+        while n.kind == "binary" and n.text in _PRODUCTS:
+            inner.add(id(n))
+            factors.append(n.args[1])
+            n = n.args[0]
+        out.append([n, *reversed(factors)])
+    return out
+
+
+def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shape],
+                       symmetric: frozenset[str]) -> _Checker:
+    """The coefficient rule: an undeclared lowercase name that multiplies a scalar-valued rest
+    of its product (lambda w^T w, c x^T x, t log(det(X))) is a scalar, where it occurs only
+    so; x^T x, x^T A x and a b^T keep their vectors."""
+    uses: dict[str, int] = {}
+    for n in post_order(root):
+        if n.kind == "name":
+            uses[n.text] = uses.get(n.text, 0) + 1
+    leading: dict[str, int] = {}
+    for factors in _chains(root):
+        head = factors[0]
+        if head.kind != "name" or head.text in declared or head.text[0].isupper():
+            continue
+        rows = checker.dims.find(checker.node_shapes[id(factors[1])][0])
+        cols = checker.dims.find(checker.node_shapes[id(factors[-1])][1])
+        if rows == 1 and cols == 1 and not checker.is_scalar(checker.node_shapes[id(head)]):
+            leading[head.text] = leading.get(head.text, 0) + 1
+    coefficients = frozenset(n for n, k in leading.items() if k == uses[n])
+    if not coefficients:
+        return checker
+    again = _Checker(declared, coefficients, symmetric)
+    try:
+        again.check(root)
+    except MatcalcError:
+        return checker
+    return again
 
 
 def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
@@ -342,6 +399,8 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
     tries = 0
     for size in (1, 2, 3):
         for subset in itertools.combinations(ordered, size):
+            if sum(n not in _SCALAR_NAMES for n in subset) > 1:
+                continue  # reading several vector-looking names as scalars is a guess, not inference
             tries += 1
             if tries > 300:
                 raise first

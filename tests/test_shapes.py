@@ -238,10 +238,37 @@ def test_slash_needs_a_scalar_divisor():
     assert at(src, err) == "/"
 
 
-def test_scalar_non_constant_does_not_broadcast_in_a_sum():
-    src = "t + x"
-    err = shape_error(src, {"t": S, "x": ("n", 1)})
-    assert err.kind == "shape" and at(src, err) == "+"
+@pytest.mark.parametrize("src, declared", [
+    ("t + x", {"t": S, "x": ("n", 1)}),  # a declared scalar (CONTRACT: X w + b, b=scalar)
+    ("x - mean(x)", {}),  # a scalar-valued expression
+    ("X - sum(X)", {}),
+])
+def test_a_scalar_valued_expression_broadcasts_in_a_sum(src, declared):
+    typed = infer(parse(src), declared, frozenset())
+    assert typed.expr.shape != S and typed.expr.op == "add"
+
+
+def test_a_name_read_as_scalar_does_not_make_a_sum_type_check():
+    # x would be a scalar only to broadcast it: that reading nobody meant is an error.
+    src = "x - A"
+    err = shape_error(src)
+    assert err.kind == "shape" and at(src, err) == "-"
+
+
+@pytest.mark.parametrize("src, scalars, vectors", [
+    ("norm(w)^2 + lambda w^T w", {"lambda"}, {"w"}),
+    ("alpha x^T x", {"alpha"}, {"x"}),
+    ("c x^T x", {"c"}, {"x"}),
+    ("t log(det(X))", {"t"}, set()),
+    ("x^T A x", set(), {"x"}),
+    ("a^T X b", set(), {"a", "b"}),
+    ("a b^T", set(), {"a", "b"}),
+    ("x (a^T x)", set(), {"x", "a"}),
+])
+def test_the_coefficient_rule(src, scalars, vectors):
+    variables = infer(parse(src), {}, frozenset()).variables
+    assert {n for n, s in variables.items() if s == S} == scalars
+    assert vectors <= {n for n, s in variables.items() if s[1] == 1 and s[0] != 1}
 
 
 @pytest.mark.parametrize("src, what", [
@@ -330,3 +357,10 @@ def test_messages_with_declared_shapes_show_no_internal_names(src, declared):
 def test_messages_with_inferred_shapes_show_no_internal_names(src, declared):
     message = shape_error(src, declared).message
     assert not _INTERNAL.search(message), message
+
+
+def test_inference_does_not_read_several_vectors_as_scalars_to_make_a_slip_type_check():
+    # G is a matrix, the rest vectors: the slip is an error, not g, x and b read as scalars.
+    src = "sum(G .* (g .* (x - mean(x)) / sqrt(mean((x - mean(x)).^2) + eps) + b))"
+    err = shape_error(src, {"eps": S})
+    assert err.kind == "shape" and at(src, err) == ".*"

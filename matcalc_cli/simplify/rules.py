@@ -79,7 +79,10 @@ def _quotient_coefficient(e: Expr) -> Expr:
 
 def _log_softmax(e: Expr) -> Expr:
     z = e.args[0].args[0]
-    return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
+    if E.is_vector(z.shape):
+        return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
+    # by rows: each row of Z less its own logsumexp
+    return E.sub(z, E.mul(fn("logsumexp", z), E.T(E.ones((z.shape[1], 1)))))
 
 
 def _inverse_transposed(e: Expr) -> Expr:
@@ -116,7 +119,7 @@ RULES: tuple[Rule, ...] = (
          lambda e: e.args[0].op == "mul" and transposes(transpose(e.args[0])) + 1 < transposes(e.args[0]),
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
-         "log(softmax(z)) = z - logsumexp(z)"),
+         "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
     Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr", "diag"),
          lambda e: e.args[0].op == "T" and e.args[0].shape[0] == e.args[0].shape[1] != 1,
          lambda e: fn(e.op, e.args[0].args[0]), "det(X^T) = det(X), tr(X^T) = tr(X), diag(X^T) = diag(X)"),

@@ -1,0 +1,93 @@
+"""The layers of today's models (issue 9), each by every parameter: right at random points
+(central differences of the model itself) and printed in the form the paper that defines the
+layer prints, both layouts."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import check_numeric
+
+from matcalc_cli.render import plain
+from matcalc_cli.report import differentiate
+
+LAYOUTS = ("numerator", "denominator")
+D = ("d=scalar",)
+ATTENTION = "sum((softmax(Q K^T / sqrt(d)) V) .* G)"  # a scalar loss whose gradient at the head's output is G
+PROJECTED = "sum((softmax(X Wq (X Wk)^T / sqrt(d)) X Wv) .* G)"
+RELU_NET = "norm(W2 relu(W1 x + b1) + b2 - y)^2"
+LAYER_NORM = "y^T (g .* (x - mean(x)) / sqrt(mean((x - mean(x)).^2) + eps) + b)"
+BATCH_CE = "-sum(Y .* log(softmax(X W + ones(m) c^T))) / m"
+
+# (model, wrt, shapes, numerator-layout form)
+MODELS = [
+    (ATTENTION, "Q", D, "(softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) ones(k) "
+                        "ones(1, k))) K / sqrt(d)"),
+    (ATTENTION, "K", D, None),
+    (ATTENTION, "V", D, "softmax(Q K^T / sqrt(d))^T G"),
+    (PROJECTED, "Wq", D, "X^T (softmax(X Wq Wk^T X^T / sqrt(d)) .* (G Wv^T X^T - ((G Wv^T X^T) .* "
+                         "softmax(X Wq Wk^T X^T / sqrt(d))) ones(n) ones(1, n))) X Wk / sqrt(d)"),
+    (PROJECTED, "Wk", D, None),
+    (PROJECTED, "Wv", D, "X^T softmax(X Wq Wk^T X^T / sqrt(d))^T G"),
+    (RELU_NET, "W1", (), "2 ((W2^T (W2 relu(W1 x + b1) + b2 - y)) .* step(W1 x + b1)) x^T"),
+    (RELU_NET, "b1", (), "2 (((W2 relu(W1 x + b1) + b2 - y)^T W2) .* step(W1 x + b1)^T)"),
+    (RELU_NET, "W2", (), "2 (W2 relu(W1 x + b1) + b2 - y) relu(W1 x + b1)^T"),
+    (RELU_NET, "b2", (), "2 (W2 relu(W1 x + b1) + b2 - y)^T"),
+    (RELU_NET, "x", (), "2 (((W2 relu(W1 x + b1) + b2 - y)^T W2) .* step(W1 x + b1)^T) W1"),
+    (LAYER_NORM, "x", ("eps=scalar",), None),
+    (LAYER_NORM, "g", ("eps=scalar",), "(x .* y - mean(x) y)^T / sqrt(eps + mean((x - mean(x)).^2))"),
+    (LAYER_NORM, "b", ("eps=scalar",), "y^T"),
+    (BATCH_CE, "W", ("m=scalar",), None),
+    (BATCH_CE, "c", ("m=scalar",), None),
+]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("model, wrt, shapes, form", MODELS, ids=[f"{m[:12]}-{w}" for m, w, _, _ in MODELS])
+def test_model_gradients_are_right(model, wrt, shapes, form, layout):
+    report = check_numeric(model, wrt, shapes, layout=layout)
+    text = plain.render(report.derivative.expr)
+    assert "kron" not in text and "commutation" not in text  # matrix form, never a Kronecker soup
+    if form is not None and layout == "numerator":
+        assert text == form
+
+
+def test_attention_backward_pass_is_the_row_wise_softmax_form():
+    # S .* (G V^T - (G V^T .* S) 1 1^T): each row of the softmax's backward pass on its own.
+    text = plain.render(differentiate(ATTENTION, ["Q"], list(D)).derivative.expr)
+    assert "softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) ones(k) ones(1, k))" in text
+
+
+def test_batched_cross_entropy_is_x_transposed_times_softmax_minus_targets():
+    # With one-hot rows of Y (Y 1 1^T = 1 1^T) this is the textbook X^T (softmax(X W) - Y) / m;
+    # matcalc keeps the row sums, since nothing says Y's rows sum to one.
+    text = plain.render(differentiate(BATCH_CE, ["W"], ["m=scalar"]).derivative.expr)
+    assert text.startswith("X^T (") and "softmax(X W + ones(m) c^T)" in text and "- Y" in text
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("model, wrt, shapes, form", [
+    (RELU_NET, ["x", "x"], (), "2 W1^T diag(step(W1 x + b1)) W2^T W2 diag(step(W1 x + b1)) W1"),
+    (RELU_NET, ["b2", "b2"], (), "2 eye(n)"),
+    (RELU_NET, ["b1", "b1"], (), None),
+    (LAYER_NORM, ["b", "b"], ("eps=scalar",), None),
+    (LAYER_NORM, ["g", "g"], ("eps=scalar",), None),
+])
+def test_model_hessians(model, wrt, shapes, form, layout):
+    report = check_numeric(model, wrt, shapes, layout=layout, tol=1e-4)
+    if form is not None:
+        assert plain.render(report.derivative.expr) == form
+
+
+def test_a_hessian_through_step_says_its_derivative_is_zero_almost_everywhere():
+    note = differentiate(RELU_NET, ["x", "x"]).derivative.note
+    assert "step" in note and "zero almost everywhere" in note
+
+
+@pytest.mark.parametrize("source, wrt, shapes", [
+    ("X W + ones(m) b^T", "b", ()),  # a bias row beside a batch
+    ("sum(exp(X w + c))", "w", ("c=scalar",)),  # a scalar bias
+    ("sum(softmax(Q K^T + M) .* G)", "Q", ()),  # a mask as an additive matrix
+    ("x - mean(x)", "x", ()),
+])
+def test_shapes_read_as_users_mean_them(source, wrt, shapes):
+    check_numeric(source, wrt, shapes)
