@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import test_derive
 import test_latex_compiles
+import test_models
 import test_render
 from helpers import concrete, original, points, wrt_vars
 
@@ -35,6 +36,7 @@ def _corpus() -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ..
     cases = [(c.source, c.wrt, c.shapes, c.symmetric) for c in test_derive.ALL if not c.xfail_value]
     cases += [(s, tuple(w), tuple(sh), tuple(sy)) for s, w, sh, sy in test_latex_compiles.CASES]
     cases += [(g[0], tuple(g[1]), (), tuple(g[2])) for g in test_render.GOLDEN]
+    cases += [(m, (w,), tuple(sh), ()) for m, w, sh, _ in test_models.MODELS]
     cases += [
         ("x^T np + lambda x^T x + lambda_ sum(x) + h1", ("x",), ("x=n",), ()),  # names that collide
         ("sum(tanh(W x)) + norm(tanh(W x))^2", ("x",), (), ()),
@@ -47,6 +49,9 @@ def _corpus() -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ..
         ("sum(relu(A x)) + mean(x .* x) + sum(step(x) .* x)", ("x",), (), ()),
         ("sum(logsumexp(W)) + tr(softmax(W)^T B)", ("W",), (), ()),
         ("logsumexp(x)", ("x",), (), ()),
+        ("sum(kron(A, B))", ("A",), (), ()),
+        ("a^T vec(X)", ("X",), (), ()),
+        ("tr(A unvec(v, n, n))", ("v",), (), ()),
     ]
     seen, out = set(), []
     for c in cases:

@@ -13,14 +13,16 @@ from matcalc_cli import expr as E
 from matcalc_cli.derive import differential
 from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.ops import CALLS, OPS
-from matcalc_cli.render import latex, numpy, plain, pretty
+from matcalc_cli.render import jax, latex, numpy, plain, pretty, python, torch
 from matcalc_cli.report import differentiate
 from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import canon
 from matcalc_cli.syntax import FUNCTIONS, parse
 
 PRINTERS = {"plain": (plain.PlainPrinter, frozenset()), "pretty": (pretty.UnicodePrinter, frozenset()),
-            "latex": (latex.LatexPrinter, latex.SPELLED), "numpy": (numpy.NumpyPrinter, numpy.SPELLED)}
+            "latex": (latex.LatexPrinter, latex.SPELLED), "numpy": (numpy.NumpyPrinter, numpy.SPELLED),
+            "python": (python.PythonPrinter, python.SPELLED), "torch": (torch.TorchPrinter, torch.SPELLED),
+            "jax": (jax.JaxPrinter, jax.SPELLED)}
 LEAVES = {"var", "dvar", "const"}  # no call of the input language, no spelling of their own to check
 
 
