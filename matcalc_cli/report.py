@@ -10,7 +10,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.build import reject_defined
 from matcalc_cli.derive import Derivative, Step, derivation, derivative, second_derivative
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.expr import Shape
+from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import format_dim, format_shape, infer, parse_spec, spec_of
 from matcalc_cli.syntax import parse
 
@@ -33,6 +33,7 @@ class Report:
     symmetric: frozenset[str]
     derivative: Derivative
     steps: tuple[Step, ...] = ()  # the rules applied, when asked for (--steps)
+    function: Expr | None = None  # the typed tree of the expression (what check and --verify evaluate)
 
     def of_what(self) -> str:
         return f"({self.source}) / " + " ".join("d" + w for w in self.wrt)
@@ -131,4 +132,5 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     else:
         d = second_derivative(typed.expr, xs[0], xs[1], layout)
     shown = tuple(derivation(typed.expr, xs[0])) if steps else ()
-    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown)
+    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
+                  typed.expr)
