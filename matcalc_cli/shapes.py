@@ -360,6 +360,20 @@ def _chains(root: Syntax) -> list[list[Syntax]]:
     return out
 
 
+def _unsigned(node: Syntax) -> Syntax:
+    while node.kind == "neg":
+        node = node.args[0]
+    return node
+
+
+def _after_numbers(factors: list[Syntax]) -> list[Syntax]:
+    """The factors from the first that is not a number (2 t x^T x: t x^T x)."""
+    i = 0
+    while i < len(factors) and _unsigned(factors[i]).kind == "num":
+        i += 1
+    return factors[i:]
+
+
 def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shape],
                        symmetric: frozenset[str]) -> _Checker:
     """The coefficient rule: an undeclared lowercase name that multiplies a scalar-valued rest
@@ -370,8 +384,11 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
         if n.kind == "name":
             uses[n.text] = uses.get(n.text, 0) + 1
     leading: dict[str, int] = {}
-    for factors in _chains(root):
-        head = factors[0]
+    for chain in _chains(root):
+        factors = _after_numbers(chain)
+        if len(factors) < 2:
+            continue
+        head = _unsigned(factors[0])
         if head.kind != "name" or head.text in declared or head.text[0].isupper():
             continue
         rows = checker.dims.find(checker.node_shapes[id(factors[1])][0])
