@@ -90,6 +90,10 @@ def _factor(p: str) -> Dim:
     return int(p) if p.isdigit() else p
 
 
+def _factors(d: Dim) -> list[Dim]:
+    return [_factor(p) for p in str(d).split("·")] if _composite(d) else [d]
+
+
 def compose(parts: Iterator[Dim] | list[Dim]) -> Dim:
     """The product of dimensions, in dim_product's one spelling."""
     out: Dim = 1
@@ -129,7 +133,25 @@ class _Dims:
         a, b = self.find(a), self.find(b)
         if a == b:
             return True
+        if _composite(a) or _composite(b):
+            # m·k = n·k when m = n: cancel the common factors, then unify what is left
+            # (a product that would have to be split between two unknowns stays unsolved).
+            pa, pb = _factors(a), _factors(b)
+            for f in list(pa):
+                if f in pb:
+                    pa.remove(f)
+                    pb.remove(f)
+            ra, rb = compose(pa), compose(pb)
+            if (ra, rb) == (a, b) and _composite(a) and _composite(b):
+                # n·n = ?1·?2 (vec(x x^T)^T vec(A)): unknown factors match one for one
+                if len(pa) == len(pb) and (all(map(_fresh, pa)) or all(map(_fresh, pb))):
+                    return all(self.unify(x, y) for x, y in zip(pa, pb, strict=True))
+                return False
+            if (ra, rb) != (a, b):
+                return self.unify(ra, rb)
         fa, fb = _fresh(a), _fresh(b)
+        if (fa and a in _factors(b)) or (fb and b in _factors(a)):
+            return False  # ?1 = ?1·n: no dimension is its own multiple
         if fa and b != 1:
             self.parent[a] = b
             return True
