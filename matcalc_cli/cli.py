@@ -30,7 +30,6 @@ from matcalc_cli.commands import (
 )
 from matcalc_cli.errors import MatcalcError, caret_lines
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
-from matcalc_cli.syntax import expression_from_words
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
@@ -79,12 +78,9 @@ def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
         raise fail(err, claim if in_claim(err) else source, fmt) from None
 
 
-def read_expr(words: list[str], fmt: str = "pretty") -> str:
+def read_expr(words: list[str]) -> str:
     """Everything after `--` is the expression, so its words are joined back together."""
-    try:
-        expr = expression_from_words(words)
-    except MatcalcError as err:
-        raise fail(err, " ".join(words), fmt) from None
+    expr = " ".join(words)
     return sys.stdin.read().strip() if expr == "-" else expr
 
 
@@ -92,7 +88,6 @@ def emit(result: DiffResult, fmt: str) -> None:
     """Machine formats go straight to stdout, never through rich; the verification goes
     to stderr for them, so that stdout stays one line."""
     report, verification = result.report, result.verification
-    sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in report.notes))
     if fmt == "pretty":
         from matcalc_cli.render import pretty
 
@@ -105,16 +100,14 @@ def emit(result: DiffResult, fmt: str) -> None:
         return
     if report.derivative.note:  # the convention, without breaking the one line
         sys.stderr.write(f"matcalc: note: {report.derivative.note}; shape {report.shape_text()}\n")
-    if report.steps:
-        from matcalc_cli.render import plain
-
-        sys.stderr.write("".join(f"matcalc: step: {line}\n" for line in report.step_lines(plain.render)))
+    if report.steps:  # LaTeX as an align* to paste, the others a step a line
+        steps = [report.step_latex()] if fmt == "latex" else [f"matcalc: step: {x}" for x in report.step_lines()]
+        sys.stderr.write("".join(line + "\n" for line in steps))
     if verification is not None:
         sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
 
 
 def show_check(result: CheckResult, fmt: str) -> None:
-    sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in result.report.notes))
     if fmt == "json":
         sys.stdout.write(json.dumps(check_json(result)) + "\n")
     elif fmt == "plain":
@@ -167,8 +160,8 @@ CheckFormatOpt = Annotated[str, typer.Option(
     "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(CHECK_FORMATS),
     help=f"FORMAT is {_one_of(CHECK_FORMATS)}.")]
 StepsOpt = Annotated[bool, typer.Option(
-    "--steps", help="Show the derivation: each rule applied and the differential it gives (on stderr for "
-                    "the one-line formats).")]
+    "--steps", help="Show the derivation as the course writes it: numbered steps, each naming its rule "
+                    "(on stderr for the one-line formats; an align* environment for latex).")]
 VerifyOpt = Annotated[bool, typer.Option(
     "--verify", help="Compare the result with central finite differences at random points; exit 1 if "
                      "they differ.")]
@@ -207,7 +200,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     object. Exit 0 on success, 1 when --verify finds a difference, 2 on bad input.
     """
     check_format(format)
-    source = read_expr(expr, format)
+    source = read_expr(expr)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps)
 
     def work() -> int:
@@ -235,7 +228,7 @@ def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None,
     --format pretty, plain or json; not --verify or --steps.
     """
     check_format(format, CHECK_FORMATS)
-    source = read_expr(expr, format)
+    source = read_expr(expr)
     opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format)
 
     def work() -> bool:

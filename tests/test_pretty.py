@@ -79,10 +79,16 @@ layout  numerator (scalar-by-matrix)
 shapes  a: vector (n) (inferred);
         X: matrix (n×n) (inferred); b: vector (n) (inferred)
 steps
-  d(X⁻¹) = -X⁻¹ dX X⁻¹    [inverse: d(X^-1) = -X^-1 dX X^-1]
-  d(aᵀ X⁻¹ b) = -aᵀ X⁻¹ dX X⁻¹ b
-      [product rule: d(A B) = dA B + A dB]
-  read off: scalar-by-matrix, df = tr(G^T dX) gives G
+  y = aᵀ X⁻¹ b
+  1. d(X⁻¹) = -X⁻¹ dX X⁻¹
+      inverse: d(X^-1) = -X^-1 dX X^-1
+  2. dy = aᵀ d(X⁻¹) b = -aᵀ X⁻¹ dX X⁻¹ b
+      product rule: d(A B) = dA B + A dB
+  3.    = tr(-X⁻¹ b aᵀ X⁻¹ dX)
+      cycling a trace: tr(A B) = tr(B A)
+  4. dy/dX = (-X⁻¹ b aᵀ X⁻¹)ᵀ
+      read off: dy = tr(G^T dX) gives G
+  5.       = -X⁻ᵀ a bᵀ X⁻ᵀ    simplified: transpose
 """
 VIEW['steps', 80] = """\
 d(a^T X^-1 b) / dX
@@ -92,9 +98,12 @@ layout  numerator (scalar-by-matrix)
 shapes  a: vector (n) (inferred); X: matrix (n×n) (inferred);
         b: vector (n) (inferred)
 steps
-  d(X⁻¹) = -X⁻¹ dX X⁻¹    [inverse: d(X^-1) = -X^-1 dX X^-1]
-  d(aᵀ X⁻¹ b) = -aᵀ X⁻¹ dX X⁻¹ b    [product rule: d(A B) = dA B + A dB]
-  read off: scalar-by-matrix, df = tr(G^T dX) gives G
+  y = aᵀ X⁻¹ b
+  1. d(X⁻¹) = -X⁻¹ dX X⁻¹    inverse: d(X^-1) = -X^-1 dX X^-1
+  2. dy = aᵀ d(X⁻¹) b = -aᵀ X⁻¹ dX X⁻¹ b    product rule: d(A B) = dA B + A dB
+  3.    = tr(-X⁻¹ b aᵀ X⁻¹ dX)    cycling a trace: tr(A B) = tr(B A)
+  4. dy/dX = (-X⁻¹ b aᵀ X⁻¹)ᵀ    read off: dy = tr(G^T dX) gives G
+  5.       = -X⁻ᵀ a bᵀ X⁻ᵀ    simplified: transpose
 """
 VIEW['steps', 160] = """\
 d(a^T X^-1 b) / dX
@@ -103,9 +112,12 @@ shape   n×n
 layout  numerator (scalar-by-matrix)
 shapes  a: vector (n) (inferred); X: matrix (n×n) (inferred); b: vector (n) (inferred)
 steps
-  d(X⁻¹) = -X⁻¹ dX X⁻¹    [inverse: d(X^-1) = -X^-1 dX X^-1]
-  d(aᵀ X⁻¹ b) = -aᵀ X⁻¹ dX X⁻¹ b    [product rule: d(A B) = dA B + A dB]
-  read off: scalar-by-matrix, df = tr(G^T dX) gives G
+  y = aᵀ X⁻¹ b
+  1. d(X⁻¹) = -X⁻¹ dX X⁻¹    inverse: d(X^-1) = -X^-1 dX X^-1
+  2. dy = aᵀ d(X⁻¹) b = -aᵀ X⁻¹ dX X⁻¹ b    product rule: d(A B) = dA B + A dB
+  3.    = tr(-X⁻¹ b aᵀ X⁻¹ dX)    cycling a trace: tr(A B) = tr(B A)
+  4. dy/dX = (-X⁻¹ b aᵀ X⁻¹)ᵀ    read off: dy = tr(G^T dX) gives G
+  5.       = -X⁻ᵀ a bᵀ X⁻ᵀ    simplified: transpose
 """
 
 

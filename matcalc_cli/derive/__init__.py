@@ -1,9 +1,9 @@
 """The differentiator: differentials (differential.py), the derivative read off a canonical
 form (readoff.py), and laid out as the course's table says (present.py)."""
 
-from matcalc_cli.derive.differential import Step, differential, dvar
-from matcalc_cli.derive.present import Derivative, derivation, derivative, second_derivative
+from matcalc_cli.derive.differential import differential, dvar
+from matcalc_cli.derive.present import Derivative, derivative, second_derivative
 from matcalc_cli.derive.readoff import gradient, jacobian, substitute
 
-__all__ = ["Derivative", "Step", "derivation", "derivative", "differential", "dvar", "gradient", "jacobian",
+__all__ = ["Derivative", "derivative", "differential", "dvar", "gradient", "jacobian",
            "second_derivative", "substitute"]

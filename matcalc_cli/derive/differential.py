@@ -7,8 +7,6 @@ almost everywhere (d sign(u) = 0), so that nothing is read through it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
@@ -19,19 +17,10 @@ def dvar(x: Expr) -> Expr:
     return Expr("dvar", (), x.shape, x.param)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One rule applied: the node, the rule's name and the node's differential."""
-
-    node: Expr
-    rule: str
-    differential: Expr
-
-
-def differential(f: Expr, x: Expr, steps: list[Step] | None = None, notes: set[str] | None = None) -> Expr | None:
+def differential(f: Expr, x: Expr, notes: set[str] | None = None) -> Expr | None:
     """d f as an expression linear in dvar(x); None when f does not depend on x.
-    With steps, every rule applied is recorded there, innermost first; with notes, what a
-    result through an operation must say (step's derivative is zero almost everywhere)."""
+    With notes, what a result through an operation must say (step's derivative is zero
+    almost everywhere). steps.py writes out the rules applied, for --steps."""
     memo: dict[Expr, Expr | None] = {}
     for node in E.walk(f):
         if node in memo:
@@ -50,8 +39,6 @@ def differential(f: Expr, x: Expr, steps: list[Step] | None = None, notes: set[s
         if notes is not None and op.note:
             notes.add(op.note)
         memo[node] = None if E.is_zero(d) else d
-        if steps is not None:
-            steps.append(Step(node, op.rule, d))
     return memo[f]
 
 

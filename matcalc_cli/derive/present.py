@@ -7,19 +7,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive.differential import Step, differential
+from matcalc_cli.derive.differential import differential
 from matcalc_cli.derive.readoff import gradient, jacobian, substitute
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 from matcalc_cli.simplify import canon, simplify, total, transpose
-
-
-def derivation(f: Expr, x: Expr) -> list[Step]:
-    """The differentials of f's subexpressions that depend on x, each simplified, in the
-    order a derivation by hand takes them (innermost first)."""
-    steps: list[Step] = []
-    differential(f, x, steps)
-    return [Step(s.node, s.rule, simplify(s.differential)) for s in steps if s.node.op != "bcast"]
 
 
 # ------------------------------------------------------------------ the derivative

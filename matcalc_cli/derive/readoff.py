@@ -27,8 +27,18 @@ def substitute(root: Expr, value: Expr) -> Expr:
     return out[id(root)]
 
 
-def gradient(lin_form: Expr, seed: Expr, x: Expr) -> Expr:
-    """G with <seed, L(dX)> = <G, dX>: the trace trick, one linear node at a time."""
+# The rearrangements of the trace trick, as --steps names them; by the node the seed moves through.
+MOVES = {
+    "mul": "cycling a trace: tr(A B) = tr(B A)",
+    "T": "transposing: tr(A^T) = tr(A), a scalar is its own transpose",
+    "had": "moving a Hadamard factor: tr(A^T (B .* C)) = tr((A .* B)^T C)",
+    "hdiv": "moving a Hadamard divisor: tr(A^T (B ./ C)) = tr((A ./ C)^T B)",
+}
+
+
+def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None) -> Expr:
+    """G with <seed, L(dX)> = <G, dX>: the trace trick, one linear node at a time.
+    With moves, each rearrangement it made is recorded there (once, in order)."""
     lin = Linear(linear_nodes(lin_form))
     out: list[Expr] = []
     work = [(lin_form, seed)]
@@ -40,8 +50,20 @@ def gradient(lin_form: Expr, seed: Expr, x: Expr) -> Expr:
         rule = OPS[node.op].gradient
         if rule is None:
             raise MatcalcError("unsupported", f"cannot read a gradient through {node.op}")
+        if moves is not None:
+            _record(node, lin, moves)
         work.extend(rule(node, s, lin))
     return E.add(*out) if out else E.zeros(x.shape)
+
+
+def _record(node: Expr, lin: Linear, moves: list[str]) -> None:
+    move = MOVES.get(node.op)
+    if node.op == "mul":  # a trace cycles only when something follows dX
+        i = lin.index(node.args)
+        if node.args[i].is_scalar or all(a.is_scalar for a in node.args[i + 1:]):
+            move = None
+    if move is not None and move not in moves:
+        moves.append(move)
 
 
 def jacobian(lin_form: Expr, x: Expr) -> Expr:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.render import wrap
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
-
-if TYPE_CHECKING:  # a printer imports no stage before it at run time: the report is handed in
-    from matcalc_cli.report import Report
+from matcalc_cli.report import Report
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
@@ -66,9 +64,10 @@ def report_lines(report: Report, width: int) -> list[Line]:
         out += label_lines("note", report.derivative.note, width)
     out += label_lines("shapes", report.assumptions_text(), width)
     if report.steps:
+        from matcalc_cli.render.steps import terminal_lines
+
         out.append(("steps", ((0, 5, "dim"),)))
-        for line in report.step_lines(render_expr):
-            out += plain_lines(wrap.wrap(line, width, "  "))
+        out += terminal_lines(report.steps, width)
     return out
 
 

@@ -1,0 +1,149 @@
+"""A derivation (steps.Derivation) in each format: numbered lines of text (plain, or the
+terminal's Unicode), an align* environment for LaTeX, and a list for JSON.
+
+The printers are the formats' own, taught two things: the differential of a subexpression,
+d(X^-1), and the Leibniz quotient dy/dX.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matcalc_cli.expr import Expr
+from matcalc_cli.render.base import ATOM, Printer
+from matcalc_cli.render.latex import LatexPrinter
+from matcalc_cli.render.plain import PlainPrinter
+from matcalc_cli.steps import Derivation, Leibniz
+
+
+def _teach(base: type[Printer], marks: dict[str, Expr]) -> Printer:
+    class StepPrinter(base):  # type: ignore[valid-type, misc]
+        def op_dvar(self, e: Expr) -> tuple[str, int]:
+            inner = marks.get(e.name)
+            if inner is None:
+                return super().op_dvar(e)  # type: ignore[no-any-return]
+            return self.differential() + self.paren(self.render(inner)), ATOM
+
+        def differential(self) -> str:
+            return "d"
+
+    return StepPrinter()
+
+
+def _latex_printer(marks: dict[str, Expr]) -> Printer:
+    return _teach(LatexPrinter, marks)
+
+
+def _unicode_printer(marks: dict[str, Expr]) -> Printer:
+    from matcalc_cli.render.pretty import UnicodePrinter
+
+    return _teach(UnicodePrinter, marks)
+
+
+def _side(p: Printer, lhs: Expr | Leibniz, latex: bool) -> str:
+    if isinstance(lhs, Leibniz):
+        top, by = p.render(lhs.top), p.render(lhs.by)
+        return rf"\frac{{d{top}}}{{d{by}}}" if latex else f"d{top}/d{by}"
+    return p.render(lhs)
+
+
+def definitions(d: Derivation, p: Printer, latex: bool = False) -> str:
+    """The function by its name, then the names it uses (outermost first), as a where clause."""
+    (root, body), *parts = reversed(d.names)
+    text = f"{p.render(root)} = {p.render(body)}"
+    if parts:
+        sep = r", \quad " if latex else ", "
+        text += (r", \quad \text{where } " if latex else " where ") + sep.join(
+            f"{p.render(v)} = {p.render(b)}" for v, b in parts)
+    return text
+
+
+def equations(d: Derivation, p: Printer, latex: bool = False) -> list[tuple[str, str, str]]:
+    """(left side, the rest of the equation, rule) a line; continuations have no left side."""
+    out = []
+    for line in d.lines:
+        lhs = "" if line.lhs is None else _side(p, line.lhs, latex)
+        out.append((lhs, " = ".join(p.render(e) for e in line.parts), line.rule))
+    return out
+
+
+def text_lines(d: Derivation, unicode: bool = False) -> list[tuple[str, str]]:
+    """Numbered lines (equation, rule), after a line with the names; continuations are
+    indented under the previous line's equals sign."""
+    p = _unicode_printer(d.marks) if unicode else _teach(PlainPrinter, d.marks)
+    rows = equations(d, p)
+    width = len(str(len(rows)))
+    out = [(definitions(d, p), "")]
+    left = ""
+    for i, (lhs, rhs, rule) in enumerate(rows, 1):
+        if lhs:
+            left = lhs
+        shown = f"{lhs} = {rhs}" if lhs else " " * len(left) + f" = {rhs}"
+        out.append((f"{i:>{width}}. {shown}", rule))
+    return out
+
+
+def plain_lines(d: Derivation, unicode: bool = False) -> list[str]:
+    """One line a step, its rule in brackets after it."""
+    return [f"{eq}    [{rule}]" if rule else eq for eq, rule in text_lines(d, unicode)]
+
+
+_TEX_ESCAPES = {"\\": r"\textbackslash{}", "^": r"\^{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#",
+                "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\~{}"}
+
+
+def _tex_rule(rule: str) -> str:
+    """A rule as text: its name upright, its identity (in the input language) as typewriter."""
+    def esc(s: str) -> str:
+        return "".join(_TEX_ESCAPES.get(c, c) for c in s)
+
+    parts = []
+    for piece in rule.split("; "):
+        name, sep, identity = piece.partition(": ")
+        parts.append(rf"\text{{{esc(name)}{sep}}}" + (rf"\texttt{{{esc(identity)}}}" if sep else ""))
+    return r"\text{; }".join(parts)
+
+
+def latex(d: Derivation) -> str:
+    """An align* environment (amsmath), one step a row, its rule set apart on the right."""
+    p = _latex_printer(d.marks)
+    rows = [definitions(d, p, latex=True) + r" \\"]
+    rows[0] = rows[0].replace(" = ", " &= ", 1)
+    for lhs, rhs, rule in equations(d, p, latex=True):
+        rows.append(f"{lhs} &= {rhs} && {_tex_rule(rule)} \\\\")
+    rows[-1] = rows[-1].removesuffix(r" \\")
+    return "\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}"
+
+
+def json_steps(d: Derivation) -> dict[str, Any]:
+    """The names and the steps, each in plain text and LaTeX, with its rule."""
+    pp, lp = _teach(PlainPrinter, d.marks), _latex_printer(d.marks)
+    plain_rows, latex_rows = equations(d, pp), equations(d, lp, latex=True)
+    steps = [{"equation": f"{pl} = {pr}" if pl else f"= {pr}", "latex": f"{ll} = {lr}" if ll else f"= {lr}",
+              "rule": rule} for (pl, pr, rule), (ll, lr, _) in zip(plain_rows, latex_rows, strict=True)]
+    names = [{"name": v.name, "plain": pp.render(b), "latex": lp.render(b)} for v, b in reversed(d.names)]
+    return {"names": names, "steps": steps}
+
+
+def terminal_lines(d: Derivation, width: int) -> list[tuple[str, tuple[tuple[int, int, str], ...]]]:
+    """The numbered steps for the terminal, fitted to width, each rule set apart (dim):
+    after its equation where it fits, else on the lines below it."""
+    from matcalc_cli.render import wrap
+
+    out: list[tuple[str, tuple[tuple[int, int, str], ...]]] = []
+    for equation, rule in text_lines(d, unicode=True):
+        head, where, names = equation.partition(" where ")
+        if not rule and where and len(equation) + 2 > width:  # the names go under the function
+            lines = wrap.wrap(head, width, "  ") + wrap.wrap("where " + names, width, "    ")
+        else:
+            lines = wrap.wrap(equation, width, "  ")
+        body = [(line, ()) for line in lines[:-1]]
+        last = lines[-1]
+        if not rule:
+            out += [*body, (last, ())]
+        elif len(last) + 4 + len(rule) <= width:
+            out += [*body, (f"{last}    {rule}", ((len(last) + 4, len(last) + 4 + len(rule), "dim"),))]
+        else:
+            out += [*body, (last, ())]
+            out += [(r, ((6, len(r), "dim"),)) for r in wrap.wrap(rule, width, "      ", "      ")]
+    return out

@@ -1,0 +1,338 @@
+"""A derivation as the course writes it by hand (--steps).
+
+The function is named (y, or h when y is taken) and so are the subexpressions a reader
+would name: a shared one (s = sigmoid(X theta)) and the linear argument of a function
+(f = X theta). Each named part gets one differential, in the differentials of the parts
+it is made of (ds = s .* (1 - s) .* df), with the rules it took; an identity of the
+course's table (inverse, determinant, ...) gets its own line (d(X^-1) = -X^-1 dX X^-1).
+Then the chain rule substitutes the parts, the trace trick rearranges the form into
+the canonical one (tr(G^T dX)), the derivative is read off, and simplified.
+
+Every line is an equation between trees, so that the tests can evaluate both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import count
+
+from matcalc_cli import expr as E
+from matcalc_cli.derive import Derivative, dvar, gradient, jacobian, substitute
+from matcalc_cli.derive.present import _var_class
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import ONE, Expr, is_row
+from matcalc_cli.ops import OPS, fn, rebuild
+from matcalc_cli.simplify import canon, simplify, total, transpose
+
+# Operations whose rule is an identity of the course's table: each gets a line of its own.
+IDENTITIES = frozenset({"inv", "det", "logdet", "pow", "softmax", "logsumexp", "norm"})
+# Operations whose argument is named when it is a linear function of the variable (f = X theta).
+_STRUCTURAL = frozenset({"var", "const", "eye", "ones", "zeros", "size", "add", "mul", "T", "bcast", "had"})
+_BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
+ROOT_NAMES = ("y", "h", "z", "q")
+PART_NAMES = ("f", "g", "u", "v", "w", "r")
+FUNCTION_NAMES = {"sigmoid": "s", "softmax": "p", "tanh": "t", "exp": "e", "logsumexp": "l"}
+READ_OFF = {
+    "scalar": "read off: dY = G dt gives dY/dt = G",
+    "vector": "read off: dy = g^T dx gives the gradient g",
+    "matrix": "read off: dy = tr(G^T dX) gives G",
+    "jacobian": "read off: dy = J dx gives J",
+    "vec": "read off: vec(dY) = J vec(dX) gives J",
+}
+
+
+@dataclass(frozen=True)
+class Leibniz:
+    """dy/dx: the derivative of the named function by the variable."""
+
+    top: Expr  # the named function (a var)
+    by: Expr  # the variable
+
+
+@dataclass(frozen=True)
+class Line:
+    """lhs = parts[0] = parts[1] = ...; no lhs: the line continues the previous one."""
+
+    lhs: Expr | Leibniz | None
+    parts: tuple[Expr, ...]
+    rule: str
+    form: Expr | None = None  # a read-off: the linear form the derivative stands for
+
+
+@dataclass(frozen=True)
+class Derivation:
+    lines: tuple[Line, ...]
+    names: tuple[tuple[Expr, Expr], ...]  # (var, its definition in the names before it), innermost first
+    marks: dict[str, Expr] = field(default_factory=dict)  # marker name -> the subexpression it differentiates
+    wrt: Expr = E.ONE
+
+
+def derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:
+    """The steps to result, the derivative of f by x."""
+    try:
+        return _derivation(f, x, result)
+    except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
+        return _derivation(canon(f), x, result)
+
+
+def _derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:
+    taken = set(E.free_vars(f)) | {x.name}
+    dep = _dependent(f, x)
+    named = _choose(f, x, dep)
+    names: dict[Expr, Expr] = {}  # node -> its var
+    fresh = _namer(taken)
+    root = E.var(fresh(ROOT_NAMES), f.shape)
+    for node in named:
+        names[node] = E.var(fresh(_preferred(node)), node.shape)
+    names[f] = root
+    defs = {node: _rewrite(node, names, keep=node) for node in names}
+
+    marks: dict[str, Expr] = {}
+    marker: dict[Expr, Expr] = {v: dvar(v) for v in names.values()}
+    expansion: dict[Expr, Expr] = {}  # an unnamed identity's marker -> its differential, in the names
+    to_names = {defs[n]: v for n, v in names.items()}
+    lines: list[Line] = []
+    diffs: dict[Expr, Expr] = {}  # a name's var -> its differential in the names' differentials
+    ident = count(1)
+    for node in [*named, f]:
+        body = defs[node]
+        for sub in _identities(body, set(names.values()) | {x}):
+            mark = dvar(E.var(f"#{next(ident)}", sub.shape))
+            marks[mark.name] = sub
+            d, rules = _link(sub, x, marker, stop=sub)
+            d = simplify(_rewrite(_expand(d, expansion), to_names))
+            expansion[mark] = d
+            marker[sub] = mark
+            lines.append(Line(mark, (d,), _rule_text(rules)))
+        d, rules = _link(body, x, marker, stop=body)
+        middle = simplify(_rewrite(d, to_names))
+        full = simplify(_expand(middle, expansion))
+        var = names[node]
+        lines.append(Line(dvar(var), (middle, full) if middle != full else (full,), _rule_text(rules)))
+        by = _only_input(full, x)
+        if node is not f or len(names) > 1:
+            if var.is_scalar and by is not None and by.name != x.name and not by.is_scalar:
+                full = _canonical(full, by, lines)  # dh = g^T ds: the coefficient is dh/ds
+        diffs[var] = full
+
+    form = diffs[root]
+    if len(names) > 1:  # the chain rule: the parts' differentials substituted, outermost first
+        for node in reversed(named):
+            form = _replace(form, {dvar(names[node]): diffs[names[node]]})
+        lines.append(Line(None, (form,), "chain rule: substitute " + ", ".join(
+            "d" + names[n].name for n in reversed(named))))
+    in_x = {_rewrite(n, {}, keep=n): v for n, v in names.items()}
+    final = _rewrite(result.expr, in_x, keep=result.expr) if in_x else result.expr
+    lines.extend(_read_off(form, root, x, result, final))
+    return Derivation(tuple(lines), tuple((v, defs[n]) for n, v in names.items()), marks, x)
+
+
+def _only_input(d: Expr, x: Expr) -> Expr | None:
+    """The one variable whose differential d is linear in, if there is one."""
+    found = {n.name: n for n in E.walk(d) if n.op == "dvar"}
+    if len(found) != 1:
+        return None
+    (name, dv), = found.items()
+    return E.var(name, dv.shape) if name != x.name else x
+
+
+def _canonical(d: Expr, by: Expr, lines: list[Line]) -> Expr:
+    """d rewritten as g^T du (tr(G^T dU) for a matrix), a line of its own."""
+    moves: list[str] = []
+    g = tidy(gradient(d, ONE, by, moves))
+    form = E.mul(E.T(g), dvar(by)) if by.shape[1] == 1 else fn("tr", E.mul(E.T(g), dvar(by)))
+    if form != d:
+        lines.append(Line(None, (form,), _moves_text(moves)))
+    return form
+
+
+def _front(g: Expr) -> Expr:
+    """G^T with the transpose pushed in, each term as written (not yet collected)."""
+    terms = g.args if g.op == "add" else (g,)
+    return total([transpose(t) for t in terms])
+
+
+def _moves_text(moves: list[str]) -> str:
+    """One rearrangement with its identity; several by name."""
+    if len(moves) == 1:
+        return moves[0]
+    return "; ".join(m.split(":")[0] for m in moves) or "simplified"
+
+
+def tidy(e: Expr) -> Expr:
+    """Each term simplified on its own: the form a hand derivation writes before collecting."""
+    terms = e.args if e.op == "add" else (e,)
+    return total([simplify(t) for t in terms])
+
+
+# ------------------------------------------------------------------ choosing the names
+def _dependent(f: Expr, x: Expr) -> set[Expr]:
+    dep: set[Expr] = set()
+    for node in E.walk(f):
+        if (node.op == "var" and node.name == x.name) or any(a in dep for a in node.args):
+            dep.add(node)
+    return dep
+
+
+def _choose(f: Expr, x: Expr, dep: set[Expr]) -> list[Expr]:
+    """The subexpressions to name, innermost first: shared ones and functions' linear arguments."""
+    uses: dict[Expr, int] = {}
+    order: dict[Expr, None] = {}
+    for node in E.walk(f):
+        order.setdefault(node)
+    for node in order:
+        for a in node.args:
+            uses[a] = uses.get(a, 0) + 1
+    # The argument of a function applied entry by entry (or by softmax), when linear: f = X theta.
+    arguments = {a for p in order if OPS[p.op].elementwise is not None or p.op in ("softmax", "logsumexp")
+                 for a in p.args}
+    chosen: list[Expr] = []
+    for node in order:
+        if node == f or node not in dep or node.op in ("var", "T", "bcast"):
+            continue
+        if uses.get(node, 0) >= 2 or (node in arguments and _linear(node)):
+            chosen.append(node)
+    return chosen
+
+
+def _linear(node: Expr) -> bool:
+    return all(n.op in _STRUCTURAL for n in E.walk(node))
+
+
+def _preferred(node: Expr) -> tuple[str, ...]:
+    first = FUNCTION_NAMES.get(node.op)
+    return ((first,) if first else ()) + PART_NAMES
+
+
+def _namer(taken: set[str]):  # type: ignore[no-untyped-def]
+    def fresh(prefer: tuple[str, ...]) -> str:
+        for name in prefer:
+            if name not in taken:
+                taken.add(name)
+                return name
+        i = 1
+        while f"{prefer[0]}{i}" in taken:
+            i += 1
+        taken.add(f"{prefer[0]}{i}")
+        return f"{prefer[0]}{i}"
+    return fresh
+
+
+def _identities(body: Expr, dep_names: set[Expr]) -> list[Expr]:
+    """The identities of the table inside one part (not below a named part), innermost first."""
+    out: list[Expr] = []
+    dep: set[Expr] = set()
+    for node in E.walk(body):
+        if node in dep_names or any(a in dep for a in node.args):
+            dep.add(node)
+            if node.op in IDENTITIES and node is not body and node not in out:
+                out.append(node)
+    return out
+
+
+# ------------------------------------------------------------------ differentials
+def _link(body: Expr, x: Expr, given: dict[Expr, Expr], stop: Expr) -> tuple[Expr, list[str]]:
+    """d body with the given differentials for the nodes (and names) below it; the rules taken."""
+    memo: dict[Expr, Expr | None] = {}
+    rules: list[str] = []
+
+    def d(node: Expr) -> Expr | None:
+        if node in memo:
+            return memo[node]
+        if node is not stop and node in given:
+            out: Expr | None = given[node]
+        elif node.op == "var":
+            out = dvar(x) if node.name == x.name else None
+        else:
+            ds = [d(a) for a in node.args]
+            if all(v is None for v in ds):
+                out = None
+            else:
+                op = OPS[node.op]
+                if op.differential is None:
+                    raise MatcalcError("unsupported", op.no_derivative or f"cannot differentiate through {node.op}")
+                out = op.differential(node, ds)
+                if node.op != "bcast":
+                    rules.append(op.rule)
+                out = None if E.is_zero(out) else out
+        memo[node] = out
+        return out
+
+    got = d(body)
+    return (E.zeros(body.shape) if got is None else got), rules
+
+
+def _rule_text(rules: list[str]) -> str:
+    unique = list(dict.fromkeys(rules))
+    if len(unique) == 1:
+        return unique[0]
+    # Several rules: the basic ones by name, the identities in full.
+    return "; ".join(r.split(":")[0] if r.startswith(_BASIC) else r for r in unique) or "constant"
+
+
+def _rewrite(root: Expr, names: dict[Expr, Expr], keep: Expr | None = None) -> Expr:
+    """root with each named subexpression (but keep) replaced by its name."""
+    memo: dict[Expr, Expr] = {}
+    for node in E.walk(root):
+        if node in memo:
+            continue
+        if node is not keep and node in names:
+            memo[node] = names[node]
+        elif node.args:
+            memo[node] = rebuild(node, [memo[a] for a in node.args])
+        else:
+            memo[node] = node
+    return memo[root]
+
+
+def _replace(root: Expr, table: dict[Expr, Expr]) -> Expr:
+    return _rewrite(root, table)
+
+
+def _expand(e: Expr, expansion: dict[Expr, Expr]) -> Expr:
+    return _replace(e, expansion) if expansion else e
+
+
+# ------------------------------------------------------------------ canonical form and read-off
+def _read_off(form: Expr, root: Expr, x: Expr, result: Derivative, final: Expr) -> list[Line]:
+    lines: list[Line] = []
+    dx = dvar(x)
+    xc = _var_class(x.shape)
+    top = Leibniz(root, x)
+    if not any(n.op == "dvar" for n in E.walk(form)):  # x - x: nothing to read off but zero
+        return [Line(top, (result.expr,), "read off: the differential is zero", form)]
+    if xc == "scalar":
+        g = substitute(form, ONE)
+        canonical, cell, raw = E.mul(g, dx), "scalar", g
+        if is_row(root.shape):
+            raw = E.T(raw)
+        if root.shape != E.SCALAR and result.layout == "denominator":
+            raw = E.T(raw)
+    elif root.is_scalar:
+        moves: list[str] = []
+        g = gradient(form, ONE, x, moves)
+        m = _front(g)  # the row (or matrix) the trace trick leaves in front of dX
+        if xc == "vector":
+            canonical, cell = E.mul(m, dx), "vector"
+            raw = m if result.layout == "numerator" else E.T(m)
+        else:
+            canonical, cell, raw = fn("tr", E.mul(m, dx)), "matrix", E.T(m)
+        if canonical != form:
+            lines.append(Line(None, (canonical,), _moves_text(moves)))
+    else:
+        j = jacobian(form if not is_row(root.shape) else E.T(form), x)
+        if result.kind == "jacobian":
+            canonical, cell = E.mul(j, dx), "jacobian"
+        else:
+            canonical, cell = E.mul(j, E.vec(dx)), "vec"
+        raw = E.T(j) if result.layout == "denominator" else j
+    lines.append(Line(top, (raw,), READ_OFF[cell], canonical))
+    if final != raw:
+        if result.note.startswith("gradient within"):
+            rule = result.note.split(";")[0]
+        else:
+            trace: list[tuple[str, Expr, Expr]] = []
+            simplify(raw, trace)
+            rule = "simplified: " + ", ".join(dict.fromkeys(r for r, _, _ in trace)) if trace else "simplified"
+        lines.append(Line(None, (final,), rule))
+    return lines
