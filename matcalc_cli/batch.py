@@ -25,6 +25,7 @@ from matcalc_cli.commands import (
 )
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import SCHEMA
+from matcalc_cli.syntax import expression_from_words
 
 COMMANDS = ("diff", "check")
 # Parses a job's words after the command name into its parameters, by name (expr, wrt, ...);
@@ -80,8 +81,8 @@ def run_job(parse: Parser, words: list[str], job: dict[str, Any]) -> tuple[dict[
         raise MatcalcError("option", f"a job is a diff or check command line, not {name!r}")
     job["command"] = name
     params = parse(name, args)
-    source = " ".join(params["expr"])
-    job["input"] = source
+    job["input"] = " ".join(params["expr"])
+    source = expression_from_words(params["expr"])
     if source == "-":
         raise MatcalcError("option", "EXPR - (standard input) cannot be used in a batch job")
     if name == "diff":

@@ -308,7 +308,8 @@ class Verification:
 
 def verify(report: Report) -> Verification:
     """The derivative against central differences of the expression at random points."""
-    f = build(parse(report.source), report.variables, report.symmetric)
+    f = report.function if report.function is not None else build(parse(report.source), report.variables,
+                                                                   report.symmetric)
     xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
     d = report.derivative
 

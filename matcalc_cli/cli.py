@@ -30,6 +30,7 @@ from matcalc_cli.commands import (
 )
 from matcalc_cli.errors import MatcalcError, caret_lines
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
+from matcalc_cli.syntax import expression_from_words
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
@@ -78,9 +79,12 @@ def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
         raise fail(err, claim if in_claim(err) else source, fmt) from None
 
 
-def read_expr(words: list[str]) -> str:
+def read_expr(words: list[str], fmt: str = "pretty") -> str:
     """Everything after `--` is the expression, so its words are joined back together."""
-    expr = " ".join(words)
+    try:
+        expr = expression_from_words(words)
+    except MatcalcError as err:
+        raise fail(err, " ".join(words), fmt) from None
     return sys.stdin.read().strip() if expr == "-" else expr
 
 
@@ -88,6 +92,7 @@ def emit(result: DiffResult, fmt: str) -> None:
     """Machine formats go straight to stdout, never through rich; the verification goes
     to stderr for them, so that stdout stays one line."""
     report, verification = result.report, result.verification
+    sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in report.notes))
     if fmt == "pretty":
         from matcalc_cli.render import pretty
 
@@ -108,6 +113,7 @@ def emit(result: DiffResult, fmt: str) -> None:
 
 
 def show_check(result: CheckResult, fmt: str) -> None:
+    sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in result.report.notes))
     if fmt == "json":
         sys.stdout.write(json.dumps(check_json(result)) + "\n")
     elif fmt == "plain":
@@ -200,7 +206,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     object. Exit 0 on success, 1 when --verify finds a difference, 2 on bad input.
     """
     check_format(format)
-    source = read_expr(expr)
+    source = read_expr(expr, format)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps)
 
     def work() -> int:
@@ -228,7 +234,7 @@ def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None,
     --format pretty, plain or json; not --verify or --steps.
     """
     check_format(format, CHECK_FORMATS)
-    source = read_expr(expr)
+    source = read_expr(expr, format)
     opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format)
 
     def work() -> bool:

@@ -24,8 +24,9 @@ def dim_sizes(variables: dict[str, Shape], base: int = 0) -> dict[Dim, int]:
     sizes: dict[Dim, int] = {}
     for shape in variables.values():
         for d in shape:
-            if isinstance(d, str) and "·" not in d and d not in sizes:
-                sizes[d] = _SIZES[(len(sizes) + base) % len(_SIZES)]
+            for part in str(d).split("·"):  # m·n: a size for m and for n
+                if not part.isdigit() and part not in sizes:
+                    sizes[part] = _SIZES[(len(sizes) + base) % len(_SIZES)]
     return sizes
 
 

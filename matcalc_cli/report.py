@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import reject_defined
+from matcalc_cli.build import reject_defined, substitute
 from matcalc_cli.derive import Derivative, derivative, second_derivative
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.expr import Shape
-from matcalc_cli.shapes import format_dim, format_shape, infer, parse_spec, spec_of
+from matcalc_cli.expr import Expr, Shape
+from matcalc_cli.shapes import format_dim, format_shape, infer, parse_spec, spec_of, variable_names
 from matcalc_cli.steps import Derivation, derivation
-from matcalc_cli.syntax import parse
+from matcalc_cli.syntax import Syntax, parse
 
 SCHEMA = 1
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -28,6 +28,8 @@ class Report:
     symmetric: frozenset[str]
     derivative: Derivative
     steps: Derivation | None = None  # the derivation by hand, when asked for (--steps)
+    function: Expr | None = None  # the typed tree of the expression (what check and --verify evaluate)
+    notes: tuple[str, ...] = ()  # options that name what does not occur (printed on stderr)
 
     def of_what(self) -> str:
         return f"({self.source}) / " + " ".join("d" + w for w in self.wrt)
@@ -68,6 +70,7 @@ class Report:
             "inferred": sorted(self.inferred),
             "symmetric": sorted(self.symmetric),
             **(self.step_json() if self.steps else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     def step_lines(self, unicode: bool = False) -> list[str]:
@@ -112,15 +115,20 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         name, sep, spec = item.partition("=")
         if not sep or not _NAME.match(name.strip()):
             raise MatcalcError("option", f"--shape expects NAME=SPEC (x=n, A=n,m, t=scalar), got {item!r}")
-        declared[name.strip()] = parse_spec(spec, name.strip())
+        name, shape = name.strip(), parse_spec(spec, name.strip())
+        if name in declared and declared[name] != shape:
+            raise MatcalcError("option", f"two --shape declarations of {name}: {spec_of(declared[name])} and "
+                               f"{spec_of(shape)}; give one")
+        declared[name] = shape
     sym = frozenset(symmetric or [])
     for name in sym:
         if not _NAME.match(name):
             raise MatcalcError("option", f"--symmetric expects a matrix name, got {name!r}")
-    tree = parse(source)
-    reject_defined(tree, {**{n: "--shape" for n in declared}, **{n: "--symmetric" for n in sym},
+    root = parse(source)
+    reject_defined(root, {**{n: "--shape" for n in declared}, **{n: "--symmetric" for n in sym},
                           **{n: "--wrt" for n in wrt}})
-    typed = infer(tree, declared, sym, extra=list(wrt))
+    typed = infer(root, declared, sym, extra=list(wrt))
+    notes = absent_names(root, wrt, declared, sym)
     xs = [E.var(w, typed.variables[w], w in sym) for w in wrt]
     if len(xs) == 1:
         d = derivative(typed.expr, xs[0], layout)
@@ -130,4 +138,22 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     if steps:  # of the first derivative, for two --wrt
         first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
         shown = derivation(typed.expr, xs[0], first)
-    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown)
+    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
+                  typed.expr, notes)
+
+
+def absent_names(root: Syntax, wrt: list[str], declared: dict[str, Shape], sym: frozenset[str]) -> tuple[str, ...]:
+    """A note for each option naming what does not occur in the expression; a --wrt that
+    differs from a name of the expression only in case is a slip (an error)."""
+    names = [n for n, _ in variable_names(substitute(root))]
+    notes = []
+    for w in dict.fromkeys(wrt):
+        if w in names:
+            continue
+        close = [n for n in names if n.lower() == w.lower()]
+        if close:
+            raise MatcalcError("option", f"--wrt {w}: {w} does not occur in the expression; did you mean {close[0]}?")
+        notes.append(f"--wrt {w}: {w} does not occur in the expression, so the derivative is zero")
+    notes += [f"--shape {n}: {n} does not occur in the expression" for n in declared if n not in names]
+    notes += [f"--symmetric {n}: {n} does not occur in the expression" for n in sorted(sym) if n not in names]
+    return tuple(notes)

@@ -90,6 +90,10 @@ def _factor(p: str) -> Dim:
     return int(p) if p.isdigit() else p
 
 
+def _factors(d: Dim) -> list[Dim]:
+    return [_factor(p) for p in str(d).split("·")] if _composite(d) else [d]
+
+
 def compose(parts: Iterator[Dim] | list[Dim]) -> Dim:
     """The product of dimensions, in dim_product's one spelling."""
     out: Dim = 1
@@ -129,7 +133,25 @@ class _Dims:
         a, b = self.find(a), self.find(b)
         if a == b:
             return True
+        if _composite(a) or _composite(b):
+            # m·k = n·k when m = n: cancel the common factors, then unify what is left
+            # (a product that would have to be split between two unknowns stays unsolved).
+            pa, pb = _factors(a), _factors(b)
+            for f in list(pa):
+                if f in pb:
+                    pa.remove(f)
+                    pb.remove(f)
+            ra, rb = compose(pa), compose(pb)
+            if (ra, rb) == (a, b) and _composite(a) and _composite(b):
+                # n·n = ?1·?2 (vec(x x^T)^T vec(A)): unknown factors match one for one
+                if len(pa) == len(pb) and (all(map(_fresh, pa)) or all(map(_fresh, pb))):
+                    return all(self.unify(x, y) for x, y in zip(pa, pb, strict=True))
+                return False
+            if (ra, rb) != (a, b):
+                return self.unify(ra, rb)
         fa, fb = _fresh(a), _fresh(b)
+        if (fa and a in _factors(b)) or (fb and b in _factors(a)):
+            return False  # ?1 = ?1·n: no dimension is its own multiple
         if fa and b != 1:
             self.parent[a] = b
             return True
@@ -360,6 +382,20 @@ def _chains(root: Syntax) -> list[list[Syntax]]:
     return out
 
 
+def _unsigned(node: Syntax) -> Syntax:
+    while node.kind == "neg":
+        node = node.args[0]
+    return node
+
+
+def _after_numbers(factors: list[Syntax]) -> list[Syntax]:
+    """The factors from the first that is not a number (2 t x^T x: t x^T x)."""
+    i = 0
+    while i < len(factors) and _unsigned(factors[i]).kind == "num":
+        i += 1
+    return factors[i:]
+
+
 def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shape],
                        symmetric: frozenset[str]) -> _Checker:
     """The coefficient rule: an undeclared lowercase name that multiplies a scalar-valued rest
@@ -370,8 +406,11 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
         if n.kind == "name":
             uses[n.text] = uses.get(n.text, 0) + 1
     leading: dict[str, int] = {}
-    for factors in _chains(root):
-        head = factors[0]
+    for chain in _chains(root):
+        factors = _after_numbers(chain)
+        if len(factors) < 2:
+            continue
+        head = _unsigned(factors[0])
         if head.kind != "name" or head.text in declared or head.text[0].isupper():
             continue
         rows = checker.dims.find(checker.node_shapes[id(factors[1])][0])

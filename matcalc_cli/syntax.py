@@ -86,6 +86,7 @@ def _describe(tok: Token) -> str:
 
 class _Parser:
     def __init__(self, src: str) -> None:
+        self.src = src
         self.toks = tokenize(src)
         self.i = 0
 
@@ -197,6 +198,16 @@ class _Parser:
             else:
                 return node
 
+    def suggested_argument(self) -> str:
+        """The operand after a function name written without parentheses (log det(X)), or ..."""
+        if not self.starts_operand():
+            return "..."
+        try:
+            arg = self.product()
+        except MatcalcError:
+            return "..."
+        return self.src[arg.span[0]:arg.span[1]]
+
     def atom(self) -> Syntax:
         t = self.tok
         if t.kind == "num":
@@ -211,7 +222,14 @@ class _Parser:
             # name( is a call; for a name that is no function, A(x + y) is a product, but
             # sigmoi(x) is a misspelt function.
             looks_like_call = len(t.text) > 1 and t.text[0].islower()
-            if nxt.kind == "op" and nxt.text == "(" and (t.text in FUNCTIONS or (not nxt.spaced and looks_like_call)):
+            opens = nxt.kind == "op" and nxt.text == "("
+            if t.text in FUNCTIONS and not opens:
+                raise MatcalcError("function", f"{t.text} is a function: write its argument in parentheses, "
+                                   f"{t.text}({self.suggested_argument()})", t.span)
+            if opens and t.text not in FUNCTIONS and t.text.lower() in FUNCTIONS:
+                raise MatcalcError("function", f"unknown function '{t.text}': function names are lowercase, "
+                                   f"did you mean {t.text.lower()}?", t.span)
+            if opens and (t.text in FUNCTIONS or (not nxt.spaced and looks_like_call)):
                 if t.text not in FUNCTIONS:
                     known = ", ".join(sorted(FUNCTIONS - {"commutation", "size", "unvec"}))
                     raise MatcalcError("function", f"unknown function '{t.text}' (known: {known})", t.span)
@@ -232,6 +250,18 @@ class _Parser:
             end = self.take().span[1]
             return Syntax(inner.kind, (open_.span[0], end), inner.text, inner.args, inner.value, inner.op_span)
         raise self.error("a number, a name or '('")
+
+
+def expression_from_words(words: list[str]) -> str:
+    """The words of EXPR on a command line (everything after `--` among them) joined back;
+    a word that looks like an option there is a slip, never part of the expression."""
+    at = 0
+    for word in words:
+        if re.match(r"--[A-Za-z]", word):
+            raise MatcalcError("option", f"{word} comes after --, where everything is the expression: "
+                               "options go before --", (at, at + len(word)))
+        at += len(word) + 1
+    return " ".join(words)
 
 
 def parse(src: str) -> Syntax:

@@ -91,3 +91,14 @@ def test_a_hessian_through_step_says_its_derivative_is_zero_almost_everywhere():
 ])
 def test_shapes_read_as_users_mean_them(source, wrt, shapes):
     check_numeric(source, wrt, shapes)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("source, wrt", [
+    ("vec(A X)^T vec(X)", ["X"]),
+    ("sum(unvec(v, n, m) .* X)", ["v"]),
+    ("vec(x x^T)^T vec(A)", ["x", "x"]),
+    ("norm(kron(x, x))^2", ["x", "x"]),
+])
+def test_vec_and_kron_in_gradients_jacobians_and_hessians(source, wrt, layout):
+    check_numeric(source, wrt, layout=layout, tol=1e-4)

@@ -364,3 +364,13 @@ def test_inference_does_not_read_several_vectors_as_scalars_to_make_a_slip_type_
     src = "sum(G .* (g .* (x - mean(x)) / sqrt(mean((x - mean(x)).^2) + eps) + b))"
     err = shape_error(src, {"eps": S})
     assert err.kind == "shape" and at(src, err) == ".*"
+
+
+@pytest.mark.parametrize("src, shapes", [
+    # products of dimensions unify: the common factor cancels, unknown factors match one for one
+    ("vec(A X)^T vec(X)", {"A": ("n", "n"), "X": ("n", "m")}),
+    ("vec(x x^T)^T vec(A)", {"x": ("n", 1), "A": ("n", "n")}),
+    ("unvec(v, n, m)", {"v": ("m·n", 1)}),
+])
+def test_products_of_dimensions(src, shapes):
+    assert infer(parse(src), {}, frozenset()).variables == shapes

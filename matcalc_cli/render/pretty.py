@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.render import wrap
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
-from matcalc_cli.report import Report
+
+if TYPE_CHECKING:  # a printer imports no stage before it at run time: the report is handed in
+    from matcalc_cli.report import Report
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
