@@ -58,13 +58,18 @@ def test_simplify_never_changes_a_value(src, symmetric):
     before = t.expr
     after = simplify(before)
     assert after.shape == before.shape
-    for seed in (0, 1, 2):
+    compared = 0
+    for seed in range(6):
         sizes = numeric.dim_sizes(t.variables, base=seed)
         values = numeric.sample(t.variables, frozenset(symmetric), np.random.default_rng(seed), sizes)
         want = numeric.evaluate(before, values, sizes)
         got = numeric.evaluate(after, values, sizes)
         assert got.shape == want.shape
+        if not np.all(np.isfinite(want)):  # a singular product (A X B of a wide X): no value to keep
+            continue
+        compared += 1
         assert numeric.relative_error(got, want) < 1e-9, plain.render(after)
+    assert compared >= 2, "too few points where the form has a value"
 
 
 @pytest.mark.parametrize("src, symmetric", DERIVATIVE_FORMS)

@@ -190,7 +190,28 @@ def _pow_rule(node: Expr, d: Diffs) -> Expr:
 def _pow_value(env: Env, node: Expr, a: list[Any]) -> Any:
     if node.is_scalar:
         return a[0] ** float(node.number)
-    return env.np.linalg.matrix_power(a[0], int(node.number))
+    if node.number < 0:
+        a = [_inverse(env, a[0])]
+    return env.np.linalg.matrix_power(a[0], abs(int(node.number)))
+
+
+_ILL_CONDITIONED = 1e10  # past this, an inverse is rounding noise: the point is not one to judge by
+
+
+def _inverse(env: Env, x: Any) -> Any:
+    """X^-1, or NaN where X is (numerically) singular: a checker then draws another point
+    instead of comparing noise (X^T X for a wide X is singular, yet inverts to huge numbers)."""
+    np = env.np
+    if not np.all(np.isfinite(x)) or np.linalg.cond(x) > _ILL_CONDITIONED:
+        return np.full(x.shape, np.nan)
+    return np.linalg.inv(x)
+
+
+def _logdet_value(env: Env, node: Expr, a: list[Any]) -> Any:
+    np = env.np
+    if not np.all(np.isfinite(a[0])) or np.linalg.cond(a[0]) > _ILL_CONDITIONED:
+        return np.full((1, 1), np.nan)
+    return np.full((1, 1), np.linalg.slogdet(a[0])[1])
 
 
 def _square_or_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
@@ -203,7 +224,7 @@ POSTFIX = [
     Op("T", 1, lambda env, n, a: a[0].T, differential=lambda n, d: E.T(_only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.T(s))], jacobian=_transpose_jacobian,
        rule="transpose: d(X^T) = (dX)^T"),
-    Op("inv", 1, lambda env, n, a: env.np.linalg.inv(a[0]), check=_square_or_scalar, apply=E.inv,
+    Op("inv", 1, lambda env, n, a: _inverse(env, a[0]), check=_square_or_scalar, apply=E.inv,
        differential=lambda n, d: E.mul(E.const(-1), n, _only(d), n), rule="inverse: d(X^-1) = -X^-1 dX X^-1"),
     Op("pow", 1, _pow_value, differential=_pow_rule, rule="power rule: d(X^k) = sum_j X^j dX X^(k-1-j)"),
     Op("epow", 1, lambda env, n, a: a[0] ** float(n.number),
@@ -265,7 +286,7 @@ MATRIX_FUNCTIONS = [
     Op("det", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.det(a[0])), check=_square_to_scalar,
        apply=_trace_like("det"), differential=lambda n, d: E.mul(n, fn("tr", E.mul(E.inv(n.args[0]), _only(d)))),
        rule="determinant: d det(X) = det(X) tr(X^-1 dX)"),
-    Op("logdet", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.slogdet(a[0])[1]),
+    Op("logdet", 1, _logdet_value,
        check=_square_to_scalar, apply=lambda a: fn("log", a) if a.is_scalar else E.call("logdet", (a,), SCALAR),
        differential=lambda n, d: fn("tr", E.mul(E.inv(n.args[0]), _only(d))),
        rule="log-determinant: d logdet(X) = tr(X^-1 dX)"),
