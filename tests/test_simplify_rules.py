@@ -66,6 +66,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("transpose-invariant", "tr(A^T)", {}, "tr(A)"),
     ("linear-coefficient", "tr(3 A)", {}, "3 tr(A)"),
     ("transpose-invariant", "diag(A^T)", SQ, "diag(A)"),
+    ("log-softmax", "log(softmax(Z))", {"Z": (N, "m")}, "Z - logsumexp(Z) ones(1, m)"),  # by rows
     ("cyclic-trace", "tr(x y^T)", {}, "x^T y"),
     ("cyclic-trace", "tr(B^T A)", SQ, "tr(A^T B)"),
     ("cyclic-trace", "tr(X^-1 A X)", SQ, "tr(A)"),

@@ -78,11 +78,12 @@ def _quotient_coefficient(e: Expr) -> Expr:
 
 
 def _log_softmax(e: Expr) -> Expr:
+    """log(softmax(z)) = z - logsumexp(z); of a matrix (by rows) Z - logsumexp(Z) ones(1, m)."""
     z = e.args[0].args[0]
-    if E.is_vector(z.shape):
-        return E.sub(z, E.bcast(fn("logsumexp", z), z.shape))
-    # by rows: each row of Z less its own logsumexp
-    return E.sub(z, E.mul(fn("logsumexp", z), E.T(E.ones((z.shape[1], 1)))))
+    lse = fn("logsumexp", z)
+    if lse.is_scalar:
+        return E.sub(z, E.bcast(lse, z.shape))
+    return E.sub(z, E.mul(lse, E.ones((1, z.shape[1]))))
 
 
 def _inverse_transposed(e: Expr) -> Expr:
