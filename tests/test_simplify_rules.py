@@ -51,6 +51,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("cyclic-trace", "tr(B A)", SQ, "tr(A B)"),
     ("sum-of-hadamard", "sum(x .* y)", {}, "x^T y"),
     ("sign-times", "sign(u) .* u", {}, "abs(u)"),
+    ("ones-product", "ones(3, 4) ones(4) ones(1, 2)", {}, "4 ones(3, 2)"),
     ("det-inward", "det(X^3)", SQ, "det(X)^3"),
     ("det-of-product", "det(A X) / det(X)", SQ, "det(A)"),
     ("inverse-of-product", "A^T (A X B)^-T B^T", SQ, "X^-T"),
@@ -74,6 +75,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("sum-of-hadamard", "sum(x .* y .* z)", {}, "(y .* z)^T x"),
     ("sign-times", "sign(t) t", {"t": E.SCALAR}, "abs(t)"),
     ("sign-times", "abs(t) t^-2", {"t": E.SCALAR}, "abs(t)^-1"),
+    ("ones-product", "ones(n) ones(1, n) + A", SQ, "A + 1"),
     ("det-inward", "det(X^-1)", SQ, "det(X)^-1"),
     ("det-inward", "det(2 X)", {"X": (3, 3)}, "8 det(X)"),
     ("det-inward", "logdet(X^-1)", SQ, "-logdet(X)"),
@@ -86,6 +88,7 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("identity-insertion", "A + A B", SQ),  # A (eye(n) + B) is longer
     ("inverse-of-product", "(A B)^-1 C", SQ),  # B^-1 A^-1 C is no shorter
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
+    ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # m is not a number
 ]
 
 

@@ -88,6 +88,24 @@ def sign_times(e: Expr) -> Expr:
     return product([*rest, f, E.power(fn("abs", base), k)])
 
 
+# ------------------------------------------------------------------ products of ones
+def ones_pair(e: Expr) -> int | None:
+    """Adjacent ones(a, k) ones(k, b) with k a number: their product is k ones(a, b)."""
+    fs = e.args
+    for i in range(len(fs) - 1):
+        if fs[i].op == fs[i + 1].op == "ones" and isinstance(fs[i].shape[1], int):
+            return i
+    return None
+
+
+def ones_product(e: Expr) -> Expr:
+    i = ones_pair(e)
+    assert i is not None
+    a, b = e.args[i], e.args[i + 1]
+    merged = E.mul(E.const(a.shape[1]), E.ones((a.shape[0], b.shape[1])))
+    return product([*e.args[:i], merged, *e.args[i + 2:]])
+
+
 # ------------------------------------------------------------------ determinants
 def _square_factors(m: Expr) -> bool:
     return is_chain(m) and all(f.shape[0] == f.shape[1] == m.shape[0] for f in m.args)

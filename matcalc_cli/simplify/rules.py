@@ -150,6 +150,8 @@ RULES: tuple[Rule, ...] = (
          "sum(x .* y) = x^T y"),
     Rule("sign-times", IDENTITY, ("had", "mul"), I.has_signed_pair, I.sign_times,
          "sign(u) .* u = abs(u), sign(t) / t = 1 / abs(t), abs(t) / t^2 = 1 / abs(t)"),
+    Rule("ones-product", IDENTITY, ("mul",), lambda e: I.ones_pair(e) is not None, I.ones_product,
+         "ones(m, k) ones(k, n) = k ones(m, n) for a number k"),
     Rule("det-inward", IDENTITY, ("det", "logdet"), I.det_inward_applies, I.det_inward,
          "det(X^k) = det(X)^k, det(X^-1) = 1 / det(X), det(c X) = c^n det(X); logdet(X^k) = k logdet(X)"),
     Rule("det-of-product", IDENTITY, ("mul",), I.det_product_applies, I.det_of_product,
