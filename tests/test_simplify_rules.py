@@ -57,6 +57,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("inverse-of-product", "A^T (A X B)^-T B^T", SQ, "X^-T"),
     ("identity-insertion", "(A + B)^-1 C + (A + B)^-1", SQ, "(A + B)^-1 (C + eye(n))"),
     ("kron-to-hadamard", f"{S_T} kron(A, B) {S}", SQ, "A .* B"),
+    ("sigmoid-negated", "1 - sigmoid(-u)", {}, "sigmoid(u)"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -76,6 +77,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("sign-times", "sign(t) t", {"t": E.SCALAR}, "abs(t)"),
     ("sign-times", "abs(t) t^-2", {"t": E.SCALAR}, "abs(t)^-1"),
     ("ones-product", "ones(n) ones(1, n) + A", SQ, "A + 1"),
+    ("sigmoid-negated", "sigmoid(u) + sigmoid(-u)", {}, "ones(n)"),
+    ("sigmoid-negated", "sigmoid(-2 t) - 1", {"t": E.SCALAR}, "-sigmoid(2 t)"),
     ("det-inward", "det(X^-1)", SQ, "det(X)^-1"),
     ("det-inward", "det(2 X)", {"X": (3, 3)}, "8 det(X)"),
     ("det-inward", "logdet(X^-1)", SQ, "-logdet(X)"),
@@ -88,7 +91,8 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("identity-insertion", "A + A B", SQ),  # A (eye(n) + B) is longer
     ("inverse-of-product", "(A B)^-1 C", SQ),  # B^-1 A^-1 C is no shorter
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
-    ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # m is not a number
+    ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),
+    ("sigmoid-negated", "sigmoid(-u) .* y", {}),  # (1 - sigmoid(u)) .* y is longer  # m is not a number
 ]
 
 

@@ -16,7 +16,7 @@ CASES = [
     ("y^T log(softmax(W x))", ["x"], ["W=k,n", "x=n", "y=k"], [], "(y - sum(y) softmax(W x))^T W"),
     (LOGISTIC_PM, ["w"], ["X=k,n", "w=n", "y=k"], [], "-(sigmoid(-((X w) .* y)) .* y)^T X"),
     (LOGISTIC_PM, ["w", "w"], ["X=k,n", "w=n", "y=k"], [],
-     "X^T diag(sigmoid(-((X w) .* y)) .* y.^2 .* (1 - sigmoid(-((X w) .* y)))) X"),
+     "X^T diag(sigmoid((X w) .* y) .* y.^2 .* (1 - sigmoid((X w) .* y))) X"),  # sigmoid(-z) = 1 - sigmoid(z)
     ("sum(softplus(X w))", ["w", "w"], ["X=k,n", "w=n"], [], "X^T diag(sigmoid(X w) .* (1 - sigmoid(X w))) X"),
     ("x .* exp(x)", ["x"], ["x=n"], [], "diag(exp(x) .* (x + 1))"),
     ("tr(inv(Sigma) S) + logdet(Sigma)", ["Sigma"], ["Sigma=n,n", "S=n,n"], ["Sigma"],

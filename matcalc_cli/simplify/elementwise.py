@@ -8,6 +8,7 @@ result comes back as a tree. `y .* (1 - s) - (1 - y) .* s` becomes `y - s`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -16,6 +17,8 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.cost import cost as structural_cost
 from matcalc_cli.simplify.cost import key
+
+Subs = Sequence[tuple[str, Callable[[Expr], Expr | None]]]  # (rule name, leaf -> its other spelling)
 
 _REGION_OPS = ("add", "had", "hdiv", "epow", "bcast", "const")
 _WORTH = ("had", "hdiv", "epow")
@@ -30,8 +33,9 @@ def _in_region(e: Expr) -> bool:
     return e.op == "pow" and e.is_scalar
 
 
-def _worth(e: Expr) -> bool:
-    """Does the region hold something sympy can cancel (a quotient, a Hadamard product)?"""
+def _worth(e: Expr, subs: Subs) -> bool:
+    """Does the region hold something sympy can cancel (a quotient, a Hadamard product, a
+    leaf with another spelling to try)?"""
     stack = [e]
     while stack:
         n = stack.pop()
@@ -39,8 +43,19 @@ def _worth(e: Expr) -> bool:
             return True
         if n.op == "mul" and any(a.op == "add" for a in n.args):  # a product of sums may cancel
             return True
+        if any(not _in_region(a) and _respelled(a, subs) for a in n.args):
+            return True
         stack.extend(a for a in n.args if _in_region(a))
     return False
+
+
+def _respelled(leaf: Expr, subs: Subs) -> list[tuple[str, Expr]]:
+    out = []
+    for name, sub in subs:
+        r = sub(leaf)
+        if r is not None:
+            out.append((name, r))
+    return out
 
 
 def _small(e: Expr, limit: int = 400) -> bool:
@@ -55,15 +70,18 @@ def _small(e: Expr, limit: int = 400) -> bool:
     return True
 
 
-def elementwise(root: Expr) -> Expr:
+def elementwise(root: Expr, subs: Subs = (), fired: list[str] | None = None) -> Expr:
+    """root with each elementwise region simplified by sympy. subs are the rule table's
+    identities for leaves (sigmoid(-u) = 1 - sigmoid(u)): the algebra tries the region with
+    and without them and keeps the cheaper; the names of those kept go to fired."""
     # Keyed by the node itself: temporaries come and go, and a freed node's id is reused.
     memo: dict[Expr, Expr] = {}
 
     def visit(e: Expr) -> Expr:
         if e in memo:
             return memo[e]
-        if _in_region(e) and e.op not in ("const", "bcast") and _worth(e) and _small(e):
-            out = _simplify_region(e, visit)
+        if _in_region(e) and e.op not in ("const", "bcast") and _worth(e, subs) and _small(e):
+            out = _simplify_region(e, visit, subs, fired if fired is not None else [])
         elif e.op == "mul" and e.args[0].op == "const" and not e.is_scalar:
             out = _absorb_coefficient(e, visit)
         else:
@@ -79,7 +97,7 @@ def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
     fs = list(e.args)
 
     def region(f: Expr) -> bool:
-        return _in_region(f) and f.op != "const" and _worth(f)
+        return _in_region(f) and f.op != "const" and _worth(f, ())
 
     regions = [i for i, f in enumerate(fs) if region(f) or (f.op == "T" and region(f.args[0]))]
     if len(regions) == 1:
@@ -90,7 +108,7 @@ def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
     return E.mul(*(visit(f) for f in fs))
 
 
-def _simplify_region(e: Expr, visit: Any) -> Expr:
+def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
     import sympy as sp
 
     leaves: dict[Expr, Any] = {}
@@ -122,18 +140,29 @@ def _simplify_region(e: Expr, visit: Any) -> Expr:
         return a[0] ** (sp.Rational(k.numerator, k.denominator) if isinstance(k, Fraction) else k)
 
     s = to_sympy(e)
+    forms: list[tuple[Any, list[str]]] = [(s, [])]
+    swap: dict[Any, Any] = {}
+    names: list[str] = []
+    for leaf, sym in list(leaves.items()):
+        for name, r in _respelled(leaf, subs):
+            swap[sym] = to_sympy(r)
+            names.append(name)
+    if swap:
+        forms.append((s.xreplace(swap), names))
     shape_of_region = e.shape
-    best, best_cost = None, None
-    for cand in _candidates(sp, s):
-        try:
-            out = _from_sympy(sp, cand, back, e.shape)
-        except _Reject:
-            continue
-        if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
-            out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
-        cost = (structural_cost(out), key(out))
-        if best_cost is None or cost < best_cost:
-            best, best_cost = out, cost
+    best, best_cost, best_names = None, None, []
+    for form, used in forms:
+        for cand in _candidates(sp, form):
+            try:
+                out = _from_sympy(sp, cand, back, e.shape)
+            except _Reject:
+                continue
+            if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
+                out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
+            cost = (structural_cost(out), key(out))
+            if best_cost is None or cost < best_cost:
+                best, best_cost, best_names = out, cost, used
+    fired.extend(best_names)
     return best if best is not None else rebuild(e, [visit(a) for a in e.args])
 
 

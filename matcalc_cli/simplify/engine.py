@@ -11,7 +11,7 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.elementwise import elementwise
 from matcalc_cli.simplify.normal import filled
-from matcalc_cli.simplify.rules import rules_for
+from matcalc_cli.simplify.rules import REGION, rules_for
 
 BOUND = 64  # passes; textbook derivatives settle in two or three
 
@@ -42,10 +42,11 @@ def simplify(e: Expr, steps: list[Step] | None = None) -> Expr:
 
 
 def _elementwise(e: Expr) -> Expr:
-    out = elementwise(e)
+    fired: list[str] = []
+    out = elementwise(e, REGION, fired)
     trace = _trace.get()
     if trace is not None and out != e:
-        trace.append(("elementwise-algebra", e, out))
+        trace.extend((name, e, out) for name in [*fired, "elementwise-algebra"])
     return out
 
 

@@ -44,6 +44,7 @@ class Rule:
     guard: Callable[[Expr], bool]
     result: Callable[[Expr], Expr]
     says: str  # the identity, as a textbook writes it
+    region: bool = False  # offered to the elementwise algebra for its leaves, kept where cheaper
 
 
 def _always(e: Expr) -> bool:
@@ -93,6 +94,11 @@ def _inverse_transposed(e: Expr) -> Expr:
 def _diag_outer(e: Expr) -> Expr:
     a, b = e.args[0].args
     return hadamard([a, transpose(b)])
+
+
+def _sigmoid_negated(e: Expr) -> Expr:
+    c, core = _coef(e.args[0])
+    return E.sub(E.ONE, fn("sigmoid", product([E.const(-c), core])))
 
 
 def _has_bcast_arg(e: Expr) -> bool:
@@ -160,12 +166,16 @@ RULES: tuple[Rule, ...] = (
          "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
     Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, I.identity_insertion,
          "F + F B = F (eye(n) + B), where shorter"),
+    Rule("sigmoid-negated", IDENTITY, ("sigmoid",), lambda e: _coef(e.args[0])[0] < 0, _sigmoid_negated,
+         "sigmoid(-u) = 1 - sigmoid(u), where the elementwise algebra finds it shorter", region=True),
     Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: I.kron_window(e) is not None, I.kron_to_hadamard,
          "S^T kron(B, C) S = B .* C for S v = vec(diag(v)): Hessians through diag"),
 )
 
 BY_OP: dict[str, tuple[Rule, ...]] = {}
 for _r in RULES:
+    if _r.region:
+        continue
     for _op in _r.ops:
         BY_OP[_op] = BY_OP.get(_op, ()) + (_r,)
 ANYWHERE = BY_OP.pop(ANY, ())
@@ -174,3 +184,11 @@ NAMES = tuple(r.name for r in RULES)
 
 def rules_for(op: str) -> tuple[Rule, ...]:
     return ANYWHERE + BY_OP.get(op, ())
+
+
+def _offer(rule: Rule) -> Callable[[Expr], Expr | None]:
+    return lambda leaf: rule.result(leaf) if leaf.op in rule.ops and rule.guard(leaf) else None
+
+
+REGION: tuple[tuple[str, Callable[[Expr], Expr | None]], ...] = tuple(
+    (r.name, _offer(r)) for r in RULES if r.region)
