@@ -102,7 +102,9 @@ def ones_product(e: Expr) -> Expr:
     i = ones_pair(e)
     assert i is not None
     a, b = e.args[i], e.args[i + 1]
-    merged = E.mul(E.const(a.shape[1]), E.ones((a.shape[0], b.shape[1])))
+    k = a.shape[1]
+    assert isinstance(k, int)
+    merged = E.mul(E.const(k), E.ones((a.shape[0], b.shape[1])))
     return product([*e.args[:i], merged, *e.args[i + 2:]])
 
 
