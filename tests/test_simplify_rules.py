@@ -51,7 +51,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("cyclic-trace", "tr(B A)", SQ, "tr(A B)"),
     ("sum-of-hadamard", "sum(x .* y)", {}, "x^T y"),
     ("sign-times", "sign(u) .* u", {}, "abs(u)"),
-    ("ones-product", "ones(3, 4) ones(4) ones(1, 2)", {}, "4 ones(3, 2)"),
+    ("ones-product", "ones(3, 4) ones(4, 2)", {}, "4 ones(3, 2)"),
     ("det-inward", "det(X^3)", SQ, "det(X)^3"),
     ("det-of-product", "det(A X) / det(X)", SQ, "det(A)"),
     ("inverse-of-product", "A^T (A X B)^-T B^T", SQ, "X^-T"),
@@ -76,7 +76,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("sum-of-hadamard", "sum(x .* y .* z)", {}, "(y .* z)^T x"),
     ("sign-times", "sign(t) t", {"t": E.SCALAR}, "abs(t)"),
     ("sign-times", "abs(t) t^-2", {"t": E.SCALAR}, "abs(t)^-1"),
-    ("ones-product", "ones(n) ones(1, n) + A", SQ, "A + 1"),
+    ("ones-product", "(ones(n) ones(1, m)) .* C", {"C": (N, "m")}, "C"),
     ("sigmoid-negated", "sigmoid(u) + sigmoid(-u)", {}, "ones(n)"),
     ("sigmoid-negated", "sigmoid(-2 t) - 1", {"t": E.SCALAR}, "-sigmoid(2 t)"),
     ("det-inward", "det(X^-1)", SQ, "det(X)^-1"),
@@ -92,6 +92,7 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("inverse-of-product", "(A B)^-1 C", SQ),  # B^-1 A^-1 C is no shorter
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
     ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),
+    ("ones-product", "(A .* B) ones(n) ones(1, n)", SQ),  # row sums, broadcast: M 1 1^T
     ("sigmoid-negated", "sigmoid(-u) .* y", {}),  # (1 - sigmoid(u)) .* y is longer  # m is not a number
 ]
 

@@ -90,15 +90,32 @@ def sign_times(e: Expr) -> Expr:
 
 # ------------------------------------------------------------------ products of ones
 def ones_pair(e: Expr) -> int | None:
-    """Adjacent ones(a, k) ones(k, b) with k a number: their product is k ones(a, b)."""
+    """Adjacent ones(a, k) ones(k, b) with k a number: their product is k ones(a, b). (The
+    outer product ones(n) ones(1, n) stays: the textbook's row sums broadcast, M 1 1^T.)"""
     fs = e.args
     for i in range(len(fs) - 1):
-        if fs[i].op == fs[i + 1].op == "ones" and isinstance(fs[i].shape[1], int):
+        k = fs[i].shape[1]
+        if fs[i].op == fs[i + 1].op == "ones" and isinstance(k, int) and k > 1:
             return i
     return None
 
 
+def _all_ones(f: Expr) -> bool:
+    return f.op == "ones" or (f.op == "mul" and all(g.op == "ones" for g in f.args[f.args[0].op == "const":]))
+
+
+def ones_applies(e: Expr) -> bool:
+    if e.op == "had":
+        return any(_all_ones(f) for f in e.args)
+    return ones_pair(e) is not None
+
+
 def ones_product(e: Expr) -> Expr:
+    """k ones(m, n) .* M = k M; in a product, ones(a, k) ones(k, b) = k ones(a, b)."""
+    if e.op == "had":
+        keep = [f for f in e.args if not _all_ones(f)]
+        scale = [f.args[0] for f in e.args if _all_ones(f) and f.op == "mul" and f.args[0].op == "const"]
+        return product([*scale, hadamard(keep)]) if keep else e
     i = ones_pair(e)
     assert i is not None
     a, b = e.args[i], e.args[i + 1]
