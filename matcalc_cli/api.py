@@ -88,13 +88,13 @@ class Derivative:
     def plain(self) -> str:
         from matcalc_cli.render import plain
 
-        return plain.render(self.report.derivative.expr)
+        return plain.render_named(self.report.named())
 
     @cached_property
     def latex(self) -> str:
         from matcalc_cli.render import latex
 
-        return latex.render(self.report.derivative.expr)
+        return latex.render_named(self.report.named())
 
     @cached_property
     def numpy(self) -> str:

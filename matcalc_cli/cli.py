@@ -96,7 +96,7 @@ def emit(result: DiffResult, fmt: str) -> None:
     if fmt == "pretty":
         from matcalc_cli.render import pretty
 
-        pretty.show(report)
+        pretty.show(report, result.named())
         if verification is not None:
             pretty.show_row("verify", verification.text(), "" if verification.ok else "bold red")
         return
@@ -168,6 +168,9 @@ CheckFormatOpt = Annotated[str, typer.Option(
 StepsOpt = Annotated[bool, typer.Option(
     "--steps", help="Show the derivation as the course writes it: numbered steps, each naming its rule "
                     "(on stderr for the one-line formats; an align* environment for latex).")]
+ExpandOpt = Annotated[bool, typer.Option(
+    "--expand", help="Print the derivative written out, without naming repeated subexpressions "
+                     "(where h1 = ...).")]
 VerifyOpt = Annotated[bool, typer.Option(
     "--verify", help="Compare the result with central finite differences at random points; exit 1 if "
                      "they differ.")]
@@ -198,7 +201,7 @@ $ matcalc diff --wrt theta -- "-(y^T log(p))"
 """)
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
-         steps: StepsOpt = False) -> None:
+         steps: StepsOpt = False, expand: ExpandOpt = False) -> None:
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
@@ -207,7 +210,8 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     """
     check_format(format)
     source = read_expr(expr, format)
-    opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps)
+    opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps,
+                       expand)
 
     def work() -> int:
         result = run_diff(source, opts)

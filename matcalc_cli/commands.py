@@ -20,6 +20,7 @@ from matcalc_cli.errors import MatcalcError
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult, Verification
+    from matcalc_cli.naming import Named
     from matcalc_cli.report import Report
 
 # The formats of diff, in the order help lists them (the first is the default), each with
@@ -55,6 +56,7 @@ class DiffOptions:
     format: str = next(iter(FORMATS))
     verify: bool = False
     steps: bool = False
+    expand: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -92,6 +94,11 @@ def _from_params(cls: Any, params: Mapping[str, Any]) -> Any:
 class DiffResult:
     report: Report
     verification: Verification | None = None
+    expand: bool = False  # print without named subexpressions
+
+    def named(self) -> Named:
+        """The derivative with what is worth naming named (naming.py), unless --expand."""
+        return self.report.named(self.expand)
 
     @property
     def status(self) -> int:
@@ -112,10 +119,10 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
                            opts.steps)
     if not opts.verify:
-        return DiffResult(report)
+        return DiffResult(report, expand=opts.expand)
     from matcalc_cli.checking import verify  # imports numpy: only when asked for
 
-    return DiffResult(report, verify(report))
+    return DiffResult(report, verify(report), opts.expand)
 
 
 def run_check(source: str, opts: CheckOptions) -> CheckResult:
@@ -134,11 +141,11 @@ def render_text(result: DiffResult, fmt: str) -> str:
     if fmt == "plain":
         from matcalc_cli.render import plain
 
-        return plain.render(d)
+        return plain.render_named(result.named())
     if fmt == "latex":
         from matcalc_cli.render import latex
 
-        return latex.render(d)
+        return latex.render_named(result.named())
     if fmt == "numpy":
         from matcalc_cli.render import numpy
 
@@ -154,7 +161,7 @@ def render_text(result: DiffResult, fmt: str) -> str:
 
 # ------------------------------------------------------------------ JSON objects
 def diff_json(result: DiffResult) -> dict[str, Any]:
-    out = result.report.to_json()
+    out = result.report.to_json(result.expand)
     if result.verification is not None:
         out["verify"] = result.verification.to_json()
     return out

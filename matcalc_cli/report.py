@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import reject_defined, substitute
@@ -14,6 +14,9 @@ from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import format_dim, format_shape, infer, parse_spec, spec_of, variable_names
 from matcalc_cli.steps import Derivation, derivation
 from matcalc_cli.syntax import Syntax, parse
+
+if TYPE_CHECKING:
+    from matcalc_cli.naming import Named
 
 SCHEMA = 1
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -51,16 +54,27 @@ class Report:
             parts.append(text)
         return "; ".join(parts)
 
-    def to_json(self) -> dict[str, Any]:
+    def named(self, expand: bool = False) -> Named:
+        """The derivative with its repeated subexpressions named where that shortens it
+        (naming.py); expand: none named."""
+        from matcalc_cli import naming
+
+        e = self.derivative.expr
+        return naming.Named(e, ()) if expand else naming.name(e, self.variables)
+
+    def to_json(self, expand: bool = False) -> dict[str, Any]:
         from matcalc_cli.render import latex, numpy, plain
 
         d = self.derivative
+        named = self.named(expand)
+        where = {"where": [{"name": n, "plain": plain.render(e), "latex": latex.render(e)}
+                           for n, e in named.where]} if named.where else {}
         return {
             "schema": SCHEMA,
             "input": self.source,
             "wrt": self.wrt[0] if len(self.wrt) == 1 else list(self.wrt),
-            "derivative": plain.render(d.expr),
-            "latex": latex.render(d.expr),
+            "derivative": plain.render_named(named),
+            "latex": latex.render_named(named),
             "numpy": numpy.render(d.expr, self.variables),
             "shape": [format_dim(x) for x in d.shape],
             "kind": d.kind,
@@ -69,6 +83,7 @@ class Report:
             "variables": {n: spec_of(s) for n, s in self.variables.items()},
             "inferred": sorted(self.inferred),
             "symmetric": sorted(self.symmetric),
+            **where,
             **(self.step_json() if self.steps else {}),
             **({"notes": list(self.notes)} if self.notes else {}),
         }

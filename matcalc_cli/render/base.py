@@ -36,9 +36,18 @@ class Printer:
     jux = " "
     had, hdiv = " .* ", " ./ "
     transposed, inverted, inverted_transposed = "^T", "^-1", "^-T"
+    where, where_sep, defined_as = " where ", ", ", " = "  # body where h1 = ..., h2 = ...
 
     def render(self, e: Expr) -> str:
         return self.show(e)[0]
+
+    def render_where(self, body: Expr, where: tuple[tuple[str, Expr], ...]) -> str:
+        """A result with named subexpressions (naming.Named): the body, then each definition."""
+        text = self.render(body)
+        if not where:
+            return text
+        defs = self.where_sep.join(f"{self.name(n)}{self.defined_as}{self.render(e)}" for n, e in where)
+        return text + self.where + defs
 
     def paren(self, text: str) -> str:
         return f"({text})"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
+
+if TYPE_CHECKING:
+    from matcalc_cli.naming import Named
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
@@ -60,6 +64,7 @@ def latex_name(name: str) -> str:
 
 class LatexPrinter(Printer):
     jux = " "
+    where, where_sep = r" \quad \text{where} \quad ", r",\; "
     had, hdiv = r" \odot ", r" \oslash "
 
     def paren(self, text: str) -> str:
@@ -145,3 +150,8 @@ _PRINTER = LatexPrinter()
 
 def render(e: Expr) -> str:
     return _PRINTER.render(e)
+
+
+def render_named(named: Named) -> str:
+    """The result, then \text{where} and the named subexpressions (naming.py)."""
+    return _PRINTER.render_where(named.body, named.where)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from matcalc_cli.expr import Expr
 from matcalc_cli.render.base import Printer
+
+if TYPE_CHECKING:
+    from matcalc_cli.naming import Named
 
 
 class PlainPrinter(Printer):
@@ -15,3 +20,8 @@ _PRINTER = PlainPrinter()
 
 def render(e: Expr) -> str:
     return _PRINTER.render(e)
+
+
+def render_named(named: Named) -> str:
+    """body where h1 = ..., h2 = ...: the input language's where clause, so it parses back."""
+    return _PRINTER.render_where(named.body, named.where)

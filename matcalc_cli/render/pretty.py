@@ -15,6 +15,9 @@ from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
 if TYPE_CHECKING:  # a printer imports no stage before it at run time: the report is handed in
     from matcalc_cli.report import Report
 
+if TYPE_CHECKING:
+    from matcalc_cli.naming import Named
+
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -54,12 +57,17 @@ Line = tuple[str, tuple[tuple[int, int, str], ...]]
 LABEL = 8  # the column where the values of shape, layout, note and shapes begin
 
 
-def report_lines(report: Report, width: int) -> list[Line]:
+def report_lines(report: Report, width: int, named: Named | None = None) -> list[Line]:
     """The terminal view of a derivation, each line at most width characters where the
-    text can break (between names, numbers and operators, never inside one)."""
+    text can break (between names, numbers and operators, never inside one); named: the
+    derivative with its named subexpressions (naming.py), one definition a line."""
     title = title_lines("d" + report.of_what(), width)
     out: list[Line] = [(title[0], ((0, 1, "bold"),)), *plain_lines(title[1:])]
-    out += styled(wrap.wrap(render_expr(report.derivative.expr), width, "  "), "bold cyan")
+    body, where = (named.body, named.where) if named is not None else (report.derivative.expr, ())
+    out += styled(wrap.wrap(render_expr(body), width, "  "), "bold cyan")
+    for i, (name, e) in enumerate(where):
+        lead = "  where " if i == 0 else "        "
+        out += plain_lines(wrap.wrap(f"{name} = {render_expr(e)}", width, lead, " " * (len(lead) + 4)))
     out += label_lines("shape", report.shape_text(), width)
     out += label_lines("layout", report.layout_text(), width)
     if report.derivative.note:
@@ -136,8 +144,8 @@ def print_lines(lines: list[Line]) -> None:
     sys.stdout.flush()
 
 
-def show(report: Report) -> None:
-    print_lines(report_lines(report, width_of(console())))
+def show(report: Report, named: Named | None = None) -> None:
+    print_lines(report_lines(report, width_of(console()), named))
 
 
 def show_row(label: str, value: str, style: str = "") -> None:

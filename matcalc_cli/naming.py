@@ -1,0 +1,216 @@
+"""Named subexpressions of a result: which parts of the (simplified) DAG to name, and
+their names, so that the output grows like the model and not like its expansion.
+
+Runs after the simplifier and before the printers. A node is named when it is printed
+more than once and naming it makes the output shorter:
+    uses * len(text) > uses * len(name) + len(", name = ") + len(text)
+with the printed length estimated structurally (no printing here: a candidate is never
+rendered whole). Names follow the model's style: h1, h2 for activations (h alone when
+there is one), s for sigmoid and softmax, u for anything else; never a name the
+expression uses. The printers spell `body where h1 = ..., h2 = ...` (plain parses it back).
+
+For other printers (the code formats): `assign(nodes, taken)` names any list of nodes in
+this style, `name(root, taken)` chooses and names (`Named.where`, children first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from matcalc_cli.expr import Expr, VarInfo, walk
+
+# Spelled in a few characters: naming them never pays.
+_CHEAP = frozenset({"var", "dvar", "const", "eye", "zeros", "ones", "size", "commutation", "bcast"})
+# Flattened by the builders into a parent of the same op: a name there would not read back
+# as the same tree (h1 + c where h1 = a + b is a + b + c).
+_FLAT = frozenset({"add", "had", "mul"})
+_ACTIVATIONS = frozenset({"tanh", "relu", "softplus", "abs", "step", "sign", "exp", "log", "sin", "cos", "sqrt"})
+_SQUASH = frozenset({"sigmoid", "softmax"})
+_DEFINE = len(", h1 = ")
+# Characters an op adds around its arguments' text, roughly as the plain printer spells it.
+_OWN = {"add": 3, "mul": 1, "had": 4, "hdiv": 4, "T": 2, "inv": 3, "pow": 0, "epow": 0, "kron": 3}
+_MARGIN = 2  # the first definition also pays for the word where
+_GAIN = 3  # names must shorten the output by at least this much to be worth reading
+
+
+@dataclass(frozen=True)
+class Named:
+    """The result with each named node replaced by a variable of its name (body), and the
+    definitions, each in terms of the earlier ones."""
+
+    body: Expr
+    where: tuple[tuple[str, Expr], ...]
+
+
+def prefix(node: Expr) -> str:
+    """The letter of a name in the model's style."""
+    if node.op in _SQUASH:
+        return "s"
+    if node.op in _ACTIVATIONS:
+        return "h"
+    return "u"
+
+
+def assign(nodes: Iterable[Expr], taken: Collection[str]) -> dict[Expr, str]:
+    """Names for nodes listed children first: h1, h2, ... by letter in that order (the
+    bare letter when it names one node), none of them in taken."""
+    nodes = list(nodes)
+    count: dict[str, int] = {}
+    for n in nodes:
+        count[prefix(n)] = count.get(prefix(n), 0) + 1
+    used = set(taken)
+    out: dict[Expr, str] = {}
+    index: dict[str, int] = {}
+    for n in nodes:
+        p = prefix(n)
+        if count[p] == 1 and p not in used:
+            name = p
+        else:
+            i = index.get(p, 0) + 1
+            while f"{p}{i}" in used:
+                i += 1
+            index[p] = i
+            name = f"{p}{i}"
+        used.add(name)
+        out[n] = name
+    return out
+
+
+def _own(e: Expr) -> int:
+    """The characters e adds to its arguments' text."""
+    if e.op in ("var", "dvar"):
+        return len(e.name) + (e.op == "dvar")
+    if e.op in ("const", "pow", "epow"):
+        v = e.number
+        text = str(v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v)
+        return len(text) + (0 if e.op == "const" else len(e.op) - 2)
+    if e.op in _OWN:
+        return _OWN[e.op] * max(1, len(e.args) - 1)
+    if e.op in _CHEAP:
+        return 6
+    return len(e.op) + 2 * len(e.args)  # a call: name, parentheses, commas
+
+
+def _brackets(parent: Expr, child: Expr) -> int:
+    """2 when the printer brackets child inside parent."""
+    if parent.op not in _OWN:
+        return 0  # a call's arguments are bracketed by the call
+    if child.op == "add" and parent.op != "add":
+        return 2
+    if child.op in ("mul", "had", "hdiv", "kron") and parent.op in ("T", "inv", "pow", "epow", "had", "hdiv"):
+        return 2
+    return 0
+
+
+def _distinct(root: Expr) -> list[Expr]:
+    """Distinct nodes by value, children first."""
+    seen: set[Expr] = set()
+    out = []
+    for n in walk(root):
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
+
+
+def _decorated_leaf(n: Expr) -> bool:
+    """Sigma^-1, A^T, x.^2: read at a glance, never worth a name."""
+    while n.op in ("T", "inv", "pow", "epow"):
+        n = n.args[0]
+    return n.op in _CHEAP
+
+
+def _costs(order: list[Expr], named: Collection[Expr]) -> dict[Expr, int]:
+    """Each node's printed length with the named nodes below it printed as names."""
+    cost: dict[Expr, int] = {}
+    for n in order:
+        cost[n] = _own(n) + sum((2 if a in named else cost[a]) + _brackets(n, a) for a in n.args)
+    return cost
+
+
+def _uses(order: list[Expr], named: Collection[Expr]) -> dict[Expr, int]:
+    """How many times each node is printed: once in its definition when named, else as
+    often as its parents print it."""
+    uses: dict[Expr, int] = {order[-1]: 1}
+    for n in reversed(order):  # parents first
+        times = 1 if n in named else uses.get(n, 0)
+        for a in n.args:
+            uses[a] = uses.get(a, 0) + times
+    return uses
+
+
+def _total(order: list[Expr], named: Collection[Expr]) -> int:
+    cost = _costs(order, named)
+    return cost[order[-1]] + sum(cost[n] + _DEFINE for n in named) + (_MARGIN if named else 0)
+
+
+def choose(root: Expr) -> list[Expr]:
+    """The nodes worth naming, children first."""
+    order = _distinct(root)
+    flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op}
+    candidates = {n for n in order if n.op not in _CHEAP and n not in flat_child and n is not root
+                  and not _decorated_leaf(n)}
+    if not candidates:
+        return []
+    named: set[Expr] = set()
+    for _ in range(6):  # names shorten their parents, which may then not pay: to a fixpoint
+        cost = _costs(order, named)
+        uses: dict[Expr, int] = {root: 1}
+        chosen: set[Expr] = set()
+        for n in reversed(order):  # parents first: a node's count of uses is final when reached
+            times = uses.get(n, 0)
+            here = n in candidates and times >= 2 and times * cost[n] > times * 2 + _DEFINE + cost[n] + _MARGIN
+            if here:
+                chosen.add(n)
+            for a in n.args:
+                uses[a] = uses.get(a, 0) + (1 if here else times)
+        if chosen == named:
+            break
+        named = chosen
+    # In the model's style every repeated activation has its name (h1, h2, ... for each
+    # layer), when the output stays shorter than without names.
+    expanded = _total(order, ())
+    repeated = _uses(order, named)
+    layers = {n for n in candidates if n.op in _ACTIVATIONS | _SQUASH and repeated.get(n, 0) >= 2}
+    if layers - named and _total(order, named | layers) < expanded:
+        named |= layers
+    for _ in range(len(named)):  # a name printed once saves nothing
+        once = {n for n, k in _uses(order, named).items() if n in named and k < 2}
+        if not once:
+            break
+        named -= once
+    if _total(order, named) > expanded - _GAIN:
+        return []
+    return [n for n in order if n in named]
+
+
+def name(root: Expr, taken: Collection[str] = ()) -> Named:
+    """Choose what to name in root and name it; taken: names not to use (the variables
+    and dimension names are added here)."""
+    nodes = choose(root)
+    if not nodes:
+        return Named(root, ())
+    reserved = set(taken)
+    for n in walk(root):
+        if n.op in ("var", "dvar"):
+            reserved.add(n.name)
+        reserved.update(d for d in n.shape if isinstance(d, str))
+    names = assign(nodes, reserved)
+    placeholders = {n: Expr("var", (), n.shape, VarInfo(names[n])) for n in nodes}
+    body = _replace(root, placeholders, keep=None)
+    where = tuple((names[n], _replace(n, placeholders, keep=n)) for n in nodes)
+    return Named(body, where)
+
+
+def _replace(root: Expr, placeholders: dict[Expr, Expr], keep: Expr | None) -> Expr:
+    """root with each named node (but keep, the one being defined) replaced by its variable."""
+    new: dict[Expr, Expr] = {}
+    for n in _distinct(root):
+        if n in placeholders and n != keep:
+            new[n] = placeholders[n]
+            continue
+        args = tuple(new[a] for a in n.args)
+        new[n] = n if all(x is a for x, a in zip(args, n.args, strict=True)) else Expr(n.op, args, n.shape, n.param)
+    return new[root]

@@ -1,0 +1,121 @@
+"""Named subexpressions of the output (naming.py) and their spelling in every format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from matcalc_cli import expr as E
+from matcalc_cli import naming
+from matcalc_cli.cli import app
+from matcalc_cli.commands import DiffOptions, diff_json, render_text, run_diff
+from matcalc_cli.render import plain
+from matcalc_cli.report import differentiate
+from matcalc_cli.shapes import infer
+from matcalc_cli.syntax import parse
+
+
+def net(k: int, first: str = "W1", x: str = "x", y: str = "y") -> str:
+    e = f"tanh({first} {x})"
+    for i in range(2, k + 1):
+        e = f"tanh(W{i} {e})"
+    return f"norm({e} - {y})^2"
+
+
+def plain_of(source: str, wrt: str, expand: bool = False) -> str:
+    return render_text(run_diff(source, DiffOptions((wrt,), format="plain", expand=expand)), "plain")
+
+
+def reads_back(source: str, wrt: str, text: str) -> None:
+    """The printed text, parsed with its where clause, is the derivative's tree."""
+    r = differentiate(source, [wrt])
+    back = infer(parse(text), dict(r.variables), frozenset()).expr
+    assert back == r.derivative.expr, text
+
+
+def test_a_deep_network_names_its_activations_in_the_model_style() -> None:
+    text = plain_of(net(3), "W1")
+    assert text == ("2 ((W2^T ((W3^T ((1 - h3.^2) .* (h3 - y))) .* (1 - h2.^2))) .* (1 - h1.^2)) x^T "
+                    "where h1 = tanh(W1 x), h2 = tanh(W2 h1), h3 = tanh(W3 h2)")
+    reads_back(net(3), "W1", text)
+    assert len(text) < len(plain_of(net(3), "W1", expand=True))
+
+
+@pytest.mark.parametrize("k", [2, 4, 8])
+@pytest.mark.parametrize("wrt", ["W1", "x", "W2"])
+def test_named_output_parses_back_to_the_same_derivative(k: int, wrt: str) -> None:
+    text = plain_of(net(k), wrt)
+    assert " where " in text
+    reads_back(net(k), wrt, text)
+
+
+def test_sigmoid_is_named_s() -> None:
+    text = plain_of("sum(sigmoid(X theta))", "theta")
+    assert text == "(s .* (1 - s))^T X where s = sigmoid(X theta)"
+    reads_back("sum(sigmoid(X theta))", "theta", text)
+
+
+@pytest.mark.parametrize("source, wrt", [("x^T A x", "x"), ("norm(W2 tanh(W1 x) - y)^2", "W1"),
+                                         ("log(sum(exp(W x)))", "W"), ("tr(A X B)", "X")])
+def test_nothing_is_named_where_names_would_not_shorten_the_output(source: str, wrt: str) -> None:
+    assert plain_of(source, wrt) == plain_of(source, wrt, expand=True)
+    assert " where " not in plain_of(source, wrt)
+
+
+def test_names_never_collide_with_a_variable_or_a_dimension() -> None:
+    source = net(3, first="W1", x="h1", y="h")
+    text = plain_of(source, "W1")
+    r = differentiate(source, ["W1"])
+    named = naming.name(r.derivative.expr, r.variables)
+    names = [n for n, _ in named.where]
+    assert names and not set(names) & (set(r.variables) | {"n", "m", "k", "p"})
+    assert len(set(names)) == len(names)
+    reads_back(source, "W1", text)
+
+
+def test_assign_numbers_by_letter_and_uses_the_bare_letter_alone() -> None:
+    x = E.var("x", ("n", 1))
+    t1 = E.call("tanh", (x,), x.shape)
+    t2 = E.call("tanh", (t1,), x.shape)
+    s = E.call("sigmoid", (t2,), x.shape)
+    u = E.add(t2, x)
+    assert naming.assign([t1, t2, s, u], {"h2"}) == {t1: "h1", t2: "h3", s: "s", u: "u"}
+
+
+def test_definitions_come_before_their_uses() -> None:
+    r = differentiate(net(6), ["W1"])
+    named = naming.name(r.derivative.expr, r.variables)
+    defined: set[str] = set()
+    for n, e in named.where:
+        used = {v.name for v in E.walk(e) if v.op == "var"} - set(r.variables)
+        assert used <= defined, n
+        defined.add(n)
+
+
+def test_json_has_a_where_list_and_latex_a_where_part() -> None:
+    out = diff_json(run_diff(net(3), DiffOptions(("W1",), format="json")))
+    assert [d["name"] for d in out["where"]] == ["h1", "h2", "h3"]
+    assert out["where"][0] == {"name": "h1", "plain": "tanh(W1 x)", "latex": r"\tanh\left(W_{1} x\right)"}
+    assert out["derivative"].endswith("where h1 = tanh(W1 x), h2 = tanh(W2 h1), h3 = tanh(W3 h2)")
+    assert r" \quad \text{where} \quad h_{1} = \tanh\left(W_{1} x\right),\; h_{2} = " in out["latex"]
+    assert "h1" not in out["numpy"]  # one Python expression: written out
+    expanded = diff_json(run_diff(net(3), DiffOptions(("W1",), format="json", expand=True)))
+    assert "where" not in expanded and " where " not in expanded["derivative"]
+
+
+def test_the_cli_prints_names_in_pretty_and_plain_and_expand_turns_them_off() -> None:
+    runner = CliRunner()
+    pretty = runner.invoke(app, ["diff", net(2), "--wrt", "W1"], env={"NO_COLOR": "1"})
+    assert pretty.exit_code == 0
+    assert "  where h1 = tanh(W1 x)\n        h2 = tanh(W2 h1)\n" in pretty.stdout
+    out = runner.invoke(app, ["diff", net(2), "--wrt", "W1", "--format", "plain", "--expand"])
+    assert out.exit_code == 0 and " where " not in out.stdout
+    js = runner.invoke(app, ["diff", net(2), "--wrt", "W1", "--format", "json"])
+    assert json.loads(js.stdout)["where"]
+
+
+def test_expanded_plain_is_the_plain_printer() -> None:
+    r = differentiate(net(2), ["W1"])
+    assert plain_of(net(2), "W1", expand=True) == plain.render(r.derivative.expr)
