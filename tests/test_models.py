@@ -20,12 +20,12 @@ BATCH_CE = "-sum(Y .* log(softmax(X W + ones(m) c^T))) / m"
 
 # (model, wrt, shapes, numerator-layout form)
 MODELS = [
-    (ATTENTION, "Q", D, "(softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) "
-                        "ones(k, k))) K / sqrt(d)"),
+    (ATTENTION, "Q", D, "(softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) ones(k) "
+                        "ones(1, k))) K / sqrt(d)"),
     (ATTENTION, "K", D, None),
     (ATTENTION, "V", D, "softmax(Q K^T / sqrt(d))^T G"),
     (PROJECTED, "Wq", D, "X^T (softmax(X Wq Wk^T X^T / sqrt(d)) .* (G Wv^T X^T - ((G Wv^T X^T) .* "
-                         "softmax(X Wq Wk^T X^T / sqrt(d))) ones(n, n))) X Wk / sqrt(d)"),
+                         "softmax(X Wq Wk^T X^T / sqrt(d))) ones(n) ones(1, n))) X Wk / sqrt(d)"),
     (PROJECTED, "Wk", D, None),
     (PROJECTED, "Wv", D, "X^T softmax(X Wq Wk^T X^T / sqrt(d))^T G"),
     (RELU_NET, "W1", (), "2 ((W2^T (W2 relu(W1 x + b1) + b2 - y)) .* step(W1 x + b1)) x^T"),
@@ -54,7 +54,7 @@ def test_model_gradients_are_right(model, wrt, shapes, form, layout):
 def test_attention_backward_pass_is_the_row_wise_softmax_form():
     # S .* (G V^T - (G V^T .* S) 1 1^T): each row of the softmax's backward pass on its own.
     text = plain.render(differentiate(ATTENTION, ["Q"], list(D)).derivative.expr)
-    assert "softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) ones(k, k))" in text
+    assert "softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) ones(k) ones(1, k))" in text
 
 
 def test_batched_cross_entropy_is_x_transposed_times_softmax_minus_targets():

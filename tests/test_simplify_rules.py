@@ -37,7 +37,6 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("diag-coefficient", "diag(-2 v)", {}, "-2 diag(v)"),
     ("inverse-transposed", "inv(B^T X^T A^T)", {"A": (N, N), "X": (N, N), "B": (N, N)}, "(A X B)^-T"),
     ("log-softmax", "log(softmax(z))", {}, "z - logsumexp(z) ones(n)"),
-    ("ones-outer", "A ones(n) ones(1, n)", {"A": (N, N)}, "A ones(n, n)"),
     ("kron-reduction", "tr(kron(A, B))", {"A": (N, N), "B": ("m", "m")}, "tr(A) tr(B)"),
     ("kron-reduction", "sum(kron(x, C))", {"x": (N, 1), "C": (N, "m")}, "sum(C) sum(x)"),
     ("kron-reduction", "norm(kron(A, x))", {"A": (N, "m"), "x": (N, 1)}, "norm(A) norm(x)"),

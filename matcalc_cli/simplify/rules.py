@@ -55,22 +55,6 @@ def _integer(k: E.Number) -> bool:
     return isinstance(k, Fraction) and k.denominator == 1
 
 
-def _ones_pair(fs: tuple[Expr, ...]) -> int | None:
-    """Where a column of ones meets a row of ones in a product: their outer product is ones."""
-    for i in range(len(fs) - 1):
-        if fs[i].op == "ones" == fs[i + 1].op and fs[i].shape[1] == 1 == fs[i + 1].shape[0]:
-            return i
-    return None
-
-
-def _merge_ones(e: Expr) -> Expr:
-    fs = list(e.args)
-    i = _ones_pair(e.args)
-    assert i is not None
-    fs[i:i + 2] = [E.ones((fs[i].shape[0], fs[i + 1].shape[1]))]
-    return E.mul(*fs)
-
-
 def _power_of_power(e: Expr) -> Expr:
     """(a^p)^q = a^(p q) wherever the left side is defined, except for an even p under a
     fractional q: (a^2)^0.5 is abs(a), not a. (A fractional p, or an odd p under a
@@ -143,8 +127,6 @@ RULES: tuple[Rule, ...] = (
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
-    Rule("ones-outer", IDENTITY, ("mul",), lambda e: _ones_pair(e.args) is not None, _merge_ones,
-         "ones(n) ones(1, k) = ones(n, k)"),
     Rule("kron-reduction", IDENTITY, ("tr", "sum", "norm"), lambda e: e.args[0].op == "kron",
          lambda e: E.mul(fn(e.op, e.args[0].args[0]), fn(e.op, e.args[0].args[1])),
          "tr(A kron B) = tr(A) tr(B), sum(A kron B) = sum(A) sum(B), norm(A kron B) = norm(A) norm(B)"),
