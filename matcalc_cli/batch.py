@@ -20,14 +20,17 @@ from matcalc_cli.commands import (
     check_json,
     diff_json,
     error_json,
+    exit_status,
     run_check,
     run_diff,
 )
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import SCHEMA
-from matcalc_cli.syntax import expression_from_words
+from matcalc_cli.syntax import MAX_CHARS, expression_from_words
 
 COMMANDS = ("diff", "check")
+MAX_BYTES = 32 << 20  # of a job file; bounded reads keep memory bounded whatever the file
+MAX_JOBS = 10_000
 # Parses a job's words after the command name into its parameters, by name (expr, wrt, ...);
 # raises MatcalcError on a usage error.
 Parser = Callable[[str, list[str]], Mapping[str, Any]]
@@ -37,12 +40,22 @@ def read_text(file: str) -> str:
     """The whole job file (- is standard input); MatcalcError when it cannot be read."""
     try:
         if file == "-":
-            return sys.stdin.read()
-        with open(file, encoding="utf-8") as fh:
-            return fh.read()
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(file, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)  # bounded: /dev/zero never ends
+        if len(data) > MAX_BYTES:
+            raise MatcalcError("input", f"cannot read {file}: larger than {MAX_BYTES >> 20} MB "
+                               "(split it into several batches)")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as ex:
-        reason = ex.strerror if isinstance(ex, OSError) and ex.strerror else str(ex)
+        reason = ex.strerror if isinstance(ex, OSError) and ex.strerror else str(ex)[:200]
         raise MatcalcError("input", f"cannot read {file}: {reason}") from None
+    jobs = sum(1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    if jobs > MAX_JOBS:
+        raise MatcalcError("input", f"{file} has {jobs:,} jobs; a batch runs at most {MAX_JOBS:,} "
+                           "(split it into several batches)")
+    return text
 
 
 def run_batch(text: str, out: TextIO, parse: Parser) -> int:
@@ -63,6 +76,9 @@ def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:
     comment line."""
     job: dict[str, Any] = {"command": None, "input": None}
     try:
+        if len(line) > MAX_CHARS + 10_000:  # shlex would take minutes; the expression is refused anyway
+            raise MatcalcError("input", f"job line too long: {len(line):,} characters (an expression has at most "
+                               f"{MAX_CHARS:,})")
         try:
             words = shlex.split(line, comments=True)
         except ValueError as ex:  # an unclosed quote
@@ -71,7 +87,8 @@ def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:
             return None
         obj, status = run_job(parse, words, job)
     except Exception as ex:  # noqa: BLE001 (a failing job is reported and the batch goes on)
-        obj, status = {"schema": SCHEMA, **job, "error": error_json(as_error(ex))}, 2
+        err = as_error(ex)
+        obj, status = {"schema": SCHEMA, **job, "error": error_json(err)}, exit_status(err)
     return {**obj, "command": job["command"], "line": number, "exit": status}
 
 

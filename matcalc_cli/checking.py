@@ -16,7 +16,7 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
-from matcalc_cli.numeric import Values, dim_sizes, draw, evaluate, numeric_derivative, relative_error, sample
+from matcalc_cli.numeric import Values, dim_sizes, draw, evaluate, numeric_derivative, relative_error, sample, size_of
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.shapes import build, format_dim, format_shape, infer, variable_names
 from matcalc_cli.simplify import simplify
@@ -56,6 +56,12 @@ def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[S
     on. The seeds are fixed so that a verdict is reproducible; dimension sizes change from
     point to point so that a claim right only for one size is caught."""
     shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim
+    for name, shape in variables.items():
+        entries = _entries(shape, dim_sizes(shapes))
+        if entries > MAX_ENTRIES:
+            raise MatcalcError("unsupported", f"{name} has {entries:,} entries: too large to evaluate at random "
+                               f"points (at most {MAX_ENTRIES:,}; a named dimension, --shape {name}=n, is "
+                               "evaluated at small sizes)")
     out: list[Point] = []
     positive: set[str] = set()
     for seed in range(_TRIES):
@@ -93,6 +99,14 @@ def _positive_where_needed(p: Point, variables: dict[str, Shape], symmetric: fro
 
 
 _GREEDY = 24  # beyond this many variables, one evaluation each would cost too much
+
+
+MAX_ENTRIES = 4_000_000  # of one variable at a random point (32 MB of floats)
+MAX_VERIFY_ENTRIES = 400
+
+
+def _entries(shape: Shape, sizes: dict[Dim, int]) -> int:
+    return size_of(shape[0], sizes) * size_of(shape[1], sizes)
 
 
 KINKS = ("abs", "sign", "relu", "step")
@@ -312,6 +326,13 @@ def verify(report: Report) -> Verification:
                                                                    report.symmetric)
     xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
     d = report.derivative
+    for x in xs:  # one pair of evaluations per entry (per pair of entries for a second derivative)
+        entries = _entries(x.shape, dim_sizes(report.variables))
+        if entries > MAX_VERIFY_ENTRIES:
+            raise MatcalcError("unsupported", f"--verify: {x.name} has {entries:,} entries; finite differences "
+                               f"take an evaluation per entry, so --verify takes variables of at most "
+                               f"{MAX_VERIFY_ENTRIES} entries (a named dimension, --shape {x.name}=n, is "
+                               "verified at small sizes)")
 
     def defined(p: Point) -> bool:
         return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p)

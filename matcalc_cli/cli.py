@@ -21,6 +21,7 @@ from matcalc_cli.commands import (
     as_error,
     check_json,
     error_json,
+    exit_status,
     in_big_stack,
     in_claim,
     render_text,
@@ -30,7 +31,7 @@ from matcalc_cli.commands import (
 )
 from matcalc_cli.errors import MatcalcError, caret_lines
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
-from matcalc_cli.syntax import expression_from_words
+from matcalc_cli.syntax import MAX_CHARS, expression_from_words
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
@@ -66,8 +67,10 @@ def fail(err: MatcalcError, source: str, fmt: str) -> typer.Exit:
     if fmt == "json":
         typer.echo(json.dumps({"error": error_json(err)}))
     lines = [f"matcalc: error: {err.message}", *caret_lines(source, err.span)]
+    if err.kind == "internal":
+        lines.append(f"  input: {source[:2000]!r}")
     sys.stderr.write("\n".join(lines) + "\n")
-    return typer.Exit(2)
+    return typer.Exit(exit_status(err))
 
 
 def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
@@ -85,7 +88,8 @@ def read_expr(words: list[str], fmt: str = "pretty") -> str:
         expr = expression_from_words(words)
     except MatcalcError as err:
         raise fail(err, " ".join(words), fmt) from None
-    return sys.stdin.read().strip() if expr == "-" else expr
+    # Read one character more than an expression may have, so that /dev/zero is refused, not read.
+    return sys.stdin.read(MAX_CHARS + 1).strip() if expr == "-" else expr
 
 
 def emit(result: DiffResult, fmt: str) -> None:

@@ -194,7 +194,16 @@ def as_error(ex: Exception) -> MatcalcError:
         return MatcalcError("input", "expression too deeply nested")
     if isinstance(ex, MemoryError):
         return MatcalcError("input", "expression too large")
-    return MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})")
+    # Nothing else should ever be raised: a bug, reported as one (exit 123), never as bad input.
+    return MatcalcError("internal", f"internal error, please report it with this input "
+                        f"({type(ex).__name__}: {str(ex)[:200]})")
+
+
+INTERNAL_EXIT = 123
+
+
+def exit_status(err: MatcalcError) -> int:
+    return INTERNAL_EXIT if err.kind == "internal" else 2
 
 
 def in_big_stack(work: Callable[[], R]) -> R:

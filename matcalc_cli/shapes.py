@@ -20,6 +20,7 @@ from matcalc_cli.ops import OPS
 from matcalc_cli.syntax import Syntax
 
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$")
+MAX_MATRIX_POWER = 64
 _FRESH_NAMES = ("n", "m", "k", "p", "q", "r", "l", "d")
 # Names that conventionally stand for scalars are tried first when one must be a scalar.
 _SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta", "gamma", "delta", "eta",
@@ -28,6 +29,8 @@ _SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta",
 
 def parse_dim(text: str) -> Dim:
     text = text.strip()
+    if text.isdigit() and len(text) > 15:
+        raise MatcalcError("option", f"dimension too large: {text[:20]}... ({len(text)} digits)")
     if not _DIM.match(text):
         raise MatcalcError("option", f"bad dimension {text!r}: use a name (n, d1) or a positive integer")
     return int(text) if text.isdigit() else text
@@ -38,7 +41,8 @@ def parse_spec(spec: str, name: str = "") -> Shape:
     try:
         return _parse_spec(spec.strip())
     except MatcalcError as err:
-        where = f"--shape {name}={spec}: " if name else ""
+        shown = spec if len(spec) <= 40 else spec[:40] + "..."
+        where = f"--shape {name}={shown}: " if name else ""
         raise MatcalcError("option", where + err.message) from None
 
 
@@ -269,6 +273,9 @@ class _Checker:
         assert k is not None
         if k.denominator != 1:
             raise self.fail(f"a matrix power needs an integer exponent, got {k}", node)
+        if abs(k) > MAX_MATRIX_POWER:  # its differential has |k| terms X^i dX X^(k-1-i)
+            raise self.fail(f"a matrix power of at most {MAX_MATRIX_POWER} (its derivative has one term "
+                            f"for each factor), got {k}", node)
         self.square(a, node, "the inverse" if k < 0 else "a matrix power")
         return a
 

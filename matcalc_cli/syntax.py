@@ -60,9 +60,19 @@ def _too_large(text: str) -> bool:
     return len(mantissa) > 300 or (exponent != "" and abs(int(exponent)) > 300)
 
 
+# Bounds on what is read, so that every input is answered within seconds in bounded memory
+# (README, "Errors and limits"): parentheses are free, everything else counts.
+MAX_CHARS = 1_000_000
+MAX_TOKENS = 50_000
+MAX_CALL_DEPTH = 400
+
+
 def tokenize(src: str) -> list[Token]:
+    if len(src) > MAX_CHARS:
+        raise MatcalcError("input", f"expression too long: {len(src):,} characters (matcalc reads at most "
+                           f"{MAX_CHARS:,})", (0, 1))
     tokens: list[Token] = []
-    pos, spaced = 0, False
+    pos, spaced, counted = 0, False, 0
     while pos < len(src):
         m = _TOKEN.match(src, pos)
         if m is None:
@@ -75,6 +85,10 @@ def tokenize(src: str) -> list[Token]:
         else:
             tokens.append(Token(kind, m.group(), (pos, m.end()), spaced))
             spaced = False
+            counted += m.group() not in ("(", ")")
+            if counted > MAX_TOKENS:
+                raise MatcalcError("input", f"expression too long: more than {MAX_TOKENS:,} names, numbers and "
+                                   "operators (matcalc reads at most that many)", (pos, m.end()))
         pos = m.end()
     tokens.append(Token("end", "", (len(src), len(src) + 1), spaced))
     return tokens
@@ -89,6 +103,7 @@ class _Parser:
         self.src = src
         self.toks = tokenize(src)
         self.i = 0
+        self.depth = 0  # of calls being read
 
     @property
     def tok(self) -> Token:
@@ -234,11 +249,16 @@ class _Parser:
                     known = ", ".join(sorted(FUNCTIONS - {"commutation", "size", "unvec"}))
                     raise MatcalcError("function", f"unknown function '{t.text}' (known: {known})", t.span)
                 self.take()
+                self.depth += 1
+                if self.depth > MAX_CALL_DEPTH:
+                    raise MatcalcError("input", f"functions nested more than {MAX_CALL_DEPTH} deep "
+                                       "(matcalc reads at most that many)", t.span)
                 args = [self.sum()]
                 while self.at(","):
                     self.take()
                     args.append(self.sum())
                 end = self.expect(")", "',' or ')'").span[1]
+                self.depth -= 1
                 return Syntax("call", (t.span[0], end), t.text, tuple(args))
             return Syntax("name", t.span, t.text)
         if self.at("("):

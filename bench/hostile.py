@@ -1,0 +1,110 @@
+"""Hostile and huge inputs against the installed matcalc: each must give an answer or one
+clear message, exit 0, 1 or 2 (never 123 or a traceback), within seconds and bounded memory.
+
+    .venv/bin/python bench/hostile.py [--matcalc .venv/bin/matcalc] [--timeout 20]
+
+Prints one line per input: exit status, wall time, peak memory (RSS) and the first line
+of stderr; exits 1 if any input broke a rule. The test suite runs modest sizes of the
+same inputs (tests/test_hostile.py); this script runs the full ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+MB = 1 << 20
+
+
+def cases(tmp: str) -> list[tuple[str, list[str], str | None]]:
+    """(name, arguments after matcalc, file for stdin or None)."""
+    def write(name: str, data: bytes) -> str:
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    big_sum = " + ".join(f"x{i}^T x{i}" for i in range(5000))
+    out: list[tuple[str, list[str], str | None]] = [
+        ("import os", ["diff", "__import__('os').system('touch pwned')", "--wrt", "x"], None),
+        ("dunder attr", ["diff", "x.__class__", "--wrt", "x"], None),
+        ("lambda", ["diff", "lambda: 0", "--wrt", "x"], None),
+        ("10k parens", ["diff", "(" * 10000 + "x" + ")" * 10000 + "^T x", "--wrt", "x"], None),
+        ("10k exp(", ["diff", "sum(" + "exp(" * 10000 + "x" + ")" * 10000 + ")", "--wrt", "x"], None),
+        ("10k minus", ["diff", "--wrt", "x", "--", "-" * 10000 + "x^T x"], None),
+        ("1 MB sum", ["diff", " + ".join(["x^T x"] * 200000)[: MB], "--wrt", "x"], None),
+        ("200k products", ["diff", "x^T " + " ".join(["A"] * 200000) + " x", "--wrt", "x"], None),
+        ("X^1000000", ["diff", "tr(X^1000000)", "--wrt", "X"], None),
+        ("X^100000", ["diff", "tr(X^100000)", "--wrt", "X"], None),
+        ("X^-1000000", ["diff", "tr(X^-1000000)", "--wrt", "X"], None),
+        ("x.^1e308", ["diff", "sum(x.^1e308)", "--wrt", "x"], None),
+        ("x.^1e999", ["diff", "sum(x.^1e999)", "--wrt", "x"], None),
+        ("t^1e300", ["diff", "t^1e300", "--wrt", "t", "--shape", "t=scalar"], None),
+        ("shape x=0", ["diff", "x^T x", "--wrt", "x", "--shape", "x=0"], None),
+        ("dim 10^12", ["diff", "x^T x", "--wrt", "x", "--shape", "x=1000000000000", "--verify"], None),
+        ("dim 10^12 kron", ["diff", "X^-1", "--wrt", "X", "--shape", "X=1000000000000,1000000000000"], None),
+        ("5000 variables", ["diff", big_sum, "--wrt", "x1"], None),
+        ("verify 3000", ["diff", "x^T A x", "--wrt", "x", "--shape", "x=3000", "--verify"], None),
+        ("verify 3000 hessian", ["diff", "x^T A x", "--wrt", "x", "--wrt", "x", "--shape", "x=3000", "--verify"],
+         None),
+        ("check 3000", ["check", "x^T x", "--wrt", "x", "--expect", "2 x^T", "--shape", "x=3000"], None),
+        ("check 3000 wrong", ["check", "sum(abs(x))", "--wrt", "x", "--expect", "ones(1, 3000)",
+                              "--shape", "x=3000"], None),
+        ("nul byte", ["diff", "x\x01^T x", "--wrt", "x"], None),
+        ("emoji", ["diff", "x^T 🙂 x", "--wrt", "x"], None),
+        ("long name", ["diff", "x" * 100000 + "^T x", "--wrt", "x"], None),
+        ("huge wrt", ["diff", "x^T x", "--wrt", "x" * 50000], None),
+        ("huge shape", ["diff", "x^T x", "--wrt", "x", "--shape", "x=" + "9" * 5000], None),
+        ("batch /dev/zero", ["batch", "/dev/zero"], None),
+        ("batch /dev/urandom", ["batch", "/dev/urandom"], None),
+        ("batch junk", ["batch", write("junk", os.urandom(200000))], None),
+        ("batch 10 MB line", ["batch", write("long", b'diff "' + b"x^T x + " * (10 * MB // 8) + b'x^T x" --wrt x\n')],
+         None),
+        ("batch 100k lines", ["batch", write("many", b'diff "x^T A x" --wrt x\n' * 100000)], None),
+        ("stdin /dev/zero", ["diff", "-", "--wrt", "x"], "/dev/zero"),
+    ]
+    # An argument is at most 128 kB on Linux: longer expressions come on standard input.
+    return [(n, ["diff", "-", *a[2:]] if len(a[1]) > 100_000 and a[0] == "diff" else a,
+             write(n.replace(" ", "_"), a[1].encode()) if len(a[1]) > 100_000 and a[0] == "diff" else i)
+            for n, a, i in out]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--matcalc", default=os.path.join(os.path.dirname(sys.executable), "matcalc"))
+    ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    bad = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, argv, stdin in cases(tmp):
+            if args.only and args.only not in name:
+                continue
+            t0 = time.perf_counter()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            try:
+                with open(stdin or os.devnull, "rb") as inp:
+                    proc = subprocess.run([args.matcalc, *argv], stdin=inp, capture_output=True,
+                                          timeout=args.timeout, cwd=tmp)
+                code, err = proc.returncode, proc.stderr.decode(errors="replace")
+                out = proc.stdout.decode(errors="replace")
+            except subprocess.TimeoutExpired:
+                code, err, out = None, "", ""
+            wall = time.perf_counter() - t0
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            first = (err.strip().splitlines() or out.strip().splitlines() or [""])[0][:110]
+            ok = code in (0, 1, 2) and "Traceback" not in err and not os.path.exists(os.path.join(tmp, "pwned"))
+            bad += not ok
+            mem = f"{peak / 1024:.0f} MB" if peak > before else "(<= earlier)"
+            print(f"{'ok ' if ok else 'BAD'} {name:22} exit {code!s:4} {wall:6.1f} s {mem:>12}  {first}")
+            sys.stdout.flush()
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
