@@ -40,7 +40,7 @@ app = typer.Typer(
     cls=Group, add_completion=True, no_args_is_help=True, rich_markup_mode=None,
     context_settings={"help_option_names": HELP_OPTIONS},
     help="Matrix calculus: gradients, Jacobians and Hessians of matrix expressions, printed the way a "
-         "textbook prints them (plain text, LaTeX, NumPy code or JSON).",
+         "textbook prints them (plain text, LaTeX, JSON, or NumPy, PyTorch or JAX code).",
     epilog="""The gradient of a quadratic form, its Hessian, and a hand derivation checked:
 $ matcalc diff "x^T A x" --wrt x
 $ matcalc diff "x^T A x" --wrt x --wrt x
@@ -209,8 +209,9 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
-    for every name (pretty), or one line of plain text, LaTeX or NumPy code, or a JSON
-    object. Exit 0 on success, 1 when --verify finds a difference, 2 on bad input.
+    for every name (pretty); or one line of plain text, LaTeX or NumPy; or a JSON object;
+    or a Python, PyTorch or JAX function that computes it. Exit 0 on success, 1 when
+    --verify finds a difference, 2 on bad input.
     """
     check_format(format)
     source = read_expr(expr, format)

@@ -217,3 +217,25 @@ def test_every_line_of_the_view_fits(source, wrt, width):
         assert line == line.rstrip() and (len(line) <= width or not wrap.breaks(line.strip())), (width, line)
     derivative = " ".join(lines[lines.index(next(t for t in lines if t.startswith("  "))):]).split()
     assert " ".join(pretty.render_expr(report.derivative.expr).split()) in " ".join(derivative)
+
+
+@pytest.mark.parametrize("width", [60, 80])
+@pytest.mark.parametrize("args", [
+    ["diff", "--wrt", "W1", "--steps", "--verify", "--", "norm(W2 tanh(W1 x) - y)^2 + lambda norm(W1)^2"],
+    ["check", "x^T A x", "--wrt", "x", "--expect", "2 x^T A"],
+], ids=["diff", "check"])
+def test_the_command_fits_a_piped_terminal(args, width):
+    # What a user sees piped or in a terminal of that width: COLUMNS decides, nothing pads.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, COLUMNS=str(width), NO_COLOR="1", TERM="dumb")
+    proc = subprocess.run([sys.executable, "-m", "matcalc_cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) > 5 and "\x1b" not in proc.stdout
+    for line in lines:
+        assert line == line.rstrip(), repr(line)
+        assert len(line) <= width or not wrap.breaks(line.strip()), line
