@@ -34,7 +34,7 @@ MODELS = [
     (RELU_NET, "b2", (), "2 (W2 relu(W1 x + b1) + b2 - y)^T"),
     (RELU_NET, "x", (), "2 (((W2 relu(W1 x + b1) + b2 - y)^T W2) .* step(W1 x + b1)^T) W1"),
     (LAYER_NORM, "x", ("eps=scalar",), None),
-    (LAYER_NORM, "g", ("eps=scalar",), "(x .* y - mean(x) y)^T / sqrt(eps + mean((x - mean(x)).^2))"),
+    (LAYER_NORM, "g", ("eps=scalar",), "(y .* (x - mean(x)))^T / sqrt(eps + mean((x - mean(x)).^2))"),
     (LAYER_NORM, "b", ("eps=scalar",), "y^T"),
     (BATCH_CE, "W", ("m=scalar",), None),
     (BATCH_CE, "c", ("m=scalar",), None),

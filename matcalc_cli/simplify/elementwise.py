@@ -193,7 +193,7 @@ def _candidates(sp: Any, s: Any) -> list[Any]:
 
 
 class _Reject(Exception):
-    """The sympy form cannot be spelled in matcalc's language (a scalar added to a vector)."""
+    """The sympy form cannot be spelled in matcalc's language (an irrational exponent)."""
 
 
 def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape) -> Expr:
@@ -204,10 +204,8 @@ def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape) -> Expr:
             return E.const(Fraction(int(s.p), int(s.q)))
         return E.const(float(s))
     if s.is_Add:
-        terms = [_from_sympy(sp, a, back, shape) for a in s.args]
-        if any(t.is_scalar and t.op != "const" for t in terms) and any(not t.is_scalar for t in terms):
-            raise _Reject
-        return E.add(*terms)
+        # A scalar beside vectors broadcasts (x - mean(x)), as the input language reads it.
+        return E.add(*(_from_sympy(sp, a, back, shape) for a in s.args))
     if s.is_Mul or s.is_Pow:
         num: list[Expr] = []
         den: list[Expr] = []
