@@ -58,6 +58,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("identity-insertion", "(A + B)^-1 C + (A + B)^-1", SQ, "(A + B)^-1 (C + eye(n))"),
     ("kron-to-hadamard", f"{S_T} kron(A, B) {S}", SQ, "A .* B"),
     ("sigmoid-negated", "1 - sigmoid(-u)", {}, "sigmoid(u)"),
+    ("distribute-to-collect", "(a b^T - b a^T) / t^2 - 2 (t a - s b) b^T / t^3", {"s": E.SCALAR, "t": E.SCALAR},
+     "2 s b b^T / t^3 - (a b^T + b a^T) / t^2"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -93,7 +95,8 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
     ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),
     ("ones-product", "(A .* B) ones(n) ones(1, n)", SQ),  # row sums, broadcast: M 1 1^T
-    ("sigmoid-negated", "sigmoid(-u) .* y", {}),  # (1 - sigmoid(u)) .* y is longer  # m is not a number
+    ("sigmoid-negated", "sigmoid(-u) .* y", {}),
+    ("distribute-to-collect", "(A + B) C + D E", SQ | {"D": (N, N), "E": (N, N)}),  # nothing meets  # (1 - sigmoid(u)) .* y is longer  # m is not a number
 ]
 
 

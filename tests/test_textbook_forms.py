@@ -25,6 +25,9 @@ CASES = [
     ("det(A X)", ["X"], ["A=n,n", "X=n,n"], [], "det(A X) X^-T"),
     ("tr(diag(x) A diag(x))", ["x", "x"], ["x=n", "A=n,n"], [], "2 diag(diag(A))"),
     ("abs(t) / t", ["t"], ["t=scalar"], [], "0"),
+    ("a^T x / (b^T x)", ["x", "x"], ["a=n", "b=n", "x=n"], [],
+     "2 (a^T x) b b^T / (b^T x)^3 - (a b^T + b a^T) / (b^T x)^2"),  # the quotient's Hessian
+    ("x^T A x / (x^T x)", ["x"], ["A=n,n", "x=n"], [], "x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2"),
     ("x^T diag(y) x", ["y"], ["x=n", "y=n"], [], "(x.^2)^T"),
     ("diag(x x^T)", ["x"], ["x=n"], [], "2 diag(x)"),
     ("sum(abs(x - 0.5))", ["x"], ["x=n"], [], "sign(x - 0.5)^T"),

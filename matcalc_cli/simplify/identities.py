@@ -270,3 +270,31 @@ def kron_to_hadamard(e: Expr) -> Expr:
     assert terms is not None
     inner = total([product([E.const(c), hadamard([b, a])]) for c, a, b in terms])
     return product([*e.args[:i], inner, *e.args[i + 5:]])
+
+
+# ------------------------------------------------------------------ quotients
+def _expand_term(t: Expr) -> list[Expr] | None:
+    """c s (u + v) M as c s u M + c s v M: the first sum among t's factors, one level."""
+    c, core = _coef(t)
+    fs = list(core.args) if core.op == "mul" else [core]
+    for i, f in enumerate(fs):
+        if f.op == "add":
+            return [product([E.const(c), *fs[:i], g, *fs[i + 1:]]) for g in f.args]
+    return None
+
+
+def has_distributable(e: Expr) -> bool:
+    return 2 <= len(e.args) <= 8 and any(_coef(t)[1].op == "mul" and any(
+        f.op == "add" for f in _coef(t)[1].args) for t in e.args)
+
+
+def distribute_to_collect(e: Expr) -> Expr:
+    """Multiply out the sums inside the terms where like terms then meet and the whole is
+    shorter: the Hessian of a^T x / b^T x is 2 (a^T x) b b^T / (b^T x)^3 - (a b^T + b a^T) / (b^T x)^2."""
+    terms: list[Expr] = []
+    for t in e.args:
+        parts = _expand_term(t)
+        terms.extend(parts if parts is not None else [t])
+    if len(terms) > 16:
+        return e
+    return _best(e, [total(terms)])

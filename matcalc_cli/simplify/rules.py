@@ -164,6 +164,8 @@ RULES: tuple[Rule, ...] = (
          "det(A B) = det(A) det(B), where a factor cancels: det(A X) / det(X) = det(A)"),
     Rule("inverse-of-product", PRESENTATION, ("mul",), I.has_inverse_of_product, I.inverse_of_product,
          "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
+    Rule("distribute-to-collect", PRESENTATION, ("add",), I.has_distributable, I.distribute_to_collect,
+         "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
     Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, I.identity_insertion,
          "F + F B = F (eye(n) + B), where shorter"),
     Rule("sigmoid-negated", IDENTITY, ("sigmoid",), lambda e: _coef(e.args[0])[0] < 0, _sigmoid_negated,
