@@ -93,10 +93,10 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("identity-insertion", "A + A B", SQ),  # A (eye(n) + B) is longer
     ("inverse-of-product", "(A B)^-1 C", SQ),  # B^-1 A^-1 C is no shorter
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
-    ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),
+    ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # m is not a number
     ("ones-product", "(A .* B) ones(n) ones(1, n)", SQ),  # row sums, broadcast: M 1 1^T
-    ("sigmoid-negated", "sigmoid(-u) .* y", {}),
-    ("distribute-to-collect", "(A + B) C + D E", SQ | {"D": (N, N), "E": (N, N)}),  # nothing meets  # (1 - sigmoid(u)) .* y is longer  # m is not a number
+    ("sigmoid-negated", "sigmoid(-u) .* y", {}),  # (1 - sigmoid(u)) .* y is longer
+    ("distribute-to-collect", "(A + B) C + D E", SQ | {"D": (N, N), "E": (N, N)}),  # nothing meets
 ]
 
 
