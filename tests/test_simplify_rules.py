@@ -58,6 +58,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("identity-insertion", "(A + B)^-1 C + (A + B)^-1", SQ, "(A + B)^-1 (C + eye(n))"),
     ("kron-to-hadamard", f"{S_T} kron(A, B) {S}", SQ, "A .* B"),
     ("sigmoid-negated", "1 - sigmoid(-u)", {}, "sigmoid(u)"),
+    ("kron-outer", "kron(a^T, b)", {}, "b a^T"),
     ("distribute-to-collect", "(a b^T - b a^T) / t^2 - 2 (t a - s b) b^T / t^3", {"s": E.SCALAR, "t": E.SCALAR},
      "2 s b b^T / t^3 - (a b^T + b a^T) / t^2"),
 ]
@@ -80,6 +81,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("sign-times", "abs(t) t^-2", {"t": E.SCALAR}, "abs(t)^-1"),
     ("ones-product", "(ones(n) ones(1, m)) .* C", {"C": (N, "m")}, "C"),
     ("sigmoid-negated", "sigmoid(u) + sigmoid(-u)", {}, "ones(n)"),
+    ("kron-outer", "kron(b, a^T)", {}, "b a^T"),
+    ("kron-outer", "tr(kron(x^T, x))", {}, "x^T x"),
     ("sigmoid-negated", "sigmoid(-2 t) - 1", {"t": E.SCALAR}, "-sigmoid(2 t)"),
     ("det-inward", "det(X^-1)", SQ, "det(X)^-1"),
     ("det-inward", "det(2 X)", {"X": (3, 3)}, "8 det(X)"),
@@ -95,6 +98,7 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
     ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # m is not a number
     ("ones-product", "(A .* B) ones(n) ones(1, n)", SQ),  # row sums, broadcast: M 1 1^T
+    ("kron-reduction", "tr(kron(x^T, x))", {}),  # kron(x^T, x) is square, its factors are not
     ("sigmoid-negated", "sigmoid(-u) .* y", {}),  # (1 - sigmoid(u)) .* y is longer
     ("distribute-to-collect", "(A + B) C + D E", SQ | {"D": (N, N), "E": (N, N)}),  # nothing meets
 ]

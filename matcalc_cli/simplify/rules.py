@@ -101,6 +101,30 @@ def _sigmoid_negated(e: Expr) -> Expr:
     return E.sub(E.ONE, fn("sigmoid", product([E.const(-c), core])))
 
 
+def _kron_pair(e: Expr) -> tuple[Expr, Expr] | None:
+    a, b = e.args
+    if a.shape[0] == 1 and b.shape[1] == 1:
+        return b, a
+    if a.shape[1] == 1 and b.shape[0] == 1:
+        return a, b
+    return None
+
+
+def _is_kron_outer(e: Expr) -> bool:
+    return len(e.args) == 2 and _kron_pair(e) is not None
+
+
+def _kron_outer(e: Expr) -> Expr:
+    col, row = _kron_pair(e)  # type: ignore[misc]
+    return product([col, row])
+
+
+def _kron_reduces(e: Expr) -> bool:
+    """tr(A kron B) = tr(A) tr(B) asks square A and B: kron(x^T, x) is square, x is not."""
+    a = e.args[0]
+    return a.op == "kron" and (e.op != "tr" or all(f.shape[0] == f.shape[1] for f in a.args))
+
+
 def _has_bcast_arg(e: Expr) -> bool:
     return e.op not in ("add", "hdiv", "bcast") and any(a.op == "bcast" for a in e.args)
 
@@ -127,7 +151,9 @@ RULES: tuple[Rule, ...] = (
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
-    Rule("kron-reduction", IDENTITY, ("tr", "sum", "norm"), lambda e: e.args[0].op == "kron",
+    Rule("kron-outer", IDENTITY, ("kron",), _is_kron_outer, _kron_outer,
+         "kron(a^T, b) = kron(b, a^T) = b a^T for vectors a, b"),
+    Rule("kron-reduction", IDENTITY, ("tr", "sum", "norm"), _kron_reduces,
          lambda e: E.mul(fn(e.op, e.args[0].args[0]), fn(e.op, e.args[0].args[1])),
          "tr(A kron B) = tr(A) tr(B), sum(A kron B) = sum(A) sum(B), norm(A kron B) = norm(A) norm(B)"),
     Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr", "diag"),
