@@ -255,6 +255,40 @@ def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None,
         raise typer.Exit(1)
 
 
+IDENTITY_FORMATS = {"pretty": "the table, for reading", "plain": "the same, without colour",
+                    "latex": "a table for lecture notes (amsmath)", "json": "one JSON object"}
+
+
+@app.command(cls=Command, short_help="The course's table of rules, each re-derived and checked.", epilog="""\
+The table, and the same for lecture notes:
+$ matcalc identities
+$ matcalc identities --format latex > rules.tex
+""")
+def identities(format: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(IDENTITY_FORMATS),
+        help=f"FORMAT is {_one_of(IDENTITY_FORMATS)}.")] = "pretty") -> None:
+    """Print the course's rules (sum, product, chain, and the helpful calculation rules).
+
+    matcalc re-derives an instance of each rule when it runs, compares it with the rule
+    and with central finite differences, so the table is a live test of the engine.
+    Exit 0 when every rule holds, 1 if one does not.
+    """
+    check_format(format, IDENTITY_FORMATS)
+    from matcalc_cli.identities import table
+    from matcalc_cli.render import identities as show
+
+    rows = in_big_stack(table)
+    if format == "json":
+        typer.echo(json.dumps(show.json_object(rows)))
+    elif format == "latex":
+        typer.echo(show.latex(rows))
+    elif format == "plain":
+        typer.echo(show.plain(rows))
+    else:
+        show.show(rows)
+    raise typer.Exit(0 if all(r.ok for r in rows) else 1)
+
+
 def parse_job(name: str, args: list[str]) -> dict[str, Any]:
     """A batch job's parameters, parsed by the command line's own click command."""
     options = args[:args.index("--")] if "--" in args else args

@@ -1,0 +1,105 @@
+"""The table of `matcalc identities` in each format: lines of text, a LaTeX table for
+lecture notes (amsmath), and JSON."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from matcalc_cli.identities import Row
+
+TITLE = "The course's rules, each re-derived by matcalc and checked numerically"
+
+
+def _error(x: float) -> str:
+    return "nan" if math.isnan(x) else f"{x:.1e}"
+
+
+def text_lines(rows: list[Row]) -> list[tuple[str, str]]:
+    """(line, style) pairs: per rule, the rule, matcalc's derivative of its instance, and
+    how it was checked; then a summary."""
+    out = [(TITLE, "bold")]
+    width = len(str(len(rows)))
+    group = ""
+    for n, r in enumerate(rows, 1):
+        i = r.identity
+        if i.group != group:
+            group = i.group
+            out += [("", ""), (group, "bold")]
+        mark = "ok  " if r.ok else "FAIL"
+        out.append((f"{mark} {n:>{width}}. {i.name + ': ' if i.name else ''}{i.plain}", "" if r.ok else "bold red"))
+        pad = " " * (6 + width)
+        parts = f"   ({i.instance})" if i.instance else ""
+        if r.derivative:
+            out.append((f"{pad}matcalc: d({i.source})/d{i.wrt} = {r.derivative}{parts}", ""))
+        if r.ok:
+            rule = "the rule's right-hand side" if i.instance else "the formula"
+            out.append((f"{pad}checked: equal to {rule} {r.claim} ({r.how}); finite differences agree "
+                        f"(relative error {_error(r.error)})", "dim"))
+        else:
+            out.append((f"{pad}{r.problem}", "bold red"))
+    held = sum(r.ok for r in rows)
+    out += [("", ""), (f"{held} of {len(rows)} rules hold.", "bold" if held == len(rows) else "bold red")]
+    return out
+
+
+def plain(rows: list[Row]) -> str:
+    return "\n".join(line for line, _ in text_lines(rows))
+
+
+def show(rows: list[Row]) -> None:
+    """On the terminal, each line fitted to its width."""
+    from rich.text import Text
+
+    from matcalc_cli.render import wrap
+    from matcalc_cli.render.pretty import console, width_of
+
+    out = console()
+    width = width_of(out)
+    for line, style in text_lines(rows):
+        indent = line[:len(line) - len(line.lstrip())]
+        for part in wrap.wrap(line, width, indent, indent + "    ") if line else [""]:
+            out.print(Text(part, style=style or ""))
+
+
+def latex(rows: list[Row]) -> str:
+    """A tabular (amsmath for the fractions) to paste into lecture notes: the rule, the
+    identity, matcalc's derivative of an instance, and the finite-difference check."""
+    body = []
+    group = ""
+    for r in rows:
+        i = r.identity
+        if i.group != group:
+            group = i.group
+            body.append(rf"\multicolumn{{4}}{{@{{}}l}}{{\textbf{{{group}}}}} \\")
+        name = i.name[:1].upper() + i.name[1:] if i.name else ""
+        checked = rf"yes (${_tex_error(r.error)}$)" if r.ok else r"\textbf{fails}"
+        instance = rf"$\frac{{d}}{{d{_tex_name(i.wrt)}}}\left({r.source_latex}\right) = {r.latex}$" if r.latex \
+            else "---"
+        body.append(f"{name} & ${i.latex}$ & {instance} & {checked} \\\\")
+    return "\n".join([
+        r"\begin{tabular}{@{}p{2.2cm}p{6cm}p{5.6cm}l@{}}",
+        r"\hline",
+        r"Rule & Identity & Re-derived by matcalc & Finite differences \\",
+        r"\hline",
+        *body,
+        r"\hline",
+        r"\end{tabular}",
+    ])
+
+
+def _tex_error(x: float) -> str:
+    if math.isnan(x):
+        return r"\mathrm{nan}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+
+
+def _tex_name(name: str) -> str:
+    from matcalc_cli.render.latex import latex_name
+
+    return latex_name(name)
+
+
+def json_object(rows: list[Row]) -> dict[str, Any]:
+    return {"identities": [r.to_json() for r in rows], "ok": all(r.ok for r in rows)}
