@@ -15,6 +15,7 @@ build.py substitutes the definitions.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -29,7 +30,7 @@ WHERE = "where"  # the keyword of named subexpressions: never a variable
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>(?:\d+\.\d+|\d+\.(?![*/^])|\d+|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z][A-Za-z0-9_]*)
+  | (?P<name>[A-Za-z\u0391-\u03A9\u03B1-\u03C9][A-Za-z0-9_\u0391-\u03A9\u03B1-\u03C9]*)
   | (?P<op>\.\*|\./|\.\^|[-+*@/^'(),=])
 """, re.VERBOSE)
 
@@ -60,6 +61,34 @@ def _too_large(text: str) -> bool:
     return len(mantissa) > 300 or (exponent != "" and abs(int(exponent)) > 300)
 
 
+# Unicode as people paste it (CONTRACT.md, "Input the user already has"): each mark is read
+# as the tokens of its ASCII spelling, with the mark's span.
+_UNICODE = re.compile("⁻ᵀ|ᵀ|⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\\^∘|[⊙⊘·⋅⊗]")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_MARKS = {"ᵀ": ["^", "T"], "⁻ᵀ": ["^", "-", "T"], "^∘": [".^"], "⊙": [".*"], "⊘": ["./"], "·": ["*"],
+          "⋅": ["*"], "⊗": ["⊗"]}
+
+
+def _greek_name(c: str) -> str:
+    """θ -> theta, Σ -> Sigma (Unicode spells lambda LAMDA)."""
+    word = unicodedata.name(c).split()[-1].lower().replace("lamda", "lambda")
+    return word.capitalize() if c.isupper() else word
+
+
+_GREEK = {chr(c): _greek_name(chr(c)) for c in [*range(0x391, 0x3AA), *range(0x3B1, 0x3CA)]
+          if unicodedata.name(chr(c), "")}
+
+
+def _unicode_tokens(text: str, span: Span, spaced: bool) -> list[Token]:
+    if text in _MARKS:
+        words = _MARKS[text]
+    else:  # superscript digits: a power
+        digits = text.lstrip("⁻").translate(_SUPERSCRIPTS)
+        words = ["^", *(["-"] if text.startswith("⁻") else []), digits]
+    kinds = ["num" if w.isdigit() else "name" if w == "T" else "op" for w in words]
+    return [Token(k, w, span, spaced and i == 0) for i, (k, w) in enumerate(zip(kinds, words, strict=True))]
+
+
 # Bounds on what is read, so that every input is answered within seconds in bounded memory
 # (README, "Errors and limits"): parentheses are free, everything else counts.
 MAX_CHARS = 1_000_000
@@ -74,6 +103,12 @@ def tokenize(src: str) -> list[Token]:
     tokens: list[Token] = []
     pos, spaced, counted = 0, False, 0
     while pos < len(src):
+        u = _UNICODE.match(src, pos)
+        if u is not None:
+            tokens.extend(_unicode_tokens(u.group(), (pos, u.end()), spaced))
+            spaced, pos = False, u.end()
+            counted += 1
+            continue
         m = _TOKEN.match(src, pos)
         if m is None:
             raise MatcalcError("syntax", f"unexpected character {src[pos]!r}", (pos, pos + 1))
@@ -83,7 +118,8 @@ def tokenize(src: str) -> list[Token]:
         if kind == "ws":
             spaced = True
         else:
-            tokens.append(Token(kind, m.group(), (pos, m.end()), spaced))
+            text = m.group() if kind != "name" else "".join(_GREEK.get(c, c) for c in m.group())
+            tokens.append(Token(kind, text, (pos, m.end()), spaced))
             spaced = False
             counted += m.group() not in ("(", ")")
             if counted > MAX_TOKENS:
@@ -141,6 +177,11 @@ class _Parser:
     def product(self) -> Syntax:
         left = self.unary()
         while True:
+            if self.at("⊗"):  # a ⊗ b is kron(a, b), at the level of products
+                tok = self.take()
+                right = self.unary()
+                left = _kron(left, right, tok.span)
+                continue
             if self.at("*", "@", ".*", "./", "/"):
                 tok = self.take()
                 op, op_span = tok.text, tok.span
@@ -270,6 +311,18 @@ class _Parser:
             end = self.take().span[1]
             return Syntax(inner.kind, (open_.span[0], end), inner.text, inner.args, inner.value, inner.op_span)
         raise self.error("a number, a name or '('")
+
+
+def _kron(a: Syntax, b: Syntax, op_span: Span) -> Syntax:
+    """a ⊗ b as kron(a, b); kron is bilinear, so the signs of -a ⊗ b come out in front
+    (-A ⊗ B reads as the pretty printer writes -(A ⊗ B))."""
+    signs = 0
+    while a.kind == "neg":
+        a, signs = a.args[0], signs + 1
+    while b.kind == "neg":
+        b, signs = b.args[0], signs + 1
+    node = Syntax("call", (a.span[0], b.span[1]), "kron", (a, b), None, op_span)
+    return Syntax("neg", node.span, "-", (node,)) if signs % 2 else node
 
 
 def expression_from_words(words: list[str]) -> str:

@@ -62,7 +62,7 @@ from matcalc_cli.syntax import parse
 
 # ------------------------------------------------------------------ budget
 # Examples per property in CI (derandomized, so every run checks the same trees).
-_CI_EXAMPLES = {"derivative": 1400, "simplify": 1050, "plain": 1050}
+_CI_EXAMPLES = {"derivative": 1400, "simplify": 1050, "plain": 1050, "pretty": 350}
 
 
 def _budget(prop: str) -> int:
@@ -740,7 +740,9 @@ def read_back(text: str) -> Expr:
     return infer(parse(text), dict(VARIABLES), SYMMETRIC).expr
 
 
-def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats: Counter[str]) -> None:
+def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats: Counter[str],
+                           render: Callable[[Expr], str] = plain.render) -> None:
+    """render's spelling (plain, or pretty's Unicode) reads back to the same tree."""
     f, wrt, layout = case
     note(describe(f, wrt, layout))
     values = _point(seed)
@@ -748,7 +750,7 @@ def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats:
     f0 = _value(f, values)
     _skip_unless(f0 is not None, "f not finite or too large", stats)
     assert f0 is not None
-    f_again = _value(read_back(plain.render(f)), values)
+    f_again = _value(read_back(render(f)), values)
     assert f_again is not None and numeric.relative_error(f_again, f0) <= EXACT_TOL
     try:
         d = _differentiate(f, wrt, layout)
@@ -756,13 +758,13 @@ def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats:
         if _accepted(exc, f, wrt, stats):
             return
         raise
-    text = plain.render(d.expr)
-    note(f"plain: {text}")
+    text = render(d.expr)
+    note(f"printed: {text}")
     assert "\n" not in text
     try:
         parsed = read_back(text)
     except MatcalcError as err:
-        raise AssertionError(f"plain output {text!r} does not read back: {err}") from err
+        raise AssertionError(f"output {text!r} does not read back: {err}") from err
     if parsed == d.expr:
         stats["equal as parsed"] += 1
         return
@@ -811,6 +813,17 @@ def test_plain_output_parses_back() -> None:
     for_each_shape("plain", derivative_cases, lambda case, seed: check_plain_round_trip(case, seed, stats))
     print("\nproperty (c):", dict(sorted(stats.items())))
     assert stats["equal as parsed"] + stats["equal after simplify"] >= _budget("plain") // 2, stats
+
+
+def test_pretty_output_parses_back() -> None:
+    """CONTRACT.md: whatever the pretty format prints (ᵀ ⁻¹ ⁻ᵀ ² ^∘ ⊙ ⊘ ⊗) parses back."""
+    from matcalc_cli.render.pretty import render_expr
+
+    stats: Counter[str] = Counter()
+    for_each_shape("pretty", derivative_cases,
+                   lambda case, seed: check_plain_round_trip(case, seed, stats, render_expr))
+    print("\nproperty (c, pretty):", dict(sorted(stats.items())))
+    assert stats["equal as parsed"] + stats["equal after simplify"] >= _budget("pretty") // 2, stats
 
 
 def for_each_shape(prop: str, cases: Callable[[Shape], st.SearchStrategy[Any]],

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.syntax import Syntax, parse
+from matcalc_cli.syntax import Syntax, parse, tokenize
 
 
 def sx(n: Syntax) -> str:
@@ -271,8 +271,7 @@ def test_misplaced_operator(src, where):
 @pytest.mark.parametrize("src, char, where", [
     ("x # y", "#", 2),
     ("x; y", ";", 1),
-    ("θ^T x", "θ", 0),
-    ("x²", "²", 1),
+    ("x ∂ y", "∂", 2),  # θ and ² are read now (CONTRACT.md, "Input the user already has")
     ("x\x00", "\x00", 1),
     ("a $ b", "$", 2),
 ])
@@ -312,3 +311,45 @@ def test_empty_call():
 
 def test_number_followed_by_elementwise_operator():
     assert sx(parse("1./x")) == "(1 ./ x)"
+
+
+# ------------------------------------------------------------------ Unicode as people paste it (CONTRACT.md)
+def _typed(text: str):  # type: ignore[no-untyped-def]
+    from matcalc_cli.shapes import infer
+
+    variables = {"x": ("n", 1), "y": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"),
+                 "B": ("n", "n"), "X": ("n", "n"), "theta": ("n", 1), "Sigma": ("n", "n"),
+                 "lambda": (1, 1), "w": ("n", 1)}
+    return infer(parse(text), variables, frozenset()).expr
+
+
+@pytest.mark.parametrize(("pasted", "ascii_"), [
+    ("xᵀ A x", "x^T A x"),
+    ("X⁻¹", "X^-1"),
+    ("aᵀ X⁻ᵀ b", "a^T X^-T b"),
+    ("X²", "X^2"),
+    ("X⁻²", "X^-2"),
+    ("tr(X¹²)", "tr(X^12)"),
+    ("x^∘3", "x.^3"),
+    ("x^∘0.5", "x.^0.5"),
+    ("x ⊙ y", "x .* y"),
+    ("x ⊘ y", "x ./ y"),
+    ("A ⊗ B", "kron(A, B)"),
+    ("-A ⊗ B", "-kron(A, B)"),
+    ("A ⊗ -B", "-kron(A, B)"),
+    ("A ⊗ B ⊗ A", "kron(kron(A, B), A)"),
+    ("xᵀ·A·x", "x^T * A * x"),
+    ("θᵀ x", "theta^T x"),
+    ("log(det(Σ))", "log(det(Sigma))"),
+    ("λ wᵀ w", "lambda w^T w"),
+])
+def test_unicode_reads_as_its_ascii_spelling(pasted: str, ascii_: str) -> None:
+    assert _typed(pasted) == _typed(ascii_)
+
+
+def test_unicode_marks_keep_their_place_for_carets() -> None:
+    with pytest.raises(MatcalcError) as err:
+        _typed("x ⊙ A")  # n×1 by n×n
+    assert err.value.span == (2, 3)
+    tokens = tokenize("θᵀ")
+    assert [(t.text, t.span) for t in tokens[:3]] == [("theta", (0, 1)), ("^", (1, 2)), ("T", (1, 2))]
