@@ -212,13 +212,13 @@ def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
 
 
 def hadamard(factors: list[Expr]) -> Expr:
-    # Numbers come out of the factors: (-a) .* b is -(a .* b).
+    # Scalars come out of the factors: (-a) .* b is -(a .* b), (Y / m) .* S is (Y .* S) / m.
     coef: list[Expr] = []
     plain: list[Expr] = []
     for f in factors:
-        if f.op == "mul" and f.args[0].op == "const" and not f.is_scalar:
-            coef.append(f.args[0])
-            f = E.mul(*f.args[1:])
+        if f.op == "mul" and not f.is_scalar and any(g.is_scalar for g in f.args):
+            coef.extend(g for g in f.args if g.is_scalar)
+            f = E.mul(*(g for g in f.args if not g.is_scalar))
         plain.append(f)
     if coef:
         return product([*coef, hadamard(plain)])
