@@ -105,7 +105,7 @@ class Derivative:
     @property
     def shape(self) -> tuple[str, str]:
         """Rows and columns, as the JSON output spells them: ("1", "n")."""
-        from matcalc_cli.shapes import format_dim
+        from matcalc_cli.dims import format_dim
 
         r, c = self.report.derivative.shape
         return format_dim(r), format_dim(c)
@@ -126,7 +126,7 @@ class Derivative:
     @property
     def variables(self) -> dict[str, str]:
         """Every variable's shape as a --shape spec."""
-        from matcalc_cli.shapes import spec_of
+        from matcalc_cli.dims import spec_of
 
         return {n: spec_of(s) for n, s in self.report.variables.items()}
 

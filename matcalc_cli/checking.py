@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.numeric import Values, dim_sizes, draw, evaluate, numeric_derivative, relative_error, sample, size_of
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.shapes import build, format_dim, format_shape, infer, variable_names
+from matcalc_cli.shapes import build, infer, variable_names
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from matcalc_cli import expr as E
 from matcalc_cli.build import reject_defined, substitute
 from matcalc_cli.derive import Derivative, derivative, second_derivative
+from matcalc_cli.dims import format_dim, format_shape, parse_spec, spec_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.shapes import format_dim, format_shape, infer, parse_spec, spec_of, variable_names
+from matcalc_cli.shapes import infer, variable_names
 from matcalc_cli.steps import Derivation, derivation
 from matcalc_cli.syntax import Syntax, parse
 
