@@ -16,7 +16,8 @@ Ops and their params (what each op means is its record in ops/):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass
 from fractions import Fraction
 
 Dim = int | str
@@ -33,29 +34,59 @@ class VarInfo:
 
 Param = VarInfo | Fraction | float | tuple[Dim, Dim] | Dim | None
 
+# The live nodes by (op, args, shape, param); an entry goes when its node does.
+_NODES: dict[tuple[object, ...], weakref.ref[Expr]] = {}
 
-@dataclass(frozen=True, eq=False)
+
+def _forget(key: tuple[object, ...]) -> None:
+    ref = _NODES.get(key)
+    if ref is not None and ref() is None:
+        del _NODES[key]
+
+
 class Expr:
+    """A node. Nodes are hash-consed: building a node equal to a live one gives that one,
+    so equality is identity and hashing is a stored number (constant time, whatever the
+    size below). Frozen: set once, in __new__."""
+
+    __slots__ = ("op", "args", "shape", "param", "_hash", "__weakref__")
     op: str
     args: tuple[Expr, ...]
     shape: Shape
-    param: Param = None
-    _hash: int = field(init=False, repr=False, compare=False, default=0)
+    param: Param
+    _hash: int
 
-    def __post_init__(self) -> None:
-        # Children's hashes are cached, so hashing a node is O(arity), not O(size).
-        object.__setattr__(self, "_hash", hash((self.op, self.args, self.shape, self.param)))
+    def __new__(cls, op: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
+        # The children are hash-consed already, so the key hashes and compares in O(arity).
+        key = (op, args, shape, param)
+        ref = _NODES.get(key)
+        node = ref() if ref is not None else None
+        if node is not None:
+            return node
+        node = object.__new__(cls)
+        for name, value in (("op", op), ("args", args), ("shape", shape), ("param", param),
+                            ("_hash", hash(key))):
+            object.__setattr__(node, name, value)
+        _NODES[key] = weakref.ref(node, lambda _, key=key: _forget(key))  # type: ignore[misc]
+        return node
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Expr is frozen: cannot set {name}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Expr, (self.op, self.args, self.shape, self.param))
+
+    def __repr__(self) -> str:
+        return f"Expr(op={self.op!r}, args={self.args!r}, shape={self.shape!r}, param={self.param!r})"
 
     def __hash__(self) -> int:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if not isinstance(other, Expr) or self._hash != other._hash:
-            return False
-        return (self.op == other.op and self.shape == other.shape and self.param == other.param
-                and self.args == other.args)
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
 
     @property
     def is_scalar(self) -> bool:

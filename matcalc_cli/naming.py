@@ -199,18 +199,12 @@ def name(root: Expr, taken: Collection[str] = ()) -> Named:
         reserved.update(d for d in n.shape if isinstance(d, str))
     names = assign(nodes, reserved)
     placeholders = {n: Expr("var", (), n.shape, VarInfo(names[n])) for n in nodes}
-    body = _replace(root, placeholders, keep=None)
-    where = tuple((names[n], _replace(n, placeholders, keep=n)) for n in nodes)
-    return Named(body, where)
-
-
-def _replace(root: Expr, placeholders: dict[Expr, Expr], keep: Expr | None) -> Expr:
-    """root with each named node (but keep, the one being defined) replaced by its variable."""
-    new: dict[Expr, Expr] = {}
+    # One pass, children first: a node's spelling with the names below it, shared by the
+    # body and every definition (a definition is its node's op over those spellings).
+    spelled: dict[Expr, Expr] = {}
     for n in _distinct(root):
-        if n in placeholders and n != keep:
-            new[n] = placeholders[n]
-            continue
-        args = tuple(new[a] for a in n.args)
-        new[n] = n if all(x is a for x, a in zip(args, n.args, strict=True)) else Expr(n.op, args, n.shape, n.param)
-    return new[root]
+        args = tuple(placeholders.get(a, spelled[a]) for a in n.args)
+        same = all(x is a for x, a in zip(args, n.args, strict=True))
+        spelled[n] = n if same else Expr(n.op, args, n.shape, n.param)
+    body = placeholders.get(root, spelled[root])
+    return Named(body, tuple((names[n], spelled[n]) for n in nodes))

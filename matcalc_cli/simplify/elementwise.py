@@ -8,6 +8,7 @@ result comes back as a tree. `y .* (1 - s) - (1 - y) .* s` becomes `y - s`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -181,6 +182,19 @@ def _expanded_terms(sp: Any, s: Any) -> int:
 
 
 def _candidates(sp: Any, s: Any) -> list[Any]:
+    return list(_candidate_forms(s))
+
+
+@functools.lru_cache(maxsize=4096)
+def _candidate_forms(s: Any) -> tuple[Any, ...]:
+    """The forms sympy offers for s. Leaves are numbered in the order they are met, so the
+    regions of every layer of a network are the same sympy expression: computed once."""
+    import sympy as sp
+
+    return tuple(_forms(sp, s))
+
+
+def _forms(sp: Any, s: Any) -> list[Any]:
     cands = [s]
     if _expanded_terms(sp, s) > 64:  # a product of many sums: expanding it is exponential
         return cands

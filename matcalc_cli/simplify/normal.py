@@ -4,6 +4,7 @@ collected, common factors pulled out, X X^-1 cancelled."""
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -62,6 +63,13 @@ def _split_power(f: Expr) -> tuple[Expr, Fraction]:
 
 
 def product(factors: list[Expr], orient: bool = True) -> Expr:
+    return _product(tuple(factors), orient)
+
+
+# Pure functions of hash-consed nodes, met again and again while sums are factored and the
+# engine runs to its fixpoint: memoised (bounded), so a model's cost stays linear.
+@functools.lru_cache(maxsize=1 << 14)
+def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
     flat = E.mul(*factors)
     if flat.op != "mul":
         return flat
@@ -243,6 +251,11 @@ def _coef(t: Expr) -> tuple[Fraction, Expr]:
 
 
 def total(terms: list[Expr]) -> Expr:
+    return _total(tuple(terms))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _total(terms: tuple[Expr, ...]) -> Expr:
     s = E.add(*terms)
     if s.op != "add":
         return s
