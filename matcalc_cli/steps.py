@@ -21,6 +21,7 @@ from matcalc_cli.derive import Derivative, dvar, gradient, jacobian, substitute
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row
+from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, fn, rebuild
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
@@ -30,8 +31,7 @@ IDENTITIES = frozenset({"inv", "det", "logdet", "pow", "softmax", "logsumexp", "
 _STRUCTURAL = frozenset({"var", "const", "eye", "ones", "zeros", "size", "add", "mul", "T", "bcast", "had"})
 _BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
 ROOT_NAMES = ("y", "h", "z", "q")
-PART_NAMES = ("f", "g", "u", "v", "w", "r")
-FUNCTION_NAMES = {"sigmoid": "s", "softmax": "p", "tanh": "t", "exp": "e", "logsumexp": "l"}
+PART_NAMES = ("f", "g", "v", "w", "r")
 READ_OFF = {
     "scalar": "read off: dY = G dt gives dY/dt = G",
     "vector": "read off: dy = g^T dx gives the gradient g",
@@ -82,8 +82,12 @@ def _derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:
     names: dict[Expr, Expr] = {}  # node -> its var
     fresh = _namer(taken)
     root = E.var(fresh(ROOT_NAMES), f.shape)
-    for node in named:
-        names[node] = E.var(fresh(_preferred(node)), node.shape)
+    arguments = [n for n in named if _linear(n)]
+    for node in arguments:  # the slides' f = theta^T x
+        names[node] = E.var(fresh(PART_NAMES), node.shape)
+    # The others as the output names them (s for a sigmoid, h1, h2 for activations, u ...).
+    for node, name in assign([n for n in named if n not in names], taken).items():
+        names[node] = E.var(name, node.shape)
     names[f] = root
     defs = {node: _rewrite(node, names, keep=node) for node in names}
 
@@ -197,11 +201,6 @@ def _choose(f: Expr, x: Expr, dep: set[Expr]) -> list[Expr]:
 
 def _linear(node: Expr) -> bool:
     return all(n.op in _STRUCTURAL for n in E.walk(node))
-
-
-def _preferred(node: Expr) -> tuple[str, ...]:
-    first = FUNCTION_NAMES.get(node.op)
-    return ((first,) if first else ()) + PART_NAMES
 
 
 def _namer(taken: set[str]):  # type: ignore[no-untyped-def]

@@ -109,7 +109,7 @@ def test_names_avoid_the_variables() -> None:
     head = lines("sum(sigmoid(y x^T) .* sigmoid(y x^T))", "x")[0]
     assert head == "h = sum(s .* s) where s = sigmoid(f), f = y x^T"
     taken = lines("s^T sigmoid(f) + sigmoid(f)^T h", "f", shapes=["f=n", "s=n", "h=n"])[0]
-    assert taken.startswith("y = s^T g + g^T h where g = sigmoid(f)")
+    assert taken.startswith("y = s^T s1 + s1^T h where s1 = sigmoid(f)")
 
 
 # ------------------------------------------------------------------ formats
