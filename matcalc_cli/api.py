@@ -41,6 +41,25 @@ def function_text(report: Report, backend: str = "python") -> str:
     return module.render(d.expr, sig)  # type: ignore[no-any-return]
 
 
+def latex_text(report: Report, display: bool = False, bold: bool = False, standalone: bool = False) -> str:
+    """The derivative in LaTeX: one line of math; display: the whole equation in Leibniz
+    notation (align*); bold: vectors and matrices in bold; standalone: a complete document."""
+    from matcalc_cli import expr as E
+    from matcalc_cli.render import latex, latexdoc
+    from matcalc_cli.shapes import infer
+    from matcalc_cli.syntax import parse
+
+    d = report.derivative
+    if display:
+        f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
+        wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
+        eq = latexdoc.Equation(f, wrt, d.expr, vec="vec/Kronecker" in d.note, note=d.note)
+        text = latexdoc.display(eq, bold)
+    else:
+        text = latex.render(d.expr, bold)
+    return latexdoc.standalone(text) if standalone else text
+
+
 def _spec(name: str, shape: object) -> str:
     """A shape as the command line's --shape spec: "n,n", "n", "scalar", 3 or ("n", "m")."""
     if isinstance(shape, str):
@@ -129,6 +148,11 @@ class Derivative:
         from matcalc_cli.dims import spec_of
 
         return {n: spec_of(s) for n, s in self.report.variables.items()}
+
+    def to_latex(self, display: bool = False, bold: bool = False, standalone: bool = False) -> str:
+        """LaTeX for a document: display gives the whole equation in Leibniz notation (align*),
+        bold sets vectors and matrices in bold, standalone a complete document for pdflatex."""
+        return latex_text(self.report, display, bold, standalone)
 
     def function(self, backend: str = "python") -> str:
         """Source code of a function computing this derivative: "python" (or "numpy"), "torch"

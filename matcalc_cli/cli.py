@@ -178,6 +178,13 @@ ExpandOpt = Annotated[bool, typer.Option(
 VerifyOpt = Annotated[bool, typer.Option(
     "--verify", help="Compare the result with central finite differences at random points; exit 1 if "
                      "they differ.")]
+DisplayOpt = Annotated[bool, typer.Option(
+    "--display", help="With --format latex: the whole equation in Leibniz notation (\\frac{\\partial f}"
+                      "{\\partial x} = ...), in align*, long results broken over lines.")]
+BoldOpt = Annotated[bool, typer.Option(
+    "--bold", help="With --format latex: vectors and matrices in bold (\\mathbf, \\boldsymbol for Greek).")]
+StandaloneOpt = Annotated[bool, typer.Option(
+    "--standalone", help="With --format latex: a complete document (amsmath only) for pdflatex.")]
 ExpectOpt = Annotated[str, typer.Option(
     "--expect", metavar="CLAIM", show_default=False,
     help="The derivative to check, written in the input language.")]
@@ -205,7 +212,8 @@ $ matcalc diff --wrt theta -- "-(y^T log(p))"
 """)
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
-         steps: StepsOpt = False, expand: ExpandOpt = False) -> None:
+         steps: StepsOpt = False, expand: ExpandOpt = False, display: DisplayOpt = False, bold: BoldOpt = False,
+         standalone: StandaloneOpt = False) -> None:
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
@@ -216,7 +224,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     check_format(format)
     source = read_expr(expr, format)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps,
-                       expand)
+                       expand, display, bold, standalone)
 
     def work() -> int:
         result = run_diff(source, opts)

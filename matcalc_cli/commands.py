@@ -57,6 +57,9 @@ class DiffOptions:
     verify: bool = False
     steps: bool = False
     expand: bool = False
+    display: bool = False  # --format latex only: the equation in Leibniz notation (align*)
+    bold: bool = False  # --format latex only: bold vectors and matrices
+    standalone: bool = False  # --format latex only: a complete document
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -95,6 +98,7 @@ class DiffResult:
     report: Report
     verification: Verification | None = None
     expand: bool = False  # print without named subexpressions
+    options: DiffOptions | None = None  # for the LaTeX document options
 
     def named(self) -> Named:
         """The derivative with what is worth naming named (naming.py), unless --expand."""
@@ -114,15 +118,18 @@ def validate_format(fmt: str, allowed: Collection[str] = tuple(FORMATS)) -> None
 def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     """What `diff` computes (nothing printed); MatcalcError on bad input."""
     validate_format(opts.format)
+    document = [name for name in ("display", "bold", "standalone") if getattr(opts, name)]
+    if document and opts.format != "latex":
+        raise MatcalcError("option", f"--{document[0]} applies to --format latex, not {opts.format}")
     from matcalc_cli.report import differentiate
 
     report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
                            opts.steps)
     if not opts.verify:
-        return DiffResult(report, expand=opts.expand)
+        return DiffResult(report, expand=opts.expand, options=opts)
     from matcalc_cli.checking import verify  # imports numpy: only when asked for
 
-    return DiffResult(report, verify(report), opts.expand)
+    return DiffResult(report, verify(report), opts.expand, opts)
 
 
 def run_check(source: str, opts: CheckOptions) -> CheckResult:
@@ -143,9 +150,10 @@ def render_text(result: DiffResult, fmt: str) -> str:
 
         return plain.render_named(result.named())
     if fmt == "latex":
-        from matcalc_cli.render import latex
+        from matcalc_cli.api import latex_text
 
-        return latex.render_named(result.named())
+        o = result.options
+        return latex_text(result.report, *((o.display, o.bold, o.standalone) if o else ()), expand=result.expand)
     if fmt == "numpy":
         from matcalc_cli.render import numpy
 

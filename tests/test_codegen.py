@@ -13,10 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-import test_derive
-import test_latex_compiles
-import test_models
-import test_render
+from corpus import CORPUS
 from helpers import concrete, original, points, wrt_vars
 
 from matcalc_cli import numeric
@@ -31,37 +28,6 @@ HAVE = {name: importlib.util.find_spec(name) is not None for name in ("torch", "
 LAYOUTS = ("numerator", "denominator")
 
 
-def _corpus() -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
-    """(source, wrt, shapes, symmetric) of every derivation the other tests name, once each."""
-    cases = [(c.source, c.wrt, c.shapes, c.symmetric) for c in test_derive.ALL if not c.xfail_value]
-    cases += [(s, tuple(w), tuple(sh), tuple(sy)) for s, w, sh, sy in test_latex_compiles.CASES]
-    cases += [(g[0], tuple(g[1]), (), tuple(g[2])) for g in test_render.GOLDEN]
-    cases += [(m, (w,), tuple(sh), ()) for m, w, sh, _ in test_models.MODELS]
-    cases += [
-        ("x^T np + lambda x^T x + lambda_ sum(x) + h1", ("x",), ("x=n",), ()),  # names that collide
-        ("sum(tanh(W x)) + norm(tanh(W x))^2", ("x",), (), ()),
-        ("sum(softplus(A x)) + logsumexp(B x)", ("x",), (), ()),
-        ("sum(sigmoid(A x) .* exp(-(A x)))", ("x", "x"), (), ()),
-        ("sum(log(1 + exp(X w)))", ("w", "w"), (), ()),
-        ("tr(A X^-1 B) + a^T X^-T b", ("X",), (), ()),
-        ("x^T (A + t B)^-1 x", ("t",), (), ()),
-        ("sqrt(t) x + t^2 a", ("t",), ("t=scalar",), ()),
-        ("sum(relu(A x)) + mean(x .* x) + sum(step(x) .* x)", ("x",), (), ()),
-        ("sum(logsumexp(W)) + tr(softmax(W)^T B)", ("W",), (), ()),
-        ("logsumexp(x)", ("x",), (), ()),
-        ("sum(kron(A, B))", ("A",), (), ()),
-        ("a^T vec(X)", ("X",), (), ()),
-        ("tr(A unvec(v, n, n))", ("v",), (), ()),
-    ]
-    seen, out = set(), []
-    for c in cases:
-        if c not in seen:
-            seen.add(c)
-            out.append(c)
-    return out
-
-
-CORPUS = _corpus()
 
 
 def _last_def(code: str) -> str:

@@ -49,11 +49,11 @@ GOLDEN = [
      "float(np.squeeze(np.trace(np.linalg.inv(A + t * B) @ B)))"),
     (LOGISTIC, ["theta"], (), "numerator",
      "(sigmoid(X theta) - y)^T X",
-     r"\left(\sigma\left(X \theta\right) - y\right)^\top X",
+     r"\left(\operatorname{sigmoid}\left(X \theta\right) - y\right)^\top X",
      "((1 / (1 + np.exp(-(X @ theta)))) - y).T @ X"),
     (LOGISTIC, ["theta"], (), "denominator",
      "X^T (sigmoid(X theta) - y)",
-     r"X^\top \left(\sigma\left(X \theta\right) - y\right)",
+     r"X^\top \left(\operatorname{sigmoid}\left(X \theta\right) - y\right)",
      "X.T @ ((1 / (1 + np.exp(-(X @ theta)))) - y)"),
     ("norm(W2 tanh(W1 x) - y)^2", ["W1"], (), "numerator",
      "2 ((W2^T (W2 tanh(W1 x) - y)) .* (1 - tanh(W1 x).^2)) x^T",
@@ -199,7 +199,7 @@ def test_numpy_names_a_keyword_variable_with_a_trailing_underscore():
     ("log(det(A + t B))", ["t"], (), [r"\operatorname{tr}", r"^{-1}"]),
     ("det(X)", ["X"], (), [r"\det"]),
     ("exp(t A)", ["t"], (), [r"\odot", r"\exp"]),
-    (LOGISTIC, ["theta"], (), [r"\theta", r"\sigma"]),
+    (LOGISTIC, ["theta"], (), [r"\theta", r"\operatorname{sigmoid}"]),
     ("logdet(Sigma) + x^T Sigma^-1 x", ["Sigma"], ("Sigma",), [r"\Sigma^{-1}"]),
     ("norm(w)^2 + lambda w^T w", ["w"], (), [r"\lambda"]),
     ("norm(x - mu)^2", ["mu"], (), [r"\mu"]),
@@ -271,3 +271,22 @@ def test_pretty_states_the_symmetric_convention():
 def test_decimal_constant_prints_as_written():
     r = differentiate("sum(abs(x - 0.5))", ["x"])
     assert plain.render(r.derivative.expr) == "sign(x - 0.5)^T"
+
+
+def test_sigmoid_is_not_the_variable_sigma() -> None:
+    text = latex.render(_report("sigma sigmoid(x)", ["x"], ()).derivative.expr)
+    assert r"\sigma" in text and r"\operatorname{sigmoid}" in text
+    assert text.count(r"\sigma") == 1, text
+
+
+@pytest.mark.parametrize("source, wrt, sym, bold", [
+    ("x^T A x", ["x"], (), r"\mathbf{x}^\top \left(\mathbf{A} + \mathbf{A}^\top\right)"),
+    (LOGISTIC, ["theta"], (),
+     r"\left(\operatorname{sigmoid}\left(\mathbf{X} \boldsymbol{\theta}\right) - \mathbf{y}\right)^\top \mathbf{X}"),
+    ("logdet(Sigma) + t x^T Sigma^-1 x", ["Sigma"], ("Sigma",),
+     r"\boldsymbol{\Sigma}^{-1} - t \boldsymbol{\Sigma}^{-1} \mathbf{x} \mathbf{x}^\top \boldsymbol{\Sigma}^{-1}"),
+    ("X a", ["X"], (), r"\mathbf{a}^\top \otimes \mathbf{I}_{n}"),
+    ("W_2 x_1", ["x_1"], (), r"\mathbf{W}_{2}"),
+])
+def test_bold_latex(source, wrt, sym, bold):
+    assert latex.render(_report(source, wrt, sym).derivative.expr, bold=True) == bold

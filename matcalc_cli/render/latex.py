@@ -1,4 +1,8 @@
-"""LaTeX: one line of math, no surrounding $; Greek names as Greek letters."""
+r"""LaTeX: one line of math, no surrounding $; Greek names as Greek letters; with bold=True,
+vectors and matrices in bold (\mathbf, \boldsymbol for Greek), as the course sets them.
+
+Everything here needs only the LaTeX kernel and amsmath (\operatorname, \boldsymbol).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ FUNCTION_LATEX: dict[str, str] = {
     "sin": r"\sin\left({0}\right)",
     "cos": r"\cos\left({0}\right)",
     "tanh": r"\tanh\left({0}\right)",
-    "sigmoid": r"\sigma\left({0}\right)",
+    "sigmoid": r"\operatorname{{sigmoid}}\left({0}\right)",  # not \sigma: that is the variable sigma
     "softplus": r"\operatorname{{softplus}}\left({0}\right)",
     "abs": r"\left|{0}\right|",
     "sign": r"\operatorname{{sign}}\left({0}\right)",
@@ -49,16 +53,17 @@ SPELLED = frozenset(FUNCTION_LATEX) | {"kron", "size", "unvec"}
 _NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)(?:_(\w+))?$")
 
 
-def latex_name(name: str) -> str:
-    """theta -> \\theta, W_2 and W2 -> W_{2}, lam -> \\mathrm{lam}."""
+def latex_name(name: str, bold: bool = False) -> str:
+    """theta -> \\theta, W_2 and W2 -> W_{2}, lam -> \\mathrm{lam}; bold: \\boldsymbol{\\theta},
+    \\mathbf{W}_{2}, \\mathbf{lam}."""
     m = _NAME.match(name)
     base, sub = (m.group(1), m.group(2) or m.group(3) or "") if m else (name, "")
     if base in GREEK:
-        head = "\\" + base
+        head = rf"\boldsymbol{{\{base}}}" if bold else "\\" + base
     elif len(base) == 1:
-        head = base
+        head = rf"\mathbf{{{base}}}" if bold else base
     else:
-        head = r"\mathrm{" + base.replace("_", r"\_") + "}"
+        head = (r"\mathbf{" if bold else r"\mathrm{") + base.replace("_", r"\_") + "}"
     return head + (f"_{{{sub}}}" if sub else "")
 
 
@@ -66,6 +71,15 @@ class LatexPrinter(Printer):
     jux = " "
     where, where_sep = r" \quad \text{where} \quad ", r",\; "
     had, hdiv = r" \odot ", r" \oslash "
+
+    def __init__(self, bold: bool = False) -> None:
+        self.bold = bold
+
+    def op_var(self, e: Expr) -> tuple[str, int]:
+        return latex_name(e.name, self.bold and not e.is_scalar), ATOM
+
+    def op_dvar(self, e: Expr) -> tuple[str, int]:
+        return r"\mathrm{d}" + latex_name(e.name, self.bold and not e.is_scalar), ATOM
 
     def paren(self, text: str) -> str:
         return rf"\left({text}\right)"
@@ -133,7 +147,8 @@ class LatexPrinter(Printer):
         return str(d).replace("·", " ")
 
     def op_eye(self, e: Expr) -> tuple[str, int]:
-        return f"I_{{{self.dim(e.shape[0])}}}", ATOM
+        eye = r"\mathbf{I}" if self.bold else "I"
+        return f"{eye}_{{{self.dim(e.shape[0])}}}", ATOM
 
     def filled(self, name: str, e: Expr) -> str:
         r, c = e.shape
@@ -148,10 +163,10 @@ class LatexPrinter(Printer):
 _PRINTER = LatexPrinter()
 
 
-def render(e: Expr) -> str:
-    return _PRINTER.render(e)
+def render(e: Expr, bold: bool = False) -> str:
+    return (LatexPrinter(bold=True) if bold else _PRINTER).render(e)
 
 
-def render_named(named: Named) -> str:
+def render_named(named: Named, bold: bool = False) -> str:
     """The result, then \text{where} and the named subexpressions (naming.py)."""
-    return _PRINTER.render_where(named.body, named.where)
+    return (LatexPrinter(bold=True) if bold else _PRINTER).render_where(named.body, named.where)
