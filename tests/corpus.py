@@ -1,6 +1,6 @@
 """The test corpus of derivations: every case the other tests name (tests/test_derive.py's
-tables, tests/test_render.py's golden lines) and a few of their own, once each. The code
-export and LaTeX compile tests run all of them."""
+tables, tests/test_render.py's golden lines, tests/test_models.py's models) and a few of
+their own, once each. The code export and LaTeX compile tests run all of them."""
 
 from __future__ import annotations
 
