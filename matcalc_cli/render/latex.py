@@ -79,7 +79,7 @@ class LatexPrinter(Printer):
         return latex_name(e.name, self.bold and not e.is_scalar), ATOM
 
     def op_dvar(self, e: Expr) -> tuple[str, int]:
-        return r"\mathrm{d}" + latex_name(e.name, self.bold and not e.is_scalar), ATOM
+        return "d" + latex_name(e.name, self.bold and not e.is_scalar), ATOM
 
     def paren(self, text: str) -> str:
         return rf"\left({text}\right)"
