@@ -41,22 +41,27 @@ def function_text(report: Report, backend: str = "python") -> str:
     return module.render(d.expr, sig)  # type: ignore[no-any-return]
 
 
-def latex_text(report: Report, display: bool = False, bold: bool = False, standalone: bool = False) -> str:
+def latex_text(report: Report, display: bool = False, bold: bool = False, standalone: bool = False,
+               expand: bool = False) -> str:
     """The derivative in LaTeX: one line of math; display: the whole equation in Leibniz
-    notation (align*); bold: vectors and matrices in bold; standalone: a complete document."""
+    notation (align*); bold: vectors and matrices in bold; standalone: a complete document;
+    expand: no named subexpressions (naming.py)."""
     from matcalc_cli import expr as E
     from matcalc_cli.render import latex, latexdoc
-    from matcalc_cli.shapes import infer
-    from matcalc_cli.syntax import parse
 
-    d = report.derivative
+    d, named = report.derivative, report.named(expand)
     if display:
-        f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
+        f = report.function
+        if f is None:
+            from matcalc_cli.shapes import infer
+            from matcalc_cli.syntax import parse
+
+            f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
         wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
-        eq = latexdoc.Equation(f, wrt, d.expr, vec="vec/Kronecker" in d.note, note=d.note)
+        eq = latexdoc.Equation(f, wrt, named.body, named.where, vec="vec/Kronecker" in d.note, note=d.note)
         text = latexdoc.display(eq, bold)
     else:
-        text = latex.render(d.expr, bold)
+        text = latex.render_named(named, bold)
     return latexdoc.standalone(text) if standalone else text
 
 

@@ -152,8 +152,8 @@ def render_text(result: DiffResult, fmt: str) -> str:
     if fmt == "latex":
         from matcalc_cli.api import latex_text
 
-        o = result.options
-        return latex_text(result.report, *((o.display, o.bold, o.standalone) if o else ()), expand=result.expand)
+        o = result.options or DiffOptions(())
+        return latex_text(result.report, o.display, o.bold, o.standalone, expand=result.expand)
     if fmt == "numpy":
         from matcalc_cli.render import numpy
 

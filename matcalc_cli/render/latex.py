@@ -78,6 +78,15 @@ class LatexPrinter(Printer):
     def op_var(self, e: Expr) -> tuple[str, int]:
         return latex_name(e.name, self.bold and not e.is_scalar), ATOM
 
+    def render_where(self, body: Expr, where: tuple[tuple[str, Expr], ...]) -> str:
+        # A name stands for a vector or a matrix as its definition does: bold like the variables.
+        text = self.render(body)
+        if not where:
+            return text
+        defs = self.where_sep.join(f"{latex_name(n, self.bold and not e.is_scalar)}{self.defined_as}{self.render(e)}"
+                                   for n, e in where)
+        return text + self.where + defs
+
     def op_dvar(self, e: Expr) -> tuple[str, int]:
         return "d" + latex_name(e.name, self.bold and not e.is_scalar), ATOM
 

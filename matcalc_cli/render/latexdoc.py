@@ -29,6 +29,7 @@ class Equation:
     f: Expr
     wrt: tuple[Expr, ...]
     derivative: Expr
+    where: tuple[tuple[str, Expr], ...] = ()  # named subexpressions of the derivative (naming.py)
     vec: bool = False  # the result is the Jacobian of vec F by vec X (Magnus and Neudecker)
     note: str = ""
 
@@ -77,15 +78,17 @@ def _lines(terms: list[str]) -> list[str]:
 
 
 def display(eq: Equation, bold: bool = False) -> str:
-    """The equation in an align* environment: f's definition, then its derivative."""
+    """The equation in an align* environment: f's definition, its derivative, then the
+    definitions of the names the derivative uses."""
     printer = LatexPrinter(bold=bold)
-    lhs = leibniz(eq, bold)
-    rows = [rf"{_symbol(eq.f, bold)} &= {printer.render(eq.f)} \\"]
+    rows = [rf"{_symbol(eq.f, bold)} &= {printer.render(eq.f)}"]
     lines = _lines(_terms(printer, eq.derivative))
-    rows.append(f"{lhs} &= {lines[0]}" + (r" \\" if len(lines) > 1 else ""))
-    rows += [rf"&\quad {line}" + (r" \\" if i < len(lines) - 2 else "") for i, line in enumerate(lines[1:])]
+    rows.append(f"{leibniz(eq, bold)} &= {lines[0]}")
+    rows += [rf"&\quad {line}" for line in lines[1:]]
+    for i, (name, e) in enumerate(eq.where):
+        rows.append((r"\intertext{where} " if i == 0 else "") + f"{latex_name(name, bold and not e.is_scalar)} &= {printer.render(e)}")
     comment = [f"% {eq.note}"] if eq.note else []
-    return "\n".join([r"\begin{align*}", *comment, *rows, r"\end{align*}"])
+    return "\n".join([r"\begin{align*}", *comment, " \\\\\n".join(rows), r"\end{align*}"])
 
 
 def document(body: str) -> str:
