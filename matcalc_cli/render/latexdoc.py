@@ -86,7 +86,8 @@ def display(eq: Equation, bold: bool = False) -> str:
     rows.append(f"{leibniz(eq, bold)} &= {lines[0]}")
     rows += [rf"&\quad {line}" for line in lines[1:]]
     for i, (name, e) in enumerate(eq.where):
-        rows.append((r"\intertext{where} " if i == 0 else "") + f"{latex_name(name, bold and not e.is_scalar)} &= {printer.render(e)}")
+        lead = r"\intertext{where} " if i == 0 else ""
+        rows.append(f"{lead}{latex_name(name, bold and not e.is_scalar)} &= {printer.render(e)}")
     comment = [f"% {eq.note}"] if eq.note else []
     return "\n".join([r"\begin{align*}", *comment, " \\\\\n".join(rows), r"\end{align*}"])
 
