@@ -1,0 +1,137 @@
+"""A random differential test of matcalc as a user drives it: random well-typed expression
+*texts* over every operation, every derivative kind (first derivatives of every cell,
+Hessians and mixed second derivatives, by matrices too) in both layouts, through
+report.differentiate, against central finite differences of the expression evaluated at
+random points of both signs (numeric.py: no derivative code involved).
+
+CI runs a fixed budget; a soak run:
+
+    MATCALC_DIFF_SOAK=10000 .venv/bin/python -m pytest -q tests/test_differential.py -s
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+
+import numpy as np
+
+from matcalc_cli import expr as E
+from matcalc_cli import numeric
+from matcalc_cli.checking import Point, finite, points, smooth_at, value
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.report import differentiate
+
+SHAPES = ["t=scalar", "s=scalar", "x=n", "y=n", "A=n,n", "B=n,n", "C=n,m", "u=m"]
+LEAVES = {"s": ["t", "s", "2", "0.5"], "n": ["x", "y"], "N": ["A", "B"], "M": ["C"], "m": ["u"]}
+VARS = {"t": "s", "s": "s", "x": "n", "y": "n", "A": "N", "B": "N", "C": "M", "u": "m"}
+ELEMENTWISE = ["exp", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "relu", "log", "sqrt"]
+BUDGET = int(os.environ.get("MATCALC_DIFF_SOAK", "") or 100)
+TOL = 1e-4
+
+
+def gen(r: random.Random, kind: str, depth: int) -> str:  # noqa: C901 (one table of productions)
+    if depth <= 0 or r.random() < 0.25:
+        return r.choice(LEAVES[kind])
+    g = lambda k: gen(r, k, depth - 1)  # noqa: E731
+    f = r.choice(ELEMENTWISE)
+    options = {
+        "s": [lambda: f"{g('n')}^T {g('n')}", lambda: f"tr({g('N')})", lambda: f"sum({g(r.choice('nNM'))})",
+              lambda: f"norm({g('n')})", lambda: f"det({g('N')})", lambda: f"logdet({r.choice(LEAVES['N'])})",
+              lambda: f"logsumexp({g('n')})", lambda: f"mean({g('n')})", lambda: f"{g('s')} {g('s')}",
+              lambda: f"({g('s')} + {g('s')})", lambda: f"{g('s')}^2", lambda: f"{f}({g('s')})",
+              lambda: f"{g('n')}^T {g('N')} {g('n')}", lambda: f"({g('s')} - {g('s')})",
+              lambda: f"{g('s')} / (1 + {g('s')}^2)", lambda: f"{g('m')}^T {g('M')}^T {g('n')}"],
+        "n": [lambda: f"{g('N')} {g('n')}", lambda: f"({g('n')} + {g('n')})", lambda: f"{g('s')} {g('n')}",
+              lambda: f"{f}({g('n')})", lambda: f"{g('n')} .* {g('n')}", lambda: f"softmax({g('n')})",
+              lambda: f"{g('M')} {g('m')}", lambda: f"diag({g('N')})", lambda: f"{g('n')}.^2",
+              lambda: f"({g('n')} - {g('s')})", lambda: f"{g('n')} ./ (2 + {g('n')}.^2)",
+              lambda: f"{r.choice(LEAVES['N'])}^-1 {g('n')}"],
+        "N": [lambda: f"{g('N')} {g('N')}", lambda: f"{g('N')}^T", lambda: f"{r.choice(LEAVES['N'])}^-1",
+              lambda: f"diag({g('n')})", lambda: f"{g('n')} {g('n')}^T", lambda: f"{g('s')} {g('N')}",
+              lambda: f"({g('N')} + {g('N')})", lambda: f"{f}({g('N')})", lambda: f"{g('M')} {g('M')}^T",
+              lambda: f"{g('N')} .* {g('N')}", lambda: f"{r.choice(LEAVES['N'])}^2"],
+        "M": [lambda: f"{g('N')} {g('M')}", lambda: f"{g('M')} .* {g('M')}", lambda: f"{f}({g('M')})",
+              lambda: f"{g('s')} {g('M')}", lambda: f"{g('n')} {g('m')}^T", lambda: f"({g('M')} - {g('M')})"],
+        "m": [lambda: f"{g('M')}^T {g('n')}", lambda: f"{f}({g('m')})", lambda: f"{g('s')} {g('m')}"],
+    }
+    return "(" + options[kind][r.randrange(len(options[kind]))]() + ")"  # the grammar's precedence aside
+
+
+def case(r: random.Random) -> tuple[str, list[str], str]:
+    """An expression, the variables to differentiate by, the layout."""
+    layout = r.choice(["numerator", "denominator"])
+    if r.random() < 0.3:  # a second derivative of a scalar function
+        text = gen(r, "s", 3)
+        names = [v for v in VARS if v in _names(text)] or ["x"]
+        return text, [r.choice(names), r.choice(names)], layout
+    kind = r.choice("snNMm")
+    text = gen(r, kind, 3)
+    names = [v for v in VARS if v in _names(text)] or ["x"]
+    return text, [r.choice(names)], layout
+
+
+def _names(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z]+", text))
+
+
+def _tensor_cell(report_kind: str) -> bool:
+    return report_kind in ("matrix-by-vector", "vector-by-matrix", "matrix-by-matrix")
+
+
+def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str]) -> str | None:
+    """None if matcalc is right (or the case says nothing), else what is wrong."""
+    try:
+        r = differentiate(text, wrt, SHAPES, [], layout)
+    except MatcalcError as err:
+        stats[f"refused ({err.kind})"] += 1
+        if err.kind == "unsupported":
+            return None  # the tensor cells without a vec/Kronecker form are allowed to say so
+        return f"{text!r} by {wrt}: {err.kind}: {err.message}"
+    f = r.function
+    assert f is not None
+    xs = [E.var(w, r.variables[w]) for w in wrt]
+    d = r.derivative
+
+    def defined(p: Point) -> bool:
+        fv = value(f, p)
+        return finite(fv) and float(np.max(np.abs(fv))) < 1e6 and finite(value(d.expr, p)) and smooth_at(f, p)
+
+    try:
+        pts = points(r.variables, r.symmetric, [], defined, count=2)
+    except MatcalcError:
+        stats["no defined point"] += 1
+        return None
+    for p in pts:
+        got = value(d.expr, p)
+        with np.errstate(all="ignore"):
+            want = numeric.numeric_derivative(f, xs, p.values, p.sizes, layout)
+            other = numeric.numeric_derivative(f, xs, p.values, p.sizes, layout, h=1e-5)
+        if not finite(want) or numeric.relative_error(want, other) > TOL / 10:
+            stats["finite differences unstable"] += 1
+            continue
+        if got.shape != want.shape:
+            return f"{text!r} by {wrt} ({layout}): shape {got.shape}, finite differences {want.shape}"
+        err = numeric.relative_error(got, want)
+        if err > TOL:
+            return f"{text!r} by {wrt} ({layout}): relative error {err:.2g} at {p.values}"
+    stats["checked: " + d.kind + (" (2nd)" if len(wrt) == 2 else "")] += 1
+    return None
+
+
+def test_random_expressions_against_finite_differences() -> None:
+    r = random.Random(int(os.environ.get("MATCALC_DIFF_SEED", "") or 13))
+    stats: Counter[str] = Counter()
+    wrong = []
+    for _ in range(BUDGET):
+        text, wrt, layout = case(r)
+        problem = check_case(text, wrt, layout, stats)
+        if problem:
+            wrong.append(problem)
+    print("\ndifferential:", dict(sorted(stats.items())), f"wrong: {len(wrong)}")
+    assert wrong == [], "\n".join(wrong[:20])
+    checked = sum(v for k, v in stats.items() if k.startswith("checked"))
+    assert checked >= BUDGET // 2, stats
