@@ -13,7 +13,7 @@ from matcalc_cli.dims import format_dim, format_shape, parse_spec, spec_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import infer, variable_names
-from matcalc_cli.steps import Derivation, derivation
+from matcalc_cli.steps import Derivation, derivation, second
 from matcalc_cli.syntax import Syntax, parse
 
 if TYPE_CHECKING:
@@ -151,9 +151,11 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     else:
         d = second_derivative(typed.expr, xs[0], xs[1], layout)
     shown = None
-    if steps:  # of the first derivative, for two --wrt
+    if steps:  # for two --wrt, the first derivative's, then the second
         first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
         shown = derivation(typed.expr, xs[0], first)
+        if len(xs) == 2:
+            shown = second(shown, xs[1], d)
     return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
                   typed.expr, notes)
 

@@ -47,6 +47,7 @@ class Leibniz:
 
     top: Expr  # the named function (a var)
     by: Expr  # the variable
+    again: Expr | None = None  # a second derivative: d(dy/du)/dv
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,19 @@ def derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:
         return _derivation(f, x, result)
     except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
         return _derivation(canon(f), x, result)
+
+
+def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
+    """The steps of a first derivative, then the second derivative by v (CONTRACT.md's
+    layout: d/dv of the gradient, as matcalc differentiates it)."""
+    first = next(line.lhs for line in d.lines if isinstance(line.lhs, Leibniz))
+    in_x: dict[Expr, Expr] = {}  # each name's definition in the variables -> the name
+    for var, body in d.names:
+        in_x[_rewrite(body, {n: x for x, n in in_x.items()})] = var
+    final = _rewrite(result.expr, in_x, keep=result.expr)
+    line = Line(Leibniz(first.top, first.by, v), (final,),
+                f"differentiated again: d/d{v.name} of the gradient, {result.layout} layout")
+    return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
 
 
 def _derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:

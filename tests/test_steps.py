@@ -275,3 +275,13 @@ def test_render_module_formats_agree() -> None:
     n = len(report.steps.lines)
     assert len(render.json_steps(report.steps)["steps"]) == n
     assert report.step_latex().count("&=") == n + 1
+
+
+def test_a_second_derivative_ends_with_its_line() -> None:
+    report = differentiate(LOGISTIC, ["theta", "theta"], steps=True)
+    assert report.step_lines()[-2:] == [
+        "8.           = (s - y)^T X    [simplified: hadamard, elementwise-algebra]",
+        "9. d(dh/dtheta)/dtheta = X^T diag(s .* (1 - s)) X    [differentiated again: d/dtheta of the gradient, "
+        "numerator layout]",
+    ]
+    assert r"\frac{d}{d\theta} \frac{dh}{d\theta} &= X^\top" in report.step_latex()

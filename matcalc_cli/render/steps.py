@@ -43,6 +43,9 @@ def _unicode_printer(marks: dict[str, Expr]) -> Printer:
 def _side(p: Printer, lhs: Expr | Leibniz, latex: bool) -> str:
     if isinstance(lhs, Leibniz):
         top, by = p.render(lhs.top), p.render(lhs.by)
+        if lhs.again is not None:
+            again = p.render(lhs.again)
+            return rf"\frac{{d}}{{d{again}}} \frac{{d{top}}}{{d{by}}}" if latex else f"d(d{top}/d{by})/d{again}"
         return rf"\frac{{d{top}}}{{d{by}}}" if latex else f"d{top}/d{by}"
     return p.render(lhs)
 
