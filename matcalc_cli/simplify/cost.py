@@ -66,11 +66,6 @@ def _brackets(parent: Expr, child: Expr) -> int:
     return 0
 
 
-@lru_cache(maxsize=1 << 16)
-def transposes(e: Expr) -> int:
-    return (e.op == "T") + sum(transposes(a) for a in e.args)
-
-
 # Tokens of key(), ranked as a reader scans them: marks (^T, ^-1) right after their operand,
 # then separators, brackets, numbers, names.
 _MARK, _SEP, _OPEN, _CLOSE, _NUM, _NAME = range(6)

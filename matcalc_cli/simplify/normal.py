@@ -11,7 +11,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import cost, key, transposes
+from matcalc_cli.simplify.cost import cost, key
 
 
 def filled(e: Expr) -> Expr:
@@ -29,9 +29,8 @@ def transpose(x: Expr) -> Expr:
         return product([transpose(f) for f in reversed(x.args)], orient=False)
     if op == "inv":
         inner = transpose(x.args[0])
-        if transposes(inner) > transposes(x.args[0]) + 1:  # (A X B)^-T, not (B^T X^T A^T)^-1
-            return E.inv(E.T(x.args[0]))
-        return E.inv(inner)
+        spelled = E.inv(E.T(x.args[0]))  # (A X B)^-T, not (B^T X^T A^T)^-1
+        return spelled if cost(spelled) < cost(E.inv(inner)) else E.inv(inner)
     if op == "pow":
         return E.power(transpose(x.args[0]), x.param)  # type: ignore[arg-type]
     if op == "bcast":
@@ -48,9 +47,9 @@ def transpose(x: Expr) -> Expr:
         pushed = hadamard([transpose(t) for t in x.args])
     elif op == "hdiv":
         pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
-    # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it reads shorter.
+    # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it costs less.
     kept = E.T(x)
-    if pushed is not None and (transposes(pushed) <= transposes(x) or cost(pushed) < cost(kept)):
+    if pushed is not None and cost(pushed) < cost(kept):
         return pushed
     return kept
 
@@ -95,7 +94,7 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
     if orient and out.is_scalar and chain and not merged:
         # A scalar equals its transpose: keep whichever spelling sorts first.
         flipped = product([transpose(f) for f in reversed(chain)], orient=False)
-        if (transposes(flipped), key(flipped)) < (transposes(E.mul(*chain)), key(E.mul(*chain))):
+        if (cost(flipped), key(flipped)) < (cost(E.mul(*chain)), key(E.mul(*chain))):
             out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
     return out
 

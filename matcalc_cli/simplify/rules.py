@@ -20,7 +20,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
 from matcalc_cli.simplify import identities as I
-from matcalc_cli.simplify.cost import transposes
+from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
     _is_outer,
@@ -133,7 +133,7 @@ RULES: tuple[Rule, ...] = (
     Rule("fill-broadcast", NORMAL, (ANY,), _has_bcast_arg,
          lambda e: rebuild(e, [filled(a) for a in e.args]), "a scalar c in a product is c ones(n)"),
     Rule("transpose", NORMAL, ("T",), _always, lambda e: transpose(e.args[0]),
-         "(A B)^T = B^T A^T, pushed through sums where that saves transposes"),
+         "(A B)^T = B^T A^T, pushed through sums where that is cheaper"),
     Rule("product", NORMAL, ("mul",), _always, lambda e: product(list(e.args)),
          "flattened; numbers and scalar powers merged; X X^-1 = I; named quotients"),
     Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),
@@ -147,7 +147,7 @@ RULES: tuple[Rule, ...] = (
     Rule("diag-coefficient", PRESENTATION, ("diag",), lambda e: _coef(e.args[0])[0] != 1,
          _coefficient_out, "diag(c v) = c diag(v)"),
     Rule("inverse-transposed", PRESENTATION, ("inv",),
-         lambda e: e.args[0].op == "mul" and transposes(transpose(e.args[0])) + 1 < transposes(e.args[0]),
+         lambda e: e.args[0].op == "mul" and cost(_inverse_transposed(e)) < cost(e),
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
