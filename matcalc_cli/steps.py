@@ -20,7 +20,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.derive import Derivative, dvar, gradient, jacobian, substitute
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.expr import ONE, Expr, is_row
+from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, fn, rebuild
 from matcalc_cli.simplify import canon, simplify, total, transpose
@@ -319,8 +319,8 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: Derivative, final: Expr) 
         canonical, cell, raw = E.mul(g, dx), "scalar", g
         if is_row(root.shape):
             raw = E.T(raw)
-        if root.shape != E.SCALAR and result.layout == "denominator":
-            raw = E.T(raw)
+        if (is_vector(root.shape) or is_row(root.shape)) and result.layout == "denominator":
+            raw = E.T(raw)  # a vector by a scalar: a row in the denominator layout
     elif root.is_scalar:
         moves: list[str] = []
         g = gradient(form, ONE, x, moves)

@@ -236,7 +236,8 @@ def _point(variables: dict[str, E.Shape], seed: int = 0) -> tuple[dict[str, Any]
     ("a^T X^-1 b", "X"), (LOGISTIC, "theta"), ("x^T A x", "x"), ("sigmoid(W x)", "x"), ("log(det(X))", "X"),
     ("sin(X) A", "X"), ("tr(X^3) + det(X)", "X"), ("logsumexp(W x) + norm(x)^2", "x"), ("exp(t) a", "t"),
     ("(x - A s)^T W (x - A s)", "s"), ("a^T X b", "X"), ("x^T a", "x"), ("X a", "a"), ("a^T X", "a"),
-    ("softmax(W x)", "x"), ("sum(sigmoid(y x^T) .* sigmoid(y x^T))", "x"),
+    ("softmax(W x)", "x"), ("sum(sigmoid(y x^T) .* sigmoid(y x^T))", "x"), ("t C", "t"), ("t c", "t"),
+    ("t c^T", "t"),
 ])
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
 def test_every_step_of_the_examples_holds(source: str, wrt: str, layout: str) -> None:
