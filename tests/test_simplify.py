@@ -181,3 +181,17 @@ def test_power_of_a_power_only_where_sound(src, want):
 def test_a_matrix_quotient_of_exponentials_is_not_softmax():
     got = simplified("exp(X) / sum(exp(X))")
     assert "softmax" not in got
+
+
+def test_rules_that_turn_two_spellings_into_each_other_settle():
+    # The Hessian of det(A + t W) by t (W symmetric) holds tr(P^-1 W P^-1 W), which the
+    # cyclic trace and the transpose rules spell both ways: the cheaper one is kept, once.
+    import warnings
+
+    from matcalc_cli.report import differentiate
+    from matcalc_cli.simplify import NoFixpoint
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoFixpoint)
+        r = differentiate("det(A + t W)", ["t", "t"], ["A=n,n", "W=n,n", "t=scalar"], ["W"], "numerator")
+        assert simplify(r.derivative.expr) == r.derivative.expr

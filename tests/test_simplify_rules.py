@@ -59,6 +59,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("kron-to-hadamard", f"{S_T} kron(A, B) {S}", SQ, "A .* B"),
     ("sigmoid-negated", "1 - sigmoid(-u)", {}, "sigmoid(u)"),
     ("kron-outer", "kron(a^T, b)", {}, "b a^T"),
+    ("kron-coefficient", "kron(2 A, -B)", SQ, "-2 kron(A, B)"),
     ("distribute-to-collect", "(a b^T - b a^T) / t^2 - 2 (t a - s b) b^T / t^3", {"s": E.SCALAR, "t": E.SCALAR},
      "2 s b b^T / t^3 - (a b^T + b a^T) / t^2"),
 ]

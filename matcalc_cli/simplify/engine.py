@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
+from matcalc_cli.simplify.cost import cost, key
 from matcalc_cli.simplify.elementwise import elementwise
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import REGION, rules_for
@@ -51,10 +52,19 @@ def _elementwise(e: Expr) -> Expr:
 
 
 def _settle(e: Expr) -> Expr:
+    """canon() to its fixpoint. Two spellings of equal cost that rules turn into each other
+    (tr(P^-1 W P^-1 W) and tr(P^-T W P^-T W) for a symmetric W) are a cycle: its cheapest
+    member, by cost and then key, is the result, whichever member the walk started from."""
+    seen: dict[Expr, int] = {e: 0}
+    order = [e]
     for _ in range(BOUND):
         again = canon(e)
         if again == e:
             return e
+        if again in seen:
+            return min(order[seen[again]:], key=lambda c: (cost(c), key(c)))
+        seen[again] = len(order)
+        order.append(again)
         e = again
     warnings.warn(f"the rewrite rules did not settle in {BOUND} passes", NoFixpoint, stacklevel=3)
     return e

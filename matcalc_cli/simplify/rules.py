@@ -119,6 +119,11 @@ def _kron_outer(e: Expr) -> Expr:
     return product([col, row])
 
 
+def _kron_coefficient(e: Expr) -> Expr:
+    (c, a), (d, b) = (_coef(x) for x in e.args)
+    return product([E.const(c * d), E.kron(a, b)])
+
+
 def _kron_reduces(e: Expr) -> bool:
     """tr(A kron B) = tr(A) tr(B) asks square A and B: kron(x^T, x) is square, x is not."""
     a = e.args[0]
@@ -153,6 +158,8 @@ RULES: tuple[Rule, ...] = (
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
     Rule("kron-outer", IDENTITY, ("kron",), _is_kron_outer, _kron_outer,
          "kron(a^T, b) = kron(b, a^T) = b a^T for vectors a, b"),
+    Rule("kron-coefficient", PRESENTATION, ("kron",), lambda e: any(_coef(a)[0] != 1 for a in e.args),
+         _kron_coefficient, "kron(c A, B) = c kron(A, B)"),
     Rule("kron-reduction", IDENTITY, ("tr", "sum", "norm"), _kron_reduces,
          lambda e: E.mul(fn(e.op, e.args[0].args[0]), fn(e.op, e.args[0].args[1])),
          "tr(A kron B) = tr(A) tr(B), sum(A kron B) = sum(A) sum(B), norm(A kron B) = norm(A) norm(B)"),
