@@ -6,8 +6,9 @@ The shape checks read only static shapes, so the function can be jax.jit-compile
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
-from matcalc_cli.render.base import ATOM, NEG
+from matcalc_cli.render.base import ATOM
 from matcalc_cli.render.code import CodePrinter, Signature, function
+from matcalc_cli.render.numpy import ArrayPrinter
 
 FUNCTION_JAX: dict[str, str] = {
     "tr": "jnp.trace({0})",
@@ -32,20 +33,12 @@ FUNCTION_JAX: dict[str, str] = {
 }
 
 
-class JaxPrinter(CodePrinter):
+class JaxPrinter(CodePrinter, ArrayPrinter):
+    linalg = "jnp.linalg"
     reserved = ("jax", "jnp")
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return FUNCTION_JAX[name].format(*args)
-
-    def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + ".T", ATOM
-
-    def op_inv(self, e: Expr) -> tuple[str, int]:
-        a = e.args[0]
-        if a.op == "T":
-            return f"jnp.linalg.inv({self.render(a.args[0])}).T", ATOM
-        return f"jnp.linalg.inv({self.render(a)})", ATOM
 
     def solve(self, a: Expr, b: str) -> str:
         return f"jnp.linalg.solve({self.render(a)}, {b})"
@@ -53,14 +46,6 @@ class JaxPrinter(CodePrinter):
     def solve_right(self, b: tuple[str, int], a: Expr) -> str:
         # b a^-1 = (a^-T b^T)^T
         return f"jnp.linalg.solve({self.spelled_transposed(a)}, {self.wrap(b, ATOM)}.T).T"
-
-    def op_pow(self, e: Expr) -> tuple[str, int]:
-        if e.is_scalar:
-            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
-        return f"jnp.linalg.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
-
-    def op_epow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]

@@ -46,7 +46,31 @@ def dim_sources(variables: dict[str, Shape]) -> dict[Dim, str]:
     return out
 
 
-class NumpyPrinter(Printer):
+class ArrayPrinter(Printer):
+    """What every array library spells alike (numpy here, torch and jax in the code formats):
+    transposes, inverses and powers, under the library's own linalg namespace."""
+
+    linalg = "np.linalg"
+
+    def op_T(self, e: Expr) -> tuple[str, int]:
+        return self.at(e.args[0], ATOM) + ".T", ATOM
+
+    def op_inv(self, e: Expr) -> tuple[str, int]:
+        a = e.args[0]
+        if a.op == "T":
+            return f"{self.linalg}.inv({self.render(a.args[0])}).T", ATOM
+        return f"{self.linalg}.inv({self.render(a)})", ATOM
+
+    def op_pow(self, e: Expr) -> tuple[str, int]:
+        if e.is_scalar:
+            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
+        return f"{self.linalg}.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
+
+    def op_epow(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
+
+
+class NumpyPrinter(ArrayPrinter):
     had, hdiv = " * ", " / "
 
     def __init__(self, variables: dict[str, Shape]) -> None:
@@ -81,23 +105,6 @@ class NumpyPrinter(Printer):
         for d in den:
             text += " / " + self.at(d, NEG)
         return ("-" + text, SUM) if minus else (text, PRODUCT)
-
-    def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + ".T", ATOM
-
-    def op_inv(self, e: Expr) -> tuple[str, int]:
-        a = e.args[0]
-        if a.op == "T":
-            return f"np.linalg.inv({self.render(a.args[0])}).T", ATOM
-        return f"np.linalg.inv({self.render(a)})", ATOM
-
-    def op_pow(self, e: Expr) -> tuple[str, int]:
-        if e.is_scalar:
-            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG  # type: ignore[arg-type]
-        return f"np.linalg.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
-
-    def op_epow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG  # type: ignore[arg-type]
 
     def exponent(self, k):  # type: ignore[no-untyped-def]
         text, prec = self.number(k)

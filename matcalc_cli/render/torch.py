@@ -9,6 +9,7 @@ from __future__ import annotations
 from matcalc_cli.expr import Expr
 from matcalc_cli.render.base import ATOM, NEG
 from matcalc_cli.render.code import CodePrinter, Signature, function
+from matcalc_cli.render.numpy import ArrayPrinter
 
 FUNCTION_TORCH: dict[str, str] = {
     "tr": "torch.trace({0})",
@@ -31,7 +32,8 @@ FUNCTION_TORCH: dict[str, str] = {
 }
 
 
-class TorchPrinter(CodePrinter):
+class TorchPrinter(CodePrinter, ArrayPrinter):
+    linalg = "torch.linalg"
     reserved = ("torch",)
 
     @property
@@ -41,28 +43,11 @@ class TorchPrinter(CodePrinter):
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return FUNCTION_TORCH[name].format(*args)
 
-    def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + ".T", ATOM
-
-    def op_inv(self, e: Expr) -> tuple[str, int]:
-        a = e.args[0]
-        if a.op == "T":
-            return f"torch.linalg.inv({self.render(a.args[0])}).T", ATOM
-        return f"torch.linalg.inv({self.render(a)})", ATOM
-
     def solve(self, a: Expr, b: str) -> str:
         return f"torch.linalg.solve({self.render(a)}, {b})"
 
     def solve_right(self, b: tuple[str, int], a: Expr) -> str:
         return f"torch.linalg.solve({self.render(a)}, {b[0]}, left=False)"
-
-    def op_pow(self, e: Expr) -> tuple[str, int]:
-        if e.is_scalar:
-            return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
-        return f"torch.linalg.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
-
-    def op_epow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.param)}", NEG
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
