@@ -18,7 +18,7 @@ from __future__ import annotations
 import keyword
 from dataclasses import dataclass
 
-from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient
 
 # Nodes that cost nothing to spell twice: never worth a local.
@@ -43,26 +43,10 @@ class Plan:
     explicit: frozenset[Expr]
 
 
-def _distinct(root: Expr) -> list[Expr]:
-    """Every distinct node (by value), children before parents."""
-    order: list[Expr] = []
-    seen: set[Expr] = set()
-    stack: list[tuple[Expr, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args))
-    return order
-
-
 def plan(root: Expr, uses: dict[str, int]) -> Plan:
     """uses: how many times a backend spells the argument of an op (its stable logsumexp
     spells it three times), 1 where absent."""
-    order = _distinct(root)
+    order = walk(root)  # nodes are hash-consed: distinct by identity is distinct by value
     explicit: set[Expr] = {root} if root.op == "inv" else set()
     for node in order:  # an inverse outside a chain of matrix products is needed as a matrix
         in_chain = len(chain_of(node)) >= 2

@@ -59,13 +59,6 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     def op_logsumexp(self, e: Expr) -> tuple[str, int]:
         return f"jax.nn.logsumexp({self.render(e.args[0])}, axis={self.axis(e)}, keepdims=True)", ATOM
 
-    def op_unvec(self, e: Expr) -> tuple[str, int]:
-        m, n = (self.dim(d) for d in e.dims)  # columns stacked: the row-major n-by-m, transposed
-        return f"{self.at(e.args[0], ATOM)}.reshape({n}, {m}).T", ATOM
-
-    def op_vec(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
-
     def op_eye(self, e: Expr) -> tuple[str, int]:
         return f"jnp.eye({self.dim(e.shape[0])})", ATOM
 

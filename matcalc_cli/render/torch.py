@@ -69,13 +69,6 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
     def op_step(self, e: Expr) -> tuple[str, int]:
         return f"({self.at(e.args[0], NEG)} > 0).to({self.ref}.dtype)", ATOM
 
-    def op_unvec(self, e: Expr) -> tuple[str, int]:
-        m, n = (self.dim(d) for d in e.dims)  # columns stacked: the row-major n-by-m, transposed
-        return f"{self.at(e.args[0], ATOM)}.reshape({n}, {m}).T", ATOM
-
-    def op_vec(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
-
     def op_eye(self, e: Expr) -> tuple[str, int]:
         return f"torch.eye({self.dim(e.shape[0])}, {self.like})", ATOM
 
