@@ -10,22 +10,17 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import elementwise, linear, reductions  # noqa: F401 (each registers its records)
 from matcalc_cli.ops.base import OPS, Diffs, Linear, Op, fn
-from matcalc_cli.ops.linear import inner
 
 # Names the parser reads as calls when an opening parenthesis follows.
 CALLS = frozenset(name for name, op in OPS.items() if op.called)
-ELEMENTWISE = elementwise.ELEMENTWISE
 
+# Nodes whose parameters (an exponent, a shape) a rebuild keeps; every other node is rebuilt
+# by its record's constructor.
 _PARAMETRISED = {
     "pow": lambda n, a: E.power(a[0], n.number),
     "epow": lambda n, a: E.epow(a[0], n.number),
     "bcast": lambda n, a: E.bcast(a[0], n.shape),
     "unvec": lambda n, a: E.unvec(a[0], n.dims),
-    "add": lambda n, a: E.add(*a),
-    "mul": lambda n, a: E.mul(*a),
-    "had": lambda n, a: E.had(*a),
-    "hdiv": lambda n, a: E.hdiv(a[0], a[1]),
-    "T": lambda n, a: E.T(a[0]),
 }
 
 
@@ -42,4 +37,4 @@ def rebuild(node: Expr, args: list[Expr]) -> Expr:
     return Expr(node.op, tuple(args), node.shape, node.param)
 
 
-__all__ = ["CALLS", "ELEMENTWISE", "OPS", "Diffs", "Linear", "Op", "fn", "inner", "rebuild"]
+__all__ = ["CALLS", "OPS", "Diffs", "Linear", "Op", "fn", "rebuild"]

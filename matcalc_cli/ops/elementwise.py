@@ -12,7 +12,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import ONE, Expr
-from matcalc_cli.ops.base import Diffs, Op, fn, register
+from matcalc_cli.ops.base import OPS, Diffs, Op, fn, register
 
 Derivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
 
@@ -32,7 +32,8 @@ def _check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
 def _differential(node: Expr, d: Diffs) -> Expr:
     du = d[0]
     assert du is not None
-    derivative = OPS_D[node.op]
+    derivative = OPS[node.op].elementwise
+    assert derivative is not None
     return E.had(derivative(node.args[0], node), du)
 
 
@@ -42,12 +43,10 @@ def _sigmoid(np: Any, a: Any) -> Any:
 
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
                 note: str = "") -> Op:
-    OPS_D[name] = derivative
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
               differential=_differential, rule=rule, note=note, elementwise=derivative)
 
 
-OPS_D: dict[str, Derivative] = {}
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
 
 register(
@@ -72,4 +71,3 @@ register(
     elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,
                 "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E),
 )
-ELEMENTWISE = tuple(OPS_D)

@@ -140,17 +140,17 @@ def _hdiv_value(env: Env, node: Expr, a: list[Any]) -> Any:
 
 
 OPERATORS = [
-    Op("add", 2, lambda env, n, a: sum(a[1:], a[0]),
+    Op("add", 2, apply=E.add, evaluate=lambda env, n, a: sum(a[1:], a[0]),
        differential=lambda n, d: E.add(*(x for x in d if x is not None)),
        gradient=lambda n, s, lin: [(t, s) for t in n.args if t in lin],
        jacobian=lambda n, jac, lin: E.add(*(jac(a) for a in n.args if a in lin)),
        rule="sum rule: d(a + b) = da + db"),
-    Op("mul", 2, _mul_value, differential=_product_rule(E.mul), gradient=_mul_gradient, jacobian=_mul_jacobian,
-       rule="product rule: d(A B) = dA B + A dB"),
-    Op("had", 2, lambda env, n, a: _hadamard_value(a), differential=_product_rule(E.had), gradient=_had_gradient,
-       jacobian=_had_jacobian, rule="product rule: d(a .* b) = da .* b + a .* db"),
+    Op("mul", 2, apply=E.mul, evaluate=_mul_value, differential=_product_rule(E.mul), gradient=_mul_gradient,
+       jacobian=_mul_jacobian, rule="product rule: d(A B) = dA B + A dB"),
+    Op("had", 2, apply=E.had, evaluate=lambda env, n, a: _hadamard_value(a), differential=_product_rule(E.had),
+       gradient=_had_gradient, jacobian=_had_jacobian, rule="product rule: d(a .* b) = da .* b + a .* db"),
     # hdiv is linear in its numerator only: a quotient's differential divides da by b.
-    Op("hdiv", 2, _hdiv_value, differential=_hdiv_rule,
+    Op("hdiv", 2, apply=E.hdiv, evaluate=_hdiv_value, differential=_hdiv_rule,
        gradient=lambda n, s, lin: [(n.args[0], E.hdiv(s, n.args[1]))],
        jacobian=lambda n, jac, lin: E.mul(fn("diag", E.vec(E.hdiv(E.ONE, n.args[1]))), jac(n.args[0])),
        rule="quotient rule: d(a ./ b) = da ./ b - (a ./ b.^2) .* db"),
@@ -221,7 +221,7 @@ def _square_or_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any
 
 
 POSTFIX = [
-    Op("T", 1, lambda env, n, a: a[0].T, differential=lambda n, d: E.T(_only(d)),
+    Op("T", 1, apply=E.T, evaluate=lambda env, n, a: a[0].T, differential=lambda n, d: E.T(_only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.T(s))], jacobian=_transpose_jacobian,
        rule="transpose: d(X^T) = (dX)^T"),
     Op("inv", 1, lambda env, n, a: _inverse(env, a[0]), check=_square_or_scalar, apply=E.inv,
