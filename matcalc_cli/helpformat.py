@@ -2,7 +2,8 @@
 at the terminal's width, metavars that name what to type (EXPR, VAR, NAME=SPEC), an
 Examples section, and usage errors in the same `matcalc: error:` style as every other.
 
-typer's click classes with four overrides; cli.py declares the commands with them.
+typer's click classes with these overrides, and with coercion.py's plain coercion of
+values (no pydantic); cli.py declares the commands with them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import typer
 from typer import _click
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from matcalc_cli import coercion
 
 HELP_OPTIONS = ["--help", "-h"]  # the first is the one usage errors point to
 MAX_WIDTH = 80  # help reads best at most this wide, even in a wide terminal
@@ -61,6 +64,10 @@ class Group(TyperGroup):
             sys.exit(1)
         sys.exit(status if isinstance(status, int) else 0)
 
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        coercion.install(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
     def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         write_examples(self.epilog, formatter)
 
@@ -68,6 +75,10 @@ class Group(TyperGroup):
 class Command(TyperCommand):
     """A command whose usage reads `[OPTIONS] [--] EXPR...`, whose arguments show their
     metavar and nothing else, and whose epilog is its examples."""
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        coercion.install(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
