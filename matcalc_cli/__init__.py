@@ -4,17 +4,19 @@
     >>> d = diff("x^T A x", wrt="x", shapes={"A": "n,n"})
 
 The API (matcalc_cli.api) is imported on first use, so that `matcalc --version`
-does not pay for sympy and numpy.
+does not pay for sympy and numpy (and imports nothing but this module: start.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing for --version
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "diff", "check", "Derivative", "CheckResult", "MatcalcError"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from matcalc_cli.api import CheckResult, Derivative, check, diff
     from matcalc_cli.errors import MatcalcError
 

@@ -1,3 +1,3 @@
-from matcalc_cli.cli import main
+from matcalc_cli.start import main
 
 main()
