@@ -13,11 +13,11 @@ from matcalc_cli.dims import format_dim, format_shape, parse_spec, spec_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import infer, variable_names
-from matcalc_cli.steps import Derivation, derivation, second
 from matcalc_cli.syntax import Syntax, parse
 
 if TYPE_CHECKING:
     from matcalc_cli.naming import Named
+    from matcalc_cli.steps import Derivation
 
 SCHEMA = 1
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -152,6 +152,8 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         d = second_derivative(typed.expr, xs[0], xs[1], layout)
     shown = None
     if steps:  # for two --wrt, the first derivative's, then the second
+        from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
+
         first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
         shown = derivation(typed.expr, xs[0], first)
         if len(xs) == 2:

@@ -1,0 +1,112 @@
+"""A single call imports what its request uses and nothing more (issue 14: instant single
+calls). Each case runs the program's entry point in a fresh interpreter and looks at
+sys.modules afterwards; these are assertions about imports, never about time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from matcalc_cli import __version__
+
+HEAVY = ("sympy", "numpy", "pydantic", "rich")
+
+# Runs the console entry point (pyproject's [project.scripts]) in-process with argv, then
+# prints what it wrote, its exit status and the top-level and matcalc modules imported.
+PROBE = """
+import contextlib, io, json, sys
+sys.argv = ["matcalc", *json.loads(sys.argv[1])]
+from matcalc_cli.start import main
+out = io.StringIO()
+status = 0
+with contextlib.redirect_stdout(out):
+    try:
+        main()
+    except SystemExit as ex:
+        status = ex.code
+print(json.dumps({"stdout": out.getvalue(), "status": status,
+                  "modules": sorted(m for m in sys.modules if "." not in m or m.startswith("matcalc_cli."))}))
+"""
+
+
+def probe(*args: str, stdin: str = "") -> dict:
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def heavy(modules: list[str]) -> list[str]:
+    return [m for m in HEAVY if m in modules]
+
+
+def test_entry_point_is_start_main():
+    # The fast --version lives in start.main: the console script must point there.
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    scripts = text.split("[project.scripts]")[1].split("\n[")[0]
+    assert [line for line in scripts.splitlines() if line.startswith("matcalc ")] == \
+        ['matcalc = "matcalc_cli.start:main"']
+
+
+def test_version_imports_no_typer_and_no_matcalc_stage():
+    got = probe("--version")
+    assert (got["stdout"], got["status"]) == (f"matcalc {__version__}\n", 0)
+    assert "typer" not in got["modules"] and "click" not in got["modules"]
+    assert [m for m in got["modules"] if m.startswith("matcalc_cli.")] == ["matcalc_cli.start"]
+    assert heavy(got["modules"]) == []
+
+
+def test_version_with_more_words_goes_through_typer_as_before():
+    # `--version diff` is still click's eager option; only the bare request is short-cut.
+    got = probe("--version", "diff")
+    assert (got["stdout"], got["status"]) == (f"matcalc {__version__}\n", 0)
+    assert "typer" in got["modules"]
+
+
+def test_plain_diff_imports_no_sympy_numpy_pydantic_or_rich():
+    got = probe("diff", "x^T A x", "--wrt", "x", "--format", "plain")
+    assert (got["stdout"], got["status"]) == ("x^T (A + A^T)\n", 0)
+    assert heavy(got["modules"]) == []
+    # Nor the parts of matcalc the request does not use.
+    unused = ("matcalc_cli.steps", "matcalc_cli.render.steps", "matcalc_cli.render.latex", "matcalc_cli.render.numpy",
+              "matcalc_cli.render.pretty", "matcalc_cli.render.code", "matcalc_cli.checking", "matcalc_cli.numeric",
+              "matcalc_cli.api", "matcalc_cli.batch", "matcalc_cli.identities")
+    assert [m for m in unused if m in got["modules"]] == []
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json"])
+def test_one_line_formats_of_a_linear_result_import_no_sympy(fmt):
+    got = probe("diff", "tr(A X B)", "--wrt", "X", "--format", fmt)
+    assert got["status"] == 0
+    assert heavy(got["modules"]) == []
+
+
+def test_pretty_diff_imports_rich_but_not_sympy_numpy_or_pydantic():
+    got = probe("diff", "x^T A x", "--wrt", "x")
+    assert got["status"] == 0 and "x^T (A + A^T)" in got["stdout"].replace("ᵀ", "^T")
+    assert heavy(got["modules"]) == ["rich"]
+
+
+def test_bad_input_imports_nothing_heavy():
+    got = probe("diff", "x^T A +", "--wrt", "x", "--format", "plain")
+    assert got["status"] == 2
+    assert heavy(got["modules"]) == []
+
+
+def test_verify_imports_numpy_when_asked():
+    # The other side: what is asked for is imported (so the lists above are not vacuous).
+    got = probe("diff", "x^T A x", "--wrt", "x", "--format", "plain", "--verify")
+    assert got["status"] == 0
+    assert "numpy" in got["modules"]
+
+
+def test_help_and_batch_import_no_pydantic():
+    assert heavy(probe("diff", "--help")["modules"]) == []
+    got = probe("batch", "-", stdin='diff "x^T x" --wrt x\ncheck "x^T x" --wrt x --expect "2 x^T"\n')
+    assert got["status"] == 0 and got["stdout"].count("\n") == 2
+    assert "pydantic" not in got["modules"]
