@@ -59,7 +59,7 @@ def test_plain_table() -> None:
         "Key rules",
         "ok    1. sum rule: d(f + g)/dx = df/dx + dg/dx",
         "        matcalc: d(x^T A x + sum(exp(x)))/dx = ((A + A^T) x + exp(x))^T   (f = x^T A x, g = sum(exp(x)))",
-        "        checked: equal to the rule's right-hand side x^T (A + A^T) + exp(x)^T (numerically); finite "
+        "        checked: equal to the rule's right-hand side x^T (A + A^T) + exp(x)^T (canonical form); finite "
         "differences agree (relative error E)",
         "ok    2. product rule: d(f g)/dx = df/dx g + f dg/dx",
     ]

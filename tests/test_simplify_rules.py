@@ -62,6 +62,11 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("kron-coefficient", "kron(2 A, -B)", SQ, "-2 kron(A, B)"),
     ("distribute-to-collect", "(a b^T - b a^T) / t^2 - 2 (t a - s b) b^T / t^3", {"s": E.SCALAR, "t": E.SCALAR},
      "2 s b b^T / t^3 - (a b^T + b a^T) / t^2"),
+    ("scalars-out", "sum(t x / s)", {"t": E.SCALAR, "s": E.SCALAR}, "sum(x) t / s"),
+    ("centred-sum", "sum(t (x - mean(x)))", {"t": E.SCALAR}, "0"),
+    ("centred-sign", "(mean(x) - x) t^T", {}, "-(x - mean(x)) t^T"),
+    ("mean", "sum(x) / size(n)", {"x": (N, 1)}, "mean(x)"),
+    ("transpose-out", "A^T .* B^T", SQ, "(A .* B)^T"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -90,6 +95,11 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("det-inward", "logdet(X^-1)", SQ, "-logdet(X)"),
     ("det-inward", "logdet(X^2)", SQ, "2 logdet(X)"),
     ("kron-to-hadamard", f"{S_T} (kron(A, B) - 2 kron(B, C)) {S}", SQ, "B .* (A - 2 C)"),
+    ("centred-sum", "sum(X^T - mean(X))", {"X": (N, "m")}, "0"),
+    ("mean", "x^T y / size(n) - t", {"x": (N, 1), "t": E.SCALAR}, "mean(x .* y) - t"),
+    ("mean", "(sum(x) t - x^T y) / size(n)", {"x": (N, 1), "t": E.SCALAR}, "mean(x) t - mean(x .* y)"),
+    ("mean", "sum(X) / 6", {"X": (2, 3)}, "mean(X)"),
+    ("transpose-out", "x^T A^T + y^T", {}, "(A x + y)^T"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("power-of-product", "(s t)^0.5", {"s": E.SCALAR, "t": E.SCALAR}),  # not s^0.5 t^0.5 at s, t < 0
@@ -102,6 +112,10 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("kron-reduction", "tr(kron(x^T, x))", {}),  # kron(x^T, x) is square, its factors are not
     ("sigmoid-negated", "sigmoid(-u) .* y", {}),  # (1 - sigmoid(u)) .* y is longer
     ("distribute-to-collect", "(A + B) C + D E", SQ | {"D": (N, N), "E": (N, N)}),  # nothing meets
+    ("centred-sum", "sum(g .* (x - mean(x)))", {}),  # weighted: not zero
+    ("centred-sum", "sum(x - mean(y))", {"x": (N, 1), "y": (N, 1)}),  # another vector's mean
+    ("mean", "sum(x) / size(m) + sum(y)", {"x": (N, 1), "y": ("m", 1)}),  # m is not x's length
+    ("transpose-out", "x^T A + b^T", {}),  # (A^T x + b)^T is longer
 ]
 
 

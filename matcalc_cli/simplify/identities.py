@@ -298,3 +298,16 @@ def distribute_to_collect(e: Expr) -> Expr:
     if len(terms) > 16:
         return e
     return _best(e, [total(terms)])
+
+
+# ------------------------------------------------------------------ (A + B)^T
+def has_transposed_term(e: Expr) -> bool:
+    return not e.is_scalar and any(t.op == "T" or (t.op == "mul" and t.args[-1].op == "T") for t in e.args)
+
+
+def transpose_out(e: Expr) -> Expr:
+    """A^T + B^T = (A + B)^T and A^T .* B^T = (A .* B)^T where the transposed sum is shorter: its terms may then share a
+    factor, (V G^T) .* S^T - (M .* S)^T = (S .* (G V^T - M))^T."""
+    flipped = [transpose(t) for t in e.args]
+    inner = total(flipped) if e.op == "add" else hadamard(flipped)
+    return _best(e, [E.T(inner)]) if inner.op != "T" else e

@@ -20,6 +20,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
 from matcalc_cli.simplify import identities as I
+from matcalc_cli.simplify import means as M
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
@@ -163,15 +164,24 @@ RULES: tuple[Rule, ...] = (
     Rule("kron-reduction", IDENTITY, ("tr", "sum", "norm"), _kron_reduces,
          lambda e: E.mul(fn(e.op, e.args[0].args[0]), fn(e.op, e.args[0].args[1])),
          "tr(A kron B) = tr(A) tr(B), sum(A kron B) = sum(A) sum(B), norm(A kron B) = norm(A) norm(B)"),
-    Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr", "diag"),
-         lambda e: e.args[0].op == "T" and e.args[0].shape[0] == e.args[0].shape[1] != 1,
-         lambda e: fn(e.op, e.args[0].args[0]), "det(X^T) = det(X), tr(X^T) = tr(X), diag(X^T) = diag(X)"),
+    Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr", "diag", "sum", "mean"),
+         lambda e: e.args[0].op == "T" and (e.op in ("sum", "mean") or e.args[0].shape[0] == e.args[0].shape[1] != 1),
+         lambda e: fn(e.op, e.args[0].args[0]),
+         "det(X^T) = det(X), tr(X^T) = tr(X), diag(X^T) = diag(X), sum(M^T) = sum(M)"),
     Rule("ones-numerator", PRESENTATION, ("hdiv",), lambda e: e.args[0].op == "ones",
          lambda e: E.hdiv(E.ONE, e.args[1]), "ones(n) ./ y = 1 ./ y"),
     Rule("quotient-coefficient", PRESENTATION, ("hdiv",), lambda e: _coef(e.args[0])[0] != 1,
          _quotient_coefficient, "(c a) ./ b = c (a ./ b)"),
     Rule("linear-coefficient", PRESENTATION, ("tr", "sum"), lambda e: _coef(e.args[0])[0] != 1,
          _coefficient_out, "tr(c M) = c tr(M), sum(c u) = c sum(u)"),
+    Rule("scalars-out", PRESENTATION, ("tr", "sum"), M.has_scalars, M.scalars_out,
+         "sum(s M) = s sum(M), tr(s M) = s tr(M) for a scalar s"),
+    Rule("centred-sum", IDENTITY, ("sum", "mean"), M.sums_to_zero, lambda e: E.ZERO,
+         "sum(x - mean(x)) = 0: a centred vector sums to zero"),
+    Rule("centred-sign", PRESENTATION, ("mul",), M.has_negated_centred, M.centred_sign_out,
+         "(mean(x) 1 - x) s = -(x - mean(x)) s"),
+    Rule("mean", PRESENTATION, ("mul",), M.has_mean, M.as_mean,
+         "sum(v) / n = mean(v), a^T b / n = mean(a .* b) for vectors of length n"),
     Rule("diag-outer", IDENTITY, ("diag",), lambda e: _is_outer(e.args[0]), _diag_outer,
          "diag(a b^T) = a .* b"),
     Rule("power-of-product", IDENTITY, ("pow",),
@@ -199,6 +209,8 @@ RULES: tuple[Rule, ...] = (
          "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
     Rule("distribute-to-collect", PRESENTATION, ("add",), I.has_distributable, I.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
+    Rule("transpose-out", PRESENTATION, ("add", "had"), I.has_transposed_term, I.transpose_out,
+         "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),
     Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, I.identity_insertion,
          "F + F B = F (eye(n) + B), where shorter"),
     Rule("sigmoid-negated", IDENTITY, ("sigmoid",), lambda e: _coef(e.args[0])[0] < 0, _sigmoid_negated,
