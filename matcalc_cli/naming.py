@@ -19,7 +19,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, VarInfo, walk
+from matcalc_cli.simplify.cost import key
+from matcalc_cli.simplify.normal import transpose
 
 # Spelled in a few characters: naming them never pays.
 _CHEAP = frozenset({"var", "dvar", "const", "eye", "zeros", "ones", "size", "commutation", "bcast"})
@@ -45,12 +48,14 @@ class Named:
 
 
 def prefix(node: Expr) -> str:
-    """The letter of a name in the model's style."""
+    """The letter of a name in the model's style, capital for a matrix: S = softmax(Q K^T)."""
     if node.op in _SQUASH:
-        return "s"
-    if node.op in _ACTIVATIONS:
-        return "h"
-    return "u"
+        letter = "s"
+    elif node.op in _ACTIVATIONS:
+        letter = "h"
+    else:
+        letter = "u"
+    return letter.upper() if 1 not in node.shape else letter
 
 
 def assign(nodes: Iterable[Expr], taken: Collection[str]) -> dict[Expr, str]:
@@ -116,7 +121,9 @@ def _distinct(root: Expr) -> list[Expr]:
 
 
 def _decorated_leaf(n: Expr) -> bool:
-    """Sigma^-1, A^T, x.^2: read at a glance, never worth a name."""
+    """Sigma^-1, A^T, x.^2, sqrt(d) of a scalar d: read at a glance, never worth a name."""
+    if n.is_scalar and len(n.args) == 1 and n.args[0].op in ("var", "const"):
+        return True
     while n.op in ("T", "inv", "pow", "epow"):
         n = n.args[0]
     return n.op in _CHEAP
@@ -150,8 +157,9 @@ def choose(root: Expr) -> list[Expr]:
     """The nodes worth naming, children first."""
     order = _distinct(root)
     flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op}
-    candidates = {n for n in order if n.op not in _CHEAP and n not in flat_child and n is not root
-                  and not _decorated_leaf(n)}
+    # S^T is read as S's transpose: the name goes to S.
+    candidates = {n for n in order if n.op not in _CHEAP and n.op != "T" and n not in flat_child
+                  and n is not root and not _decorated_leaf(n)}
     if not candidates:
         return []
     named: set[Expr] = set()
@@ -186,9 +194,42 @@ def choose(root: Expr) -> list[Expr]:
     return [n for n in order if n in named]
 
 
+def _spelled_transposed(t: Expr, n: Expr) -> bool:
+    """Of a sum t and its transpose n, t is the one to spell n^T: a row beside a column, else
+    the later by key (one of the pair, whichever of them is met first)."""
+    if 1 in t.shape:
+        return t.shape[0] == 1
+    return key(t) > key(n)
+
+
+def _transposed_sums(root: Expr) -> Expr:
+    """A sum printed beside its own transpose, u = x - mean(x) and x^T - mean(x), is spelled
+    u^T there, so that one name can serve both. (The simplifier pushes transposes into
+    sums where that is shorter; only here is it known that the sum occurs untransposed.)"""
+    order = _distinct(root)
+    sums = {n for n in order if n.op == "add" and not n.is_scalar}
+    flipped: dict[Expr, Expr] = {}
+    for n in sums:
+        t = transpose(n)
+        if t != n and t in sums and not {t, n} & flipped.keys() and _spelled_transposed(t, n):
+            flipped[t] = n
+    if not flipped:
+        return root
+    spelled: dict[Expr, Expr] = {}
+    for n in order:
+        if n in flipped:
+            spelled[n] = E.T(flipped[n])
+            continue
+        args = tuple(spelled[a] for a in n.args)
+        same = all(x is a for x, a in zip(args, n.args, strict=True))
+        spelled[n] = n if same else Expr(n.op, args, n.shape, n.param)
+    return spelled[root]
+
+
 def name(root: Expr, taken: Collection[str] = ()) -> Named:
     """Choose what to name in root and name it; taken: names not to use (the variables
     and dimension names are added here)."""
+    root = _transposed_sums(root)
     nodes = choose(root)
     if not nodes:
         return Named(root, ())

@@ -107,7 +107,7 @@ def test_determinant_is_a_line_of_its_own() -> None:
 
 def test_names_avoid_the_variables() -> None:
     head = lines("sum(sigmoid(y x^T) .* sigmoid(y x^T))", "x")[0]
-    assert head == "h = sum(s .* s) where s = sigmoid(f), f = y x^T"
+    assert head == "h = sum(S .* S) where S = sigmoid(f), f = y x^T"
     taken = lines("s^T sigmoid(f) + sigmoid(f)^T h", "f", shapes=["f=n", "s=n", "h=n"])[0]
     assert taken.startswith("y = s^T s1 + s1^T h where s1 = sigmoid(f)")
 
