@@ -57,6 +57,35 @@ def test_attention_backward_pass_is_the_row_wise_softmax_form():
     assert "softmax(Q K^T / sqrt(d)) .* (G V^T - ((G V^T) .* softmax(Q K^T / sqrt(d))) ones(k) ones(1, k))" in text
 
 
+# What matcalc prints, with its names: the paper's form of each layer's backward pass.
+PAPER_FORMS = [
+    # S .* (G' - (G' .* S) 1 1^T) with G' = G V^T, and its transpose for K.
+    (ATTENTION, "Q", D, "numerator",
+     "(S .* (G V^T - ((G V^T) .* S) ones(k) ones(1, k))) K / sqrt(d) where S = softmax(Q K^T / sqrt(d))"),
+    (ATTENTION, "K", D, "numerator",
+     "(S .* (G V^T - ((G V^T) .* S) ones(k) ones(1, k)))^T Q / sqrt(d) where S = softmax(Q K^T / sqrt(d))"),
+    (PROJECTED, "Wk", D, "numerator",
+     "X^T (S^T .* (X Wv G^T - ones(n) ones(1, n) ((X Wv G^T) .* S^T))) X Wq / sqrt(d) "
+     "where S = softmax(X Wq Wk^T X^T / sqrt(d))"),
+    # (1 / sigma) (g_hat - mean(g_hat) - x_hat mean(g_hat .* x_hat)) with g_hat = g .* y, x_hat = u / sigma.
+    (LAYER_NORM, "x", ("eps=scalar",), "denominator",
+     "(g .* y - mean(g .* y) ones(n)) / h - mean(g .* y .* u) u / h^3 where u = x - mean(x), h = sqrt(eps + mean(u.^2))"),
+    (LAYER_NORM, "x", ("eps=scalar",), "numerator",
+     "(g .* y - mean(g .* y) ones(n))^T / h - mean(g .* y .* u) u^T / h^3 "
+     "where u = x - mean(x), h = sqrt(eps + mean(u.^2))"),
+    (LAYER_NORM, "g", ("eps=scalar",), "numerator", "(y .* u)^T / sqrt(eps + mean(u.^2)) where u = x - mean(x)"),
+    ("y^T ((x - mean(x)) / norm(x - mean(x)))", "x", (), "numerator",
+     "(y^T - mean(y) ones(1, n)) / norm(u) - (u^T y) u^T / norm(u)^3 where u = x - mean(x)"),
+]
+
+
+@pytest.mark.parametrize("model, wrt, shapes, layout, form", PAPER_FORMS,
+                         ids=[f"{m[:12]}-{w}-{lay[:3]}" for m, w, _, lay, _ in PAPER_FORMS])
+def test_named_results_read_like_the_paper(model, wrt, shapes, layout, form):
+    report = check_numeric(model, wrt, shapes, layout=layout)
+    assert plain.render_named(report.named()) == form
+
+
 def test_batched_cross_entropy_is_x_transposed_times_softmax_minus_targets():
     # With one-hot rows of Y (Y 1 1^T = 1 1^T) this is the textbook X^T (softmax(X W) - Y) / m;
     # matcalc keeps the row sums, since nothing says Y's rows sum to one.
