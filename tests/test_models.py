@@ -69,7 +69,8 @@ PAPER_FORMS = [
      "where S = softmax(X Wq Wk^T X^T / sqrt(d))"),
     # (1 / sigma) (g_hat - mean(g_hat) - x_hat mean(g_hat .* x_hat)) with g_hat = g .* y, x_hat = u / sigma.
     (LAYER_NORM, "x", ("eps=scalar",), "denominator",
-     "(g .* y - mean(g .* y) ones(n)) / h - mean(g .* y .* u) u / h^3 where u = x - mean(x), h = sqrt(eps + mean(u.^2))"),
+     "(g .* y - mean(g .* y) ones(n)) / h - mean(g .* y .* u) u / h^3 "
+     "where u = x - mean(x), h = sqrt(eps + mean(u.^2))"),
     (LAYER_NORM, "x", ("eps=scalar",), "numerator",
      "(g .* y - mean(g .* y) ones(n))^T / h - mean(g .* y .* u) u^T / h^3 "
      "where u = x - mean(x), h = sqrt(eps + mean(u.^2))"),
