@@ -50,10 +50,10 @@ NAMES = re.compile(r"\b(x|y|w|a|b|t|A|B|X|W|W1|W2|theta|lambda)\b")
 
 
 def varied(n: int) -> str:
-    jobs = []
+    jobs: list[str] = []
     for i in range(n):
         command, _, rest = TEMPLATES[i % len(TEMPLATES)].partition(" ")
-        jobs.append(command + " " + NAMES.sub(lambda m, i=i: f"{m.group(1)}{i}", rest))
+        jobs.append(command + " " + NAMES.sub(rf"\g<1>{i}", rest))
     return "\n".join(jobs) + "\n"
 
 

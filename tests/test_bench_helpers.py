@@ -1,0 +1,84 @@
+"""bench/'s pure helpers (slopes, the series' points, targets, tables): arithmetic only,
+no timing (bench/run.py measures; nothing here asserts a time)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+def load(name: str) -> ModuleType:
+    """A bench/ module by its path (bench/ is scripts, not a package; nothing goes on sys.path)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).resolve().parents[1] / "bench" /
+                                                  f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+jobs, tables = load("jobs"), load("tables")
+
+
+@pytest.mark.parametrize("power", [0.5, 1.0, 1.3, 2.0])
+def test_slope_of_a_power_law_is_its_exponent(power: float) -> None:
+    points = [(k, 3.0 * k**power) for k in (1, 2, 4, 8, 16, 32, 64)]
+    assert tables.slope(points) == pytest.approx(power)
+
+
+def test_slope_ignores_small_k_and_non_positive_values() -> None:
+    # Below k = 8 fixed costs dominate: a constant there does not bend the line fitted above.
+    points = [(1, 50.0), (2, 50.0), (4, 50.0), (8, 8.0), (16, 16.0), (32, 0.0), (64, 64.0)]
+    assert tables.slope(points) == pytest.approx(1.0)
+    assert tables.slope([(8, 1.0)]) is None
+    assert tables.slope([(1, 1.0), (2, 2.0), (4, 4.0)]) is None
+
+
+def test_series_points_are_powers_of_two_and_the_end() -> None:
+    assert jobs.series_ks(200) == [1, 2, 4, 8, 16, 32, 64, 128, 200]
+    assert jobs.series_ks(64) == [1, 2, 4, 8, 16, 32, 64]
+    assert jobs.series_ks(1000, cap=8) == [1, 2, 4, 8]
+    assert jobs.series_ks(100, cap=500) == [1, 2, 4, 8, 16, 32, 64, 100]
+
+
+def test_every_series_reaches_the_issues_range() -> None:
+    assert {s.key: s.largest for s in jobs.SERIES} == {"network": 200, "hessian": 100, "chain": 500,
+                                                      "quadratic": 1000, "nest": 500}
+    assert jobs.network_source(2) == "norm(tanh(W2 tanh(W1 x)) - y)^2"
+    assert jobs.network_hessian_job(3).wrt == ("x", "x")
+
+
+def test_slope_target_needs_the_whole_range() -> None:
+    assert tables.slope_target("t", 1.0, 1.3, reached=200, largest=200).met is True
+    assert tables.slope_target("t", 1.4, 1.3, reached=200, largest=200).met is False
+    stopped = tables.slope_target("t", 1.0, 1.3, reached=64, largest=200)
+    assert stopped.met is False and "stopped at k = 64 of 200" in stopped.measured
+    capped = tables.slope_target("t", 1.0, 1.3, reached=8, largest=200, cap=8)
+    assert capped.met is None and tables.word(capped.met) == "n/a"
+
+
+def test_at_most_and_the_targets_table() -> None:
+    rows = [tables.at_most("plain / import sympy", 0.3, 0.35), tables.at_most("memory", 310.0, 300, "{:.0f}", " MB"),
+            tables.at_most("missing", None, 5.0)]
+    assert [r.met for r in rows] == [True, False, None]
+    text = tables.format_targets(rows).splitlines()
+    assert text[0].split() == ["target", "measured", "wanted", "verdict"]
+    assert text[1].split()[-3:] == ["<=", "0.35", "met"]
+    assert text[2].endswith("<= 300 MB  NOT MET") and "310 MB" in text[2]
+    assert text[3].endswith("n/a") and "not measured" in text[3]
+
+
+def test_series_table_shows_outcomes_and_ratios() -> None:
+    points = [{"k": 1, "matcalc": {"status": "ok", "time": 0.002, "plain_length": 15, "peak_mb": 60.2},
+               "sympy": {"status": "ok", "time": 0.02, "printed_length": 13}},
+              {"k": 2, "matcalc": {"status": "ok", "time": 1.5, "plain_length": 23, "peak_mb": 61},
+               "sympy": {"status": "error", "detail": "ValueError: index"}}]
+    lines = tables.series_table(points).splitlines()
+    assert lines[1].split() == ["1", "2.0", "ms", "15", "60", "20.0", "ms", "13", "10.0x"]
+    assert lines[2].split()[:7] == ["2", "1.50", "s", "23", "61", "error", "-"]
+    assert lines[2].endswith("ValueError: index")
