@@ -95,6 +95,10 @@ def _mul_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
     if f.is_scalar:
         return E.mul(E.vec(E.mul(*scalars, *chain[:i], *chain[i + 1:])), jac(f))
     p, q = chain[:i], chain[i + 1:]
+    if f.op == "add" and (p or q) and any(_diagonal(t, lin) for t in f.args):
+        # P (diag(dm) - dm s^T) q term by term: each diagonal term reads off as P diag(q) dm
+        # (a Hessian through softmax), where the sum as a whole would go through vec and kron.
+        return E.add(*(_mul_jacobian(E.mul(*scalars, *p, t, *q), jac, lin) for t in f.args if t in lin))
     if f.op == "diag" and is_vector(f.args[0].shape):
         m = f.args[0]
         qv = E.mul(*q)
@@ -112,6 +116,12 @@ def _mul_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
     else:
         left = E.kron(qt, pm)
     return E.mul(*scalars, left, jac(f))
+
+
+def _diagonal(t: Expr, lin: Linear) -> bool:
+    """t is diag(m) or c diag(m) with m a vector that contains dX."""
+    fs = t.args if t.op == "mul" else (t,)
+    return any(f.op == "diag" and f in lin and is_vector(f.args[0].shape) for f in fs)
 
 
 def _had_gradient(node: Expr, s: Expr, lin: Linear) -> list[tuple[Expr, Expr]]:
