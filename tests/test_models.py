@@ -101,9 +101,13 @@ def test_batched_cross_entropy_is_x_transposed_times_softmax_minus_targets():
     (RELU_NET, ["b1", "b1"], (), None),
     (LAYER_NORM, ["b", "b"], ("eps=scalar",), None),
     (LAYER_NORM, ["g", "g"], ("eps=scalar",), None),
+    (LAYER_NORM, ["x", "x"], ("eps=scalar",), None),
+    ("-y^T log(softmax(W x))", ["x", "x"], (), "sum(y) W^T (diag(softmax(W x)) - softmax(W x) softmax(W x)^T) W"),
+    ("y^T softmax(W x)", ["x", "x"], (), None),
 ])
 def test_model_hessians(model, wrt, shapes, form, layout):
     report = check_numeric(model, wrt, shapes, layout=layout, tol=1e-4)
+    assert "kron" not in plain.render(report.derivative.expr)  # through softmax too: P diag(q) ds
     if form is not None:
         assert plain.render(report.derivative.expr) == form
 

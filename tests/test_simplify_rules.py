@@ -67,6 +67,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("centred-sign", "(mean(x) - x) t^T", {}, "-(x - mean(x)) t^T"),
     ("mean", "sum(x) / size(n)", {"x": (N, 1)}, "mean(x)"),
     ("transpose-out", "A^T .* B^T", SQ, "(A .* B)^T"),
+    ("diag-of-ones", "A diag(ones(n))", SQ, "A"),
+    ("ones-by-diag", "ones(1, n) diag(v) A", SQ, "v^T A"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -99,6 +101,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("mean", "x^T y / size(n) - t", {"x": (N, 1), "t": E.SCALAR}, "mean(x .* y) - t"),
     ("mean", "(sum(x) t - x^T y) / size(n)", {"x": (N, 1), "t": E.SCALAR}, "mean(x) t - mean(x .* y)"),
     ("mean", "sum(X) / 6", {"X": (2, 3)}, "mean(X)"),
+    ("ones-by-diag", "A diag(v) ones(n)", SQ, "A v"),
     ("transpose-out", "x^T A^T + y^T", {}, "(A x + y)^T"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [
