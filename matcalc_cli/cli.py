@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -66,6 +65,8 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
 def fail(err: MatcalcError, source: str, fmt: str) -> typer.Exit:
     """Print one message (with a caret under its place in the source) and give exit 2."""
     if fmt == "json":
+        import json
+
         typer.echo(json.dumps({"error": error_json(err)}))
     lines = [f"matcalc: error: {err.message}", *caret_lines(source, err.span)]
     if err.kind == "internal":
@@ -120,6 +121,8 @@ def emit(result: DiffResult, fmt: str) -> None:
 def show_check(result: CheckResult, fmt: str) -> None:
     sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in result.report.notes))
     if fmt == "json":
+        import json
+
         sys.stdout.write(json.dumps(check_json(result)) + "\n")
     elif fmt == "plain":
         from matcalc_cli.render import plain
@@ -288,6 +291,8 @@ def identities(format: Annotated[str, typer.Option(
 
     rows = in_big_stack(table)
     if format == "json":
+        import json
+
         typer.echo(json.dumps(show.json_object(rows)))
     elif format == "latex":
         typer.echo(show.latex(rows))

@@ -142,8 +142,6 @@ def run_check(source: str, opts: CheckOptions) -> CheckResult:
 
 def render_text(result: DiffResult, fmt: str) -> str:
     """The derivative in a text format (every format but pretty), without a newline."""
-    import json
-
     d = result.report.derivative.expr
     if fmt == "plain":
         from matcalc_cli.render import plain
@@ -159,6 +157,8 @@ def render_text(result: DiffResult, fmt: str) -> str:
 
         return numpy.render(d, result.report.variables)
     if fmt == "json":
+        import json
+
         return json.dumps(diff_json(result))
     if fmt in CODE_FORMATS:
         from matcalc_cli.api import function_text
