@@ -17,24 +17,26 @@ HEAVY = ("sympy", "numpy", "pydantic", "rich")
 # Runs the console entry point (pyproject's [project.scripts]) in-process with argv, then
 # prints what it wrote, its exit status and the top-level and matcalc modules imported.
 PROBE = """
-import contextlib, io, json, sys
-sys.argv = ["matcalc", *json.loads(sys.argv[1])]
+import io, sys
+sys.argv = ["matcalc", *sys.argv[1:]]
 from matcalc_cli.start import main
-out = io.StringIO()
+out, real = io.StringIO(), sys.stdout
+sys.stdout = out
 status = 0
-with contextlib.redirect_stdout(out):
-    try:
-        main()
-    except SystemExit as ex:
-        status = ex.code
-print(json.dumps({"stdout": out.getvalue(), "status": status,
-                  "modules": sorted(m for m in sys.modules if "." not in m or m.startswith("matcalc_cli."))}))
+try:
+    main()
+except SystemExit as ex:
+    status = ex.code
+sys.stdout = real
+modules = sorted(m for m in sys.modules if "." not in m or m.startswith("matcalc_cli."))
+import json  # only now: the request's own imports are counted above
+print(json.dumps({"stdout": out.getvalue(), "status": status, "modules": modules}))
 """
 
 
 def probe(*args: str, stdin: str = "") -> dict:
-    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], input=stdin, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], input=stdin, capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
