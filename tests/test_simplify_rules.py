@@ -68,6 +68,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("mean", "sum(x) / size(n)", {"x": (N, 1)}, "mean(x)"),
     ("transpose-out", "A^T .* B^T", SQ, "(A .* B)^T"),
     ("diag-of-ones", "A diag(ones(n))", SQ, "A"),
+    ("count", "t sum(ones(n, m)) + tr(eye(n)) + sum(C)", {"t": E.SCALAR, "C": (N, "m")},
+     "size(n) + size(m*n) t + sum(C)"),
     ("ones-by-diag", "ones(1, n) diag(v) A", SQ, "v^T A"),
 ]
 
@@ -102,6 +104,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("mean", "(sum(x) t - x^T y) / size(n)", {"x": (N, 1), "t": E.SCALAR}, "mean(x) t - mean(x .* y)"),
     ("mean", "sum(X) / 6", {"X": (2, 3)}, "mean(X)"),
     ("ones-by-diag", "A diag(v) ones(n)", SQ, "A v"),
+    ("count", "t mean(ones(n)) + norm(ones(3)) + sum(x)", {"t": E.SCALAR, "x": (N, 1)}, "3^0.5 + sum(x) + t"),
     ("transpose-out", "x^T A^T + y^T", {}, "(A x + y)^T"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [

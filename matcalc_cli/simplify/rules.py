@@ -79,6 +79,13 @@ def _quotient_coefficient(e: Expr) -> Expr:
     return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, e.args[1])])
 
 
+def _count(e: Expr) -> Expr:
+    if e.op == "mean":
+        return E.ONE
+    n = E.size(E.dim_product(*e.args[0].shape) if e.op != "tr" else e.args[0].shape[0])
+    return E.power(n, Fraction(1, 2)) if e.op == "norm" else n
+
+
 def _log_softmax(e: Expr) -> Expr:
     """log(softmax(z)) = z - logsumexp(z); of a matrix (by rows) Z - logsumexp(Z) ones(1, m)."""
     z = e.args[0].args[0]
@@ -182,6 +189,9 @@ RULES: tuple[Rule, ...] = (
          "(mean(x) 1 - x) s = -(x - mean(x)) s"),
     Rule("mean", PRESENTATION, ("mul",), M.has_mean, M.as_mean,
          "sum(v) / n = mean(v), a^T b / n = mean(a .* b) for vectors of length n"),
+    Rule("count", IDENTITY, ("sum", "mean", "norm", "tr"),
+         lambda e: e.args[0].op == ("eye" if e.op == "tr" else "ones"), _count,
+         "sum(ones(m, n)) = m n, tr(eye(n)) = n, mean(ones(n)) = 1, norm(ones(n)) = n^0.5"),
     Rule("diag-of-ones", IDENTITY, ("diag",), lambda e: e.args[0].op == "ones" and e.args[0].shape[1] == 1,
          lambda e: E.eye(e.shape[0]), "diag(ones(n)) = eye(n)"),
     Rule("ones-by-diag", IDENTITY, ("mul",), I.has_ones_by_diag, I.ones_by_diag,
