@@ -171,6 +171,15 @@ def test_shapes_are_checked() -> None:
         scaled(np.ones(2), np.ones((2, 1)))
 
 
+@pytest.mark.parametrize("backend", ["python", "jax"])
+def test_a_dimension_no_argument_supplies_is_a_keyword(backend: str) -> None:
+    # d/dt of t^2 + sum(t ones(n)) is 2 t + n: n is the caller's to give.
+    _skip_without(backend)
+    code = code_of("t^2 + sum(t ones(n))", ["t"], backend, shapes=["t=scalar"])
+    assert "def df_dt(t, *, n):" in code and "n: an int, the size of dimension n." in code
+    assert float(load(code)(1.5, n=4)) == 7.0
+
+
 def test_jax_functions_compile_with_jit() -> None:
     _skip_without("jax")
     import jax

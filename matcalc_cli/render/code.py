@@ -284,6 +284,16 @@ def shape_text(shape: Shape) -> str:
     return f"({r}, {c})"
 
 
+def _dimensions(e: Expr) -> list[str]:
+    """The named dimensions e's nodes use, each name of a composite n·m on its own."""
+    out: dict[str, None] = {}
+    for node in walk(e):
+        for d in (*node.shape, *([node.dim] if node.op == "size" else [])):
+            if isinstance(d, str):
+                out.update(dict.fromkeys(d.split("·")))
+    return list(out)
+
+
 def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
@@ -303,6 +313,10 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
             if isinstance(d, str) and d not in dims and shape != SCALAR:
                 dims[d] = names.claim(d)
                 binds.append(f"{dims[d]} = {args[v]}.shape[{axis}]")
+    # A dimension no argument's shape supplies (size(n) beside a scalar t) is asked for.
+    unbound = [d for d in _dimensions(e) if d not in dims]
+    for d in unbound:
+        dims[d] = names.claim(d)
     the_plan = plan(e, backend.uses)
     local_names = {node: names.fresh("h") for node in the_plan.shared}
     printer = backend(args, dims, the_plan, local_names)
@@ -313,6 +327,8 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     doc.append("    " + _docstring(", ".join(
         f"{args[v]}: {shape_text(s)}" + (" (symmetric)" if v in sig.symmetric else "")
         + (f" (the variable {v})" if args[v] != v else "") for v, s in sig.variables.items())) + ".")
+    if unbound:
+        doc.append("    " + "; ".join(f"{dims[d]}: an int, the size of dimension {d}" for d in unbound) + ".")
     doc.append("    Vectors are (n, 1) columns." + (f" {_docstring(sig.note[0].upper() + sig.note[1:])}."
                                                     if sig.note else ""))
     doc.append('    """')
@@ -338,5 +354,5 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     if e.shape == SCALAR:
         result = printer.scalar_result(result)
     body.append(f"    return {result}")
-    params = ", ".join(args.values())
+    params = ", ".join([*args.values(), *(["*", *(dims[d] for d in unbound)] if unbound else [])])
     return "\n".join([*printer.imports(), "", "", f"def {fname}({params}):", *doc, *body]) + "\n"
