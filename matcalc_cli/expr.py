@@ -47,14 +47,18 @@ def _forget(key: tuple[object, ...]) -> None:
 class Expr:
     """A node. Nodes are hash-consed: building a node equal to a live one gives that one,
     so equality is identity and hashing is a stored number (constant time, whatever the
-    size below). Frozen: set once, in __new__."""
+    size below). Frozen: set once, in __new__, except two memo slots that simplify/cost.py
+    fills once (a node's cost and order key are pure functions of the node, needed again and
+    again while the simplifier runs: kept with the node, they go when it goes)."""
 
-    __slots__ = ("op", "args", "shape", "param", "_hash", "__weakref__")
+    __slots__ = ("op", "args", "shape", "param", "_hash", "_cost", "_key", "__weakref__")
     op: str
     args: tuple[Expr, ...]
     shape: Shape
     param: Param
     _hash: int
+    _cost: int | None
+    _key: object
 
     def __new__(cls, op: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
         # The children are hash-consed already, so the key hashes and compares in O(arity).
@@ -65,7 +69,7 @@ class Expr:
             return node
         node = object.__new__(cls)
         for name, value in (("op", op), ("args", args), ("shape", shape), ("param", param),
-                            ("_hash", hash(key))):
+                            ("_hash", hash(key)), ("_cost", None), ("_key", None)):
             object.__setattr__(node, name, value)
         _NODES[key] = weakref.ref(node, lambda _, key=key: _forget(key))  # type: ignore[misc]
         return node

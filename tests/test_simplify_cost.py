@@ -7,7 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import _settings, expressions
 
+from matcalc_cli import expr as E
+from matcalc_cli.expr import walk
+from matcalc_cli.ops import fn
 from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import cost, key
 from matcalc_cli.syntax import parse
@@ -54,3 +60,43 @@ def test_the_simplifier_imports_no_printer():
     code = ("import sys; import matcalc_cli.simplify as s; "
             "bad = [m for m in sys.modules if m.startswith('matcalc_cli.render')]; print(bad); assert not bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _flat_order(a, b) -> int:
+    ta, tb = key(a).tokens(), key(b).tokens()
+    return (ta > tb) - (ta < tb)
+
+
+def _shared_order(a, b) -> int:
+    ka, kb = key(a), key(b)
+    return (ka > kb) - (ka < kb)
+
+
+@given(st.lists(expressions(), min_size=2, max_size=4))
+@_settings(150)
+def test_the_key_orders_as_its_flat_tokens(trees):
+    """key() shares its arguments' keys instead of copying their tokens: comparing two keys
+    must still give the order of the flat token sequences, between whole trees and between
+    their parts (which share prefixes and subtrees with each other)."""
+    nodes = list(dict.fromkeys(n for t in trees for n in walk(t)))
+    for a, b in zip(nodes, nodes[1:] + nodes[:1], strict=True):
+        assert _shared_order(a, b) == _flat_order(a, b)
+        assert (key(a) == key(b)) == (key(a).tokens() == key(b).tokens())
+    assert sorted(nodes, key=key) == sorted(nodes, key=lambda n: key(n).tokens())
+
+
+def test_deep_keys_order_as_their_tokens():
+    """f(f(... x)) at many depths, and sums of them: the comparisons that the memo of
+    compared pairs answers (one level apart, again and again) keep the flat order."""
+    x, y = tree("x"), tree("y")
+    nests = []
+    for leaf in (x, y):
+        e = leaf
+        for _ in range(60):
+            e = fn("tanh", e)
+            nests.append(e)
+    terms = nests + [E.add(a, b) for a, b in zip(nests, nests[5:], strict=False)]
+    for order in (terms, terms[::-1], terms[::7] + terms[::3]):
+        assert sorted(order, key=key) == sorted(order, key=lambda n: key(n).tokens())
+    for a, b in zip(terms, terms[3:], strict=False):
+        assert _shared_order(a, b) == _flat_order(a, b)

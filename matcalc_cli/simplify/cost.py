@@ -36,13 +36,33 @@ _OVER_SUM = frozenset({"mul", "had", "hdiv", "T", "inv", "pow", "epow"})
 _OVER_PRODUCT = frozenset({"T", "inv", "pow", "epow"})
 
 
-@lru_cache(maxsize=1 << 16)
 def cost(e: Expr) -> int:
+    """e's cost, memoised on each node (nodes are hash-consed: a subtree shared by many
+    candidates is scored once). Iterative, so a deep model needs no deep stack."""
+    c = e._cost
+    if c is not None:
+        return c
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        pending = [a for a in node.args if a._cost is None]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        if node._cost is None:
+            object.__setattr__(node, "_cost", _own_cost(node))
+    return e._cost  # type: ignore[return-value]
+
+
+def _own_cost(e: Expr) -> int:
+    """e's cost, its arguments' costs known."""
     op = e.op
     if op == "const":
         return 2 if isinstance(e.param, Fraction) and e.param.denominator == 1 else 4
     if op == "inv" and e.args[0].op == "T":  # X^-T is one mark
-        return _WEIGHT["inv"] + cost(e.args[0].args[0]) + _brackets(e, e.args[0].args[0])
+        inner = e.args[0].args[0]
+        return _WEIGHT["inv"] + cost(inner) + _brackets(e, inner)
     own = _WEIGHT.get(op)
     if own is None:  # a function call, or kron / vec / diag
         own = _CALL + 2 * (len(e.args) - 1)
@@ -72,43 +92,210 @@ _MARK, _SEP, _OPEN, _CLOSE, _NUM, _NAME = range(6)
 Token = tuple[int, object]
 
 
+class Key:
+    """A sequence of tokens, compared lexicographically, held as a tree: a node's key is its
+    own tokens around its arguments' keys, shared, not copied. The order is that of the
+    flat token sequences (a prefix sorts first), while a deep model's keys take memory linear
+    in its size, and comparing two keys skips a shared subtree in one step."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Token | Key, ...]) -> None:
+        self.parts = parts
+
+    def tokens(self) -> tuple[Token, ...]:
+        """The flat sequence (for hashing and for reading; comparisons never build it)."""
+        out: list[Token] = []
+        stack: list[Token | Key] = [self]
+        while stack:
+            p = stack.pop()
+            if isinstance(p, Key):
+                stack.extend(reversed(p.parts))
+            else:
+                out.append(p)
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"Key({self.tokens()!r})"
+
+    def __hash__(self) -> int:
+        return hash(self.tokens())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Key) and _compare(self, other) == 0
+
+    def __lt__(self, other: Key) -> bool:
+        return _compare(self, other) < 0
+
+    def __le__(self, other: Key) -> bool:
+        return _compare(self, other) <= 0
+
+    def __gt__(self, other: Key) -> bool:
+        return _compare(self, other) > 0
+
+    def __ge__(self, other: Key) -> bool:
+        return _compare(self, other) >= 0
+
+
+# The last comparison made: a tuple (cost, key) compares its keys for == and then for <.
+_last: list[object] = [None, None, 0]
+# Pairs of keys whose first difference lies inside both, by their ids (the entry keeps them
+# alive, so an id stays theirs). The keys of f(f(f(x))) and f(f(x)) differ only deep down;
+# sorting a deep model's terms compares such neighbours again and again, one level apart.
+_STRICT: dict[tuple[int, int], tuple[Key, Key, int]] = {}
+_STRICT_MAX = 1 << 16
+
+
+def _compare(a: Key, b: Key) -> int:
+    """-1, 0 or 1 as a's tokens sort before, with or after b's."""
+    if a is b:
+        return 0
+    last = _last
+    if last[0] is a and last[1] is b:
+        return last[2]  # type: ignore[return-value]
+    r = _walk(a, b)
+    last[0], last[1], last[2] = a, b, r
+    return r
+
+
+def _walk(a: Key, b: Key) -> int:
+    """Each side is a cursor: a stack of (parts, position). Where both cursors stand at the
+    same shared key, both skip it; where they stand at two keys compared before, whose
+    difference lay inside both, that answer is the answer."""
+    fa: list[tuple[Token | Key, ...]] = [a.parts]
+    fb: list[tuple[Token | Key, ...]] = [b.parts]
+    ia, ib = [0], [0]
+    # The pairs of keys both cursors entered together and are still inside: (x, y, depths).
+    both: list[tuple[Key, Key, int, int]] = [(a, b, 1, 1)]
+    strict = _STRICT
+    while True:
+        while fa and ia[-1] == len(fa[-1]):
+            fa.pop()
+            ia.pop()
+            while both and both[-1][2] > len(fa):
+                both.pop()
+        while fb and ib[-1] == len(fb[-1]):
+            fb.pop()
+            ib.pop()
+            while both and both[-1][3] > len(fb):
+                both.pop()
+        if not fa or not fb:
+            return bool(fa) - bool(fb)  # the shorter is a prefix of the longer: it sorts first
+        x, y = fa[-1][ia[-1]], fb[-1][ib[-1]]
+        if x is y:
+            ia[-1] += 1
+            ib[-1] += 1
+            continue
+        kx, ky = type(x) is Key, type(y) is Key
+        if kx and ky:
+            known = strict.get((id(x), id(y)))
+            if known is not None:
+                return _learn(both, known[2])
+            ia[-1] += 1
+            ib[-1] += 1
+            fa.append(x.parts)  # type: ignore[union-attr]
+            fb.append(y.parts)  # type: ignore[union-attr]
+            ia.append(0)
+            ib.append(0)
+            both.append((x, y, len(fa), len(fb)))  # type: ignore[arg-type]
+        elif kx:
+            ia[-1] += 1
+            fa.append(x.parts)  # type: ignore[union-attr]
+            ia.append(0)
+        elif ky:
+            ib[-1] += 1
+            fb.append(y.parts)  # type: ignore[union-attr]
+            ib.append(0)
+        elif x != y:
+            return _learn(both, -1 if x < y else 1)  # type: ignore[operator]
+        else:
+            ia[-1] += 1
+            ib[-1] += 1
+
+
+def _learn(both: list[tuple[Key, Key, int, int]], r: int) -> int:
+    """The difference was found inside each pair still entered: remember it for them."""
+    if len(_STRICT) > _STRICT_MAX:
+        _STRICT.clear()
+    for x, y, _, _ in both:
+        _STRICT[id(x), id(y)] = (x, y, r)
+        _STRICT[id(y), id(x)] = (y, x, -r)
+    return r
+
+
+@lru_cache(maxsize=1 << 12)
 def _name(text: str) -> Token:
+    """A name's token, one object per name (so that equal tokens are mostly the same object)."""
     parts = re.split(r"(\d+)", text)
     return _NAME, tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
 
 
-@lru_cache(maxsize=1 << 16)
-def key(e: Expr) -> tuple[Token, ...]:
-    """A deterministic total order on trees, by structure alone."""
+def key(e: Expr) -> Key:
+    """A deterministic total order on trees, by structure alone; memoised on each node, and
+    built without recursion, as cost() is."""
+    k = e._key
+    if k is not None:
+        return k  # type: ignore[return-value]
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        pending = [a for a in node.args if a._key is None]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        if node._key is None:
+            object.__setattr__(node, "_key", _own_key(node))
+    return e._key  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1 << 10)
+def _number(value: float) -> Token:
+    return _NUM, value
+
+
+_OPEN_TOKEN: Token = (_OPEN, 0)
+_CLOSE_TOKEN: Token = (_CLOSE, 0)
+_MARKS: dict[str, Token] = {"T": (_MARK, 1), "inv": (_MARK, 2), "pow": (_MARK, 3), "epow": (_MARK, 4)}
+_SEPS: dict[str, Token] = {op: (_SEP, i) for i, op in enumerate(("mul", "had", "hdiv", "add"))}
+_ARG_SEP: Token = (_SEP, 9)
+
+
+def _own_key(e: Expr) -> Key:
+    """e's key, its arguments' keys known."""
     op = e.op
     if op == "var":
-        return (_name(e.name),)
+        return Key((_name(e.name),))
     if op == "dvar":
-        return (_name("d" + e.name),)
+        return Key((_name("d" + e.name),))
     if op == "const":
-        return ((_NUM, float(e.number)),)
+        return Key((_number(float(e.number)),))
     if op == "bcast":
-        return key(e.args[0])
-    if op == "T":
-        return _inner(e, e.args[0]) + ((_MARK, 1),)
-    if op == "inv":
-        return _inner(e, e.args[0]) + ((_MARK, 2),)
+        return e.args[0]._key  # type: ignore[return-value]
+    if op in ("T", "inv"):
+        return Key((*_inner(e, e.args[0]), _MARKS[op]))
     if op in ("pow", "epow"):
-        return _inner(e, e.args[0]) + ((_MARK, 3 if op == "pow" else 4), (_NUM, float(e.number)))
-    if op in ("mul", "had", "hdiv", "add"):
-        sep: Token = (_SEP, ("mul", "had", "hdiv", "add").index(op))
-        out: tuple[Token, ...] = ()
+        return Key((*_inner(e, e.args[0]), _MARKS[op], _number(float(e.number))))
+    parts: list[Token | Key] = []
+    if op in _SEPS:
+        sep = _SEPS[op]
         for i, a in enumerate(e.args):
-            out += (sep,) + _inner(e, a) if i else _inner(e, a)
-        return out
-    head: tuple[Token, ...] = (_name(op), (_OPEN, 0))
+            if i:
+                parts.append(sep)
+            parts.extend(_inner(e, a))
+        return Key(tuple(parts))
+    parts += [_name(op), _OPEN_TOKEN]
     for i, a in enumerate(e.args):
-        head += ((_SEP, 9),) + key(a) if i else key(a)
+        if i:
+            parts.append(_ARG_SEP)
+        parts.append(a._key)  # type: ignore[arg-type]
     if not e.args:  # eye(n), ones(m, n): the shape is the argument
-        head += tuple((_NUM, float(d)) if isinstance(d, int) else _name(str(d)) for d in e.shape)
-    return head + ((_CLOSE, 0),)
+        parts += [_number(float(d)) if isinstance(d, int) else _name(str(d)) for d in e.shape]
+    parts.append(_CLOSE_TOKEN)
+    return Key(tuple(parts))
 
 
-def _inner(parent: Expr, child: Expr) -> tuple[Token, ...]:
+def _inner(parent: Expr, child: Expr) -> tuple[Token | Key, ...]:
     """child's key, bracketed where it is bracketed in reading: (x .* y)^T sorts by its bracket."""
-    return ((_OPEN, 0),) + key(child) + ((_CLOSE, 0),) if _brackets(parent, child) else key(child)
+    k: Key = child._key  # type: ignore[assignment]
+    return (_OPEN_TOKEN, k, _CLOSE_TOKEN) if _brackets(parent, child) else (k,)
