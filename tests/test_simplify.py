@@ -195,3 +195,31 @@ def test_rules_that_turn_two_spellings_into_each_other_settle():
         warnings.simplefilter("error", NoFixpoint)
         r = differentiate("det(A + t W)", ["t", "t"], ["A=n,n", "W=n,n", "t=scalar"], ["W"], "numerator")
         assert simplify(r.derivative.expr) == r.derivative.expr
+
+
+# Sums whose terms share a run of factors: the run comes out in one step (a deep model's
+# Hessian has runs as long as the model), with the same result as one factor at a time,
+# where the factor next to the rest joins it by its own spelling (diag(u) (a + b)).
+COMMON_RUNS = [
+    ("A1 A2 A3 A4 B A5 A6 + A1 A2 A3 A4 C A5 A6", "A1 A2 A3 A4 (B + C) A5 A6"),
+    ("A1 A2 A3 A4 B x + A1 A2 A3 A4 C x", "A1 A2 A3 A4 (B + C) x"),
+    ("W^T A1 A2 diag(u) a + W^T A1 A2 diag(u) b", "W^T A1 A2 (u .* (a + b))"),
+    ("A1 A2 diag(u) A3 diag(v) a - A1 A2 diag(u) A3 diag(v) b", "A1 A2 diag(u) A3 (v .* (a - b))"),
+    ("x^T A1 A2 A3 B y + x^T A1 A2 A3 C y", "x^T A1 A2 A3 (B + C) y"),
+    ("A1 A2 A3 A4 - A1 A2 A3 A4 A1 A2 A3 A4", "A1 A2 A3 (A4 - A4 A1 A2 A3 A4)"),
+    ("A1 A2 A3^-1 A3 B + A1 A2 C", "A1 A2 (B + C)"),
+    ("diag(u) A1 A2 A3 B + diag(v) A1 A2 A3 B", "diag(u + v) A1 A2 A3 B"),
+    ("B A1 A2 A3 diag(u) + C A1 A2 A3 diag(u)", "(B + C) A1 A2 A3 diag(u)"),
+    ("B A1 A2 A3 diag(u) a + C A1 A2 A3 diag(u) a", "(B + C) A1 A2 A3 diag(u) a"),
+]
+
+
+@pytest.mark.parametrize("src, textbook", COMMON_RUNS)
+def test_common_runs_of_factors_come_out(src, textbook):
+    assert simplified(src) == textbook
+    t = typed(src)
+    for seed, positive in ((3, True), (4, False)):  # entries of both signs, too
+        sizes = numeric.dim_sizes(t.variables, base=seed)
+        values = numeric.sample(t.variables, frozenset(), np.random.default_rng(seed), sizes, positive)
+        want = numeric.evaluate(t.expr, values, sizes)
+        assert np.allclose(numeric.evaluate(simplify(t.expr), values, sizes), want)

@@ -322,13 +322,44 @@ def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
         return product([total([product([E.const(c), *sc]) for (c, _), (sc, _) in zip(items, parts, strict=True)]),
                         *chains[0]])
     if all(len(ch) >= 2 for ch in chains):
-        if all(ch[0] == chains[0][0] for ch in chains):
-            rest = [product([E.const(c), *sc, *ch[1:]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
-            return product([chains[0][0], total(rest)])
-        if all(ch[-1] == chains[0][-1] for ch in chains):
-            rest = [product([E.const(c), *sc, *ch[:-1]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
-            return product([total(rest), chains[0][-1]])
+        # A common left (then right) factor comes out, and the rest is factored again. A run of
+        # common factors (a deep model's W2 diag(u1) W1 in every term) comes out in one step:
+        # peeled one at a time, each step would rebuild every term, quadratic in the run.
+        short = min(len(ch) for ch in chains)
+        run = _common_run(chains, short)
+        if run:
+            # Each rest keeps three factors or more: the last common ones come off one at a time,
+            # since a short chain may have a spelling of its own (diag(u) v is u .* v).
+            n = max(1, min(run, short - 3))
+            rest = [product([E.const(c), *sc, *ch[n:]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
+            return _prefixed(list(chains[0][:n]), total(rest))
+        run = _common_run([ch[::-1] for ch in chains], short)
+        if run:
+            n = max(1, min(run, short - 3))
+            rest = [product([E.const(c), *sc, *ch[:-n]]) for (c, _), (sc, ch) in zip(items, parts, strict=True)]
+            return _suffixed(total(rest), list(chains[0][-n:]))
     return None
+
+
+def _common_run(chains: list[list[Expr]], short: int) -> int:
+    """How many leading factors every chain shares (a chain keeps at least one of its own)."""
+    n = 0
+    while n < short - 1 and all(ch[n] == chains[0][n] for ch in chains):
+        n += 1
+    return n
+
+
+def _prefixed(run: list[Expr], inner: Expr) -> Expr:
+    """run[0] (run[1] (... inner)), as peeling the factors one at a time gives it: the factor
+    next to inner joins it first (diag(u) (a + b) is u .* (a + b)), the others at once (a
+    canonical run holds no two neighbours that merge, so joining them one by one changes nothing)."""
+    inner = product([run[-1], inner])
+    return product([*run[:-1], inner]) if len(run) > 1 else inner
+
+
+def _suffixed(inner: Expr, run: list[Expr]) -> Expr:
+    inner = product([inner, run[0]])
+    return product([inner, *run[1:]]) if len(run) > 1 else inner
 
 
 def _group(items: list[tuple[Fraction, Expr]]) -> Expr | None:
