@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""The scaling curves of a bench/run.py record as a picture: time and printed length
-against k, log-log, one colour a series, matcalc solid, SymPy dashed, tensorgrad dotted.
+"""The scaling curves of a bench/run.py record as a picture: time, printed length and
+matcalc's peak memory against k, log-log, one colour a series, matcalc solid, SymPy
+dashed, tensorgrad dotted.
 
     python bench/plot.py [bench/results.json] [bench/scaling.png]
 
@@ -31,7 +32,7 @@ def plot(record: dict[str, Any], out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_t, ax_l) = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, (ax_t, ax_l, ax_m) = plt.subplots(1, 3, figsize=(13, 4.6))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (key, series) in enumerate(record.get("series", {}).items()):
         colour = colours[i % len(colours)]
@@ -43,19 +44,24 @@ def plot(record: dict[str, Any], out: Path) -> Path:
             ks, ls = curve(series["points"], side, "plain_length" if side == "matcalc" else "printed_length")
             if ks and side != "tensorgrad":  # its length is a constructor-style repr: not comparable
                 ax_l.plot(ks, ls, style, marker=marker, ms=3, color=colour, label=label)
+            ks, ms = curve(series["points"], side, "peak_mb")
+            if ks:
+                ax_m.plot(ks, ms, style, marker=marker, ms=3, color=colour, label=label)
     meta = record.get("meta", {})
     ax_t.set_title("time (s)")
     ax_l.set_title("printed length (characters)")
-    for ax in (ax_t, ax_l):
+    ax_m.set_title("peak resident memory (MB), matcalc")
+    for ax in (ax_t, ax_l, ax_m):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("k")
         ax.grid(True, which="major", alpha=0.3)
-    ax_t.legend(fontsize=7, ncol=2, loc="upper left")
+    handles, labels = ax_t.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, frameon=False)
     fig.suptitle(f"matcalc {meta.get('matcalc', '?')} (solid) against SymPy {meta.get('sympy', '?')} (dashed)"
                  + (", tensorgrad (dotted)" if meta.get("tensorgrad") else "")
                  + f"; {meta.get('date', '')}", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=72)
     plt.close(fig)
