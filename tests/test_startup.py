@@ -113,3 +113,34 @@ def test_help_and_batch_import_no_pydantic():
     got = probe("batch", "-", stdin='diff "x^T x" --wrt x\ncheck "x^T x" --wrt x --expect "2 x^T"\n')
     assert got["status"] == 0 and got["stdout"].count("\n") == 2
     assert "pydantic" not in got["modules"]
+
+
+def test_plain_coercion_gives_what_typers_own_gives():
+    # coercion.py passes strings (and bools) through and hands anything else to typer's own
+    # (pydantic) coercion: compare the two on every diff parameter, value by value.
+    from typer._coercion import build_runtime_param
+    from typer.main import get_command
+
+    from matcalc_cli import coercion
+    from matcalc_cli.cli import app
+
+    cmd = get_command(app).commands["diff"]  # type: ignore[attr-defined]
+    ctx = cmd.make_context("diff", ["--wrt", "x", "x"])
+    values = {"expr": [("x^T", "A", "x"), [], ("",)], "wrt": [("x", "y"), ()], "shape": [("A=n,n",)],
+              "layout": ["numerator", "", b"denominator", 7], "format": ["plain"], "verify": [True, False]}
+    for p in cmd.params:
+        ours = p._runtime_param
+        assert isinstance(ours, coercion.PlainRuntimeParam), p.name
+        theirs = build_runtime_param(p.type_descriptor)
+        for v in values.get(p.name, []):
+            assert ours.coerce(v, p, ctx) == theirs.coerce(v, p, ctx), (p.name, v)
+    # A value typer refuses is refused with typer's own message.
+    from typer import BadParameter
+
+    verify = next(p for p in cmd.params if p.name == "verify")
+    messages = []
+    for coerce in (verify._runtime_param.coerce, build_runtime_param(verify.type_descriptor).coerce):
+        with pytest.raises(BadParameter) as refused:
+            coerce("maybe", verify, ctx)
+        messages.append(refused.value.format_message())
+    assert messages[0] == messages[1] and messages[0]
