@@ -290,3 +290,11 @@ def test_sigmoid_is_not_the_variable_sigma() -> None:
 ])
 def test_bold_latex(source, wrt, sym, bold):
     assert latex.render(_report(source, wrt, sym).derivative.expr, bold=True) == bold
+
+
+@pytest.mark.parametrize("name, spelled", [
+    ("lambda", r"\lambda"), ("lambda_", r"\mathrm{lambda\_}"), ("lambda_1", r"\lambda_{1}"),
+    ("W2", "W_{2}"), ("W_2", "W_{2}"), ("x_hat", r"x_{hat}"), ("lam", r"\mathrm{lam}"),
+])
+def test_latex_names_keep_distinct_variables_distinct(name, spelled):
+    assert latex.latex_name(name) == spelled

@@ -50,7 +50,9 @@ FUNCTION_LATEX: dict[str, str] = {
 # The named operations this printer can spell (kron, size, unvec: their op_ methods).
 SPELLED = frozenset(FUNCTION_LATEX) | {"kron", "size", "unvec"}
 
-_NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)(?:_(\w+))?$")
+# A base and a subscript: W2, W_2, x_hat. A trailing _ is part of no pattern, so lambda_
+# (a name beside lambda) is spelled as it is written, never as a second \lambda.
+_NAME = re.compile(r"^([A-Za-z]+?)(?:_?(\d+)|_(\w+))?$")
 
 
 def latex_name(name: str, bold: bool = False) -> str:
