@@ -64,8 +64,18 @@ def reject_defined(root: Syntax, names: dict[str, str]) -> None:
 def substitute(root: Syntax) -> Syntax:
     """The body of a where clause with each name replaced by its definition, one shared
     node a definition (so the typed tree shares it too); a tree without one as it is."""
+    return _substituted(root)[0]
+
+
+def defined(root: Syntax) -> dict[str, Syntax]:
+    """Each name of a where clause and its definition, its own names replaced (as substitute
+    shares it), so that the typed tree's node for a name is known: --steps keeps the name."""
+    return _substituted(root)[1]
+
+
+def _substituted(root: Syntax) -> tuple[Syntax, dict[str, Syntax]]:
     if root.kind != "where":
-        return root
+        return root, {}
     body, defs = root.args[0], root.args[1:]
     later = {d.text: d for d in defs}
     env: dict[str, Syntax] = {}
@@ -84,7 +94,7 @@ def substitute(root: Syntax) -> Syntax:
     for d in defs:
         if d.text not in used:
             raise MatcalcError("input", f"{d.text} is defined but never used", d.op_span)
-    return out
+    return out, env
 
 
 def _names(root: Syntax) -> list[Syntax]:

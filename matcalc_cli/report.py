@@ -34,6 +34,7 @@ class Report:
     steps: Derivation | None = None  # the derivation by hand, when asked for (--steps)
     function: Expr | None = None  # the typed tree of the expression (what check and --verify evaluate)
     notes: tuple[str, ...] = ()  # options that name what does not occur (printed on stderr)
+    given: tuple[tuple[Expr, str], ...] = ()  # the input's where clause: (a node, its name)
 
     def of_what(self) -> str:
         return f"({self.source}) / " + " ".join("d" + w for w in self.wrt)
@@ -61,7 +62,7 @@ class Report:
         from matcalc_cli import naming
 
         e = self.derivative.expr
-        return naming.Named(e, ()) if expand else naming.name(e, self.variables)
+        return naming.Named(e, ()) if expand else naming.name(e, self.variables, dict(self.given))
 
     def to_json(self, expand: bool = False) -> dict[str, Any]:
         from matcalc_cli.render import latex, numpy, plain
@@ -155,11 +156,11 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
 
         first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
-        shown = derivation(typed.expr, xs[0], first)
+        shown = derivation(typed.expr, xs[0], first, dict(typed.named))
         if len(xs) == 2:
             shown = second(shown, xs[1], d)
     return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
-                  typed.expr, notes)
+                  typed.expr, notes, typed.named)
 
 
 def absent_names(root: Syntax, wrt: list[str], declared: dict[str, Shape], sym: frozenset[str]) -> tuple[str, ...]:

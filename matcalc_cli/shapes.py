@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from matcalc_cli.build import build, dim_arg, post_order, split_call, substitute
+from matcalc_cli.build import build, defined, dim_arg, post_order, split_call, substitute
 from matcalc_cli.dims import FRESH_NAMES, Dims, format_shape, message_names, rename
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
@@ -31,6 +31,7 @@ class Typed:
     expr: Expr
     variables: dict[str, Shape]
     inferred: frozenset[str]  # names whose shape was not declared
+    named: tuple[tuple[Expr, str], ...] = ()  # the where clause's names: (the node, its name)
 
 
 def _is_const(node: Syntax) -> bool:
@@ -206,7 +207,7 @@ def variable_names(root: Syntax) -> list[tuple[str, int]]:
 def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
           extra: list[str] | None = None) -> Typed:
     """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
-    root = substitute(root)
+    original, root = root, substitute(root)
     names = variable_names(root)
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]
@@ -222,7 +223,8 @@ def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
         if shape is not None and shape[0] != shape[1]:
             raise MatcalcError("shape", f"--symmetric {name}: {name} is {format_shape(shape)}, not square")
     expr = build(root, variables, symmetric)
-    return Typed(expr, variables, frozenset(n for n in variables if n not in declared))
+    named = tuple((build(d, variables, symmetric), name) for name, d in defined(original).items())
+    return Typed(expr, variables, frozenset(n for n in variables if n not in declared), named)
 
 
 _PRODUCTS = (" ", "*", "@")

@@ -68,12 +68,13 @@ class Derivation:
     wrt: Expr = E.ONE
 
 
-def derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:
-    """The steps to result, the derivative of f by x."""
+def derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str] | None = None) -> Derivation:
+    """The steps to result, the derivative of f by x; given: the names the input's where
+    clause gave its subexpressions, which the steps keep."""
     try:
-        return _derivation(f, x, result)
+        return _derivation(f, x, result, given or {})
     except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
-        return _derivation(canon(f), x, result)
+        return _derivation(canon(f), x, result, {})
 
 
 def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
@@ -89,14 +90,20 @@ def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
     return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
 
 
-def _derivation(f: Expr, x: Expr, result: Derivative) -> Derivation:
-    taken = set(E.free_vars(f)) | {x.name}
+def _derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str]) -> Derivation:
+    taken = set(E.free_vars(f)) | {x.name} | set(given.values())
     dep = _dependent(f, x)
     named = _choose(f, x, dep)
     names: dict[Expr, Expr] = {}  # node -> its var
+    # The input's own names first, for every part of it that depends on x.
+    users = {n: name for n, name in given.items() if n in dep and n != f}
+    if users:
+        order = {n: i for i, n in enumerate(E.walk(f))}
+        named = sorted({*named, *users}, key=order.__getitem__)
+        names.update({n: E.var(name, n.shape) for n, name in users.items()})
     fresh = _namer(taken)
     root = E.var(fresh(ROOT_NAMES), f.shape)
-    arguments = [n for n in named if _linear(n)]
+    arguments = [n for n in named if _linear(n) and n not in names]
     for node in arguments:  # the slides' f = theta^T x
         names[node] = E.var(fresh(PART_NAMES), node.shape)
     # The others as the output names them (s for a sigmoid, h1, h2 for activations, u ...).

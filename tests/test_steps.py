@@ -286,3 +286,9 @@ def test_a_second_derivative_ends_with_its_line() -> None:
         "numerator layout]",
     ]
     assert r"\frac{d}{d\theta} \frac{dh}{d\theta} &= X^\top" in report.step_latex()
+
+
+def test_steps_keep_the_inputs_own_names() -> None:
+    steps = lines("norm(W2 h - y)^2 where h = tanh(W1 x)", "W1")
+    assert steps[0] == "z = norm(W2 h - y)^2 where f = W1 x, h = tanh(f)"
+    assert "dh = df .* (1 - h.^2)" in steps[2]
