@@ -226,19 +226,23 @@ def _transposed_sums(root: Expr) -> Expr:
     return spelled[root]
 
 
-def name(root: Expr, taken: Collection[str] = ()) -> Named:
+def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None = None) -> Named:
     """Choose what to name in root and name it; taken: names not to use (the variables
-    and dimension names are added here)."""
+    and dimension names are added here); given: the input's own names (its where clause),
+    kept for the nodes the result prints."""
     root = _transposed_sums(root)
-    nodes = choose(root)
+    order = _distinct(root)
+    kept = {n: v for n, v in (given or {}).items() if n is not root and n in set(order)}
+    chosen = set(choose(root)) | kept.keys()
+    nodes = [n for n in order if n in chosen]
     if not nodes:
         return Named(root, ())
-    reserved = set(taken)
+    reserved = set(taken) | set(kept.values())
     for n in walk(root):
         if n.op in ("var", "dvar"):
             reserved.add(n.name)
         reserved.update(d for d in n.shape if isinstance(d, str))
-    names = assign(nodes, reserved)
+    names = {**assign([n for n in nodes if n not in kept], reserved), **kept}
     placeholders = {n: Expr("var", (), n.shape, VarInfo(names[n])) for n in nodes}
     # One pass, children first: a node's spelling with the names below it, shared by the
     # body and every definition (a definition is its node's op over those spellings).

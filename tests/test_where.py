@@ -95,3 +95,20 @@ def test_where_is_a_keyword_not_a_factor() -> None:
     r = differentiate("x^T h where h = 2 x", ["x"])
     assert r.derivative.expr.shape == (1, "n")
     assert E.free_vars(r.derivative.expr).keys() == {"x"}
+
+
+@pytest.mark.parametrize("source, wrt, printed", [
+    ("norm(W2 h - y)^2 where h = tanh(W1 x)", "W2", "2 (W2 h - y) h^T where h = tanh(W1 x)"),
+    ("norm(W2 h - y)^2 where h = tanh(W1 x)", "W1", "2 ((W2^T (W2 h - y)) .* (1 - h.^2)) x^T where h = tanh(W1 x)"),
+    ("sum(S .* G) where S = softmax(Q K^T)", "Q",
+     "(S .* (G - (G .* S) ones(m) ones(1, m))) K where S = softmax(Q K^T)"),
+    # The input's h beside an activation the output names: the output's takes another letter.
+    ("sum(h) + sum(tanh(A x)) + sum(tanh(A x) .* tanh(A x)) where h = tanh(x)", "x", None),
+])
+def test_the_inputs_own_names_are_kept_in_the_result(source: str, wrt: str, printed: str) -> None:
+    from matcalc_cli.render import plain
+
+    report = differentiate(source, [wrt])
+    text = plain.render_named(report.named())
+    assert text == printed if printed else text.count(" h = tanh(x)") == 1, text
+    assert E.free_vars(report.named(expand=True).body).keys() <= set(report.variables)
