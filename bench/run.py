@@ -158,12 +158,18 @@ def in_process_targets(args: argparse.Namespace, record: dict[str, Any]) -> list
     whole = measure.command_line_run(network_hessian_job(100), args.matcalc_timeout) if big else None
     record["in_process"] = {"network k=20": net, "hessian k=20": hess, "hessian k=100": big,
                             "hessian k=100, command line": whole}
-    if whole:
-        say(f"\nHessian k=100 as `matcalc diff ... --format plain`: {whole['status']}, "
-            f"{tables.fmt_time(whole)} wall, peak {whole.get('peak_mb', 0):.0f} MB resident")
 
     def secs(r: dict[str, Any] | None) -> float | None:
         return r["time"] if r and r.get("status") == "ok" else None
+
+    say("\nin-process targets (wall; the process's CPU time beside it, less moved by the machine's load):")
+    for name, r in (("network k=20 by W1", net), ("its Hessian k=20", hess), ("Hessian k=100", big)):
+        if r and r.get("status") == "ok":
+            say(f"  {name:20} {tables.fmt_seconds(r['time']):>9} wall, {tables.fmt_seconds(r['cpu']):>9} CPU, "
+                f"peak {r['peak_mb']:.0f} MB (forked child)")
+    if whole:
+        say(f"  Hessian k=100 as a whole `matcalc diff ... --format plain` process: {whole['status']}, "
+            f"{tables.fmt_time(whole)} wall, peak {whole.get('peak_mb', 0):.0f} MB resident")
 
     def failed(t: Target, r: dict[str, Any] | None) -> Target:
         """A point that ran and gave no answer (a timeout, an error) has not met its target."""
@@ -189,11 +195,12 @@ def run_batch(args: argparse.Namespace, record: dict[str, Any]) -> list[Target]:
     record["batch"] = {"small": rates, "big": big, "marks": marks}
     rate_small = statistics.median(small / r["seconds"] for r in rates)
     rate_big = big["jobs"] / big["seconds"]
+    rate_cpu = big["jobs"] / big["cpu"] if big["cpu"] else 0.0
     rss = big["rss_mb"]
-    say(f"\nbatch (varied jobs, every name renamed per job; start-up included): {small} jobs "
-        f"{rate_small:.0f} a second (median of 3); {big['jobs']} jobs in {big['seconds']:.1f} s, "
-        f"{rate_big:.0f} a second; job exits {big['exits']} (1: a check job's expectation is wrong, as "
-        f"some are meant to be), batch exit {big['exit']}")
+    say("\nbatch (`matcalc batch FILE`, varied jobs, every name renamed per job; start-up included):")
+    say(f"  {small} jobs: {rate_small:.0f} a second (median of 3); {big['jobs']} jobs: {big['seconds']:.1f} s, "
+        f"{rate_big:.0f} a second ({rate_cpu:.0f} a second of its CPU time)")
+    say(f"  job exits {big['exits']} (1: a check job whose expectation is wrong, as some are meant to be)")
     say("  resident memory after " + ", ".join(f"{n} jobs {rss.get(n, 0):.0f} MB" for n in marks)
         + f"; peak {big['peak_mb']:.0f} MB")
     half, end = rss.get(marks[-2] if len(marks) > 1 else marks[-1]), rss.get(marks[-1])
