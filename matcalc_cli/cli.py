@@ -31,7 +31,6 @@ from matcalc_cli.commands import (
 )
 from matcalc_cli.errors import MatcalcError, caret_lines
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
-from matcalc_cli.syntax import MAX_CHARS, expression_from_words
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
@@ -86,6 +85,9 @@ def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
 
 def read_expr(words: list[str], fmt: str = "pretty") -> str:
     """Everything after `--` is the expression, so its words are joined back together."""
+    # Here, not at the top: help and shell completion (on every Tab) need no parser.
+    from matcalc_cli.syntax import MAX_CHARS, expression_from_words
+
     try:
         expr = expression_from_words(words)
     except MatcalcError as err:

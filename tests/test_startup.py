@@ -5,6 +5,7 @@ sys.modules afterwards; these are assertions about imports, never about time."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -34,9 +35,9 @@ print(json.dumps({"stdout": out.getvalue(), "status": status, "modules": modules
 """
 
 
-def probe(*args: str, stdin: str = "") -> dict:
+def probe(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> dict:
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env={**os.environ, **(env or {})})
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
@@ -108,8 +109,27 @@ def test_verify_imports_numpy_when_asked():
     assert "numpy" in got["modules"]
 
 
-def test_help_and_batch_import_no_pydantic():
-    assert heavy(probe("diff", "--help")["modules"]) == []
+# What help and shell completion (run on every Tab) need: the command line, not the pipeline.
+CLI_ONLY = ["matcalc_cli.cli", "matcalc_cli.coercion", "matcalc_cli.commands", "matcalc_cli.errors",
+            "matcalc_cli.helpformat", "matcalc_cli.start"]
+
+
+def test_help_imports_the_command_line_only():
+    for args in (("diff", "--help"), ("--help",)):
+        got = probe(*args)
+        assert got["status"] == 0 and "Usage: matcalc" in got["stdout"]
+        assert heavy(got["modules"]) == []
+        assert [m for m in got["modules"] if m.startswith("matcalc_cli.")] == CLI_ONLY
+
+
+def test_completion_imports_the_command_line_only():
+    got = probe(env={"_MATCALC_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "matcalc diff x --layout "})
+    assert "denominator" in got["stdout"]
+    assert heavy(got["modules"]) == []
+    assert [m for m in got["modules"] if m.startswith("matcalc_cli.")] == CLI_ONLY
+
+
+def test_batch_imports_no_pydantic():
     got = probe("batch", "-", stdin='diff "x^T x" --wrt x\ncheck "x^T x" --wrt x --expect "2 x^T"\n')
     assert got["status"] == 0 and got["stdout"].count("\n") == 2
     assert "pydantic" not in got["modules"]
