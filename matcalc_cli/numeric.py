@@ -6,7 +6,7 @@ Used by `matcalc check`, `--verify` and the tests; numpy is imported only here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,8 @@ def draw(shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Di
         if positive:
             a = rng.standard_normal((r, r)) / np.sqrt(r)
             return np.eye(r) + 0.3 * (a @ a.T if symmetric else a)
+        if r > _DENSE_QR:
+            return _reflected(rng, r, symmetric)
         q, _ = np.linalg.qr(rng.standard_normal((r, r)))
         s = rng.uniform(0.5, 1.5, r) * rng.choice([-1.0, 1.0], r)
         if symmetric:
@@ -72,6 +74,21 @@ def draw(shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Di
         return q @ np.diag(s) @ w.T
     entries = rng.uniform(0.1, 0.9, (r, c))
     return entries if positive else entries * rng.choice([-1.0, 1.0], (r, c))
+
+
+_DENSE_QR = 100  # above this size a QR (cubic) costs seconds: reflections instead
+
+
+def _reflected(rng: np.random.Generator, r: int, symmetric: bool) -> np.ndarray:
+    """H1 diag(s) H2 with Householder reflections H = I - 2 u u^T: the same singular values
+    |s| in (0.5, 1.5) (condition at most 3, either sign of the determinant) as the QR draw,
+    in O(r^2); symmetric: H1 diag(s) H1."""
+    s = rng.uniform(0.5, 1.5, r) * rng.choice([-1.0, 1.0], r)
+    u, v = (w / np.linalg.norm(w) for w in (rng.standard_normal(r), rng.standard_normal(r)))
+    if symmetric:
+        v = u
+    m = np.diag(s) - 2 * np.outer(u, s * u)  # H1 diag(s)
+    return m - 2 * np.outer(m @ v, v)  # ... H2
 
 
 def _as2d(v: Any) -> np.ndarray:
@@ -116,6 +133,29 @@ def fd_jacobian(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, h: flo
         down = func((flat - step).reshape(x0.shape, order="F"))
         cols.append(((up - down) / (2 * h)).reshape(-1, order="F"))
     return np.stack(cols, axis=1)
+
+
+def fd_columns(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, entries: Sequence[int],
+               h: float = 1e-6) -> np.ndarray:
+    """The columns of fd_jacobian for the given entries of vec(x) only: a sample of a large x."""
+    x0 = _as2d(x0)
+    flat = x0.reshape(-1, order="F")
+    cols = []
+    for i in entries:
+        step = np.zeros_like(flat)
+        step[i] = h
+        up, down = func((flat + step).reshape(x0.shape, order="F")), func((flat - step).reshape(x0.shape, order="F"))
+        cols.append(((up - down) / (2 * h)).reshape(-1, order="F"))
+    return np.stack(cols, axis=1)
+
+
+def unarrange(d: np.ndarray, f_shape: tuple[int, int], x_shape: tuple[int, int], layout: str,
+              f_kind: str, x_kind: str) -> np.ndarray:
+    """arrange's inverse: d vec(f)/d vec(x)^T from the derivative as matcalc prints it."""
+    f_size, x_size = f_shape[0] * f_shape[1], x_shape[0] * x_shape[1]
+    if x_kind == "scalar" or f_kind == "scalar":
+        return d.reshape((f_size, x_size), order="F")
+    return d if layout == "numerator" else d.T
 
 
 def fd_symmetric_gradient(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
