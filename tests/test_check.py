@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from matcalc_cli.checking import ClaimError, check, verify
 from matcalc_cli.cli import app
+from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import differentiate
 
 runner = CliRunner()
@@ -295,3 +296,33 @@ def test_verify_of_abs_at_points_of_both_signs() -> None:
     assert verify(differentiate("sum(abs(x - 0.3)) + x^T A x", ["x"])).ok
     code, _, err = run("diff", "sum(abs(x))", "--wrt", "x", "--verify", "--format", "plain")
     assert code == 0 and "ok" in err
+
+
+# ------------------------------------------------------------------ a variable too large for every entry
+def test_verify_samples_the_entries_of_a_large_variable() -> None:
+    v = verify(differentiate("sum(exp(X w)) + norm(w)^2", ["w"], ["w=2000", "X=3,2000"]))
+    assert v.ok and v.sampled == 40 and v.entries == 2000 and len(v.errors) == 3
+    assert "along 40 random entries of 2,000 at each" in v.text()
+    assert v.to_json()["sampled_entries"] == 40
+    for layout in ("numerator", "denominator"):  # a matrix variable, a vector-valued function
+        assert verify(differentiate("sum(log(1 + exp(X W)))", ["W"], ["W=30,30"], layout=layout)).ok
+        assert verify(differentiate("tanh(W x)", ["x"], ["x=500", "W=4,500"], layout=layout)).ok
+
+
+def test_sampled_verify_catches_a_wrong_derivative() -> None:
+    from dataclasses import replace
+
+    from matcalc_cli.shapes import build
+    from matcalc_cli.syntax import parse
+
+    good = differentiate("x^T A x", ["x"], ["x=600"])
+    wrong = build(parse("x^T A"), good.variables, good.symmetric)
+    v = verify(replace(good, derivative=replace(good.derivative, expr=wrong)))
+    assert v.sampled and not v.ok and v.max_error > 1e-3
+
+
+def test_large_second_derivatives_and_symmetric_variables_are_refused_with_a_reason() -> None:
+    for source, wrt, shapes, sym in [("x^T A x", ["x", "x"], ["x=600"], []),
+                                     ("a^T X^-1 b", ["X"], ["X=30,30"], ["X"])]:
+        with pytest.raises(MatcalcError, match="verified entry by entry"):
+            verify(differentiate(source, wrt, shapes, sym))

@@ -114,8 +114,9 @@ def test_standard_input_is_read_with_a_bound(monkeypatch: pytest.MonkeyPatch) ->
     (["--shape", "x=0"], "bad dimension '0'"),
     (["--shape", "x=" + "9" * 5000], "dimension too large"),
     (["--shape", "x=1000000000000", "--verify"], "--verify: x has 1,000,000,000,000 entries"),
-    (["--shape", "x=3000", "--verify"], "--verify: x has 3,000 entries"),
-    (["--wrt", "x", "--shape", "x=3000", "--verify"], "--verify: x has 3,000 entries"),
+    (["--shape", "x=3000", "--verify"], "A has 9,000,000 entries: too large to evaluate"),
+    (["--wrt", "x", "--shape", "x=3000", "--verify"], "--verify: the derivative has 9,000,000 entries"),
+    (["--wrt", "x", "--shape", "x=500", "--verify"], "--verify: x has 500 entries; a second derivative is verified"),
 ])
 def test_sizes_that_cannot_be_evaluated(args: list[str], words: str) -> None:
     code, _, err = run("diff", "x^T A x", "--wrt", "x", *args, "--format", "plain")
