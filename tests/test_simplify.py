@@ -223,3 +223,22 @@ def test_common_runs_of_factors_come_out(src, textbook):
         values = numeric.sample(t.variables, frozenset(), np.random.default_rng(seed), sizes, positive)
         want = numeric.evaluate(t.expr, values, sizes)
         assert np.allclose(numeric.evaluate(simplify(t.expr), values, sizes), want)
+
+
+def test_a_coefficient_beside_a_region_too_large_for_sympy():
+    """The gradient of sum(sqrt(... sqrt(x))) 140 deep is 2^-140 times a Hadamard product
+    past the size that goes to sympy: the coefficient has nowhere to move, and the
+    simplifier leaves it (it once recursed until the stack ran out)."""
+    from matcalc_cli.commands import in_big_stack
+    from matcalc_cli.report import differentiate
+
+    depth = 140
+    src = "sum(" + "sqrt(" * depth + "x" + ")" * depth + ")"
+    report = in_big_stack(lambda: differentiate(src, ["x"], ["x=3"]))
+    x = np.array([[0.3], [0.5], [2.0]])
+    want, s = np.ones_like(x), x
+    for _ in range(depth):  # the chain rule, layer by layer: d sqrt(s) = ds / (2 sqrt(s))
+        s = np.sqrt(s)
+        want = want / (2 * s)
+    got = numeric.evaluate(report.derivative.expr, {"x": x}, {})
+    assert np.allclose(got.reshape(-1), want.reshape(-1), rtol=1e-9, atol=0)

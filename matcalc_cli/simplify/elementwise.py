@@ -106,6 +106,8 @@ def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
         f = fs[i]
         fs[i] = E.mul(fs[0], f) if f.op != "T" else E.T(E.mul(fs[0], f.args[0]))
         fs[0] = E.ONE
+        if fs[i] == e:  # c times a region too large for sympy: nothing to move, nothing to redo
+            return rebuild(e, [visit(a) for a in e.args])
     return E.mul(*(visit(f) for f in fs))
 
 
