@@ -138,23 +138,34 @@ class Key:
 
 
 # The last comparison made: a tuple (cost, key) compares its keys for == and then for <.
-_last: list[object] = [None, None, 0]
+# One tuple, replaced whole, so that a thread reads a consistent (a, b, answer).
+_last: tuple[object, object, int] = (None, None, 0)
 # Pairs of keys whose first difference lies inside both, by their ids (the entry keeps them
 # alive, so an id stays theirs). The keys of f(f(f(x))) and f(f(x)) differ only deep down;
 # sorting a deep model's terms compares such neighbours again and again, one level apart.
+# Emptied by forget() after each simplification, and whenever it grows past a bound.
 _STRICT: dict[tuple[int, int], tuple[Key, Key, int]] = {}
 _STRICT_MAX = 1 << 16
 
 
+def forget() -> None:
+    """Drop the memo of compared keys (the engine calls it when a simplification ends, so
+    that a long batch keeps no keys of finished jobs)."""
+    global _last
+    _STRICT.clear()
+    _last = (None, None, 0)
+
+
 def _compare(a: Key, b: Key) -> int:
     """-1, 0 or 1 as a's tokens sort before, with or after b's."""
+    global _last
     if a is b:
         return 0
-    last = _last
-    if last[0] is a and last[1] is b:
-        return last[2]  # type: ignore[return-value]
+    la, lb, lr = _last
+    if la is a and lb is b:
+        return lr
     r = _walk(a, b)
-    last[0], last[1], last[2] = a, b, r
+    _last = (a, b, r)
     return r
 
 

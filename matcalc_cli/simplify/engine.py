@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
-from matcalc_cli.simplify.cost import cost, key
+from matcalc_cli.simplify.cost import cost, forget, key
 from matcalc_cli.simplify.elementwise import elementwise
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import REGION, rules_for
@@ -38,6 +38,7 @@ def simplify(e: Expr, steps: list[Step] | None = None) -> Expr:
         warnings.warn(f"the simplifier stopped after {BOUND} rounds", NoFixpoint, stacklevel=2)
         return filled(e)
     finally:
+        forget()
         if token is not None:
             _trace.reset(token)
 
