@@ -102,7 +102,8 @@ def run_cases(args: argparse.Namespace, record: dict[str, Any]) -> None:
                        "matcalc_ok": len(mt), "matcalc_median": statistics.median(mt) if mt else None,
                        "median_ratio": statistics.median(both) if both else None}
     say(f"\nevaluation sample ({len(recs)} cases): matcalc derives {len(mt)}, median "
-        f"{tables.fmt_seconds(statistics.median(mt)) if mt else '-'}; SymPy {outcomes}"
+        f"{tables.fmt_seconds(statistics.median(mt)) if mt else '-'}; SymPy: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items(), key=lambda kv: -kv[1]))
         + (f"; where both answer SymPy takes {statistics.median(both):.1f}x matcalc's time (median)" if both else ""))
 
 
@@ -223,12 +224,17 @@ def main(argv: list[str] | None = None) -> int:
     from matcalc_cli import __version__
 
     tg_python, tg_version = (None, "") if args.no_tensorgrad else measure.tensorgrad_python(args.tensorgrad_python)
-    tg_line = tg_version if tg_python else "tensorgrad: not run (--no-tensorgrad)" if args.no_tensorgrad else \
-        f"tensorgrad: not installed ({tg_version})"
+    elsewhere = tg_python and Path(tg_python).absolute() != Path(sys.executable).absolute()
+    if tg_python:
+        tg_line = tg_version + (" (in its own interpreter)" if elsewhere else "")
+    elif args.no_tensorgrad:
+        tg_line = "tensorgrad: not run (--no-tensorgrad)"
+    else:
+        tg_line = f"tensorgrad: not installed ({tg_version})"
     mach = measure.machine()
     meta = {**mach, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "matcalc": __version__,
             "commit": measure.git_commit(), "sympy": sympy.__version__,
-            "tensorgrad": tg_version if tg_python else None, "args": vars(args)}
+            "tensorgrad": tg_version if tg_python else None, "tensorgrad_python": tg_python, "args": vars(args)}
     record: dict[str, Any] = {"meta": meta}
     say(f"matcalc {__version__} ({meta['commit']}) against SymPy {sympy.__version__}; {tg_line}")
     say(f"{meta['date']}; {mach['cpu']}, {mach['cores']} cores, {mach['memory_gib']} GiB; {mach['system']}; "

@@ -65,12 +65,12 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--version", action="store_true")
     args = ap.parse_args()
-    import tensorgrad
+    import tensorgrad  # noqa: F401 (fails here, with its reason, where tensorgrad is not installed)
 
     if args.version:
         from importlib.metadata import version
 
-        print(f"tensorgrad {version('tensorgrad')} ({tensorgrad.__file__})")
+        print(f"tensorgrad {version('tensorgrad')}")
         return 0
     in_big_stack(lambda: network_gradient(1))  # imports and first-call costs outside the timing
     times: list[float] = []
