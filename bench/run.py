@@ -202,8 +202,10 @@ def run_batch(args: argparse.Namespace, record: dict[str, Any]) -> list[Target]:
     say(f"  {small} jobs: {rate_small:.0f} a second (median of 3); {big['jobs']} jobs: {big['seconds']:.1f} s, "
         f"{rate_big:.0f} a second ({rate_cpu:.0f} a second of its CPU time)")
     say(f"  job exits {big['exits']} (1: a check job whose expectation is wrong, as some are meant to be)")
+    steps = [f"{(rss[b] - rss[a]) * 1000 / (b - a):.1f} MB per 1000 jobs from {a} to {b}"
+             for a, b in zip(marks, marks[1:], strict=False) if a in rss and b in rss]
     say("  resident memory after " + ", ".join(f"{n} jobs {rss.get(n, 0):.0f} MB" for n in marks)
-        + f"; peak {big['peak_mb']:.0f} MB")
+        + f"; peak {big['peak_mb']:.0f} MB" + (f" ({'; '.join(steps)})" if steps else ""))
     half, end = rss.get(marks[-2] if len(marks) > 1 else marks[-1]), rss.get(marks[-1])
     growth = None if not half or not end else (end - half) / half
     return [
