@@ -71,6 +71,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("count", "t sum(ones(n, m)) + tr(eye(n)) + sum(C)", {"t": E.SCALAR, "C": (N, "m")},
      "size(n) + size(m*n) t + sum(C)"),
     ("ones-by-diag", "ones(1, n) diag(v) A", SQ, "v^T A"),
+    ("ones-sum", "2 ones(1, n) (A x - y)", SQ, "2 sum(A x - y)"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -104,6 +105,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("mean", "(sum(x) t - x^T y) / size(n)", {"x": (N, 1), "t": E.SCALAR}, "mean(x) t - mean(x .* y)"),
     ("mean", "sum(X) / 6", {"X": (2, 3)}, "mean(X)"),
     ("ones-by-diag", "A diag(v) ones(n)", SQ, "A v"),
+    ("ones-sum", "t (x + y)^T ones(n)", {"t": E.SCALAR}, "sum(x + y) t"),
     ("count", "t mean(ones(n)) + norm(ones(3)) + sum(x)", {"t": E.SCALAR, "x": (N, 1)}, "3^0.5 + sum(x) + t"),
     ("transpose-out", "x^T A^T + y^T", {}, "(A x + y)^T"),
 ]

@@ -336,3 +336,28 @@ def ones_by_diag(e: Expr) -> Expr:
     a, b = fs[i], fs[i + 1]
     v = transpose(b.args[0]) if a.op == "ones" else a.args[0]
     return product([*fs[:i], v, *fs[i + 2:]])
+
+
+# ------------------------------------------------------------------ 1^T v = sum(v)
+def _summed(e: Expr) -> Expr | None:
+    """The vector v of a scalar product whose chain is ones(1, n) v or v^T ones(n)."""
+    chain = [f for f in e.args if not f.is_scalar]
+    if not e.is_scalar or len(chain) != 2:
+        return None
+    a, b = chain
+    if a.op == "ones" and b.shape[1] == 1:
+        return b
+    if b.op == "ones" and a.shape[0] == 1:
+        return transpose(a)
+    return None
+
+
+def has_ones_sum(e: Expr) -> bool:
+    return _summed(e) is not None
+
+
+def ones_sum(e: Expr) -> Expr:
+    """ones(1, n) v = sum(v) = v^T ones(n)."""
+    v = _summed(e)
+    assert v is not None
+    return product([*(f for f in e.args if f.is_scalar), fn("sum", v)])

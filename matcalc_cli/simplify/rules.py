@@ -194,6 +194,7 @@ RULES: tuple[Rule, ...] = (
          "sum(ones(m, n)) = m n, tr(eye(n)) = n, mean(ones(n)) = 1, norm(ones(n)) = n^0.5"),
     Rule("diag-of-ones", IDENTITY, ("diag",), lambda e: e.args[0].op == "ones" and e.args[0].shape[1] == 1,
          lambda e: E.eye(e.shape[0]), "diag(ones(n)) = eye(n)"),
+    Rule("ones-sum", PRESENTATION, ("mul",), I.has_ones_sum, I.ones_sum, "ones(1, n) v = v^T ones(n) = sum(v)"),
     Rule("ones-by-diag", IDENTITY, ("mul",), I.has_ones_by_diag, I.ones_by_diag,
          "ones(1, n) diag(v) = v^T, diag(v) ones(n) = v"),
     Rule("diag-outer", IDENTITY, ("diag",), lambda e: _is_outer(e.args[0]), _diag_outer,
