@@ -171,13 +171,11 @@ class LatexPrinter(Printer):
         return f"K_{{{self.dim(m)},{self.dim(n)}}}", ATOM
 
 
-_PRINTER = LatexPrinter()
-
-
+# A printer per call, as plain's: its memo holds the nodes it printed.
 def render(e: Expr, bold: bool = False) -> str:
-    return (LatexPrinter(bold=True) if bold else _PRINTER).render(e)
+    return LatexPrinter(bold=bold).render(e)
 
 
 def render_named(named: Named, bold: bool = False) -> str:
     """The result, then \text{where} and the named subexpressions (naming.py)."""
-    return (LatexPrinter(bold=True) if bold else _PRINTER).render_where(named.body, named.where)
+    return LatexPrinter(bold=bold).render_where(named.body, named.where)

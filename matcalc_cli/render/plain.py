@@ -15,13 +15,12 @@ class PlainPrinter(Printer):
     """The base printer already spells everything in the input language."""
 
 
-_PRINTER = PlainPrinter()
-
-
+# A printer per call: its memo of printed subtrees holds their nodes, and a printer kept
+# for the process (a batch of 10,000 jobs) would keep every job's trees alive.
 def render(e: Expr) -> str:
-    return _PRINTER.render(e)
+    return PlainPrinter().render(e)
 
 
 def render_named(named: Named) -> str:
     """body where h1 = ..., h2 = ...: the input language's where clause, so it parses back."""
-    return _PRINTER.render_where(named.body, named.where)
+    return PlainPrinter().render_where(named.body, named.where)
