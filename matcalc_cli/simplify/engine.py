@@ -79,8 +79,26 @@ def canon(root: Expr) -> Expr:
     return memo[id(root)]
 
 
+# rewrite is a pure function of a node (nodes are hash-consed): a node met again, in the
+# pass that confirms a fixpoint, in the next pass, or in the next job of a batch, is looked
+# up. Bounded; bypassed while steps are recorded (they need each rule that fires).
+_REWRITTEN: dict[Expr, Expr] = {}
+_REWRITTEN_MAX = 1 << 15
+
+
 def rewrite(node: Expr) -> Expr:
     """The first rule of node's kind whose guard holds and whose result is a different tree."""
+    if _trace.get() is not None:
+        return _rewrite(node)
+    out = _REWRITTEN.get(node)
+    if out is None:
+        if len(_REWRITTEN) >= _REWRITTEN_MAX:
+            _REWRITTEN.clear()
+        out = _REWRITTEN[node] = _rewrite(node)
+    return out
+
+
+def _rewrite(node: Expr) -> Expr:
     for rule in rules_for(node.op):
         if rule.guard(node):
             out = rule.result(node)
