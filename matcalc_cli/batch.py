@@ -7,10 +7,12 @@ EXPR that begins with `-` mean exactly what they mean there; the work is command
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import shlex
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
 
 from matcalc_cli.commands import (
@@ -58,17 +60,60 @@ def read_text(file: str) -> str:
     return text
 
 
-def run_batch(text: str, out: TextIO, parse: Parser) -> int:
-    """Run every job in text and write one JSON line for each; the exit status."""
+def run_batch(text: str, out: TextIO, parse: Parser, workers: int = 1) -> int:
+    """Run every job in text and write one JSON line for each, in the file's order; the exit
+    status. workers > 1: the jobs are shared among that many processes (forked, so that
+    they start with everything imported), when there are enough of them to pay for it."""
+    lines = list(enumerate(text.splitlines(), 1))
+    many = workers > 1 and len(lines) >= PARALLEL_FROM
+    results = _in_workers(lines, parse, workers) if many else (run_line(parse, line, n) for n, line in lines)
     failed = False
-    for number, line in enumerate(text.splitlines(), 1):
-        result = run_line(parse, line, number)
+    for result in results:
         if result is None:
             continue
         failed = failed or result["exit"] != 0
         out.write(json.dumps(result) + "\n")
         out.flush()  # a reader on a pipe sees each job as it finishes
     return 1 if failed else 0
+
+
+PARALLEL_FROM = 200  # lines: below this, forking costs more than it saves
+_CHUNK = 25  # lines a worker takes at a time (few round trips, a fair share at the end)
+_RECYCLE = 40  # chunks a worker runs before a fresh one replaces it: memory stays bounded
+_PARSE: list[Parser] = []  # the parser, handed to the forked workers
+
+
+def default_workers() -> int:
+    """The processors this process may run on, at most 4."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(n, 4))
+
+
+def _in_workers(lines: list[tuple[int, str]], parse: Parser,
+                workers: int) -> Iterator[dict[str, Any] | None]:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # spawn would import everything again
+        yield from (run_line(parse, line, n) for n, line in lines)
+        return
+    # The first jobs run here: they import what the rest need (sympy, numpy), once, and
+    # the workers are forked with it.
+    yield from (run_line(parse, line, n) for n, line in lines[:_CHUNK])
+    _PARSE[:] = [parse]
+    gc.freeze()  # what is alive now is shared with the workers: their collector leaves it (and its pages) alone
+    chunks = [lines[i:i + _CHUNK] for i in range(_CHUNK, len(lines), _CHUNK)]
+    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=_RECYCLE) as pool:
+        for done in pool.imap(_run_chunk, chunks):
+            yield from done
+
+
+def _run_chunk(chunk: list[tuple[int, str]]) -> list[dict[str, Any] | None]:
+    from matcalc_cli.commands import in_big_stack
+
+    return in_big_stack(lambda: [run_line(_PARSE[0], line, n) for n, line in chunk])
 
 
 def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:

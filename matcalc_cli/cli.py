@@ -330,20 +330,27 @@ A job from standard input, then a file of jobs:
 $ printf 'diff "x^T x" --wrt x\\n' | matcalc batch -
 $ matcalc batch jobs.txt > results.jsonl
 """)
-def batch(file: FileArg) -> None:
-    """Run diff and check jobs, one a line, in one process.
+def batch(file: FileArg, workers: Annotated[str, typer.Option(
+        "--workers", metavar="N", show_default=False,
+        help="Processes to share the jobs among: 1 runs them in this one; the default is one a "
+             "processor (at most 4), for a file of 200 lines or more.")] = "") -> None:
+    """Run diff and check jobs, one a line.
 
     Prints JSON Lines: for each job, the object of --format json with its line number
-    and exit status. A failing job gives an error object and the batch goes on. Exit 1 if
-    a job failed, 2 if FILE cannot be read.
+    and exit status, in the file's order. A failing job gives an error object and the
+    batch goes on. Exit 1 if a job failed, 2 if FILE cannot be read.
     """
-    from matcalc_cli.batch import read_text, run_batch
+    from matcalc_cli.batch import default_workers, read_text, run_batch
 
     try:
+        if workers and not (workers.isdigit() and 1 <= int(workers) <= 64):
+            raise MatcalcError("option", f"--workers expects a number of processes from 1 to 64 (1 runs the "
+                               f"jobs in this process), got {workers!r}")
         text = read_text(file)
     except MatcalcError as err:
         raise fail(err, "", "json") from None
-    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout, parse_job)))
+    n = int(workers) if workers else default_workers()
+    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout, parse_job, n)))
 
 
 def main() -> None:

@@ -155,3 +155,23 @@ def test_a_thousand_jobs_in_one_process() -> None:
     assert [row["line"] for row in rows] == list(range(1, 1001))
     assert [row["command"] for row in rows[:4]] == ["diff", "diff", "check", "diff"]
     assert all(row["exit"] == 0 for row in rows)
+
+
+def test_workers_give_the_same_lines_in_the_same_order(tmp_path) -> None:
+    jobs = ['diff "x^T A x" --wrt x', 'diff "log(det(X))" --wrt X', 'check "A x" --wrt x --expect A',
+            'diff "sigmoid(W x)" --wrt x --layout denominator', 'diff "x^T" --wrt y2', "# a comment", "",
+            'diff "tanh(" --wrt x']
+    text = "\n".join(jobs * 40)  # 320 lines: more than batch.PARALLEL_FROM, so the workers run
+    outs = {}
+    for workers in (1, 3):
+        out = io.StringIO()
+        outs[workers] = (run_batch(text, out, parse_job, workers), out.getvalue())
+    assert outs[1] == outs[3] and outs[1][0] == 1  # the syntax error fails its job, and the batch
+    rows = [json.loads(line) for line in outs[3][1].splitlines()]
+    assert [row["line"] for row in rows] == [n for n in range(1, 321) if (n - 1) % 8 not in (5, 6)]
+    path = tmp_path / "jobs.txt"
+    path.write_text(text)
+    result = runner.invoke(app, ["batch", "--workers", "2", str(path)])
+    assert result.exit_code == 1 and result.stdout == outs[1][1]
+    bad = runner.invoke(app, ["batch", "--workers", "none", str(path)])
+    assert bad.exit_code == 2 and "--workers expects a number of processes" in bad.stdout
