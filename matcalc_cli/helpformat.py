@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from typer import _click
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
-from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from matcalc_cli import coercion
 
@@ -28,6 +28,37 @@ def help_width() -> int:
     """The width help wraps at: the terminal's (COLUMNS when set), at most MAX_WIDTH,
     less a margin, so that no line is broken again by the terminal."""
     return max(min(shutil.get_terminal_size().columns, MAX_WIDTH) - 2, 30)
+
+
+def _words_together(ctx: _click.Context, params: Sequence[_click.Parameter], args: Sequence[str]) -> None:
+    """EXPR's words are one run of the command line. A word apart from them is a slip, never
+    a factor of the expression: `diff "f(x)" --wrt x y` means a second --wrt, not f(x) y.
+    And an expression that begins with -, unquoted by --, is not an unknown option."""
+    value = {o: not p.is_flag for p in params if isinstance(p, TyperOption) for o in (*p.opts, *p.secondary_opts)}
+    words: list[str] = []  # the expression's words so far
+    since: list[str] = []  # the options since the last of them
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            return
+        if a in value or (a.startswith("--") and a.split("=", 1)[0] in value):
+            taken = 2 if value.get(a, False) and "=" not in a else 1
+            since.append(" ".join(args[i:i + taken]))
+            i += taken
+            continue
+        if a.startswith("-") and a != "-":
+            if not all(c.isalnum() or c in "-_=" for c in a):
+                raise UsageError(f"{a!r} is read as options, and it looks like an expression that begins with "
+                                 f"'-': put the expression after -- ({ctx.command_path} [OPTIONS] -- EXPR)", ctx=ctx)
+            return  # an unknown option: click says so
+        if words and since:
+            raise UsageError(f"{a!r} comes after {' '.join(since)}, apart from the expression "
+                             f"{' '.join(words)!r}: a second variable takes its own --wrt (--wrt x --wrt y); "
+                             "a word of the expression goes with the others (quote the expression)", ctx=ctx)
+        words.append(a)
+        since = []
+        i += 1
 
 
 def _usage_error(e: UsageError) -> None:
@@ -78,6 +109,8 @@ class Command(TyperCommand):
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         coercion.install(self.get_params(ctx))
+        if any(isinstance(p, TyperArgument) and p.nargs == -1 for p in self.params):
+            _words_together(ctx, self.get_params(ctx), args)
         return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:

@@ -338,6 +338,29 @@ def test_missing_wrt_is_a_usage_error():
     assert result.exit_code == 2 and "--wrt" in result.output
 
 
+@pytest.mark.parametrize("args, words", [
+    # A word apart from the expression is a slip (a second variable without its --wrt), never a factor.
+    (["diff", "x^T A x", "--wrt", "x", "y"], "'y' comes after --wrt x, apart from the expression 'x^T A x'"),
+    (["diff", "x^T", "A", "--verify", "x", "--wrt", "x"], "'x' comes after --verify"),
+    (["check", "x^T x", "--wrt", "x", "--expect", "2 x^T", "x"], "a second variable takes its own --wrt"),
+    # An expression that begins with - is not a cluster of short options.
+    (["diff", "-sum(Y .* log(S)) / m", "--wrt", "Y"], "put the expression after -- (matcalc diff [OPTIONS] -- EXPR)"),
+])
+def test_words_apart_from_the_expression_are_a_usage_error(args, words):
+    result = run(*args)
+    no_traceback(result)
+    assert result.exit_code == 2 and words in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["diff", "x^T", "A", "x", "--wrt", "x"], ["diff", "--wrt", "x", "x^T", "A", "x"],
+    ["diff", "--wrt=x", "--format", "plain", "x^T A x"], ["diff", "--wrt", "x", "--", "-x^T A x"],
+])
+def test_the_expressions_words_together_still_read(args):
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+
+
 def test_json_error_object_and_message():
     result = diff("x^T y", "--wrt", "x", "--shape", "x=n", "--shape", "y=m", "--format", "json")
     one_error(result, "x^T y", (3, 4))
