@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from matcalc_cli.errors import MatcalcError
+from matcalc_cli.errors import MatcalcError, as_error
 from matcalc_cli.report import Report, differentiate
 
 if TYPE_CHECKING:
@@ -83,14 +83,6 @@ def _wrt(wrt: str | Sequence[str]) -> list[str]:
     if not all(isinstance(w, str) for w in wrt):
         raise MatcalcError("option", f"wrt must be a name or a list of names, got {wrt!r}")
     return list(wrt)
-
-
-def _as_error(ex: Exception) -> MatcalcError:
-    if isinstance(ex, MatcalcError):
-        return ex
-    if isinstance(ex, RecursionError):
-        return MatcalcError("input", "expression too deeply nested")
-    return MatcalcError("unsupported", f"cannot derive this ({type(ex).__name__}: {ex})")
 
 
 def _options(expr: str, wrt: str | Sequence[str], shapes: Shapes | None,
@@ -222,7 +214,7 @@ def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symm
     try:
         return Derivative(differentiate(expr, names, specs, sym, layout))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
-        raise _as_error(ex) from None
+        raise as_error(ex) from None
 
 
 def check(expr: str, wrt: str | Sequence[str], expect: str, shapes: Shapes | None = None,
@@ -237,4 +229,4 @@ def check(expr: str, wrt: str | Sequence[str], expect: str, shapes: Shapes | Non
     try:
         return CheckResult(decide(expr, names, expect, specs, sym, layout))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
-        raise _as_error(ex) from None
+        raise as_error(ex) from None

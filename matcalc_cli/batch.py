@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from matcalc_cli.commands import (
     CheckOptions,
     DiffOptions,
-    as_error,
     check_json,
     diff_json,
     error_json,
@@ -26,7 +25,7 @@ from matcalc_cli.commands import (
     run_check,
     run_diff,
 )
-from matcalc_cli.errors import MatcalcError
+from matcalc_cli.errors import MatcalcError, as_error
 from matcalc_cli.report import SCHEMA
 from matcalc_cli.syntax import MAX_CHARS, expression_from_words
 

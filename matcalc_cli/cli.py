@@ -18,7 +18,6 @@ from matcalc_cli.commands import (
     CheckOptions,
     DiffOptions,
     DiffResult,
-    as_error,
     check_json,
     error_json,
     exit_status,
@@ -29,7 +28,7 @@ from matcalc_cli.commands import (
     run_diff,
     validate_format,
 )
-from matcalc_cli.errors import MatcalcError, caret_lines
+from matcalc_cli.errors import MatcalcError, as_error, caret_lines
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
 
 if TYPE_CHECKING:

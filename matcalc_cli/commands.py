@@ -194,19 +194,6 @@ def error_json(err: MatcalcError) -> dict[str, Any]:
     return out
 
 
-def as_error(ex: Exception) -> MatcalcError:
-    """Any failure as a MatcalcError: never a traceback, always a named problem."""
-    if isinstance(ex, MatcalcError):
-        return ex
-    if isinstance(ex, RecursionError):
-        return MatcalcError("input", "expression too deeply nested")
-    if isinstance(ex, MemoryError):
-        return MatcalcError("input", "expression too large")
-    # Nothing else should ever be raised: a bug, reported as one (exit 123), never as bad input.
-    return MatcalcError("internal", f"internal error, please report it with this input "
-                        f"({type(ex).__name__}: {str(ex)[:200]})")
-
-
 INTERNAL_EXIT = 123
 
 
