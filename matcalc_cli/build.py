@@ -119,25 +119,60 @@ def _is_sum(node: Syntax) -> bool:
     return node.kind == "binary" and node.text in ("+", "-")
 
 
+def _is_product(node: Syntax) -> bool:
+    return node.kind == "binary" and node.text in (" ", "*", "@")
+
+
+def _plain_factor(e: Expr) -> bool:
+    """A matrix factor that E.mul takes as it is (no number, identity, zero or product in it):
+    a chain of them, each prefix a matrix, is the same product built at once or step by step."""
+    return e.shape != SCALAR and e.op not in ("mul", "const", "eye", "zeros", "bcast")
+
+
 def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
     root = substitute(root)
+    order = post_order(root)
+    # A definition of a where clause is one node with several parents: it is built once,
+    # never extended in place by one of them.
+    parents: dict[int, int] = {}
+    for node in order:
+        for a in (split_call(node)[0] if node.kind == "call" and node.text in OPS else node.args):
+            parents[id(a)] = parents.get(id(a), 0) + 1
     built: dict[int, Expr] = {}
-    # a + b - c + ... is built as one sum at the end of the chain: adding term by term
-    # would copy the growing sum at every step.
+    # a + b - c + ... is built as one sum at the end of the chain, and x^T A1 A2 ... x as one
+    # product: adding term by term (multiplying factor by factor) would copy the growing
+    # sum (product) at every step.
     terms: dict[int, list[Expr]] = {}
+    chains: dict[int, list[Expr]] = {}
 
     def get(node: Syntax) -> Expr:
         if id(node) not in built:
-            built[id(node)] = E.add(*terms.pop(id(node)))
+            built[id(node)] = E.add(*terms.pop(id(node))) if id(node) in terms else E.mul(*chains.pop(id(node)))
         return built[id(node)]
 
-    for node in post_order(root):
+    def own(left: Syntax, pending: dict[int, list[Expr]]) -> bool:
+        return id(left) in pending and id(left) not in built and parents.get(id(left), 0) == 1
+
+    for node in order:
         if _is_sum(node):
             left, right = node.args
-            acc = terms.pop(id(left)) if _is_sum(left) and id(left) not in built else [get(left)]
+            acc = terms.pop(id(left)) if own(left, terms) else [get(left)]
             acc.append(get(right) if node.text == "+" else E.neg(get(right)))
             terms[id(node)] = acc
             continue
+        if _is_product(node):
+            left, right = node.args
+            y = get(right)
+            if _plain_factor(y):
+                if own(left, chains) and (chains[id(left)][0].shape[0], chains[id(left)][-1].shape[1]) != SCALAR:
+                    acc = chains.pop(id(left))  # a matrix so far: y joins the chain
+                    acc.append(y)
+                    chains[id(node)] = acc
+                    continue
+                x = get(left)
+                if _plain_factor(x):
+                    chains[id(node)] = [x, y]
+                    continue
         args = split_call(node)[0] if node.kind == "call" else node.args
         built[id(node)] = _build_node(node, [get(a) for a in args], variables, symmetric)
     return get(root)

@@ -112,3 +112,18 @@ def test_the_inputs_own_names_are_kept_in_the_result(source: str, wrt: str, prin
     text = plain.render_named(report.named())
     assert text == printed if printed else text.count(" h = tanh(x)") == 1, text
     assert E.free_vars(report.named(expand=True).body).keys() <= set(report.variables)
+
+
+@pytest.mark.parametrize("source, wrt, printed", [
+    ("h - x + h where h = x + a", "x", "eye(n)"),
+    ("(h - x) + (h - x) where h = x + a", "x", "zeros(n, n)"),
+    ("sum((h - x) + (h - y)) where h = x + a", "x", "ones(1, n)"),
+    ("x^T h h x where h = A B", "x", "x^T (A B A B + B^T A^T B^T A^T)"),
+])
+def test_a_shared_sum_or_product_is_built_once(source, wrt, printed):
+    """A definition is one node with a parent at each use: a sum or a chain of products
+    beside it is built around it, never by extending it in place (which once lost it for
+    its second use: an internal error)."""
+    from matcalc_cli.render import plain
+
+    assert plain.render(differentiate(source, [wrt]).derivative.expr) == printed
