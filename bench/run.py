@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -44,7 +45,7 @@ from jobs import SERIES, Series, case_jobs, load_cases, network_hessian_job, net
 from tables import Target, at_most, slope, slope_target
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CASES = Path("/work/shared/eval/cases.py")
+DEFAULT_CASES = Path(os.environ.get("MATCALC_EVAL_CASES", "/work/shared/eval/cases.py"))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,15 +61,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="seconds of matcalc time per series; past it the series stops growing")
     ap.add_argument("--batch-jobs", type=int, default=10_000, help="jobs of the batch memory run")
     ap.add_argument("--quick", action="store_true", help="k up to 8, 2 repeats and rounds, 500 batch jobs")
-    ap.add_argument("--no-sympy", action="store_true")
-    ap.add_argument("--no-tensorgrad", action="store_true")
+    ap.add_argument("--no-sympy", action="store_true", help="matcalc's side only")
+    ap.add_argument("--no-tensorgrad", action="store_true", help="do not look for tensorgrad")
     ap.add_argument("--tensorgrad-python", help="an interpreter with tensorgrad installed "
                     "(default: $MATCALC_BENCH_TENSORGRAD_PYTHON, or this one)")
     ap.add_argument("--no-calls", action="store_true", help="skip the single calls")
     ap.add_argument("--no-cases", action="store_true", help="skip the evaluation sample")
     ap.add_argument("--no-series", action="store_true", help="skip the scaling series and in-process targets")
     ap.add_argument("--no-batch", action="store_true", help="skip the batch run")
-    ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    ap.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="the evaluation sample's cases.py")
     ap.add_argument("--out", type=Path, default=HERE / "results.json", help="where the JSON record goes")
     ap.add_argument("--plot", type=Path, default=None, help="draw the scaling curves to this PNG (matplotlib)")
     args = ap.parse_args(argv)
