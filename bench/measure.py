@@ -238,19 +238,40 @@ def command_line_run(job: Job, timeout: float) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ batch
-def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+def _tree(pid: int) -> list[int]:
+    """pid and its descendants (a batch forks workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(resident, proportional) set sizes of pid's process tree: RSS counts a page shared by
+    forked workers once per process, PSS divides it among them (the memory truly used)."""
+    rss = pss = 0
+    for p in _tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass
+    return rss, pss
 
 
 def batch_run(text: str, marks: Sequence[int] = ()) -> dict[str, Any]:
-    """`matcalc batch FILE` as a subprocess: wall time (start-up included), how many jobs
-    exited 0, 1 and 2, the resident memory when the mark-th answer came out, and the peak."""
+    """`matcalc batch FILE` as a subprocess: wall time (start-up included) and CPU time (its
+    workers' too), how many jobs exited 0, 1 and 2, the memory of its process tree when the
+    mark-th answer came out, and the largest peak of any one of its processes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "jobs.txt"
         path.write_text(text)
@@ -258,19 +279,20 @@ def batch_run(text: str, marks: Sequence[int] = ()) -> dict[str, Any]:
         proc = subprocess.Popen([*matcalc_command(), "batch", str(path)], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout is not None
-        lines, exits, rss = 0, dict[str, int](), dict[int, float]()
+        lines, exits, rss, pss, procs = 0, dict[str, int](), dict[int, float](), dict[int, float](), dict[int, int]()
         for line in proc.stdout:
             lines += 1
             code = line.rpartition('"exit": ')[2].rstrip("}\n ")
             exits[code] = exits.get(code, 0) + 1
             if lines in marks:
-                rss[lines] = _rss_kb(proc.pid) / MB
+                r, p = _memory_kb(proc.pid)
+                rss[lines], pss[lines], procs[lines] = r / MB, p / MB, len(_tree(proc.pid))
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
     return {"jobs": lines, "seconds": wall, "cpu": usage.ru_utime + usage.ru_stime,
             "exits": dict(sorted(exits.items())), "exit": proc.returncode,
-            "rss_mb": rss, "peak_mb": usage.ru_maxrss / MB}
+            "rss_mb": rss, "pss_mb": pss, "processes": procs, "peak_mb": usage.ru_maxrss / MB}
 
 
 # ------------------------------------------------------------------ tensorgrad, in its own interpreter
