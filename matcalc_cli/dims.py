@@ -146,6 +146,12 @@ class Dims:
                 return False
             if (ra, rb) != (a, b):
                 return self.unify(ra, rb)
+            # 6 = 2·?1 (kron(X, B) beside a 6×6 A, B 2×2): the unknown is the quotient.
+            for whole, part in ((a, pb), (b, pa)):
+                if isinstance(whole, int) and sum(map(_fresh, part)) == 1:
+                    known = compose(f for f in part if not _fresh(f))
+                    if isinstance(known, int) and whole % known == 0:
+                        return self.unify(next(f for f in part if _fresh(f)), whole // known)
         fa, fb = _fresh(a), _fresh(b)
         if (fa and a in _factors(b)) or (fb and b in _factors(a)):
             return False  # ?1 = ?1·n: no dimension is its own multiple

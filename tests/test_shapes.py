@@ -375,3 +375,11 @@ def test_inference_does_not_read_several_vectors_as_scalars_to_make_a_slip_type_
 ])
 def test_products_of_dimensions(src, shapes):
     assert infer(parse(src), {}, frozenset()).variables == shapes
+
+
+def test_a_number_is_a_product_of_a_known_factor_and_an_unknown():
+    # kron(X, B) beside a 6×6 A with B 2×2: X is 3×3 (6 = 2·?); 5 is no multiple of 2.
+    typed = infer(parse("tr(A kron(X, B))"), {"A": (6, 6), "B": (2, 2)}, frozenset())
+    assert typed.variables["X"] == (3, 3)
+    with pytest.raises(MatcalcError, match="cannot multiply 5×5 by 2·n×2·m"):
+        infer(parse("tr(A kron(X, B))"), {"A": (5, 5), "B": (2, 2)}, frozenset())
