@@ -301,11 +301,13 @@ def _parts(core: Expr) -> tuple[list[Expr], list[Expr]]:
 def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
     """Pull out what every term shares: a number, scalar factors, a left or a right factor."""
     coefs = [c for c, _ in items]
-    if all(c.denominator == 1 for c in coefs):
-        g = Fraction(math.gcd(*(int(c) for c in coefs)))
+    # A number every coefficient is a whole multiple of: 2 a + 4 b = 2 (a + 2 b), and over one
+    # denominator A / 2 + A^T / 2 = (A + A^T) / 2 (not 1/2 against 1/3: (3 a + 2 b) / 6 is no shorter).
+    if len({c.denominator for c in coefs}) == 1:
+        g = Fraction(math.gcd(*(c.numerator for c in coefs)), coefs[0].denominator)
         if all(c < 0 for c in coefs):
             g = -g
-        if abs(g) > 1:
+        if abs(g) != 1:
             return product([E.const(g), total([product([E.const(c / g), core]) for c, core in items])])
     parts = [_parts(core) for _, core in items]
     common = [f for f in parts[0][0] if all(f in p[0] for p in parts[1:])]
