@@ -31,6 +31,13 @@ def ok_points(points: Sequence[dict[str, Any]], side: str, field: str) -> list[t
             if p.get(side, {}).get("status") == "ok" and p[side].get(field) is not None]
 
 
+def half_peaks(samples: dict[int, float], total: int) -> tuple[float | None, float | None]:
+    """The highest sample taken in the first half of a run of `total` jobs, and in the second."""
+    first = [v for n, v in samples.items() if n <= total // 2]
+    second = [v for n, v in samples.items() if n > total // 2]
+    return (max(first) if first else None), (max(second) if second else None)
+
+
 def word(met: bool | None) -> str:
     return "n/a" if met is None else "met" if met else "NOT MET"
 

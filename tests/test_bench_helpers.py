@@ -62,6 +62,13 @@ def test_slope_target_needs_the_whole_range() -> None:
     assert capped.met is None and tables.word(capped.met) == "n/a"
 
 
+def test_half_peaks_compare_the_highest_samples_of_each_half() -> None:
+    saw = {500: 105.0, 1000: 117.0, 1500: 129.0, 2000: 94.0, 2500: 106.0, 3000: 131.0, 3500: 90.0, 4000: 62.0}
+    assert tables.half_peaks(saw, 4000) == (129.0, 131.0)
+    assert tables.half_peaks({1000: 50.0}, 4000) == (50.0, None)
+    assert tables.half_peaks({}, 10) == (None, None)
+
+
 def test_at_most_and_the_targets_table() -> None:
     rows = [tables.at_most("plain / import sympy", 0.3, 0.35), tables.at_most("memory", 310.0, 300, "{:.0f}", " MB"),
             tables.at_most("missing", None, 5.0)]
