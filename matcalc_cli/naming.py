@@ -45,6 +45,7 @@ class Named:
 
     body: Expr
     where: tuple[tuple[str, Expr], ...]
+    nodes: tuple[Expr, ...] = ()  # each definition's node, as the result has it (no names in it)
 
 
 def prefix(node: Expr) -> str:
@@ -252,4 +253,4 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
         same = all(x is a for x, a in zip(args, n.args, strict=True))
         spelled[n] = n if same else Expr(n.op, args, n.shape, n.param)
     body = placeholders.get(root, spelled[root])
-    return Named(body, tuple((names[n], spelled[n]) for n in nodes))
+    return Named(body, tuple((names[n], spelled[n]) for n in nodes), tuple(nodes))

@@ -153,10 +153,15 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         d = second_derivative(typed.expr, xs[0], xs[1], layout)
     shown = None
     if steps:  # for two --wrt, the first derivative's, then the second
+        from matcalc_cli import naming
         from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
 
         first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
-        shown = derivation(typed.expr, xs[0], first, dict(typed.named))
+        # The names the result prints with are the steps' names too, where a step names the
+        # same subexpression, and never a step's name for another one.
+        printed = naming.name(d.expr, typed.variables, dict(typed.named))
+        names = {node: n for node, (n, _) in zip(printed.nodes, printed.where, strict=True)} | dict(typed.named)
+        shown = derivation(typed.expr, xs[0], first, names)
         if len(xs) == 2:
             shown = second(shown, xs[1], d)
     return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,

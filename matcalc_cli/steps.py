@@ -69,12 +69,13 @@ class Derivation:
 
 
 def derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str] | None = None) -> Derivation:
-    """The steps to result, the derivative of f by x; given: the names the input's where
-    clause gave its subexpressions, which the steps keep."""
+    """The steps to result, the derivative of f by x; given: names of subexpressions (the
+    input's where clause, the names the result prints with), which the steps keep for those
+    subexpressions and never choose for another."""
     try:
         return _derivation(f, x, result, given or {})
     except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
-        return _derivation(canon(f), x, result, {})
+        return _derivation(canon(f), x, result, {n: v for n, v in (given or {}).items() if n.op == "var"})
 
 
 def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
@@ -109,6 +110,7 @@ def _derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str]) ->
     # The others as the output names them (s for a sigmoid, h1, h2 for activations, u ...).
     for node, name in assign([n for n in named if n not in names], taken).items():
         names[node] = E.var(name, node.shape)
+    names = {n: names[n] for n in named}  # innermost first, as Derivation.names promises
     names[f] = root
     defs = {node: _rewrite(node, names, keep=node) for node in names}
 

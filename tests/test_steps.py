@@ -290,5 +290,17 @@ def test_a_second_derivative_ends_with_its_line() -> None:
 
 def test_steps_keep_the_inputs_own_names() -> None:
     steps = lines("norm(W2 h - y)^2 where h = tanh(W1 x)", "W1")
-    assert steps[0] == "z = norm(W2 h - y)^2 where f = W1 x, h = tanh(f)"
+    assert steps[0] == "z = norm(W2 h - y)^2 where h = tanh(f), f = W1 x"
     assert "dh = df .* (1 - h.^2)" in steps[2]
+
+
+def test_steps_and_the_result_share_their_names() -> None:
+    # The result prints where h1 = tanh(W1 x), h2 = tanh(W2 h1): the steps call them so too,
+    # and a step's own name is never one the result gives another subexpression.
+    report = differentiate("norm(W3 tanh(W2 tanh(W1 x)) - y)^2", ["W1"], steps=True)
+    steps = report.step_lines()
+    assert steps[0] == "h = norm(W3 h2 - y)^2 where h2 = tanh(W2 h1), h1 = tanh(f), f = W1 x"
+    assert [n for n, _ in report.named().where] == ["h1", "h2"]
+    ln = differentiate("y^T (g .* u / sqrt(mean(u.^2) + eps) + b) where u = x - mean(x)", ["x"], ["eps=scalar"],
+                       steps=True)
+    assert "h" in dict(ln.named().where) and ln.step_lines()[0].startswith("z = ")
