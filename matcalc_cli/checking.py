@@ -1,5 +1,5 @@
-"""Is a derivative right? `matcalc check` (a claimed derivative against matcalc's) and
-`diff --verify` (matcalc's derivative against central finite differences).
+"""Is a derivative right? `matcalc check`: a claimed derivative against matcalc's, at random
+points of the whole domain (which verification.py's `diff --verify` draws too).
 
 Pure computation: results are values, the CLI and batch decide how to print them.
 numpy comes in through numeric.py, so it is imported only when checking.
@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive import Derivative
 from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
@@ -23,13 +22,8 @@ from matcalc_cli.numeric import (
     dim_sizes,
     draw,
     evaluate,
-    fd_columns,
-    kind,
-    numeric_derivative,
-    relative_error,
     sample,
     size_of,
-    unarrange,
 )
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.shapes import build, infer, variable_names
@@ -71,7 +65,7 @@ def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[S
     point to point so that a claim right only for one size is caught."""
     shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim
     for name, shape in variables.items():
-        entries = _entries(shape, dim_sizes(shapes))
+        entries = entries_of(shape, dim_sizes(shapes))
         if entries > MAX_ENTRIES:
             raise MatcalcError("unsupported", f"{name} has {entries:,} entries: too large to evaluate at random "
                                f"points (at most {MAX_ENTRIES:,}; a named dimension, --shape {name}=n, is "
@@ -116,10 +110,9 @@ _GREEDY = 24  # beyond this many variables, one evaluation each would cost too m
 
 
 MAX_ENTRIES = 4_000_000  # of one variable at a random point (32 MB of floats)
-MAX_VERIFY_ENTRIES = 400
 
 
-def _entries(shape: Shape, sizes: dict[Dim, int]) -> int:
+def entries_of(shape: Shape, sizes: dict[Dim, int]) -> int:
     return size_of(shape[0], sizes) * size_of(shape[1], sizes)
 
 
@@ -174,18 +167,18 @@ class Difference:
     def text(self, against: str = "") -> str:
         r, c = self.entry
         where = (f"at point {self.point}, entry ({r}, {c}): "
-                 f"claim {_num(self.claim)}, expected {_num(self.derivative)}")
+                 f"claim {num_text(self.claim)}, expected {num_text(self.derivative)}")
         gap = abs(self.claim - self.derivative)
         if not np.isfinite(gap):
             return f"the claim is not a finite number {where}"
-        return f"largest difference{against}: {_num(gap)} (relative {_num(self.relative)}) {where}"
+        return f"largest difference{against}: {num_text(gap)} (relative {num_text(self.relative)}) {where}"
 
     def point_text(self) -> str:
         return ", ".join(f"{k} = {_array_text(v)}" for k, v in self.values.items())
 
     def to_json(self) -> dict[str, Any]:
-        return {"relative": _json_num(self.relative), "point": self.point, "entry": list(self.entry),
-                "claim": _json_num(self.claim), "expected": _json_num(self.derivative),
+        return {"relative": json_num(self.relative), "point": self.point, "entry": list(self.entry),
+                "claim": json_num(self.claim), "expected": json_num(self.derivative),
                 "values": {k: np.asarray(v).tolist() for k, v in self.values.items()}}
 
 
@@ -310,103 +303,19 @@ def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
     return worst
 
 
-# ------------------------------------------------------------------ verify
-@dataclass(frozen=True)
-class Verification:
-    errors: tuple[float, ...]  # the relative error at each point
-    sampled: int = 0  # a large variable: how many of its entries each point perturbs
-    entries: int = 0  # ... out of how many
-
-    @property
-    def max_error(self) -> float:
-        return max(self.errors)
-
-    @property
-    def ok(self) -> bool:
-        return self.max_error <= VERIFY_TOL
-
-    def text(self) -> str:
-        verdict = "ok" if self.ok else "exceeds the tolerance"
-        along = f", along {self.sampled} random entries of {self.entries:,} at each" if self.sampled else ""
-        return (f"largest relative error {_num(self.max_error)} against central differences at "
-                f"{len(self.errors)} random points{along} (tolerance {VERIFY_TOL:g}): {verdict}")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "max_relative_error": _json_num(self.max_error),
-                "errors": [_json_num(e) for e in self.errors], "points": len(self.errors),
-                "tolerance": VERIFY_TOL, **({"sampled_entries": self.sampled} if self.sampled else {})}
-
-
-def verify(report: Report) -> Verification:
-    """The derivative against central differences of the expression at random points."""
-    f = report.function if report.function is not None else build(parse(report.source), report.variables,
-                                                                   report.symmetric)
-    xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
-    d = report.derivative
-    sizes = dim_sizes(report.variables)
-    entries = _entries(xs[0].shape, sizes)
-    sampled = entries > MAX_VERIFY_ENTRIES
-    small = f"a named dimension, --shape {xs[0].name}=n, is verified at small sizes"
-    if entries > MAX_ENTRIES or _entries(d.shape, sizes) > MAX_ENTRIES:
-        what = f"{xs[0].name} has {entries:,}" if entries > MAX_ENTRIES else \
-            f"the derivative has {_entries(d.shape, sizes):,}"
-        raise MatcalcError("unsupported", f"--verify: {what} entries: too large to evaluate at random points "
-                           f"(at most {MAX_ENTRIES:,}; {small})")
-    if sampled and (len(xs) == 2 or xs[0].info.symmetric):
-        raise MatcalcError("unsupported", f"--verify: {xs[0].name} has {entries:,} entries; "
-                           f"{'a second derivative' if len(xs) == 2 else 'a symmetric variable'} is verified "
-                           f"entry by entry, for variables of at most {MAX_VERIFY_ENTRIES} entries ({small})")
-    for x in xs[1:]:  # a pair of evaluations per pair of entries
-        if _entries(x.shape, sizes) > MAX_VERIFY_ENTRIES:
-            raise MatcalcError("unsupported", f"--verify: {x.name} has {_entries(x.shape, sizes):,} entries; "
-                               f"a second derivative is verified for variables of at most {MAX_VERIFY_ENTRIES}")
-
-    def defined(p: Point) -> bool:
-        return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p)
-
-    errors = []
-    for i, p in enumerate(points(report.variables, report.symmetric, [], defined, point_count(report))):
-        with np.errstate(all="ignore"):
-            if sampled:
-                got, fd = _sampled(f, xs[0], d, p, np.random.default_rng(i))
-            else:
-                got, fd = value(d.expr, p), numeric_derivative(f, xs, p.values, p.sizes, d.layout)
-        err = relative_error(got, fd)
-        errors.append(err if np.isfinite(err) else float("inf"))  # NaN compares as passing
-    return Verification(tuple(errors), SAMPLED if sampled else 0, entries if sampled else 0)
-
-
-SAMPLED = 40  # entries of a large variable, drawn afresh at each point
-
-
-def _sampled(f: Expr, x: Expr, d: Derivative, p: Point, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The derivative's columns for a random sample of x's entries, and central differences
-    along those entries: a variable too large to perturb entry by entry, checked all the same."""
-    x0 = np.asarray(p.values[x.name], dtype=float).reshape(size_of(x.shape[0], p.sizes), size_of(x.shape[1], p.sizes))
-    f0 = value(f, p)
-    picked = np.sort(rng.choice(x0.size, size=min(SAMPLED, x0.size), replace=False))
-
-    def f_at(v: np.ndarray) -> np.ndarray:
-        return evaluate(f, {**p.values, x.name: v}, p.sizes)
-
-    fd = fd_columns(f_at, x0, [int(i) for i in picked])
-    jac = unarrange(value(d.expr, p), f0.shape, x0.shape, d.layout, kind(f.shape), kind(x.shape, variable=True))
-    return jac[:, picked], fd
-
-
 # ------------------------------------------------------------------ numbers as text
-def _num(x: float) -> str:
+def num_text(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _json_num(x: float) -> float | None:
+def json_num(x: float) -> float | None:
     return x if np.isfinite(x) else None  # JSON has no inf or NaN
 
 
 def _array_text(v: Any) -> str:
     a = np.asarray(v, dtype=float)
     if a.ndim == 0 or a.size == 1:
-        return _num(float(a.reshape(-1)[0]))
+        return num_text(float(a.reshape(-1)[0]))
     if a.shape[1] == 1:
-        return "[" + ", ".join(_num(x) for x in a[:, 0]) + "]^T"  # a column, as the input language reads it
-    return "[" + "; ".join(", ".join(_num(x) for x in row) for row in a) + "]"
+        return "[" + ", ".join(num_text(x) for x in a[:, 0]) + "]^T"  # a column, as the input language reads it
+    return "[" + "; ".join(", ".join(num_text(x) for x in row) for row in a) + "]"

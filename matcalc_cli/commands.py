@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from matcalc_cli.errors import MatcalcError
 
 if TYPE_CHECKING:
-    from matcalc_cli.checking import CheckResult, Verification
+    from matcalc_cli.checking import CheckResult
     from matcalc_cli.naming import Named
     from matcalc_cli.report import Report
+    from matcalc_cli.verification import Verification
 
 # The formats of diff, in the order help lists them (the first is the default), each with
 # what it prints (shell completion shows it).
@@ -127,7 +128,7 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
                            opts.steps)
     if not opts.verify:
         return DiffResult(report, expand=opts.expand, options=opts)
-    from matcalc_cli.checking import verify  # imports numpy: only when asked for
+    from matcalc_cli.verification import verify  # imports numpy: only when asked for
 
     return DiffResult(report, verify(report), opts.expand, opts)
 

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from matcalc_cli.checking import check, verify
+from matcalc_cli.checking import check
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import differentiate
+from matcalc_cli.verification import verify
 
 Claim = Callable[[Callable[[str, str], str]], str]  # (d: source, wrt -> plain derivative) -> the claim
 

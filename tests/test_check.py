@@ -7,10 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from matcalc_cli.checking import ClaimError, check, verify
+from matcalc_cli.checking import ClaimError, check
 from matcalc_cli.cli import app
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import differentiate
+from matcalc_cli.verification import verify
 
 runner = CliRunner()
 

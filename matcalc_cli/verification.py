@@ -1,0 +1,129 @@
+"""`diff --verify`: matcalc's derivative against central finite differences of the
+expression, at random points of the whole domain (checking.points), entry by entry, or
+along a random sample of the entries of a large variable.
+
+numpy comes in through numeric.py, so it is imported only when verifying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matcalc_cli import expr as E
+from matcalc_cli.checking import (
+    MAX_ENTRIES,
+    VERIFY_TOL,
+    Point,
+    entries_of,
+    finite,
+    json_num,
+    num_text,
+    point_count,
+    points,
+    smooth_at,
+    value,
+)
+from matcalc_cli.derive import Derivative
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import Expr
+from matcalc_cli.numeric import (
+    dim_sizes,
+    evaluate,
+    fd_columns,
+    kind,
+    numeric_derivative,
+    relative_error,
+    size_of,
+    unarrange,
+)
+from matcalc_cli.report import Report
+from matcalc_cli.shapes import build
+from matcalc_cli.syntax import parse
+
+MAX_VERIFY_ENTRIES = 400  # of a variable differenced entry by entry (two evaluations an entry)
+
+
+@dataclass(frozen=True)
+class Verification:
+    errors: tuple[float, ...]  # the relative error at each point
+    sampled: int = 0  # a large variable: how many of its entries each point perturbs
+    entries: int = 0  # ... out of how many
+
+    @property
+    def max_error(self) -> float:
+        return max(self.errors)
+
+    @property
+    def ok(self) -> bool:
+        return self.max_error <= VERIFY_TOL
+
+    def text(self) -> str:
+        verdict = "ok" if self.ok else "exceeds the tolerance"
+        along = f", along {self.sampled} random entries of {self.entries:,} at each" if self.sampled else ""
+        return (f"largest relative error {num_text(self.max_error)} against central differences at "
+                f"{len(self.errors)} random points{along} (tolerance {VERIFY_TOL:g}): {verdict}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "max_relative_error": json_num(self.max_error),
+                "errors": [json_num(e) for e in self.errors], "points": len(self.errors),
+                "tolerance": VERIFY_TOL, **({"sampled_entries": self.sampled} if self.sampled else {})}
+
+
+def verify(report: Report) -> Verification:
+    """The derivative against central differences of the expression at random points."""
+    f = report.function if report.function is not None else build(parse(report.source), report.variables,
+                                                                   report.symmetric)
+    xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
+    d = report.derivative
+    sizes = dim_sizes(report.variables)
+    entries = entries_of(xs[0].shape, sizes)
+    sampled = entries > MAX_VERIFY_ENTRIES
+    small = f"a named dimension, --shape {xs[0].name}=n, is verified at small sizes"
+    if entries > MAX_ENTRIES or entries_of(d.shape, sizes) > MAX_ENTRIES:
+        what = f"{xs[0].name} has {entries:,}" if entries > MAX_ENTRIES else \
+            f"the derivative has {entries_of(d.shape, sizes):,}"
+        raise MatcalcError("unsupported", f"--verify: {what} entries: too large to evaluate at random points "
+                           f"(at most {MAX_ENTRIES:,}; {small})")
+    if sampled and (len(xs) == 2 or xs[0].info.symmetric):
+        raise MatcalcError("unsupported", f"--verify: {xs[0].name} has {entries:,} entries; "
+                           f"{'a second derivative' if len(xs) == 2 else 'a symmetric variable'} is verified "
+                           f"entry by entry, for variables of at most {MAX_VERIFY_ENTRIES} entries ({small})")
+    for x in xs[1:]:  # a pair of evaluations per pair of entries
+        if entries_of(x.shape, sizes) > MAX_VERIFY_ENTRIES:
+            raise MatcalcError("unsupported", f"--verify: {x.name} has {entries_of(x.shape, sizes):,} entries; "
+                               f"a second derivative is verified for variables of at most {MAX_VERIFY_ENTRIES}")
+
+    def defined(p: Point) -> bool:
+        return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p)
+
+    errors = []
+    for i, p in enumerate(points(report.variables, report.symmetric, [], defined, point_count(report))):
+        with np.errstate(all="ignore"):
+            if sampled:
+                got, fd = _sampled(f, xs[0], d, p, np.random.default_rng(i))
+            else:
+                got, fd = value(d.expr, p), numeric_derivative(f, xs, p.values, p.sizes, d.layout)
+        err = relative_error(got, fd)
+        errors.append(err if np.isfinite(err) else float("inf"))  # NaN compares as passing
+    return Verification(tuple(errors), SAMPLED if sampled else 0, entries if sampled else 0)
+
+
+SAMPLED = 40  # entries of a large variable, drawn afresh at each point
+
+
+def _sampled(f: Expr, x: Expr, d: Derivative, p: Point, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The derivative's columns for a random sample of x's entries, and central differences
+    along those entries: a variable too large to perturb entry by entry, checked all the same."""
+    x0 = np.asarray(p.values[x.name], dtype=float).reshape(size_of(x.shape[0], p.sizes), size_of(x.shape[1], p.sizes))
+    f0 = value(f, p)
+    picked = np.sort(rng.choice(x0.size, size=min(SAMPLED, x0.size), replace=False))
+
+    def f_at(v: np.ndarray) -> np.ndarray:
+        return evaluate(f, {**p.values, x.name: v}, p.sizes)
+
+    fd = fd_columns(f_at, x0, [int(i) for i in picked])
+    jac = unarrange(value(d.expr, p), f0.shape, x0.shape, d.layout, kind(f.shape), kind(x.shape, variable=True))
+    return jac[:, picked], fd
