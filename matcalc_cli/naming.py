@@ -210,7 +210,7 @@ def _transposed_sums(root: Expr) -> Expr:
     order = _distinct(root)
     sums = {n for n in order if n.op == "add" and not n.is_scalar}
     flipped: dict[Expr, Expr] = {}
-    for n in sums:
+    for n in (n for n in order if n in sums):  # in the tree's order: nodes hash by identity
         t = transpose(n)
         if t != n and t in sums and not {t, n} & flipped.keys() and _spelled_transposed(t, n):
             flipped[t] = n
