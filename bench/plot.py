@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""The scaling curves of a bench/run.py record as a picture: time, printed length and
-matcalc's peak memory against k, log-log, one colour a series, matcalc solid, SymPy
-dashed, tensorgrad dotted.
+"""The scaling curves of a bench/run.py record as a picture: time and printed length
+against k, log-log, and matcalc's peak memory (linear); one colour a series, matcalc
+solid, SymPy dashed, tensorgrad dotted.
 
     python bench/plot.py [bench/results.json] [bench/scaling.png]
 
@@ -50,12 +50,13 @@ def plot(record: dict[str, Any], out: Path) -> Path:
     meta = record.get("meta", {})
     ax_t.set_title("time (s)")
     ax_l.set_title("printed length (characters)")
-    ax_m.set_title("peak resident memory (MB), matcalc")
+    ax_m.set_title("matcalc's peak resident memory (MB)")
     for ax in (ax_t, ax_l, ax_m):
         ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
+        ax.set_yscale("log" if ax is not ax_m else "linear")
         ax.set_xlabel("k")
         ax.grid(True, which="major", alpha=0.3)
+    ax_m.set_ylim(bottom=0)  # linear from 0: the interpreter and its imports are most of it
     handles, labels = ax_t.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, frameon=False)
     fig.suptitle(f"matcalc {meta.get('matcalc', '?')} (solid) against SymPy {meta.get('sympy', '?')} (dashed)"
