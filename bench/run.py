@@ -184,7 +184,7 @@ def in_process_targets(args: argparse.Namespace, record: dict[str, Any]) -> list
     return [
         failed(at_most("network k=20 by W1, in process", secs(net), 0.050, "{:.3f}", " s"), net),
         failed(at_most("its Hessian k=20, in process", secs(hess), 0.5, "{:.2f}", " s"), hess),
-        failed(at_most("Hessian k=100, in process", secs(big), 5.0, "{:.1f}", " s", why_missing=missing), big),
+        failed(at_most("Hessian k=100, in process", secs(big), 5.0, "{:.2f}", " s", why_missing=missing), big),
         failed(at_most("Hessian k=100, peak memory (whole process)", whole["peak_mb"] if whole and secs(whole)
                        else None, 300, "{:.0f}", " MB", why_missing=missing), whole),
     ]
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         record["single_calls"] = cli
         say(f"\nsingle calls (median of {args.rounds} alternating rounds, ratio to python -c 'import sympy'):")
         say(tables.single_calls_table(cli))
-        targets += [Target(f"single call: {name} / import sympy", f"{cli['ratio'][name]:.2f}", f"<= {limit:.2f}",
+        targets += [Target(f"single call: {name} / import sympy", f"{cli['ratio'][name]:.3f}", f"<= {limit:.2f}",
                            cli["ratio"][name] <= limit) for name, limit in tables.CALL_TARGETS.items()]
     if not args.no_cases:
         run_cases(args, record)

@@ -146,6 +146,6 @@ def single_calls_table(cli: dict[str, Any]) -> str:
     for name, t in cli["median"].items():
         r = cli["ratio"][name]
         limit = CALL_TARGETS.get(name)
-        rows.append([name, f"{t * 1e3:.0f} ms", f"{r:.2f}", "" if limit is None else f"<= {limit:.2f}",
+        rows.append([name, f"{t * 1e3:.0f} ms", f"{r:.3f}", "" if limit is None else f"<= {limit:.2f}",
                      "" if limit is None else word(r <= limit), str(cli["exit"][name])])
     return grid(["call", "median", "/ import sympy", "target", "", "exit"], rows)
