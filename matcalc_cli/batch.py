@@ -65,7 +65,7 @@ def run_batch(text: str, out: TextIO, parse: Parser, workers: int = 1) -> int:
     they start with everything imported), when there are enough of them to pay for it."""
     lines = list(enumerate(text.splitlines(), 1))
     many = workers > 1 and len(lines) >= PARALLEL_FROM
-    results = _in_workers(lines, parse, workers) if many else (run_line(parse, line, n) for n, line in lines)
+    results = _in_workers(lines, parse, workers) if many else _here(lines, parse)
     failed = False
     for result in results:
         if result is None:
@@ -96,11 +96,11 @@ def _in_workers(lines: list[tuple[int, str]], parse: Parser,
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():  # spawn would import everything again
-        yield from (run_line(parse, line, n) for n, line in lines)
+        yield from _here(lines, parse)
         return
     # The first jobs run here: they import what the rest need (sympy, numpy), once, and
     # the workers are forked with it.
-    yield from (run_line(parse, line, n) for n, line in lines[:_CHUNK])
+    yield from _here(lines[:_CHUNK], parse)
     _PARSE[:] = [parse]
     gc.freeze()  # what is alive now is shared with the workers: their collector leaves it (and its pages) alone
     chunks = [lines[i:i + _CHUNK] for i in range(_CHUNK, len(lines), _CHUNK)]
@@ -109,10 +109,14 @@ def _in_workers(lines: list[tuple[int, str]], parse: Parser,
             yield from done
 
 
+def _here(lines: list[tuple[int, str]], parse: Parser) -> Iterator[dict[str, Any] | None]:
+    return (run_line(parse, line, n) for n, line in lines)
+
+
 def _run_chunk(chunk: list[tuple[int, str]]) -> list[dict[str, Any] | None]:
     from matcalc_cli.commands import in_big_stack
 
-    return in_big_stack(lambda: [run_line(_PARSE[0], line, n) for n, line in chunk])
+    return in_big_stack(lambda: list(_here(chunk, _PARSE[0])))
 
 
 def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:

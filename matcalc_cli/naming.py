@@ -216,15 +216,19 @@ def _transposed_sums(root: Expr) -> Expr:
             flipped[t] = n
     if not flipped:
         return root
+    swap = {t: E.T(n) for t, n in flipped.items()}
+    return swap.get(root, _respelled(order, swap)[root])
+
+
+def _respelled(order: list[Expr], swap: dict[Expr, Expr]) -> dict[Expr, Expr]:
+    """Each node of order (children first) with every argument that is a key of swap
+    replaced by its value, below as above: one pass, the spellings shared."""
     spelled: dict[Expr, Expr] = {}
     for n in order:
-        if n in flipped:
-            spelled[n] = E.T(flipped[n])
-            continue
-        args = tuple(spelled[a] for a in n.args)
+        args = tuple(swap.get(a, spelled[a]) for a in n.args)
         same = all(x is a for x, a in zip(args, n.args, strict=True))
         spelled[n] = n if same else Expr(n.op, args, n.shape, n.param)
-    return spelled[root]
+    return spelled
 
 
 def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None = None) -> Named:
@@ -233,24 +237,21 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
     kept for the nodes the result prints."""
     root = _transposed_sums(root)
     order = _distinct(root)
-    kept = {n: v for n, v in (given or {}).items() if n is not root and n in set(order)}
+    present = set(order)
+    kept = {n: v for n, v in (given or {}).items() if n is not root and n in present}
     chosen = set(choose(root)) | kept.keys()
     nodes = [n for n in order if n in chosen]
     if not nodes:
         return Named(root, ())
     reserved = set(taken) | set(kept.values())
-    for n in walk(root):
+    for n in order:
         if n.op in ("var", "dvar"):
             reserved.add(n.name)
         reserved.update(d for d in n.shape if isinstance(d, str))
     names = {**assign([n for n in nodes if n not in kept], reserved), **kept}
     placeholders = {n: Expr("var", (), n.shape, VarInfo(names[n])) for n in nodes}
-    # One pass, children first: a node's spelling with the names below it, shared by the
-    # body and every definition (a definition is its node's op over those spellings).
-    spelled: dict[Expr, Expr] = {}
-    for n in _distinct(root):
-        args = tuple(placeholders.get(a, spelled[a]) for a in n.args)
-        same = all(x is a for x, a in zip(args, n.args, strict=True))
-        spelled[n] = n if same else Expr(n.op, args, n.shape, n.param)
+    # A node's spelling with the names below it, shared by the body and every definition
+    # (a definition is its node's op over those spellings).
+    spelled = _respelled(order, placeholders)
     body = placeholders.get(root, spelled[root])
     return Named(body, tuple((names[n], spelled[n]) for n in nodes), tuple(nodes))

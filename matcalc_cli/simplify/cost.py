@@ -13,6 +13,7 @@ right after A, and a function by its name, then its argument.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 
@@ -40,19 +41,23 @@ def cost(e: Expr) -> int:
     """e's cost, memoised on each node (nodes are hash-consed: a subtree shared by many
     candidates is scored once). Iterative, so a deep model needs no deep stack."""
     c = e._cost
-    if c is not None:
-        return c
+    return c if c is not None else _memoised(e, "_cost", _own_cost)  # type: ignore[return-value]
+
+
+def _memoised(e: Expr, slot: str, own: Callable[[Expr], object]) -> object:
+    """Fill a memo slot of e and of every node below it that lacks it, children first
+    (own reads the arguments' slots), without recursion: a deep model needs no deep stack."""
     stack = [e]
     while stack:
         node = stack[-1]
-        pending = [a for a in node.args if a._cost is None]
+        pending = [a for a in node.args if getattr(a, slot) is None]
         if pending:
             stack.extend(pending)
             continue
         stack.pop()
-        if node._cost is None:
-            object.__setattr__(node, "_cost", _own_cost(node))
-    return e._cost  # type: ignore[return-value]
+        if getattr(node, slot) is None:
+            object.__setattr__(node, slot, own(node))
+    return getattr(e, slot)
 
 
 def _own_cost(e: Expr) -> int:
@@ -245,19 +250,7 @@ def key(e: Expr) -> Key:
     """A deterministic total order on trees, by structure alone; memoised on each node, and
     built without recursion, as cost() is."""
     k = e._key
-    if k is not None:
-        return k  # type: ignore[return-value]
-    stack = [e]
-    while stack:
-        node = stack[-1]
-        pending = [a for a in node.args if a._key is None]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        if node._key is None:
-            object.__setattr__(node, "_key", _own_key(node))
-    return e._key  # type: ignore[return-value]
+    return (k if k is not None else _memoised(e, "_key", _own_key))  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1 << 10)
