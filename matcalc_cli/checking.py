@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import definitions, substitute
 from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
@@ -232,10 +233,15 @@ class CheckResult:
 
 def read_claim(text: str, report: Report) -> Expr:
     """Parse and type the claim with the expression's variables; the claim may not bring
-    new names, since a derivative is a function of the same variables."""
+    new names, since a derivative is a function of the same variables. A where clause (as
+    matcalc's plain output prints one) is expanded: its names stand for their definitions."""
     try:
         root = parse(text)
-        for name, start in variable_names(root):
+        for name, node in definitions(root).items():
+            if name in report.variables:
+                raise MatcalcError("input", f"{name} is a variable of the expression: a where clause "
+                                   "names a new subexpression", node.op_span)
+        for name, start in variable_names(substitute(root)):
             if name not in report.variables:
                 known = ", ".join(report.variables)
                 raise MatcalcError("input", f"{name} is not a variable of the expression ({known})",
