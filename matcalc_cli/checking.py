@@ -26,6 +26,7 @@ from matcalc_cli.numeric import (
     sample,
     size_of,
 )
+from matcalc_cli.ops import OPS
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.shapes import build, infer, variable_names
 from matcalc_cli.simplify import simplify
@@ -117,16 +118,15 @@ def entries_of(shape: Shape, sizes: dict[Dim, int]) -> int:
     return size_of(shape[0], sizes) * size_of(shape[1], sizes)
 
 
-KINKS = ("abs", "sign", "relu", "step")
 _KINK_GAP = 0.02  # finite differences step 1e-6 (1e-4 for second derivatives): far enough
 
 
 def smooth_at(e: Expr, p: Point) -> bool:
-    """No argument of abs, sign, relu or step is near 0 at p, where they have a kink or jump."""
+    """No argument of an op with kinks (abs, sign, relu, step: Op.kinks) is near one at p."""
     for node in E.walk(e):
-        if node.op in KINKS:
+        for kink in OPS[node.op].kinks:
             arg = value(node.args[0], p)
-            if not finite(arg) or (arg.size and float(np.min(np.abs(arg))) < _KINK_GAP):
+            if not finite(arg) or (arg.size and float(np.min(np.abs(arg - kink))) < _KINK_GAP):
                 return False
     return True
 

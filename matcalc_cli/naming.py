@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, VarInfo, walk
+from matcalc_cli.ops import OPS
 from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.normal import transpose
 
@@ -29,8 +30,6 @@ _CHEAP = frozenset({"var", "dvar", "const", "eye", "zeros", "ones", "size", "com
 # Flattened by the builders into a parent of the same op: a name there would not read back
 # as the same tree (h1 + c where h1 = a + b is a + b + c).
 _FLAT = frozenset({"add", "had", "mul"})
-_ACTIVATIONS = frozenset({"tanh", "relu", "softplus", "abs", "step", "sign", "exp", "log", "sin", "cos", "sqrt"})
-_SQUASH = frozenset({"sigmoid", "softmax"})
 _DEFINE = len(", h1 = ")
 # Characters an op adds around its arguments' text, roughly as the plain printer spells it.
 _OWN = {"add": 3, "mul": 1, "had": 4, "hdiv": 4, "T": 2, "inv": 3, "pow": 0, "epow": 0, "kron": 3}
@@ -49,13 +48,8 @@ class Named:
 
 
 def prefix(node: Expr) -> str:
-    """The letter of a name in the model's style, capital for a matrix: S = softmax(Q K^T)."""
-    if node.op in _SQUASH:
-        letter = "s"
-    elif node.op in _ACTIVATIONS:
-        letter = "h"
-    else:
-        letter = "u"
+    """The letter of a name in the model's style (its record's), capital for a matrix: S = softmax(Q K^T)."""
+    letter = OPS[node.op].letter
     return letter.upper() if 1 not in node.shape else letter
 
 
@@ -182,7 +176,7 @@ def choose(root: Expr) -> list[Expr]:
     # layer), when the output stays shorter than without names.
     expanded = _total(order, ())
     repeated = _uses(order, named)
-    layers = {n for n in candidates if n.op in _ACTIVATIONS | _SQUASH and repeated.get(n, 0) >= 2}
+    layers = {n for n in candidates if OPS[n.op].letter != "u" and repeated.get(n, 0) >= 2}
     if layers - named and _total(order, named | layers) < expanded:
         named |= layers
     for _ in range(len(named)):  # a name printed once saves nothing

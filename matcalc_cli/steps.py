@@ -25,8 +25,6 @@ from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, fn, rebuild
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
-# Operations whose rule is an identity of the course's table: each gets a line of its own.
-IDENTITIES = frozenset({"inv", "det", "logdet", "pow", "softmax", "logsumexp", "norm"})
 # Operations whose argument is named when it is a linear function of the variable (f = X theta).
 _STRUCTURAL = frozenset({"var", "const", "eye", "ones", "zeros", "size", "add", "mul", "T", "bcast", "had"})
 _BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
@@ -247,7 +245,7 @@ def _identities(body: Expr, dep_names: set[Expr]) -> list[Expr]:
     for node in E.walk(body):
         if node in dep_names or any(a in dep for a in node.args):
             dep.add(node)
-            if node.op in IDENTITIES and node is not body and node not in out:
+            if OPS[node.op].identity and node is not body and node not in out:
                 out.append(node)
     return out
 

@@ -5,6 +5,10 @@ property suite. Adding an operation without one of these fails here, naming what
 
 from __future__ import annotations
 
+import importlib
+import re
+
+import numpy as np
 import pytest
 from test_properties import STRATEGY_FUNCTIONS
 from test_rules import EXAMPLES
@@ -12,17 +16,21 @@ from test_rules import EXAMPLES
 from matcalc_cli import expr as E
 from matcalc_cli.derive import differential
 from matcalc_cli.derive.differential import linear_nodes
+from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import CALLS, OPS
+from matcalc_cli.ops.base import PRINTERS as SPELLINGS
 from matcalc_cli.render import jax, latex, numpy, plain, pretty, python, torch
 from matcalc_cli.report import differentiate
 from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import canon
 from matcalc_cli.syntax import FUNCTIONS, parse
 
-PRINTERS = {"plain": (plain.PlainPrinter, frozenset()), "pretty": (pretty.UnicodePrinter, frozenset()),
-            "latex": (latex.LatexPrinter, latex.SPELLED), "numpy": (numpy.NumpyPrinter, numpy.SPELLED),
-            "python": (python.PythonPrinter, python.SPELLED), "torch": (torch.TorchPrinter, torch.SPELLED),
-            "jax": (jax.JaxPrinter, jax.SPELLED)}
+# Each printer, and the library its default spellings name (plain and pretty print the input language).
+PRINTERS = {"plain": (plain.PlainPrinter, ""), "pretty": (pretty.UnicodePrinter, ""),
+            "latex": (latex.LatexPrinter, "latex"), "numpy": (numpy.NumpyPrinter, "numpy"),
+            "python": (python.PythonPrinter, "numpy"), "torch": (torch.TorchPrinter, "torch"),
+            "jax": (jax.JaxPrinter, "jax")}
+LIBRARIES = {"np": "numpy", "jnp": "jax.numpy", "jax": "jax", "torch": "torch"}
 LEAVES = {"var", "dvar", "const"}  # no call of the input language, no spelling of their own to check
 
 
@@ -73,13 +81,74 @@ def test_every_operation_in_a_linear_form_has_both_read_offs():
 
 @pytest.mark.parametrize("printer", sorted(PRINTERS))
 def test_every_printer_spells_every_operation(printer):
-    cls, spelled = PRINTERS[printer]
+    cls, spelling = PRINTERS[printer]
     # A call without dimensions has a default spelling only where the printer's language is
-    # the input language (plain and pretty print name(args)).
-    generic = printer in ("plain", "pretty")
+    # the input language (plain and pretty print name(args)), or from its record (Op.spelled).
     missing = [name for name, op in OPS.items() if name not in LEAVES and not hasattr(cls, "op_" + name)
-               and name not in spelled and not (generic and op.called and not op.dim_args)]
-    assert not missing, f"{printer} cannot spell {missing}"
+               and not (op.called and not op.dim_args)]
+    assert not missing, f"{printer} cannot spell {missing}: give its printer an op_ method"
+    if not spelling:
+        return
+    for name, op in OPS.items():
+        if name in LEAVES or hasattr(cls, "op_" + name) or not op.called:
+            continue
+        text = op.spelled(spelling).format(*(f"a{i}" for i in range(op.arity)))
+        for i in range(op.arity):
+            assert f"a{i}" in text, f"{name}: spelling.{spelling} drops argument {i}"
+        for module, path in re.findall(r"\b(np|jnp|jax|torch)\.([\w.]+)\(", text):
+            lib = pytest.importorskip(LIBRARIES[module]) if module == "torch" else importlib.import_module(
+                LIBRARIES[module])
+            target = lib
+            for part in path.split("."):
+                assert hasattr(target, part), (
+                    f"{name}: {module}.{path} is no function of {LIBRARIES[module]}: give the record "
+                    f"spelling=Spelling({spelling}=...)")
+                target = getattr(target, part)
+
+
+def test_the_spellings_are_the_printers():
+    assert set(SPELLINGS) == {s for _, s in PRINTERS.values() if s}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if not op.called))
+def test_every_operator_has_a_cost_weight(name):
+    assert OPS[name].weight is not None, f"{name} has no weight (ops.base.Op.weight) for simplify/cost.py"
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_record_names_its_results_by_a_known_letter(name):
+    assert OPS[name].letter in ("h", "s", "u"), f"{name}: letter must be h, s or u"
+
+
+# Points across both signs, each a little off a grid of multiples of 0.01, so that a point
+# falls just beside any kink in [-3, 3] (exactly on one, a central difference can agree).
+_GRID = np.linspace(-3.0, 3.0, 601) + 3e-7
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.elementwise is not None))
+def test_every_kink_of_an_elementwise_function_is_declared(name):
+    """Away from its declared kinks, f' agrees with central differences of f; at every point
+    where they disagree, the record must list a kink (checking.py keeps points away from it)."""
+    op = OPS[name]
+    x = E.var("x", (1, 1))
+    derivative = op.elementwise
+    assert derivative is not None
+    node = op.apply(x) if op.apply is not None else None
+    assert node is not None
+    fprime = derivative(x, node)
+    h = 1e-6
+    with np.errstate(all="ignore"):
+        for t in _GRID:
+            if any(abs(t - k) < 0.01 for k in op.kinks):
+                continue
+            f = [float(evaluate(node, {"x": np.full((1, 1), t + s)}, {}).item()) for s in (-h, h)]
+            want = float(evaluate(fprime, {"x": np.full((1, 1), t)}, {}).item())
+            if not all(np.isfinite(f)) or not np.isfinite(want):
+                continue  # outside the domain (log, sqrt of a negative)
+            got = (f[1] - f[0]) / (2 * h)
+            assert abs(got - want) < 1e-4 * max(1.0, abs(want)), (
+                f"{name} has a kink or jump near {t:.2f} (f' = {want}, differences give {got}): "
+                f"declare it in its record's kinks")
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))

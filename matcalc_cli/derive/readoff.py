@@ -27,15 +27,6 @@ def substitute(root: Expr, value: Expr) -> Expr:
     return out[id(root)]
 
 
-# The rearrangements of the trace trick, as --steps names them; by the node the seed moves through.
-MOVES = {
-    "mul": "cycling a trace: tr(A B) = tr(B A)",
-    "T": "transposing: tr(A^T) = tr(A), a scalar is its own transpose",
-    "had": "moving a Hadamard factor: tr(A^T (B .* C)) = tr((A .* B)^T C)",
-    "hdiv": "moving a Hadamard divisor: tr(A^T (B ./ C)) = tr((A ./ C)^T B)",
-}
-
-
 def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None) -> Expr:
     """G with <seed, L(dX)> = <G, dX>: the trace trick, one linear node at a time.
     With moves, each rearrangement it made is recorded there (once, in order)."""
@@ -57,7 +48,8 @@ def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None
 
 
 def _record(node: Expr, lin: Linear, moves: list[str]) -> None:
-    move = MOVES.get(node.op)
+    """The rearrangement the seed makes through node (its record's move), as --steps names it."""
+    move: str | None = OPS[node.op].move or None
     if node.op == "mul":  # a trace cycles only when something follows dX
         i = lin.index(node.args)
         if node.args[i].is_scalar or all(a.is_scalar for a in node.args[i + 1:]):

@@ -11,7 +11,19 @@ An Op says everything matcalc knows about one operation, in one place:
   evaluate        numeric value, given numpy and the arguments' values
   rule            what `--steps` says it applied; note, what a result through it must say
   no_derivative   where there is no differential, why (an error message)
-Printers keep their own spellings; the registry test checks that every printer spells every op.
+  weight          its own share of the structural cost (simplify/cost.py); None: a call, whose
+                  name and brackets cost 3 and each further argument 2
+  letter          the letter of a name a result gives it: h for an activation, s for a
+                  squashing function, u for anything else (naming.py)
+  kinks           the values of its argument where it has a kink or a jump (checking.py keeps
+                  random points away from them)
+  identity        --steps gives it a line of its own, as an identity of the course's table
+  move            how --steps names the trace-trick rearrangement through it (derive/readoff.py)
+  spelling        its spelling in the printers that do not print the input language; where
+                  a field is None, the default from its name (np.tanh, torch.tanh, jnp.tanh,
+                  \\tanh or \\operatorname{name})
+A printer may also spell an op by a method of its own (op_diag); the registry test checks
+that every printer spells every op, and that a default names a function the library has.
 """
 
 from __future__ import annotations
@@ -72,6 +84,29 @@ class Checker(Protocol):
 ShapeRule = Callable[[Checker, Any, list[Shape], list[Dim]], Shape]
 
 
+# The names LaTeX's kernel sets as upright operators (\\tanh, \\det): a default spelling.
+LATEX_OPERATORS = frozenset({
+    "arccos", "arcsin", "arctan", "arg", "cos", "cosh", "cot", "coth", "csc", "det", "exp", "lg", "ln", "log",
+    "max", "min", "sec", "sin", "sinh", "tan", "tanh",
+})
+PRINTERS = ("latex", "numpy", "torch", "jax")
+_MODULE = {"numpy": "np", "torch": "torch", "jax": "jnp"}
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """A call's spelling in each printer, a format string over its arguments' text ({0}, {1});
+    None: the default from its name."""
+
+    latex: str | None = None
+    numpy: str | None = None  # numpy and python
+    torch: str | None = None
+    jax: str | None = None
+
+
+BY_NAME = Spelling()  # every printer's default
+
+
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -87,10 +122,28 @@ class Op:
     dim_args: tuple[int, ...] = ()  # how many dimensions may follow the arguments: ones(n, m), unvec(v, m, n)
     elementwise: Callable[[Expr, Expr], Expr] | None = None  # (u, f(u)) -> f'(u), for elementwise f
     note: str = ""  # what a derivative through it must say (step's derivative is zero almost everywhere)
+    weight: int | None = None
+    letter: str = "u"
+    kinks: tuple[float, ...] = ()
+    identity: bool = False
+    move: str = ""
+    spelling: Spelling = BY_NAME
 
     @property
     def called(self) -> bool:
         return self.check is not None
+
+    def spelled(self, printer: str) -> str:
+        """The format string printer spells a call of this op with (printer in PRINTERS)."""
+        own: str | None = getattr(self.spelling, printer)
+        if own is not None:
+            return own
+        args = ", ".join(f"{{{i}}}" for i in range(self.arity))
+        if printer == "latex":
+            if self.name in LATEX_OPERATORS:
+                return rf"\{self.name}\left({args}\right)"
+            return rf"\operatorname{{{{{self.name}}}}}\left({args}\right)"
+        return f"{_MODULE[printer]}.{self.name}({args})"
 
 
 OPS: dict[str, Op] = {}

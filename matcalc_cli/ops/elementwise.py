@@ -12,7 +12,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import ONE, Expr
-from matcalc_cli.ops.base import OPS, Diffs, Op, fn, register
+from matcalc_cli.ops.base import BY_NAME, OPS, Diffs, Op, Spelling, fn, register
 
 Derivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
 
@@ -42,9 +42,13 @@ def _sigmoid(np: Any, a: Any) -> Any:
 
 
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
-                note: str = "") -> Op:
+                note: str = "", letter: str = "h", kinks: tuple[float, ...] = (),
+                spelling: Spelling = BY_NAME) -> Op:
+    """An activation: a result names it h (s for a squashing function), printers spell it by
+    its name unless spelling says otherwise, and kinks lists where it has a kink or a jump."""
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
-              differential=_differential, rule=rule, note=note, elementwise=derivative)
+              differential=_differential, rule=rule, note=note, elementwise=derivative, letter=letter,
+              kinks=kinks, spelling=spelling)
 
 
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
@@ -53,21 +57,29 @@ register(
     elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du"),
     elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u"),
     elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),
-                "chain rule: d sqrt(u) = du ./ (2 sqrt(u))"),
+                "chain rule: d sqrt(u) = du ./ (2 sqrt(u))", spelling=Spelling(latex=r"\sqrt{{{0}}}")),
     elementwise("sin", lambda np, a: np.sin(a), lambda u, fu: fn("cos", u), "chain rule: d sin(u) = cos(u) .* du"),
     elementwise("cos", lambda np, a: np.cos(a), lambda u, fu: E.neg(fn("sin", u)),
                 "chain rule: d cos(u) = -sin(u) .* du"),
     elementwise("tanh", lambda np, a: np.tanh(a), lambda u, fu: E.sub(ONE, E.epow(fu, Fraction(2))),
                 "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du"),
+    # LaTeX's \sigma would read as the variable sigma.
     elementwise("sigmoid", _sigmoid, lambda u, fu: E.had(fu, E.sub(ONE, fu)),
-                "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du"),
+                "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du", letter="s",
+                spelling=Spelling(numpy="(1 / (1 + np.exp(-({0}))))", jax="jax.nn.sigmoid({0})")),
     elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
-                "chain rule: d softplus(u) = sigmoid(u) .* du"),
-    elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du"),
+                "chain rule: d softplus(u) = sigmoid(u) .* du",
+                spelling=Spelling(numpy="np.logaddexp(0, {0})", torch="torch.nn.functional.softplus({0})",
+                                  jax="jax.nn.softplus({0})")),
+    elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du",
+                kinks=(0.0,), spelling=Spelling(latex=r"\left|{0}\right|")),
     elementwise("sign", lambda np, a: np.sign(a), lambda u, fu: E.ZERO, "d sign(u) = 0 almost everywhere",
-                note="the derivative of sign is " + _ZERO_A_E),
+                note="the derivative of sign is " + _ZERO_A_E, kinks=(0.0,)),
     elementwise("relu", lambda np, a: np.maximum(a, 0.0), lambda u, fu: fn("step", u),
-                "chain rule: d relu(u) = step(u) .* du"),
+                "chain rule: d relu(u) = step(u) .* du", kinks=(0.0,),
+                spelling=Spelling(numpy="np.maximum({0}, 0)", jax="jax.nn.relu({0})")),
+    # torch spells step by a method of its printer (op_step): the comparison takes the argument's dtype.
     elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,
-                "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E),
+                "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E, kinks=(0.0,),
+                spelling=Spelling(numpy="(1.0 * ({0} > 0))", jax="jnp.where({0} > 0, 1.0, 0.0)")),
 )

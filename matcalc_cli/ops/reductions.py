@@ -7,7 +7,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, is_vector
-from matcalc_cli.ops.base import Diffs, Env, Linear, Op, fn, register
+from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register
 
 
 def _only(d: Diffs) -> Expr:
@@ -109,9 +109,13 @@ register(
        rule="mean: d mean(U) = mean(dU)"),
     Op("norm", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0])), check=_to_scalar,
        apply=lambda a: fn("abs", a) if a.is_scalar else E.call("norm", (a,), SCALAR), differential=_norm_rule,
-       rule="norm: d norm(X) = tr(X^T dX) / norm(X)"),
+       rule="norm: d norm(X) = tr(X^T dX) / norm(X)", identity=True,
+       spelling=Spelling(latex=r"\left\lVert {0} \right\rVert", numpy="np.linalg.norm({0})",
+                         torch="torch.linalg.norm({0})", jax="jnp.linalg.norm({0})")),
     Op("softmax", 1, _softmax_value, check=_softmax_check, apply=_softmax_apply("softmax"),
-       differential=_softmax_rule, rule="softmax: d s = (diag(s) - s s^T) dz; by rows: S .* (dZ - (S .* dZ) 1 1^T)"),
+       differential=_softmax_rule, rule="softmax: d s = (diag(s) - s s^T) dz; by rows: S .* (dZ - (S .* dZ) 1 1^T)",
+       letter="s", identity=True),
     Op("logsumexp", 1, _logsumexp_value, check=_softmax_check, apply=_softmax_apply("logsumexp"),
-       differential=_logsumexp_rule, rule="logsumexp: d logsumexp(z) = softmax(z)^T dz; by rows: (S .* dZ) 1"),
+       differential=_logsumexp_rule, rule="logsumexp: d logsumexp(z) = softmax(z)^T dz; by rows: (S .* dZ) 1",
+       identity=True),
 )

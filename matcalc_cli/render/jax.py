@@ -6,31 +6,10 @@ The shape checks read only static shapes, so the function can be jax.jit-compile
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter
-
-FUNCTION_JAX: dict[str, str] = {
-    "tr": "jnp.trace({0})",
-    "det": "jnp.linalg.det({0})",
-    "logdet": "jnp.linalg.slogdet({0})[1]",
-    "sum": "jnp.sum({0})",
-    "norm": "jnp.linalg.norm({0})",
-    "mean": "jnp.mean({0})",
-    "relu": "jax.nn.relu({0})",
-    "step": "jnp.where({0} > 0, 1.0, 0.0)",
-    "exp": "jnp.exp({0})",
-    "log": "jnp.log({0})",
-    "sqrt": "jnp.sqrt({0})",
-    "sin": "jnp.sin({0})",
-    "cos": "jnp.cos({0})",
-    "tanh": "jnp.tanh({0})",
-    "sigmoid": "jax.nn.sigmoid({0})",
-    "softplus": "jax.nn.softplus({0})",
-    "abs": "jnp.abs({0})",
-    "sign": "jnp.sign({0})",
-    "kron": "jnp.kron({0}, {1})",
-}
 
 
 class JaxPrinter(CodePrinter, ArrayPrinter):
@@ -38,7 +17,7 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     reserved = ("jax", "jnp")
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return FUNCTION_JAX[name].format(*args)
+        return OPS[name].spelled("jax").format(*args)
 
     def solve(self, a: Expr, b: str) -> str:
         return f"jnp.linalg.solve({self.render(a)}, {b})"
@@ -79,9 +58,6 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
 
     def imports(self) -> list[str]:
         return ["import jax", "import jax.numpy as jnp"]
-
-
-SPELLED = frozenset(FUNCTION_JAX) | {"diag", "vec", "softmax", "logsumexp", "unvec"}
 
 
 def render(e: Expr, sig: Signature) -> str:

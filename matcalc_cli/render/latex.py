@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
 
 if TYPE_CHECKING:
@@ -21,34 +22,6 @@ GREEK = {
     "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
     "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
 }
-# The spelling of each named operation, a format string over its arguments' LaTeX.
-# Named functions are upright operator names, so that none reads as a variable.
-FUNCTION_LATEX: dict[str, str] = {
-    "tr": r"\operatorname{{tr}}\left({0}\right)",
-    "det": r"\det\left({0}\right)",
-    "logdet": r"\log\det\left({0}\right)",
-    "sum": r"\operatorname{{sum}}\left({0}\right)",
-    "norm": r"\left\lVert {0} \right\rVert",
-    "diag": r"\operatorname{{diag}}\left({0}\right)",
-    "softmax": r"\operatorname{{softmax}}\left({0}\right)",
-    "logsumexp": r"\operatorname{{logsumexp}}\left({0}\right)",
-    "exp": r"\exp\left({0}\right)",
-    "log": r"\log\left({0}\right)",
-    "sqrt": r"\sqrt{{{0}}}",
-    "sin": r"\sin\left({0}\right)",
-    "cos": r"\cos\left({0}\right)",
-    "tanh": r"\tanh\left({0}\right)",
-    "sigmoid": r"\operatorname{{sigmoid}}\left({0}\right)",  # not \sigma: that is the variable sigma
-    "softplus": r"\operatorname{{softplus}}\left({0}\right)",
-    "abs": r"\left|{0}\right|",
-    "sign": r"\operatorname{{sign}}\left({0}\right)",
-    "relu": r"\operatorname{{relu}}\left({0}\right)",
-    "step": r"\operatorname{{step}}\left({0}\right)",
-    "mean": r"\operatorname{{mean}}\left({0}\right)",
-    "vec": r"\operatorname{{vec}}\left({0}\right)",
-}
-# The named operations this printer can spell (kron, size, unvec: their op_ methods).
-SPELLED = frozenset(FUNCTION_LATEX) | {"kron", "size", "unvec"}
 
 # A base and a subscript: W2, W_2, x_hat. A trailing _ is part of no pattern, so lambda_
 # (a name beside lambda) is spelled as it is written, never as a second \lambda.
@@ -141,7 +114,8 @@ class LatexPrinter(Printer):
         return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return FUNCTION_LATEX[name].format(*args)
+        # Named functions are upright operator names (Op.spelled), so that none reads as a variable.
+        return OPS[name].spelled("latex").format(*args)
 
     def op_size(self, e: Expr) -> tuple[str, int]:
         text = self.dim(e.dim)

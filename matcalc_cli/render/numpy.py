@@ -6,30 +6,8 @@ from __future__ import annotations
 import keyword
 
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
-
-# The spelling of each named operation, a format string over its arguments' code;
-# diag, kron and vec depend on the argument's shape and are methods below.
-FUNCTION_NUMPY: dict[str, str] = {
-    "tr": "np.trace({0})",
-    "det": "np.linalg.det({0})",
-    "logdet": "np.linalg.slogdet({0})[1]",
-    "sum": "np.sum({0})",
-    "norm": "np.linalg.norm({0})",
-    "mean": "np.mean({0})",
-    "exp": "np.exp({0})",
-    "log": "np.log({0})",
-    "sqrt": "np.sqrt({0})",
-    "sin": "np.sin({0})",
-    "cos": "np.cos({0})",
-    "tanh": "np.tanh({0})",
-    "sigmoid": "(1 / (1 + np.exp(-({0}))))",
-    "softplus": "np.logaddexp(0, {0})",
-    "abs": "np.abs({0})",
-    "sign": "np.sign({0})",
-    "relu": "np.maximum({0}, 0)",
-    "step": "(1.0 * ({0} > 0))",
-}
 
 
 def py_name(name: str) -> str:
@@ -118,7 +96,7 @@ class NumpyPrinter(ArrayPrinter):
         return text if prec >= ATOM else f"({text})"
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return FUNCTION_NUMPY[name].format(*args)
+        return OPS[name].spelled("numpy").format(*args)  # diag, kron, vec...: methods below
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
@@ -161,10 +139,6 @@ class NumpyPrinter(ArrayPrinter):
         m, n = (self.dim(d) for d in e.dims)
         r = f"np.arange({m} * {n})"
         return f"np.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
-
-
-# The named operations this printer can spell.
-SPELLED = frozenset(FUNCTION_NUMPY) | {"diag", "kron", "vec", "softmax", "logsumexp", "size", "unvec"}
 
 
 def render(e: Expr, variables: dict[str, Shape]) -> str:

@@ -7,15 +7,15 @@ expression: solves for inverses and numerically stable sigmoid.
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, POSTFIX
 from matcalc_cli.render.code import CodePrinter, Signature, function
-from matcalc_cli.render.numpy import FUNCTION_NUMPY, NumpyPrinter
-from matcalc_cli.render.numpy import SPELLED as NUMPY_SPELLED
+from matcalc_cli.render.numpy import NumpyPrinter
 
 
 class PythonPrinter(CodePrinter, NumpyPrinter):
     reserved = ("np",)
-    uses = {name: spelling.count("{0}") for name, spelling in FUNCTION_NUMPY.items()}
+    uses = {name: op.spelled("numpy").count("{0}") for name, op in OPS.items() if op.called}
 
     def solve(self, a: Expr, b: str) -> str:
         return f"np.linalg.solve({self.render(a)}, {b})"
@@ -39,9 +39,6 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
 
     def imports(self) -> list[str]:
         return ["import numpy as np"]
-
-
-SPELLED = NUMPY_SPELLED
 
 
 def render(e: Expr, sig: Signature) -> str:

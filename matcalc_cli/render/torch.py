@@ -7,29 +7,10 @@ so that the function runs on float32, float64 and any device alike.
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter
-
-FUNCTION_TORCH: dict[str, str] = {
-    "tr": "torch.trace({0})",
-    "det": "torch.linalg.det({0})",
-    "logdet": "torch.linalg.slogdet({0})[1]",
-    "sum": "torch.sum({0})",
-    "norm": "torch.linalg.norm({0})",
-    "mean": "torch.mean({0})",
-    "relu": "torch.relu({0})",
-    "exp": "torch.exp({0})",
-    "log": "torch.log({0})",
-    "sqrt": "torch.sqrt({0})",
-    "sin": "torch.sin({0})",
-    "cos": "torch.cos({0})",
-    "tanh": "torch.tanh({0})",
-    "sigmoid": "torch.sigmoid({0})",
-    "softplus": "torch.nn.functional.softplus({0})",
-    "abs": "torch.abs({0})",
-    "sign": "torch.sign({0})",
-}
 
 
 class TorchPrinter(CodePrinter, ArrayPrinter):
@@ -41,7 +22,7 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
         return f"dtype={self.ref}.dtype, device={self.ref}.device"
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return FUNCTION_TORCH[name].format(*args)
+        return OPS[name].spelled("torch").format(*args)
 
     def solve(self, a: Expr, b: str) -> str:
         return f"torch.linalg.solve({self.render(a)}, {b})"
@@ -92,9 +73,6 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
 
     def imports(self) -> list[str]:
         return ["import torch"]
-
-
-SPELLED = frozenset(FUNCTION_TORCH) | {"diag", "kron", "vec", "softmax", "logsumexp", "step", "unvec"}
 
 
 def render(e: Expr, sig: Signature) -> str:

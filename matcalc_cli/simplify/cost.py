@@ -18,18 +18,11 @@ from fractions import Fraction
 from functools import lru_cache
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
 
-# Each node's own weight, in halves of a plain name (a name costs 2).
-_WEIGHT = {
-    "var": 2, "dvar": 2, "const": 2, "eye": 3, "ones": 3, "zeros": 3, "commutation": 4,
-    "add": 2,  # per operator: a sum of k terms costs 2 (k - 1)
-    "mul": 1,  # per juxtaposition
-    "had": 2, "hdiv": 2,  # per operator
-    "T": 2, "inv": 2,
-    "pow": 8, "epow": 8,  # base ^ exponent, and dear: expanded powers read worse than factored sums
-    "bcast": 0,
-}
-_CALL = 3  # a function's name and brackets
+# Each node's own weight is its record's (ops.base.Op.weight), in halves of a plain name (a name
+# costs 2); a call without one costs its name and brackets, and 2 for each further argument.
+_CALL = 3
 _BRACKET = 2
 
 # Operators binding tighter than a sum (a sum inside them is bracketed), and tighter than a product.
@@ -67,8 +60,8 @@ def _own_cost(e: Expr) -> int:
         return 2 if isinstance(e.param, Fraction) and e.param.denominator == 1 else 4
     if op == "inv" and e.args[0].op == "T":  # X^-T is one mark
         inner = e.args[0].args[0]
-        return _WEIGHT["inv"] + cost(inner) + _brackets(e, inner)
-    own = _WEIGHT.get(op)
+        return _INV + cost(inner) + _brackets(e, inner)
+    own = OPS[op].weight
     if own is None:  # a function call, or kron / vec / diag
         own = _CALL + 2 * (len(e.args) - 1)
     elif op in ("add", "mul", "had", "hdiv"):
@@ -76,6 +69,9 @@ def _own_cost(e: Expr) -> int:
         if op == "mul" and e.args[0].op == "const" and e.args[0].param == -1:
             own -= 3  # -x is a sign, not the number -1 and a juxtaposition
     return own + sum(cost(a) + _brackets(e, a) for a in e.args)
+
+
+_INV = OPS["inv"].weight or 0
 
 
 def _brackets(parent: Expr, child: Expr) -> int:
