@@ -42,9 +42,10 @@ def function_text(report: Report, backend: str = "python") -> str:
 
 
 def latex_text(report: Report, display: bool = False, bold: bool = False, standalone: bool = False,
-               expand: bool = False) -> str:
+               expand: bool = False, page: float | None = None) -> str:
     """The derivative in LaTeX: one line of math; display: the whole equation in Leibniz
-    notation (align*); bold: vectors and matrices in bold; standalone: a complete document;
+    notation (align*), broken to fit page points (the article's text width by default); bold:
+    vectors and matrices in bold; standalone: a complete document;
     expand: no named subexpressions (naming.py)."""
     from matcalc_cli import expr as E
     from matcalc_cli.render import latex, latexdoc
@@ -59,7 +60,7 @@ def latex_text(report: Report, display: bool = False, bold: bool = False, standa
             f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
         wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
         eq = latexdoc.Equation(f, wrt, named.body, named.where, vec="vec/Kronecker" in d.note, note=d.note)
-        text = latexdoc.display(eq, bold)
+        text = latexdoc.display(eq, bold, page or latexdoc.TEXT_WIDTH)
     else:
         text = latex.render_named(named, bold)
     return latexdoc.standalone(text) if standalone else text

@@ -188,6 +188,10 @@ DisplayOpt = Annotated[bool, typer.Option(
                       "{\\partial x} = ...), in align*, long results broken over lines.")]
 BoldOpt = Annotated[bool, typer.Option(
     "--bold", help="With --format latex: vectors and matrices in bold (\\mathbf, \\boldsymbol for Greek).")]
+WidthOpt = Annotated[str | None, typer.Option(
+    "--width", metavar="PT", show_default=False,
+    help="With --display: the width of the page in points, which long lines are broken to fit (default 345, "
+         "the article class's text width).")]
 StandaloneOpt = Annotated[bool, typer.Option(
     "--standalone", help="With --format latex: a complete document (amsmath only) for pdflatex.")]
 ExpectOpt = Annotated[str, typer.Option(
@@ -218,7 +222,7 @@ $ matcalc diff --wrt theta -- "-(y^T log(p))"
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
          steps: StepsOpt = False, expand: ExpandOpt = False, display: DisplayOpt = False, bold: BoldOpt = False,
-         standalone: StandaloneOpt = False) -> None:
+         standalone: StandaloneOpt = False, width: WidthOpt = None) -> None:
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
@@ -229,7 +233,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     check_format(format)
     source = read_expr(expr, format)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps,
-                       expand, display, bold, standalone)
+                       expand, display, bold, standalone, width)
 
     def work() -> int:
         result = run_diff(source, opts)

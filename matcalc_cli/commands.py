@@ -61,6 +61,7 @@ class DiffOptions:
     display: bool = False  # --format latex only: the equation in Leibniz notation (align*)
     bold: bool = False  # --format latex only: bold vectors and matrices
     standalone: bool = False  # --format latex only: a complete document
+    width: str | None = None  # --display only: the page's width in points (the article's 345 pt)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -111,6 +112,21 @@ class DiffResult:
         return 0 if self.verification is None or self.verification.ok else 1
 
 
+def page_width(text: str | None) -> float | None:
+    """--width's points, read here: a number option through typer would import pydantic at
+    every start-up (coercion.py)."""
+    if text is None:
+        return None
+    try:
+        points = float(text)
+    except ValueError:
+        points = float("nan")
+    if not 100 <= points <= 2000:
+        raise MatcalcError("option", f"--width is a page's width in points, 100 to 2000 (an article's text is 345), "
+                                     f"not {text!r}")
+    return points
+
+
 def validate_format(fmt: str, allowed: Collection[str] = tuple(FORMATS)) -> None:
     if fmt not in allowed:
         raise MatcalcError("option", f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
@@ -122,6 +138,9 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     document = [name for name in ("display", "bold", "standalone") if getattr(opts, name)]
     if document and opts.format != "latex":
         raise MatcalcError("option", f"--{document[0]} applies to --format latex, not {opts.format}")
+    if opts.width is not None and not opts.display:
+        raise MatcalcError("option", "--width applies to --format latex --display")
+    page_width(opts.width)
     from matcalc_cli.report import differentiate
 
     report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
@@ -152,7 +171,8 @@ def render_text(result: DiffResult, fmt: str) -> str:
         from matcalc_cli.api import latex_text
 
         o = result.options or DiffOptions(())
-        return latex_text(result.report, o.display, o.bold, o.standalone, expand=result.expand)
+        return latex_text(result.report, o.display, o.bold, o.standalone, expand=result.expand,
+                          page=page_width(o.width))
     if fmt == "numpy":
         from matcalc_cli.render import numpy
 

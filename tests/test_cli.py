@@ -515,3 +515,16 @@ def test_start_up_imports_nothing_heavy():
             "print(sorted(m for m in ('sympy', 'numpy', 'rich') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_width_breaks_a_display_to_fit_and_is_checked():
+    source = "sum((softmax(X Wq (X Wk)^T / sqrt(d)) X Wv) .* G)"
+    wide = run("diff", source, "--wrt", "Wq", "--shape", "d=scalar", "--format", "latex", "--display")
+    narrow = run("diff", source, "--wrt", "Wq", "--shape", "d=scalar", "--format", "latex", "--display",
+                 "--width", "250")
+    assert wide.exit_code == narrow.exit_code == 0
+    assert narrow.stdout.count(r"&\quad") > wide.stdout.count(r"&\quad")
+    for args, message in [(["--format", "latex", "--width", "300"], "--width applies to --format latex --display"),
+                          (["--format", "latex", "--display", "--width", "5"], "100 to 2000")]:
+        out = run("diff", "x^T A x", "--wrt", "x", *args)
+        assert out.exit_code == 2 and message in out.output

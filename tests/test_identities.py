@@ -87,10 +87,12 @@ def test_the_terminal_fits_its_width() -> None:
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (texlive-latex-base)")
 def test_latex_table_compiles(tmp_path: Path) -> None:
     table = render.latex(identities.table())
-    assert table.startswith(r"\begin{tabular}") and table.endswith(r"\end{tabular}")
+    assert table.startswith(r"\noindent\begin{tabular}") and table.endswith(r"\end{tabular}")
     doc = "\n".join([r"\documentclass{article}", r"\usepackage{amsmath}",
                      r"\begin{document}", table, r"\end{document}"])
     (tmp_path / "t.tex").write_text(doc)
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    log = (tmp_path / "t.log").read_text(encoding="utf-8", errors="replace")
+    assert "Overfull" not in log, "the table does not fit an article's page:\n" + log[-2000:]

@@ -98,3 +98,59 @@ def test_every_derivation_compiles(tmp_path: Path, display: bool, bold: bool) ->
     compile_document(tmp_path, "all", latexdoc.document("\n".join(bodies)))
     source, report = REPORTS[0]
     compile_document(tmp_path, "one", latex_text(report, display=display, bold=bold, standalone=True))
+
+
+def typeset_widths(tmp_path: Path, pieces: list[str]) -> list[float]:
+    """The width in points pdflatex gives each piece of display math, at the article's 10 pt."""
+    lines = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\begin{document}"]
+    lines += [rf"\setbox0\hbox{{$\displaystyle {p}$}}\typeout{{WIDTH{i}=\the\wd0}}" for i, p in enumerate(pieces)]
+    (tmp_path / "widths.tex").write_text("\n".join([*lines, r"\end{document}"]), encoding="utf-8")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "widths.tex"], cwd=tmp_path, capture_output=True,
+                   text=True, timeout=300)
+    log = (tmp_path / "widths.log").read_text(encoding="utf-8", errors="replace")
+    found = {int(i): float(w) for i, w in re.findall(r"WIDTH(\d+)=([\d.]+)pt", log)}
+    assert len(found) == len(pieces), "pdflatex did not measure every piece"
+    return [found[i] for i in range(len(pieces))]
+
+
+def display_widths(tmp_path: Path, texts: list[str]) -> list[float]:
+    """The width each align* of texts takes on the page: its widest left side and its widest
+    right side, as align* sets them side by side (\\intertext lines are text, not measured)."""
+    sides: list[tuple[int, int, str]] = []  # (text, 0 left / 1 right, math)
+    for k, text in enumerate(texts):
+        body = text.split("\n", 1)[1].rsplit("\n", 1)[0]
+        for row in re.split(r" \\\\\n", body):
+            row = "\n".join(line for line in row.splitlines() if not line.startswith("%"))
+            left, right = row.replace(r"\intertext{where} ", "").split("&", 1)
+            sides += [(k, 0, left), (k, 1, "{}" + right)]
+    measured = typeset_widths(tmp_path, [math for _, _, math in sides])
+    widest = [[0.0, 0.0] for _ in texts]
+    for (k, side, _), w in zip(sides, measured, strict=True):
+        widest[k][side] = max(widest[k][side], w)
+    return [left + right for left, right in widest]
+
+
+LONG = [  # results wider than a page in one line, each in a where form and written out
+    ("sum((softmax(X Wq (X Wk)^T / sqrt(d)) X Wv) .* G)", ["Wq"], ["d=scalar"]),
+    ("sum((softmax(Q K^T / sqrt(d)) V) .* G)", ["Q"], ["d=scalar"]),
+    ("y^T (g .* (x - mean(x)) / sqrt(mean((x - mean(x)).^2) + eps) + b)", ["x"], ["eps=scalar"]),
+    ("norm(W3 tanh(W2 tanh(W1 x)) - y)^2", ["W1"], []),
+    ("x^T A x / (x^T x)", ["x", "x"], []),
+    ("norm(X w - y)^2 + lambda norm(w)^2 + sum(exp(A w)) + c^T sigmoid(C w)", ["w"], []),
+]
+
+
+@NEEDS_PDFLATEX
+def test_display_fits_the_page(tmp_path: Path) -> None:
+    reports = [(s, differentiate(s, list(w), list(sh))) for s, w, sh in LONG] + REPORTS
+    texts, names = [], []
+    for source, report in reports:
+        for bold in (False, True):
+            for expand in (False, True):
+                texts.append(latex_text(report, display=True, bold=bold, expand=expand))
+                names.append(f"{source} (bold={bold}, expand={expand})")
+    widths = display_widths(tmp_path, texts)
+    over = [(n, round(w)) for n, w in zip(names, widths, strict=True) if w > latexdoc.TEXT_WIDTH]
+    assert not over, f"wider than the article's {latexdoc.TEXT_WIDTH} pt: {over}"
+    narrower = latex_text(reports[0][1], display=True, page=270)  # f's own line is about 255 pt
+    assert narrower != texts[0] and display_widths(tmp_path, [narrower])[0] <= 270, narrower

@@ -63,29 +63,32 @@ def show(rows: list[Row]) -> None:
 
 
 def latex(rows: list[Row]) -> str:
-    """A tabular (amsmath for the fractions) to paste into lecture notes: the rule, the
-    identity, matcalc's derivative of an instance, and the finite-difference check."""
-    body = []
-    group = ""
+    """Tables (amsmath for the fractions) to paste into lecture notes, as wide as an
+    article's text, one a group of rules so that a page may end between them: the rule, the
+    identity and the check on one row, matcalc's derivative of an instance under them."""
+    groups: dict[str, list[str]] = {}
     for r in rows:
         i = r.identity
-        if i.group != group:
-            group = i.group
-            body.append(rf"\multicolumn{{4}}{{@{{}}l}}{{\textbf{{{group}}}}} \\")
+        body = groups.setdefault(i.group, [])
         name = i.name[:1].upper() + i.name[1:] if i.name else ""
-        checked = rf"yes (${_tex_error(r.error)}$)" if r.ok else r"\textbf{fails}"
-        instance = rf"$\frac{{d}}{{d{_tex_name(i.wrt)}}}\left({r.source_latex}\right) = {r.latex}$" if r.latex \
-            else "---"
-        body.append(f"{name} & ${i.latex}$ & {instance} & {checked} \\\\")
-    return "\n".join([
-        r"\begin{tabular}{@{}p{2.2cm}p{6cm}p{5.6cm}l@{}}",
-        r"\hline",
-        r"Rule & Identity & Re-derived by matcalc & Finite differences \\",
-        r"\hline",
-        *body,
-        r"\hline",
-        r"\end{tabular}",
-    ])
+        checked = rf"yes, ${_tex_error(r.error)}$" if r.ok else r"\textbf{fails}"
+        body.append(f"{name} & ${i.latex}$ & {checked} \\\\")
+        if r.latex:
+            instance = rf"$\frac{{d}}{{d{_tex_name(i.wrt)}}}\left({r.source_latex}\right) = {r.latex}$"
+            body.append(rf"& \multicolumn{{2}}{{@{{}}p{{9.6cm}}@{{}}}}{{matcalc: {instance}}} \\")
+    tables = []
+    for k, (group, body) in enumerate(groups.items()):
+        header = [r"Rule & Identity & Checked \\", r"\hline"] if k == 0 else []
+        tables.append("\n".join([
+            r"\noindent\begin{tabular}{@{}p{1.9cm}p{7.4cm}p{1.8cm}@{}}",
+            r"\hline",
+            *header,
+            rf"\multicolumn{{3}}{{@{{}}l}}{{\textbf{{{group}}}}} \\",
+            *body,
+            r"\hline",
+            r"\end{tabular}",
+        ]))
+    return "\n\n\\medskip\n".join(tables)
 
 
 def _tex_error(x: float) -> str:

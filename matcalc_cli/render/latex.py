@@ -26,13 +26,17 @@ GREEK = {
 # A base and a subscript: W2, W_2, x_hat. A trailing _ is part of no pattern, so lambda_
 # (a name beside lambda) is spelled as it is written, never as a second \lambda.
 _NAME = re.compile(r"^([A-Za-z]+?)(?:_?(\d+)|_(\w+))?$")
+# A capital with a short lower-case label, the projections of attention layers (Wq, Wk, Wv, Wo).
+_LABELLED = re.compile(r"^[A-Z][a-z]{1,2}$")
 
 
 def latex_name(name: str, bold: bool = False) -> str:
-    """theta -> \\theta, W_2 and W2 -> W_{2}, lam -> \\mathrm{lam}; bold: \\boldsymbol{\\theta},
-    \\mathbf{W}_{2}, \\mathbf{lam}."""
+    """theta -> \\theta, W_2 and W2 -> W_{2}, Wq -> W_{q}, lam -> \\mathrm{lam}; bold:
+    \\boldsymbol{\\theta}, \\mathbf{W}_{2}, \\mathbf{W}_{q}, \\mathbf{lam}."""
     m = _NAME.match(name)
     base, sub = (m.group(1), m.group(2) or m.group(3) or "") if m else (name, "")
+    if not sub and _LABELLED.match(base) and base not in GREEK:  # Wq, Wk, Wv: W_q as papers set them
+        base, sub = base[0], base[1:]
     if base in GREEK:
         head = rf"\boldsymbol{{\{base}}}" if bold else "\\" + base
     elif len(base) == 1:

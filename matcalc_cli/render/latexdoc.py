@@ -6,19 +6,26 @@ document around it (--standalone). The math itself is latex.py's.
     \\frac{\\partial f}{\\partial x} &= x^\\top \\left(A + A^\\top\\right)
     \\end{align*}
 
-A long result is broken after a term of its outermost sum, one `&\\quad + ...` line each,
-so that it fits a page. Everything needs only the LaTeX kernel and amsmath.
+A result too wide for the page (the article class's 345 pt text width unless --width says
+otherwise; texwidth.py estimates widths) is broken over `&\\quad ...` lines: between the terms
+of a sum, between the factors of a product (a scalar denominator comes out in front as
+\\frac{1}{...}) and of a Hadamard product, and, where one factor is still too wide, inside its
+brackets, which become \\bigl( \\bigr) so that a line may end between them. Everything needs
+only the LaTeX kernel and amsmath.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
-from matcalc_cli.expr import SCALAR, Expr
-from matcalc_cli.render.base import PRODUCT, SUM, negate, negative_coefficient
+from matcalc_cli.expr import SCALAR, Expr, const, mul
+from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, negate, negative_coefficient
 from matcalc_cli.render.latex import LatexPrinter, latex_name
+from matcalc_cli.render.texwidth import QUAD, REL, width
 
-LINE = 72  # characters of LaTeX source a display line holds before the result is broken
+TEXT_WIDTH = 345.0  # points: \textwidth of the article class at 10 pt, the default page
+MARGIN = 1.15  # texwidth errs by up to about 14 % narrow on short pieces: keep that much spare
 PACKAGES = ("amsmath",)  # \operatorname, \boldsymbol, align*, \text: amsmath has them all
 
 
@@ -57,37 +64,115 @@ def leibniz(eq: Equation, bold: bool = False) -> str:
     return rf"\frac{{\partial^2 {top}}}{{\partial {names[0]} \, \partial {last}}}"
 
 
-def _terms(printer: LatexPrinter, e: Expr) -> list[str]:
-    """The terms of the outermost sum, each with its sign (the first without a plus)."""
-    if e.op != "add":
-        return [printer.render(e)]
-    out = [printer.at(e.args[0], SUM)]
-    for t in e.args[1:]:
-        out.append("- " + printer.at(negate(t), PRODUCT) if negative_coefficient(t) else "+ " + printer.at(t, PRODUCT))
-    return out
+class _Breaker:
+    """A result as pieces of LaTeX between which a display line may end, each whole piece no
+    wider than the room a line has, where the expression lets it be cut that finely."""
 
+    def __init__(self, printer: LatexPrinter, room: float) -> None:
+        self.printer, self.room = printer, room
 
-def _lines(terms: list[str]) -> list[str]:
-    lines = [terms[0]]
-    for t in terms[1:]:
-        if len(lines[-1]) + len(t) + 1 > LINE:
-            lines.append(t)
+    def fits(self, text: str) -> bool:
+        return width(text) * MARGIN <= self.room
+
+    def pieces(self, e: Expr, prec: int = SUM) -> list[str]:
+        whole = self.printer.at(e, prec)
+        if self.fits(whole):
+            return [whole]
+        if e.op == "add":
+            inner = self._sum(e)
+        elif e.op == "mul":
+            inner = self._product(e)
+        elif e.op == "had":
+            inner = self._joined(e.args, r"\odot ")
+        elif e.op == "T" and e.args[0].op in ("add", "mul", "had"):
+            inner = self.pieces(e.args[0], ATOM)
+            return inner[:-1] + [inner[-1] + r"^\top"] if len(inner) > 1 else [whole]
         else:
-            lines[-1] += " " + t
+            return [whole]
+        if len(inner) == 1:
+            return [whole]
+        if self.printer.show(e)[1] < prec:  # the brackets the printer would put: ones a line may end inside
+            inner = [r"\bigl(" + inner[0], *inner[1:-1], inner[-1] + r"\bigr)"]
+        return inner
+
+    def _glued(self, lead: str, e: Expr, prec: int) -> list[str]:
+        parts = self.pieces(e, prec)
+        return [lead + parts[0], *parts[1:]]
+
+    def _sum(self, e: Expr) -> list[str]:
+        out = self.pieces(e.args[0], SUM)
+        for t in e.args[1:]:
+            out += self._glued("- ", negate(t), PRODUCT) if negative_coefficient(t) else self._glued("+ ", t, PRODUCT)
+        return out
+
+    def _joined(self, factors: tuple[Expr, ...], between: str) -> list[str]:
+        out = self.pieces(factors[0], NEG)
+        for f in factors[1:]:
+            out += self._glued(between, f, NEG)
+        return out
+
+    def _product(self, e: Expr) -> list[str]:
+        coef, num, den = self.printer.split(e)
+        if not num:
+            return [self.printer.render(e)]
+        top = coef.numerator if isinstance(coef, Fraction) else coef
+        bottom = [const(coef.denominator)] if isinstance(coef, Fraction) and coef.denominator != 1 else []
+        sign = "-" if top < 0 else ""
+        lead = []
+        if den or bottom:  # a scalar denominator comes out in front: \frac{1}{\sqrt{d}} X^T ...
+            lead = [sign + self.printer.divide(self.printer.render(const(abs(top))),
+                                               self.printer.render(mul(*bottom, *den)))]
+        elif abs(top) != 1:
+            lead = [sign + self.printer.render(const(abs(top)))]
+        elif sign:
+            lead = [sign]
+        parts: list[str] = []
+        for f in num:
+            bare = len(num) == 1 and not lead
+            parts += self.pieces(f, PRODUCT if bare else NEG) if f.op not in ("had", "hdiv") or bare \
+                else self._bracketed(f)
+        if lead == ["-"]:
+            return ["-" + parts[0], *parts[1:]]
+        return lead + parts
+
+    def _bracketed(self, f: Expr) -> list[str]:
+        inner = self.pieces(f, SUM)
+        if len(inner) == 1:
+            return [self.printer.paren(inner[0])]
+        return [r"\bigl(" + inner[0], *inner[1:-1], inner[-1] + r"\bigr)"]
+
+
+def _lines(pieces: list[str], first: float, rest: float) -> list[str]:
+    """The pieces filled greedily into lines: the first has room first, the others rest."""
+    lines = [pieces[0]]
+    for p in pieces[1:]:
+        room = first if len(lines) == 1 else rest
+        if width(lines[-1] + " " + p) * MARGIN > room:
+            lines.append(p)
+        else:
+            lines[-1] += " " + p
     return lines
 
 
-def display(eq: Equation, bold: bool = False) -> str:
+def _broken(printer: LatexPrinter, lhs: str, e: Expr, lhs_width: float, page: float) -> list[str]:
+    """The rows of `lhs &= e`, e broken over `&\\quad` rows where it is wider than the page."""
+    first, rest = page - lhs_width - REL, page - lhs_width - QUAD
+    lines = _lines(_Breaker(printer, rest).pieces(e), first, rest)
+    return [f"{lhs} &= {lines[0]}", *(rf"&\quad {line}" for line in lines[1:])]
+
+
+def display(eq: Equation, bold: bool = False, page: float = TEXT_WIDTH) -> str:
     """The equation in an align* environment: f's definition, its derivative, then the
-    definitions of the names the derivative uses."""
+    definitions of the names the derivative uses, each broken to fit page points."""
     printer = LatexPrinter(bold=bold)
-    rows = [rf"{_symbol(eq.f, bold)} &= {printer.render(eq.f)}"]
-    lines = _lines(_terms(printer, eq.derivative))
-    rows.append(f"{leibniz(eq, bold)} &= {lines[0]}")
-    rows += [rf"&\quad {line}" for line in lines[1:]]
-    for i, (name, e) in enumerate(eq.where):
-        lead = r"\intertext{where} " if i == 0 else ""
-        rows.append(f"{lead}{latex_name(name, bold and not e.is_scalar)} &= {printer.render(e)}")
+    symbol, derivative = _symbol(eq.f, bold), leibniz(eq, bold)
+    names = [latex_name(name, bold and not e.is_scalar) for name, e in eq.where]
+    lhs_width = max(width(text) for text in [symbol, derivative, *names])
+    rows = _broken(printer, symbol, eq.f, lhs_width, page)
+    rows += _broken(printer, derivative, eq.derivative, lhs_width, page)
+    for i, (name, (_, e)) in enumerate(zip(names, eq.where, strict=True)):
+        defined = _broken(printer, name, e, lhs_width, page)
+        rows += [(r"\intertext{where} " if i == 0 else "") + defined[0], *defined[1:]]
     comment = [f"% {eq.note}"] if eq.note else []
     return "\n".join([r"\begin{align*}", *comment, " \\\\\n".join(rows), r"\end{align*}"])
 
