@@ -110,6 +110,10 @@ for _name, _shape in VARIABLES.items():
 
 ELEMENTWISE_ANY = ("sin", "cos", "tanh", "sigmoid", "softplus", "abs", "exp", "relu", "step", "sign")
 BOUNDED = ("tanh", "sin", "cos", "sigmoid")
+# Defined everywhere, as ELEMENTWISE_ANY; a production of their own keeps the older ones as frequent.
+SMOOTH_ANY = ("sinh", "cosh", "arctan", "expm1", "erf", "normcdf", "normpdf", "gelu", "silu")
+# Defined on part of the line: drawn where they are (|u| < 1/2 for these, u > 0 for log1p).
+ON_HALF = ("arcsin", "arccos", "tan")
 CONSTANTS = (Fraction(2), Fraction(1, 2), Fraction(-1), Fraction(3), Fraction(1, 10), Fraction(-2))
 
 
@@ -283,6 +287,19 @@ def p_function(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn(draw(st.sampled_from(ELEMENTWISE_ANY)), gen(draw, sh, _sub(draw, d)))
 
 
+def p_smooth(draw: Draw, sh: Shape, d: int) -> Expr:
+    return fn(draw(st.sampled_from(SMOOTH_ANY)), gen(draw, sh, _sub(draw, d)))
+
+
+def p_on_part(draw: Draw, sh: Shape, d: int) -> Expr:
+    """arcsin, arccos and tan of a bounded function halved; log1p of a positive one."""
+    name = draw(st.sampled_from((*ON_HALF, "log1p")))
+    if name == "log1p":
+        return fn(name, positive(draw, sh, _sub(draw, d)))
+    bounded = fn(draw(st.sampled_from(("tanh", "sin", "cos"))), gen(draw, sh, _sub(draw, d)))
+    return fn(name, E.mul(E.const(Fraction(1, 2)), bounded))
+
+
 def p_log_sqrt(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn(draw(st.sampled_from(["log", "sqrt"])), positive(draw, sh, _sub(draw, d)))
 
@@ -380,7 +397,7 @@ def _productions(sh: Shape) -> dict[str, Production]:
     out: dict[str, Production] = {
         "leaf": p_leaf, "add": p_add, "sub": p_sub, "neg": p_neg, "scale": p_scale,
         "const_scale": p_const_scale, "hdiv": p_hdiv, "epow": p_epow, "function": p_function,
-        "log_sqrt": p_log_sqrt,
+        "log_sqrt": p_log_sqrt, "smooth": p_smooth, "on_part": p_on_part,
     }
     if sh != S:
         out.update({"matmul": p_matmul, "had": p_had, "broadcast": p_broadcast, "transpose": p_transpose,
@@ -665,7 +682,8 @@ def _ops(e: Expr) -> set[str]:
 # The calls of the registry the strategy builds (tests/test_registry.py checks that it builds them all).
 STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "logsumexp", "exp", "log", "sqrt",
                       "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "relu", "step", "sign", "mean", "kron",
-                      "vec", "unvec", "commutation", "size", "inv", "eye", "ones", "zeros")
+                      "vec", "unvec", "commutation", "size", "inv", "eye", "ones", "zeros", *SMOOTH_ANY,
+                      *ON_HALF, "log1p")
 
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).

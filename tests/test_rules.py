@@ -32,14 +32,19 @@ class Ex(NamedTuple):
 
 # The argument of each elementwise function, chosen so that it is defined and smooth at
 # numeric.sample's points (entries in (0.1, 0.9), square matrices near the identity).
-ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs")
+ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "tan", "sinh", "cosh",
+               "arcsin", "arccos", "arctan", "log1p", "expm1", "erf", "normcdf", "normpdf", "gelu", "silu")
 _ARG = {"vec": "A x", "mat": "X", "tvec": "t a", "t": "t"}
 _ABS_ARG = {"vec": "A x - 1", "mat": "X - 0.5", "tvec": "t a - 0.5", "t": "t - 0.5"}  # both signs
+# arcsin and arccos are differentiable on (-1, 1) only: arguments that stay inside it
+_UNIT_ARG = {"vec": "tanh(A x) / 2", "mat": "X / 2", "tvec": "t a / 2", "t": "t / 2"}
+_ARGS = {"abs": _ABS_ARG, "arcsin": _UNIT_ARG, "arccos": _UNIT_ARG, "erf": _ABS_ARG, "gelu": _ABS_ARG,
+         "silu": _ABS_ARG, "normpdf": _ABS_ARG, "arctan": _ABS_ARG, "sinh": _ABS_ARG, "tan": _ABS_ARG}
 
 
 def elementwise_examples(f: str) -> dict[str, Ex]:
     """One example per kind of derivative for an elementwise function."""
-    u = _ABS_ARG if f == "abs" else _ARG
+    u = _ARGS.get(f, _ARG)
     return {
         "scalar-by-vector": Ex(f"sum({f}({u['vec']}))", "x"),
         "jacobian": Ex(f"{f}({u['vec']})", "x"),
@@ -47,8 +52,8 @@ def elementwise_examples(f: str) -> dict[str, Ex]:
         "matrix-by-matrix": Ex(f"{f}({u['mat']})", "X", ("X=n,m",)),
         "vector-by-scalar": Ex(f"{f}({u['tvec']})", "t", T_SCALAR),
         "scalar-by-scalar": Ex(f"{f}({u['t']})", "t", T_SCALAR),
-        "chain": Ex(f"y^T {f}(W {u['vec'].replace('A x', 'x')})", "W") if f != "abs"
-        else Ex("y^T abs(W x - 1)", "W"),
+        "chain": Ex(f"y^T {f}(W {u['vec'].replace('A x', 'x')})", "W") if u is _ARG
+        else Ex(f"y^T {f}(W x - 1)", "W") if u is _ABS_ARG else Ex(f"y^T {f}(tanh(W x) / 2)", "W"),
     }
 
 

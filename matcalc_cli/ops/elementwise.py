@@ -41,6 +41,38 @@ def _sigmoid(np: Any, a: Any) -> Any:
     return 0.5 * (1.0 + np.tanh(0.5 * a))  # no overflow for large |a|
 
 
+def _erf(np: Any, a: Any) -> Any:
+    from scipy.special import erf  # imported when first evaluated: scipy costs startup time
+
+    return erf(a)
+
+
+def _normcdf(np: Any, a: Any) -> Any:
+    from scipy.special import ndtr
+
+    return ndtr(a)
+
+
+def _normpdf(np: Any, a: Any) -> Any:
+    return np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi)
+
+
+def _unit_interval(np: Any, value: Any) -> Any:
+    """arcsin and arccos on the open interval (-1, 1) only, where they are differentiable:
+    NaN elsewhere, so that check and --verify draw other points."""
+    def f(a: Any) -> Any:
+        with np.errstate(invalid="ignore"):
+            return np.where(np.abs(a) < 1.0, value(np.clip(a, -1.0, 1.0)), np.nan)
+    return f
+
+
+def _one_minus_square_root(u: Expr) -> Expr:
+    return fn("sqrt", E.sub(ONE, E.epow(u, Fraction(2))))
+
+
+_SQRT2 = E.power(E.const(2), Fraction(1, 2))
+
+
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (),
                 spelling: Spelling = BY_NAME) -> Op:
@@ -82,4 +114,48 @@ register(
     elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,
                 "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E, kinks=(0.0,),
                 spelling=Spelling(numpy="(1.0 * ({0} > 0))", jax="jnp.where({0} > 0, 1.0, 0.0)")),
+    elementwise("tan", lambda np, a: np.tan(a), lambda u, fu: E.add(ONE, E.epow(fu, Fraction(2))),
+                "chain rule: d tan(u) = (1 + tan(u).^2) .* du"),
+    elementwise("sinh", lambda np, a: np.sinh(a), lambda u, fu: fn("cosh", u),
+                "chain rule: d sinh(u) = cosh(u) .* du"),
+    elementwise("cosh", lambda np, a: np.cosh(a), lambda u, fu: fn("sinh", u),
+                "chain rule: d cosh(u) = sinh(u) .* du"),
+    elementwise("arcsin", lambda np, a: _unit_interval(np, np.arcsin)(a),
+                lambda u, fu: E.hdiv(ONE, _one_minus_square_root(u)),
+                "chain rule: d arcsin(u) = du ./ sqrt(1 - u.^2)"),
+    elementwise("arccos", lambda np, a: _unit_interval(np, np.arccos)(a),
+                lambda u, fu: E.neg(E.hdiv(ONE, _one_minus_square_root(u))),
+                "chain rule: d arccos(u) = -du ./ sqrt(1 - u.^2)"),
+    elementwise("arctan", lambda np, a: np.arctan(a), lambda u, fu: E.hdiv(ONE, E.add(ONE, E.epow(u, Fraction(2)))),
+                "chain rule: d arctan(u) = du ./ (1 + u.^2)"),
+    elementwise("log1p", lambda np, a: np.log1p(a), lambda u, fu: E.hdiv(ONE, E.add(ONE, u)),
+                "chain rule: d log1p(u) = du ./ (1 + u)"),
+    elementwise("expm1", lambda np, a: np.expm1(a), lambda u, fu: fn("exp", u),
+                "chain rule: d expm1(u) = exp(u) .* du"),
+    # erf(u) = 2 normcdf(2^0.5 u) - 1: its derivative through the normal density, which has no pi to spell
+    elementwise("erf", _erf, lambda u, fu: E.mul(E.power(E.const(2), Fraction(3, 2)),
+                                               fn("normpdf", E.mul(_SQRT2, u))),
+                "chain rule: d erf(u) = 2^1.5 normpdf(2^0.5 u) .* du",
+                spelling=Spelling(numpy="scipy.special.erf({0})", torch="torch.special.erf({0})",
+                                  jax="jax.scipy.special.erf({0})")),
+    elementwise("normcdf", _normcdf, lambda u, fu: fn("normpdf", u),
+                "chain rule: d normcdf(u) = normpdf(u) .* du",
+                spelling=Spelling(latex=r"\Phi\left({0}\right)", numpy="scipy.special.ndtr({0})",
+                                  torch="torch.special.ndtr({0})", jax="jax.scipy.special.ndtr({0})")),
+    elementwise("normpdf", _normpdf, lambda u, fu: E.neg(E.had(u, fu)),
+                "chain rule: d normpdf(u) = -u .* normpdf(u) .* du",
+                spelling=Spelling(latex=r"\varphi\left({0}\right)",
+                                  numpy="(np.exp(-0.5 * ({0}) ** 2) / np.sqrt(2 * np.pi))",
+                                  torch="(torch.exp(-0.5 * ({0}) ** 2) * 0.3989422804014327)",
+                                  jax="jax.scipy.stats.norm.pdf({0})")),
+    elementwise("gelu", lambda np, a: a * _normcdf(np, a),
+                lambda u, fu: E.add(fn("normcdf", u), E.had(u, fn("normpdf", u))),
+                "chain rule: d gelu(u) = (normcdf(u) + u .* normpdf(u)) .* du",
+                spelling=Spelling(numpy="(lambda u: u * scipy.special.ndtr(u))({0})",
+                                  torch="torch.nn.functional.gelu({0})", jax="jax.nn.gelu({0}, approximate=False)")),
+    elementwise("silu", lambda np, a: a * _sigmoid(np, a),
+                lambda u, fu: E.had(fn("sigmoid", u), E.add(ONE, E.had(u, E.sub(ONE, fn("sigmoid", u))))),
+                "chain rule: d silu(u) = sigmoid(u) .* (1 + u .* (1 - sigmoid(u))) .* du",
+                spelling=Spelling(numpy="(lambda u: u / (1 + np.exp(-u)))({0})", torch="torch.nn.functional.silu({0})",
+                                  jax="jax.nn.silu({0})")),
 )

@@ -10,6 +10,19 @@ from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
 
 
+def scipy_modules(spelling: str) -> set[str]:
+    """The scipy modules a spelling calls (scipy.linalg.expm, scipy.special.erf)."""
+    return {m for m in ("linalg", "special") if f"scipy.{m}." in spelling}
+
+
+def inline_scipy(spelling: str) -> str:
+    """A spelling for the one line, whose only name in scope is np: scipy imported in place
+    (the python format imports it at the top instead)."""
+    for m in sorted(scipy_modules(spelling)):
+        spelling = spelling.replace(f"scipy.{m}.", f"__import__('scipy.{m}').{m}.")
+    return spelling
+
+
 def py_name(name: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
@@ -96,7 +109,7 @@ class NumpyPrinter(ArrayPrinter):
         return text if prec >= ATOM else f"({text})"
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return OPS[name].spelled("numpy").format(*args)  # diag, kron, vec...: methods below
+        return inline_scipy(OPS[name].spelled("numpy")).format(*args)  # diag, kron, vec...: methods below
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]

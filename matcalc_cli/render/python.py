@@ -10,12 +10,20 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, POSTFIX
 from matcalc_cli.render.code import CodePrinter, Signature, function
-from matcalc_cli.render.numpy import NumpyPrinter
+from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
 
 
 class PythonPrinter(CodePrinter, NumpyPrinter):
-    reserved = ("np",)
+    reserved = ("np", "scipy")
     uses = {name: op.spelled("numpy").count("{0}") for name, op in OPS.items() if op.called}
+    scipy: frozenset[str] = frozenset()  # the scipy modules the function calls, imported at its top
+
+    def function(self, name: str, args: list[str], e: Expr) -> str:
+        return self.from_scipy(OPS[name].spelled("numpy").format(*args))
+
+    def from_scipy(self, text: str) -> str:
+        self.scipy = self.scipy | scipy_modules(text)
+        return text
 
     def solve(self, a: Expr, b: str) -> str:
         return f"np.linalg.solve({self.render(a)}, {b})"
@@ -38,7 +46,7 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
         return f"float(np.squeeze({text}))"
 
     def imports(self) -> list[str]:
-        return ["import numpy as np"]
+        return ["import numpy as np", *(f"import scipy.{m}" for m in sorted(self.scipy))]
 
 
 def render(e: Expr, sig: Signature) -> str:
