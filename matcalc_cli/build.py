@@ -205,6 +205,8 @@ def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmet
             return E.add(x, y)
         if text == "-":
             return E.sub(x, y)
+        if text in ("^", ".^"):
+            return E.vpow(x, y)
         if text == ".*":
             return E.had(x, y)
         if text == "./":

@@ -328,6 +328,16 @@ def epow(e: Expr, p: Number) -> Expr:
     return Expr("epow", (e,), e.shape, p)
 
 
+def vpow(u: Expr, v: Expr) -> Expr:
+    """u.^v with a variable exponent v (a scalar on either side broadcasts); a number v is epow."""
+    if v.op == "const":
+        return epow(u, v.number)
+    if is_const(u, 1):
+        return ONE if v.shape == SCALAR else ones(v.shape)
+    shape = u.shape if u.shape != SCALAR else v.shape
+    return Expr("vpow", (u, v), shape)
+
+
 def call(name: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
     return Expr(name, args, shape, param)
 

@@ -159,6 +159,15 @@ class _Checker:
                 raise self.fail(f"cannot divide by a {self.show(b)} value: '/' divides by a scalar "
                                 "(use ./ to divide elementwise)", node)
             return a
+        if op in ("^", ".^"):  # a variable exponent (the base positive): elementwise, scalars broadcast
+            if op == "^" and not sa:
+                raise self.fail(f"a {self.show(a)} matrix to a variable power: the exponent of a matrix power is an "
+                                "integer; for the entries' powers write .^", node)
+            if sa or sb:
+                return b if sa else a
+            if not self.same(a, b):
+                raise self.fail(f"cannot raise {self.show(a)} elementwise to a {self.show(b)} power", node)
+            return a
         if op in (".*", "./"):
             if sa or sb:
                 return b if sa else a

@@ -214,6 +214,25 @@ class _Parser:
         t = self.take()
         return sign * Fraction(t.text), t.span[1]
 
+    def exponent(self, what: str) -> Syntax | tuple[Fraction, int]:
+        """What follows ^ or .^: a number (signed, or in brackets) and its end, or an operand
+        (a name, a call, a bracketed expression, signed) for a variable exponent."""
+        start = self.tok.span[0]
+        minus = self.at("-")
+        if minus:
+            self.take()
+        if not self.starts_operand():
+            raise self.error(what)
+        if self.at("(") and self.toks[self.i + 1].kind == "end":
+            raise MatcalcError("syntax", "expected an exponent after '(', found end of input",
+                               self.toks[self.i + 1].span)
+        a = self.atom()
+        inner = a.args[0] if a.kind == "neg" else a
+        if inner.kind == "num" and inner.value is not None:
+            value = -inner.value if (a.kind == "neg") != minus else inner.value
+            return value, a.span[1]
+        return Syntax("neg", (start, a.span[1]), "-", (a,)) if minus else a
+
     def postfix(self) -> Syntax:
         node = self.atom()
         while True:
@@ -230,27 +249,23 @@ class _Parser:
                     self.take()
                     end = self.take().span[1]
                     node = Syntax("postfix", (start, end), "invT", (node,))
-                elif self.at("("):
-                    self.take()
-                    k, _ = self.number("an integer exponent")
-                    end = self.expect(")", "')'").span[1]
-                    node = Syntax("postfix", (start, end), "pow", (node,), k)
-                elif self.tok.kind == "num" or self.at("-"):
-                    k, end = self.number("an exponent")
-                    node = Syntax("postfix", (start, end), "pow", (node,), k)
+                elif self.tok.kind == "num" or self.at("-", "(") or (self.tok.kind == "name" and self.tok.text != "T"):
+                    exponent = self.exponent("an exponent")
+                    if isinstance(exponent, Syntax):  # a^t: a variable exponent
+                        node = Syntax("binary", (start, exponent.span[1]), "^", (node, exponent), None, hat.span)
+                    else:
+                        node = Syntax("postfix", (start, exponent[1]), "pow", (node,), exponent[0])
                 else:
                     raise MatcalcError(
-                        "syntax", f"expected T, -1, -T or an integer after '^', found {_describe(self.tok)}",
+                        "syntax", f"expected T, -1, -T, a number or an operand after '^', found {_describe(self.tok)}",
                         (hat.span[0], self.tok.span[1]))
             elif self.at(".^"):
-                self.take()
-                if self.at("("):
-                    self.take()
-                    p, _ = self.number("a number exponent")
-                    end = self.expect(")", "')'").span[1]
+                hat = self.take()
+                exponent = self.exponent("a number or an operand after '.^'")
+                if isinstance(exponent, Syntax):  # x.^y: a variable exponent
+                    node = Syntax("binary", (start, exponent.span[1]), ".^", (node, exponent), None, hat.span)
                 else:
-                    p, end = self.number("a number after '.^'")
-                node = Syntax("postfix", (start, end), "epow", (node,), p)
+                    node = Syntax("postfix", (start, exponent[1]), "epow", (node,), exponent[0])
             else:
                 return node
 

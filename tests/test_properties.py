@@ -300,6 +300,19 @@ def p_on_part(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn(name, E.mul(E.const(Fraction(1, 2)), bounded))
 
 
+def p_variable_power(draw: Draw, sh: Shape, d: int) -> Expr:
+    """A positive base to a bounded variable exponent: x.^t, x.^tanh(y), t^s, t.^sin(x)."""
+    c = _sub(draw, d)
+    scalar_base = sh != S and draw(st.integers(0, 3)) == 0
+    base = positive(draw, S if scalar_base else sh, c)
+    if scalar_base or sh == S or draw(st.booleans()):
+        exponent = fn(draw(st.sampled_from(BOUNDED)), gen(draw, sh, c)) if scalar_base else \
+            draw(st.sampled_from([v("t"), v("s")]))
+    else:
+        exponent = fn(draw(st.sampled_from(BOUNDED)), gen(draw, sh, c))
+    return E.vpow(base, exponent)
+
+
 def p_log_sqrt(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn(draw(st.sampled_from(["log", "sqrt"])), positive(draw, sh, _sub(draw, d)))
 
@@ -398,6 +411,7 @@ def _productions(sh: Shape) -> dict[str, Production]:
         "leaf": p_leaf, "add": p_add, "sub": p_sub, "neg": p_neg, "scale": p_scale,
         "const_scale": p_const_scale, "hdiv": p_hdiv, "epow": p_epow, "function": p_function,
         "log_sqrt": p_log_sqrt, "smooth": p_smooth, "on_part": p_on_part,
+        "variable_power": p_variable_power,
     }
     if sh != S:
         out.update({"matmul": p_matmul, "had": p_had, "broadcast": p_broadcast, "transpose": p_transpose,
@@ -688,7 +702,7 @@ STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).
 REQUIRED_OPS = ({"var", "const", "eye", "ones", "add", "mul", "neg", "had", "hdiv", "T", "inv", "pow(scalar)",
-                 "pow(matrix)", "pow(matrix, negative)", "epow", "bcast"}
+                 "pow(matrix)", "pow(matrix, negative)", "epow", "bcast", "vpow"}
                 | set(STRATEGY_FUNCTIONS))
 
 

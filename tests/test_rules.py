@@ -122,6 +122,16 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("(t a).^2", "t", T_SCALAR),
         Ex("sum(x.^0.5)", "x"),
     ],
+    "vpow": [
+        Ex("sum(x.^t)", "t", T_SCALAR),
+        Ex("sum(x.^t)", "x", T_SCALAR),
+        Ex("sum(x.^y)", "y"),
+        Ex("x.^y", "x"),
+        Ex("a^t", "t", ("a=scalar", "t=scalar")),
+        Ex("t^t", "t", T_SCALAR),
+        Ex("X.^t", "X", T_SCALAR),
+        Ex("t.^x", "x", T_SCALAR),
+    ],
     "bcast": [
         Ex("1 - y", "y"),  # the broadcast constant itself has no differential ...
         Ex("sum(log(1 - y))", "y"),

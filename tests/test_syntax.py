@@ -297,7 +297,8 @@ def test_unknown_function(src, name, span):
     assert err.span == span
 
 
-@pytest.mark.parametrize("src, what", [("x^", "'^'"), ("x^y", "'^'"), ("x.^", "'.^'"), ("x^(", "exponent")])
+@pytest.mark.parametrize("src, what", [("x^", "'^'"), ("x^*", "'^'"), ("x.^", "'.^'"), ("x^(", "exponent"),
+                                       ("x.^*", "'.^'")])
 def test_bad_exponent(src, what):
     err = error_of(src)
     assert err.kind == "syntax" and what in err.message

@@ -73,6 +73,22 @@ def _one_minus_square_root(u: Expr) -> Expr:
 _SQRT2 = E.power(E.const(2), Fraction(1, 2))
 
 
+def _vpow_rule(node: Expr, d: Diffs) -> Expr:
+    u, v = node.args
+    du, dv = d
+    terms = [] if du is None else [E.had(v, E.vpow(u, E.sub(v, ONE)), du)]
+    if dv is not None:
+        terms.append(E.had(node, fn("log", u), dv))
+    return E.add(*terms)
+
+
+def _vpow_value(np: Any, u: Any, v: Any) -> Any:
+    """u.^v where u > 0; NaN elsewhere (u.^v is not a real function of v there), so that check
+    and --verify draw positive bases."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(u > 0, np.abs(u) ** v, np.nan)
+
+
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (),
                 spelling: Spelling = BY_NAME) -> Op:
@@ -86,6 +102,9 @@ def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivat
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
 
 register(
+    Op("vpow", 2, lambda env, n, a: _vpow_value(env.np, a[0], a[1]), apply=E.vpow, differential=_vpow_rule,
+       rule="power rule, variable exponent: d(u.^v) = v .* u.^(v - 1) .* du + u.^v .* log(u) .* dv",
+       note="a power with a variable exponent is differentiated where its base is positive"),
     elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du"),
     elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u"),
     elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),

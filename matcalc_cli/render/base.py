@@ -181,6 +181,11 @@ class Printer:
     def op_epow(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)}.^{self.exponent(e.param)}", POSTFIX  # type: ignore[arg-type]
 
+    def op_vpow(self, e: Expr) -> tuple[str, int]:
+        """u.^v, a^t: a variable exponent, an operand as the parser reads one after ^ or .^."""
+        u, v = e.args
+        return f"{self.at(u, ATOM)}{'^' if e.is_scalar else '.^'}{self.at(v, ATOM)}", POSTFIX
+
     # ---------------------------------------------------------- calls
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return f"{name}({', '.join(args)})"

@@ -117,6 +117,10 @@ class LatexPrinter(Printer):
     def op_epow(self, e: Expr) -> tuple[str, int]:
         return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
 
+    def op_vpow(self, e: Expr) -> tuple[str, int]:
+        ring = "" if e.is_scalar else r"\circ "
+        return f"{self.base(e.args[0])}^{{{ring}{self.render(e.args[1])}}}", POSTFIX
+
     def function(self, name: str, args: list[str], e: Expr) -> str:
         # Named functions are upright operator names (Op.spelled), so that none reads as a variable.
         return OPS[name].spelled("latex").format(*args)

@@ -63,6 +63,9 @@ class ArrayPrinter(Printer):
     def op_vec(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
 
+    def op_vpow(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], ATOM)} ** {self.at(e.args[1], ATOM)}", NEG
+
     def op_unvec(self, e: Expr) -> tuple[str, int]:
         m, n = (self.dim(d) for d in e.dims)  # columns stacked: the row-major n-by-m, transposed
         return f"{self.at(e.args[0], ATOM)}.reshape({n}, {m}).T", ATOM

@@ -34,6 +34,10 @@ class UnicodePrinter(Printer):
     def op_epow(self, e: Expr) -> tuple[str, int]:
         return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.param), POSTFIX  # type: ignore[arg-type]
 
+    def op_vpow(self, e: Expr) -> tuple[str, int]:
+        u, v = e.args
+        return f"{self.at(u, ATOM)}{'^' if e.is_scalar else '^∘'}{self.at(v, ATOM)}", POSTFIX
+
     def op_kron(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], NEG)} ⊗ {self.at(e.args[1], NEG)}", PRODUCT
 
