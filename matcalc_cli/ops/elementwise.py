@@ -6,6 +6,7 @@ function's own value f(u) where a textbook does (tanh' = 1 - tanh.^2).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -71,6 +72,7 @@ def _one_minus_square_root(u: Expr) -> Expr:
 
 
 _SQRT2 = E.power(E.const(2), Fraction(1, 2))
+_POLES = tuple(k * math.pi / 2 for k in (-3, -1, 1, 3))  # tan's, near the points drawn
 
 
 def _vpow_rule(node: Expr, d: Diffs) -> Expr:
@@ -104,7 +106,7 @@ _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
 register(
     Op("vpow", 2, lambda env, n, a: _vpow_value(env.np, a[0], a[1]), apply=E.vpow, differential=_vpow_rule,
        rule="power rule, variable exponent: d(u.^v) = v .* u.^(v - 1) .* du + u.^v .* log(u) .* dv",
-       note="a power with a variable exponent is differentiated where its base is positive"),
+       note="a power with a variable exponent is differentiated where its base is positive", weight=8),
     elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du"),
     elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u"),
     elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),
@@ -134,7 +136,7 @@ register(
                 "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E, kinks=(0.0,),
                 spelling=Spelling(numpy="(1.0 * ({0} > 0))", jax="jnp.where({0} > 0, 1.0, 0.0)")),
     elementwise("tan", lambda np, a: np.tan(a), lambda u, fu: E.add(ONE, E.epow(fu, Fraction(2))),
-                "chain rule: d tan(u) = (1 + tan(u).^2) .* du"),
+                "chain rule: d tan(u) = (1 + tan(u).^2) .* du", kinks=_POLES),
     elementwise("sinh", lambda np, a: np.sinh(a), lambda u, fu: fn("cosh", u),
                 "chain rule: d sinh(u) = cosh(u) .* du"),
     elementwise("cosh", lambda np, a: np.cosh(a), lambda u, fu: fn("sinh", u),
