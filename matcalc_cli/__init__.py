@@ -12,17 +12,17 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing for --version
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "diff", "check", "Derivative", "CheckResult", "MatcalcError"]
+__all__ = ["__version__", "diff", "check", "convex", "Derivative", "CheckResult", "Convexity", "MatcalcError"]
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from matcalc_cli.api import CheckResult, Derivative, check, diff
+    from matcalc_cli.api import CheckResult, Convexity, Derivative, check, convex, diff
     from matcalc_cli.errors import MatcalcError
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("diff", "check", "Derivative", "CheckResult"):
+    if name in ("diff", "check", "convex", "Derivative", "CheckResult", "Convexity"):
         from matcalc_cli import api
 
         return getattr(api, name)

@@ -18,7 +18,7 @@ from matcalc_cli.errors import MatcalcError, as_error
 from matcalc_cli.report import Report, differentiate
 
 if TYPE_CHECKING:
-    from matcalc_cli import checking
+    from matcalc_cli import checking, convexity
 
 Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
 BACKENDS = ("python", "numpy", "torch", "jax")  # numpy is python's other name
@@ -229,5 +229,62 @@ def check(expr: str, wrt: str | Sequence[str], expect: str, shapes: Shapes | Non
 
     try:
         return CheckResult(decide(expr, names, expect, specs, sym, layout))
+    except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
+        raise as_error(ex) from None
+
+
+@dataclass(frozen=True)
+class Convexity:
+    """`matcalc convex`'s verdict: .convex and .concave ("yes", "no" or "unknown"), .verdict
+    ("convex", "concave", "affine", "neither", "not convex", "not concave" or "unknown"),
+    .certificate and .counterexample by question (as in the JSON), str() the plain text."""
+
+    result: convexity.Verdict
+
+    @property
+    def convex(self) -> str:
+        return self.result.convex.answer
+
+    @property
+    def concave(self) -> str:
+        return self.result.concave.answer
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+    @cached_property
+    def json(self) -> dict[str, Any]:
+        return self.result.to_json()
+
+    @property
+    def certificate(self) -> dict[str, Any]:
+        return self.json["certificate"]  # type: ignore[no-any-return]
+
+    @property
+    def counterexample(self) -> dict[str, Any]:
+        return self.json["counterexample"]  # type: ignore[no-any-return]
+
+    def __str__(self) -> str:
+        from matcalc_cli.render import plain
+
+        return "\n".join(self.result.lines(plain.render))
+
+    def __repr__(self) -> str:
+        return f"<Convexity {self.verdict}: convex {self.convex}, concave {self.concave}>"
+
+
+def _names(names: Iterable[str]) -> list[str]:
+    return [names] if isinstance(names, str) else [str(n) for n in names]
+
+
+def convex(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symmetric: Iterable[str] = (),
+           positive: Iterable[str] = (), spd: Iterable[str] = ()) -> Convexity:
+    """Is expr convex, concave, both or neither in wrt (jointly), as `matcalc convex` decides it."""
+    names, specs, sym = _options(expr, wrt, shapes, symmetric)
+    from matcalc_cli.convexity import convex as decide
+
+    try:
+        return Convexity(decide(expr, names, specs, sym, _names(positive), _names(spd)))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
         raise as_error(ex) from None

@@ -17,19 +17,21 @@ from typing import Any, TextIO
 
 from matcalc_cli.commands import (
     CheckOptions,
+    ConvexOptions,
     DiffOptions,
     check_json,
     diff_json,
     error_json,
     exit_status,
     run_check,
+    run_convex,
     run_diff,
 )
 from matcalc_cli.errors import MatcalcError, as_error
 from matcalc_cli.report import SCHEMA
 from matcalc_cli.syntax import MAX_CHARS, expression_from_words
 
-COMMANDS = ("diff", "check")
+COMMANDS = ("diff", "check", "convex")
 MAX_BYTES = 32 << 20  # of a job file; bounded reads keep memory bounded whatever the file
 MAX_JOBS = 10_000
 # Parses a job's words after the command name into its parameters, by name (expr, wrt, ...);
@@ -143,7 +145,7 @@ def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:
 def run_job(parse: Parser, words: list[str], job: dict[str, Any]) -> tuple[dict[str, Any], int]:
     name, args = words[0], words[1:]
     if name not in COMMANDS:
-        raise MatcalcError("option", f"a job is a diff or check command line, not {name!r}")
+        raise MatcalcError("option", f"a job is a diff, check or convex command line, not {name!r}")
     job["command"] = name
     params = parse(name, args)
     job["input"] = " ".join(params["expr"])
@@ -153,6 +155,9 @@ def run_job(parse: Parser, words: list[str], job: dict[str, Any]) -> tuple[dict[
     if name == "diff":
         result = run_diff(source, DiffOptions.from_params(params))
         return diff_json(result), result.status
+    if name == "convex":
+        verdict = run_convex(source, ConvexOptions.from_params(params))
+        return verdict.to_json(), verdict.status
     # --format is checked as on the command line, but a batch always writes JSON.
     checked = run_check(source, CheckOptions.from_params(params))
     return check_json(checked), 0 if checked.ok else 1

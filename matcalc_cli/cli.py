@@ -16,6 +16,7 @@ from matcalc_cli.commands import (
     FORMATS,
     LAYOUTS,
     CheckOptions,
+    ConvexOptions,
     DiffOptions,
     DiffResult,
     check_json,
@@ -25,6 +26,7 @@ from matcalc_cli.commands import (
     in_claim,
     render_text,
     run_check,
+    run_convex,
     run_diff,
     validate_format,
 )
@@ -199,7 +201,7 @@ ExpectOpt = Annotated[str, typer.Option(
     help="The derivative to check, written in the input language.")]
 FileArg = Annotated[str, typer.Argument(
     metavar="FILE", show_default=False,
-    help="A file of jobs, one diff or check command line a line without the program name (# starts a "
+    help="A file of jobs, one diff, check or convex command line a line without the program name (# starts a "
          "comment); - reads standard input.")]
 
 
@@ -270,6 +272,56 @@ def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None,
 
     if not guarded(source, format, work, claim=expect):
         raise typer.Exit(1)
+
+
+PositiveOpt = Annotated[list[str] | None, typer.Option(
+    "--positive", metavar="NAME", show_default=False,
+    help="Every entry of NAME is positive: the domain is narrowed to it. Repeatable.")]
+SpdOpt = Annotated[list[str] | None, typer.Option(
+    "--spd", metavar="NAME", show_default=False,
+    help="NAME is a symmetric positive definite matrix: the domain is narrowed to them. Repeatable.")]
+
+
+@app.command(cls=Command, short_help="Is EXPR convex or concave? A certificate or a counterexample.", epilog="""\
+Logistic regression, certified convex from its Hessian; a quadratic form with A free, neither:
+$ matcalc convex "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))" --wrt theta
+$ matcalc convex "x^T A x" --wrt x
+On the SPD matrices:
+$ matcalc convex "-logdet(X)" --wrt X --spd X
+""")
+def convex(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
+           positive: PositiveOpt = None, spd: SpdOpt = None, format: CheckFormatOpt = "pretty") -> None:
+    """Is EXPR, a scalar, convex or concave in the --wrt variables jointly, on its domain,
+    for every value of the other names?
+
+    Each question gets yes with a certificate (the rules that prove it), no with a
+    counterexample (a point and a direction where the second difference of EXPR has the
+    wrong sign), or unknown. Exit 0 when both are settled, 3 when one stays unknown,
+    2 on bad input.
+    """
+    check_format(format, CHECK_FORMATS)
+    source = read_expr(expr, format)
+    opts = ConvexOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), tuple(positive or ()),
+                         tuple(spd or ()), format)
+
+    def work() -> int:
+        verdict = run_convex(source, opts)
+        sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in verdict.notes))
+        if format == "json":
+            import json
+
+            sys.stdout.write(json.dumps(verdict.to_json()) + "\n")
+        elif format == "plain":
+            from matcalc_cli.render import plain
+
+            sys.stdout.write("\n".join(verdict.lines(plain.render)) + "\n")
+        else:
+            from matcalc_cli.render import pretty
+
+            pretty.show_check(verdict.lines(pretty.render_expr), verdict.status == 0)
+        return verdict.status
+
+    raise typer.Exit(guarded(source, format, work))
 
 
 IDENTITY_FORMATS = {"pretty": "the table, for reading", "plain": "the same, without colour",

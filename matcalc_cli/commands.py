@@ -20,6 +20,7 @@ from matcalc_cli.errors import MatcalcError
 
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
+    from matcalc_cli.convexity import Verdict
     from matcalc_cli.naming import Named
     from matcalc_cli.report import Report
     from matcalc_cli.verification import Verification
@@ -81,6 +82,22 @@ class CheckOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
+        return _from_params(cls, params)
+
+
+@dataclass(frozen=True)
+class ConvexOptions:
+    """What `convex` takes besides EXPR."""
+
+    wrt: tuple[str, ...]
+    shape: tuple[str, ...] = ()
+    symmetric: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+    spd: tuple[str, ...] = ()
+    format: str = next(iter(CHECK_FORMATS))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ConvexOptions:
         return _from_params(cls, params)
 
 
@@ -158,6 +175,15 @@ def run_check(source: str, opts: CheckOptions) -> CheckResult:
     from matcalc_cli.checking import check
 
     return check(source, list(opts.wrt), opts.expect, list(opts.shape), list(opts.symmetric), opts.layout)
+
+
+def run_convex(source: str, opts: ConvexOptions) -> Verdict:
+    """Is EXPR convex, concave, both or neither in the --wrt variables (convexity.py)."""
+    validate_format(opts.format, CHECK_FORMATS)
+    from matcalc_cli.convexity import convex
+
+    return convex(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), list(opts.positive),
+                  list(opts.spd))
 
 
 def render_text(result: DiffResult, fmt: str) -> str:

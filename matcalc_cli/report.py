@@ -12,7 +12,7 @@ from matcalc_cli.derive import Derivative, derivative, second_derivative
 from matcalc_cli.dims import format_dim, format_shape, parse_spec, spec_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.shapes import infer, variable_names
+from matcalc_cli.shapes import Typed, infer, variable_names
 from matcalc_cli.syntax import Syntax, parse
 
 if TYPE_CHECKING:
@@ -124,6 +124,33 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         raise MatcalcError("option", "--wrt is required: the variable to differentiate by")
     if len(wrt) > 2:
         raise MatcalcError("option", "at most two --wrt (a second derivative)")
+    root, typed, declared, sym, notes = typed_input(source, wrt, shapes, symmetric)
+    xs = [E.var(w, typed.variables[w], w in sym) for w in wrt]
+    if len(xs) == 1:
+        d = derivative(typed.expr, xs[0], layout)
+    else:
+        d = second_derivative(typed.expr, xs[0], xs[1], layout)
+    shown = None
+    if steps:  # for two --wrt, the first derivative's, then the second
+        from matcalc_cli import naming
+        from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
+
+        first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
+        # The names the result prints with are the steps' names too, where a step names the
+        # same subexpression, and never a step's name for another one.
+        printed = naming.name(d.expr, typed.variables, dict(typed.named))
+        names = {node: n for node, (n, _) in zip(printed.nodes, printed.where, strict=True)} | dict(typed.named)
+        shown = derivation(typed.expr, xs[0], first, names)
+        if len(xs) == 2:
+            shown = second(shown, xs[1], d)
+    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
+                  typed.expr, notes, typed.named)
+
+
+def typed_input(source: str, wrt: list[str], shapes: list[str] | None = None, symmetric: list[str] | None = None,
+                ) -> tuple[Syntax, Typed, dict[str, Shape], frozenset[str], tuple[str, ...]]:
+    """The options read and the expression typed (diff's and convex's shared first half): the
+    syntax tree, the typed tree, the declared shapes, the symmetric names, the notes."""
     for w in wrt:
         if not _NAME.match(w):
             raise MatcalcError("option", f"--wrt expects a variable name, got {w!r}")
@@ -145,27 +172,7 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     reject_defined(root, {**{n: "--shape" for n in declared}, **{n: "--symmetric" for n in sym},
                           **{n: "--wrt" for n in wrt}})
     typed = infer(root, declared, sym, extra=list(wrt))
-    notes = absent_names(root, wrt, declared, sym)
-    xs = [E.var(w, typed.variables[w], w in sym) for w in wrt]
-    if len(xs) == 1:
-        d = derivative(typed.expr, xs[0], layout)
-    else:
-        d = second_derivative(typed.expr, xs[0], xs[1], layout)
-    shown = None
-    if steps:  # for two --wrt, the first derivative's, then the second
-        from matcalc_cli import naming
-        from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
-
-        first = d if len(xs) == 1 else derivative(typed.expr, xs[0], layout)
-        # The names the result prints with are the steps' names too, where a step names the
-        # same subexpression, and never a step's name for another one.
-        printed = naming.name(d.expr, typed.variables, dict(typed.named))
-        names = {node: n for node, (n, _) in zip(printed.nodes, printed.where, strict=True)} | dict(typed.named)
-        shown = derivation(typed.expr, xs[0], first, names)
-        if len(xs) == 2:
-            shown = second(shown, xs[1], d)
-    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
-                  typed.expr, notes, typed.named)
+    return root, typed, declared, sym, absent_names(root, wrt, declared, sym)
 
 
 def absent_names(root: Syntax, wrt: list[str], declared: dict[str, Shape], sym: frozenset[str]) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ def test_mixed_file(tmp_path: Path) -> None:
                                    "start": 9, "end": 10}
     assert by_line[7]["exit"] == 0 and by_line[7]["input"] == "-x^T x"  # `--` as on the command line
     assert by_line[7]["derivative"] == "-2 x^T"
-    assert "diff or check" in by_line[8]["error"]["message"]
+    assert "diff, check or convex" in by_line[8]["error"]["message"]
     assert by_line[9]["error"]["in"] == "expect" and "B is not a variable" in by_line[9]["error"]["message"]
     assert by_line[10]["exit"] == 0 and by_line[10]["verify"]["ok"] is True
     assert by_line[11]["error"]["kind"] == "option" and "--bogus" in by_line[11]["error"]["message"]

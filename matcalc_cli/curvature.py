@@ -1,0 +1,439 @@
+"""Certificates of convexity: the rules as data, and the two provers that use them.
+
+`Curvature` reads the expression as CVXPY's DCP rules read it (B&V §3.2: nonnegative
+sums, composition with an affine map, composition with a monotone convex or concave
+function) over a table of atoms. `Psd` proves a symbolic Hessian positive semidefinite
+from its form (a sum of PSD terms, M^T D M with D PSD, a nonnegative scalar times a PSD
+matrix, kron, diag(s) - s s^T of a softmax, the inverse of an SPD variable). Each step
+they take is a Fact: a node, what is claimed of it, and the rule with its source; the
+tests check every claim at random points. Where no rule applies, nothing is claimed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.signs import Interval, Signs
+
+BV = "B&V"  # Boyd & Vandenberghe, Convex Optimization (2004): SOURCES
+HJ = "H&J"  # Horn & Johnson, Matrix Analysis (2nd ed., 2013)
+SOURCES = ("B&V: Boyd & Vandenberghe, Convex Optimization (2004); "
+           "H&J: Horn & Johnson, Matrix Analysis (2nd ed., 2013)")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    source: str
+
+
+# ------------------------------------------------------------------ the rules
+AFFINE = Rule("linear in the variables plus a constant", f"{BV} §3.1.5")
+NONNEG_SUM = Rule("a sum of convex (concave) terms", f"{BV} §3.2.1")
+NONNEG_MAP = Rule("nonnegative (nonpositive: flipped) coefficients keep curvature", f"{BV} §3.2.1")
+ENTRIES = Rule("entries rearranged (transpose, vec, diag, broadcast)", f"{BV} §3.2.1")
+COMPOSE = Rule("monotone composition", f"{BV} §3.2.4")
+OF_AFFINE = Rule("of an affine argument", f"{BV} §3.2.2")
+QUADRATIC = Rule("r^T P r, P PSD, r affine (tr(R^T P R) too)", f"{BV} §3.1.4, §3.2.2")
+SQUARE = Rule("the square of an affine function", f"{BV} §3.1.5")
+MATRIX_FRACTIONAL = Rule("matrix fractional r^T Y^-1 r, jointly on Y SPD", f"{BV} §3.1.7 ex. 3.4")
+TRACE_INVERSE = Rule("tr(Y^-1) on Y SPD", f"{BV} ex. 3.18(a)")
+LOGDET = Rule("logdet(Y) concave on Y SPD", f"{BV} §3.1.5")
+SIGNS = Rule("ranges: sigmoid in (0, 1), exp > 0, ...", "interval arithmetic")
+
+PSD_SUM = Rule("a sum of PSD terms", f"{BV} §2.2.5")
+PSD_SCALE = Rule("a nonnegative scalar times PSD", f"{BV} §2.2.5")
+PSD_CONGRUENCE = Rule("M^T D M with D PSD (M^T M: D = I)", f"{HJ} obs. 7.1.8")
+PSD_DIAG = Rule("diag(d), d >= 0 (d > 0: PD)", f"{HJ} §7.1")
+PSD_KRON = Rule("kron of PSD matrices", f"{HJ} thm. 4.2.12")
+PSD_SCHUR = Rule("Schur product of PSD matrices", f"{HJ} thm. 7.5.3")
+PSD_INVERSE = Rule("the inverse of a PD matrix", f"{HJ} §7.1")
+PSD_SOFTMAX = Rule("diag(s) - s s^T, s = softmax(u)", f"{BV} §3.1.5 (Cauchy-Schwarz)")
+PSD_SPD = Rule("declared SPD (or the identity)", "--spd")
+PSD_NONNEG = Rule("a nonnegative 1×1", "definition")
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A function's curvature and monotonicity (given its argument's interval), as data.
+    domain_ok: whether the argument's interval lies where the composition rules may use
+    the atom (a convex atom extended by +inf outside its domain is not monotone there)."""
+
+    op: str
+    convex: bool  # else concave
+    increasing: str  # "yes", "no" (nonincreasing), "if nonneg" (yes on u >= 0, no on u <= 0), ""
+    rule: Rule
+    domain_ok: str = ""  # "", "nonneg": the argument must be provably >= 0
+
+
+ATOMS = {a.op: a for a in (
+    Atom("exp", True, "yes", Rule("exp convex increasing", f"{BV} §3.1.5")),
+    Atom("softplus", True, "yes", Rule("softplus convex increasing", f"{BV} §3.1.5")),
+    Atom("relu", True, "yes", Rule("relu = max(u, 0) convex nondecreasing", f"{BV} §3.2.3")),
+    Atom("abs", True, "if nonneg", Rule("abs convex, nondecreasing on u >= 0", f"{BV} §3.1.5")),
+    Atom("norm", True, "if nonneg", Rule("norm convex, nondecreasing on u >= 0", f"{BV} §3.1.5")),
+    Atom("logsumexp", True, "yes", Rule("logsumexp convex increasing", f"{BV} §3.1.5")),
+    Atom("log", False, "yes", Rule("log concave increasing", f"{BV} §3.1.5")),
+    Atom("sqrt", False, "yes", Rule("sqrt concave increasing", f"{BV} §3.1.5")),
+    Atom("logsigmoid", False, "yes", Rule("log(sigmoid(u)) = -softplus(-u) concave increasing",
+                                          f"{BV} §3.1.5")),
+    Atom("log1msigmoid", False, "no", Rule("log(1 - sigmoid(u)) = -softplus(u) concave decreasing",
+                                           f"{BV} §3.1.5")),
+)}
+POWER_EVEN = Rule("u^p, p even: convex, nondecreasing on u >= 0", f"{BV} §3.1.5")
+POWER_CONVEX = Rule("u^p, p >= 1: convex nondecreasing on u >= 0", f"{BV} §3.1.5")
+POWER_CONCAVE = Rule("u^p, 0 < p < 1: concave nondecreasing", f"{BV} §3.1.5")
+POWER_NEGATIVE = Rule("u^p, p < 0: convex decreasing on u > 0", f"{BV} §3.1.5")
+
+
+def power_atom(p: float) -> Atom | None:
+    if p == int(p) and int(p) % 2 == 0 and p > 0:
+        return Atom("pow", True, "if nonneg", POWER_EVEN)
+    if p >= 1:
+        return Atom("pow", True, "yes", POWER_CONVEX, "nonneg")
+    if 0 < p < 1:
+        return Atom("pow", False, "yes", POWER_CONCAVE)
+    if p < 0:
+        return Atom("pow", True, "no", POWER_NEGATIVE, "nonneg")
+    return None
+
+
+@dataclass(frozen=True)
+class Fact:
+    node: Expr
+    claim: str  # convex, concave, affine, psd, pd, nonneg, positive
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Curv:
+    convex: bool
+    concave: bool
+    const: bool = False
+
+    @property
+    def affine(self) -> bool:
+        return self.convex and self.concave
+
+    def flipped(self) -> Curv:
+        return Curv(self.concave, self.convex, self.const)
+
+
+UNKNOWN = Curv(False, False)
+CONST = Curv(True, True, True)
+AFFINE_CURV = Curv(True, True)
+_REARRANGE = {"T", "vec", "unvec", "bcast", "diag"}
+
+
+class Facts:
+    def __init__(self) -> None:
+        self.items: list[Fact] = []
+        self._seen: set[tuple[Expr, str]] = set()
+
+    def add(self, node: Expr, claim: str, rule: Rule) -> None:
+        if (node, claim) not in self._seen:
+            self._seen.add((node, claim))
+            self.items.append(Fact(node, claim, rule))
+
+
+class Prover:
+    """Both provers over one set of facts. wrt: the variables; positive, spd: the declared
+    domains of any names."""
+
+    def __init__(self, wrt: Collection[str], positive: Collection[str] = (), spd: Collection[str] = ()) -> None:
+        self.wrt, self.spd = frozenset(wrt), frozenset(spd)
+        self.signs = Signs(positive)
+        self.facts = Facts()
+        self._curv: dict[Expr, Curv] = {}
+        self._psd: dict[Expr, str] = {}
+
+    # ---------------------------------------------------------------- helpers
+    def depends(self, e: Expr) -> bool:
+        return any(n.op == "var" and n.name in self.wrt for n in E.walk(e))
+
+    def sign(self, e: Expr) -> Interval:
+        return self.signs.of(e)
+
+    def nonneg(self, e: Expr) -> bool:
+        return self._signed(e, self.sign(e).nonneg)
+
+    def nonpos(self, e: Expr) -> bool:
+        return self._signed(e, self.sign(e).nonpos)
+
+    def _signed(self, e: Expr, holds: bool) -> bool:
+        if holds and e.op not in ("const", "size"):
+            self.facts.add(e, f"in {self.sign(e).text()}", SIGNS)
+        return holds
+
+    # ---------------------------------------------------------------- DCP
+    def curvature(self, e: Expr) -> Curv:
+        got = self._curv.get(e)
+        if got is None:
+            got = self._curv[e] = self._curvature(e)
+        return got
+
+    def _curvature(self, e: Expr) -> Curv:
+        if not self.depends(e):
+            return CONST
+        if e.op == "var":
+            return AFFINE_CURV
+        out = self._shaped(e)
+        if out is None:
+            return UNKNOWN
+        curv, rule = out
+        if not curv.affine and (curv.convex or curv.concave):
+            self.facts.add(e, "convex" if curv.convex else "concave", rule)
+        return curv
+
+    def _shaped(self, e: Expr) -> tuple[Curv, Rule] | None:
+        op = e.op
+        if op == "add":
+            cs = [self.curvature(a) for a in e.args]
+            return Curv(all(c.convex for c in cs), all(c.concave for c in cs)), NONNEG_SUM
+        if op in _REARRANGE:
+            return self.curvature(e.args[0]), ENTRIES
+        if op in ("sum", "mean"):
+            return self.curvature(e.args[0]), NONNEG_MAP
+        if op == "tr":
+            return self._trace(e)
+        if op in ("mul", "had", "kron"):
+            return self._product(e)
+        if op == "hdiv":
+            if self.depends(e.args[1]):
+                return None
+            return self._scaled(e.args[0], [e.args[1]], reciprocal=True)
+        if op in ("pow", "epow"):
+            if op == "pow" and not e.is_scalar:
+                return None
+            atom = power_atom(float(e.number))
+            return self._compose(atom, e.args[0]) if atom else None
+        if op == "logdet":
+            return self._spd_function(e.args[0], Curv(False, True), LOGDET)
+        if op == "log" and e.args[0].op == "sigmoid":
+            return self._compose(ATOMS["logsigmoid"], e.args[0].args[0])
+        if op == "log" and (u := _one_minus_sigmoid(e.args[0])) is not None:
+            return self._compose(ATOMS["log1msigmoid"], u)
+        atom = ATOMS.get(op)
+        if atom is not None:
+            return self._compose(atom, e.args[0])
+        return None
+
+    def _compose(self, atom: Atom, u: Expr) -> tuple[Curv, Rule] | None:
+        c = self.curvature(u)
+        sign = self.sign(u)
+        if atom.domain_ok == "nonneg" and not self.nonneg(u):
+            return None
+        shape = Curv(atom.convex, not atom.convex)
+        if c.affine:
+            self.facts.add(u, "affine", AFFINE)
+            return shape, _both(atom.rule, OF_AFFINE)
+        inc = atom.increasing
+        if inc == "if nonneg":
+            inc = "yes" if sign.nonneg else "no" if sign.nonpos else ""
+            if inc:
+                self.nonneg(u) if inc == "yes" else self.nonpos(u)
+        want_convex_arg = (inc == "yes") == atom.convex
+        if not inc or (want_convex_arg and not c.convex) or (not want_convex_arg and not c.concave):
+            return None
+        return shape, _both(atom.rule, COMPOSE)
+
+    def _trace(self, e: Expr) -> tuple[Curv, Rule] | None:
+        a = e.args[0]
+        if a.op == "inv":
+            return self._spd_function(a.args[0], Curv(True, False), TRACE_INVERSE)
+        quad = self._quadratic(a, need_scalar=False)
+        if quad is not None:
+            return quad
+        return self.curvature(a), NONNEG_MAP
+
+    def _spd_function(self, y: Expr, curv: Curv, rule: Rule) -> tuple[Curv, Rule] | None:
+        if self.psd(y) == "pd" and self.curvature(y).affine:
+            return curv, rule
+        return None
+
+    def _product(self, e: Expr) -> tuple[Curv, Rule] | None:
+        deps = [a for a in e.args if self.depends(a)]
+        if e.op == "mul":
+            quad = self._quadratic(e, need_scalar=True)
+            if quad is not None:
+                return quad
+        if e.op == "had" and len(e.args) == 2 and e.args[0] is e.args[1] and self.curvature(e.args[0]).affine:
+            return Curv(True, False), SQUARE
+        if len(deps) != 1:
+            return None
+        return self._scaled(deps[0], [a for a in e.args if a is not deps[0]])
+
+    def _scaled(self, u: Expr, coefficients: list[Expr], reciprocal: bool = False) -> tuple[Curv, Rule] | None:
+        """u times (or divided by) factors that do not depend on the variables."""
+        c = self.curvature(u)
+        if c.affine:
+            return AFFINE_CURV, AFFINE
+        flips = 0
+        for k in coefficients:
+            s = self.sign(k)
+            if reciprocal and not (s.positive or s.negative):
+                return None
+            if self.nonneg(k):
+                continue
+            if self.nonpos(k):
+                flips += 1
+                continue
+            return None
+        return (c.flipped() if flips % 2 else c), NONNEG_MAP
+
+    def _quadratic(self, e: Expr, need_scalar: bool) -> tuple[Curv, Rule] | None:
+        """coefficient r^T P r (or R^T P R under tr) with r affine and P constant PSD, or
+        P = Y^-1 with Y SPD (matrix fractional)."""
+        if e.op != "mul" or (need_scalar and not e.is_scalar):
+            return None
+        scalars = [a for a in e.args if a.is_scalar]
+        mats = [a for a in e.args if not a.is_scalar]
+        k = len(mats)
+        if k < 2 or any(mats[i] is not E.T(mats[k - 1 - i]) for i in range(k // 2)):
+            return None
+        right = E.mul(*mats[(k + 1) // 2:])
+        if not self.curvature(right).affine or any(self.depends(s) for s in scalars):
+            return None
+        rule = QUADRATIC
+        if k % 2:
+            middle = mats[k // 2]
+            if middle.op == "inv" and self.depends(middle):
+                if not (self.psd(middle.args[0]) == "pd" and self.curvature(middle.args[0]).affine):
+                    return None
+                rule = MATRIX_FRACTIONAL
+            elif self.depends(middle) or not self.psd(middle):
+                return None
+        flips = 0
+        for s in scalars:
+            if self.nonneg(s):
+                continue
+            if self.nonpos(s):
+                flips += 1
+                continue
+            return None
+        return (Curv(False, True) if flips % 2 else Curv(True, False)), rule
+
+    # ---------------------------------------------------------------- PSD
+    def psd(self, e: Expr) -> str:
+        """'pd', 'psd' or '' (not proven), for a square matrix (or a scalar) at every point."""
+        got = self._psd.get(e)
+        if got is None:
+            got = self._psd[e] = self._prove_psd(e)
+        return got
+
+    def _prove_psd(self, e: Expr) -> str:
+        out = self._psd_rule(e)
+        if out is None:
+            return ""
+        kind, rule = out
+        if kind:
+            self.facts.add(e, kind.upper(), rule)
+        return kind
+
+    def _psd_rule(self, e: Expr) -> tuple[str, Rule] | None:
+        if e.is_scalar:
+            s = self.sign(e)
+            if s.nonneg:
+                return ("pd" if s.positive else "psd"), _both(PSD_NONNEG, SIGNS)
+            return self._congruence(e)
+        op = e.op
+        if op == "eye" or (op == "var" and e.name in self.spd):
+            return "pd", PSD_SPD
+        if op == "zeros":
+            return "psd", PSD_SCALE
+        if op == "ones" or (op == "bcast" and self.sign(e.args[0]).nonneg):
+            return "psd", PSD_CONGRUENCE  # c 1 1^T
+        if op == "T":
+            return self.psd(e.args[0]), PSD_CONGRUENCE
+        if op == "add":
+            softmax = _softmax_pair(e)
+            if softmax is not None:
+                rest = [t for t in e.args if t not in softmax]
+                kinds = [self.psd(t) for t in rest]
+                if all(kinds):
+                    return "psd", _both(PSD_SOFTMAX, PSD_SUM)
+                return None
+            kinds = [self.psd(t) for t in e.args]
+            if all(kinds):
+                return ("pd" if "pd" in kinds else "psd"), PSD_SUM
+            return None
+        if op == "diag" and e.args[0].shape[1] == 1:
+            s = self.sign(e.args[0])
+            if s.nonneg:
+                self.facts.add(e.args[0], f"in {s.text()}", SIGNS)
+                return ("pd" if s.positive else "psd"), PSD_DIAG
+            return None
+        if op in ("kron", "had"):
+            kinds = [self.psd(a) for a in e.args]
+            if all(kinds):
+                return ("pd" if op == "kron" and all(k == "pd" for k in kinds) else "psd"), \
+                    PSD_KRON if op == "kron" else PSD_SCHUR
+            return None
+        if op == "inv":
+            return ("pd", PSD_INVERSE) if self.psd(e.args[0]) == "pd" else None
+        if op == "mul":
+            return self._congruence(e)
+        return None
+
+    def _congruence(self, e: Expr) -> tuple[str, Rule] | None:
+        if e.op != "mul":
+            return None
+        scalars = [a for a in e.args if a.is_scalar]
+        mats = [a for a in e.args if not a.is_scalar]
+        scale_pos = True
+        for s in scalars:
+            sign = self.sign(s)
+            if not sign.nonneg:
+                if not self._quadratic_scalar(s):
+                    return None
+                scale_pos = False
+            else:
+                self.nonneg(s)
+                scale_pos = scale_pos and sign.positive
+        k = len(mats)
+        if k == 0:
+            return "psd", PSD_SCALE
+        if k == 1:
+            inner = self.psd(mats[0])
+            return (inner if scale_pos else "psd" if inner else ""), PSD_SCALE
+        if any(mats[i] is not E.T(mats[k - 1 - i]) for i in range(k // 2)):
+            return None
+        if k % 2 and not self.psd(mats[k // 2]):
+            return None
+        return "psd", PSD_CONGRUENCE
+
+    def _quadratic_scalar(self, s: Expr) -> bool:
+        return s.op == "mul" and self._congruence(s) is not None
+
+
+def _both(a: Rule, b: Rule) -> Rule:
+    return Rule(f"{a.name}, {b.name}", a.source if a.source == b.source else f"{a.source}, {b.source}")
+
+
+def _is_one(e: Expr) -> bool:
+    return E.is_const(e, 1) or e.op == "ones" or (e.op == "bcast" and E.is_const(e.args[0], 1))
+
+
+def _one_minus_sigmoid(e: Expr) -> Expr | None:
+    """u where e is 1 - sigmoid(u)."""
+    if e.op != "add" or len(e.args) != 2:
+        return None
+    one, other = (e.args if _is_one(e.args[0]) else e.args[::-1])
+    if not _is_one(one) or other.op != "mul" or len(other.args) != 2 or not E.is_const(other.args[0], -1):
+        return None
+    s = other.args[1]
+    return s.args[0] if s.op == "sigmoid" else None
+
+
+def _softmax_pair(e: Expr) -> tuple[Expr, Expr] | None:
+    """The two terms diag(s) and -(s s^T) of a sum, s = softmax(u) of a vector."""
+    for t in e.args:
+        if t.op == "diag" and t.args[0].op == "softmax" and t.args[0].shape[1] == 1:
+            s = t.args[0]
+            outer = E.mul(E.const(-1), s, E.T(s))
+            if outer in e.args:
+                return t, outer
+    return None
