@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
-from matcalc_cli.curvature import SOURCES, Fact, Prover, Rule
+from matcalc_cli.curvature import AFFINE, SOURCES, Fact, Prover, Rule
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import dim_sizes, draw, evaluate, size_of
@@ -66,6 +66,20 @@ class Answer:
     answer: str  # yes, no, unknown
     certificate: tuple[Fact, ...] = ()
     counterexample: Counterexample | None = None
+    names: tuple[tuple[Expr, str], ...] = ()  # subexpressions the certificate's text abbreviates
+
+    def fact_lines(self, render: Any) -> list[str]:
+        subst = {node: E.var(name, node.shape) for node, name in self.names}
+
+        def short(e: Expr) -> str:
+            return render(_abbreviate(e, subst))
+
+        out = [f"{i}. {fact_text(f, short)}" for i, f in enumerate(self.certificate, 1)]
+        if self.names:
+            defs = [(name, _abbreviate(node, {k: v for k, v in subst.items() if k is not node}))
+                    for node, name in self.names]
+            out.append("where " + ", ".join(f"{name} = {render(e)}" for name, e in defs))
+        return out
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ class Verdict:
         for q, a in (("convex", self.convex), ("concave", self.concave)):
             out.append(f"{q}: {a.answer}")
             if a.answer == "yes":
-                out += [f"  {i}. {fact_text(f, render)}" for i, f in enumerate(a.certificate, 1)]
+                out += [f"  {line}" for line in a.fact_lines(render)]
             elif a.counterexample is not None:
                 out += [f"  {line}" for line in a.counterexample.lines()]
         shapes = "; ".join(f"{n}: {_spec(s)}{', ' + self.domain[n] if n in self.domain else ''}"
@@ -154,6 +168,8 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     prover = Prover(wrt_t, pos, definite)
     curv = prover.curvature(f)
     certificates: dict[str, tuple[Fact, ...]] = {}
+    if curv.affine:  # the composition facts stop at affine subexpressions: the whole is one
+        prover.facts.add(f, "affine", AFFINE)
     if curv.convex:
         certificates["convex"] = tuple(prover.facts.items)
     if curv.concave:
@@ -168,7 +184,9 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
         if cx is not None:
             answers[q] = Answer("no", (), cx)
         elif q in certificates:
-            answers[q] = Answer("yes", certificates[q])
+            facts = certificates[q]
+            answers[q] = Answer("yes", facts, names=_names(facts[0].node, typed.variables)
+                                if facts[0].rule is HESSIAN else ())
         else:
             answers[q] = Answer("unknown")
     domain = {n: "SPD" if n in definite else "positive" if n in pos else "symmetric"
@@ -199,6 +217,23 @@ def _hessian_route(source: str, f: Expr, x: str, variables: dict[str, Shape], sh
             hess = Fact(h, f"is the Hessian of f by {x}", HESSIAN)
             out[q] = (hess, *prover.facts.items, Fact(m, "is PSD, so f is " + q, SECOND_ORDER))
     return out
+
+
+def _names(hessian: Expr, variables: dict[str, Shape]) -> tuple[tuple[Expr, str], ...]:
+    """What the Hessian's text names (where s = sigmoid(X theta)), as diff prints it."""
+    from matcalc_cli import naming
+
+    named = naming.name(hessian, variables)
+    return tuple((node, name) for node, (name, _) in zip(named.nodes, named.where, strict=True))
+
+
+def _abbreviate(e: Expr, subst: dict[Expr, Expr]) -> Expr:
+    from matcalc_cli.ops import rebuild
+
+    memo: dict[Expr, Expr] = {}
+    for n in E.walk(e):
+        memo[n] = subst[n] if n in subst else rebuild(n, [memo[a] for a in n.args]) if n.args else n
+    return memo[e]
 
 
 def _smooth_and_total(f: Expr, prover: Prover) -> bool:

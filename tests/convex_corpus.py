@@ -88,3 +88,22 @@ CORPUS: list[tuple[str, tuple[str, ...], dict[str, Any], str, str]] = [
     ("x^T inv(Y) x", ("x", "Y"), {"spd": ["Y"]}, YES, NO),
     ("det(X)", ("X",), {"spd": ["X"]}, NO, NO),
 ]
+# Rules that the losses above reach only through others: each is certified here on its own.
+CORPUS += [
+    ("sum(x .* x)", ("x",), {}, YES, NO),
+    ("-sum(log(sigmoid(X w)))", ("w",), {}, YES, NO),
+    ("-sum(log(1 - sigmoid(X w)))", ("w",), {}, YES, NO),
+    ("sum(diag(exp(x)))", ("x",), {}, YES, NO),
+    ("t^0.5 + t^0.25", ("t",), {"shape": ["t=scalar"]}, NO, YES),
+]
+
+# Matrices the Hessian prover must show PSD (each rule of curvature.py's PSD half).
+PSD_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("X^T diag(exp(v)) X", {}),
+    ("kron(A^T A, B B^T)", {}),
+    ("(A^T A) .* (B^T B)", {}),
+    ("diag(softmax(u)) - softmax(u) softmax(u)^T", {}),
+    ("inv(S) + 2 eye(n)", {"spd": ["S"]}),
+    ("sigmoid(c) A^T A + (x^T x) eye(n)", {"shape": ["c=scalar"]}),
+    ("kron(inv(S), inv(S))", {"spd": ["S"]}),
+]

@@ -1,0 +1,205 @@
+"""matcalc convex: the corpus gives no wrong verdict, every fact of every certificate holds
+at random points of the domain, every rule is used, and every counterexample reproduces
+from its printed numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from convex_corpus import CORPUS, PSD_CASES
+
+from matcalc_cli import convex as api_convex
+from matcalc_cli import curvature
+from matcalc_cli.convexity import Verdict, _direction, _point, convex
+from matcalc_cli.curvature import Fact, Prover
+from matcalc_cli.numeric import evaluate
+from matcalc_cli.report import typed_input
+
+MATCALC = [sys.executable, "-m", "matcalc_cli"]
+
+
+def _decide(src: str, wrt: tuple[str, ...], opts: dict[str, Any]) -> Verdict:
+    return convex(src, list(wrt), opts.get("shape"), opts.get("symmetric"), opts.get("positive"), opts.get("spd"))
+
+
+VERDICTS = {i: _decide(src, wrt, opts) for i, (src, wrt, opts, _, _) in enumerate(CORPUS)}
+
+
+@pytest.mark.parametrize("i", range(len(CORPUS)), ids=[f"{c[0]} by {','.join(c[1])}" for c in CORPUS])
+def test_no_wrong_verdict(i):
+    _, _, _, convex_truth, concave_truth = CORPUS[i]
+    v = VERDICTS[i]
+    for got, truth in ((v.convex.answer, convex_truth), (v.concave.answer, concave_truth)):
+        assert got in (truth, "unknown")
+
+
+def test_corpus_is_large_and_mostly_settled():
+    answers = [a.answer for v in VERDICTS.values() for a in (v.convex, v.concave)]
+    assert len(CORPUS) >= 60
+    assert answers.count("unknown") <= len(answers) // 10
+
+
+def _domain_points(variables: dict[str, Any], wrt: tuple[str, ...], opts: dict[str, Any], count: int = 6):
+    sym = frozenset(opts.get("symmetric", ()))
+    pos, spd = frozenset(opts.get("positive", ())), frozenset(opts.get("spd", ()))
+    for attempt in range(count):
+        values, sizes, rng = _point(attempt, variables, wrt, sym, pos, spd)
+        yield values, sizes, _direction(rng, values, variables, wrt, sizes, sym | spd)
+
+
+def _value(e, values, sizes):
+    with np.errstate(all="ignore"):
+        try:
+            return evaluate(e, values, sizes)
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+            return None
+
+
+def _check_fact(f: Fact, variables, wrt, opts) -> int:
+    """The fact's claim at random points of the domain: the number of points it was checked at."""
+    checked = 0
+    claim = f.claim.lower()
+    for values, sizes, v in _domain_points(variables, wrt, opts):
+        x = _value(f.node, values, sizes)
+        if x is None or not np.all(np.isfinite(x)):
+            continue
+        scale = max(1.0, float(np.max(np.abs(x))))
+        if claim in ("psd", "pd") or claim.startswith("is psd"):
+            assert np.allclose(x, x.T, atol=1e-9 * scale)
+            assert np.linalg.eigvalsh((x + x.T) / 2).min() >= -1e-9 * scale, f.rule.name
+        elif claim.startswith("in "):
+            lo, hi = (float(t) for t in claim[4:-1].split(", "))
+            assert np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12), claim
+        elif claim in ("convex", "concave", "affine"):
+            for h in (0.3, 0.03):
+                ends = [_value(f.node, {**values, **{w: values[w] + s * h * v[w] for w in wrt}}, sizes)
+                        for s in (-1.0, 1.0)]
+                if any(e is None or not np.all(np.isfinite(e)) for e in ends):
+                    continue
+                d2 = ends[0] + ends[1] - 2 * x
+                tol = 1e-9 * max(scale, float(np.max(np.abs(ends[0]))), float(np.max(np.abs(ends[1]))))
+                if claim != "concave":
+                    assert np.all(d2 >= -tol), (f.rule.name, d2)
+                if claim != "convex":
+                    assert np.all(d2 <= tol), (f.rule.name, d2)
+        else:
+            continue
+        checked += 1
+    return checked
+
+
+CERTIFIED = [(i, q) for i, v in VERDICTS.items() for q, a in (("convex", v.convex), ("concave", v.concave))
+             if a.answer == "yes"]
+
+
+@pytest.mark.parametrize("i, q", CERTIFIED, ids=[f"{CORPUS[i][0]} {q}" for i, q in CERTIFIED])
+def test_every_fact_of_a_certificate_holds_at_random_points(i, q):
+    src, wrt, opts, _, _ = CORPUS[i]
+    v = VERDICTS[i]
+    facts = (v.convex if q == "convex" else v.concave).certificate
+    assert facts
+    points = [_check_fact(f, v.variables, wrt, opts) for f in facts]
+    assert sum(points) > 0
+
+
+def _psd_facts(src: str, opts: dict[str, Any]) -> tuple[Prover, Any, dict[str, Any]]:
+    spd = opts.get("spd", [])
+    _, typed, _, _, _ = typed_input(src, [], opts.get("shape"), spd)
+    prover = Prover((), opts.get("positive", ()), spd)
+    return prover, typed.expr, typed.variables
+
+
+@pytest.mark.parametrize("src, opts", PSD_CASES)
+def test_psd_rules_prove_and_hold(src, opts):
+    prover, e, variables = _psd_facts(src, opts)
+    assert prover.psd(e)
+    for f in prover.facts.items:
+        assert _check_fact(f, variables, (), opts) > 0 or f.claim.startswith("in ")
+
+
+def test_every_rule_is_used_and_sourced():
+    used = {f.rule.name for v in VERDICTS.values() for a in (v.convex, v.concave) for f in a.certificate}
+    for src, opts in PSD_CASES:
+        prover, e, _ = _psd_facts(src, opts)
+        prover.psd(e)
+        used |= {f.rule.name for f in prover.facts.items}
+    rules = [r for r in vars(curvature).values() if isinstance(r, curvature.Rule)]
+    rules += [a.rule for a in curvature.ATOMS.values()]
+    for rule in rules:
+        assert rule.source
+        assert any(rule.name in name for name in used), rule.name
+
+
+REFUTED = [(i, q) for i, v in VERDICTS.items() for q, a in (("convex", v.convex), ("concave", v.concave))
+           if a.answer == "no"]
+
+
+@pytest.mark.parametrize("i, q", REFUTED, ids=[f"{CORPUS[i][0]} {q}" for i, q in REFUTED])
+def test_counterexample_reproduces_from_its_printed_numbers(i, q):
+    v = VERDICTS[i]
+    cx = (v.convex if q == "convex" else v.concave).counterexample
+    data = json.loads(json.dumps(cx.to_json()))
+    src, wrt, opts, _, _ = CORPUS[i]
+    _, typed, _, _, _ = typed_input(src, list(wrt), opts.get("shape"),
+                                    sorted(set(opts.get("symmetric", ())) | set(opts.get("spd", ()))))
+    point = {k: np.asarray(x, dtype=float) for k, x in data["point"].items()}
+    sizes = {}
+    for name, shape in typed.variables.items():
+        a = point[name].reshape(-1, 1) if point[name].ndim == 1 else point[name]
+        for d, n in zip(shape, a.shape if a.ndim == 2 else (1, 1), strict=True):
+            if isinstance(d, str):
+                sizes[d] = n
+    h = data["h"]
+    f = [float(evaluate(typed.expr, {**point, **{w: point[w] + s * h * np.asarray(data["direction"][w])
+                                                   for w in wrt}}, sizes).item()) for s in (-1.0, 0.0, 1.0)]
+    d2 = f[0] + f[2] - 2 * f[1]
+    assert (d2 < 0) if q == "convex" else (d2 > 0)
+    assert abs(d2) > 1e-7 * max(1.0, *map(abs, f))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MATCALC, "convex", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_exit_status_and_json():
+    settled = _cli("norm(A x - b)^2", "--wrt", "x", "--format", "json")
+    assert settled.returncode == 0
+    out = json.loads(settled.stdout)
+    assert (out["schema"], out["convex"], out["concave"], out["verdict"]) == (1, "yes", "no", "convex")
+    assert out["certificate"]["convex"] and out["counterexample"]["concave"]["second_difference"] > 0
+    unknown = _cli("x^T x / t", "--wrt", "x", "--wrt", "t", "--positive", "t", "--format", "plain")
+    assert unknown.returncode == 3
+    assert unknown.stdout.splitlines()[0] == "verdict: not concave in x, t"
+    bad = _cli("x^T (A x", "--wrt", "x")
+    assert bad.returncode == 2 and "^" in bad.stderr and "Traceback" not in bad.stderr
+    vector = _cli("A x", "--wrt", "x")
+    assert vector.returncode == 2 and "scalar" in vector.stderr
+
+
+def test_batch_and_api():
+    jobs = 'convex "logsumexp(x)" --wrt x\nconvex "x^T A x" --wrt x --spd A\n'
+    proc = subprocess.run([*MATCALC, "batch", "-"], input=jobs, capture_output=True, text=True, timeout=300)
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(j["command"], j["verdict"], j["exit"]) for j in lines] == [("convex", "convex", 0)] * 2
+    c = api_convex("-logdet(X)", "X", spd="X")
+    assert (c.convex, c.concave, c.verdict) == ("yes", "no", "convex")
+    assert c.certificate["convex"] and c.counterexample["concave"] is not None
+    assert str(c).startswith("verdict: convex in X")
+
+
+def test_readme_documents_convex_and_its_figures():
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "$ matcalc convex" in text
+    answers = [(a.answer, truth) for i, v in VERDICTS.items()
+               for a, truth in ((v.convex, CORPUS[i][3]), (v.concave, CORPUS[i][4]))]
+    figures = (f"On {len(CORPUS)} functions of known convexity", f"certifies {answers.count(('yes', 'yes'))} answers",
+               f"refutes {answers.count(('no', 'no'))}", f"leaves {sum(a == 'unknown' for a, _ in answers)} unknown",
+               "gives 0 wrong ones")
+    for figure in figures:
+        assert figure in text
