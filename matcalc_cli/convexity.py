@@ -156,10 +156,11 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     if not f.is_scalar:
         raise MatcalcError("unsupported", "convex needs a scalar expression; this one is "
                            f"{f.shape[0]}×{f.shape[1]} (take a sum or a norm)")
-    for name in sorted(pos | definite):
-        if name not in typed.variables:
-            raise MatcalcError("option", f"{'--spd' if name in definite else '--positive'} {name}: "
-                               f"{name} does not occur in the expression")
+    notes = tuple(n for n in notes if not any(n.startswith(f"--symmetric {d}:") for d in definite))
+    absent = sorted(n for n in pos | definite if n not in typed.variables)
+    notes += tuple(f"{'--spd' if n in definite else '--positive'} {n}: {n} does not occur in the expression"
+                   for n in absent)
+    pos, definite = pos - set(absent), definite - set(absent)
     for name in definite:
         s = typed.variables[name]
         if s[0] != s[1] or s == E.SCALAR:
@@ -280,7 +281,8 @@ MARGIN = 1e-7  # of the largest magnitude met while evaluating: far above roundi
 
 
 def _point(attempt: int, variables: dict[str, Shape], wrt: tuple[str, ...], sym: frozenset[str],
-           pos: frozenset[str], spd: frozenset[str]) -> tuple[dict[str, Any], dict[Any, int], np.random.Generator]:
+           pos: frozenset[str], spd: frozenset[str], unit: bool = False
+           ) -> tuple[dict[str, Any], dict[Any, int], np.random.Generator]:
     """A random point of the declared domain, rounded: sizes 2 first, then varied; every
     other attempt all names positive (log(x) needs it); the variables at several scales."""
     rng = np.random.default_rng(attempt)
@@ -290,7 +292,9 @@ def _point(attempt: int, variables: dict[str, Shape], wrt: tuple[str, ...], sym:
     values = {}
     for n in names:
         v = draw(variables[n], n in sym or n in spd, rng, sizes, n in pos or n in spd or all_positive)
-        scale = SCALES[(attempt // 2 + names.index(n)) % len(SCALES)] if n in wrt else \
+        if n in pos:  # a square matrix is drawn near the identity: --positive wants every entry positive
+            v = np.abs(v) + 0.05
+        scale = 1.0 if unit else SCALES[(attempt // 2 + names.index(n)) % len(SCALES)] if n in wrt else \
             float(rng.choice((0.3, 1.0, 3.0)))
         values[n] = _round(np.asarray(v, dtype=float) * scale)
     return values, sizes, rng
@@ -339,25 +343,31 @@ def _hessian_agrees(f: Expr, hessian: Expr, x: str, variables: dict[str, Shape],
     """v^T H v against the second difference of f along v, at a few points of the domain:
     the certificate rests on matcalc's Hessian, so the Hessian is checked first."""
     checked = 0
-    for attempt in range(2 * HESSIAN_POINTS + 8):
-        values, sizes, rng = _point(attempt, variables, (x,), sym, pos, spd)
+    for attempt in range(6 * HESSIAN_POINTS):
+        values, sizes, rng = _point(attempt, variables, (x,), sym, pos, spd, unit=True)
         f0 = _value(f, values, sizes)
         if f0 is None:
             continue
         v = _direction(rng, values, variables, (x,), sizes, sym | spd)
-        h = 1e-3
-        fs = [_value(f, {**values, x: values[x] + s * h * v[x]}, sizes) for s in (-1.0, 1.0)]
+        step = 1e-3 / max(1.0, float(np.max(np.abs(v[x]))))  # a step of 1e-3 at most: truncation O(1e-6)
         with np.errstate(all="ignore"):
             try:
                 hm = evaluate(hessian, values, sizes)
             except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
                 continue
-        if fs[0] is None or fs[1] is None or not np.all(np.isfinite(hm)):
+        quotients = []
+        for h in (step, step / 2, step / 4):
+            fs = [_value(f, _moved(values, v, s * h), sizes) for s in (-1.0, 1.0)]
+            if fs[0] is None or fs[1] is None:
+                break
+            quotients.append((fs[0] + fs[1] - 2 * f0) / h ** 2)
+        if len(quotients) < 3 or not np.all(np.isfinite(hm)):
             continue
         col = np.asarray(v[x], dtype=float).reshape(-1, 1, order="F")
         want = float((col.T @ hm @ col).item())
-        got = (fs[0] + fs[1] - 2 * f0) / h ** 2
-        if abs(got - want) > 1e-3 * max(1.0, abs(want), abs(f0) / h):
+        if max(quotients) - min(quotients) > 1e-4 * max(map(abs, quotients)) + 1e-9:
+            continue  # rounding or cancellation in f at this point: no verdict on the Hessian here
+        if abs(quotients[-1] - want) > 1e-3 * max(abs(want), abs(quotients[-1])) + 1e-6:
             return False
         checked += 1
         if checked == HESSIAN_POINTS:
@@ -371,26 +381,54 @@ CHECK_ATTEMPTS = 12
 
 def _try(f: Expr, values: dict[str, Any], direction: dict[str, Any], h: float, sizes: dict[Any, int],
          pos: frozenset[str], spd: frozenset[str], f0: float) -> Counterexample | None:
-    moved = []
+    """A counterexample at values along direction with step h, if the second difference's
+    sign is beyond doubt: far above the rounding of every value met on the way, and the
+    same when every input moves by a relative 1e-9 (a value that cancellation amplifies,
+    log(1 - sigmoid(30)), moves with it and is refused)."""
+    ends = _ends(f, values, direction, h, sizes, pos, spd)
+    if ends is None:
+        return None
+    d2 = ends[0] + ends[1] - 2 * f0
+    scale = max(_magnitude(f, values, sizes), *(_magnitude(f, _moved(values, direction, s * h), sizes)
+                                                 for s in (-1.0, 1.0)))
+    if not abs(d2) > MARGIN * scale:
+        return None
+    rng = np.random.default_rng(0)
+    nudged = {k: _nudge(v, rng) for k, v in values.items()}
+    again = _ends(f, nudged, direction, h, sizes, pos, spd)
+    g0 = _value(f, nudged, sizes)
+    if again is None or g0 is None or abs(again[0] + again[1] - 2 * g0 - d2) > 1e-3 * abs(d2):
+        return None
+    return Counterexample(values, direction, h, (ends[0], f0, ends[1]))
+
+
+def _moved(values: dict[str, Any], direction: dict[str, Any], step: float) -> dict[str, Any]:
+    return {**values, **{w: values[w] + step * d for w, d in direction.items()}}
+
+
+def _ends(f: Expr, values: dict[str, Any], direction: dict[str, Any], h: float, sizes: dict[Any, int],
+          pos: frozenset[str], spd: frozenset[str]) -> tuple[float, float] | None:
+    """f(x - h v) and f(x + h v), both inside the declared domain and defined."""
+    out = []
     for sign in (-1.0, 1.0):
-        p = dict(values)
-        for w, d in direction.items():
-            p[w] = values[w] + sign * h * d
-            if not _in_domain(p[w], w in pos, w in spd):
-                return None
+        p = _moved(values, direction, sign * h)
+        if not all(_in_domain(p[w], w in pos, w in spd) for w in direction):
+            return None
         fv = _value(f, p, sizes)
         if fv is None:
             return None
-        moved.append(p)
-        if sign < 0:
-            fm = fv
-        else:
-            fp = fv
-    d2 = fm + fp - 2 * f0
-    scale = max(_magnitude(f, values, sizes), *(_magnitude(f, p, sizes) for p in moved))
-    if not abs(d2) > MARGIN * scale:
-        return None
-    return Counterexample(values, direction, h, (fm, f0, fp))
+        out.append(fv)
+    return out[0], out[1]
+
+
+def _nudge(v: Any, rng: np.random.Generator) -> Any:
+    """v with each entry moved by a relative 1e-9 (symmetric matrices stay symmetric)."""
+    a = np.asarray(v, dtype=float)
+    r = rng.standard_normal(a.shape)
+    if a.ndim == 2 and a.shape[0] == a.shape[1] and np.array_equal(a, a.T):
+        r = (r + r.T) / 2
+    out = a * (1 + 1e-9 * r)
+    return float(out.item()) if np.ndim(v) == 0 else out
 
 
 def _in_domain(v: Any, positive: bool, spd: bool) -> bool:

@@ -149,10 +149,14 @@ class Prover:
         self.facts = Facts()
         self._curv: dict[Expr, Curv] = {}
         self._psd: dict[Expr, str] = {}
+        self._depends: dict[Expr, bool] = {}
 
     # ---------------------------------------------------------------- helpers
     def depends(self, e: Expr) -> bool:
-        return any(n.op == "var" and n.name in self.wrt for n in E.walk(e))
+        got = self._depends.get(e)
+        if got is None:
+            got = self._depends[e] = (e.op == "var" and e.name in self.wrt) or any(self.depends(a) for a in e.args)
+        return got
 
     def sign(self, e: Expr) -> Interval:
         return self.signs.of(e)
@@ -325,6 +329,8 @@ class Prover:
         return got
 
     def _prove_psd(self, e: Expr) -> str:
+        if e.shape[0] != e.shape[1]:  # kron(a, b^T) is square, its factors are not: no claim on them
+            return ""
         out = self._psd_rule(e)
         if out is None:
             return ""
@@ -406,7 +412,8 @@ class Prover:
         return "psd", PSD_CONGRUENCE
 
     def _quadratic_scalar(self, s: Expr) -> bool:
-        return s.op == "mul" and self._congruence(s) is not None
+        proof = self._congruence(s) if s.op == "mul" else None
+        return proof is not None and bool(proof[0])
 
 
 def _both(a: Rule, b: Rule) -> Rule:
@@ -431,7 +438,9 @@ def _one_minus_sigmoid(e: Expr) -> Expr | None:
 def _softmax_pair(e: Expr) -> tuple[Expr, Expr] | None:
     """The two terms diag(s) and -(s s^T) of a sum, s = softmax(u) of a vector."""
     for t in e.args:
-        if t.op == "diag" and t.args[0].op == "softmax" and t.args[0].shape[1] == 1:
+        # softmax of a column, over its one dimension: no parameters, no second argument
+        if t.op == "diag" and t.args[0].op == "softmax" and t.args[0].shape[1] == 1 \
+                and len(t.args[0].args) == 1 and t.args[0].param is None:
             s = t.args[0]
             outer = E.mul(E.const(-1), s, E.T(s))
             if outer in e.args:
