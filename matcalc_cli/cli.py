@@ -287,7 +287,7 @@ Logistic regression, certified convex from its Hessian; a quadratic form with A 
 $ matcalc convex "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))" --wrt theta
 $ matcalc convex "x^T A x" --wrt x
 On the SPD matrices:
-$ matcalc convex "-logdet(X)" --wrt X --spd X
+$ matcalc convex --wrt X --spd X -- "-logdet(X)"
 """)
 def convex(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
            positive: PositiveOpt = None, spd: SpdOpt = None, format: CheckFormatOpt = "pretty") -> None:
@@ -318,7 +318,7 @@ def convex(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt
         else:
             from matcalc_cli.render import pretty
 
-            pretty.show_check(verdict.lines(pretty.render_expr), verdict.status == 0)
+            pretty.show_verdict(verdict.lines(pretty.render_expr), verdict.status == 0)
         return verdict.status
 
     raise typer.Exit(guarded(source, format, work))

@@ -399,7 +399,46 @@ def _try(f: Expr, values: dict[str, Any], direction: dict[str, Any], h: float, s
     g0 = _value(f, nudged, sizes)
     if again is None or g0 is None or abs(again[0] + again[1] - 2 * g0 - d2) > 1e-3 * abs(d2):
         return None
+    # The same second difference in extended precision: rounding that a saturated sigmoid
+    # turns into steps of the size of the difference itself (log(sigmoid(-37))) shows here.
+    wide = [_wide_value(f, _moved(values, direction, t * h), sizes) for t in (-1.0, 0.0, 1.0)]
+    if all(w is not None for w in wide) and WIDE:
+        if abs(wide[0] + wide[2] - 2 * wide[1] - d2) > 1e-3 * abs(d2):  # type: ignore[operator]
+            return None
+    elif not abs(d2) > FALLBACK_MARGIN * scale:
+        return None
     return Counterexample(values, direction, h, (ends[0], f0, ends[1]))
+
+
+# Extended precision where the platform has it (x86: 64-bit mantissa, eps 1e-19).
+WIDE = bool(np.finfo(np.longdouble).eps < 1e-18)
+FALLBACK_MARGIN = 1e-4  # without it (linalg has no long double): a margin far from any rounding
+
+
+def _wide_value(f: Expr, values: dict[str, Any], sizes: dict[Any, int]) -> Any:
+    """f in long double, or None where an operation has no long double (linalg)."""
+    from matcalc_cli.numeric import _Env
+
+    class Wide(_Env):
+        def value(self, name: str) -> np.ndarray:
+            a = np.asarray(self.values[name], dtype=np.longdouble)
+            return a.reshape(1, 1) if a.ndim == 0 else a
+
+    env = Wide(values, sizes)
+    memo: dict[int, Any] = {}
+    with np.errstate(all="ignore"):
+        try:
+            for node in E.walk(f):
+                a = np.asarray(OPS[node.op].evaluate(env, node, [memo[id(x)] for x in node.args]))
+                if not node.args:  # numbers, eye, ones: exact in double
+                    a = a.astype(np.longdouble)
+                elif a.dtype != np.longdouble:
+                    return None  # something on the way rounded to double
+                memo[id(node)] = a.reshape(1, 1) if a.ndim == 0 else a
+        except (TypeError, np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
+            return None
+    out = memo[id(f)]
+    return out.reshape(-1)[0] if out.size == 1 and np.isfinite(out.reshape(-1)[0]) else None
 
 
 def _moved(values: dict[str, Any], direction: dict[str, Any], step: float) -> dict[str, Any]:

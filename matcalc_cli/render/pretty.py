@@ -159,3 +159,13 @@ def show_row(label: str, value: str, style: str = "") -> None:
 
 def show_check(lines: list[str], ok: bool) -> None:
     print_lines(check_lines(lines, ok, width_of(console())))
+
+
+def show_verdict(lines: list[str], settled: bool) -> None:
+    """convex's verdict: its first line bold, the others keeping their indentation when wrapped."""
+    width = width_of(console())
+    head, *rest = lines
+    out = styled(wrap.wrap(head, width), "bold green" if settled else "bold yellow")
+    for line in rest:
+        out += plain_lines(wrap.wrap(line, width, line[:len(line) - len(line.lstrip())]))
+    print_lines(out)
