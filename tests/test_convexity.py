@@ -15,8 +15,9 @@ import pytest
 from convex_corpus import CORPUS, PSD_CASES
 
 from matcalc_cli import convex as api_convex
-from matcalc_cli import curvature
-from matcalc_cli.convexity import Verdict, _direction, _point, convex
+from matcalc_cli import convex_rules
+from matcalc_cli.convexity import Verdict, convex
+from matcalc_cli.counterexamples import _direction, _point
 from matcalc_cli.curvature import Fact, Prover
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.report import typed_input
@@ -129,8 +130,8 @@ def test_every_rule_is_used_and_sourced():
         prover, e, _ = _psd_facts(src, opts)
         prover.psd(e)
         used |= {f.rule.name for f in prover.facts.items}
-    rules = [r for r in vars(curvature).values() if isinstance(r, curvature.Rule)]
-    rules += [a.rule for a in curvature.ATOMS.values()]
+    rules = [r for r in vars(convex_rules).values() if isinstance(r, convex_rules.Rule)]
+    rules += [a.rule for a in convex_rules.ATOMS.values()]
     for rule in rules:
         assert rule.source
         assert any(rule.name in name for name in used), rule.name
