@@ -279,17 +279,19 @@ PositiveOpt = Annotated[list[str] | None, typer.Option(
     help="Every entry of NAME is positive: the domain is narrowed to it. Repeatable.")]
 SpdOpt = Annotated[list[str] | None, typer.Option(
     "--spd", metavar="NAME", show_default=False,
-    help="NAME is a symmetric positive definite matrix: the domain is narrowed to them. Repeatable.")]
+    help="NAME is a symmetric positive definite matrix: the domain is narrowed to such matrices. Repeatable.")]
+ConvexWrtOpt = Annotated[list[str], typer.Option(
+    "--wrt", metavar="VAR", help="A variable of the question; repeat for several, taken jointly.")]
 
 
 @app.command(cls=Command, short_help="Is EXPR convex or concave? A certificate or a counterexample.", epilog="""\
-Logistic regression, certified convex from its Hessian; a quadratic form with A free, neither:
-$ matcalc convex "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))" --wrt theta
+A logistic loss, certified convex; a quadratic form with A free, neither:
+$ matcalc convex "sum(softplus(X w)) - y^T X w" --wrt w
 $ matcalc convex "x^T A x" --wrt x
 On the SPD matrices:
 $ matcalc convex --wrt X --spd X -- "-logdet(X)"
 """)
-def convex(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
+def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
            positive: PositiveOpt = None, spd: SpdOpt = None, format: CheckFormatOpt = "pretty") -> None:
     """Is EXPR, a scalar, convex or concave in the --wrt variables jointly, on its domain,
     for every value of the other names?

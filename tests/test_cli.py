@@ -147,13 +147,13 @@ def help_text(*args: str, width: int = 80) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("command", [(), ("diff",), ("check",), ("identities",), ("batch",)],
-                         ids=["matcalc", "diff", "check", "identities", "batch"])
+@pytest.mark.parametrize("command", [(), ("diff",), ("check",), ("identities",), ("batch",), ("convex",)],
+                         ids=["matcalc", "diff", "check", "identities", "batch", "convex"])
 def test_dash_h_is_help(command):
     assert run(*command, "-h").stdout == run(*command, "--help").stdout != ""
 
 
-@pytest.mark.parametrize("command", ["diff", "check", "identities", "batch"])
+@pytest.mark.parametrize("command", ["diff", "check", "identities", "batch", "convex"])
 @pytest.mark.parametrize("width", [60, 80, 160])
 def test_help_reads_as_people_expect(command, width):
     text = help_text(command, width=width)
