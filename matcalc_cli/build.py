@@ -222,4 +222,4 @@ def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmet
 def _build_call(node: Syntax, a: list[Expr]) -> Expr:
     op = OPS[node.text]
     assert op.apply is not None
-    return op.apply(*a, *(dim_arg(d) for d in split_call(node)[1]))
+    return op.apply(*a, *((op.option or dim_arg)(d) for d in split_call(node)[1]))

@@ -189,10 +189,11 @@ class _Checker:
         op = OPS[node.text]
         assert op.check is not None
         _, dim_nodes = split_call(node)
-        if len(args) != op.arity or (len(dim_nodes) not in op.dim_args if op.dim_args else dim_nodes):
-            raise self.fail(f"{node.text} takes {_arity_text(op.arity, op.dim_args)}, got {len(node.args)}",
-                            node, "function")
-        return op.check(self, node, args, [dim_arg(d) for d in dim_nodes])
+        allowed = op.dim_args or ((0, 1) if op.option else (0,))
+        if len(args) != op.arity or len(dim_nodes) not in allowed:
+            what = _arity_text(op.arity, op.dim_args) + (" (and an optional one)" if op.option else "")
+            raise self.fail(f"{node.text} takes {what}, got {len(node.args)}", node, "function")
+        return op.check(self, node, args, [(op.option or dim_arg)(d) for d in dim_nodes])
 
 
 def _arity_text(arity: int, dims: tuple[int, ...]) -> str:
@@ -330,7 +331,7 @@ def _dim_names(root: Syntax) -> set[str]:
     """The dimension names written in the expression (the n of ones(n), eye(n*m))."""
     out: set[str] = set()
     for node in _nodes(root):
-        if node.kind == "call" and node.text in OPS:
+        if node.kind == "call" and node.text in OPS and not OPS[node.text].option:
             out.update(n.text for a in split_call(node)[1] for n in _nodes(a) if n.kind == "name")
     return out
 

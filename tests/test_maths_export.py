@@ -18,11 +18,18 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
     ("sum(gelu(W x))", ("W",), (), ()),
     ("y^T silu(W x - 1)", ("W",), (), ()),
     ("sum(erf(x - 0.5) + normcdf(x) .* normpdf(x))", ("x",), (), ()),
+    ("sum(x.^t) + t^t", ("t",), ("t=scalar",), ()),
+    ("sum(X, 1) w + sum(log(mean(exp(X), 2)))", ("X",), (), ()),
+    ("sum(softmax(X, 1) .* Y) + sum(logsumexp(X, 1))", ("X",), (), ()),
+    ("max(A x) - min(x)", ("x",), (), ()),
+    ("norm(A x - b, 1) + norm(x, inf) + norm(x, 3)", ("x",), (), ()),
+    ("norm(X, 2) + nuclear(X)", ("X",), ("X=4,3",), ()),
 ]
 
 # every operation the cases above must reach (none of them escapes an export test)
 OPERATIONS = {"tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "log1p", "expm1", "erf", "normcdf",
-              "normpdf", "gelu", "silu"}
+              "normpdf", "gelu", "silu", "vpow", "max", "min", "ismax", "ismin", "normspec", "nuclear", "svec_left",
+              "svec_right", "polar"}
 
 
 def test_the_cases_reach_every_operation() -> None:

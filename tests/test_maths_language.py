@@ -3,6 +3,8 @@ forms printed (goldens), and the notes a derivative under a condition carries.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from matcalc_cli import expr as E
@@ -55,3 +57,42 @@ def test_the_derivative_by_a_variable_exponent_says_the_base_is_positive():
     assert form == "log(x)^T x.^t"
     assert "base is positive" in note
     assert plain_of("t^t", "t", "t=scalar")[0] == "log(t) t^t + t t^(t - 1)"
+
+
+# ------------------------------------------------------------------ reductions along a dimension, extremes, norms
+@pytest.mark.parametrize("source, wrt, shapes, form", [
+    ("sum(X, 1) w", "w", ("X=m,n",), "ones(1, m) X"),
+    ("X sum(Y, 2)", "X", ("X=k,m", "Y=m,n"), "kron(ones(1, n) Y^T, eye(k))"),
+    ("norm(A x - b, 1)", "x", (), "sign(A x - b)^T A"),
+    ("max(x)", "x", (), "ismax(x)^T"),
+    ("norm(X, 2)", "X", (), "svec_left(X) svec_right(X)^T"),
+    ("nuclear(X)", "X", (), "polar(X)"),
+    ("sum(logsumexp(X, 1))", "X", (), "softmax(X^T)^T"),
+])
+def test_closed_forms(source, wrt, shapes, form):
+    assert plain_of(source, wrt, *shapes)[0] == form
+
+
+@pytest.mark.parametrize("source, shape", [
+    ("sum(X, 1)", (1, "n")), ("sum(X, 2)", ("m", 1)), ("mean(X, 1)", (1, "n")), ("softmax(X, 1)", ("m", "n")),
+    ("logsumexp(X, 1)", (1, "n")), ("logsumexp(X, 2)", ("m", 1)), ("max(X)", (1, 1)), ("norm(x, inf)", (1, 1)),
+])
+def test_shapes_along_a_dimension(source, shape):
+    assert typed(source, "X=m,n").shape == shape
+
+
+@pytest.mark.parametrize("source, says", [
+    ("sum(X, 0)", "1 (down the columns"), ("sum(X, n)", "1 (down the columns"),
+    ("norm(x, 0.5)", "p >= 1"), ("norm(X, 1)", "p = 2"), ("max(x, 1)", "takes 1 argument"),
+])
+def test_what_is_an_error(source, says):
+    with pytest.raises(MatcalcError, match=re.escape(says)):
+        typed(source, "X=m,n", "x=n,1")
+
+
+@pytest.mark.parametrize("source, wrt, says", [
+    ("max(x)", "x", "largest entry is unique"), ("norm(X, 2)", "X", "largest singular value is simple"),
+    ("nuclear(X)", "X", "full rank"),
+])
+def test_a_derivative_under_a_condition_says_so(source, wrt, says):
+    assert says in plain_of(source, wrt)[1]

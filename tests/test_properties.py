@@ -53,7 +53,7 @@ from matcalc_cli import numeric
 from matcalc_cli.derive import Derivative, derivative, second_derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
-from matcalc_cli.ops import fn, rebuild
+from matcalc_cli.ops import OPS, fn, rebuild
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
 from matcalc_cli.shapes import infer
@@ -171,7 +171,8 @@ def gen(draw: Draw, sh: Shape, d: int) -> Expr:
 
 # The productions that only some shapes offer are drawn more often, so that inv,
 # det, logdet and matrix powers are not rare.
-_WEIGHTS = {"inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 4}
+_WEIGHTS = {"inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 4,
+            "extreme": 4}
 
 
 def positive(draw: Draw, sh: Shape, d: int) -> Expr:
@@ -313,6 +314,28 @@ def p_variable_power(draw: Draw, sh: Shape, d: int) -> Expr:
     return E.vpow(base, exponent)
 
 
+def p_extreme(draw: Draw, sh: Shape, d: int) -> Expr:
+    """A scalar read off the entries or the singular values: max, min, norm(X, 2), nuclear(X), or
+    a product with the primitives their derivatives are written in (of C: constant unless by C)."""
+    c = _sub(draw, d)
+    kind = draw(st.sampled_from(["max", "min", "normspec", "nuclear", "svec", "polar"]))
+    if kind in ("max", "min"):
+        return fn(kind, gen(draw, draw(st.sampled_from(NONSCALAR)), c))
+    if kind == "normspec":
+        return fn("normspec", gen(draw, NM, c))
+    if kind == "nuclear":
+        return fn("nuclear", gen(draw, NM, c))
+    if kind == "svec":
+        return E.mul(E.T(fn("svec_left", v("C"))), gen(draw, NM, c), fn("svec_right", v("C")))
+    return fn("tr", E.mul(E.T(fn("polar", v("C"))), gen(draw, NM, c)))
+
+
+def p_indicator(draw: Draw, sh: Shape, d: int) -> Expr:
+    """ismax(u) .* v: where the largest (smallest) entry of u is."""
+    c = _sub(draw, d)
+    return E.had(fn(draw(st.sampled_from(["ismax", "ismin"])), gen(draw, sh, c)), gen(draw, sh, c))
+
+
 def p_log_sqrt(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn(draw(st.sampled_from(["log", "sqrt"])), positive(draw, sh, _sub(draw, d)))
 
@@ -415,10 +438,11 @@ def _productions(sh: Shape) -> dict[str, Production]:
     }
     if sh != S:
         out.update({"matmul": p_matmul, "had": p_had, "broadcast": p_broadcast, "transpose": p_transpose,
-                    "softmax": p_softmax})
+                    "softmax": p_softmax, "indicator": p_indicator})
     else:
         out.update({"bilinear": p_matmul, "trace": p_trace, "det": p_det, "reduce": p_reduce,
-                    "logsumexp": p_logsumexp, "power": p_scalar_power, "structure": p_structure})
+                    "logsumexp": p_logsumexp, "power": p_scalar_power, "structure": p_structure,
+                    "extreme": p_extreme})
     if sh in (VN, VM):
         out.update({"diag": p_diag_of_matrix, "logsumexp_rows": p_logsumexp_rows})
     if sh[0] != 1 and sh[1] != 1:
@@ -545,7 +569,16 @@ def _accepted(err: MatcalcError, f: Expr, wrt: list[Expr], stats: Counter[str]) 
         stats["unsupported (tensor cell): " + err.message] += 1
         event("unsupported (tensor cell)")
         return True
+    if err.message in DOCUMENTED_LIMITS:
+        stats["unsupported (documented): " + err.message] += 1
+        event("unsupported (documented)")
+        return True
     return False
+
+
+# The derivatives of these primitives are not supported, and say so (README, Errors and limits):
+# a second derivative of norm(X, 2) or nuclear(X), a derivative by the C inside svec_left(C).
+DOCUMENTED_LIMITS = frozenset(OPS[name].no_derivative for name in ("svec_left", "svec_right", "polar"))
 
 
 def _second_fd(f: Expr, wrt: list[Expr], values: dict[str, Any], layout: str, hh: float) -> np.ndarray:
@@ -697,12 +730,13 @@ def _ops(e: Expr) -> set[str]:
 STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "logsumexp", "exp", "log", "sqrt",
                       "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "relu", "step", "sign", "mean", "kron",
                       "vec", "unvec", "commutation", "size", "inv", "eye", "ones", "zeros", *SMOOTH_ANY,
-                      *ON_HALF, "log1p")
+                      *ON_HALF, "log1p", "max", "min", "ismax", "ismin", "nuclear", "svec_left", "svec_right",
+                      "polar")
 
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).
 REQUIRED_OPS = ({"var", "const", "eye", "ones", "add", "mul", "neg", "had", "hdiv", "T", "inv", "pow(scalar)",
-                 "pow(matrix)", "pow(matrix, negative)", "epow", "bcast", "vpow"}
+                 "pow(matrix)", "pow(matrix, negative)", "epow", "bcast", "vpow", "normspec"}
                 | set(STRATEGY_FUNCTIONS))
 
 

@@ -166,6 +166,9 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("sum(t a)", "t", T_SCALAR),
         Ex("sum(A x) b", "x"),
         Ex("sum(exp(X))", "X"),
+        Ex("sum(X, 1) w", "w"),  # along a dimension: a product with ones
+        Ex("sum(X, 2)", "X"),
+        Ex("norm(A x - b, 1)", "x"),
     ],
     "norm": [
         Ex("norm(x)", "x"),
@@ -188,12 +191,17 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("softmax(x)", "x"),
         Ex("y^T softmax(W x)", "W"),
         Ex("softmax(t a)", "t", T_SCALAR),
+        Ex("sum(softmax(X, 1) .* Y)", "X"),  # down the columns
+        Ex("softmax(X, 2) w", "X"),
+        Ex("softmax(x, 1)", "x"),
     ],
     "logsumexp": [
         Ex("logsumexp(x)", "x"),
         Ex("logsumexp(W x)", "W"),
         Ex("logsumexp(t a)", "t", T_SCALAR),
         Ex("logsumexp(x) b", "x"),
+        Ex("logsumexp(X, 1) w", "X"),
+        Ex("logsumexp(X, 2)", "X"),
     ],
     "relu": [
         Ex("sum(relu(A x - 1))", "x"),
@@ -213,6 +221,8 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("mean(t a)", "t", T_SCALAR),
         Ex("x - mean(x)", "x"),
         Ex("mean((x - mean(x)).^2)", "x"),
+        Ex("mean(X, 1) w", "X"),
+        Ex("mean(X, 2)", "X"),
     ],
     "kron": [
         Ex("kron(A, B)", "A"),
@@ -233,6 +243,39 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("tr(A unvec(v, n, n))", "v"),
         Ex("unvec(kron(a, b), m, n)", "a", ("a=n", "b=m")),
         Ex("sum(unvec(t kron(a, b), m, n))", "t", ("a=n", "b=m", "t=scalar")),
+    ],
+    "max": [
+        Ex("max(x)", "x"),
+        Ex("max(A x - b)", "x"),
+        Ex("max(X)", "X"),
+        Ex("max(t a)", "t", T_SCALAR),
+        Ex("norm(x - b, inf)", "x"),
+    ],
+    "min": [
+        Ex("min(x)", "x"),
+        Ex("min(X .* A)", "X"),
+        Ex("min(t a)", "t", T_SCALAR),
+    ],
+    "ismax": [
+        Ex("ismax(a)^T x", "x"),  # ismax of a constant: its value is read through
+        Ex("sum(ismax(x) .* x)", "x"),
+        Ex("sum(ismax(X) .* X)", "X"),
+    ],
+    "ismin": [
+        Ex("ismin(a)^T x", "x"),
+        Ex("sum(ismin(x) .* x)", "x"),
+        Ex("sum(ismin(X) .* X)", "X"),
+    ],
+    "normspec": [
+        Ex("norm(X, 2)", "X"),
+        Ex("norm(A X B, 2)", "X"),
+        Ex("norm(A + t B, 2)", "t", T_SCALAR),
+        Ex("norm(X, 2) a", "X"),
+    ],
+    "nuclear": [
+        Ex("nuclear(X)", "X", ("X=4,3",)),
+        Ex("nuclear(A X)", "X", ("A=3,3", "X=3,2")),
+        Ex("nuclear(A + t B)", "t", T_SCALAR),
     ],
     "sign": [
         Ex("sum(sign(x - 0.5) .* x)", "x"),

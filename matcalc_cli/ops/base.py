@@ -128,6 +128,10 @@ class Op:
     identity: bool = False
     move: str = ""
     spelling: Spelling = BY_NAME
+    # reads an optional last argument from its syntax node (sum's dimension 1 or 2, norm's p),
+    # raising an error that names the problem; the shape rule gets it among the dimensions,
+    # apply after the arguments
+    option: Callable[[Any], Any] | None = None
 
     @property
     def called(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, is_vector
+from matcalc_cli.ops.along import along, along_shape, axis, order, p_norm
 from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register
 
 
@@ -16,12 +17,37 @@ def _only(d: Diffs) -> Expr:
 
 
 def _to_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    if dims:  # sum(X, k), mean(X, k)
+        return along_shape(node.text, *ctx.resolve(s[0]), dims[0])
     return SCALAR
 
 
 def _reduce(name: str) -> Any:
-    """sum and mean of a scalar are the scalar."""
-    return lambda a: a if a.is_scalar else E.call(name, (a,), SCALAR)
+    """sum and mean of a scalar are the scalar; along a dimension, a product with ones."""
+    def apply(a: Expr, k: int | None = None) -> Expr:
+        if k is not None:
+            return along(name, a, k)
+        return a if a.is_scalar else E.call(name, (a,), SCALAR)
+    return apply
+
+
+def _norm_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
+    if dims and dims[0] != 2 and not ctx.is_scalar(s[0]):
+        r, c = ctx.resolve(s[0])
+        if r != 1 and c != 1:
+            raise ctx.fail(f"norm(X, p) of a matrix takes p = 2 (the spectral norm); norm(X) is the Frobenius norm "
+                           f"and nuclear(X) the nuclear norm, got p = {dims[0]}", node, "function")
+    return SCALAR
+
+
+def _norm_apply(a: Expr, p: Any = None) -> Expr:
+    if a.is_scalar:
+        return fn("abs", a)
+    if p is None or (p == 2 and 1 in a.shape):
+        return E.call("norm", (a,), SCALAR)
+    if 1 in a.shape:
+        return p_norm(a if a.shape[1] == 1 else E.T(a), p)
+    return fn("normspec", a)
 
 
 def count(e: Expr) -> Expr:
@@ -50,6 +76,8 @@ def _softmax_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
         raise ctx.fail(f"{node.text} needs a vector or a matrix (it acts on each row), got a scalar", node,
                        "function")
     r, c = ctx.resolve(s[0])
+    if dims:
+        return along_shape(node.text, r, c, dims[0])
     if node.text == "softmax":
         return s[0]
     return SCALAR if c == 1 else (r, 1)
@@ -87,7 +115,9 @@ def _logsumexp_value(env: Env, node: Expr, a: list[Any]) -> Any:
 
 
 def _softmax_apply(name: str) -> Any:
-    def apply(z: Expr) -> Expr:
+    def apply(z: Expr, k: int | None = None) -> Expr:
+        if k is not None:
+            return along(name, z, k)
         if is_vector(z.shape):
             shape = z.shape if name == "softmax" else SCALAR
         else:
@@ -97,25 +127,25 @@ def _softmax_apply(name: str) -> Any:
 
 
 register(
-    Op("sum", 1, lambda env, n, a: env.np.full((1, 1), env.np.sum(a[0])), check=_to_scalar, apply=_reduce("sum"),
+    Op("sum", 1, lambda env, n, a: env.np.full((1, 1), env.np.sum(a[0])), check=_to_scalar, apply=_reduce("sum"), option=axis,
        differential=lambda n, d: fn("sum", _only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.mul(s, E.ones(n.args[0].shape)))],
        jacobian=lambda n, jac, lin: E.mul(E.T(E.ones((E.dim_product(*n.args[0].shape), 1))), jac(n.args[0])),
        rule="sum: d sum(U) = sum(dU)"),
-    Op("mean", 1, lambda env, n, a: env.np.full((1, 1), env.np.mean(a[0])), check=_to_scalar, apply=_reduce("mean"),
+    Op("mean", 1, lambda env, n, a: env.np.full((1, 1), env.np.mean(a[0])), check=_to_scalar, apply=_reduce("mean"), option=axis,
        differential=lambda n, d: fn("mean", _only(d)), gradient=_mean_gradient,
        jacobian=lambda n, jac, lin: E.mul(E.power(count(n.args[0]), -1),
                                           E.T(E.ones((E.dim_product(*n.args[0].shape), 1))), jac(n.args[0])),
        rule="mean: d mean(U) = mean(dU)"),
-    Op("norm", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0])), check=_to_scalar,
-       apply=lambda a: fn("abs", a) if a.is_scalar else E.call("norm", (a,), SCALAR), differential=_norm_rule,
+    Op("norm", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0])), check=_norm_check,
+       apply=_norm_apply, differential=_norm_rule, option=order,
        rule="norm: d norm(X) = tr(X^T dX) / norm(X)", identity=True,
        spelling=Spelling(latex=r"\left\lVert {0} \right\rVert", numpy="np.linalg.norm({0})",
                          torch="torch.linalg.norm({0})", jax="jnp.linalg.norm({0})")),
-    Op("softmax", 1, _softmax_value, check=_softmax_check, apply=_softmax_apply("softmax"),
+    Op("softmax", 1, _softmax_value, check=_softmax_check, apply=_softmax_apply("softmax"), option=axis,
        differential=_softmax_rule, rule="softmax: d s = (diag(s) - s s^T) dz; by rows: S .* (dZ - (S .* dZ) 1 1^T)",
        letter="s", identity=True),
-    Op("logsumexp", 1, _logsumexp_value, check=_softmax_check, apply=_softmax_apply("logsumexp"),
+    Op("logsumexp", 1, _logsumexp_value, check=_softmax_check, apply=_softmax_apply("logsumexp"), option=axis,
        differential=_logsumexp_rule, rule="logsumexp: d logsumexp(z) = softmax(z)^T dz; by rows: (S .* dZ) 1",
        identity=True),
 )

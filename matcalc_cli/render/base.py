@@ -186,6 +186,9 @@ class Printer:
         u, v = e.args
         return f"{self.at(u, ATOM)}{'^' if e.is_scalar else '.^'}{self.at(v, ATOM)}", POSTFIX
 
+    def op_normspec(self, e: Expr) -> tuple[str, int]:
+        return f"norm({self.render(e.args[0])}, 2)", ATOM
+
     # ---------------------------------------------------------- calls
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return f"{name}({', '.join(args)})"

@@ -117,6 +117,9 @@ class LatexPrinter(Printer):
     def op_epow(self, e: Expr) -> tuple[str, int]:
         return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
 
+    def op_normspec(self, e: Expr) -> tuple[str, int]:
+        return rf"\left\lVert {self.render(e.args[0])} \right\rVert_2", ATOM
+
     def op_vpow(self, e: Expr) -> tuple[str, int]:
         ring = "" if e.is_scalar else r"\circ "
         return f"{self.base(e.args[0])}^{{{ring}{self.render(e.args[1])}}}", POSTFIX

@@ -63,6 +63,9 @@ class ArrayPrinter(Printer):
     def op_vec(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
 
+    def op_normspec(self, e: Expr) -> tuple[str, int]:
+        return f"{self.linalg}.norm({self.render(e.args[0])}, 2)", ATOM
+
     def op_vpow(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)} ** {self.at(e.args[1], ATOM)}", NEG
 

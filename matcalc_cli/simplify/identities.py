@@ -66,8 +66,24 @@ def _signed_pair(e: Expr) -> tuple[int, int] | None:
             continue
         for j, g in enumerate(fs):
             gbase, gk = _split_power(g)
-            if j != i and gbase == target and (gk in (1, -1) if f.op == "sign" else _even(gk)):
+            if j == i:
+                continue
+            if f.op == "sign" and _power_of(g, target) is not None:
                 return i, j
+            if f.op != "sign" and gbase == target and _even(gk):
+                return i, j
+    return None
+
+
+def _power_of(g: Expr, target: Expr) -> E.Number | None:
+    """k = 1 or -1 where g is target^k; a scalar target b^p also matches b^(k p) (sign(t^0.5)
+    beside t^-0.5, as a derivative builds it)."""
+    gbase, gk = _split_power(g)
+    if gbase == target:
+        return gk if gk in (1, -1) else None
+    tbase, tk = _split_power(target)
+    if target.is_scalar and tbase is not target and gbase == tbase and tk != 0 and gk / tk in (1, -1):
+        return gk / tk
     return None
 
 
@@ -84,7 +100,8 @@ def sign_times(e: Expr) -> Expr:
     if e.op == "had":
         return hadamard([*rest, fn("abs", base)])
     if f.op == "sign":
-        return product([*rest, E.power(fn("abs", base), k)])
+        k = _power_of(e.args[j], f.args[0])  # type: ignore[assignment]
+        return product([*rest, E.power(fn("abs", f.args[0]), k)])
     return product([*rest, f, E.power(fn("abs", base), k)])
 
 
