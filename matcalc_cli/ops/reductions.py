@@ -127,12 +127,14 @@ def _softmax_apply(name: str) -> Any:
 
 
 register(
-    Op("sum", 1, lambda env, n, a: env.np.full((1, 1), env.np.sum(a[0])), check=_to_scalar, apply=_reduce("sum"), option=axis,
+    Op("sum", 1, lambda env, n, a: env.np.full((1, 1), env.np.sum(a[0])), check=_to_scalar, apply=_reduce("sum"),
+       option=axis,
        differential=lambda n, d: fn("sum", _only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.mul(s, E.ones(n.args[0].shape)))],
        jacobian=lambda n, jac, lin: E.mul(E.T(E.ones((E.dim_product(*n.args[0].shape), 1))), jac(n.args[0])),
        rule="sum: d sum(U) = sum(dU)"),
-    Op("mean", 1, lambda env, n, a: env.np.full((1, 1), env.np.mean(a[0])), check=_to_scalar, apply=_reduce("mean"), option=axis,
+    Op("mean", 1, lambda env, n, a: env.np.full((1, 1), env.np.mean(a[0])), check=_to_scalar,
+       apply=_reduce("mean"), option=axis,
        differential=lambda n, d: fn("mean", _only(d)), gradient=_mean_gradient,
        jacobian=lambda n, jac, lin: E.mul(E.power(count(n.args[0]), -1),
                                           E.T(E.ones((E.dim_product(*n.args[0].shape), 1))), jac(n.args[0])),
