@@ -18,7 +18,8 @@ def _only(d: Diffs) -> Expr:
 
 def _to_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
     if dims:  # sum(X, k), mean(X, k)
-        return along_shape(node.text, *ctx.resolve(s[0]), dims[0])
+        r, c = ctx.resolve(s[0])
+        return along_shape(node.text, r, c, dims[0])
     return SCALAR
 
 
