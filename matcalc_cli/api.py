@@ -19,6 +19,7 @@ from matcalc_cli.report import Report, differentiate
 
 if TYPE_CHECKING:
     from matcalc_cli import checking, convexity
+    from matcalc_cli.derivation import DerivationResult
 
 Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
 BACKENDS = ("python", "numpy", "torch", "jax")  # numpy is python's other name
@@ -218,10 +219,25 @@ def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symm
         raise as_error(ex) from None
 
 
-def check(expr: str, wrt: str | Sequence[str], expect: str, shapes: Shapes | None = None,
-          symmetric: Iterable[str] = (), layout: str = "numerator") -> CheckResult:
+def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shapes: Shapes | None = None,
+          symmetric: Iterable[str] = (), layout: str = "numerator",
+          derivation: str | None = None) -> CheckResult | DerivationResult:
     """Whether expect is the derivative of expr by wrt, as `matcalc check` decides it; a wrong
-    claim is a result (falsy), not an error."""
+    claim is a result (falsy), not an error. With derivation (the text of a derivation by
+    hand, as `check --derivation` reads a file), every line of it checked instead: a
+    DerivationResult (.ok, .lines, .first_wrong, .evidence, .to_json())."""
+    if derivation is not None:
+        if expr or expect:
+            raise MatcalcError("option", "check(derivation=...) takes no expression or expect")
+        if not isinstance(derivation, str):
+            raise MatcalcError("option", f"derivation must be a string, got {type(derivation).__name__}")
+        _, specs, sym = _options("", wrt, shapes, symmetric)
+        from matcalc_cli.derivation import check_derivation
+
+        try:
+            return check_derivation(derivation, _wrt(wrt), specs, sym, layout)
+        except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
+            raise as_error(ex) from None
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
     if not isinstance(expect, str):
         raise MatcalcError("option", f"expect must be a string, got {type(expect).__name__}")

@@ -27,6 +27,7 @@ from matcalc_cli.commands import (
     render_text,
     run_check,
     run_convex,
+    run_derivation,
     run_diff,
     validate_format,
 )
@@ -199,6 +200,18 @@ StandaloneOpt = Annotated[bool, typer.Option(
 ExpectOpt = Annotated[str, typer.Option(
     "--expect", metavar="CLAIM", show_default=False,
     help="The derivative to check, written in the input language.")]
+CheckExprArg = Annotated[list[str] | None, typer.Argument(
+    metavar="EXPR", show_default=False,
+    help="The expression (not with --derivation); its words are joined with spaces. - reads it from standard "
+         "input. Everything after -- is EXPR, so it may begin with a minus sign.")]
+CheckExpectOpt = Annotated[str | None, typer.Option(
+    "--expect", metavar="CLAIM", show_default=False,
+    help="The derivative to check, written in the input language (a where clause is read).")]
+DerivationOpt = Annotated[str | None, typer.Option(
+    "--derivation", metavar="FILE", show_default=False,
+    help="Check a derivation by hand line by line instead: one equation a line (= RHS continues the line "
+         "before), differentials dX and d(EXPR), claims dy/dX = EXPR; the input language or a LaTeX align* "
+         "body; # and % comments. - reads standard input.")]
 FileArg = Annotated[str, typer.Argument(
     metavar="FILE", show_default=False,
     help="A file of jobs, one diff, check or convex command line a line without the program name (# starts a "
@@ -249,19 +262,28 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
 A correct claim (exit 0) and a wrong one (exit 1, with the largest difference):
 $ matcalc check "x^T A x" --wrt x --expect "x^T (A + A^T)"
 $ matcalc check "x^T A x" --wrt x --expect "2 x^T A"
-A claim in the other layout is reported as such:
-$ matcalc check "x^T A x" --wrt x --expect "(A + A^T) x"
+A derivation by hand, line by line (a file, or - for standard input):
+$ matcalc check --derivation steps.txt --wrt x
 """)
-def check(expr: ExprArg, wrt: WrtOpt, expect: ExpectOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
-          layout: LayoutOpt = "numerator", format: CheckFormatOpt = "pretty") -> None:
+def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = None,  # noqa: B006
+          shape: ShapeOpt = None, symmetric: SymOpt = None, layout: LayoutOpt = "numerator",
+          format: CheckFormatOpt = "pretty", derivation: DerivationOpt = None) -> None:
     """Check that CLAIM (--expect) is the derivative of EXPR with respect to VAR.
 
     Compares canonical forms, then values at random points. Exit 0 if the claim is the
     derivative, 1 if not (saying how it differs), 2 on bad input. check takes the options
     of diff that say what is differentiated (--wrt, --shape, --symmetric, --layout), and
-    --format pretty, plain or json; not --verify or --steps.
+    --format pretty, plain or json; not --verify or --steps. With --derivation FILE, every
+    line of a derivation by hand is checked instead, and the first wrong one explained.
     """
     check_format(format, CHECK_FORMATS)
+    if derivation is not None:
+        if expr or expect is not None:
+            raise _usage("--derivation FILE is checked alone: no EXPR or --expect with it")
+        raise typer.Exit(check_derivation(derivation, wrt, shape or [], symmetric or [], layout, format))
+    if not expr or expect is None or not wrt:
+        missing = "EXPR" if not expr else "option '--expect'" if expect is None else "option '--wrt'"
+        raise _usage(f"Missing {missing}: check takes EXPR, --wrt and --expect (or --derivation FILE and --wrt)")
     source = read_expr(expr, format)
     opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format)
 
@@ -324,6 +346,42 @@ def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: 
         return verdict.status
 
     raise typer.Exit(guarded(source, format, work))
+def _usage(message: str) -> Exception:
+    from typer._click.exceptions import UsageError
+    from typer._click.globals import get_current_context
+
+    return UsageError(message, ctx=get_current_context(silent=True))
+
+
+def check_derivation(path: str, wrt: list[str], shape: list[str], symmetric: list[str], layout: str,
+                     fmt: str) -> int:
+    """check --derivation: every line's verdict; exit 0, 1 (a line is wrong) or 2."""
+    from matcalc_cli.syntax import MAX_CHARS
+
+    try:
+        if path == "-":
+            text = sys.stdin.read(MAX_CHARS + 1)
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(MAX_CHARS + 1)
+    except (OSError, UnicodeDecodeError) as ex:
+        raise fail(MatcalcError("input", f"cannot read the derivation {path}: "
+                                f"{getattr(ex, 'strerror', None) or ex}"), "", fmt) from None
+    opts = (tuple(wrt), tuple(shape), tuple(symmetric), layout, fmt)
+    result = guarded(text, fmt, lambda: run_derivation(text, *opts))
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    elif fmt == "plain":
+        from matcalc_cli.render import plain
+
+        sys.stdout.write("\n".join(result.report_lines(plain.render)) + "\n")
+    else:
+        from matcalc_cli.render import pretty
+
+        pretty.show_derivation(result.report_lines(pretty.render_expr), result.ok)
+    return 0 if result.ok else 1
 
 
 IDENTITY_FORMATS = {"pretty": "the table, for reading", "plain": "the same, without colour",

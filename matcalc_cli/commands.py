@@ -21,6 +21,7 @@ from matcalc_cli.errors import MatcalcError
 if TYPE_CHECKING:
     from matcalc_cli.checking import CheckResult
     from matcalc_cli.convexity import Verdict
+    from matcalc_cli.derivation import DerivationResult
     from matcalc_cli.naming import Named
     from matcalc_cli.report import Report
     from matcalc_cli.verification import Verification
@@ -74,11 +75,12 @@ class CheckOptions:
     """What `check` takes besides EXPR."""
 
     wrt: tuple[str, ...]
-    expect: str
+    expect: str = ""
     shape: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
     layout: str = LAYOUTS[0]
     format: str = next(iter(CHECK_FORMATS))
+    derivation: str | None = None  # check --derivation FILE: the command line runs it (run_derivation)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
@@ -172,6 +174,10 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
 def run_check(source: str, opts: CheckOptions) -> CheckResult:
     """What `check` decides; MatcalcError (a ClaimError for the claim) on bad input."""
     validate_format(opts.format, CHECK_FORMATS)
+    if opts.derivation is not None:
+        raise MatcalcError("option", "check --derivation is a command of its own, not a job with EXPR")
+    if not opts.expect:
+        raise MatcalcError("option", "--expect is required: the claimed derivative")
     from matcalc_cli.checking import check
 
     return check(source, list(opts.wrt), opts.expect, list(opts.shape), list(opts.symmetric), opts.layout)
@@ -184,6 +190,14 @@ def run_convex(source: str, opts: ConvexOptions) -> Verdict:
 
     return convex(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), list(opts.positive),
                   list(opts.spd))
+def run_derivation(text: str, wrt: tuple[str, ...], shape: tuple[str, ...], symmetric: tuple[str, ...],
+                   layout: str, fmt: str) -> DerivationResult:
+    """What `check --derivation` decides of the derivation text; MatcalcError on bad input
+    (a derivation.LineError names the line, its span an offset into text)."""
+    validate_format(fmt, CHECK_FORMATS)
+    from matcalc_cli.derivation import check_derivation
+
+    return check_derivation(text, list(wrt), list(shape), list(symmetric), layout)
 
 
 def render_text(result: DiffResult, fmt: str) -> str:

@@ -169,3 +169,24 @@ def show_verdict(lines: list[str], settled: bool) -> None:
     for line in rest:
         out += plain_lines(wrap.wrap(line, width, line[:len(line) - len(line.lstrip())]))
     print_lines(out)
+def show_derivation(lines: list[str], ok: bool) -> None:
+    """check --derivation: the lines as written with their verdicts (a wrong one and the
+    caret under it in red), then the evidence, labelled rows kept in their column."""
+    width = width_of(console())
+    out: list[Line] = []
+    for line in lines:
+        m = _ROW.match(line)
+        if _WRONG.match(line) or line.lstrip().startswith("^"):
+            out += styled([line], "bold red")
+        elif line.startswith(("line ", "every line")):
+            out += styled(wrap.wrap(line, width), "bold green" if ok else "bold red")
+        elif m and not line[:1].isdigit():
+            out += plain_lines(wrap.row(m.group(2), m.group(3), width, len(m.group(1)), "  "))
+        elif line.startswith("  "):
+            out += plain_lines(wrap.wrap(line, width, "  "))
+        else:  # a line of the derivation as written, and the caret under it: never broken
+            out.append((line, ()))
+    print_lines(out)
+
+
+_WRONG = re.compile(r"^ *[0-9]+  wrong  ")

@@ -1,0 +1,233 @@
+"""The sides of a derivation (check --derivation) as typed trees: its names (the function
+y = EXPR, where clauses), its differentials (dX, dh, d(EXPR)) and one set of shapes for
+all its lines.
+
+A differential of a --wrt variable is a leaf of its own (dvar, drawn at random); of any
+other variable 0; of a defined name or d(EXPR), the differential of what it stands for,
+by matcalc's rules (derive.differential), summed over the --wrt variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matcalc_cli import expr as E
+from matcalc_cli.build import build, defined, post_order, substitute
+from matcalc_cli.derivation_text import Equation, Side, read
+from matcalc_cli.derive.differential import differential
+from matcalc_cli.dims import parse_spec
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.expr import Expr, Shape
+from matcalc_cli.ops import rebuild
+from matcalc_cli.shapes import infer
+from matcalc_cli.syntax import Syntax, parse
+
+
+class LineError(MatcalcError):
+    """Bad input in one line of the derivation: its span is an offset into the whole file."""
+
+
+@dataclass
+class Parsed:
+    eq: Equation
+    lhs: Syntax | None
+    parts: list[Syntax]
+    marks: dict[str, Syntax]  # a d(EXPR)'s placeholder name -> EXPR
+
+
+def line_error(eq: Equation, err: MatcalcError) -> LineError:
+    span = None if eq.latex or err.span is None else (eq.start + err.span[0], eq.start + err.span[1])
+    message = err.message if err.message.startswith("line ") else f"line {eq.number}: {err.message}"
+    return LineError(err.kind, message, span)
+
+
+def _parse_line(eq: Equation) -> Parsed:
+    def side(s: Side, marks: dict[str, Syntax]) -> Syntax:
+        for m in s.marks:
+            marks[m.name] = parse(m.inner)
+        return parse(s.text)
+
+    try:
+        marks: dict[str, Syntax] = {}
+        lhs = side(eq.lhs, marks) if isinstance(eq.lhs, Side) else None
+        return Parsed(eq, lhs, [side(p, marks) for p in eq.parts], marks)
+    except MatcalcError as err:
+        raise line_error(eq, err) from None
+
+
+class Derivation:
+    def __init__(self, text: str, wrt: list[str], shapes: list[str], symmetric: list[str], layout: str) -> None:
+        self.text, self.wrt, self.layout = text, wrt, layout
+        self.symmetric = frozenset(symmetric)
+        self.declared: dict[str, Shape] = {}
+        for item in shapes:
+            name, sep, spec = item.partition("=")
+            if not sep:
+                raise MatcalcError("option", f"--shape expects NAME=SPEC (x=n, A=n,m, t=scalar), got {item!r}")
+            self.declared[name.strip()] = parse_spec(spec, name.strip())
+        self.lines = [_parse_line(eq) for eq in read(text)]
+        self.defs: dict[str, Syntax] = {}  # a defined name -> its definition, expanded
+        self.function: tuple[str, Syntax] | None = None  # what y of dy/dX names
+        self.defining: set[int] = set()  # the lines NAME = EXPR that define NAME
+        self.names = {n.text for p in self.lines for s in self._sides(p) for n in post_order(s)
+                      if n.kind in ("name", "define")}
+        self._definitions()
+
+    @staticmethod
+    def _sides(p: Parsed) -> list[Syntax]:
+        return [*([p.lhs] if p.lhs is not None else []), *p.parts, *p.marks.values()]
+
+    # -------------------------------------------------------------- names
+    def _definitions(self) -> None:
+        """y = EXPR on the first line (and NAME = EXPR of a name not seen before), and every
+        where clause, define names for the lines after them."""
+        seen: set[str] = set()
+        for i, p in enumerate(self.lines):
+            try:
+                for k, part in enumerate(p.parts):
+                    if part.kind == "where":
+                        part = p.parts[k] = _in_order(part)
+                        for name, body in defined(part).items():
+                            self._define(name, body, p.eq)
+                        p.parts[k] = substitute(part)
+                if (p.lhs is not None and p.lhs.kind == "name" and p.lhs.text not in self.wrt
+                        and p.lhs.text not in seen and p.lhs.text not in self.defs and not p.marks
+                        and not self._differential_name(p.lhs.text, self.names)):
+                    self._define(p.lhs.text, p.parts[0], p.eq)
+                    self.defining.add(p.eq.number)
+                    if self.function is None:
+                        self.function = (p.lhs.text, self.defs[p.lhs.text])
+                elif i == 0 and p.lhs is not None:
+                    self.function = ("", self._argument_of(p))
+            except MatcalcError as err:
+                raise line_error(p.eq, err) from None
+            seen |= {n.text for s in self._sides(p) for n in post_order(s) if n.kind == "name"}
+
+    def _argument_of(self, p: Parsed) -> Syntax:
+        """The first line d(EXPR) = ...: EXPR is the function."""
+        lhs = p.lhs
+        assert lhs is not None
+        if lhs.kind == "name" and lhs.text in p.marks:
+            return p.marks[lhs.text]
+        return lhs
+
+    def _define(self, name: str, body: Syntax, eq: Equation) -> None:
+        if name in self.defs:
+            raise MatcalcError("input", f"{name} is defined twice")
+        if name in self.wrt:
+            raise MatcalcError("input", f"{name} is a --wrt variable, not a name for a subexpression")
+        self.defs[name] = self._expand(body, keep_differentials=False)
+
+    def _differential_name(self, text: str, names: set[str]) -> str | None:
+        """N when text is dN, the differential of a --wrt variable, a defined name or a
+        name used elsewhere in the derivation."""
+        if len(text) < 2 or text[0] != "d" or text in self.declared:
+            return None
+        n = text[1:]
+        return n if n in self.wrt or n in self.defs or n in names else None
+
+    def _expand(self, node: Syntax, keep_differentials: bool, marks: dict[str, Syntax] | None = None) -> Syntax:
+        """node with defined names replaced by their definitions; a differential replaced by
+        what it differentiates (for typing: it has that shape), unless kept."""
+        names = self.names
+        new: dict[int, Syntax] = {}
+        for n in post_order(node):
+            out = n
+            if n.kind == "name":
+                d = self._differential_name(n.text, names)
+                if marks is not None and n.text in marks:
+                    out = n if keep_differentials else self._expand(marks[n.text], False)
+                elif d is not None:
+                    out = n if keep_differentials else (self.defs[d] if d in self.defs else Syntax("name", n.span, d))
+                elif n.text in self.defs:
+                    out = self.defs[n.text]
+            elif n.args and any(new[id(a)] is not a for a in n.args if id(a) in new):
+                out = Syntax(n.kind, n.span, n.text, tuple(new.get(id(a), a) for a in n.args), n.value, n.op_span)
+            new[id(n)] = out
+        return new[id(node)]
+
+    # -------------------------------------------------------------- typing
+    def infer(self) -> dict[str, Shape]:
+        """One set of shapes for the whole derivation (every side, typed together); the
+        first line that does not type-check is named."""
+        try:
+            return self._infer(self.lines)
+        except MatcalcError:
+            pass
+        for k in range(1, len(self.lines) + 1):
+            try:
+                self._infer(self.lines[:k])
+            except MatcalcError as err:
+                raise line_error(self.lines[k - 1].eq, err) from None
+        raise MatcalcError("internal", "the derivation types line by line but not as a whole")
+
+    def _infer(self, lines: list[Parsed]) -> dict[str, Shape]:
+        sides = [self._expand(s, False, p.marks) for p in lines for s in [*([p.lhs] if p.lhs else []), *p.parts]]
+        root = sides[0]
+        for s in sides[1:]:  # kron types each side and shares the variables' shapes
+            root = Syntax("call", root.span, "kron", (root, s))
+        typed = infer(root, self.declared, self.symmetric, extra=[w for w in self.wrt if w not in self.defs])
+        for name in self.symmetric:
+            if name in typed.variables and typed.variables[name][0] != typed.variables[name][1]:
+                raise MatcalcError("shape", f"--symmetric {name}: {name} is not square")
+        return typed.variables
+
+    # -------------------------------------------------------------- building
+    def build(self, node: Syntax, p: Parsed, variables: dict[str, Shape]) -> Expr:
+        """A side (or a term of one) as a typed tree, its differentials built in."""
+        kept = self._expand(node, True, p.marks)
+        holders: dict[str, Expr] = {}
+        for n in post_order(kept):
+            if n.kind != "name" or n.text in holders:
+                continue
+            if n.text in p.marks:
+                arg = self._expand(p.marks[n.text], False)
+            elif (d := self._differential_name(n.text, self.names)) is not None:
+                arg = self.defs.get(d, Syntax("name", n.span, d))
+            else:
+                continue
+            holders[n.text] = self._d(build(arg, variables, self.symmetric), variables)
+        shapes = {**variables, **{k: v.shape for k, v in holders.items()}}
+        e = build(kept, shapes, self.symmetric)
+        if not holders:
+            return e
+        table = {E.var(k, v.shape, k in self.symmetric): v for k, v in holders.items()}
+        return _rewrite(e, table)
+
+    def _d(self, f: Expr, variables: dict[str, Shape]) -> Expr:
+        """d f: the sum of its differentials along every --wrt variable."""
+        terms = []
+        for w in self.wrt:
+            if w in variables:
+                d = differential(f, E.var(w, variables[w], w in self.symmetric))
+                if d is not None:
+                    terms.append(d)
+        return E.add(*terms) if terms else E.zeros(f.shape)
+
+
+def _in_order(where: Syntax) -> Syntax:
+    """A where clause with each definition after the ones it uses: matcalc's steps list the
+    names outermost first (h = ... where s = sigmoid(f), f = X theta)."""
+    body, defs = where.args[0], list(where.args[1:])
+    names = {d.text for d in defs}
+    placed: list[Syntax] = []
+    while defs:
+        done = {d.text for d in placed}
+        ready = [d for d in defs if {n.text for n in post_order(d.args[0]) if n.kind == "name"} & names <= done]
+        if not ready:
+            return where  # a cycle: the parser's own message names it
+        placed.append(ready[0])
+        defs.remove(ready[0])
+    return Syntax(where.kind, where.span, where.text, (body, *placed), where.value, where.op_span)
+
+
+def _rewrite(root: Expr, table: dict[Expr, Expr]) -> Expr:
+    memo: dict[Expr, Expr] = {}
+    for node in E.walk(root):
+        if node in table:
+            memo[node] = table[node]
+        elif node.args:
+            memo[node] = rebuild(node, [memo[a] for a in node.args])
+        else:
+            memo[node] = node
+    return memo[root]
