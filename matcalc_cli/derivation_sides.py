@@ -20,7 +20,9 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.ops import rebuild
 from matcalc_cli.shapes import infer
-from matcalc_cli.syntax import Syntax, parse
+from matcalc_cli.syntax import _GREEK, Syntax, parse
+
+_GREEK_NAMES = frozenset(_GREEK.values())
 
 
 class LineError(MatcalcError):
@@ -72,6 +74,7 @@ class Derivation:
         self.names = {n.text for p in self.lines for s in self._sides(p) for n in post_order(s)
                       if n.kind in ("name", "define")}
         self._definitions()
+        self._no_quiet_names()
 
     @staticmethod
     def _sides(p: Parsed) -> list[Syntax]:
@@ -92,7 +95,7 @@ class Derivation:
                         p.parts[k] = substitute(part)
                 if (p.lhs is not None and p.lhs.kind == "name" and p.lhs.text not in self.wrt
                         and p.lhs.text not in seen and p.lhs.text not in self.defs and not p.marks
-                        and not self._differential_name(p.lhs.text, self.names)):
+                        and not self._d_name(p.lhs.text)):
                     self._define(p.lhs.text, p.parts[0], p.eq)
                     self.defining.add(p.eq.number)
                     if self.function is None:
@@ -117,6 +120,24 @@ class Derivation:
         if name in self.wrt:
             raise MatcalcError("input", f"{name} is a --wrt variable, not a name for a subexpression")
         self.defs[name] = self._expand(body, keep_differentials=False)
+
+    def _no_quiet_names(self) -> None:
+        """dq where q is nothing of the derivation is a slip (dy before y = ..., a typo), never
+        a constant named dq: a name of its own that begins with d is declared with --shape."""
+        for p in self.lines:
+            for side in self._sides(p):
+                for n in post_order(side):
+                    if (n.kind == "name" and self._d_name(n.text) and n.text not in self.defs
+                            and self._differential_name(n.text, self.names) is None):
+                        q = n.text[1:]
+                        raise line_error(p.eq, MatcalcError(
+                            "input", f"{n.text}: {q} is not a variable or a defined name of the derivation "
+                            f"(define it first, {q} = EXPR; a name of its own that begins with d takes "
+                            f"--shape {n.text}=...)", n.span))
+
+    def _d_name(self, text: str) -> bool:
+        """A name that reads as a differential, dq: never a definition or a constant."""
+        return len(text) > 1 and text[0] == "d" and text not in self.declared and text not in _GREEK_NAMES
 
     def _differential_name(self, text: str, names: set[str]) -> str | None:
         """N when text is dN, the differential of a --wrt variable, a defined name or a

@@ -5,6 +5,7 @@ and fed back as `--expect` claims, are all `correct`."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import Any
 
@@ -19,7 +20,7 @@ from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
 from tests.test_properties import SYMMETRIC, VARIABLES, _settings, derivative_cases
 
-EXAMPLES = 1000
+EXAMPLES = int(os.environ.get("MATCALC_SOAK_EXAMPLES", "").strip() or 1000)  # a soak run raises it
 STATS: Counter[str] = Counter()
 
 

@@ -5,6 +5,7 @@ the property that matcalc's own --steps, plain and LaTeX, are derivations that c
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 
 import pytest
@@ -151,6 +152,8 @@ def test_differential_of_an_expression_in_latex() -> None:
     ("y = x^T A x\ndy = A dx\n", "line 2: the sides are 1×1 and n×1"),
     ("y = x^T x\nx^T x\n", "line 2: expected an equation"),
     ("y = x^T x\ndq/dx = 2 x^T\n", "line 2: dq/dx: q is not defined"),
+    ("dy = 2 x^T dx\n", "line 1: dy: y is not a variable or a defined name"),
+    ("d(x^T x) = 2 x^T dz\n", "line 1: dz: z is not a variable"),
     ("# nothing\n\n", "no equations"),
 ])
 def test_bad_lines_are_errors_naming_the_line(text: str, message: str) -> None:
@@ -183,7 +186,7 @@ def test_pretty_marks_the_wrong_line_as_written() -> None:
 
 # ------------------------------------------------------------------ --steps are derivations that check
 STATS: Counter[str] = Counter()
-EXAMPLES = 120
+EXAMPLES = int(os.environ.get("MATCALC_SOAK_EXAMPLES", "").strip() or 120)  # a soak run raises it
 
 
 @_settings(EXAMPLES)
