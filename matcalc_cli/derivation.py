@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -188,6 +187,9 @@ def check_derivation(text: str, wrt: list[str], shapes: list[str] | None = None,
             if previous is None:
                 raise LineError("input", f"line {eq.number}: nothing before it to continue")
             pairs.append((previous, row[0]))
+        held = claims[i] if i in claims else previous if eq.lhs is None else None
+        for side in row:  # a derivative written again is compared as a derivative (by a symmetric X)
+            side.claim = held.claim if held is not None else None
         pairs += list(zip(row, row[1:], strict=False))
         defines = eq.number in d.defining
         if defines:
@@ -300,17 +302,36 @@ def _compare(a: _Side, b: _Side, pts: list[Point], eq: Equation, d: Derivation,
 
 
 def _same_form(a: _Side, right: Expr, pts: list[Point]) -> bool:
-    """A claimed gradient by a symmetric X is right when it gives the same differential
-    tr(G^T dX) for every symmetric dX: when its symmetric part is matcalc's derivative (the
-    read-off G of --steps, before it is symmetrised). The Matrix Cookbook's G + G^T - diag(G)
-    is not (diagnosis.py names it)."""
-    if a.claim is None or len(a.claim[1]) != 1 or not a.claim[0].is_scalar:
+    """A claimed derivative by a symmetric X is right when it is the same linear map on
+    symmetric dX as matcalc's: a gradient G when sym(G) is matcalc's (the read-off G of
+    --steps, before it is symmetrised), a Jacobian J of vec(dX) when J (I + K)/2 is (K the
+    commutation matrix, vec(dX^T) = K vec(dX)). The Matrix Cookbook's G + G^T - diag(G) is
+    not the same map (diagnosis.py names it)."""
+    if a.claim is None or len(a.claim[1]) != 1:
         return False
     x = a.claim[1][0]
-    if not (x.op == "var" and x.info.symmetric) or right.shape[0] != right.shape[1]:
+    if not (x.op == "var" and x.info.symmetric):
         return False
-    sym = E.mul(E.const(Fraction(1, 2)), E.add(right, E.T(right)))
-    return largest_difference(sym, a.expr, pts).relative <= CHECK_TOL
+    for p in pts:
+        r, left = value(right, p), value(a.expr, p)
+        n = size_of(x.shape[0], p.sizes)
+        if r.shape != left.shape:
+            return False
+        if r.shape == (n, n) and a.claim[0].is_scalar:
+            r, left = (r + r.T) / 2, (left + left.T) / 2
+        else:
+            k = np.eye(n * n)[np.arange(n * n).reshape(n, n).T.reshape(-1)]  # vec(X^T) = K vec(X)
+            sym = (np.eye(n * n) + k) / 2
+            if r.shape[1] == n * n:
+                r, left = r @ sym, left @ sym
+            elif r.shape[0] == n * n:
+                r, left = sym @ r, sym @ left
+            else:
+                return False
+        scale = max(1.0, float(np.max(np.abs(left), initial=0.0)))
+        if not finite(r) or float(np.max(np.abs(r - left), initial=0.0)) > CHECK_TOL * scale:
+            return False
+    return True
 
 
 def _columns(eq: Equation, ev: Evidence) -> Span:

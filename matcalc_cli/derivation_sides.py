@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import build, defined, post_order, substitute
+from matcalc_cli.build import build, defined, post_order, split_call, substitute
 from matcalc_cli.derivation_text import Equation, Side, read
 from matcalc_cli.derive.differential import differential
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.ops import rebuild
+from matcalc_cli.ops import OPS, rebuild
 from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import _GREEK, Syntax, parse
 
@@ -68,6 +68,7 @@ class Derivation:
                 raise MatcalcError("option", f"--shape expects NAME=SPEC (x=n, A=n,m, t=scalar), got {item!r}")
             self.declared[name.strip()] = parse_spec(spec, name.strip())
         self.lines = [_parse_line(eq) for eq in read(text)]
+        _latex_sizes(self.lines, self.declared)
         self.defs: dict[str, Syntax] = {}  # a defined name -> its definition, expanded
         self.function: tuple[str, Syntax] | None = None  # what y of dy/dX names
         self.defining: set[int] = set()  # the lines NAME = EXPR that define NAME
@@ -224,6 +225,36 @@ class Derivation:
                 if d is not None:
                     terms.append(d)
         return E.add(*terms) if terms else E.zeros(f.shape)
+
+
+def _latex_sizes(lines: list[Parsed], declared: dict[str, Shape]) -> None:
+    """matcalc's LaTeX prints size(n) as n: in a LaTeX line, a name that is a dimension the
+    derivation writes (ones(n), eye(m n)) or declares is that dimension as a number."""
+    dims = {str(d) for shape in declared.values() for d in shape if isinstance(d, str)}
+    for p in lines:
+        for side in [*([p.lhs] if p.lhs else []), *p.parts, *p.marks.values()]:
+            for n in post_order(side):
+                if n.kind == "call" and n.text in OPS:
+                    dims |= {a.text for d in split_call(n)[1] for a in post_order(d) if a.kind == "name"}
+    if not dims:
+        return
+    for p in lines:
+        if p.eq.latex:
+            p.lhs = _sized(p.lhs, dims) if p.lhs is not None else None
+            p.parts = [_sized(s, dims) for s in p.parts]
+            p.marks = {k: _sized(v, dims) for k, v in p.marks.items()}
+
+
+def _sized(node: Syntax, dims: set[str]) -> Syntax:
+    new: dict[int, Syntax] = {}
+    for n in post_order(node):
+        out = n
+        if n.kind == "name" and n.text in dims:
+            out = Syntax("call", n.span, "size", (n,))
+        elif n.args and any(new[id(a)] is not a for a in n.args if id(a) in new):
+            out = Syntax(n.kind, n.span, n.text, tuple(new.get(id(a), a) for a in n.args), n.value, n.op_span)
+        new[id(n)] = out
+    return new[id(node)]
 
 
 def _in_order(where: Syntax) -> Syntax:

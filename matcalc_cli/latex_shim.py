@@ -16,8 +16,21 @@ import re
 _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi "
           "rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
           "Psi Omega").split()
-_FUNCTIONS = ("tr log exp det sin cos tanh sqrt diag sum mean norm softmax logsumexp sigmoid softplus "
-              "relu abs step sign kron vec inv logdet").split()
+
+
+def _commands() -> dict[str, str]:
+    """The LaTeX command of each call that matcalc's LaTeX spells \\cmd\\left(...\\right)
+    (\\exp, \\tanh, \\Phi for normcdf, \\varphi for normpdf), from the registry."""
+    from matcalc_cli.ops import CALLS, OPS
+
+    out = {}
+    for name in CALLS:
+        m = re.fullmatch(r"\\([A-Za-z]+)\\left\(\{0\}\\right\)", OPS[name].spelled("latex"))
+        if m:
+            out[m.group(1)] = name
+    return out
+
+
 _BOLD = r"(?:mathbf|boldsymbol|bm|mathit|mathrm|operatorname|mathsf)"
 
 
@@ -75,8 +88,11 @@ def translate(line: str) -> str:
     t = re.sub(r"(?<![A-Za-z\\])d\s*\\(" + "|".join(_GREEK) + r")(?![A-Za-z])", r"d\1", t)
     t = re.sub(r"\\log\s*\\det", "logdet", t)
     t = re.sub(r"\\" + _BOLD + r"\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}", r" \1 ", t)
+    calls = _commands()
+    # a call as matcalc prints it, \\varphi(x); without its parentheses a Greek name is a name
+    t = re.sub(r"\\(" + "|".join(calls) + r")\s*(?=\()", lambda m: f" {calls[m.group(1)]}", t)
+    t = re.sub(r"\\sqrt\s*\{", " sqrt{", t)
     t = re.sub(r"\\(" + "|".join(_GREEK) + r")(?![A-Za-z])", r" \1 ", t)
-    t = re.sub(r"\\(" + "|".join(_FUNCTIONS) + r")(?![A-Za-z])", r" \1", t)
     t = re.sub(r"\^\s*\{\s*-\s*(?:\\top|\\intercal|T|\\mathsf\{T\})\s*\}", "^-T", t)
     t = re.sub(r"\^\s*(?:\{\s*(?:\\top|\\intercal|T|\\mathsf\{T\}|\\mathrm\{T\})\s*\}|\\top|\\intercal)", "^T", t)
     t = re.sub(r"\^\s*\{\s*\\circ\s*(-?[0-9.]+)\s*\}", r".^(\1)", t)
