@@ -346,6 +346,8 @@ def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: 
         return verdict.status
 
     raise typer.Exit(guarded(source, format, work))
+
+
 def _usage(message: str) -> Exception:
     from typer._click.exceptions import UsageError
     from typer._click.globals import get_current_context

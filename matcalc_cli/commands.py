@@ -190,6 +190,8 @@ def run_convex(source: str, opts: ConvexOptions) -> Verdict:
 
     return convex(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), list(opts.positive),
                   list(opts.spd))
+
+
 def run_derivation(text: str, wrt: tuple[str, ...], shape: tuple[str, ...], symmetric: tuple[str, ...],
                    layout: str, fmt: str) -> DerivationResult:
     """What `check --derivation` decides of the derivation text; MatcalcError on bad input

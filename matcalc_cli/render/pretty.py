@@ -169,6 +169,8 @@ def show_verdict(lines: list[str], settled: bool) -> None:
     for line in rest:
         out += plain_lines(wrap.wrap(line, width, line[:len(line) - len(line.lstrip())]))
     print_lines(out)
+
+
 def show_derivation(lines: list[str], ok: bool) -> None:
     """check --derivation: the lines as written with their verdicts (a wrong one and the
     caret under it in red), then the evidence, labelled rows kept in their column."""
