@@ -296,10 +296,10 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
         raise typer.Exit(1)
 
 
-PositiveOpt = Annotated[list[str] | None, typer.Option(
+ConvexPositiveOpt = Annotated[list[str] | None, typer.Option(
     "--positive", metavar="NAME", show_default=False,
     help="Every entry of NAME is positive: the domain is narrowed to it. Repeatable.")]
-SpdOpt = Annotated[list[str] | None, typer.Option(
+ConvexSpdOpt = Annotated[list[str] | None, typer.Option(
     "--spd", metavar="NAME", show_default=False,
     help="NAME is a symmetric positive definite matrix: the domain is narrowed to such matrices. Repeatable.")]
 ConvexWrtOpt = Annotated[list[str], typer.Option(
@@ -314,7 +314,7 @@ On the SPD matrices:
 $ matcalc convex --wrt X --spd X -- "-logdet(X)"
 """)
 def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
-           positive: PositiveOpt = None, spd: SpdOpt = None, format: CheckFormatOpt = "pretty") -> None:
+           positive: ConvexPositiveOpt = None, spd: ConvexSpdOpt = None, format: CheckFormatOpt = "pretty") -> None:
     """Is EXPR, a scalar, convex or concave in the --wrt variables jointly, on its domain,
     for every value of the other names?
 
