@@ -15,19 +15,23 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from matcalc_cli.errors import MatcalcError, as_error
-from matcalc_cli.report import Report, differentiate
+from matcalc_cli.report import Report
 
 if TYPE_CHECKING:
     from matcalc_cli import checking, convexity
     from matcalc_cli.derivation import DerivationResult
+    from matcalc_cli.commands import DiffOptions, DiffResult
+    from matcalc_cli.verification import Verification
 
 Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
 BACKENDS = ("python", "numpy", "torch", "jax")  # numpy is python's other name
 
 
-def function_text(report: Report, backend: str = "python") -> str:
+def function_text(report: Report, backend: str = "python", with_value: bool = False, hvp: bool = False) -> str:
     """The derivative as a self-contained function for backend (python/numpy, torch or jax):
-    its imports, then one def taking the variables as arguments."""
+    its imports, then one def taking the variables as arguments. with_value: the function
+    returns (value, derivative); hvp: for a Hessian, a function of the variables and a
+    direction v that returns H v in v's shape (derive/hvp.py), without forming H."""
     from importlib import import_module
 
     from matcalc_cli.render.code import Signature, shape_text
@@ -37,9 +41,44 @@ def function_text(report: Report, backend: str = "python") -> str:
     d = report.derivative
     title = (f"The derivative of {report.source} by {' then '.join(report.wrt)}: {d.layout} layout, "
              f"{d.kind}, shape {shape_text(d.shape)}.")
-    sig = Signature(title, report.variables, report.symmetric, report.wrt, d.note)
     module = import_module(f"matcalc_cli.render.{'python' if backend == 'numpy' else backend}")
+    if with_value and hvp:
+        raise MatcalcError("option", "--with-value and --hvp make different functions: give one")
+    if hvp:
+        e, sig = _hvp(report, title)
+        return module.render(e, sig)  # type: ignore[no-any-return]
+    value = None
+    if with_value:
+        value = report.function
+        if value is None:
+            raise MatcalcError("internal", "--with-value needs the expression's tree")
+        title = (f"The value of {report.source} and its derivative by {' then '.join(report.wrt)}: "
+                 f"{d.layout} layout, {d.kind}, shape {shape_text(d.shape)}.")
+    sig = Signature(title, report.variables, report.symmetric, report.wrt, d.note, value)
     return module.render(d.expr, sig)  # type: ignore[no-any-return]
+
+
+def _hvp(report: Report, title: str) -> tuple[Any, Any]:
+    """The Hessian applied to a direction: the expression and the function's signature."""
+    from matcalc_cli import expr as E
+    from matcalc_cli.derive.hvp import hessian_vector
+    from matcalc_cli.render.code import Signature, shape_text
+
+    d = report.derivative
+    if len(report.wrt) != 2 or report.wrt[0] != report.wrt[1] or d.kind != "hessian":
+        raise MatcalcError("option", "--hvp applies to a Hessian: the same variable twice, --wrt x --wrt x"
+                           + (f" (here {' and '.join(report.wrt)})" if len(report.wrt) == 2 else ""))
+    w = report.wrt[0]
+    direction = next(n for n in ("v", "v_", "dv", "direction") if n not in report.variables)
+    shape = report.variables[w]
+    x = E.var(w, shape, w in report.symmetric)
+    e = hessian_vector(d.expr, x, E.var(direction, shape))
+    title = (f"The Hessian of {report.source} by {w}, applied to {direction}: H {direction} in "
+             f"{w}'s shape {shape_text(shape)}, H never formed.")
+    note = "" if shape[1] == 1 else f"H acts on vec({direction}); H {direction} comes back in {w}'s shape"
+    sig = Signature(title, {**report.variables, direction: shape}, report.symmetric, report.wrt, note,
+                    direction=direction)
+    return e, sig
 
 
 def latex_text(report: Report, display: bool = False, bold: bool = False, standalone: bool = False,
@@ -98,21 +137,47 @@ def _options(expr: str, wrt: str | Sequence[str], shapes: Shapes | None,
 
 @dataclass(frozen=True, eq=False)
 class Derivative:
-    """One derivative, in every format the command line prints."""
+    """One derivative, in every format the command line prints; with the options diff()
+    was given (format, verify, steps, expand, ...) as the command takes them."""
 
     report: Report
+    result: DiffResult | None = None  # what run_diff gave, with the options (None: the defaults)
+
+    @property
+    def options(self) -> DiffOptions:
+        from matcalc_cli.commands import DiffOptions
+
+        return self.result.options or DiffOptions(self.report.wrt) if self.result else DiffOptions(self.report.wrt)
+
+    @property
+    def text(self) -> str:
+        """What `matcalc diff` prints on stdout for the format diff() was given (plain by default)."""
+        from matcalc_cli.commands import DiffResult, render_text
+
+        result = self.result or DiffResult(self.report, options=self.options)
+        return render_text(result, self.options.format)
+
+    @property
+    def verification(self) -> Verification | None:
+        """--verify's comparison with central differences (.ok, .max_error, .text()), or None."""
+        return self.result.verification if self.result else None
+
+    @property
+    def steps(self) -> list[str]:
+        """--steps: the derivation as numbered lines, each with its rule ([] unless asked for)."""
+        return self.report.step_lines()
 
     @cached_property
     def plain(self) -> str:
         from matcalc_cli.render import plain
 
-        return plain.render_named(self.report.named())
+        return plain.render_named(self.report.named(self.options.expand))
 
     @cached_property
     def latex(self) -> str:
         from matcalc_cli.render import latex
 
-        return latex.render_named(self.report.named())
+        return latex.render_named(self.report.named(self.options.expand))
 
     @cached_property
     def numpy(self) -> str:
@@ -153,10 +218,14 @@ class Derivative:
         bold sets vectors and matrices in bold, standalone a complete document for pdflatex."""
         return latex_text(self.report, display, bold, standalone)
 
-    def function(self, backend: str = "python") -> str:
+    def function(self, backend: str = "python", with_value: bool | None = None, hvp: bool | None = None) -> str:
         """Source code of a function computing this derivative: "python" (or "numpy"), "torch"
-        or "jax". The text is its imports and one def; run it with exec to get the function."""
-        return function_text(self.report, backend)
+        or "jax". The text is its imports and one def; run it with exec to get the function.
+        with_value: the function returns (value, derivative); hvp: for a Hessian, the function
+        of the variables and a direction v that returns H v (both default to diff()'s options)."""
+        o = self.options
+        return function_text(self.report, backend, o.with_value if with_value is None else with_value,
+                             o.hvp if hvp is None else hvp)
 
     def to_json(self) -> dict[str, Any]:
         """The object `matcalc diff --format json` prints."""
@@ -210,13 +279,31 @@ class CheckResult:
 
 
 def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symmetric: Iterable[str] = (),
-         layout: str = "numerator") -> Derivative:
-    """The derivative of expr by wrt (two names: a second derivative), as `matcalc diff` computes it."""
+         layout: str = "numerator", *, format: str = "plain", verify: bool = False, steps: bool = False,
+         expand: bool = False, display: bool = False, bold: bool = False, standalone: bool = False,
+         width: str | None = None, with_value: bool = False, hvp: bool = False) -> Derivative:
+    """The derivative of expr by wrt (two names: a second derivative), as `matcalc diff` computes it,
+    with the command's options: format (what .text gives), verify, steps, expand, display, bold,
+    standalone, width (LaTeX), with_value and hvp (for the code formats)."""
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
+    from matcalc_cli.commands import DiffOptions, run_diff
+
+    if format == "pretty":
+        raise MatcalcError("option", "the Python API has no pretty format (it is drawn on a terminal): "
+                                     "plain, latex, numpy, json, python, torch or jax")
+    opts = DiffOptions(tuple(names), tuple(specs), tuple(sym), layout, format, verify, steps, expand, display=display,
+                       bold=bold, standalone=standalone, width=width, with_value=with_value, hvp=hvp)
+    from dataclasses import replace
+
+    from matcalc_cli.commands import CODE_FORMATS
+
+    # with_value and hvp are also what .function() gives by default, whatever .text's format
+    code = format if format in CODE_FORMATS or not (with_value or hvp) else "python"
     try:
-        return Derivative(differentiate(expr, names, specs, sym, layout))
+        result = run_diff(expr, replace(opts, format=code))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
         raise as_error(ex) from None
+    return Derivative(result.report, replace(result, options=opts))
 
 
 def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shapes: Shapes | None = None,

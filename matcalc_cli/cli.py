@@ -113,7 +113,7 @@ def emit(result: DiffResult, fmt: str) -> None:
     sys.stdout.write(render_text(result, fmt) + "\n")
     if fmt == "json":
         return
-    if report.derivative.note:  # the convention, without breaking the one line
+    if report.derivative.note and not (result.options and result.options.hvp):  # H v has v's shape: no vec note
         sys.stderr.write(f"matcalc: note: {report.derivative.note}; shape {report.shape_text()}\n")
     if report.steps:  # LaTeX as an align* to paste, the others a step a line
         steps = [report.step_latex()] if fmt == "latex" else [f"matcalc: step: {x}" for x in report.step_lines()]
@@ -197,6 +197,12 @@ WidthOpt = Annotated[str | None, typer.Option(
          "the article class's text width).")]
 StandaloneOpt = Annotated[bool, typer.Option(
     "--standalone", help="With --format latex: a complete document (amsmath only) for pdflatex.")]
+WithValueOpt = Annotated[bool, typer.Option(
+    "--with-value", help="With --format python, torch or jax: one function returning (value, derivative), "
+                         "what scipy.optimize.minimize(..., jac=True) calls.")]
+HvpOpt = Annotated[bool, typer.Option(
+    "--hvp", help="With --format python, torch or jax and a Hessian (--wrt x --wrt x): a function of the "
+                  "variables and a direction v returning H v, without forming H (Newton-CG's hessp).")]
 ExpectOpt = Annotated[str, typer.Option(
     "--expect", metavar="CLAIM", show_default=False,
     help="The derivative to check, written in the input language.")]
@@ -237,7 +243,8 @@ $ matcalc diff --wrt theta -- "-(y^T log(p))"
 def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
          steps: StepsOpt = False, expand: ExpandOpt = False, display: DisplayOpt = False, bold: BoldOpt = False,
-         standalone: StandaloneOpt = False, width: WidthOpt = None) -> None:
+         standalone: StandaloneOpt = False, width: WidthOpt = None, with_value: WithValueOpt = False,
+         hvp: HvpOpt = False) -> None:
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
@@ -248,7 +255,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     check_format(format)
     source = read_expr(expr, format)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps,
-                       expand, display, bold, standalone, width)
+                       expand, display, bold, standalone, width, with_value, hvp)
 
     def work() -> int:
         result = run_diff(source, opts)

@@ -64,6 +64,8 @@ class DiffOptions:
     bold: bool = False  # --format latex only: bold vectors and matrices
     standalone: bool = False  # --format latex only: a complete document
     width: str | None = None  # --display only: the page's width in points (the article's 345 pt)
+    with_value: bool = False  # code formats only: return (value, derivative)
+    hvp: bool = False  # code formats only, a Hessian: the function v -> H v
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -160,6 +162,14 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     if opts.width is not None and not opts.display:
         raise MatcalcError("option", "--width applies to --format latex --display")
     page_width(opts.width)
+    code = [name for name in ("with_value", "hvp") if getattr(opts, name)]
+    if code and opts.format not in CODE_FORMATS:
+        raise MatcalcError("option", f"--{code[0].replace('_', '-')} applies to --format python, torch or jax, "
+                                     f"not {opts.format}")
+    if len(code) == 2:
+        raise MatcalcError("option", "--with-value and --hvp make different functions: give one")
+    if opts.hvp and (len(opts.wrt) != 2 or opts.wrt[0] != opts.wrt[1]):
+        raise MatcalcError("option", "--hvp applies to a Hessian: the same variable twice, --wrt x --wrt x")
     from matcalc_cli.report import differentiate
 
     report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
@@ -226,7 +236,8 @@ def render_text(result: DiffResult, fmt: str) -> str:
     if fmt in CODE_FORMATS:
         from matcalc_cli.api import function_text
 
-        return function_text(result.report, fmt).rstrip("\n")
+        o = result.options or DiffOptions(())
+        return function_text(result.report, fmt, o.with_value, o.hvp).rstrip("\n")
     raise MatcalcError("option", f"no text printer for --format {fmt}")
 
 

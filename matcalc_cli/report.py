@@ -78,6 +78,7 @@ class Report:
             "derivative": plain.render_named(named),
             "latex": latex.render_named(named),
             "numpy": numpy.render(d.expr, self.variables),
+            **({"value_numpy": numpy.render(self.function, self.variables)} if self.function is not None else {}),
             "shape": [format_dim(x) for x in d.shape],
             "kind": d.kind,
             "layout": d.layout,

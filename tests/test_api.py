@@ -104,3 +104,25 @@ def test_readme_notebook_session_runs() -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0, f"{runner.failures} of README's notebook examples failed (run above)"
+
+
+def test_diff_takes_the_command_options() -> None:
+    from matcalc_cli.commands import DiffOptions, render_text, run_diff
+
+    d = diff("norm(W2 h - y)^2 where h = tanh(W1 x)", wrt="W1", verify=True, steps=True, expand=True,
+             format="python", with_value=True)
+    assert d.verification is not None and d.verification.ok
+    assert d.steps and d.steps[1].startswith("1. ")
+    assert "where" not in d.plain  # expand: nothing named
+    cli = run_diff("norm(W2 h - y)^2 where h = tanh(W1 x)",
+                   DiffOptions(("W1",), format="python", with_value=True, expand=True))
+    assert d.text == render_text(cli, "python") == d.function("python").rstrip("\n")
+    assert "def f_and_df_dW1(" in d.text
+    hessian = diff("x^T A x", wrt=["x", "x"], hvp=True)
+    assert hessian.text == hessian.plain  # plain by default; hvp is what .function() gives
+    assert "def hvp_dx(x, A, v):" in hessian.function("jax")
+    assert "def d2f_dx_dx(" in hessian.function("jax", hvp=False)
+    with pytest.raises(MatcalcError, match="--hvp applies to a Hessian"):
+        diff("x^T A x", wrt="x", hvp=True)
+    with pytest.raises(MatcalcError, match="no pretty format"):
+        diff("x^T A x", wrt="x", format="pretty")

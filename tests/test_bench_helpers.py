@@ -89,3 +89,19 @@ def test_series_table_shows_outcomes_and_ratios() -> None:
     assert lines[1].split() == ["1", "2.0", "ms", "15", "60", "20.0", "ms", "13", "10.0x"]
     assert lines[2].split()[:7] == ["2", "1.50", "s", "23", "61", "error", "-"]
     assert lines[2].endswith("ValueError: index")
+
+
+def test_autodiff_bench_helpers() -> None:
+    import numpy as np
+
+    autodiff = load("autodiff")
+    assert autodiff.geometric_mean([2.0, 8.0]) == pytest.approx(4.0)
+    assert autodiff.geometric_mean([]) is None
+    # jax.hessian's (r, c, r, c) by vec stacking columns: entry (i + j r, p + q r) is h[i, j, p, q].
+    h = np.arange(3 * 2 * 3 * 2, dtype=float).reshape(3, 2, 3, 2)
+    flat = autodiff.as_matrix_hessian(h, (3, 2))
+    assert flat[1 + 1 * 3, 2 + 0 * 3] == h[1, 1, 2, 0]
+    assert autodiff.equal(np.ones(3), np.ones(3) + 1e-9) and not autodiff.equal(np.ones(3), np.ones(2))
+    rows = [autodiff.Row("p", "hvp", n, {"matcalc jax": 1.0, "autodiff jax": r}) for n, r in [(1, 2.0), (2, 0.5)]]
+    assert autodiff.summary(rows, "jax") == [("p", "hvp", 0.5, pytest.approx(1.0), False)]
+    assert "| p | hvp | 2 |" in autodiff.table(rows, ["jax"])

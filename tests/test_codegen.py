@@ -18,6 +18,7 @@ from helpers import concrete, original, points, wrt_vars
 
 from matcalc_cli import numeric
 from matcalc_cli.api import function_text
+from matcalc_cli.errors import MatcalcError
 from matcalc_cli.ops import OPS
 from matcalc_cli.render import jax as jax_code
 from matcalc_cli.render import python as python_code
@@ -209,3 +210,147 @@ def test_command_line_prints_the_function(fmt: str) -> None:
     assert result.exit_code == 0
     assert result.stdout == code_of("x^T A x", ["x"], fmt)
     assert _last_def(result.stdout) == "df_dx"
+
+
+# ------------------------------------------------------------------ code for optimisers
+def _hessian_cases() -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """The corpus's scalar functions of a vector or a matrix, each as its Hessian."""
+    out = []
+    for source, wrt, shapes, symmetric in CORPUS:
+        if len(wrt) == 2 and wrt[0] != wrt[1]:
+            continue
+        try:
+            report = differentiate(source, [wrt[0], wrt[0]], list(shapes), list(symmetric))
+        except MatcalcError:
+            continue  # a Hessian matcalc does not give (a matrix by a matrix's own Jacobian, ...)
+        if report.derivative.kind == "hessian" and report.variables[wrt[0]] != (1, 1):
+            out.append((source, (wrt[0], wrt[0]), shapes, symmetric))
+    return list(dict.fromkeys(out))
+
+
+HESSIANS = _hessian_cases()
+
+
+def _value(backend: str, got: Any) -> float:
+    if backend == "python":
+        assert isinstance(got, float), f"the value is {type(got).__name__}, not a float"
+        return got
+    out = np.asarray(got.detach().numpy() if backend == "torch" else got, dtype=float)
+    assert out.shape == (), f"the value has shape {out.shape}, not ()"
+    return float(out)
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_with_value_gives_the_value_and_the_derivative(backend: str) -> None:
+    _skip_without(backend)
+    runs = 0
+    for source, wrt, shapes, symmetric in CORPUS:
+        report = differentiate(source, list(wrt), list(shapes), list(symmetric))
+        code = function_text(report, backend, with_value=True)
+        fn = load(code)
+        f = original(source, report, symmetric)
+        xs = wrt_vars(report, list(wrt), symmetric)
+        scalar = report.derivative.shape == (1, 1)
+        for sizes, values in points(report, symmetric, (0,)):
+            value, got = fn(*_inputs(backend, values, report))
+            want_value = numeric.evaluate(f, values, sizes)
+            if f.shape == (1, 1):
+                assert abs(_value(backend, value) - want_value.item()) <= 1e-8 * max(1.0, abs(want_value.item())), code
+            else:
+                assert numeric.relative_error(_as_numpy(backend, value, False), want_value) < 1e-8, code
+            want = numeric.numeric_derivative(f, xs, values, sizes)
+            err = numeric.relative_error(_as_numpy(backend, got, scalar), want)
+            assert err < 1e-5, f"{code}\nrelative error {err:.2e}"
+        runs += 1
+    assert runs == len(CORPUS)
+
+
+def test_with_value_shares_what_the_derivative_computes() -> None:
+    code = code_of_with("norm(R - U V^T)^2", ["U"], with_value=True)
+    assert code.count("U @ V.T") == 1 and "h1 = U @ V.T - R" in code
+    assert "return float(np.squeeze(np.linalg.norm(h1) ** 2)), 2 * h1 @ V" in code
+    logistic = code_of_with("-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))", ["theta"],
+                            with_value=True)
+    assert logistic.count("X @ theta") == 1
+
+
+def code_of_with(source: str, wrt, backend: str = "python", **options) -> str:
+    report = differentiate(source, list(wrt), options.pop("shapes", []), options.pop("symmetric", []),
+                           options.pop("layout", "numerator"))
+    return function_text(report, backend, **options)
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_hvp_is_the_hessian_applied_to_a_direction(backend: str) -> None:
+    _skip_without(backend)
+    assert len(HESSIANS) >= 10
+    for source, wrt, shapes, symmetric in HESSIANS:
+        report = differentiate(source, list(wrt), list(shapes), list(symmetric))
+        code = function_text(report, backend, hvp=True)
+        fn = load(code)
+        f = original(source, report, symmetric)
+        xs = wrt_vars(report, list(wrt), symmetric)
+        for sizes, values in points(report, symmetric, (0, 1)):
+            x = values[wrt[0]]
+            rng = np.random.default_rng(7)
+            v = rng.standard_normal(x.shape)
+            if wrt[0] in symmetric:
+                v = (v + v.T) / 2
+            direction = _inputs(backend, {**values, wrt[0]: v}, report)[list(report.variables).index(wrt[0])]
+            got = _as_numpy(backend, fn(*_inputs(backend, values, report), direction), False)
+            hessian = numeric.numeric_derivative(f, xs, values, sizes)  # finite differences, not matcalc's
+            want = (hessian @ v.reshape(-1, 1, order="F")).reshape(x.shape, order="F")
+            err = numeric.relative_error(got, want)
+            assert got.shape == x.shape and err < 1e-4, f"{code}\nrelative error {err:.2e}"
+            exact = numeric.evaluate(report.derivative.expr, values, sizes) @ v.reshape(-1, 1, order="F")
+            err = numeric.relative_error(got, exact.reshape(x.shape, order="F"))
+            assert err < 1e-9, f"{code}\nagainst the full Hessian: relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_hvp_never_forms_the_hessian(backend: str) -> None:
+    mf = code_of_with("norm(R - U V^T)^2", ["U", "U"], backend, hvp=True)
+    assert "kron" not in mf and "eye" not in mf and "multi_dot([v, V.T, V])" in mf
+    logistic = code_of_with("-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))",
+                            ["theta", "theta"], backend, hvp=True)
+    assert "diag" not in logistic and "(X @ v)" in logistic
+    assert ("X.T @ (" if backend != "jax" else ".T @ X).T") in logistic  # jax: no copy of X for X^T u
+    assert "kron" not in code_of_with("norm(W2 tanh(W1 x) - y)^2", ["W1", "W1"], backend, hvp=True)
+
+
+def test_chains_are_associated_by_cost() -> None:
+    # A B v as A (B v); a row on the left from the left; sizes that decide at run time: multi_dot.
+    assert "A @ (B @ v)" in code_of_with("a^T A B v", ["a"], layout="denominator")
+    assert "v.T @ B.T @ A.T" in code_of_with("a^T A B v", ["a"])
+    assert "multi_dot" in code_of_with("sum(A B C)", ["B"], shapes=["A=n,m", "B=m,k", "C=k,n"])
+    code = code_of_with("sum(A B C)", ["B"], shapes=["A=3,100", "B=100,100", "C=100,2"])
+    assert "multi_dot" not in code
+
+
+def test_optimiser_options_are_refused_where_they_do_not_apply() -> None:
+    from typer.testing import CliRunner
+
+    from matcalc_cli.cli import app
+
+    for args, message in [(["--with-value"], "--with-value applies to --format python, torch or jax"),
+                          (["--hvp", "--format", "python"], "--hvp applies to a Hessian"),
+                          (["--hvp", "--with-value", "--format", "jax"], "give one")]:
+        result = CliRunner().invoke(app, ["diff", "x^T A x", "--wrt", "x", *args])
+        assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def test_readme_optimiser_example_runs_in_scipy(capsys) -> None:
+    """README's scipy.optimize.minimize example, as a user pastes it: L-BFGS-B with
+    --with-value, Newton-CG with --hvp, both reaching the least-squares answer."""
+    import textwrap
+    from pathlib import Path
+
+    lines = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index("      from scipy.optimize import minimize") - 1
+    block = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith("      "):
+            break
+        block.append(line)
+    exec(compile(textwrap.dedent("\n".join(block)), "README.md", "exec"), {})  # noqa: S102 (README's example)
+    assert capsys.readouterr().out.split() == ["True", "True"]

@@ -18,16 +18,30 @@ from __future__ import annotations
 import keyword
 from dataclasses import dataclass
 
+from matcalc_cli import expr as E
+from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
+from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient
 
 # Nodes that cost nothing to spell twice: never worth a local.
 _CHEAP = frozenset({"var", "const", "eye", "zeros", "ones", "T", "bcast"})
 
 
+def _cheap(e: Expr) -> bool:
+    """A node as cheap to spell twice as to name: a leaf, a transpose, -y."""
+    if e.op == "mul" and len(e.args) == 2 and e.args[0].op == "const":
+        e = e.args[1]
+    return e.op in _CHEAP
+
+
 def is_dense_diag(e: Expr) -> bool:
     """diag(v) of a column vector: an n-by-n matrix with v on its diagonal."""
     return e.op == "diag" and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
+
+
+def _kind(f: Expr, solvable: bool) -> str:
+    return "diag" if is_dense_diag(f) else "solve" if solvable else "plain"
 
 
 def chain_of(e: Expr) -> list[Expr]:
@@ -43,11 +57,14 @@ class Plan:
     explicit: frozenset[Expr]
 
 
-def plan(root: Expr, uses: dict[str, int]) -> Plan:
+def plan(roots: Expr | tuple[Expr, ...], uses: dict[str, int]) -> Plan:
     """uses: how many times a backend spells the argument of an op (its stable logsumexp
-    spells it three times), 1 where absent."""
+    spells it three times), 1 where absent. Several roots (a value and its derivative)
+    share their locals: a subexpression of both is computed once."""
+    roots = roots if isinstance(roots, tuple) else (roots,)
+    root = roots[0] if len(roots) == 1 else Expr("results", roots, SCALAR)
     order = walk(root)  # nodes are hash-consed: distinct by identity is distinct by value
-    explicit: set[Expr] = {root} if root.op == "inv" else set()
+    explicit: set[Expr] = {r for r in roots if r.op == "inv"}
     for node in order:  # an inverse outside a chain of matrix products is needed as a matrix
         in_chain = len(chain_of(node)) >= 2
         explicit.update(a for a in node.args if a.op == "inv" and not a.is_scalar and not in_chain)
@@ -68,7 +85,7 @@ def plan(root: Expr, uses: dict[str, int]) -> Plan:
     shared: list[Expr] = []
     for node in reversed(order):  # parents before children: a node's count is final when reached
         times = prints.get(node, 0)
-        local = times >= 2 and node.op not in _CHEAP
+        local = times >= 2 and not _cheap(node) and node is not root
         if local:
             shared.append(node)
         for child in spelled(node):
@@ -105,6 +122,7 @@ class CodePrinter(Printer):
 
     had, hdiv = " * ", " / "
     module = "np"  # the names the backend's imports bind (reserved for them)
+    linalg = "np.linalg"  # the backend's linear algebra namespace (multi_dot)
     reserved: tuple[str, ...] = ("np",)
     uses: dict[str, int] = {}
 
@@ -200,7 +218,13 @@ class CodePrinter(Printer):
                 parts.append(self.show(f))
         mats = [f for f in args if not f.is_scalar]
         if mats:
-            parts.append(self.chain(mats))
+            text, prec = self.chain(mats)
+            # Python scales the first factor of a @ chain (2 * A @ v is (2 * A) @ v): where
+            # the chain's result is smaller, it is scaled instead.
+            scaled = parts or divisors or coef < 0
+            if scaled and prec < ATOM and order.entries(e.shape) < order.entries(mats[0].shape):
+                text, prec = f"({text})", ATOM
+            parts.append((text, prec))
         if not parts:
             parts.append(("1", ATOM))
         if len(parts) == 1 and not divisors:
@@ -216,22 +240,30 @@ class CodePrinter(Printer):
         return f.op == "inv" and not f.is_scalar and f not in self.plan.explicit
 
     def chain(self, fs: list[Expr]) -> tuple[str, int]:
-        """A product of matrices, with solves for inverses and broadcasts for diagonals."""
+        """A product of matrices, with solves for inverses and broadcasts for diagonals,
+        associated by cost (order.py); a plain chain whose best order depends on sizes
+        only the call knows is the library's multi_dot, which chooses at run time."""
         if len(fs) == 1:
             return self.show(fs[0])
-        first, last = fs[0], fs[-1]
-        if is_dense_diag(first):
-            return f"{self.at(first.args[0], NEG)} * {self.wrap(self.chain(fs[1:]), NEG)}", PRODUCT
-        if self.solvable(first):
-            return self.solve(first.args[0], self.chain(fs[1:])[0]), ATOM
-        if is_dense_diag(last):
-            return f"{self.wrap(self.chain(fs[:-1]), NEG)} * {self.at(last.args[0], ATOM)}.T", PRODUCT
-        if self.solvable(last):
-            return self.solve_right(self.chain(fs[:-1]), last.args[0]), ATOM
-        special = any(is_dense_diag(f) or self.solvable(f) for f in fs[1:-1])
-        if not special:
-            return " @ ".join(self.at(f, NEG) for f in fs), PRODUCT
-        return f"{self.at(first, NEG)} @ {self.wrap(self.chain(fs[1:]), NEG)}", PRODUCT
+        kinds = [_kind(f, self.solvable(f)) for f in fs]
+        k = order.split(kinds, [f.shape for f in fs])
+        if k is None:
+            return f"{self.linalg}.multi_dot([{', '.join(self.render(f) for f in fs)}])", ATOM
+        left, right = fs[:k], fs[k:]
+        if len(left) == 1 and is_dense_diag(left[0]):
+            return f"{self.at(left[0].args[0], NEG)} * {self.wrap(self.chain(right), NEG)}", PRODUCT
+        if len(left) == 1 and self.solvable(left[0]):
+            return self.solve(left[0].args[0], self.chain(right)[0]), ATOM
+        if len(right) == 1 and is_dense_diag(right[0]):
+            return f"{self.wrap(self.chain(left), NEG)} * {self.at(right[0].args[0], ATOM)}.T", PRODUCT
+        if len(right) == 1 and self.solvable(right[0]):
+            return self.solve_right(self.chain(left), right[0].args[0]), ATOM
+        lhs = self.wrap(self.chain(left), PRODUCT) if len(left) > 1 else self.at(left[0], NEG)
+        return self.matmul(left, right, lhs, self.chain(right))
+
+    def matmul(self, left: list[Expr], right: list[Expr], lhs: str, rhs: tuple[str, int]) -> tuple[str, int]:
+        """The product of two spelled sub-chains (a backend may spell some better)."""
+        return f"{lhs} @ {self.wrap(rhs, NEG)}", PRODUCT
 
     def spelled_transposed(self, a: Expr) -> str:
         return self.render(a.args[0]) if a.op == "T" else self.at(a, ATOM) + ".T"
@@ -274,6 +306,8 @@ class Signature:
     symmetric: frozenset[str]
     wrt: tuple[str, ...]
     note: str = ""
+    value: Expr | None = None  # --with-value: the function itself, returned before the derivative
+    direction: str = ""  # --hvp: the argument (the last of variables) the Hessian is applied to
 
 
 def shape_text(shape: Shape) -> str:
@@ -294,6 +328,52 @@ def _dimensions(e: Expr) -> list[str]:
     return list(out)
 
 
+def _negated(e: Expr) -> Expr | None:
+    """u for -u (a product with the coefficient -1 and one other factor), else None."""
+    if e.op == "mul" and len(e.args) == 2 and e.args[0].op == "const" and e.args[0].number == -1:
+        return e.args[1]
+    return None
+
+
+def signed_shares(value: Expr, derivative: Expr) -> Expr:
+    """value with each sum whose negation the derivative computes (R - U V^T beside
+    U V^T - R) written as that negation, so that the two share it; under a norm the sign
+    goes (norm(-u) = norm(u))."""
+    sums: dict[tuple[int, ...], Expr] = {}
+    for node in walk(derivative):
+        if node.op == "add":
+            sums.setdefault(tuple(sorted(id(t) for t in node.args)), node)
+    computed = set(sums.values())
+    chains = {n.args: n for n in walk(derivative) if len(chain_of(n)) >= 2 and len(chain_of(n)) == len(n.args)}
+    done: dict[Expr, Expr] = {}
+    for node in walk(value):
+        args = tuple(done.get(a, a) for a in node.args)
+        inner = _negated(args[0]) if node.op == "norm" and args else None
+        if inner is not None:  # norm(-u) = norm(u)
+            args = (inner, *args[1:])
+        if node.op == "mul" and len(chain_of(node)) >= 3 and len(args) == len(chain_of(node)):
+            args = _regrouped(args, chains)
+        new = node if args == node.args else Expr(node.op, args, node.shape, node.param)
+        if new.op == "add" and new not in computed:
+            negated = [E.neg(t) for t in new.args]  # alive while their ids are compared
+            other = sums.get(tuple(sorted(id(t) for t in negated)))
+            if other is not None:
+                new = E.neg(other)
+        done[node] = new
+    return done[value]
+
+
+def _regrouped(fs: tuple[Expr, ...], chains: dict[tuple[Expr, ...], Expr]) -> tuple[Expr, ...]:
+    """A chain with its longest end that the derivative computes as one product made one
+    factor (x^T A x beside A x: x^T (A x)), so that the two share it."""
+    for length in range(len(fs) - 1, 1, -1):
+        if fs[-length:] in chains:
+            return (*fs[:-length], chains[fs[-length:]])
+        if fs[:length] in chains:
+            return (chains[fs[:length]], *fs[length:])
+    return fs
+
+
 def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
@@ -305,7 +385,13 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     kept = {v: names.claim(v) for v in sig.variables if names.ok(v)}
     args = {v: kept[v] if v in kept else names.claim(v) for v in sig.variables}
     wrt = "_".join("d" + args[w] for w in sig.wrt)
-    fname = names.claim(f"d{len(sig.wrt) if len(sig.wrt) > 1 else ''}f_{wrt}")
+    if sig.direction:
+        fname = names.claim(f"hvp_d{args[sig.wrt[0]]}")
+    else:
+        fname = names.claim(f"{'f_and_' if sig.value is not None else ''}d{len(sig.wrt) if len(sig.wrt) > 1 else ''}"
+                            f"f_{wrt}")
+    e = matrix_vector(e)
+    value = None if sig.value is None else matrix_vector(signed_shares(sig.value, e))
     dims: dict[Dim, str] = {}
     binds: list[str] = []
     for v, shape in sig.variables.items():
@@ -314,10 +400,10 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
                 dims[d] = names.claim(d)
                 binds.append(f"{dims[d]} = {args[v]}.shape[{axis}]")
     # A dimension no argument's shape supplies (size(n) beside a scalar t) is asked for.
-    unbound = [d for d in _dimensions(e) if d not in dims]
-    for d in unbound:
+    unbound = [d for d in _dimensions(e) + (_dimensions(value) if value is not None else []) if d not in dims]
+    for d in dict.fromkeys(unbound):
         dims[d] = names.claim(d)
-    the_plan = plan(e, backend.uses)
+    the_plan = plan(e if value is None else (value, e), backend.uses)
     local_names = {node: names.fresh("h") for node in the_plan.shared}
     printer = backend(args, dims, the_plan, local_names)
     arrays = [args[v] for v, s in sig.variables.items() if s != SCALAR]
@@ -353,6 +439,9 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     result = printer.show(e)[0]
     if e.shape == SCALAR:
         result = printer.scalar_result(result)
+    if value is not None:
+        f = printer.show(value)[0]
+        result = f"{printer.scalar_result(f) if value.shape == SCALAR else f}, {result}"
     body.append(f"    return {result}")
     params = ", ".join([*args.values(), *(["*", *(dims[d] for d in unbound)] if unbound else [])])
     return "\n".join([*printer.imports(), "", "", f"def {fname}({params}):", *doc, *body]) + "\n"

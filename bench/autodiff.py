@@ -1,0 +1,384 @@
+"""matcalc's exported code against automatic differentiation, side by side in one run.
+
+    .venv/bin/python bench/autodiff.py                  # sizes 100 to 2,000 (about 10 minutes)
+    .venv/bin/python bench/autodiff.py --sizes 100,200  # a quick look
+    .venv/bin/python bench/autodiff.py --sizes 100,200,500,1000,2000,4000
+
+The three problems of Laue, Mitterreiter and Giesen, "Computing higher order derivatives
+of matrix and tensor expressions" (NeurIPS 2018): logistic regression, matrix
+factorisation norm(R - U V^T)^2 (by U, rank k = 5) and a quadratic form; and README's
+two-layer network norm(W2 tanh(W1 x) - y)^2 (Hessian and HVP by x, value and gradient by
+W1). For each, at each size n: the Hessian, the Hessian-vector product and the value with
+the gradient, as matcalc exports them (--format python, run by numpy, and --format jax
+under jax.jit; --format torch where torch is installed) against jax.hessian,
+jax.jvp of jax.grad and jax.value_and_grad under jax.jit (and torch.func's hessian, jvp
+and grad_and_value where torch is installed). Compilation (the first call) is timed
+apart and excluded; each time is the least of several calls (the machine is shared: the
+least is the one the load disturbed least). Every result is checked equal to the autodiff
+one before it is timed. The ratio is the autodiff side's time over matcalc's on the same
+backend (above 1: matcalc ahead); numpy's column compares with jitted JAX, for scale.
+
+A series stops once a call takes longer than --budget seconds, or where the Hessian would
+pass --max-hessian-mb: the sizes it skips are listed, never timed.
+It asserts nothing and exits 0; tests/test_bench_helpers.py tests its pure helpers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RANK = 5  # matrix factorisation's k
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    source: str
+    shapes: Callable[[int], dict[str, str]]  # n -> --shape specs
+    hessian_wrt: str
+    gradient_wrt: str
+    loss: Callable[..., Any]  # the same function written for jax.numpy (xp) by hand: xp, **variables
+
+    def hessian_entries(self, n: int) -> int:
+        spec = self.shapes(n)[self.hessian_wrt].split(",")
+        return math.prod(int(d) for d in spec) ** 2
+
+
+def _logistic(xp: Any, X: Any, w: Any, y: Any) -> Any:
+    return xp.sum(xp.log(1 + xp.exp(-y * (X @ w))))
+
+
+def _factorisation(xp: Any, R: Any, U: Any, V: Any) -> Any:
+    return xp.sum((R - U @ V.T) ** 2)
+
+
+def _quadratic(xp: Any, x: Any, A: Any) -> Any:
+    return (x.T @ A @ x)[0, 0]
+
+
+def _network(xp: Any, W2: Any, W1: Any, x: Any, y: Any) -> Any:
+    return xp.sum((W2 @ xp.tanh(W1 @ x) - y) ** 2)
+
+
+PROBLEMS = [
+    Problem("logistic regression", "sum(log(1 + exp(-y .* (X w))))",
+            lambda n: {"X": f"{n},{n}", "w": f"{n}", "y": f"{n}"}, "w", "w", _logistic),
+    Problem("matrix factorisation", "norm(R - U V^T)^2",
+            lambda n: {"R": f"{n},{n}", "U": f"{n},{RANK}", "V": f"{n},{RANK}"}, "U", "U", _factorisation),
+    Problem("quadratic form", "x^T A x", lambda n: {"x": f"{n}", "A": f"{n},{n}"}, "x", "x", _quadratic),
+    Problem("two-layer network", "norm(W2 tanh(W1 x) - y)^2",
+            lambda n: {"W2": f"{n},{n}", "W1": f"{n},{n}", "x": f"{n}", "y": f"{n}"}, "x", "W1", _network),
+]
+MEASURES = ("hessian", "hvp", "value and gradient")
+
+
+# ------------------------------------------------------------------ pure helpers (tested)
+def geometric_mean(values: Sequence[float]) -> float | None:
+    good = [v for v in values if v > 0 and math.isfinite(v)]
+    return math.exp(sum(math.log(v) for v in good) / len(good)) if good else None
+
+
+def as_matrix_hessian(h: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """jax.hessian's (r, c, r, c) array as matcalc's (rc, rc) one, vec stacking columns."""
+    r, c = shape
+    return np.asarray(h).reshape(r, c, r, c).transpose(1, 0, 3, 2).reshape(r * c, r * c)
+
+
+def equal(a: Any, b: Any, tol: float = 1e-7) -> bool:
+    """Equal within tol relative to b's largest entry (1 at least)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return False
+    scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
+    return bool(np.max(np.abs(a - b)) <= tol * scale) if a.size else True
+
+
+@dataclass
+class Row:
+    problem: str
+    measure: str
+    n: int
+    times: dict[str, float] = field(default_factory=dict)  # side -> seconds (the least)
+    compile: dict[str, float] = field(default_factory=dict)  # side -> first call minus a steady one
+    equal: bool = True
+
+    def ratio(self, backend: str, matcalc_side: str | None = None) -> float | None:
+        """The autodiff side's time over matcalc's, on backend."""
+        ours = self.times.get(matcalc_side or f"matcalc {backend}")
+        theirs = self.times.get(f"autodiff {backend}")
+        return theirs / ours if ours and theirs else None
+
+
+def summary(rows: Sequence[Row], backend: str) -> list[tuple[str, str, float | None, float | None, bool]]:
+    """Per problem and measure: (problem, measure, least ratio, geometric mean, target met),
+    the target being never slower at any size and ahead by the geometric mean."""
+    out = []
+    for key in dict.fromkeys((r.problem, r.measure) for r in rows):
+        ratios = [x for r in rows if (r.problem, r.measure) == key for x in [r.ratio(backend)] if x is not None]
+        if not ratios:
+            continue
+        gm = geometric_mean(ratios)
+        out.append((key[0], key[1], min(ratios), gm, min(ratios) >= 1 and gm is not None and gm > 1))
+    return out
+
+
+def seconds(t: float | None) -> str:
+    if t is None:
+        return "-"
+    if t < 1e-3:
+        return f"{t * 1e6:.0f} µs"
+    if t < 1:
+        return f"{t * 1e3:.1f} ms"
+    return f"{t:.2f} s"
+
+
+def ratio_text(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}x" if x >= 10 else f"{x:.2f}x"
+
+
+def table(rows: Sequence[Row], backends: Sequence[str]) -> str:
+    """A markdown table: one line per problem, measure and size."""
+    head = ["problem", "measure", "n"]
+    for b in backends:
+        head += [f"matcalc {b}", f"autodiff {b}", f"ratio {b}"]
+    head += ["matcalc numpy", "numpy vs autodiff jax", "compile (matcalc / autodiff jax)", "equal"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r.problem, r.measure, f"{r.n:,}"]
+        for b in backends:
+            cells += [seconds(r.times.get(f"matcalc {b}")), seconds(r.times.get(f"autodiff {b}")),
+                      ratio_text(r.ratio(b))]
+        cells += [seconds(r.times.get("matcalc numpy")), ratio_text(r.ratio("jax", "matcalc numpy")),
+                  f"{seconds(r.compile.get('matcalc jax'))} / {seconds(r.compile.get('autodiff jax'))}",
+                  "yes" if r.equal else "NO"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_table(rows: Sequence[Row], backend: str) -> str:
+    lines = [f"| problem | measure | least ratio ({backend}) | geometric mean | target |", "|---|---|---|---|---|"]
+    for problem, measure, low, gm, met in summary(rows, backend):
+        verdict = "met" if met else "NOT MET"
+        lines.append(f"| {problem} | {measure} | {ratio_text(low)} | {ratio_text(gm)} | {verdict} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ measuring
+def least_times(calls: dict[str, Callable[[], Any]], budget: float, floor: float = 0.5,
+                most: int = 200) -> dict[str, tuple[float, float]]:
+    """side -> (first call, least of the calls after it). The sides take turns, a call each a
+    round, so that the machine's load falls on all alike; rounds go on until every side has
+    had 5 calls and floor seconds, or most calls, and none starts past the budget."""
+    first: dict[str, float] = {}
+    for side, call in calls.items():
+        t0 = time.perf_counter()
+        call()
+        first[side] = time.perf_counter() - t0
+    times: dict[str, list[float]] = {side: [] for side in calls}
+    while True:
+        spent = {side: sum(ts) for side, ts in times.items()}
+        done = all(len(ts) >= 5 and spent[side] >= floor or len(ts) >= most for side, ts in times.items())
+        if done or any(spent[side] + first[side] > budget and ts for side, ts in times.items()):
+            break
+        for side, call in calls.items():
+            t0 = time.perf_counter()
+            call()
+            times[side].append(time.perf_counter() - t0)
+    return {side: (first[side], min(ts) if ts else first[side]) for side, ts in times.items()}
+
+
+def _derivative(problem: Problem, n: int, measure: str) -> Any:
+    from matcalc_cli import diff
+
+    shapes = problem.shapes(n)
+    if measure == "value and gradient":
+        return diff(problem.source, problem.gradient_wrt, shapes, layout="denominator", with_value=True)
+    return diff(problem.source, [problem.hessian_wrt] * 2, shapes, hvp=measure == "hvp")
+
+
+def _matcalc_code(problem: Problem, n: int, measure: str, backend: str) -> Callable[..., Any]:
+    code = _derivative(problem, n, measure).function(backend)
+    scope: dict[str, Any] = {}
+    exec(compile(code, f"<matcalc {backend}>", "exec"), scope)  # noqa: S102 (the code matcalc exported)
+    return scope[[k for k in scope if not k.startswith("__") and callable(scope[k])][-1]]  # type: ignore[no-any-return]
+
+
+def _data(problem: Problem, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    out = {}
+    for name, spec in problem.shapes(n).items():
+        dims = [int(d) for d in spec.split(",")]
+        shape = (dims[0], dims[1] if len(dims) > 1 else 1)
+        out[name] = rng.standard_normal(shape) / math.sqrt(n)
+    if "y" in out and problem.name == "logistic regression":
+        out["y"] = np.where(rng.standard_normal(out["y"].shape) > 0, 1.0, -1.0)
+    return out
+
+
+def _jax_sides(problem: Problem, order: list[str], measure: str) -> Callable[..., Any]:
+    import jax
+    import jax.numpy as jnp
+
+    def loss(*args: Any) -> Any:
+        return problem.loss(jnp, **dict(zip(order, args, strict=True)))
+
+    i = order.index(problem.hessian_wrt if measure != "value and gradient" else problem.gradient_wrt)
+    if measure == "hessian":
+        return jax.jit(jax.hessian(loss, argnums=i))  # type: ignore[no-any-return]
+    if measure == "hvp":
+        def hvp(*args: Any) -> Any:
+            *xs, v = args
+            grad = jax.grad(lambda u: loss(*xs[:i], u, *xs[i + 1:]))
+            return jax.jvp(grad, (xs[i],), (v,))[1]
+        return jax.jit(hvp)  # type: ignore[no-any-return]
+    return jax.jit(jax.value_and_grad(loss, argnums=i))  # type: ignore[no-any-return]
+
+
+def _torch_sides(problem: Problem, order: list[str], measure: str) -> Callable[..., Any]:
+    import torch
+    import torch.func
+
+    def loss(*args: Any) -> Any:
+        return problem.loss(torch, **dict(zip(order, args, strict=True)))
+
+    i = order.index(problem.hessian_wrt if measure != "value and gradient" else problem.gradient_wrt)
+    if measure == "hessian":
+        return torch.func.hessian(loss, argnums=i)  # type: ignore[no-any-return]
+    if measure == "hvp":
+        def hvp(*args: Any) -> Any:
+            *xs, v = args
+            grad = torch.func.grad(lambda u: loss(*xs[:i], u, *xs[i + 1:]))
+            return torch.func.jvp(grad, (xs[i],), (v,))[1]
+        return hvp
+    def value_and_grad(*args: Any) -> Any:
+        g, value = torch.func.grad_and_value(loss, argnums=i)(*args)
+        return value, g
+    return value_and_grad
+
+
+def _comparable(measure: str, out: Any, shape: tuple[int, int], autodiff: bool) -> list[np.ndarray]:
+    """A result as numpy arrays in matcalc's layout (the Hessian of a matrix by vec)."""
+    def arr(a: Any) -> np.ndarray:
+        return np.asarray(a.detach().numpy() if hasattr(a, "detach") else a, dtype=float)
+    if measure == "hessian":
+        h = arr(out)
+        return [as_matrix_hessian(h, shape) if autodiff else h]
+    if measure == "hvp":
+        return [arr(out)]
+    value, grad = out
+    return [arr(value).reshape(()), arr(grad)]
+
+
+def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str], budget: float) -> Row:
+    import jax
+
+    rng = np.random.default_rng(n)
+    data = _data(problem, n, rng)
+    order = list(_derivative(problem, n, measure).variables)  # the exported function's arguments
+    wrt = problem.hessian_wrt if measure != "value and gradient" else problem.gradient_wrt
+    shape = data[wrt].shape
+    args = [data[k] for k in order] + ([rng.standard_normal(shape)] if measure == "hvp" else [])
+    row = Row(problem.name, measure, n)
+    sides: dict[str, tuple[Callable[..., Any], list[Any], Callable[[Any], Any], bool]] = {}
+
+    def jax_block(out: Any) -> Any:
+        return jax.block_until_ready(out)
+
+    sides["matcalc numpy"] = (_matcalc_code(problem, n, measure, "python"), args, lambda out: out, False)
+    if "jax" in backends:
+        jargs = [jax.numpy.asarray(a) for a in args]
+        sides["matcalc jax"] = (jax.jit(_matcalc_code(problem, n, measure, "jax")), jargs, jax_block, False)
+        sides["autodiff jax"] = (_jax_sides(problem, order, measure), jargs, jax_block, True)
+    if "torch" in backends:
+        import torch
+
+        targs = [torch.as_tensor(a) for a in args]
+        sides["matcalc torch"] = (_matcalc_code(problem, n, measure, "torch"), targs, lambda out: out, False)
+        sides["autodiff torch"] = (_torch_sides(problem, order, measure), targs, lambda out: out, True)
+    # Checked equal first (a fast wrong answer is not timed); the first call compiles.
+    results: dict[str, list[np.ndarray]] = {}
+    first: dict[str, float] = {}
+    for side, (fn, inputs, block, autodiff) in sides.items():
+        t0 = time.perf_counter()
+        out = block(fn(*inputs))
+        first[side] = time.perf_counter() - t0
+        results[side] = _comparable(measure, out, shape, autodiff)
+    reference = results["autodiff jax"] if "jax" in backends else results["autodiff torch"]
+    row.equal = all(equal(a, b) for side, got in results.items() for a, b in zip(got, reference, strict=True))
+    del results
+
+    def caller(fn: Callable[..., Any], inputs: list[Any], block: Callable[[Any], Any]) -> Callable[[], Any]:
+        return lambda: block(fn(*inputs))
+
+    timed = least_times({side: caller(fn, inputs, block) for side, (fn, inputs, block, _) in sides.items()},
+                        budget)
+    for side, (_, least) in timed.items():
+        row.times[side] = least
+        row.compile[side] = max(0.0, first[side] - least)
+    return row
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="100,200,500,1000,2000", help="the sizes n, comma-separated")
+    parser.add_argument("--budget", type=float, default=20.0,
+                        help="seconds one call may take before the series stops (default 20)")
+    parser.add_argument("--max-hessian-mb", type=float, default=100.0,
+                        help="a Hessian larger than this many MB is not formed (default 100: jax.hessian's "
+                             "intermediates are many times the Hessian)")
+    parser.add_argument("--problems", default="", help="a comma-separated subset of the problems' first words")
+    parser.add_argument("--json", default=str(Path(__file__).with_name("autodiff.json")),
+                        help="where every number goes (default bench/autodiff.json, git-ignored)")
+    args = parser.parse_args(argv)
+    import importlib.util
+
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # numpy's float64 on every side
+    backends = ["jax"] + (["torch"] if importlib.util.find_spec("torch") else [])
+    sizes = [int(s) for s in args.sizes.split(",")]
+    chosen = [p for p in PROBLEMS if not args.problems or p.name.split()[0] in args.problems.split(",")]
+    print(f"# matcalc against autodiff: jax {jax.__version__}, numpy {np.__version__}, backends {backends}, "
+          f"load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}")
+    rows: list[Row] = []
+    skipped: list[str] = []
+    for problem in chosen:
+        for measure in MEASURES:
+            for n in sizes:
+                if measure == "hessian" and problem.hessian_entries(n) * 8 / 1e6 > args.max_hessian_mb:
+                    skipped.append(f"{problem.name}, {measure}, n = {n:,}: the Hessian would pass "
+                                   f"{args.max_hessian_mb:g} MB")
+                    break
+                try:
+                    row = measure_point(problem, n, measure, backends, args.budget)
+                except Exception as ex:  # noqa: BLE001 (out of memory on one side: the series stops, the run goes on)
+                    skipped.append(f"{problem.name}, {measure}, n = {n:,}: {type(ex).__name__}: {str(ex)[:80]}")
+                    break
+                rows.append(row)
+                print(table([row], backends).splitlines()[-1], flush=True)
+                if max(row.times.values()) > args.budget:
+                    skipped.append(f"{problem.name}, {measure}, after n = {n:,}: a call took "
+                                   f"{seconds(max(row.times.values()))} (budget {args.budget:g} s)")
+                    break
+    print()
+    print(table(rows, backends))
+    for b in backends:
+        print()
+        print(summary_table(rows, b))
+    if skipped:
+        print()
+        print("Not measured: " + "; ".join(skipped) + ".")
+    Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
