@@ -176,7 +176,8 @@ def summary_table(rows: Sequence[Row], backend: str) -> str:
 def least_times(calls: dict[str, Callable[[], Any]], budget: float, floor: float = 0.5,
                 most: int = 200) -> dict[str, tuple[float, float]]:
     """side -> (first call, least of the calls after it). The sides take turns, a call each a
-    round, so that the machine's load falls on all alike; rounds go on until every side has
+    round, in an order that rotates, so that the machine's load and the cache fall on all
+    alike; rounds go on until every side has
     had 5 calls and floor seconds, or most calls, and none starts past the budget."""
     first: dict[str, float] = {}
     for side, call in calls.items():
@@ -189,9 +190,13 @@ def least_times(calls: dict[str, Callable[[], Any]], budget: float, floor: float
         done = all(len(ts) >= 5 and spent[side] >= floor or len(ts) >= most for side, ts in times.items())
         if done or any(spent[side] + first[side] > budget and ts for side, ts in times.items()):
             break
-        for side, call in calls.items():
+        # Each round starts with the next side: the one after another side that read the
+        # same arrays finds them in the cache, so no side always comes first.
+        order = list(calls)
+        start = len(times[order[0]]) % len(order)
+        for side in order[start:] + order[:start]:
             t0 = time.perf_counter()
-            call()
+            calls[side]()
             times[side].append(time.perf_counter() - t0)
     return {side: (first[side], min(ts) if ts else first[side]) for side, ts in times.items()}
 
