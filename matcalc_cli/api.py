@@ -19,8 +19,8 @@ from matcalc_cli.report import Report
 
 if TYPE_CHECKING:
     from matcalc_cli import checking, convexity
-    from matcalc_cli.derivation import DerivationResult
     from matcalc_cli.commands import DiffOptions, DiffResult
+    from matcalc_cli.derivation import DerivationResult
     from matcalc_cli.verification import Verification
 
 Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
