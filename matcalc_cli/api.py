@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from matcalc_cli.errors import MatcalcError, as_error
-from matcalc_cli.report import Report
+from matcalc_cli.report import Report, function_text, latex_text
 
 if TYPE_CHECKING:
     from matcalc_cli import checking, convexity
@@ -24,86 +24,6 @@ if TYPE_CHECKING:
     from matcalc_cli.verification import Verification
 
 Shapes = Mapping[str, "str | int | tuple[Any, ...]"]
-BACKENDS = ("python", "numpy", "torch", "jax")  # numpy is python's other name
-
-
-def function_text(report: Report, backend: str = "python", with_value: bool = False, hvp: bool = False) -> str:
-    """The derivative as a self-contained function for backend (python/numpy, torch or jax):
-    its imports, then one def taking the variables as arguments. with_value: the function
-    returns (value, derivative); hvp: for a Hessian, a function of the variables and a
-    direction v that returns H v in v's shape (derive/hvp.py), without forming H."""
-    from importlib import import_module
-
-    from matcalc_cli.render.code import Signature, shape_text
-
-    if backend not in BACKENDS:
-        raise MatcalcError("option", f"the backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    d = report.derivative
-    title = (f"The derivative of {report.source} by {' then '.join(report.wrt)}: {d.layout} layout, "
-             f"{d.kind}, shape {shape_text(d.shape)}.")
-    module = import_module(f"matcalc_cli.render.{'python' if backend == 'numpy' else backend}")
-    if with_value and hvp:
-        raise MatcalcError("option", "--with-value and --hvp make different functions: give one")
-    if hvp:
-        e, sig = _hvp(report, title)
-        return module.render(e, sig)  # type: ignore[no-any-return]
-    value = None
-    if with_value:
-        value = report.function
-        if value is None:
-            raise MatcalcError("internal", "--with-value needs the expression's tree")
-        title = (f"The value of {report.source} and its derivative by {' then '.join(report.wrt)}: "
-                 f"{d.layout} layout, {d.kind}, shape {shape_text(d.shape)}.")
-    sig = Signature(title, report.variables, report.symmetric, report.wrt, d.note, value)
-    return module.render(d.expr, sig)  # type: ignore[no-any-return]
-
-
-def _hvp(report: Report, title: str) -> tuple[Any, Any]:
-    """The Hessian applied to a direction: the expression and the function's signature."""
-    from matcalc_cli import expr as E
-    from matcalc_cli.derive.hvp import hessian_vector
-    from matcalc_cli.render.code import Signature, shape_text
-
-    d = report.derivative
-    if len(report.wrt) != 2 or report.wrt[0] != report.wrt[1] or d.kind != "hessian":
-        raise MatcalcError("option", "--hvp applies to a Hessian: the same variable twice, --wrt x --wrt x"
-                           + (f" (here {' and '.join(report.wrt)})" if len(report.wrt) == 2 else ""))
-    w = report.wrt[0]
-    direction = next(n for n in ("v", "v_", "dv", "direction") if n not in report.variables)
-    shape = report.variables[w]
-    x = E.var(w, shape, w in report.symmetric)
-    e = hessian_vector(d.expr, x, E.var(direction, shape))
-    title = (f"The Hessian of {report.source} by {w}, applied to {direction}: H {direction} in "
-             f"{w}'s shape {shape_text(shape)}, H never formed.")
-    note = "" if shape[1] == 1 else f"H acts on vec({direction}); H {direction} comes back in {w}'s shape"
-    sig = Signature(title, {**report.variables, direction: shape}, report.symmetric, report.wrt, note,
-                    direction=direction)
-    return e, sig
-
-
-def latex_text(report: Report, display: bool = False, bold: bool = False, standalone: bool = False,
-               expand: bool = False, page: float | None = None) -> str:
-    """The derivative in LaTeX: one line of math; display: the whole equation in Leibniz
-    notation (align*), broken to fit page points (the article's text width by default); bold:
-    vectors and matrices in bold; standalone: a complete document;
-    expand: no named subexpressions (naming.py)."""
-    from matcalc_cli import expr as E
-    from matcalc_cli.render import latex, latexdoc
-
-    d, named = report.derivative, report.named(expand)
-    if display:
-        f = report.function
-        if f is None:
-            from matcalc_cli.shapes import infer
-            from matcalc_cli.syntax import parse
-
-            f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
-        wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
-        eq = latexdoc.Equation(f, wrt, named.body, named.where, vec="vec/Kronecker" in d.note, note=d.note)
-        text = latexdoc.display(eq, bold, page or latexdoc.TEXT_WIDTH)
-    else:
-        text = latex.render_named(named, bold)
-    return latexdoc.standalone(text) if standalone else text
 
 
 def _spec(name: str, shape: object) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import definitions, substitute
+from matcalc_cli.build import build, infer
 from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
@@ -28,9 +28,10 @@ from matcalc_cli.numeric import (
 )
 from matcalc_cli.ops import OPS
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.shapes import build, infer, variable_names
+from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
+from matcalc_cli.where import definitions, substitute
 
 POINTS = 3
 SECOND_POINTS = 5  # a second derivative has more entries that can be wrong alone

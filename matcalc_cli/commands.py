@@ -38,7 +38,7 @@ FORMATS = {
     "torch": "a PyTorch function: imports, shape checks, one def",
     "jax": "a JAX function: imports, shape checks, one def",
 }
-# The formats that print a function definition (imports, then one def): api.function_text.
+# The formats that print a function definition (imports, then one def): report.function_text.
 CODE_FORMATS = ("python", "torch", "jax")
 # check reports a verdict, not a derivative to paste: no code or LaTeX formats.
 CHECK_FORMATS = {name: FORMATS[name] for name in ("pretty", "plain", "json")}
@@ -220,7 +220,7 @@ def render_text(result: DiffResult, fmt: str) -> str:
 
         return plain.render_named(result.named())
     if fmt == "latex":
-        from matcalc_cli.api import latex_text
+        from matcalc_cli.report import latex_text
 
         o = result.options or DiffOptions(())
         return latex_text(result.report, o.display, o.bold, o.standalone, expand=result.expand,
@@ -234,7 +234,7 @@ def render_text(result: DiffResult, fmt: str) -> str:
 
         return json.dumps(diff_json(result))
     if fmt in CODE_FORMATS:
-        from matcalc_cli.api import function_text
+        from matcalc_cli.report import function_text
 
         o = result.options or DiffOptions(())
         return function_text(result.report, fmt, o.with_value, o.hvp).rstrip("\n")

@@ -11,12 +11,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from matcalc_cli.build import build, defined, dim_arg, post_order, split_call, substitute
 from matcalc_cli.dims import FRESH_NAMES, Dims, format_shape, message_names, rename
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
+from matcalc_cli.expr import SCALAR, Dim, Shape
 from matcalc_cli.ops import OPS
 from matcalc_cli.syntax import Syntax
+from matcalc_cli.where import dim_arg, post_order, split_call, substitute
 
 MAX_MATRIX_POWER = 64
 # Names that conventionally stand for scalars are tried first when one must be a scalar.
@@ -25,13 +25,12 @@ _SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta",
 
 
 @dataclass(frozen=True)
-class Typed:
-    """The typed tree and the shape of every variable in it."""
+class Shapes:
+    """The shape of every variable of a tree (build.py builds the typed tree from them)."""
 
-    expr: Expr
+    root: Syntax  # the tree typed: the where clause's names replaced by their definitions
     variables: dict[str, Shape]
     inferred: frozenset[str]  # names whose shape was not declared
-    named: tuple[tuple[Expr, str], ...] = ()  # the where clause's names: (the node, its name)
 
 
 def _is_const(node: Syntax) -> bool:
@@ -214,10 +213,10 @@ def variable_names(root: Syntax) -> list[tuple[str, int]]:
     return sorted(seen.items(), key=lambda kv: kv[1])
 
 
-def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
-          extra: list[str] | None = None) -> Typed:
+def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
+                 extra: list[str] | None = None) -> Shapes:
     """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
-    original, root = root, substitute(root)
+    root = substitute(root)
     names = variable_names(root)
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]
@@ -232,9 +231,7 @@ def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
         shape = variables.get(name, declared.get(name))
         if shape is not None and shape[0] != shape[1]:
             raise MatcalcError("shape", f"--symmetric {name}: {name} is {format_shape(shape)}, not square")
-    expr = build(root, variables, symmetric)
-    named = tuple((build(d, variables, symmetric), name) for name, d in defined(original).items())
-    return Typed(expr, variables, frozenset(n for n in variables if n not in declared), named)
+    return Shapes(root, variables, frozenset(n for n in variables if n not in declared))
 
 
 _PRODUCTS = (" ", "*", "@")

@@ -13,7 +13,6 @@ Every line is an equation between trees, so that the tests can evaluate both sid
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from itertools import count
 
 from matcalc_cli import expr as E
@@ -21,6 +20,7 @@ from matcalc_cli.derive import Derivative, dvar, gradient, jacobian, substitute
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
+from matcalc_cli.lines import Derivation, Leibniz, Line
 from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, fn, rebuild
 from matcalc_cli.simplify import canon, simplify, total, transpose
@@ -37,33 +37,6 @@ READ_OFF = {
     "jacobian": "read off: dy = J dx gives J",
     "vec": "read off: vec(dY) = J vec(dX) gives J",
 }
-
-
-@dataclass(frozen=True)
-class Leibniz:
-    """dy/dx: the derivative of the named function by the variable."""
-
-    top: Expr  # the named function (a var)
-    by: Expr  # the variable
-    again: Expr | None = None  # a second derivative: d(dy/du)/dv
-
-
-@dataclass(frozen=True)
-class Line:
-    """lhs = parts[0] = parts[1] = ...; no lhs: the line continues the previous one."""
-
-    lhs: Expr | Leibniz | None
-    parts: tuple[Expr, ...]
-    rule: str
-    form: Expr | None = None  # a read-off: the linear form the derivative stands for
-
-
-@dataclass(frozen=True)
-class Derivation:
-    lines: tuple[Line, ...]
-    names: tuple[tuple[Expr, Expr], ...]  # (var, its definition in the names before it), innermost first
-    marks: dict[str, Expr] = field(default_factory=dict)  # marker name -> the subexpression it differentiates
-    wrt: Expr = E.ONE
 
 
 def derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str] | None = None) -> Derivation:

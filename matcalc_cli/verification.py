@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import build
 from matcalc_cli.checking import (
     MAX_ENTRIES,
     VERIFY_TOL,
@@ -40,7 +41,6 @@ from matcalc_cli.numeric import (
     unarrange,
 )
 from matcalc_cli.report import Report
-from matcalc_cli.shapes import build
 from matcalc_cli.syntax import parse
 
 MAX_VERIFY_ENTRIES = 400  # of a variable differenced entry by entry (two evaluations an entry)

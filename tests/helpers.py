@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from matcalc_cli import numeric
+from matcalc_cli.build import infer
 from matcalc_cli.expr import var
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import parse
 
 TOL = 1e-5

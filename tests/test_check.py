@@ -214,7 +214,7 @@ def test_verify_catches_a_wrong_derivative() -> None:
     """A report whose derivative is wrong (x^T A instead of x^T (A + A^T)) fails the check."""
     from dataclasses import replace
 
-    from matcalc_cli.shapes import build
+    from matcalc_cli.build import build
     from matcalc_cli.syntax import parse
 
     good = differentiate("x^T A x", ["x"])
@@ -229,8 +229,8 @@ def test_verify_catches_a_wrong_derivative() -> None:
 def _points_of(source: str, wrt: list[str], shapes: list[str] = (), symmetric: list[str] = ()):  # type: ignore[assignment]
     import numpy as np
 
+    from matcalc_cli.build import build
     from matcalc_cli.checking import finite, point_count, points, smooth_at, value
-    from matcalc_cli.shapes import build
     from matcalc_cli.syntax import parse
 
     r = differentiate(source, wrt, list(shapes), list(symmetric))
@@ -313,7 +313,7 @@ def test_verify_samples_the_entries_of_a_large_variable() -> None:
 def test_sampled_verify_catches_a_wrong_derivative() -> None:
     from dataclasses import replace
 
-    from matcalc_cli.shapes import build
+    from matcalc_cli.build import build
     from matcalc_cli.syntax import parse
 
     good = differentiate("x^T A x", ["x"], ["x=600"])

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import infer
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import parse
 
 

@@ -9,11 +9,11 @@ from typer.testing import CliRunner
 
 from matcalc_cli import expr as E
 from matcalc_cli import naming
+from matcalc_cli.build import infer
 from matcalc_cli.cli import app
 from matcalc_cli.commands import DiffOptions, diff_json, render_text, run_diff
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import parse
 
 

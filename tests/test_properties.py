@@ -50,13 +50,14 @@ from hypothesis import strategies as st
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
-from matcalc_cli.derive import Derivative, derivative, second_derivative
+from matcalc_cli.build import infer
+from matcalc_cli.derive import Derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS, fn, rebuild
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
-from matcalc_cli.shapes import infer
+from matcalc_cli.report import derivative_of
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 
@@ -542,9 +543,7 @@ def _shape_of(sh: Shape) -> tuple[int, int]:
 
 
 def _differentiate(f: Expr, wrt: list[Expr], layout: str) -> Derivative:
-    if len(wrt) == 1:
-        return derivative(f, wrt[0], layout)
-    return second_derivative(f, wrt[0], wrt[1], layout)
+    return derivative_of(f, wrt, layout)
 
 
 # An unsupported derivative is acceptable only in the cells that CONTRACT.md's table

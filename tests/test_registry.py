@@ -14,6 +14,7 @@ from test_properties import STRATEGY_FUNCTIONS
 from test_rules import EXAMPLES
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import infer
 from matcalc_cli.derive import differential
 from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.numeric import evaluate
@@ -21,7 +22,6 @@ from matcalc_cli.ops import CALLS, OPS
 from matcalc_cli.ops.base import PRINTERS as SPELLINGS
 from matcalc_cli.render import jax, latex, numpy, plain, pretty, python, torch
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import canon
 from matcalc_cli.syntax import FUNCTIONS, parse
 

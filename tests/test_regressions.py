@@ -16,12 +16,12 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
+from matcalc_cli.build import infer
 from matcalc_cli.derive import Derivative
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
 from matcalc_cli.report import Report, differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 

@@ -11,11 +11,11 @@ import pytest
 from helpers import concrete, eval_numpy, points
 from typer.testing import CliRunner
 
+from matcalc_cli.build import infer
 from matcalc_cli.cli import app
 from matcalc_cli.render import latex, plain
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 

@@ -15,8 +15,8 @@ import pytest
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
+from matcalc_cli.build import infer
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import parse
 
 # One scalar function with every pair of its variables interacting nonlinearly.

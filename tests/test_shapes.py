@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from matcalc_cli.build import infer
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import parse
 
 S = (1, 1)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from matcalc_cli import numeric
+from matcalc_cli.build import infer
 from matcalc_cli.render import plain
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from test_properties import _settings, expressions
 
 from matcalc_cli import expr as E
+from matcalc_cli.build import infer
 from matcalc_cli.expr import walk
 from matcalc_cli.ops import fn
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import cost, key
 from matcalc_cli.syntax import parse
 

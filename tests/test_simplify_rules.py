@@ -12,8 +12,8 @@ import pytest
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
+from matcalc_cli.build import infer
 from matcalc_cli.render import plain
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import NAMES, RULES, NoFixpoint, simplify
 from matcalc_cli.syntax import parse
 

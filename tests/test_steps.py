@@ -21,16 +21,23 @@ from typer.testing import CliRunner
 
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
+from matcalc_cli.build import infer
 from matcalc_cli.cli import app
-from matcalc_cli.derive import derivative
+from matcalc_cli.derive import Derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr
+from matcalc_cli.lines import Derivation, Leibniz
 from matcalc_cli.render import steps as render
-from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
-from matcalc_cli.steps import Derivation, Leibniz, derivation
+from matcalc_cli.report import derivative_of, differentiate
+from matcalc_cli.steps import derivation
 from matcalc_cli.syntax import parse
 from tests.test_properties import SIZES, SYMMETRIC, VARIABLES, _settings, derivative_cases
+
+
+def derivative(f: Expr, x: Expr, layout: str) -> Derivative:
+    """The first derivative, derived and simplified (report.derivative_of)."""
+    return derivative_of(f, [x], layout)
+
 
 LOGISTIC = "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))"
 

@@ -316,7 +316,7 @@ def test_number_followed_by_elementwise_operator():
 
 # ------------------------------------------------------------------ Unicode as people paste it (CONTRACT.md)
 def _typed(text: str):  # type: ignore[no-untyped-def]
-    from matcalc_cli.shapes import infer
+    from matcalc_cli.build import infer
 
     variables = {"x": ("n", 1), "y": ("n", 1), "a": ("n", 1), "b": ("n", 1), "A": ("n", "n"),
                  "B": ("n", "n"), "X": ("n", "n"), "theta": ("n", 1), "Sigma": ("n", "n"),

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import substitute
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import differentiate
 from matcalc_cli.syntax import parse
+from matcalc_cli.where import substitute
 from tests.helpers import check_numeric
 
 RELU_NET = "norm(W2 relu(W1 x + b1) + b2 - y)^2"
@@ -50,7 +50,7 @@ def test_a_definition_is_one_shared_node_of_the_typed_tree() -> None:
     r = differentiate(f"sum(h40) where h0 = x, {defs}", ["x"])
     assert r.variables == {"x": ("n", 1)}
     root = substitute(parse(f"sum(h40) where h0 = x, {defs}"))
-    from matcalc_cli.build import post_order
+    from matcalc_cli.where import post_order
 
     assert len(post_order(root)) < 200
 

@@ -1,9 +1,10 @@
 """The differentiator: differentials (differential.py), the derivative read off a canonical
-form (readoff.py), and laid out as the course's table says (present.py)."""
+form (readoff.py), and laid out as the course's table says (present.py), for the simplify
+step to finish (simplify/finish.py)."""
 
 from matcalc_cli.derive.differential import differential, dvar
-from matcalc_cli.derive.present import Derivative, derivative, second_derivative
+from matcalc_cli.derive.present import Derivative, Draft, derivative, scalar_function, second_derivative
 from matcalc_cli.derive.readoff import gradient, jacobian, substitute
 
-__all__ = ["Derivative", "derivative", "differential", "dvar", "gradient", "jacobian",
+__all__ = ["Derivative", "Draft", "derivative", "scalar_function", "differential", "dvar", "gradient", "jacobian",
            "second_derivative", "substitute"]

@@ -1,17 +1,18 @@
 """The derivative as the course's table lays it out: its kind, the layout, the gradient
-within symmetric matrices, and second derivatives (the first derivative, differentiated again)."""
+within symmetric matrices, and second derivatives (the first derivative, differentiated again).
+
+What this step reads off is a Draft; the simplify step (simplify/finish.py) brings it to the
+textbook's form, a Derivative. The driver (report.py) runs one after the other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.derive.differential import differential
 from matcalc_cli.derive.readoff import gradient, jacobian, substitute
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
-from matcalc_cli.simplify import canon, simplify, total, transpose
 
 
 # ------------------------------------------------------------------ the derivative
@@ -27,6 +28,18 @@ class Derivative:
         return self.expr.shape
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A derivative as read off, with what is left for the simplify step to decide."""
+
+    expr: Expr
+    kind: str
+    layout: str
+    note: str = ""
+    symmetrise: bool = False  # the gradient within symmetric matrices: sym(G), unless G is symmetric
+    transpose: bool = False  # a second derivative by a scalar through a 1×n matrix u keeps u's shape
+
+
 def _class(shape: Shape) -> str:
     if shape == SCALAR:
         return "scalar"
@@ -40,12 +53,15 @@ def _var_class(shape: Shape) -> str:
     return "matrix" if is_row(shape) else _class(shape)
 
 
-def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
+def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
+    """The derivative of f by x, read off f's differential; f in the canonical form the simplify
+    step gives the input (simplify.canon: diag(x x^T) is x .* x)."""
     fc, xc = _class(f.shape), _var_class(x.shape)
     kind = f"{fc}-by-{xc}" if (fc, xc) != ("vector", "vector") else "jacobian"
     notes: set[str] = set()
-    df = differential(canon(f), x, notes=notes)  # the canonical input: diag(x x^T) is x .* x
+    df = differential(f, x, notes=notes)
     note = ""
+    symmetrise = False
     if xc == "scalar":
         g = E.zeros(f.shape) if df is None else substitute(df, ONE)
         if is_row(f.shape):
@@ -55,9 +71,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
     elif fc == "scalar":
         g = E.zeros(x.shape) if df is None else gradient(df, ONE, x)
         if x.op == "var" and x.info.symmetric:
-            g = simplify(g)
-            if simplify(E.T(g)) != g:
-                g = E.mul(E.const(Fraction(1, 2)), E.add(g, E.T(g)))
+            symmetrise = True  # x is a matrix: nothing follows
             note = "gradient within symmetric matrices: sym(G) = (G + G^T)/2"
         if xc == "vector" and layout == "numerator":
             g = E.T(g)
@@ -74,29 +88,22 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Derivative:
         if fc == "matrix" or xc == "matrix":
             note = "vec/Kronecker form: d vec(F) = J d vec(X), vec stacks columns"
     note = "; ".join([note] * bool(note) + sorted(notes))
-    return Derivative(_spread_transpose(simplify(g)), kind, layout, note)
+    return Draft(g, kind, layout, note, symmetrise)
 
 
-def _spread_transpose(g: Expr) -> Expr:
-    """A derivative that is a transposed sum of products reads better term by term:
-    x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2, not (...)^T."""
-    if g.op == "T" and g.args[0].op == "add" and all(t.op == "mul" for t in g.args[0].args):
-        return total([transpose(t) for t in g.args[0].args])
-    return g
-
-
-
-def second_derivative(f: Expr, u: Expr, v: Expr, layout: str = "numerator") -> Derivative:
-    """d/dv of g = df/du, g in gradient shape (a scalar for scalar u, a column for vector u,
-    u's shape for matrix u), by the first-derivative table of the layout (CONTRACT.md)."""
+def scalar_function(f: Expr) -> None:
+    """A second derivative needs a scalar function."""
     if not f.is_scalar:
         raise MatcalcError("unsupported", f"a second derivative needs a scalar function; this one is "
                            f"{f.shape[0]}×{f.shape[1]} (differentiate once, or take a sum or a norm)")
-    first = derivative(f, u, "denominator")
-    second = derivative(first.expr, v, layout)
+
+
+def second_derivative(first: Derivative, second: Draft, u: Expr, v: Expr) -> Draft:
+    """d/dv of g = df/du: first is g in gradient shape (the first derivative in denominator
+    layout: a scalar for scalar u, a column for vector u, u's shape for matrix u), second its
+    derivative by v, by the first-derivative table of the layout (CONTRACT.md)."""
     g = second.expr
-    if _var_class(v.shape) == "scalar" and _var_class(u.shape) != "vector" and g.shape != first.shape:
-        g = simplify(E.T(g))  # u is a 1×n matrix: by a scalar, g keeps u's shape
+    transpose = _var_class(v.shape) == "scalar" and _var_class(u.shape) != "vector" and g.shape != first.shape
     kind = "hessian" if u.name == v.name else "mixed second derivative"
     note = "; ".join(n for n in dict.fromkeys((first.note, second.note)) if n)
-    return Derivative(g, kind, layout, note)
+    return Draft(g, kind, second.layout, note, second.symmetrise, transpose)

@@ -4,9 +4,49 @@ lecture notes (amsmath), and JSON."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from matcalc_cli.identities import Row
+
+# What this printer reads of identities.Identity and identities.Row (handed in, not imported:
+# the printers import no stage above them).
+class Rule(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def plain(self) -> str: ...
+    @property
+    def latex(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def wrt(self) -> str: ...
+    @property
+    def instance(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+
+
+class Row(Protocol):
+    @property
+    def identity(self) -> Rule: ...
+    @property
+    def derivative(self) -> str: ...
+    @property
+    def latex(self) -> str: ...
+    @property
+    def source_latex(self) -> str: ...
+    @property
+    def claim(self) -> str: ...
+    @property
+    def how(self) -> str: ...
+    @property
+    def error(self) -> float: ...
+    @property
+    def problem(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    def to_json(self) -> dict[str, Any]: ...
 
 TITLE = "The course's rules, each re-derived by matcalc and checked numerically"
 
@@ -15,7 +55,7 @@ def _error(x: float) -> str:
     return "nan" if math.isnan(x) else f"{x:.1e}"
 
 
-def text_lines(rows: list[Row]) -> list[tuple[str, str]]:
+def text_lines(rows: Sequence[Row]) -> list[tuple[str, str]]:
     """(line, style) pairs: per rule, the rule, matcalc's derivative of its instance, and
     how it was checked; then a summary."""
     out = [(TITLE, "bold")]
@@ -43,16 +83,16 @@ def text_lines(rows: list[Row]) -> list[tuple[str, str]]:
     return out
 
 
-def plain(rows: list[Row]) -> str:
+def plain(rows: Sequence[Row]) -> str:
     return "\n".join(line for line, _ in text_lines(rows))
 
 
-def show(rows: list[Row]) -> None:
+def show(rows: Sequence[Row]) -> None:
     """On the terminal, each line fitted to its width."""
     from rich.text import Text
 
     from matcalc_cli.render import wrap
-    from matcalc_cli.render.pretty import console, width_of
+    from matcalc_cli.render.unicode import console, width_of
 
     out = console()
     width = width_of(out)
@@ -62,7 +102,7 @@ def show(rows: list[Row]) -> None:
             out.print(Text(part, style=style or ""))
 
 
-def latex(rows: list[Row]) -> str:
+def latex(rows: Sequence[Row]) -> str:
     """Tables (amsmath for the fractions) to paste into lecture notes, as wide as an
     article's text, one a group of rules so that a page may end between them: the rule, the
     identity and the check on one row, matcalc's derivative of an instance under them."""
@@ -104,5 +144,5 @@ def _tex_name(name: str) -> str:
     return latex_name(name)
 
 
-def json_object(rows: list[Row]) -> dict[str, Any]:
+def json_object(rows: Sequence[Row]) -> dict[str, Any]:
     return {"identities": [r.to_json() for r in rows], "ok": all(r.ok for r in rows)}

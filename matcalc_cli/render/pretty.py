@@ -3,70 +3,45 @@ and the shapes assumed, drawn with rich (no colour when piped or with NO_COLOR).
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
-from matcalc_cli.expr import Expr
 from matcalc_cli.render import wrap
-from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
-
-if TYPE_CHECKING:  # a printer imports no stage before it at run time: the report is handed in
-    from matcalc_cli.report import Report
+from matcalc_cli.render.unicode import UnicodePrinter, console, render_expr, width_of
 
 if TYPE_CHECKING:
+    from matcalc_cli.derive import Derivative
+    from matcalc_cli.lines import Derivation
     from matcalc_cli.naming import Named
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+__all__ = ["UnicodePrinter", "console", "render_expr", "report_lines", "show", "show_check", "show_row", "width_of"]
 
 
-class UnicodePrinter(Printer):
-    had, hdiv = " ⊙ ", " ⊘ "
-    transposed, inverted, inverted_transposed = "ᵀ", "⁻¹", "⁻ᵀ"
+class Report(Protocol):
+    """What the view reads of a report (report.Report, handed in: a printer imports no stage above it)."""
 
-    def op_pow(self, e: Expr) -> tuple[str, int]:
-        k = self.exponent(e.number)
-        # Integer exponents become superscripts; anything else keeps the caret.
-        sup = k.translate(_SUPERSCRIPT) if k.lstrip("-").isdigit() else "^" + k
-        return self.at(e.args[0], ATOM) + sup, POSTFIX
-
-    def op_epow(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.param), POSTFIX  # type: ignore[arg-type]
-
-    def op_vpow(self, e: Expr) -> tuple[str, int]:
-        u, v = e.args
-        return f"{self.at(u, ATOM)}{'^' if e.is_scalar else '^∘'}{self.at(v, ATOM)}", POSTFIX
-
-    def op_kron(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], NEG)} ⊗ {self.at(e.args[1], NEG)}", PRODUCT
-
-
-def console() -> Any:
-    """The one terminal console: with NO_COLOR set it writes no escape codes at all
-    (not even bold), as when piped. Lines come to it already fitted to its width, so it
-    never wraps them again (soft_wrap)."""
-    from rich.console import Console
-
-    plain = os.environ.get("NO_COLOR") is not None
-    return Console(highlight=False, soft_wrap=True, color_system=None if plain else "auto")
-
-
-def render_expr(e: Expr) -> str:
-    return UnicodePrinter().render(e)
+    @property
+    def derivative(self) -> Derivative: ...
+    @property
+    def steps(self) -> Derivation | None: ...
+    def of_what(self) -> str: ...
+    def shape_text(self) -> str: ...
+    def layout_text(self) -> str: ...
+    def assumptions_text(self) -> str: ...
 
 
 # A line of the view: its text and the styles of its parts ((start, end, style)).
-Line = tuple[str, tuple[tuple[int, int, str], ...]]
+Styled = tuple[str, tuple[tuple[int, int, str], ...]]
 LABEL = 8  # the column where the values of shape, layout, note and shapes begin
 
 
-def report_lines(report: Report, width: int, named: Named | None = None) -> list[Line]:
+def report_lines(report: Report, width: int, named: Named | None = None) -> list[Styled]:
     """The terminal view of a derivation, each line at most width characters where the
     text can break (between names, numbers and operators, never inside one); named: the
     derivative with its named subexpressions (naming.py), one definition a line."""
     title = title_lines("d" + report.of_what(), width)
-    out: list[Line] = [(title[0], ((0, 1, "bold"),)), *plain_lines(title[1:])]
+    out: list[Styled] = [(title[0], ((0, 1, "bold"),)), *plain_lines(title[1:])]
     body, where = (named.body, named.where) if named is not None else (report.derivative.expr, ())
     out += styled(wrap.wrap(render_expr(body), width, "  "), "bold cyan")
     for i, (name, e) in enumerate(where):
@@ -95,10 +70,10 @@ def title_lines(title: str, width: int) -> list[str]:
     return [*lines, f"    / {den}"]
 
 
-def label_lines(label: str, value: str, width: int, style: str = "") -> list[Line]:
+def label_lines(label: str, value: str, width: int, style: str = "") -> list[Styled]:
     """`label   value`, the value's continued lines under its first (a table without the
     padding of one: no line ends in spaces)."""
-    out: list[Line] = []
+    out: list[Styled] = []
     for i, line in enumerate(wrap.row(label, value, width, LABEL)):
         spans = [(0, len(label), "dim")] if i == 0 else []
         if style:
@@ -107,7 +82,7 @@ def label_lines(label: str, value: str, width: int, style: str = "") -> list[Lin
     return out
 
 
-def check_lines(lines: list[str], ok: bool, width: int) -> list[Line]:
+def check_lines(lines: list[str], ok: bool, width: int) -> list[Styled]:
     """check's verdict and evidence: a line `  label   value` keeps its value's column."""
     head, *rest = lines
     out = styled(wrap.wrap(head, width), "bold green" if ok else "bold red")
@@ -123,20 +98,15 @@ def check_lines(lines: list[str], ok: bool, width: int) -> list[Line]:
 _ROW = re.compile(r"^(  ([a-z]+) {2,})(.*)$")
 
 
-def styled(lines: list[str], style: str) -> list[Line]:
+def styled(lines: list[str], style: str) -> list[Styled]:
     return [(line, ((len(line) - len(line.lstrip()), len(line), style),)) for line in lines]
 
 
-def plain_lines(lines: list[str]) -> list[Line]:
+def plain_lines(lines: list[str]) -> list[Styled]:
     return [(line, ()) for line in lines]
 
 
-def width_of(out: Any) -> int:
-    """The width to fit: the terminal's (rich reads COLUMNS too); 80 when not known."""
-    return max(int(out.width), 20)
-
-
-def print_lines(lines: list[Line]) -> None:
+def print_lines(lines: list[Styled]) -> None:
     from rich.text import Text
 
     out = console()
@@ -175,7 +145,7 @@ def show_derivation(lines: list[str], ok: bool) -> None:
     """check --derivation: the lines as written with their verdicts (a wrong one and the
     caret under it in red), then the evidence, labelled rows kept in their column."""
     width = width_of(console())
-    out: list[Line] = []
+    out: list[Styled] = []
     for line in lines:
         m = _ROW.match(line)
         if _WRONG.match(line) or line.lstrip().startswith("^"):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.lines import Derivation, Leibniz
 from matcalc_cli.render.base import ATOM, Printer
 from matcalc_cli.render.latex import LatexPrinter
 from matcalc_cli.render.plain import PlainPrinter
-from matcalc_cli.steps import Derivation, Leibniz
 
 
 def _teach(base: type[Printer], marks: dict[str, Expr]) -> Printer:
@@ -35,7 +35,7 @@ def _latex_printer(marks: dict[str, Expr]) -> Printer:
 
 
 def _unicode_printer(marks: dict[str, Expr]) -> Printer:
-    from matcalc_cli.render.pretty import UnicodePrinter
+    from matcalc_cli.render.unicode import UnicodePrinter
 
     return _teach(UnicodePrinter, marks)
 

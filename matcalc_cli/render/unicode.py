@@ -1,0 +1,51 @@
+"""Expressions in Unicode mathematical notation (the terminal view's), and the terminal itself."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from matcalc_cli.expr import Expr
+from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class UnicodePrinter(Printer):
+    had, hdiv = " ⊙ ", " ⊘ "
+    transposed, inverted, inverted_transposed = "ᵀ", "⁻¹", "⁻ᵀ"
+
+    def op_pow(self, e: Expr) -> tuple[str, int]:
+        k = self.exponent(e.number)
+        # Integer exponents become superscripts; anything else keeps the caret.
+        sup = k.translate(_SUPERSCRIPT) if k.lstrip("-").isdigit() else "^" + k
+        return self.at(e.args[0], ATOM) + sup, POSTFIX
+
+    def op_epow(self, e: Expr) -> tuple[str, int]:
+        return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.param), POSTFIX  # type: ignore[arg-type]
+
+    def op_vpow(self, e: Expr) -> tuple[str, int]:
+        u, v = e.args
+        return f"{self.at(u, ATOM)}{'^' if e.is_scalar else '^∘'}{self.at(v, ATOM)}", POSTFIX
+
+    def op_kron(self, e: Expr) -> tuple[str, int]:
+        return f"{self.at(e.args[0], NEG)} ⊗ {self.at(e.args[1], NEG)}", PRODUCT
+
+
+def console() -> Any:
+    """The one terminal console: with NO_COLOR set it writes no escape codes at all
+    (not even bold), as when piped. Lines come to it already fitted to its width, so it
+    never wraps them again (soft_wrap)."""
+    from rich.console import Console
+
+    plain = os.environ.get("NO_COLOR") is not None
+    return Console(highlight=False, soft_wrap=True, color_system=None if plain else "auto")
+
+
+def render_expr(e: Expr) -> str:
+    return UnicodePrinter().render(e)
+
+
+def width_of(out: Any) -> int:
+    """The width to fit: the terminal's (rich reads COLUMNS too); 80 when not known."""
+    return max(int(out.width), 20)

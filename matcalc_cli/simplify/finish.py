@@ -1,0 +1,32 @@
+"""The simplify step of a derivative: the tree the read-off gave (derive.Draft) in the
+textbook's form, with the choices the read-off left to it."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from matcalc_cli import expr as E
+from matcalc_cli.derive.present import Derivative, Draft
+from matcalc_cli.expr import Expr
+from matcalc_cli.simplify.engine import simplify
+from matcalc_cli.simplify.normal import total, transpose
+
+
+def finish(d: Draft) -> Derivative:
+    g = d.expr
+    if d.symmetrise:
+        g = simplify(g)
+        if simplify(E.T(g)) != g:  # a symmetric G is its own sym(G)
+            g = E.mul(E.const(Fraction(1, 2)), E.add(g, E.T(g)))
+    g = _spread_transpose(simplify(g))
+    if d.transpose:
+        g = simplify(E.T(g))
+    return Derivative(g, d.kind, d.layout, d.note)
+
+
+def _spread_transpose(g: Expr) -> Expr:
+    """A derivative that is a transposed sum of products reads better term by term:
+    x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2, not (...)^T."""
+    if g.op == "T" and g.args[0].op == "add" and all(t.op == "mul" for t in g.args[0].args):
+        return total([transpose(t) for t in g.args[0].args])
+    return g

@@ -1,0 +1,152 @@
+"""The pipeline runs one way: no module imports a stage after its own, at module level, inside
+a function or under TYPE_CHECKING (every import statement of the package's source counts),
+and no two modules import each other, directly or through others."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import matcalc_cli
+
+PACKAGE = Path(matcalc_cli.__file__).parent
+
+# The stages in the order data flows through them; a module may import its own stage and the
+# ones before it. expr, ops and their helpers are below all; the commands and the interfaces above.
+STAGES: tuple[tuple[str, ...], ...] = (
+    ("expr", "errors", "ops", "dims", "numeric", "coercion", "lines"),
+    ("syntax", "where"),
+    ("shapes",),
+    ("build",),
+    ("derive",),
+    ("simplify",),
+    ("naming",),
+    ("render",),
+    ("steps",),  # the derivation by hand, through the stages above
+    ("report",),  # one derivation from text to result
+    ("checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples"),
+    ("identities",),
+    ("commands",),
+    ("api", "batch"),
+    ("cli", "helpformat", "start", "__main__", ""),  # "": the package itself (its lazy API)
+)
+
+
+def _stage(module: str) -> int:
+    """The stage of matcalc_cli.<module>: of its top-level name (render.latex is render)."""
+    top = module.split(".")[0]
+    for rank, names in enumerate(STAGES):
+        if top in names:
+            return rank
+    raise AssertionError(f"matcalc_cli.{module} is in no stage of tests/test_imports.py: add it to STAGES")
+
+
+def _module_of(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_module(name: str) -> bool:
+    rel = Path(*name.split(".")) if name else Path()
+    return (PACKAGE / rel).with_suffix(".py").is_file() or (PACKAGE / rel / "__init__.py").is_file()
+
+
+def imports(path: Path) -> set[str]:
+    """The package's modules path imports (relative to matcalc_cli: "" is the package), from every
+    import statement in it: `from matcalc_cli.render import latex` imports render.latex."""
+    here = _module_of(path)
+    package = here.split(".") if path.name == "__init__.py" else here.split(".")[:-1]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(["matcalc_cli", *package[: len(package) - node.level + 1]])
+                source = base + ("." + node.module if node.module else "")
+            else:
+                source = node.module or ""
+            names = [source]
+            if source == "matcalc_cli" or source.startswith("matcalc_cli."):
+                inner = source.removeprefix("matcalc_cli").lstrip(".")
+                subs = [s for s in (f"{inner}.{a.name}".lstrip(".") for a in node.names) if _is_module(s)]
+                if subs:  # from a package import its modules: the modules, not the package
+                    names = ["matcalc_cli." + s for s in subs] + (
+                        [source] if len(subs) < len(node.names) else [])
+        else:
+            continue
+        for name in names:
+            if name == "matcalc_cli" or name.startswith("matcalc_cli."):
+                target = name.removeprefix("matcalc_cli").lstrip(".")
+                if target != here:
+                    out.add(target)
+    return out
+
+
+GRAPH = {_module_of(p): imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def upward_arrows() -> list[str]:
+    return sorted(f"{m} -> {t}" for m, ts in GRAPH.items() for t in ts if _stage(t) > _stage(m))
+
+
+def cycles() -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in GRAPH.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(GRAPH):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_graph_has_reach():
+    assert "render.steps" in GRAPH and {"expr", "ops"} <= GRAPH["simplify.cost"] | {"expr"}
+    assert len(GRAPH) >= 50 and sum(len(t) for t in GRAPH.values()) >= 150
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_every_module_has_a_stage(module):
+    _stage(module)
+
+
+def test_no_module_imports_a_later_stage():
+    assert upward_arrows() == []
+
+
+def test_no_import_cycles():
+    assert cycles() == []
+
+
+def test_imports_inside_functions_count():
+    # report imports steps only when --steps asks for them, inside differentiate
+    assert "steps" in GRAPH["report"]
