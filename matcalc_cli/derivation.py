@@ -33,15 +33,14 @@ from matcalc_cli.checking import (
     smooth_at,
     value,
 )
-from matcalc_cli.derivation_sides import Derivation, LineError, Parsed, line_error
+from matcalc_cli.derivation_sides import Derivation, LineError, Parsed, _Side, line_error
 from matcalc_cli.derivation_text import Claim, Equation, Side
-from matcalc_cli.derive import derivative, second_derivative
 from matcalc_cli.diagnosis import Diagnosis, diagnose
 from matcalc_cli.dims import format_shape
 from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import size_of
-from matcalc_cli.syntax import Syntax
+from matcalc_cli.report import derivative_of
 
 SCHEMA = 1
 POINTS = 4  # per derivation: every line is compared at each of them
@@ -139,18 +138,6 @@ class DerivationResult:
 
 
 # ------------------------------------------------------------------ checking
-@dataclass
-class _Side:
-    """One side as checked: its tree, its text as written, its syntax (for its terms)."""
-
-    expr: Expr
-    text: str
-    syntax: Syntax | None
-    parsed: Parsed | None
-    line: int  # 0: matcalc's derivative
-    claim: tuple[Expr, list[Expr]] | None = None  # for matcalc's derivative: the function and the variables
-
-
 def check_derivation(text: str, wrt: list[str], shapes: list[str] | None = None,
                      symmetric: list[str] | None = None, layout: str = "numerator") -> DerivationResult:
     if layout not in ("numerator", "denominator"):
@@ -238,7 +225,7 @@ def _claimed(d: Derivation, p: Parsed, variables: dict[str, Shape]) -> _Side:
             if name not in variables or name in d.defs:
                 raise MatcalcError("input", f"d{claim.top}/d{name}: {name} is not a variable", claim.span)
             xs.append(E.var(name, variables[name], name in d.symmetric))
-        got = derivative(f, xs[0], d.layout) if len(xs) == 1 else second_derivative(f, xs[0], xs[1], d.layout)
+        got = derivative_of(f, list(xs), d.layout)
     except MatcalcError as err:
         raise line_error(p.eq, err) from None
     from matcalc_cli.render import plain

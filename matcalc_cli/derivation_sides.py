@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import build, defined, post_order, split_call, substitute
+from matcalc_cli.build import build, infer
 from matcalc_cli.derivation_text import Equation, Side, read
 from matcalc_cli.derive.differential import differential
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.ops import OPS, rebuild
-from matcalc_cli.shapes import infer
 from matcalc_cli.syntax import _GREEK, Syntax, parse
+from matcalc_cli.where import defined, post_order, split_call, substitute
 
 _GREEK_NAMES = frozenset(_GREEK.values())
 
@@ -283,3 +283,16 @@ def _rewrite(root: Expr, table: dict[Expr, Expr]) -> Expr:
         else:
             memo[node] = node
     return memo[root]
+
+
+# The sides derivation.py checks; here, so that diagnosis.py reads them without importing derivation.
+@dataclass
+class _Side:
+    """One side as checked: its tree, its text as written, its syntax (for its terms)."""
+
+    expr: Expr
+    text: str
+    syntax: Syntax | None
+    parsed: Parsed | None
+    line: int  # 0: matcalc's derivative
+    claim: tuple[Expr, list[Expr]] | None = None  # for matcalc's derivative: the function and the variables

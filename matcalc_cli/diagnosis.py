@@ -21,8 +21,7 @@ from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.syntax import Syntax
 
 if TYPE_CHECKING:
-    from matcalc_cli.derivation import _Side
-    from matcalc_cli.derivation_sides import Derivation
+    from matcalc_cli.derivation_sides import Derivation, _Side
 
 KINDS = {
     "transposed": "it is the transpose of {left}",
@@ -99,17 +98,17 @@ def diagnose(a: _Side, b: _Side, pts: list[Point], d: Derivation, variables: dic
 
 def _claim_forms(a: _Side, rv: list[np.ndarray], pts: list[Point], d: Derivation,
                  scale: list[float]) -> Diagnosis | None:
-    from matcalc_cli.derive import derivative, second_derivative
+    from matcalc_cli.report import derivative_of
 
     assert a.claim is not None
     f, xs = a.claim
     other = "denominator" if d.layout == "numerator" else "numerator"
-    got = derivative(f, xs[0], other) if len(xs) == 1 else second_derivative(f, xs[0], xs[1], other)
+    got = derivative_of(f, list(xs), other)
     if _close(rv, _values(got.expr, pts), scale):
         return Diagnosis("other-layout", term=other, left="matcalc's derivative")
     x = xs[0]
     if len(xs) == 1 and x.op == "var" and x.info.symmetric and f.is_scalar:
-        g = derivative(f, E.var(x.name, x.shape, False), d.layout).expr
+        g = derivative_of(f, [E.var(x.name, x.shape, False)], d.layout).expr
         gv = _values(g, pts)
         if _close(rv, gv, scale):
             return Diagnosis("general-gradient", term=x.name, left="matcalc's derivative")

@@ -16,7 +16,7 @@ PACKAGE = Path(matcalc_cli.__file__).parent
 # The stages in the order data flows through them; a module may import its own stage and the
 # ones before it. expr, ops and their helpers are below all; the commands and the interfaces above.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("expr", "errors", "ops", "dims", "numeric", "coercion", "lines"),
+    ("expr", "errors", "ops", "dims", "numeric", "coercion", "lines", "latex_shim"),
     ("syntax", "where"),
     ("shapes",),
     ("build",),
@@ -26,7 +26,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("render",),
     ("steps",),  # the derivation by hand, through the stages above
     ("report",),  # one derivation from text to result
-    ("checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples"),
+    ("checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples",
+     "derivation", "derivation_sides", "derivation_text", "diagnosis"),
     ("identities",),
     ("commands",),
     ("api", "batch"),
