@@ -95,11 +95,11 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
                     chains[id(node)] = [x, y]
                     continue
         args = split_call(node)[0] if node.kind == "call" else node.args
-        built[id(node)] = _build_node(node, [get(a) for a in args], variables, symmetric)
+        built[id(node)] = build_node(node, [get(a) for a in args], variables, symmetric)
     return get(root)
 
 
-def _build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
+def build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
     k, text = node.kind, node.text
     if k == "num":
         return E.const(node.value if node.value is not None else Fraction(0))

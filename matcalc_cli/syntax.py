@@ -96,7 +96,11 @@ MAX_TOKENS = 50_000
 MAX_CALL_DEPTH = 512  # a 500-layer nest inside sum() or norm() is read; its derivative takes about a second
 
 
-def tokenize(src: str) -> list[Token]:
+_PATTERN_VARIABLE = re.compile(r"\?[A-Za-z]\w*")
+
+
+def tokenize(src: str, patterns: bool = False) -> list[Token]:
+    """The tokens of src; with patterns (the simplifier's rules, never user input), ?u is a name."""
     if len(src) > MAX_CHARS:
         raise MatcalcError("input", f"expression too long: {len(src):,} characters (matcalc reads at most "
                            f"{MAX_CHARS:,})", (0, 1))
@@ -109,10 +113,10 @@ def tokenize(src: str) -> list[Token]:
             spaced, pos = False, u.end()
             counted += 1
             continue
-        m = _TOKEN.match(src, pos)
+        m = _TOKEN.match(src, pos) if not (patterns and src[pos] == "?") else _PATTERN_VARIABLE.match(src, pos)
         if m is None:
             raise MatcalcError("syntax", f"unexpected character {src[pos]!r}", (pos, pos + 1))
-        kind = m.lastgroup or "op"
+        kind = m.lastgroup or ("name" if src[pos] == "?" else "op")
         if kind == "num" and _too_large(m.group()):
             raise MatcalcError("syntax", f"number out of range: {m.group()[:24]}", (pos, m.end()))
         if kind == "ws":
@@ -135,9 +139,9 @@ def _describe(tok: Token) -> str:
 
 
 class _Parser:
-    def __init__(self, src: str) -> None:
+    def __init__(self, src: str, patterns: bool = False) -> None:
         self.src = src
-        self.toks = tokenize(src)
+        self.toks = tokenize(src, patterns)
         self.i = 0
         self.depth = 0  # of calls being read
 
@@ -350,6 +354,16 @@ def expression_from_words(words: list[str]) -> str:
                                "options go before --", (at, at + len(word)))
         at += len(word) + 1
     return " ".join(words)
+
+
+def parse_pattern(src: str) -> Syntax:
+    """One side of a simplifier rule (simplify/patterns.py): the input language, and ?u, ?X
+    for pattern variables. Rules are matcalc's own text: an error here is a bug, raised."""
+    p = _Parser(src, patterns=True)
+    node = p.sum()
+    if p.tok.kind != "end":
+        raise p.error("an operator or end of input")
+    return node
 
 
 def parse(src: str) -> Syntax:

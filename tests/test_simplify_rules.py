@@ -34,6 +34,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("hadamard", "x .* (2 y)", {}, "2 (x .* y)"),
     ("quotient-by-scalar", lambda: E.hdiv(x, E.bcast(t, (N, 1))), {}, "x / t"),
     ("logistic", "exp(u) ./ (1 + exp(u))", {}, "sigmoid(u)"),
+    ("softmax", "exp(z) / sum(exp(z))", {}, "softmax(z)"),
+    ("logistic-scalar", "exp(t) / (1 + exp(t))", {"t": E.SCALAR}, "sigmoid(t)"),
     ("diag-coefficient", "diag(-2 v)", {}, "-2 diag(v)"),
     ("inverse-transposed", "inv(B^T X^T A^T)", {"A": (N, N), "X": (N, N), "B": (N, N)}, "(A X B)^-T"),
     ("log-softmax", "log(softmax(z))", {}, "z - logsumexp(z) ones(n)"),

@@ -83,7 +83,6 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
         base, k = _split_power(f)
         powers[base] = powers.get(base, Fraction(0)) + k
     merged = [E.power(b, k) for b, k in powers.items() if k != 0]
-    chain, merged = _named_quotients(chain, merged)
     merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == "add", key(f)))
     if coef == -1 and not merged and len(chain) == 1 and chain[0].op == "add":
         return total([product([E.const(-1), t]) for t in chain[0].args])  # -(a - 1) is 1 - a
@@ -131,18 +130,6 @@ def _powers(chain: list[Expr]) -> list[Expr]:
     return out
 
 
-def _logistic_quotient(num: Expr, den: Expr) -> Expr | None:
-    """exp(u) ./ (1 + exp(u)) is sigmoid(u), with any other factors of the numerator
-    kept: (exp(u) .* y) ./ (1 + exp(u)) is sigmoid(u) .* y."""
-    if _is_logistic(num, den):
-        return fn("sigmoid", num.args[0])
-    if num.op == "had":
-        for i, f in enumerate(num.args):
-            if _is_logistic(f, den):
-                return hadamard([fn("sigmoid", f.args[0]), *num.args[:i], *num.args[i + 1:]])
-    return None
-
-
 def _is_outer(m: Expr) -> bool:
     return (m.op == "mul" and len(m.args) == 2 and m.args[0].shape[1] == 1 and m.args[1].shape[0] == 1
             and m.shape[0] == m.shape[1] != 1)
@@ -154,21 +141,43 @@ def _is_logistic(num: Expr, den: Expr) -> bool:
             and any(E.is_const(t, 1) or (t.op == "bcast" and E.is_const(t.args[0], 1)) for t in den.args))
 
 
-def _named_quotients(chain: list[Expr], scalars: list[Expr]) -> tuple[list[Expr], list[Expr]]:
-    """exp(u) / sum(exp(u)) is softmax(u); exp(t) / (1 + exp(t)) is sigmoid(t)."""
+# ------------------------------------------------------------------ named quotients (rules.py: softmax, logistic)
+def _factors(e: Expr) -> tuple[list[Expr], list[Expr]]:
+    """(scalar factors, matrix chain) of a product, its number among the scalars."""
+    return [f for f in e.args if f.is_scalar], [f for f in e.args if not f.is_scalar]
+
+
+def softmax_quotient(e: Expr) -> Expr | None:
+    """exp(u) / sum(exp(u)) is softmax(u) (and its transpose), inside a product of other factors."""
+    scalars, chain = _factors(e)
+    for s in scalars:
+        base, k = _split_power(s)
+        if k != -1 or base.op != "sum":
+            continue
+        for i, f in enumerate(chain):
+            if base.args[0] == f and f.op == "exp" and E.is_vector(f.shape):
+                named = fn("softmax", f.args[0])
+            elif f.op == "T" and base.args[0] == f.args[0] and f.args[0].op == "exp" and E.is_vector(f.args[0].shape):
+                named = E.T(fn("softmax", f.args[0].args[0]))  # exp(u)^T / sum(exp(u)) = softmax(u)^T
+            else:
+                continue
+            rest = [g for g in scalars if g is not s]
+            return product([*rest, *chain[:i], named, *chain[i + 1:]])
+    return None
+
+
+def logistic_product(e: Expr) -> Expr | None:
+    """exp(t) / (1 + exp(t)) is sigmoid(t) for a scalar t, inside a product of other factors."""
+    scalars, chain = _factors(e)
     for s in scalars:
         base, k = _split_power(s)
         if k != -1:
             continue
-        for i, f in enumerate(chain):
-            if base.op == "sum" and base.args[0] == f and f.op == "exp" and E.is_vector(f.shape):
-                rest = [g for g in scalars if g is not s]
-                return chain[:i] + [fn("softmax", f.args[0])] + chain[i + 1:], rest
         for g in scalars:
             if g is not s and _is_logistic(g, base):
                 rest = [h for h in scalars if h is not s and h is not g]
-                return chain, sorted(rest + [fn("sigmoid", g.args[0])], key=key)
-    return chain, scalars
+                return product([*rest, fn("sigmoid", g.args[0]), *chain])
+    return None
 
 
 def _is_diagonal(f: Expr) -> bool:

@@ -1,5 +1,9 @@
 """The simplifier's rules: one table, each identity a named Rule with its guard.
 
+A rule is written as data where one pattern says it (patterns.py): `lhs => rhs if guard`,
+both sides in the input language with pattern variables; the others are code, where a
+rewrite needs more than one pattern can say (a search through a product, a cost).
+
 A rule is tried on a node whose arguments are already simplified; the engine
 applies the first rule of the node's kind whose guard holds and whose result
 differs, bottom-up, to a fixpoint. Three groups:
@@ -25,13 +29,15 @@ from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
     _is_outer,
-    _logistic_quotient,
     filled,
     hadamard,
+    logistic_product,
     product,
+    softmax_quotient,
     total,
     transpose,
 )
+from matcalc_cli.simplify.patterns import Pattern, read
 
 IDENTITY, NORMAL, PRESENTATION = "identity", "normal", "presentation"
 ANY = "*"  # a rule tried on every node kind
@@ -46,6 +52,23 @@ class Rule:
     result: Callable[[Expr], Expr]
     says: str  # the identity, as a textbook writes it
     region: bool = False  # offered to the elementwise algebra for its leaves, kept where cheaper
+    patterns: tuple[Pattern, ...] = ()  # the rule as written (lhs => rhs if guard), where it is
+
+
+def written(name: str, group: str, *texts: str) -> Rule:
+    """A rule written as patterns, tried in order: the first that matches rewrites the node."""
+    patterns = tuple(read(t) for t in texts)
+
+    def result(e: Expr) -> Expr:
+        for p in patterns:
+            out = p.apply(e)
+            if out is not None:
+                return out
+        return e
+
+    return Rule(name, group, tuple(dict.fromkeys(p.head for p in patterns)),
+                lambda e: any(p.match(e) is not None for p in patterns), result, "; ".join(texts),
+                patterns=patterns)
 
 
 def _always(e: Expr) -> bool:
@@ -79,13 +102,6 @@ def _quotient_coefficient(e: Expr) -> Expr:
     return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, e.args[1])])
 
 
-def _count(e: Expr) -> Expr:
-    if e.op == "mean":
-        return E.ONE
-    n = E.size(E.dim_product(*e.args[0].shape) if e.op != "tr" else e.args[0].shape[0])
-    return E.power(n, Fraction(1, 2)) if e.op == "norm" else n
-
-
 def _log_softmax(e: Expr) -> Expr:
     """log(softmax(z)) = z - logsumexp(z); of a matrix (by rows) Z - logsumexp(Z) ones(1, m)."""
     z = e.args[0].args[0]
@@ -109,33 +125,9 @@ def _sigmoid_negated(e: Expr) -> Expr:
     return E.sub(E.ONE, fn("sigmoid", product([E.const(-c), core])))
 
 
-def _kron_pair(e: Expr) -> tuple[Expr, Expr] | None:
-    a, b = e.args
-    if a.shape[0] == 1 and b.shape[1] == 1:
-        return b, a
-    if a.shape[1] == 1 and b.shape[0] == 1:
-        return a, b
-    return None
-
-
-def _is_kron_outer(e: Expr) -> bool:
-    return len(e.args) == 2 and _kron_pair(e) is not None
-
-
-def _kron_outer(e: Expr) -> Expr:
-    col, row = _kron_pair(e)  # type: ignore[misc]
-    return product([col, row])
-
-
 def _kron_coefficient(e: Expr) -> Expr:
     (c, a), (d, b) = (_coef(x) for x in e.args)
     return product([E.const(c * d), E.kron(a, b)])
-
-
-def _kron_reduces(e: Expr) -> bool:
-    """tr(A kron B) = tr(A) tr(B) asks square A and B: kron(x^T, x) is square, x is not."""
-    a = e.args[0]
-    return a.op == "kron" and (e.op != "tr" or all(f.shape[0] == f.shape[1] for f in a.args))
 
 
 def _has_bcast_arg(e: Expr) -> bool:
@@ -147,16 +139,21 @@ RULES: tuple[Rule, ...] = (
          lambda e: rebuild(e, [filled(a) for a in e.args]), "a scalar c in a product is c ones(n)"),
     Rule("transpose", NORMAL, ("T",), _always, lambda e: transpose(e.args[0]),
          "(A B)^T = B^T A^T, pushed through sums where that is cheaper"),
+    # Before the product's normal form, which may turn exp(u)^T y / sum(exp(u)) around.
+    Rule("softmax", IDENTITY, ("mul",), lambda e: softmax_quotient(e) is not None,
+         lambda e: softmax_quotient(e) or e, "exp(u) / sum(exp(u)) = softmax(u)"),
+    Rule("logistic-scalar", IDENTITY, ("mul",), lambda e: logistic_product(e) is not None,
+         lambda e: logistic_product(e) or e, "exp(t) / (1 + exp(t)) = sigmoid(t)"),
     Rule("product", NORMAL, ("mul",), _always, lambda e: product(list(e.args)),
-         "flattened; numbers and scalar powers merged; X X^-1 = I; named quotients"),
+         "flattened; numbers and scalar powers merged; X X^-1 = I"),
     Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),
          "like terms collected, common factors out, positive terms first"),
     Rule("hadamard", NORMAL, ("had",), _always, lambda e: hadamard(list(e.args)),
          "numbers out of .*, sums last"),
     Rule("quotient-by-scalar", NORMAL, ("hdiv",), lambda e: e.args[1].op == "bcast",
          lambda e: product([e.args[0], E.power(e.args[1].args[0], -1)]), "a ./ c = a / c"),
-    Rule("logistic", IDENTITY, ("hdiv",), lambda e: _logistic_quotient(*e.args) is not None,
-         lambda e: _logistic_quotient(*e.args) or e, "exp(u) ./ (1 + exp(u)) = sigmoid(u)"),
+    written("logistic", IDENTITY, "exp(?u) ./ (1 + exp(?u)) => sigmoid(?u)",
+            "(exp(?u) .* ?y) ./ (1 + exp(?u)) => sigmoid(?u) .* ?y"),
     Rule("diag-coefficient", PRESENTATION, ("diag",), lambda e: _coef(e.args[0])[0] != 1,
          _coefficient_out, "diag(c v) = c diag(v)"),
     Rule("inverse-transposed", PRESENTATION, ("inv",),
@@ -164,19 +161,17 @@ RULES: tuple[Rule, ...] = (
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
-    Rule("kron-outer", IDENTITY, ("kron",), _is_kron_outer, _kron_outer,
-         "kron(a^T, b) = kron(b, a^T) = b a^T for vectors a, b"),
+    written("kron-outer", IDENTITY, "kron(?a, ?b) => ?b ?a if row(?a), column(?b)",
+            "kron(?a, ?b) => ?a ?b if column(?a), row(?b)"),
     Rule("kron-coefficient", PRESENTATION, ("kron",), lambda e: any(_coef(a)[0] != 1 for a in e.args),
          _kron_coefficient, "kron(c A, B) = c kron(A, B)"),
-    Rule("kron-reduction", IDENTITY, ("tr", "sum", "norm"), _kron_reduces,
-         lambda e: E.mul(fn(e.op, e.args[0].args[0]), fn(e.op, e.args[0].args[1])),
-         "tr(A kron B) = tr(A) tr(B), sum(A kron B) = sum(A) sum(B), norm(A kron B) = norm(A) norm(B)"),
-    Rule("transpose-invariant", IDENTITY, ("det", "logdet", "tr", "diag", "sum", "mean"),
-         lambda e: e.args[0].op == "T" and (e.op in ("sum", "mean") or e.args[0].shape[0] == e.args[0].shape[1] != 1),
-         lambda e: fn(e.op, e.args[0].args[0]),
-         "det(X^T) = det(X), tr(X^T) = tr(X), diag(X^T) = diag(X), sum(M^T) = sum(M)"),
-    Rule("ones-numerator", PRESENTATION, ("hdiv",), lambda e: e.args[0].op == "ones",
-         lambda e: E.hdiv(E.ONE, e.args[1]), "ones(n) ./ y = 1 ./ y"),
+    written("kron-reduction", IDENTITY, "tr(kron(?A, ?B)) => tr(?A) tr(?B) if square(?A), square(?B)",
+            "sum(kron(?A, ?B)) => sum(?A) sum(?B)", "norm(kron(?A, ?B)) => norm(?A) norm(?B)"),
+    written("transpose-invariant", IDENTITY, "det(?X^T) => det(?X)", "logdet(?X^T) => logdet(?X)",
+            "tr(?X^T) => tr(?X) if square(?X), matrix(?X)",
+            "diag(?X^T) => diag(?X) if square(?X), matrix(?X)",
+            "sum(?M^T) => sum(?M)", "mean(?M^T) => mean(?M)"),
+    written("ones-numerator", PRESENTATION, "ones(?m, ?n) ./ ?y => 1 ./ ?y"),
     Rule("quotient-coefficient", PRESENTATION, ("hdiv",), lambda e: _coef(e.args[0])[0] != 1,
          _quotient_coefficient, "(c a) ./ b = c (a ./ b)"),
     Rule("linear-coefficient", PRESENTATION, ("tr", "sum"), lambda e: _coef(e.args[0])[0] != 1,
@@ -189,11 +184,9 @@ RULES: tuple[Rule, ...] = (
          "(mean(x) 1 - x) s = -(x - mean(x)) s"),
     Rule("mean", PRESENTATION, ("mul",), M.has_mean, M.as_mean,
          "sum(v) / n = mean(v), a^T b / n = mean(a .* b) for vectors of length n"),
-    Rule("count", IDENTITY, ("sum", "mean", "norm", "tr"),
-         lambda e: e.args[0].op == ("eye" if e.op == "tr" else "ones"), _count,
-         "sum(ones(m, n)) = m n, tr(eye(n)) = n, mean(ones(n)) = 1, norm(ones(n)) = n^0.5"),
-    Rule("diag-of-ones", IDENTITY, ("diag",), lambda e: e.args[0].op == "ones" and e.args[0].shape[1] == 1,
-         lambda e: E.eye(e.shape[0]), "diag(ones(n)) = eye(n)"),
+    written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
+            "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
+    written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
     Rule("ones-sum", PRESENTATION, ("mul",), I.has_ones_sum, I.ones_sum, "ones(1, n) v = v^T ones(n) = sum(v)"),
     Rule("ones-by-diag", IDENTITY, ("mul",), I.has_ones_by_diag, I.ones_by_diag,
          "ones(1, n) diag(v) = v^T, diag(v) ones(n) = v"),
@@ -206,8 +199,7 @@ RULES: tuple[Rule, ...] = (
          "(a b)^k = a^k b^k for an integer k (not (a b)^0.5 at a, b < 0)"),
     Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
-    Rule("trace-of-scalar", IDENTITY, ("tr",), lambda e: e.args[0].is_scalar, lambda e: e.args[0],
-         "tr(s) = s"),
+    written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
     Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: I.is_chain(e.args[0]), I.cyclic_trace,
          "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
     Rule("sum-of-hadamard", IDENTITY, ("sum",), lambda e: I.is_vector_hadamard(e.args[0]), I.sum_of_hadamard,
