@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import Typed, infer
-from matcalc_cli.derive import Derivative, derivative, scalar_function, second_derivative
+from matcalc_cli.derive import Convention, Derivative, derivative, scalar_function, second_derivative
 from matcalc_cli.dims import format_dim, format_shape, parse_spec, spec_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
@@ -277,7 +277,7 @@ def latex_text(report: Report, display: bool = False, bold: bool = False, standa
 
             f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
         wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
-        eq = latexdoc.Equation(f, wrt, named.body, named.where, vec="vec/Kronecker" in d.note, note=d.note)
+        eq = latexdoc.Equation(f, wrt, named.body, named.where, vec=Convention.VEC in d.conventions, note=d.note)
         text = latexdoc.display(eq, bold, page or latexdoc.TEXT_WIDTH)
     else:
         text = latex.render_named(named, bold)

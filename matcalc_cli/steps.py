@@ -16,7 +16,7 @@ from __future__ import annotations
 from itertools import count
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive import Derivative, dvar, gradient, jacobian, substitute
+from matcalc_cli.derive import Convention, Derivative, dvar, gradient, jacobian, substitute
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
@@ -321,8 +321,8 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: Derivative, final: Expr) 
         raw = E.T(j) if result.layout == "denominator" else j
     lines.append(Line(top, (raw,), READ_OFF[cell], canonical))
     if final != raw:
-        if result.note.startswith("gradient within"):
-            rule = result.note.split(";")[0]
+        if Convention.SYMMETRIC in result.conventions:
+            rule = Convention.SYMMETRIC.value
         else:
             trace: list[tuple[str, Expr, Expr]] = []
             simplify(raw, trace)

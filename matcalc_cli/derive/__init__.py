@@ -3,8 +3,8 @@ form (readoff.py), and laid out as the course's table says (present.py), for the
 step to finish (simplify/finish.py)."""
 
 from matcalc_cli.derive.differential import differential, dvar
-from matcalc_cli.derive.present import Derivative, Draft, derivative, scalar_function, second_derivative
+from matcalc_cli.derive.present import Convention, Derivative, Draft, derivative, scalar_function, second_derivative
 from matcalc_cli.derive.readoff import gradient, jacobian, substitute
 
-__all__ = ["Derivative", "Draft", "derivative", "scalar_function", "differential", "dvar", "gradient", "jacobian",
-           "second_derivative", "substitute"]
+__all__ = ["Convention", "Derivative", "Draft", "derivative", "differential", "dvar", "gradient", "jacobian",
+           "scalar_function", "second_derivative", "substitute"]

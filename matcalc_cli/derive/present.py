@@ -7,6 +7,7 @@ textbook's form, a Derivative. The driver (report.py) runs one after the other."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from matcalc_cli import expr as E
 from matcalc_cli.derive.differential import differential
@@ -16,12 +17,20 @@ from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 
 
 # ------------------------------------------------------------------ the derivative
+class Convention(Enum):
+    """A convention the reader of a derivative must know; its value is the note printed."""
+
+    SYMMETRIC = "gradient within symmetric matrices: sym(G) = (G + G^T)/2"
+    VEC = "vec/Kronecker form: d vec(F) = J d vec(X), vec stacks columns"
+
+
 @dataclass(frozen=True)
 class Derivative:
     expr: Expr
     kind: str  # scalar-by-vector, jacobian, ... as in the course's table
     layout: str
-    note: str = ""  # a convention the reader must know (symmetric gradient, vec/Kronecker)
+    note: str = ""  # what the reader must know: the conventions' notes, then the operations' (sign's derivative)
+    conventions: frozenset[Convention] = frozenset()
 
     @property
     def shape(self) -> Shape:
@@ -38,6 +47,7 @@ class Draft:
     note: str = ""
     symmetrise: bool = False  # the gradient within symmetric matrices: sym(G), unless G is symmetric
     transpose: bool = False  # a second derivative by a scalar through a 1×n matrix u keeps u's shape
+    conventions: frozenset[Convention] = frozenset()
 
 
 def _class(shape: Shape) -> str:
@@ -60,7 +70,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
     kind = f"{fc}-by-{xc}" if (fc, xc) != ("vector", "vector") else "jacobian"
     notes: set[str] = set()
     df = differential(f, x, notes=notes)
-    note = ""
+    convention: Convention | None = None
     symmetrise = False
     if xc == "scalar":
         g = E.zeros(f.shape) if df is None else substitute(df, ONE)
@@ -72,7 +82,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
         g = E.zeros(x.shape) if df is None else gradient(df, ONE, x)
         if x.op == "var" and x.info.symmetric:
             symmetrise = True  # x is a matrix: nothing follows
-            note = "gradient within symmetric matrices: sym(G) = (G + G^T)/2"
+            convention = Convention.SYMMETRIC
         if xc == "vector" and layout == "numerator":
             g = E.T(g)
     else:
@@ -86,9 +96,9 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
         if layout == "denominator":
             g = E.T(g)
         if fc == "matrix" or xc == "matrix":
-            note = "vec/Kronecker form: d vec(F) = J d vec(X), vec stacks columns"
-    note = "; ".join([note] * bool(note) + sorted(notes))
-    return Draft(g, kind, layout, note, symmetrise)
+            convention = Convention.VEC
+    note = "; ".join(([convention.value] if convention else []) + sorted(notes))
+    return Draft(g, kind, layout, note, symmetrise, conventions=frozenset([convention] if convention else []))
 
 
 def scalar_function(f: Expr) -> None:
@@ -106,4 +116,4 @@ def second_derivative(first: Derivative, second: Draft, u: Expr, v: Expr) -> Dra
     transpose = _var_class(v.shape) == "scalar" and _var_class(u.shape) != "vector" and g.shape != first.shape
     kind = "hessian" if u.name == v.name else "mixed second derivative"
     note = "; ".join(n for n in dict.fromkeys((first.note, second.note)) if n)
-    return Draft(g, kind, second.layout, note, second.symmetrise, transpose)
+    return Draft(g, kind, second.layout, note, second.symmetrise, transpose, first.conventions | second.conventions)

@@ -21,7 +21,7 @@ def finish(d: Draft) -> Derivative:
     g = _spread_transpose(simplify(g))
     if d.transpose:
         g = simplify(E.T(g))
-    return Derivative(g, d.kind, d.layout, d.note)
+    return Derivative(g, d.kind, d.layout, d.note, d.conventions)
 
 
 def _spread_transpose(g: Expr) -> Expr:
