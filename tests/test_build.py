@@ -1,0 +1,44 @@
+"""build.py: the typed tree from a syntax tree once its shapes are known (infer: both)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcalc_cli import expr as E
+from matcalc_cli.build import build, infer
+from matcalc_cli.errors import MatcalcError
+from matcalc_cli.syntax import parse
+
+x = E.var("x", ("n", 1))
+A = E.var("A", ("n", "n"))
+
+
+def test_a_quadratic_form_builds_as_one_product():
+    assert infer(parse("x^T A x"), {}, frozenset()).expr is E.mul(E.T(x), A, x)
+
+
+def test_the_shapes_given_are_the_shapes_built():
+    typed = infer(parse("A x"), {"A": ("n", "m")}, frozenset())
+    assert typed.variables["x"] == ("m", 1) and typed.inferred == frozenset({"x"})
+
+
+def test_a_where_clause_builds_one_shared_node_and_keeps_its_name():
+    typed = infer(parse("h^T h where h = A x"), {}, frozenset())
+    (node, name), = typed.named
+    shapes = typed.variables
+    assert name == "h" and node is E.mul(E.var("A", shapes["A"]), E.var("x", shapes["x"]))
+    assert typed.expr is E.mul(E.T(node), node)
+
+
+def test_a_symmetric_variable_is_its_own_transpose():
+    built = build(parse("S^T"), {"S": ("n", "n")}, frozenset({"S"}))
+    assert built.op == "var" and built.info.symmetric
+
+
+def test_division_by_zero_is_an_input_error():
+    with pytest.raises(MatcalcError):
+        infer(parse("x / 0"), {}, frozenset())
+
+
+def test_negative_matrix_powers_are_powers_of_the_inverse():
+    assert infer(parse("A^-2"), {}, frozenset()).expr is E.power(E.inv(A), 2)

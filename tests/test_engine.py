@@ -1,0 +1,37 @@
+"""simplify/engine.py: the rules bottom-up to a true fixpoint, each rewrite recorded when asked."""
+
+from __future__ import annotations
+
+import warnings
+
+from matcalc_cli import expr as E
+from matcalc_cli.ops import fn
+from matcalc_cli.simplify import NoFixpoint, canon, simplify
+
+x = E.var("x", ("n", 1))
+A = E.var("A", ("n", "n"))
+
+
+def test_simplify_is_idempotent():
+    e = E.add(E.mul(E.T(x), A), E.mul(E.T(x), E.T(A)))
+    once = simplify(e)
+    assert simplify(once) is once
+
+
+def test_each_rewrite_is_recorded_with_its_rule():
+    steps: list = []
+    out = simplify(fn("det", E.T(A)), steps)
+    assert out is fn("det", A)
+    assert [name for name, _, _ in steps] == ["transpose-invariant"]
+    assert steps[0][1] is fn("det", E.T(A)) and steps[0][2] is out
+
+
+def test_one_pass_applies_one_rule_a_node():
+    e = fn("tr", E.T(E.T(A)))
+    assert canon(e) is canon(canon(e))
+
+
+def test_a_fixpoint_is_reached_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoFixpoint)
+        simplify(E.mul(E.inv(A), A, x))

@@ -1,0 +1,40 @@
+"""simplify/normal.py: the canonicaliser (transposes, products, like terms, common factors)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from matcalc_cli import expr as E
+from matcalc_cli.simplify.normal import hadamard, product, total, transpose
+
+x, y = E.var("x", ("n", 1)), E.var("y", ("n", 1))
+A, B = E.var("A", ("n", "n")), E.var("B", ("n", "n"))
+t = E.var("t", E.SCALAR)
+
+
+def test_a_transpose_goes_through_a_product_in_reverse():
+    assert transpose(E.mul(A, B)) is E.mul(E.T(B), E.T(A))
+
+
+def test_like_terms_collect():
+    assert total([x, E.mul(E.const(2), x)]) is E.mul(E.const(3), x)
+    assert total([x, E.neg(x)]).op == "zeros"
+
+
+def test_a_common_factor_comes_out():
+    s = total([E.mul(A, x), E.mul(B, x)])
+    assert s.op == "mul" and s.args[-1] is x and s.args[0].op == "add"
+
+
+def test_an_inverse_cancels_beside_its_matrix():
+    assert product([E.inv(A), A, x]) is x
+
+
+def test_equal_scalar_bases_merge_their_exponents():
+    assert product([t, E.power(t, -1)]) is E.ONE
+    assert product([t, t]) is E.power(t, Fraction(2))
+
+
+def test_numbers_leave_a_hadamard_product():
+    h = hadamard([E.mul(E.const(2), x), y])
+    assert h.op == "mul" and h.args[0] is E.const(2)
