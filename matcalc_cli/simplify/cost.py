@@ -299,3 +299,13 @@ def _inner(parent: Expr, child: Expr) -> tuple[Token | Key, ...]:
     """child's key, bracketed where it is bracketed in reading: (x .* y)^T sorts by its bracket."""
     k: Key = child._key  # type: ignore[assignment]
     return (_OPEN_TOKEN, k, _CLOSE_TOKEN) if _brackets(parent, child) else (k,)
+
+
+def rank(e: Expr) -> tuple[int, Key]:
+    """The one order in which the simplifier chooses between equal trees: cost, then key."""
+    return cost(e), key(e)
+
+
+def cheapest(candidates: list[Expr], default: Expr) -> Expr:
+    """The candidate a textbook prints, by rank(); default if there is none."""
+    return min(candidates, key=rank, default=default)

@@ -16,8 +16,7 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
-from matcalc_cli.simplify.cost import cost as structural_cost
-from matcalc_cli.simplify.cost import key
+from matcalc_cli.simplify.cost import rank
 
 Subs = Sequence[tuple[str, Callable[[Expr], Expr | None]]]  # (rule name, leaf -> its other spelling)
 
@@ -162,7 +161,7 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
                 continue
             if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
                 out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
-            cost = (structural_cost(out), key(out))
+            cost = rank(out)
             if best_cost is None or cost < best_cost:
                 best, best_cost, best_names = out, cost, used
     fired.extend(best_names)

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
-from matcalc_cli.simplify.cost import cost, forget, key
+from matcalc_cli.simplify.cost import cheapest, forget
 from matcalc_cli.simplify.elementwise import elementwise
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import REGION, rules_for
@@ -63,7 +63,7 @@ def _settle(e: Expr) -> Expr:
         if again == e:
             return e
         if again in seen:
-            return min(order[seen[again]:], key=lambda c: (cost(c), key(c)))
+            return cheapest(order[seen[again]:], again)
         seen[again] = len(order)
         order.append(again)
         e = again

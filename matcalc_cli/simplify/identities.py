@@ -9,14 +9,14 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import cost, key
+from matcalc_cli.simplify.cost import cheapest, key, rank
 from matcalc_cli.simplify.normal import _coef, _parts, _split_power, hadamard, product, total, transpose
 
 
 def _best(node: Expr, candidates: list[Expr]) -> Expr:
     """The cheapest candidate if it is cheaper than node, else node: a rule never lengthens."""
-    best = min(candidates, key=lambda c: (cost(c), key(c)), default=node)
-    return best if (cost(best), key(best)) < (cost(node), key(node)) else node
+    best = cheapest(candidates, node)
+    return best if rank(best) < rank(node) else node
 
 
 # ------------------------------------------------------------------ traces

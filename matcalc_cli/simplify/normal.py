@@ -11,7 +11,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import cost, key
+from matcalc_cli.simplify.cost import cost, key, rank
 
 
 def filled(e: Expr) -> Expr:
@@ -93,7 +93,7 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
     if orient and out.is_scalar and chain and not merged:
         # A scalar equals its transpose: keep whichever spelling sorts first.
         flipped = product([transpose(f) for f in reversed(chain)], orient=False)
-        if (cost(flipped), key(flipped)) < (cost(E.mul(*chain)), key(E.mul(*chain))):
+        if rank(flipped) < rank(E.mul(*chain)):
             out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
     return out
 
