@@ -413,7 +413,7 @@ def identities(format: Annotated[str, typer.Option(
     """
     check_format(format, IDENTITY_FORMATS)
     from matcalc_cli.identities import table
-    from matcalc_cli.render import identities as show
+    from matcalc_cli.render import table as show
 
     rows = in_big_stack(table)
     if format == "json":

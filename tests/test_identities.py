@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from matcalc_cli import identities
 from matcalc_cli.cli import app
-from matcalc_cli.render import identities as render
+from matcalc_cli.render import table as render
 
 
 def test_every_rule_of_the_table_holds() -> None:

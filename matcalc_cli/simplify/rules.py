@@ -23,8 +23,8 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
-from matcalc_cli.simplify import identities as I
 from matcalc_cli.simplify import means as M
+from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
@@ -187,8 +187,8 @@ RULES: tuple[Rule, ...] = (
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
             "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
-    Rule("ones-sum", PRESENTATION, ("mul",), I.has_ones_sum, I.ones_sum, "ones(1, n) v = v^T ones(n) = sum(v)"),
-    Rule("ones-by-diag", IDENTITY, ("mul",), I.has_ones_by_diag, I.ones_by_diag,
+    Rule("ones-sum", PRESENTATION, ("mul",), RW.has_ones_sum, RW.ones_sum, "ones(1, n) v = v^T ones(n) = sum(v)"),
+    Rule("ones-by-diag", IDENTITY, ("mul",), RW.has_ones_by_diag, RW.ones_by_diag,
          "ones(1, n) diag(v) = v^T, diag(v) ones(n) = v"),
     Rule("diag-outer", IDENTITY, ("diag",), lambda e: _is_outer(e.args[0]), _diag_outer,
          "diag(a b^T) = a .* b"),
@@ -200,29 +200,29 @@ RULES: tuple[Rule, ...] = (
     Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
     written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
-    Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: I.is_chain(e.args[0]), I.cyclic_trace,
+    Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
          "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
-    Rule("sum-of-hadamard", IDENTITY, ("sum",), lambda e: I.is_vector_hadamard(e.args[0]), I.sum_of_hadamard,
+    Rule("sum-of-hadamard", IDENTITY, ("sum",), lambda e: RW.is_vector_hadamard(e.args[0]), RW.sum_of_hadamard,
          "sum(x .* y) = x^T y"),
-    Rule("sign-times", IDENTITY, ("had", "mul"), I.has_signed_pair, I.sign_times,
+    Rule("sign-times", IDENTITY, ("had", "mul"), RW.has_signed_pair, RW.sign_times,
          "sign(u) .* u = abs(u), sign(t) / t = 1 / abs(t), abs(t) / t^2 = 1 / abs(t)"),
-    Rule("ones-product", IDENTITY, ("mul", "had"), I.ones_applies, I.ones_product,
+    Rule("ones-product", IDENTITY, ("mul", "had"), RW.ones_applies, RW.ones_product,
          "ones(m, k) ones(k, n) = k ones(m, n) for a number k > 1; (ones(m) ones(1, n)) .* M = M"),
-    Rule("det-inward", IDENTITY, ("det", "logdet"), I.det_inward_applies, I.det_inward,
+    Rule("det-inward", IDENTITY, ("det", "logdet"), RW.det_inward_applies, RW.det_inward,
          "det(X^k) = det(X)^k, det(X^-1) = 1 / det(X), det(c X) = c^n det(X); logdet(X^k) = k logdet(X)"),
-    Rule("det-of-product", IDENTITY, ("mul",), I.det_product_applies, I.det_of_product,
+    Rule("det-of-product", IDENTITY, ("mul",), RW.det_product_applies, RW.det_of_product,
          "det(A B) = det(A) det(B), where a factor cancels: det(A X) / det(X) = det(A)"),
-    Rule("inverse-of-product", PRESENTATION, ("mul",), I.has_inverse_of_product, I.inverse_of_product,
+    Rule("inverse-of-product", PRESENTATION, ("mul",), RW.has_inverse_of_product, RW.inverse_of_product,
          "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
-    Rule("distribute-to-collect", PRESENTATION, ("add",), I.has_distributable, I.distribute_to_collect,
+    Rule("distribute-to-collect", PRESENTATION, ("add",), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
-    Rule("transpose-out", PRESENTATION, ("add", "had"), I.has_transposed_term, I.transpose_out,
+    Rule("transpose-out", PRESENTATION, ("add", "had"), RW.has_transposed_term, RW.transpose_out,
          "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),
-    Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, I.identity_insertion,
+    Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, RW.identity_insertion,
          "F + F B = F (eye(n) + B), where shorter"),
     Rule("sigmoid-negated", IDENTITY, ("sigmoid",), lambda e: _coef(e.args[0])[0] < 0, _sigmoid_negated,
          "sigmoid(-u) = 1 - sigmoid(u), where the elementwise algebra finds it shorter", region=True),
-    Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: I.kron_window(e) is not None, I.kron_to_hadamard,
+    Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: RW.kron_window(e) is not None, RW.kron_to_hadamard,
          "S^T kron(B, C) S = B .* C for S v = vec(diag(v)): Hessians through diag"),
 )
 
