@@ -370,3 +370,12 @@ def test_check_of_abs_at_points_of_both_signs() -> None:
 
     assert check("sum(abs(x))", ["x"], "ones(1, n)").verdict == "different"
     assert check("sum(abs(x))", ["x"], "sign(x)^T").ok
+
+
+def test_mean_of_an_inner_product_needs_two_vectors() -> None:
+    # matcalc diff "mean((u u^T).^3)" --wrt u: 3 u^T (M^T + M) / size(n*n), M = (u u^T).^2; gave
+    # 3 u^T M / size(n*n) + 3 mean(M^T .* u), M u / n read as a mean (relative error 0.43).
+    for source in ("mean((u u^T).^3)", "mean((u u^T).^2 .* A)"):
+        d, err = against_finite_differences(source, ["u"], {})
+        assert err < TOL, (plain.render(d.expr), err)
+        assert "mean" not in plain.render(d.expr)

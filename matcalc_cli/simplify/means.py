@@ -106,7 +106,9 @@ def _is_count(f: Expr, n: E.Dim) -> bool:
 
 def _inner(f: Expr) -> Expr | None:
     """a^T b of two vectors of the same length, as sum(a .* b)'s summand."""
-    if f.op == "mul" and len(f.args) == 2 and f.is_scalar and f.args[1].shape[1] == 1:
+    # The factors' own shapes, not f's: the chain of a product is put together here with a
+    # scalar shape, which M u (a matrix by a vector) is not.
+    if f.op == "mul" and len(f.args) == 2 and f.args[0].shape[0] == 1 and f.args[1].shape[1] == 1:
         return hadamard([transpose(f.args[0]), f.args[1]])
     return None
 
