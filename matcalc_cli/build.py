@@ -26,10 +26,10 @@ class Typed:
 
 
 def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
-          extra: list[str] | None = None) -> Typed:
+          extra: list[str] | None = None, source: str = "") -> Typed:
     """The typed tree of root: its shapes inferred (shapes.py), then built; extra names (a
-    --wrt absent from the expression) get shapes too."""
-    shapes = infer_shapes(root, declared, symmetric, extra)
+    --wrt absent from the expression) get shapes too; source: the text, quoted in messages."""
+    shapes = infer_shapes(root, declared, symmetric, extra, source)
     variables = shapes.variables
     expr = build(shapes.root, variables, symmetric)
     named = tuple((build(d, variables, symmetric), name) for name, d in defined(root).items())

@@ -237,7 +237,7 @@ def read_claim(text: str, report: Report) -> Expr:
     new names, since a derivative is a function of the same variables. A where clause (as
     matcalc's plain output prints one) is expanded: its names stand for their definitions."""
     try:
-        root = parse(text)
+        root = parse(text, frozenset(report.variables))
         for name, node in definitions(root).items():
             if name in report.variables:
                 raise MatcalcError("input", f"{name} is a variable of the expression: a where clause "
@@ -255,14 +255,14 @@ def read_claim(text: str, report: Report) -> Expr:
 
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
-          symmetric: list[str] | None = None, layout: str = "numerator") -> CheckResult:
-    report = differentiate(source, wrt, shapes, symmetric, layout)
+          symmetric: list[str] | None = None, layout: str = "numerator", latex: bool | None = None) -> CheckResult:
+    report = differentiate(source, wrt, shapes, symmetric, layout, latex=latex)
     claim = read_claim(expect, report)
     d = report.derivative.expr
     if same_shape(claim.shape, d.shape) and simplify(claim) == d:
         return CheckResult(report, expect, claim, "equal", "canonical form")
     other_layout = "denominator" if layout == "numerator" else "numerator"
-    other = differentiate(source, wrt, shapes, symmetric, other_layout).derivative.expr
+    other = differentiate(source, wrt, shapes, symmetric, other_layout, latex=latex).derivative.expr
     # The forms a claim may match, in the order they are reported, with what they are called.
     forms: list[tuple[str, Expr, str]] = [("equal", d, "")]
     if other != d:
@@ -273,7 +273,7 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
         raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, "
                                   f"but the derivative is {format_shape(d.shape)}", (0, len(expect)))
     nodes = [n.shape for n in E.walk(claim)]
-    f = build(parse(source), report.variables, report.symmetric)
+    f = build(report.syntax(), report.variables, report.symmetric)
     count = point_count(report)
 
     def defined(p: Point) -> bool:

@@ -203,6 +203,9 @@ WithValueOpt = Annotated[bool, typer.Option(
 HvpOpt = Annotated[bool, typer.Option(
     "--hvp", help="With --format python, torch or jax and a Hessian (--wrt x --wrt x): a function of the "
                   "variables and a direction v returning H v, without forming H (Newton-CG's hessp).")]
+FromOpt = Annotated[str, typer.Option(
+    "--from", metavar="INPUT", show_default=False, autocompletion=_completer(("auto", "latex")),
+    help="INPUT is auto (the default: LaTeX when EXPR holds a backslash command) or latex.")]
 ExpectOpt = Annotated[str, typer.Option(
     "--expect", metavar="CLAIM", show_default=False,
     help="The derivative to check, written in the input language.")]
@@ -244,7 +247,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
          steps: StepsOpt = False, expand: ExpandOpt = False, display: DisplayOpt = False, bold: BoldOpt = False,
          standalone: StandaloneOpt = False, width: WidthOpt = None, with_value: WithValueOpt = False,
-         hvp: HvpOpt = False) -> None:
+         hvp: HvpOpt = False, from_format: FromOpt = "auto") -> None:
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
@@ -255,7 +258,7 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     check_format(format)
     source = read_expr(expr, format)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps,
-                       expand, display, bold, standalone, width, with_value, hvp)
+                       expand, display, bold, standalone, width, with_value, hvp, from_format)
 
     def work() -> int:
         result = run_diff(source, opts)
@@ -274,7 +277,8 @@ $ matcalc check --derivation steps.txt --wrt x
 """)
 def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = None,  # noqa: B006
           shape: ShapeOpt = None, symmetric: SymOpt = None, layout: LayoutOpt = "numerator",
-          format: CheckFormatOpt = "pretty", derivation: DerivationOpt = None) -> None:
+          format: CheckFormatOpt = "pretty", derivation: DerivationOpt = None,
+          from_format: FromOpt = "auto") -> None:
     """Check that CLAIM (--expect) is the derivative of EXPR with respect to VAR.
 
     Compares canonical forms, then values at random points. Exit 0 if the claim is the
@@ -292,7 +296,8 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
         missing = "EXPR" if not expr else "option '--expect'" if expect is None else "option '--wrt'"
         raise _usage(f"Missing {missing}: check takes EXPR, --wrt and --expect (or --derivation FILE and --wrt)")
     source = read_expr(expr, format)
-    opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format)
+    opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format,
+                        from_format=from_format)
 
     def work() -> bool:
         result = run_check(source, opts)

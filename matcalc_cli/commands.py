@@ -66,6 +66,7 @@ class DiffOptions:
     width: str | None = None  # --display only: the page's width in points (the article's 345 pt)
     with_value: bool = False  # code formats only: return (value, derivative)
     hvp: bool = False  # code formats only, a Hessian: the function v -> H v
+    from_format: str = "auto"  # --from latex: EXPR is LaTeX even without a backslash command
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -83,6 +84,7 @@ class CheckOptions:
     layout: str = LAYOUTS[0]
     format: str = next(iter(CHECK_FORMATS))
     derivation: str | None = None  # check --derivation FILE: the command line runs it (run_derivation)
+    from_format: str = "auto"
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
@@ -173,7 +175,7 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     from matcalc_cli.report import differentiate
 
     report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
-                           opts.steps)
+                           opts.steps, latex=reads_latex(opts.from_format))
     if not opts.verify:
         return DiffResult(report, expand=opts.expand, options=opts)
     from matcalc_cli.verification import verify  # imports numpy: only when asked for
@@ -190,7 +192,15 @@ def run_check(source: str, opts: CheckOptions) -> CheckResult:
         raise MatcalcError("option", "--expect is required: the claimed derivative")
     from matcalc_cli.checking import check
 
-    return check(source, list(opts.wrt), opts.expect, list(opts.shape), list(opts.symmetric), opts.layout)
+    return check(source, list(opts.wrt), opts.expect, list(opts.shape), list(opts.symmetric), opts.layout,
+                 latex=reads_latex(opts.from_format))
+
+
+def reads_latex(from_format: str) -> bool | None:
+    """--from latex: True; --from auto (the default): LaTeX when EXPR holds a backslash command."""
+    if from_format not in ("auto", "latex"):
+        raise MatcalcError("option", f"--from must be auto or latex, not {from_format!r}")
+    return True if from_format == "latex" else None
 
 
 def run_convex(source: str, opts: ConvexOptions) -> Verdict:

@@ -23,6 +23,7 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.report import SCHEMA, typed_input
+from matcalc_cli.tokens import greek_names
 
 SECOND_ORDER = Rule("second-order condition: smooth, defined on all of an open convex domain, Hessian PSD",
                     "B&V §3.1.4")
@@ -123,6 +124,9 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     """Both questions for source in the variables wrt; MatcalcError on bad input."""
     if not wrt:
         raise MatcalcError("option", "--wrt is required: the variables the question is about")
+    # A Greek letter in an option is its name, as in the expression (--wrt θ is --wrt theta).
+    wrt, shapes = [greek_names(w) for w in wrt], [greek_names(s) for s in shapes or []]
+    symmetric, positive, spd = ([greek_names(n) for n in names or []] for names in (symmetric, positive, spd))
     pos, definite = frozenset(positive or ()), frozenset(spd or ())
     _, typed, _, sym, notes = typed_input(source, list(dict.fromkeys(wrt)), shapes,
                                           sorted(set(symmetric or ()) | definite))

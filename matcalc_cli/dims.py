@@ -20,8 +20,17 @@ _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$")
 FRESH_NAMES = ("n", "m", "k", "p", "q", "r", "l", "d")
 
 
+_TIMES = re.compile(r"^\s*([A-Za-z]|\d+)\s*[x*]\s*([A-Za-z]|\d+)\s*$|^\s*(\w+)\s*×\s*(\w+)\s*$")
+
+
 def parse_dim(text: str) -> Dim:
+    """A name, a positive integer, or a product as matcalc prints one (m·n, n²)."""
     text = text.strip()
+    if text.endswith("²") and len(text) > 1:
+        d = parse_dim(text[:-1])
+        return E.dim_product(d, d)
+    if "·" in text:
+        return compose(parse_dim(part) for part in text.split("·"))
     if text.isdigit() and len(text) > 15:
         raise MatcalcError("option", f"dimension too large: {text[:20]}... ({len(text)} digits)")
     if not _DIM.match(text):
@@ -42,6 +51,10 @@ def parse_spec(spec: str, name: str = "") -> Shape:
 def _parse_spec(spec: str) -> Shape:
     if spec == "scalar":
         return SCALAR
+    times = _TIMES.match(spec)
+    if times is not None:  # nxn, n×n, n*n: a matrix's dimensions are separated by a comma
+        r, c = (g for g in times.groups() if g is not None)
+        raise MatcalcError("option", f"bad shape {spec!r}: a matrix is rows,columns: write {r},{c}")
     parts = spec.split(",")
     if len(parts) == 1:
         return (parse_dim(parts[0]), 1)

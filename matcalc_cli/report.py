@@ -15,6 +15,7 @@ from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import canon, finish
 from matcalc_cli.syntax import Syntax, parse
+from matcalc_cli.tokens import greek_names
 from matcalc_cli.where import reject_defined, substitute
 
 if TYPE_CHECKING:
@@ -38,6 +39,12 @@ class Report:
     function: Expr | None = None  # the typed tree of the expression (what check and --verify evaluate)
     notes: tuple[str, ...] = ()  # options that name what does not occur (printed on stderr)
     given: tuple[tuple[Expr, str], ...] = ()  # the input's where clause: (a node, its name)
+    declared: frozenset[str] = frozenset()  # the names options give, which a run of letters keeps
+    latex: bool | None = None  # --from latex (None: LaTeX when the text holds a backslash command)
+
+    def syntax(self) -> Syntax:
+        """The source read again, exactly as it was read for this report."""
+        return parse(self.source, self.declared, self.latex)
 
     def of_what(self) -> str:
         return f"({self.source}) / " + " ".join("d" + w for w in self.wrt)
@@ -120,15 +127,21 @@ def _describe(shape: Shape) -> str:
 
 
 def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
-                  symmetric: list[str] | None = None, layout: str = "numerator", steps: bool = False) -> Report:
+                  symmetric: list[str] | None = None, layout: str = "numerator", steps: bool = False,
+                  latex: bool | None = None) -> Report:
     """Parse, type, differentiate and simplify; raise MatcalcError on bad input."""
+    # A Greek letter in an option is its name, as in the expression (--wrt θ is --wrt theta).
+    wrt = [greek_names(w) for w in wrt]
+    shapes = [greek_names(s) for s in shapes or []]
+    symmetric = [greek_names(s) for s in symmetric or []]
     if layout not in ("numerator", "denominator"):
         raise MatcalcError("option", f"--layout must be numerator or denominator, not {layout!r}")
     if not wrt:
         raise MatcalcError("option", "--wrt is required: the variable to differentiate by")
     if len(wrt) > 2:
         raise MatcalcError("option", "at most two --wrt (a second derivative)")
-    root, typed, declared, sym, notes = typed_input(source, wrt, shapes, symmetric)
+    root, typed, declared, sym, notes = typed_input(source, wrt, shapes, symmetric, latex)
+    named_by_options = frozenset([*declared, *sym, *wrt])
     xs = [E.var(w, typed.variables[w], w in sym) for w in wrt]
     d = derivative_of(typed.expr, xs, layout)
     shown = None
@@ -145,11 +158,11 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         if len(xs) == 2:
             shown = second(shown, xs[1], d)
     return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
-                  typed.expr, notes, typed.named)
+                  typed.expr, notes, typed.named, named_by_options, latex)
 
 
 def typed_input(source: str, wrt: list[str], shapes: list[str] | None = None, symmetric: list[str] | None = None,
-                ) -> tuple[Syntax, Typed, dict[str, Shape], frozenset[str], tuple[str, ...]]:
+                latex: bool | None = None) -> tuple[Syntax, Typed, dict[str, Shape], frozenset[str], tuple[str, ...]]:
     """The options read and the expression typed (diff's and convex's shared first half): the
     syntax tree, the typed tree, the declared shapes, the symmetric names, the notes."""
     for w in wrt:
@@ -169,10 +182,10 @@ def typed_input(source: str, wrt: list[str], shapes: list[str] | None = None, sy
     for name in sym:
         if not _NAME.match(name):
             raise MatcalcError("option", f"--symmetric expects a matrix name, got {name!r}")
-    root = parse(source)
+    root = parse(source, frozenset([*declared, *sym, *wrt]), latex)
     reject_defined(root, {**{n: "--shape" for n in declared}, **{n: "--symmetric" for n in sym},
                           **{n: "--wrt" for n in wrt}})
-    typed = infer(root, declared, sym, extra=list(wrt))
+    typed = infer(root, declared, sym, extra=list(wrt), source=source)
     return root, typed, declared, sym, absent_names(root, wrt, declared, sym)
 
 
@@ -273,9 +286,8 @@ def latex_text(report: Report, display: bool = False, bold: bool = False, standa
         f = report.function
         if f is None:
             from matcalc_cli.build import infer
-            from matcalc_cli.syntax import parse
 
-            f = infer(parse(report.source), dict(report.variables), report.symmetric).expr
+            f = infer(report.syntax(), dict(report.variables), report.symmetric).expr
         wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
         eq = latexdoc.Equation(f, wrt, named.body, named.where, vec=Convention.VEC in d.conventions, note=d.note)
         text = latexdoc.display(eq, bold, page or latexdoc.TEXT_WIDTH)

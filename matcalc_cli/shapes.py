@@ -118,6 +118,10 @@ class _Checker:
         return self.call(node, args)
 
     def postfix(self, node: Syntax, a: Shape) -> Shape:
+        if node.text == "spow" and not self.is_scalar(a):
+            p = node.value
+            raise self.fail(f"** is the power of a scalar, and this is {self.show(a)}: write ^{p} for the matrix "
+                            f"power or .^{p} for the elementwise one", node)
         if node.text == "T":
             return (a[1], a[0])
         if node.text == "epow" or self.is_scalar(a):
@@ -214,18 +218,26 @@ def variable_names(root: Syntax) -> list[tuple[str, int]]:
 
 
 def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
-                 extra: list[str] | None = None) -> Shapes:
-    """Type the tree; extra names (a --wrt absent from the expression) get shapes too."""
+                 extra: list[str] | None = None, source: str = "") -> Shapes:
+    """Type the tree; extra names (a --wrt absent from the expression) get shapes too.
+    source: the text the tree was read from, quoted in messages that show a reading."""
     root = substitute(root)
     names = variable_names(root)
-    candidates = [n for n, _ in names if n not in declared and not n[0].isupper()]
+    transposed = _transposed(root)  # a name written x^T is never inferred to be a scalar
+    candidates = [n for n, _ in names if n not in declared and not n[0].isupper() and n not in transposed]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]
     checker = _Checker(declared, frozenset(), symmetric)
     try:
         checker.check(root)
         checker = _with_coefficients(root, checker, declared, symmetric)
     except MatcalcError as first:
-        checker = _retry_with_scalars(root, declared, candidates, first, symmetric)
+        try:
+            checker = _retry_with_scalars(root, declared, candidates, first, symmetric)
+        except MatcalcError:
+            misread = _misread_power(root, transposed, source)
+            if misread is not None:
+                raise misread from None
+            raise
     variables = _solve(checker, [n for n, _ in names], declared, _dim_names(root))
     for name in symmetric:
         shape = variables.get(name, declared.get(name))
@@ -274,6 +286,7 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
     of its product (lambda w^T w, c x^T x, t log(det(X))) is a scalar, where it occurs only
     so; x^T x, x^T A x and a b^T keep their vectors."""
     uses: dict[str, int] = {}
+    transposed = _transposed(root)
     for n in post_order(root):
         if n.kind == "name":
             uses[n.text] = uses.get(n.text, 0) + 1
@@ -283,7 +296,7 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
         if len(factors) < 2:
             continue
         head = _unsigned(factors[0])
-        if head.kind != "name" or head.text in declared or head.text[0].isupper():
+        if head.kind != "name" or head.text in declared or head.text[0].isupper() or head.text in transposed:
             continue
         rows = checker.dims.find(checker.node_shapes[id(factors[1])][0])
         cols = checker.dims.find(checker.node_shapes[id(factors[-1])][1])
@@ -350,3 +363,30 @@ def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape],
         r, c = (rename(d, fresh_name) for d in checker.dims.shape(checker.name_shape(name)))
         out[name] = (r, c)
     return out
+
+
+def _transposed(root: Syntax) -> set[str]:
+    return {n.args[0].text for n in _nodes(root)
+            if n.kind == "postfix" and n.text in ("T", "invT") and n.args[0].kind == "name"}
+
+
+def _misread_power(root: Syntax, transposed: set[str], source: str) -> MatcalcError | None:
+    """x^T x ^ 2 reads as x^T (x^2), and x, written x^T, is no scalar: the error shows that
+    reading and suggests the power of the product, (x^T x)^2."""
+    nodes = _nodes(root)
+    for node in sorted(nodes, key=lambda n: n.span):
+        if not (node.kind == "postfix" and node.text in ("pow", "spow") and node.args[0].kind == "name"
+                and node.args[0].text in transposed):
+            continue
+        name = node.args[0].text
+        power = source[node.args[0].span[1]:node.span[1]].replace(" ", "") if source else f"^{node.value}"
+        parent = next((p for p in nodes if p.kind == "binary" and p.text in _PRODUCTS and p.args[1] is node), None)
+        if parent is None or not source:
+            return MatcalcError("shape", f"{name}{power}: {name} is not a scalar (it is written {name}^T); write "
+                                f"{name}.{power} for the power of each entry", node.span)
+        left = source[parent.span[0]:parent.args[0].span[1]]
+        whole = source[parent.span[0]:node.span[1]]
+        return MatcalcError("shape", f"{whole} reads as {left} ({name}{power}), since ^ binds tighter than a "
+                            f"product, and {name} is not a scalar (it is written {name}^T): for the power of the "
+                            f"product write ({left} {name}){power}", node.span)
+    return None

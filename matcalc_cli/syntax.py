@@ -15,32 +15,32 @@ build.py substitutes the definitions.
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli.errors import MatcalcError, Span
+from matcalc_cli.expr import Written
 from matcalc_cli.ops import CALLS
+from matcalc_cli.tokens import GREEK as _GREEK
+from matcalc_cli.tokens import UNICODE_MARKS as _UNICODE
+from matcalc_cli.tokens import WHERE, Token, reject_leibniz, split_run, unicode_tokens
 
 # Names that are read as calls when an opening parenthesis follows: the registry's calls.
 # The typing pass knows what each one means; the parser only needs to know they are calls.
 FUNCTIONS = CALLS
-WHERE = "where"  # the keyword of named subexpressions: never a variable
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<num>(?:\d+\.\d+|\d+\.(?![*/^])|\d+|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<dotT>\.T(?![A-Za-z0-9_]))
+  | (?P<num>(?:\d+\.\d+|\d+\.(?![*/^T])|\d+|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z\u0391-\u03A9\u03B1-\u03C9][A-Za-z0-9_\u0391-\u03A9\u03B1-\u03C9]*)
-  | (?P<op>\.\*|\./|\.\^|[-+*@/^'(),=])
+  | (?P<op>\*\*|\.\*|\./|\.\^|[-+*@/^'(),=])
+  | (?P<minus>−)
+  | (?P<bar>‖)
+  | (?P<partial>∂(?=\s*/\s*∂)|(?<=/)∂|(?<=/\s)∂)
 """, re.VERBOSE)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # "num", "name", "op", "end"
-    text: str
-    span: Span
-    spaced: bool  # whitespace came right before it
+NUMBER = re.compile(r"(?:\d+\.\d+|\d+\.(?![*/^T])|\d+|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -61,33 +61,6 @@ def _too_large(text: str) -> bool:
     return len(mantissa) > 300 or (exponent != "" and abs(int(exponent)) > 300)
 
 
-# Unicode as people paste it (CONTRACT.md, "Input the user already has"): each mark is read
-# as the tokens of its ASCII spelling, with the mark's span.
-_UNICODE = re.compile("⁻ᵀ|ᵀ|⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\\^∘|[⊙⊘·⋅⊗]")
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_MARKS = {"ᵀ": ["^", "T"], "⁻ᵀ": ["^", "-", "T"], "^∘": [".^"], "⊙": [".*"], "⊘": ["./"], "·": ["*"],
-          "⋅": ["*"], "⊗": ["⊗"]}
-
-
-def _greek_name(c: str) -> str:
-    """θ -> theta, Σ -> Sigma (Unicode spells lambda LAMDA)."""
-    word = unicodedata.name(c).split()[-1].lower().replace("lamda", "lambda")
-    return word.capitalize() if c.isupper() else word
-
-
-_GREEK = {chr(c): _greek_name(chr(c)) for c in [*range(0x391, 0x3AA), *range(0x3B1, 0x3CA)]
-          if unicodedata.name(chr(c), "")}
-
-
-def _unicode_tokens(text: str, span: Span, spaced: bool) -> list[Token]:
-    if text in _MARKS:
-        words = _MARKS[text]
-    else:  # superscript digits: a power
-        digits = text.lstrip("⁻").translate(_SUPERSCRIPTS)
-        words = ["^", *(["-"] if text.startswith("⁻") else []), digits]
-    kinds = ["num" if w.isdigit() else "name" if w == "T" else "op" for w in words]
-    return [Token(k, w, span, spaced and i == 0) for i, (k, w) in enumerate(zip(kinds, words, strict=True))]
-
 
 # Bounds on what is read, so that every input is answered within seconds in bounded memory
 # (README, "Errors and limits"): parentheses are free, everything else counts.
@@ -99,17 +72,21 @@ MAX_CALL_DEPTH = 512  # a 500-layer nest inside sum() or norm() is read; its der
 _PATTERN_VARIABLE = re.compile(r"\?[A-Za-z]\w*")
 
 
-def tokenize(src: str, patterns: bool = False) -> list[Token]:
-    """The tokens of src; with patterns (the simplifier's rules, never user input), ?u is a name."""
+def tokenize(src: str, declared: Collection[str] = (), patterns: bool = False) -> list[Token]:
+    """The tokens of ASCII or unicode input. In unicode input (any character beyond ASCII) a
+    run of letters is single-letter names (split_run); ASCII keeps its multi-letter names.
+    With patterns (the simplifier's rules, never user input), ?u is a name."""
     if len(src) > MAX_CHARS:
         raise MatcalcError("input", f"expression too long: {len(src):,} characters (matcalc reads at most "
                            f"{MAX_CHARS:,})", (0, 1))
     tokens: list[Token] = []
     pos, spaced, counted = 0, False, 0
+    runs = not src.isascii()
+    bars: list[Span] = []  # the open ‖
     while pos < len(src):
         u = _UNICODE.match(src, pos)
         if u is not None:
-            tokens.extend(_unicode_tokens(u.group(), (pos, u.end()), spaced))
+            tokens.extend(unicode_tokens(u.group(), (pos, u.end()), spaced))
             spaced, pos = False, u.end()
             counted += 1
             continue
@@ -121,6 +98,28 @@ def tokenize(src: str, patterns: bool = False) -> list[Token]:
             raise MatcalcError("syntax", f"number out of range: {m.group()[:24]}", (pos, m.end()))
         if kind == "ws":
             spaced = True
+        elif kind == "dotT":  # x.T, as NumPy writes the transpose
+            tokens.extend([Token("op", "^", (pos, pos + 1), False), Token("name", "T", (pos, m.end()), False)])
+            spaced = False
+        elif kind == "minus":
+            tokens.append(Token("op", "-", (pos, m.end()), spaced))
+            spaced = False
+        elif kind == "partial":
+            tokens.append(Token("name", "∂", (pos, m.end()), spaced))
+            spaced = False
+        elif kind == "bar":  # ‖x‖: it closes an open one when an operand ends right before it
+            last = tokens[-1] if tokens else None
+            if bars and last is not None and (last.kind in ("name", "num") or last.text in (")", "'")):
+                bars.pop()
+                tokens.append(Token("op", ")", (pos, m.end()), False))
+            else:
+                bars.append((pos, m.end()))
+                tokens.extend([Token("name", "norm", (pos, m.end()), spaced), Token("op", "(", (pos, m.end()), False)])
+            spaced = False
+        elif kind == "name" and runs:
+            for text, span in split_run(m.group(), pos, declared):
+                tokens.append(Token("name", text, span, spaced and span[0] == pos))
+            spaced = False
         else:
             text = m.group() if kind != "name" else "".join(_GREEK.get(c, c) for c in m.group())
             tokens.append(Token(kind, text, (pos, m.end()), spaced))
@@ -130,6 +129,8 @@ def tokenize(src: str, patterns: bool = False) -> list[Token]:
                 raise MatcalcError("input", f"expression too long: more than {MAX_TOKENS:,} names, numbers and "
                                    "operators (matcalc reads at most that many)", (pos, m.end()))
         pos = m.end()
+    if bars:
+        raise MatcalcError("syntax", "this ‖ is never closed", bars[-1])
     tokens.append(Token("end", "", (len(src), len(src) + 1), spaced))
     return tokens
 
@@ -139,9 +140,9 @@ def _describe(tok: Token) -> str:
 
 
 class _Parser:
-    def __init__(self, src: str, patterns: bool = False) -> None:
+    def __init__(self, src: str, toks: list[Token]) -> None:
         self.src = src
-        self.toks = tokenize(src, patterns)
+        self.toks = toks
         self.i = 0
         self.depth = 0  # of calls being read
 
@@ -263,6 +264,15 @@ class _Parser:
                     raise MatcalcError(
                         "syntax", f"expected T, -1, -T, a number or an operand after '^', found {_describe(self.tok)}",
                         (hat.span[0], self.tok.span[1]))
+            elif self.at("**"):  # Python's power: of a scalar only (shapes.py says so otherwise)
+                self.take()
+                if self.at("("):
+                    self.take()
+                    k, _ = self.number("a number exponent")
+                    end = self.expect(")", "')'").span[1]
+                else:
+                    k, end = self.number("a number after '**'")
+                node = Syntax("postfix", (start, end), "spow", (node,), k)
             elif self.at(".^"):
                 hat = self.take()
                 exponent = self.exponent("a number or an operand after '.^'")
@@ -287,7 +297,8 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.take()
-            return Syntax("num", t.span, t.text, (), Fraction(t.text))
+            decimal = "." in t.text or "e" in t.text.lower()  # printed as written (expr.Written)
+            return Syntax("num", t.span, t.text, (), Written(t.text) if decimal else Fraction(t.text))
         if t.kind == "name":
             if t.text == WHERE:
                 raise MatcalcError("syntax", "'where' names subexpressions after an expression: "
@@ -298,6 +309,9 @@ class _Parser:
             # sigmoi(x) is a misspelt function.
             looks_like_call = len(t.text) > 1 and t.text[0].islower()
             opens = nxt.kind == "op" and nxt.text == "("
+            if t.text == "sigma" and opens:
+                raise MatcalcError("syntax", "sigma(...) has two readings: the variable sigma times the bracket "
+                                   "(write sigma * (...)), or the logistic function (write sigmoid(...))", t.span)
             if t.text in FUNCTIONS and not opens:
                 raise MatcalcError("function", f"{t.text} is a function: write its argument in parentheses, "
                                    f"{t.text}({self.suggested_argument()})", t.span)
@@ -359,18 +373,28 @@ def expression_from_words(words: list[str]) -> str:
 def parse_pattern(src: str) -> Syntax:
     """One side of a simplifier rule (simplify/patterns.py): the input language, and ?u, ?X
     for pattern variables. Rules are matcalc's own text: an error here is a bug, raised."""
-    p = _Parser(src, patterns=True)
+    p = _Parser(src, tokenize(src, patterns=True))
     node = p.sum()
     if p.tok.kind != "end":
         raise p.error("an operator or end of input")
     return node
 
 
-def parse(src: str) -> Syntax:
-    """Parse one expression; raise MatcalcError(kind="syntax") with a span on failure."""
+def parse(src: str, declared: Collection[str] = (), latex: bool | None = None) -> Syntax:
+    """Parse one expression, ASCII, unicode or LaTeX (latex None: LaTeX when the text holds a
+    backslash command); raise MatcalcError(kind="syntax") with a span on failure. declared:
+    the names given by option (--wrt, --shape), which a run of letters keeps whole."""
     if not src.strip():
         raise MatcalcError("syntax", "empty expression", (0, max(1, len(src))))
-    p = _Parser(src)
+    from matcalc_cli import latexin  # a front end that gives this parser its tokens
+
+    if latex is None:
+        latex = latexin.is_latex(src)
+    if latex and len(src) > MAX_CHARS:
+        tokenize(src)  # the same bound, the same message
+    toks = latexin.tokenize(src, declared) if latex else tokenize(src, declared)
+    reject_leibniz(toks, src)
+    p = _Parser(src, toks)
     node = p.sum()
     if p.tok.kind == "name" and p.tok.text == WHERE:
         node = _where(p, node)

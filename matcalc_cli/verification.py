@@ -41,7 +41,6 @@ from matcalc_cli.numeric import (
     unarrange,
 )
 from matcalc_cli.report import Report
-from matcalc_cli.syntax import parse
 
 MAX_VERIFY_ENTRIES = 400  # of a variable differenced entry by entry (two evaluations an entry)
 
@@ -74,7 +73,7 @@ class Verification:
 
 def verify(report: Report) -> Verification:
     """The derivative against central differences of the expression at random points."""
-    f = report.function if report.function is not None else build(parse(report.source), report.variables,
+    f = report.function if report.function is not None else build(report.syntax(), report.variables,
                                                                    report.symmetric)
     xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
     d = report.derivative

@@ -237,7 +237,7 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("vec(X)", "X"),
         Ex("vec(A X B)", "X"),
         Ex("vec(t A)", "t", T_SCALAR),
-        Ex("norm(vec(X x^T))^2", "x"),
+        Ex("norm(vec(X x^T))^2", "x", ("x=scalar",)),  # x^T never makes x a scalar by inference
     ],
     "unvec": [
         Ex("tr(A unvec(v, n, n))", "v"),

@@ -326,7 +326,7 @@ def test_wrong_number_of_arguments():
 
 
 def test_symmetric_declaration_of_a_non_square_matrix():
-    err = shape_error("x^T W x", {"W": ("n", "m")}, ["W"])
+    err = shape_error("sum(W)", {"W": ("n", "m")}, ["W"])
     assert err.kind == "shape"
     assert "--symmetric W" in err.message and "n×m" in err.message and "not square" in err.message
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from matcalc_cli.expr import Expr, const, mul, power
+from matcalc_cli.expr import Expr, Written, const, mul, power
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
@@ -75,6 +75,8 @@ class Printer:
 
     # ---------------------------------------------------------- leaves
     def number(self, v: Fraction | float) -> tuple[str, int]:
+        if isinstance(v, Written):  # as the input wrote it
+            return v.text, NEG if v < 0 else ATOM
         if isinstance(v, Fraction) and v.denominator != 1:
             d = v.denominator
             while d % 2 == 0:
@@ -140,7 +142,7 @@ class Printer:
 
     def op_mul(self, e: Expr) -> tuple[str, int]:
         coef, num, den = self.split(e)
-        if isinstance(coef, Fraction) and coef.denominator != 1 and (num or den):
+        if isinstance(coef, Fraction) and not isinstance(coef, Written) and coef.denominator != 1 and (num or den):
             den.insert(0, const(coef.denominator))
             coef = Fraction(coef.numerator)
         texts = [self.factor(f, len(num) == 1, len(num) == 1 and coef == 1) for f in num]

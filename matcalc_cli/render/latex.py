@@ -10,7 +10,7 @@ import re
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from matcalc_cli.expr import Expr
+from matcalc_cli.expr import Expr, Written
 from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
 
@@ -76,7 +76,7 @@ class LatexPrinter(Printer):
         return latex_name(name)
 
     def number(self, v: Fraction | float) -> tuple[str, int]:
-        if isinstance(v, Fraction) and v.denominator != 1:
+        if isinstance(v, Fraction) and v.denominator != 1 and not isinstance(v, Written):
             sign = "-" if v < 0 else ""
             return rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", NEG if v < 0 else ATOM
         return super().number(v)
@@ -86,13 +86,14 @@ class LatexPrinter(Printer):
 
     def op_mul(self, e: Expr) -> tuple[str, int]:
         coef, num, den = self.split(e)
-        if not den and not (isinstance(coef, Fraction) and coef.denominator != 1):
+        if not den and not (isinstance(coef, Fraction) and coef.denominator != 1 and not isinstance(coef, Written)):
             return super().op_mul(e)
         # \frac wants its parts unbracketed: render them on their own.
         from matcalc_cli.expr import const, mul
 
-        top_coef = coef.numerator if isinstance(coef, Fraction) else coef
-        bottom = [const(coef.denominator)] if isinstance(coef, Fraction) and coef.denominator != 1 else []
+        whole = not isinstance(coef, Fraction) or isinstance(coef, Written)  # 0.3 stays on top, as written
+        top_coef = coef if whole else coef.numerator  # type: ignore[union-attr]
+        bottom = [const(coef.denominator)] if not whole and coef.denominator != 1 else []  # type: ignore[union-attr]
         top = self.render(mul(const(abs(top_coef)), *num)) if num or abs(top_coef) != 1 else "1"
         text = self.divide(top, self.render(mul(*bottom, *den)))
         return ("-" + text, 1) if top_coef < 0 else (text, ATOM)

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Protocol
 
 from matcalc_cli.render import wrap
-from matcalc_cli.render.unicode import UnicodePrinter, console, render_expr, width_of
+from matcalc_cli.render.unicode import UnicodePrinter, ascii_only, console, render_expr, to_ascii, width_of
 
 if TYPE_CHECKING:
     from matcalc_cli.derive import Derivative
@@ -110,7 +110,10 @@ def print_lines(lines: list[Styled]) -> None:
     from rich.text import Text
 
     out = console()
+    ascii = ascii_only()
     for text, spans in lines:
+        if ascii:  # the same length, or the styles' spans move: styles are dropped
+            text, spans = to_ascii(text), ()
         t = Text(text)
         for start, end, style in spans:
             t.stylize(style, start, end)

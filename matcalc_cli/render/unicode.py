@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
 from typing import Any
 
 from matcalc_cli.expr import Expr
@@ -43,7 +45,41 @@ def console() -> Any:
 
 
 def render_expr(e: Expr) -> str:
-    return UnicodePrinter().render(e)
+    return (Printer() if ascii_only() else UnicodePrinter()).render(e)
+
+
+def ascii_only() -> bool:
+    """A terminal whose encoding cannot show ᵀ or × (PYTHONIOENCODING=ascii, a latin-1
+    locale) gets the view in ASCII, as plain output spells it."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "ᵀ⁻¹⊙⊘⊗×·²∘θ—≈".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return True
+    return False
+
+
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_ASCII: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile("⁻ᵀ"), "^-T"), (re.compile("ᵀ"), "^T"), (re.compile("\\^∘"), ".^"),
+    (re.compile("⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+"), lambda m: "^" + m.group().translate(_FROM_SUPERSCRIPT)),
+    (re.compile("⊙"), ".*"), (re.compile("⊘"), "./"), (re.compile("⊗"), "(x)"), (re.compile("×"), "x"),
+    (re.compile("[·⋅]"), "*"), (re.compile("—|–"), "-"), (re.compile("≈"), "~"), (re.compile("…"), "...")]
+
+
+def to_ascii(text: str) -> str:
+    """Text for a terminal that shows ASCII only: x^T for xᵀ, n x m for n×m, and what has no
+    spelling here through its compatibility form, or ?."""
+    import unicodedata
+
+    for pattern, repl in _ASCII:
+        text = pattern.sub(repl, text)
+    if not text.isascii():
+        from matcalc_cli.tokens import GREEK
+
+        text = "".join(GREEK.get(c, c) for c in text)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "replace").decode("ascii")
+    return text
 
 
 def width_of(out: Any) -> int:

@@ -1,0 +1,111 @@
+"""Input as people bring it (issue 26): unicode and numpy spellings, no quiet readings
+(a golden message each: caret, suggestion, exit 2), numbers as written, ASCII terminals."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from test_cli import diff, one_error, run
+
+
+def plain(expr: str, *options: str) -> str:
+    result = diff(expr, "--format", "plain", *options)
+    assert result.exit_code == 0, result.output
+    return str(result.stdout.strip())
+
+
+# ------------------------------------------------------------------ read as the contract says
+@pytest.mark.parametrize("typed, meant, wrt", [
+    ("xᵀAx", "x^T A x", "x"),
+    ("x'A x", "x^T A x", "x"),
+    ("‖A x − b‖²", "norm(A x - b)^2", "x"),
+    ("x.T A x", "x^T A x", "x"),
+    ("X.T X", "X^T X", "X"),
+    ("t**2 x^T x", "t^2 x^T x", "t"),
+    ("θᵀΣθ", "theta^T Sigma theta", "theta"),
+])
+def test_unicode_and_numpy_spellings(typed, meant, wrt):
+    assert plain(typed, "--wrt", wrt) == plain(meant, "--wrt", wrt)
+
+
+def test_greek_letter_options_are_their_names():
+    assert plain("θᵀΣθ", "--wrt", "θ", "--shape", "Σ=n,n") == plain("theta^T Sigma theta", "--wrt", "theta")
+
+
+def test_printed_dimensions_read_back_in_shape():
+    result = diff("x^T A x", "--wrt", "x", "--shape", "x=m·n", "--shape", "A=m·n,n²", "--format", "json")
+    assert result.exit_code == 2  # m·n against n²: not square, refused
+    out = json.loads(diff("vec(X)^T A vec(X)", "--wrt", "X", "--format", "json").stdout)
+    again = diff("vec(X)^T A vec(X)", "--wrt", "X", "--format", "json",
+                 *(f"--shape={n}={s}" for n, s in out["variables"].items()))
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["variables"] == out["variables"]
+
+
+def test_from_latex():
+    assert plain("xAx", "--wrt", "x", "--from", "latex") == plain("x A x", "--wrt", "x")
+    assert plain(r"\mathbf{x}^\top \mathbf{A} \mathbf{x}", "--wrt", "x") == plain("x^T A x", "--wrt", "x")
+    result = run("check", r"\mathbf{x}^\top \mathbf{x}", "--wrt", "x", "--expect", r"2 \mathbf{x}^\top")
+    assert result.exit_code == 0, result.output
+
+
+# ------------------------------------------------------------------ golden messages
+GOLDEN = [
+    (["x^T x ^ 2", "--wrt", "x"], "x^T x ^ 2", (4, 9),
+     "x^T x ^ 2 reads as x^T (x^2), since ^ binds tighter than a product, and x is not a scalar (it is "
+     "written x^T): for the power of the product write (x^T x)^2"),
+    (["d/dx x^T A x", "--wrt", "x"], "d/dx x^T A x", (0, 4),
+     "d/dx inside the expression: matcalc differentiates by an option; write the expression alone and add --wrt x"),
+    (["∂/∂x xᵀx", "--wrt", "x"], "∂/∂x xᵀx", (0, 4),
+     "∂/∂x inside the expression: matcalc differentiates by an option; write the expression alone and add --wrt x"),
+    ([r"\sigma(z)", "--wrt", "z"], r"\sigma(z)", (0, 6),
+     "sigma(...) has two readings: the variable sigma times the bracket (write sigma * (...)), or the logistic "
+     "function (write sigmoid(...))"),
+    (["x**2", "--wrt", "x", "--shape", "x=n"], "x**2", (0, 4),
+     "** is the power of a scalar, and this is n×1: write ^2 for the matrix power or .^2 for the elementwise one"),
+]
+
+
+@pytest.mark.parametrize("args, source, caret, message", GOLDEN)
+def test_golden_errors(args, source, caret, message):
+    expr, *options = args
+    assert one_error(diff(expr, *options), source, caret) == message
+
+
+@pytest.mark.parametrize("spec", ["nxn", "n×n", "n*n"])
+def test_matrix_spec_with_a_times_sign_suggests_a_comma(spec):
+    message = one_error(diff("tr(A)", "--wrt", "A", "--shape", f"A={spec}"))
+    assert message == f"--shape A={spec}: bad shape {spec!r}: a matrix is rows,columns: write n,n"
+
+
+# ------------------------------------------------------------------ numbers as written
+@pytest.mark.parametrize("expr, wrt, printed", [
+    ("sum(exp(0.3 x))", "x", "0.3 exp(0.3 x)^T"),
+    ("0.7978845608 x^T x", "x", "1.5957691216 x^T"),
+    ("x^T x / 3", "x", "2 x^T / 3"),
+    ("sum(x) / 2", "x", "ones(1, n) / 2"),
+])
+def test_numbers_print_as_written(expr, wrt, printed):
+    assert plain(expr, "--wrt", wrt) == printed
+
+
+def test_written_numbers_in_latex_and_numpy():
+    latex = diff("sum(exp(0.3 x))", "--wrt", "x", "--format", "latex").stdout
+    assert r"0.3 \exp\left(0.3 x\right)" in latex and "frac" not in latex
+    assert "0.3 * np.exp(0.3 * x)" in diff("sum(exp(0.3 x))", "--wrt", "x", "--format", "numpy").stdout
+
+
+# ------------------------------------------------------------------ terminals without unicode
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_ascii_terminal_gets_ascii(encoding):
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1", "COLUMNS": "100"}
+    out = subprocess.run([sys.executable, "-m", "matcalc_cli", "diff", "sum(exp(A x) .* y)", "--wrt", "x"],
+                         capture_output=True, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode("ascii")
+    assert ")^T A" in text and ".*" in text and "1xm" in text
+    assert "internal" not in out.stderr.decode("ascii", "replace")
