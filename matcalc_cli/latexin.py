@@ -37,6 +37,9 @@ _FONTS = {r"\mathbf", r"\boldsymbol", r"\bm", r"\mathrm", r"\mathit", r"\mathsf"
 _GREEK = {"\\" + g: g for g in GREEK_NAMES} | {r"\varepsilon": "epsilon", r"\vartheta": "theta",
                                                 r"\varphi": "phi", r"\varrho": "rho", r"\varsigma": "sigma",
                                                 r"\varpi": "pi"}
+# Greek letters that name a function when a bracket follows, as matcalc's LaTeX prints them:
+# the standard normal's CDF and density.
+_CALLED = {r"\Phi": "normcdf", r"\varphi": "normpdf"}
 _OPEN_BARS = {r"\lVert": "norm", r"\lvert": "abs"}
 _CLOSE_BARS = {r"\rVert": "norm", r"\rvert": "abs"}
 _BARS = {r"\|": "norm", r"\Vert": "norm", "‖": "norm", "|": "abs", r"\vert": "abs"}
@@ -186,6 +189,8 @@ class _Reader:
         span = (start, p)
         if cmd in _OPERATORS:
             out.append(Token("op", _OPERATORS[cmd], span, spaced))
+        elif cmd in _CALLED and re.compile(r"\s*(?:\\left\s*)?\(").match(src, p):
+            out.append(Token("name", _CALLED[cmd], span, spaced))  # \Phi(u): the normal CDF, as printed
         elif cmd in _GREEK:
             out.append(Token("name", _GREEK[cmd], span, spaced))
         elif cmd in _FUNCTIONS:
@@ -206,13 +211,14 @@ class _Reader:
                 wrt = re.sub(r"^\s*(?:d|\\partial|∂|\\mathrm\s*\{?\s*d\s*\}?)\s*", "", src[b0:b1]).strip()
                 raise MatcalcError("syntax", f"{src[start:p]} inside the expression: matcalc differentiates by "
                                    f"an option; write the expression alone and add --wrt {wrt or 'VAR'}", (start, p))
-            out.append(Token("op", "(", span, spaced))
+            # ((a) / (b)): a superscript after \frac{a}{b} is the whole fraction's, as typeset
+            out.extend([Token("op", "(", span, spaced), Token("op", "(", span, False)])
             out.extend(self.scan(a0, a1))
             out.append(Token("op", ")", (a1, a1 + 1), False))
             out.append(Token("op", "/", span, False))
             out.append(Token("op", "(", (b0 - 1, b0), False))
             out.extend(self.scan(b0, b1))
-            out.append(Token("op", ")", (b1, p), False))
+            out.extend([Token("op", ")", (b1, p), False), Token("op", ")", (b1, p), False)])
         elif cmd == r"\sqrt":
             a0, a1, p = self.argument(p, hi, cmd)
             out.extend([Token("name", "sqrt", span, spaced), Token("op", "(", span, False)])
@@ -297,9 +303,7 @@ class _Reader:
         a0, a1, end = self.argument(p + 1, hi, "^")
         text = re.sub(r"\s+", "", self.src[a0:a1])
         span = (p, end)
-        if text in ("T", r"\top", r"\intercal", "t", "'"):
-            if text == "t":
-                raise self.fail("^t: write ^T (or ^\\top) for the transpose", span)
+        if text in ("T", r"\top", r"\intercal", "'"):
             out.extend([Token("op", "^", hat, False), Token("name", "T", span, False)])
         elif text in ("-T", r"-\top", r"-\intercal"):
             out.extend([Token("op", "^", hat, False), Token("op", "-", span, False), Token("name", "T", span, False)])

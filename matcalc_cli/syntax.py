@@ -23,8 +23,8 @@ from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.expr import Written
 from matcalc_cli.ops import CALLS
 from matcalc_cli.tokens import GREEK as _GREEK
+from matcalc_cli.tokens import GREEK_NAMES, WHERE, Token, reject_leibniz, split_run, unicode_tokens
 from matcalc_cli.tokens import UNICODE_MARKS as _UNICODE
-from matcalc_cli.tokens import WHERE, Token, reject_leibniz, split_run, unicode_tokens
 
 # Names that are read as calls when an opening parenthesis follows: the registry's calls.
 # The typing pass knows what each one means; the parser only needs to know they are calls.
@@ -140,9 +140,10 @@ def _describe(tok: Token) -> str:
 
 
 class _Parser:
-    def __init__(self, src: str, toks: list[Token]) -> None:
+    def __init__(self, src: str, toks: list[Token], glued: Collection[str] | None = None) -> None:
         self.src = src
         self.toks = toks
+        self.names_glued = glued  # ASCII: the names that may follow a transpose unspaced (declared)
         self.i = 0
         self.depth = 0  # of calls being read
 
@@ -191,6 +192,7 @@ class _Parser:
                 tok = self.take()
                 op, op_span = tok.text, tok.span
             elif self.starts_operand():
+                self.glued(left)
                 op = " "  # juxtaposition: the caret goes under the gap
                 op_span = (left.span[1], max(self.tok.span[0], left.span[1] + 1))
             else:
@@ -207,6 +209,21 @@ class _Parser:
         for start in reversed(starts):
             node = Syntax("neg", (start, node.span[1]), "-", (node,))
         return node
+
+    def glued(self, left: Syntax) -> None:
+        """x'Ax in ASCII: the name Ax, or A x as x'Ax would be typeset? Neither is guessed."""
+        t = self.tok
+        if (self.names_glued is None or left.kind != "postfix" or left.text not in ("T", "invT")
+                or t.kind != "name" or t.spaced or len(t.text) < 2 or t.text in FUNCTIONS
+                or t.text in self.names_glued or t.text in GREEK_NAMES):
+            return
+        pieces = [text for text, _ in split_run(t.text, 0)]
+        if len(pieces) < 2:
+            return
+        before = self.src[left.span[0]:left.span[1]]
+        raise MatcalcError("syntax", f"{before}{t.text}: the name {t.text}, or the product {' '.join(pieces)}? "
+                           f"write {before} {' '.join(pieces)} for the product, {before} {t.text} for the name",
+                           t.span)
 
     def number(self, what: str) -> tuple[Fraction, int]:
         """An optionally signed number after ^ or .^; returns it and its end."""
@@ -247,6 +264,15 @@ class _Parser:
                 node = Syntax("postfix", (start, end), "T", (node,))
             elif self.at("^"):
                 hat = self.take()
+                t = self.tok
+                if (t.kind == "name" and len(t.text) > 1 and t.text[0] == "T" and not t.spaced
+                        and t.text not in (self.names_glued or ())):
+                    # x^TAx: the transpose and then A x, or x to the power TAx? Neither is guessed.
+                    rest = t.text[1:]
+                    before = self.src[node.span[0]:hat.span[1]]
+                    raise MatcalcError("syntax", f"{before}{t.text}: the transpose {before}T and then {rest}, or "
+                                       f"the power {t.text}? write {before}T {rest} for the first, "
+                                       f"{before}({t.text}) for the second", t.span)
                 if self.tok.kind == "name" and self.tok.text == "T" and not self.tok.spaced:
                     end = self.take().span[1]
                     node = Syntax("postfix", (start, end), "T", (node,))
@@ -394,7 +420,7 @@ def parse(src: str, declared: Collection[str] = (), latex: bool | None = None) -
         tokenize(src)  # the same bound, the same message
     toks = latexin.tokenize(src, declared) if latex else tokenize(src, declared)
     reject_leibniz(toks, src)
-    p = _Parser(src, toks)
+    p = _Parser(src, toks, None if latex or not src.isascii() else declared)
     node = p.sum()
     if p.tok.kind == "name" and p.tok.text == WHERE:
         node = _where(p, node)

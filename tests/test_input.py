@@ -22,6 +22,7 @@ def plain(expr: str, *options: str) -> str:
 @pytest.mark.parametrize("typed, meant, wrt", [
     ("xᵀAx", "x^T A x", "x"),
     ("x'A x", "x^T A x", "x"),
+    ("x'Ab", "x^T Ab", "x --shape Ab=n,m"),
     ("‖A x − b‖²", "norm(A x - b)^2", "x"),
     ("x.T A x", "x^T A x", "x"),
     ("X.T X", "X^T X", "X"),
@@ -29,7 +30,8 @@ def plain(expr: str, *options: str) -> str:
     ("θᵀΣθ", "theta^T Sigma theta", "theta"),
 ])
 def test_unicode_and_numpy_spellings(typed, meant, wrt):
-    assert plain(typed, "--wrt", wrt) == plain(meant, "--wrt", wrt)
+    options = ["--wrt", *wrt.split()]
+    assert plain(typed, *options) == plain(meant, *options)
 
 
 def test_greek_letter_options_are_their_names():
@@ -65,6 +67,11 @@ GOLDEN = [
     ([r"\sigma(z)", "--wrt", "z"], r"\sigma(z)", (0, 6),
      "sigma(...) has two readings: the variable sigma times the bracket (write sigma * (...)), or the logistic "
      "function (write sigmoid(...))"),
+    (["x'Ax", "--wrt", "x"], "x'Ax", (2, 4),
+     "x'Ax: the name Ax, or the product A x? write x' A x for the product, x' Ax for the name"),
+    (["x^TAx", "--wrt", "x"], "x^TAx", (2, 5),
+     "x^TAx: the transpose x^T and then Ax, or the power TAx? write x^T Ax for the first, x^(TAx) for the "
+     "second"),
     (["x**2", "--wrt", "x", "--shape", "x=n"], "x**2", (0, 4),
      "** is the power of a scalar, and this is n×1: write ^2 for the matrix power or .^2 for the elementwise one"),
 ]
