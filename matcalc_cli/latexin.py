@@ -14,7 +14,6 @@ import re
 from collections.abc import Collection
 
 from matcalc_cli.errors import MatcalcError, Span
-from matcalc_cli.ops import OPS
 from matcalc_cli.syntax import NUMBER
 from matcalc_cli.tokens import GREEK as GREEK_CHARS
 from matcalc_cli.tokens import GREEK_NAMES, UNICODE_MARKS, Token, split_run, unicode_tokens
@@ -65,7 +64,7 @@ def tokenize(src: str, declared: Collection[str] = ()) -> list[Token]:
     reader = _Reader(src, frozenset(declared))
     tokens = reader.scan(0, len(src))
     if reader.bars:
-        kind, at = reader.bars[-1]
+        kind, at = reader.bars[-1][:2]
         raise MatcalcError("syntax", f"this {'‖' if kind == 'norm' else '|'} is never closed", at)
     return [*tokens, Token("end", "", (len(src), len(src) + 1), False)]
 
@@ -74,7 +73,8 @@ class _Reader:
     def __init__(self, src: str, declared: frozenset[str]) -> None:
         self.src = src
         self.declared = declared
-        self.bars: list[tuple[str, Span]] = []  # the open norm and abs bars
+        # the open norm and abs bars: kind, span, and where their opening token stands
+        self.bars: list[tuple[str, Span, list[Token], int]] = []
 
     def fail(self, message: str, span: Span) -> MatcalcError:
         return MatcalcError("syntax", message, span)
@@ -271,29 +271,27 @@ class _Reader:
             ends_operand = bool(out) and (out[-1].kind in ("name", "num") or out[-1].text in (")", "'"))
             closing = bool(self.bars) and self.bars[-1][0] == kind and ends_operand
         if not closing:
-            self.bars.append((kind, (start, p)))
+            self.bars.append((kind, (start, p), out, len(out)))
             out.extend([Token("name", kind, (start, p), spaced), Token("op", "(", (start, p), False)])
             return p
         if not self.bars or self.bars[-1][0] != kind:
             raise self.fail(f"this {'‖' if kind == 'norm' else '|'} closes nothing", (start, p))
-        start = self.bars.pop()[1][0]
-        if kind == "norm":  # \|x\|_1, \|x\|_\infty, \|X\|_F
-            m = re.compile(r"\s*_\s*(\{\s*([^{}]*?)\s*\}|\\infty|[A-Za-z0-9])").match(self.src, p)
+        _, (start, _), opened, at = self.bars.pop()
+        if kind == "norm":  # \|x\|_1, \|x\|_\infty, \|X\|_F, \|X\|_2, \|X\|_* (nuclear)
+            m = re.compile(r"\s*_\s*(\{\s*([^{}]*?)\s*\}|\\infty|[A-Za-z0-9*])").match(self.src, p)
             if m is not None:
                 sub = (m.group(2) if m.group(2) is not None else m.group(1)).replace(r"\infty", "inf")
-                if sub not in ("1", "2", "inf", "F"):
-                    raise self.fail(f"\\|...\\|_{sub}: matcalc reads the norms _1, _2, _\\infty and _F",
-                                    (start, m.end()))
-                if sub != "F" and OPS["norm"].arity == 1:
-                    raise self.fail(f"\\|...\\|_{sub} needs norm(x, p), which this matcalc does not read yet: "
-                                    "write \\|x\\| for the 2-norm of a vector (the Frobenius norm of a matrix)",
-                                    (start, m.end()))
-                if sub != "F":  # the Frobenius norm is norm(X), of a vector its 2-norm
-                    kind_tok = Token("num", "1", (start, m.end()), False) if sub == "1" else (
-                        Token("num", "2", (start, m.end()), False) if sub == "2" else
-                        Token("name", "inf", (start, m.end()), False))
-                    out.extend([Token("op", ",", (start, m.end()), False), kind_tok])
-                out.append(Token("op", ")", (start, m.end()), False))
+                span = (start, m.end())
+                if re.fullmatch(r"\d+(?:\.\d+)?", sub):  # a p-norm, p a number
+                    out.extend([Token("op", ",", span, False), Token("num", sub, span, False)])
+                elif sub == "inf":
+                    out.extend([Token("op", ",", span, False), Token("name", "inf", span, False)])
+                elif sub == "*":
+                    opened[at] = Token("name", "nuclear", opened[at].span, opened[at].spaced)
+                elif sub != "F":  # the Frobenius norm is norm(X)
+                    raise self.fail(f"\\|...\\|_{sub}: matcalc reads the norms _1, _2, _p, _\\infty, _F and _*",
+                                    span)
+                out.append(Token("op", ")", span, False))
                 return m.end()
         out.append(Token("op", ")", (start, p), False))
         return p
@@ -376,6 +374,11 @@ class _Reader:
                 out.append(Token("op", ",", (p, end), False))
             out.extend(self.dimensions(a0, a1))
             out.append(Token("op", ")", (p, end), False))
+            return end
+        if (prev.text in ("u", "v") and text == "1" and self.src.startswith(r"\mathbf", prev.span[0])
+                and re.compile(r"\s*(?:\\left\s*)?\(").match(self.src, end)):
+            # \mathbf{u}_1(X), \mathbf{v}_1(X): the leading singular vectors, as printed
+            out[-1] = Token("name", "svec_left" if prev.text == "u" else "svec_right", (prev.span[0], end), prev.spaced)
             return end
         if not re.fullmatch(r"[A-Za-z0-9]+", text):
             raise self.fail(f"a subscript of a name is letters and digits (W_{{1}}), not {text!r}", (p, end))

@@ -97,7 +97,7 @@ def test_latex_subscript_is_the_declared_name_without_underscore():
     (r"\sigma(z)", "two readings", (0, 6)),
     (r"x^\top \foo x", r"unknown LaTeX command \foo", (7, 11)),
     (r"\frac{\partial}{\partial x} x^\top x", "add --wrt x", (0, 27)),
-    (r"\|x\|_3", r"_1, _2, _\infty and _F", (0, 7)),
+    (r"\|x\|_q", r"_1, _2, _p, _\infty, _F and _*", (0, 7)),
     (r"\mathbf{x}^\top (\mathbf{x}", "expected ')'", (27, 28)),
     (r"\mathbf{x}^\top \mathbf{x} }", "unmatched }", (27, 28)),
 ])
@@ -108,16 +108,13 @@ def test_latex_errors_point_into_the_latex(source, message, caret):
     assert info.value.span == caret
 
 
-def test_norms_with_a_subscript_need_norm_p():
-    """\\|x\\|_1 is norm(x, 1): an error that says so until norm takes p, then read."""
-    from matcalc_cli.ops import OPS
-
-    if OPS["norm"].arity == 1:
-        with pytest.raises(MatcalcError, match="norm"):
-            differentiate(r"\|x\|_1", ["x"])
-    else:
-        same(r"\|x\|_1", "norm(x, 1)")
-        same(r"\|x\|_\infty", "norm(x, inf)")
+def test_norms_with_a_subscript():
+    same(r"\|x\|_1", "norm(x, 1)")
+    same(r"\|x\|_\infty", "norm(x, inf)")
+    same(r"\|x\|_2^2", "norm(x)^2")
+    same(r"\|x\|_{3}", "norm(x, 3)")
+    same(r"\|X\|_2", "norm(X, 2)", "X")
+    same(r"\left\lVert X \right\rVert_*", "nuclear(X)", "X")
 
 
 # ------------------------------------------------------------------ the round trip
