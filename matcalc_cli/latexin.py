@@ -14,9 +14,8 @@ import re
 from collections.abc import Collection
 
 from matcalc_cli.errors import MatcalcError, Span
-from matcalc_cli.syntax import NUMBER
 from matcalc_cli.tokens import GREEK as GREEK_CHARS
-from matcalc_cli.tokens import GREEK_NAMES, UNICODE_MARKS, Token, split_run, unicode_tokens
+from matcalc_cli.tokens import GREEK_NAMES, NUMBER, UNICODE_MARKS, Token, split_run, unicode_tokens
 
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
 # Spacing and style: read as a space.

@@ -40,7 +40,6 @@ _TOKEN = re.compile(r"""
   | (?P<bar>‖)
   | (?P<partial>∂(?=\s*/\s*∂)|(?<=/)∂|(?<=/\s)∂)
 """, re.VERBOSE)
-NUMBER = re.compile(r"(?:\d+\.\d+|\d+\.(?![*/^T])|\d+|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.ops import CALLS
 
 WHERE = "where"  # the keyword of named subexpressions: never a variable
+NUMBER = re.compile(r"(?:\d+\.\d+|\d+\.(?![*/^T])|\d+|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)

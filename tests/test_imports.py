@@ -17,7 +17,7 @@ PACKAGE = Path(matcalc_cli.__file__).parent
 # ones before it. expr, ops and their helpers are below all; the commands and the interfaces above.
 STAGES: tuple[tuple[str, ...], ...] = (
     ("expr", "errors", "ops", "dims", "numeric", "coercion", "lines", "latex_shim"),
-    ("syntax", "where"),
+    ("syntax", "where", "tokens", "latexin"),  # latexin: a front end that gives syntax its tokens
     ("shapes",),
     ("build",),
     ("derive",),
