@@ -23,11 +23,10 @@ from test_properties import (
 
 from matcalc_cli import expr as E
 from matcalc_cli import naming
-from matcalc_cli.build import build
+from matcalc_cli.build import build, infer
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.render import latex, plain
 from matcalc_cli.report import differentiate
-from matcalc_cli.shapes import infer
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 
