@@ -7,7 +7,6 @@ EXPR that begins with `-` mean exactly what they mean there; the work is command
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shlex
@@ -15,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
 
+from matcalc_cli import pool
 from matcalc_cli.commands import (
     CheckOptions,
     ConvexOptions,
@@ -50,7 +50,10 @@ def read_text(file: str) -> str:
         if len(data) > MAX_BYTES:
             raise MatcalcError("input", f"cannot read {file}: larger than {MAX_BYTES >> 20} MB "
                                "(split it into several batches)")
-        text = data.decode("utf-8")
+        text = data.decode("utf-8", errors="surrogateescape")  # a bad byte fails its line only
+        bad = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+        if bad > max(16, len(data) // 100):
+            raise MatcalcError("input", f"cannot read {file}: not UTF-8 text ({bad:,} bytes that are not UTF-8)")
     except (OSError, UnicodeDecodeError) as ex:
         reason = ex.strerror if isinstance(ex, OSError) and ex.strerror else str(ex)[:200]
         raise MatcalcError("input", f"cannot read {file}: {reason}") from None
@@ -61,13 +64,16 @@ def read_text(file: str) -> str:
     return text
 
 
-def run_batch(text: str, out: TextIO, parse: Parser, workers: int = 1) -> int:
+def run_batch(text: str, out: TextIO, parse: Parser, workers: int = 1, timeout: float = 0.0) -> int:
     """Run every job in text and write one JSON line for each, in the file's order; the exit
     status. workers > 1: the jobs are shared among that many processes (forked, so that
-    they start with everything imported), when there are enough of them to pay for it."""
-    lines = list(enumerate(text.splitlines(), 1))
-    many = workers > 1 and len(lines) >= PARALLEL_FROM
-    results = _in_workers(lines, parse, workers) if many else _here(lines, parse)
+    they start with everything imported), when there are enough of them to pay for it.
+    timeout > 0: no job runs longer than that many seconds (the jobs run in worker
+    processes then, one at least, which are ended when a job overruns)."""
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if is_job(line)]
+    many = (workers > 1 and len(lines) >= PARALLEL_FROM) or timeout > 0
+    job = lambda n, line: run_line(parse, line, n)  # noqa: E731 (forked, never pickled)
+    results = pool.run(lines, job, max(workers, 1), timeout) if many else _here(lines, parse)
     failed = False
     for result in results:
         if result is None:
@@ -78,10 +84,13 @@ def run_batch(text: str, out: TextIO, parse: Parser, workers: int = 1) -> int:
     return 1 if failed else 0
 
 
+def is_job(line: str) -> bool:
+    """Blank lines and comments are no jobs: they never reach a worker."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
 PARALLEL_FROM = 200  # lines: below this, forking costs more than it saves
-_CHUNK = 25  # lines a worker takes at a time (few round trips, a fair share at the end)
-_RECYCLE = 40  # chunks a worker runs before a fresh one replaces it: memory stays bounded
-_PARSE: list[Parser] = []  # the parser, handed to the forked workers
 
 
 def default_workers() -> int:
@@ -93,32 +102,8 @@ def default_workers() -> int:
     return max(1, min(n, 4))
 
 
-def _in_workers(lines: list[tuple[int, str]], parse: Parser,
-                workers: int) -> Iterator[dict[str, Any] | None]:
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():  # spawn would import everything again
-        yield from _here(lines, parse)
-        return
-    # The first jobs run here: they import what the rest need (sympy, numpy), once, and
-    # the workers are forked with it.
-    yield from _here(lines[:_CHUNK], parse)
-    _PARSE[:] = [parse]
-    gc.freeze()  # what is alive now is shared with the workers: their collector leaves it (and its pages) alone
-    chunks = [lines[i:i + _CHUNK] for i in range(_CHUNK, len(lines), _CHUNK)]
-    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=_RECYCLE) as pool:
-        for done in pool.imap(_run_chunk, chunks):
-            yield from done
-
-
 def _here(lines: list[tuple[int, str]], parse: Parser) -> Iterator[dict[str, Any] | None]:
     return (run_line(parse, line, n) for n, line in lines)
-
-
-def _run_chunk(chunk: list[tuple[int, str]]) -> list[dict[str, Any] | None]:
-    from matcalc_cli.commands import in_big_stack
-
-    return in_big_stack(lambda: list(_here(chunk, _PARSE[0])))
 
 
 def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:
@@ -126,6 +111,10 @@ def run_line(parse: Parser, line: str, number: int) -> dict[str, Any] | None:
     comment line."""
     job: dict[str, Any] = {"command": None, "input": None}
     try:
+        bad = next((i for i, c in enumerate(line) if "\udc80" <= c <= "\udcff"), None)
+        if bad is not None:  # read_text keeps a byte that is not UTF-8 as a lone surrogate
+            raise MatcalcError("input", f"the line has a byte that is not UTF-8 (0x{ord(line[bad]) - 0xdc00:02x} "
+                               f"at character {bad + 1})", (bad, bad + 1))
         if len(line) > MAX_CHARS + 10_000:  # shlex would take minutes; the expression is refused anyway
             raise MatcalcError("input", f"job line too long: {len(line):,} characters (an expression has at most "
                                f"{MAX_CHARS:,})")

@@ -7,6 +7,7 @@ numpy comes in through numeric.py, so it is imported only when checking.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,26 +19,32 @@ from matcalc_cli.build import build, infer
 from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
-from matcalc_cli.numeric import (
-    Values,
-    dim_sizes,
-    draw,
-    evaluate,
-    sample,
-    size_of,
-)
-from matcalc_cli.ops import OPS
+from matcalc_cli.numeric import Values
 from matcalc_cli.report import Report, differentiate
+from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_at, points: what callers import from here)
+    FIRST_MARGIN,
+    MAX_ENTRIES,
+    SECOND_MARGIN,
+    Point,
+    entries_of,
+    entrywise,
+    finite,
+    kinks_in,
+    magnitude,
+    numbers_in,
+    points,
+    smooth_at,
+    value,
+)
 from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 from matcalc_cli.where import definitions, substitute
 
-POINTS = 3
-SECOND_POINTS = 5  # a second derivative has more entries that can be wrong alone
+POINTS = 12  # a check is cheap: closed forms evaluated, no finite differences
+SECOND_POINTS = 12
 CHECK_TOL = 1e-6  # two closed forms agree to rounding; anything above is a real difference
-VERIFY_TOL = 1e-5  # finite differences (h = 1e-6, 1e-4 for second derivatives) are this good
-_TRIES = 30  # random points drawn before giving up on finding defined ones
+VERIFY_TOL = 1e-5  # finite differences (steps 1e-6, 1e-4 for second derivatives, of each entry) are this good
 
 VERDICTS = {
     "equal": "the claim is equal to the derivative",
@@ -53,96 +60,12 @@ class ClaimError(MatcalcError):
 
 
 # ------------------------------------------------------------------ points
-@dataclass
-class Point:
-    values: Values
-    sizes: dict[Dim, int]
+def point_count(report: Report) -> int:
+    return SECOND_POINTS if len(report.wrt) == 2 else POINTS
 
 
-def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[Shape],
-           defined: Callable[[Point], bool], count: int = POINTS) -> list[Point]:
-    """count random well-conditioned points where defined() holds (the derivative is finite,
-    no kink is near). Every variable is drawn with entries of both signs; one whose sign
-    keeps the expression undefined (log(x), sqrt(x), logdet(X)) is drawn positive from then
-    on. The seeds are fixed so that a verdict is reproducible; dimension sizes change from
-    point to point so that a claim right only for one size is caught."""
-    shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim
-    for name, shape in variables.items():
-        entries = entries_of(shape, dim_sizes(shapes))
-        if entries > MAX_ENTRIES:
-            raise MatcalcError("unsupported", f"{name} has {entries:,} entries: too large to evaluate at random "
-                               f"points (at most {MAX_ENTRIES:,}; a named dimension, --shape {name}=n, is "
-                               "evaluated at small sizes)")
-    out: list[Point] = []
-    positive: set[str] = set()
-    for seed in range(_TRIES):
-        sizes = dim_sizes(shapes, base=seed)
-        rng = np.random.default_rng(seed)
-        drawn = Point(sample(variables, symmetric, rng, sizes, positive=frozenset(positive)), sizes)
-        p = drawn if defined(drawn) else _positive_where_needed(drawn, variables, symmetric, positive,
-                                                                defined, rng)
-        if p is not None:
-            out.append(p)
-            if len(out) == count:
-                return out
-    raise MatcalcError("unsupported", "cannot find random points where the derivative is defined")
-
-
-def _positive_where_needed(p: Point, variables: dict[str, Shape], symmetric: frozenset[str],
-                           positive: set[str], defined: Callable[[Point], bool],
-                           rng: np.random.Generator) -> Point | None:
-    """p with every variable drawn positive, then each given back its signed value where that
-    keeps p defined; positive learns the others. None if even all positive is undefined
-    (a kink, or bad luck: draw again)."""
-    signed = [n for n in variables if n not in positive]
-    redrawn = {n: draw(variables[n], n in symmetric, rng, p.sizes, positive=True) for n in signed}
-    q = Point({**p.values, **redrawn}, p.sizes)
-    if not signed or not defined(q):
-        return None
-    needs = set(signed)
-    for name in signed[:_GREEDY]:
-        trial = Point({**q.values, name: p.values[name]}, p.sizes)
-        if defined(trial):
-            q = trial
-            needs.discard(name)
-    positive.update(needs)
-    return q
-
-
-_GREEDY = 24  # beyond this many variables, one evaluation each would cost too much
-
-
-MAX_ENTRIES = 4_000_000  # of one variable at a random point (32 MB of floats)
-
-
-def entries_of(shape: Shape, sizes: dict[Dim, int]) -> int:
-    return size_of(shape[0], sizes) * size_of(shape[1], sizes)
-
-
-_KINK_GAP = 0.02  # finite differences step 1e-6 (1e-4 for second derivatives): far enough
-
-
-def smooth_at(e: Expr, p: Point) -> bool:
-    """No argument of an op with kinks (abs, sign, relu, step: Op.kinks) is near one at p."""
-    for node in E.walk(e):
-        for kink in OPS[node.op].kinks:
-            arg = value(node.args[0], p)
-            if not finite(arg) or (arg.size and float(np.min(np.abs(arg - kink))) < _KINK_GAP):
-                return False
-    return True
-
-
-def value(e: Expr, p: Point) -> np.ndarray:
-    """e at p; NaN where numpy cannot say (a singular matrix, log of a negative)."""
-    with np.errstate(all="ignore"):
-        try:
-            return evaluate(e, p.values, p.sizes)
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
-            return np.full((1, 1), np.nan)
-
-
-def finite(a: np.ndarray) -> bool:
-    return bool(np.all(np.isfinite(a)))
+def margin(report: Report) -> float:
+    return SECOND_MARGIN if len(report.wrt) == 2 else FIRST_MARGIN
 
 
 def _dim_key(d: Dim) -> tuple[str, ...]:
@@ -156,8 +79,8 @@ def same_shape(a: Shape, b: Shape) -> bool:
 # ------------------------------------------------------------------ check
 @dataclass(frozen=True)
 class Difference:
-    """The largest entry of |claim - derivative| over the points, relative to the
-    derivative's scale (max(1, max |entry|)), and where it is."""
+    """The largest entry of |claim - derivative| over the points, each relative to the sizes
+    of the terms of both at that entry, and where it is."""
 
     relative: float
     point: int  # 1-based, as printed
@@ -181,7 +104,8 @@ class Difference:
     def to_json(self) -> dict[str, Any]:
         return {"relative": json_num(self.relative), "point": self.point, "entry": list(self.entry),
                 "claim": json_num(self.claim), "expected": json_num(self.derivative),
-                "values": {k: np.asarray(v).tolist() for k, v in self.values.items()}}
+                "values": {k: np.asarray(v).tolist() for k, v in self.values.items()}
+                if sum(np.size(v) for v in self.values.values()) <= MAX_JSON_ENTRIES else None}
 
 
 @dataclass(frozen=True)
@@ -247,11 +171,30 @@ def read_claim(text: str, report: Report) -> Expr:
                 known = ", ".join(report.variables)
                 raise MatcalcError("input", f"{name} is not a variable of the expression ({known})",
                                    (start, start + len(name)))
-        return infer(root, dict(report.variables), report.symmetric).expr
+        typed = infer(root, dict(report.variables), report.symmetric).expr
+        _known_dimensions(typed, text, report)
+        return typed
     except ClaimError:
         raise
     except MatcalcError as err:
         raise ClaimError(err.kind, f"in --expect: {err.message}", err.span) from None
+
+
+def _known_dimensions(claim: Expr, text: str, report: Report) -> None:
+    """A dimension the claim names must be one of the variables' (size(m) with no m in any
+    variable's shape is a number nobody gave)."""
+    known = {part for shape in report.variables.values() for d in shape for part in str(d).split("·")
+             if not part.isdigit()}
+    for node in E.walk(claim):
+        dims = [*node.shape, *([node.param] if node.op == "size" else [])]
+        for d in dims:
+            for part in str(d).split("·"):
+                if not part.isdigit() and part not in known:
+                    at = re.search(rf"\b{re.escape(part)}\b", text)
+                    span = (at.start(), at.end()) if at else (0, len(text))
+                    names = ", ".join(sorted(known)) or "none"
+                    raise MatcalcError("input", f"{part} is not a dimension of the expression's variables "
+                                       f"(they have {names})", span)
 
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
@@ -277,37 +220,39 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
     count = point_count(report)
 
     def defined(p: Point) -> bool:
-        return finite(value(d, p)) and finite(value(f, p)) and smooth_at(f, p)
+        return finite(value(d, p)) and finite(value(f, p)) and smooth_at(f, p, margin(report))
 
-    pts = points(report.variables, report.symmetric, nodes, defined, count)
+    pts = points(report.variables, report.symmetric, nodes, defined, count, numbers_in(f, claim),
+                 kinks=kinks_in(f, claim))
     diffs = [(verdict, name, largest_difference(claim, form, pts)) for verdict, form, name in matching]
     for verdict, _, diff in diffs:
         if diff.relative <= CHECK_TOL:
-            return CheckResult(report, expect, claim, verdict, "numerically", count=count)
+            return CheckResult(report, expect, claim, verdict, "numerically", count=len(pts))
     _, name, diff = diffs[0]
-    return CheckResult(report, expect, claim, "different", "numerically", diff, name, count)
-
-
-def point_count(report: Report) -> int:
-    return SECOND_POINTS if len(report.wrt) == 2 else POINTS
+    return CheckResult(report, expect, claim, "different", "numerically", diff, name, len(pts))
 
 
 def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
-    worst: Difference | None = None
+    """Entry by entry, |claim - form| relative to the sum of the sizes of both sides' terms.
+    The point reported is one where the claim is not a number, else the smallest one where
+    it is off (the easiest to read), the earliest of those; with no such point, the largest difference of all."""
+    found: list[tuple[bool, int, int, Difference]] = []
     for i, p in enumerate(pts):
-        got, want = value(claim, p), value(form, p)
+        memo: dict[Expr, np.ndarray] = {}  # the claim and the form share subexpressions
+        got, want = value(claim, p, memo), value(form, p, memo)
         if got.shape != want.shape:  # only with a dimension the claim gets wrong
-            got = np.full(want.shape, np.nan)
-        diff = np.abs(got - want)
-        diff[~np.isfinite(diff)] = np.inf
-        scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-        r, c = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else (0, 0)
-        rel = float(diff[r, c]) / scale if diff.size else 0.0
-        if worst is None or rel > worst.relative:
-            worst = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]),
-                               p.values)
-    assert worst is not None
-    return worst
+            got, scale = np.full(want.shape, np.nan), np.abs(want)
+        else:
+            scale = magnitude(claim, p, memo) + magnitude(form, p, memo)
+        rel_all = entrywise(got, want, scale, 1e-12)
+        r, c = np.unravel_index(int(np.argmax(rel_all)), rel_all.shape) if rel_all.size else (0, 0)
+        rel = float(rel_all[r, c]) if rel_all.size else 0.0
+        diff = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]), p.values)
+        found.append((rel > CHECK_TOL, sum(np.size(v) for v in p.values.values()), i, diff))
+    off = [f for f in found if f[0]]
+    if off:  # a point where the claim is not even a number tells the most
+        return min(off, key=lambda f: (bool(np.isfinite(f[3].relative)), f[1], f[2]))[3]
+    return max(found, key=lambda f: f[3].relative)[3]
 
 
 # ------------------------------------------------------------------ numbers as text
@@ -319,10 +264,25 @@ def json_num(x: float) -> float | None:
     return x if np.isfinite(x) else None  # JSON has no inf or NaN
 
 
+MAX_JSON_ENTRIES = 10_000  # of a point in a JSON report: beyond, its values are null
+PREVIEW = 8  # entries of a row or column printed before "..."
+
+
 def _array_text(v: Any) -> str:
+    """A value as the input language writes it; a long vector or a large matrix previewed
+    (its first entries, ..., its last one, and its size)."""
     a = np.asarray(v, dtype=float)
     if a.ndim == 0 or a.size == 1:
         return num_text(float(a.reshape(-1)[0]))
-    if a.shape[1] == 1:
-        return "[" + ", ".join(num_text(x) for x in a[:, 0]) + "]^T"  # a column, as the input language reads it
-    return "[" + "; ".join(", ".join(num_text(x) for x in row) for row in a) + "]"
+    if a.shape[1] == 1:  # a column, as the input language reads it
+        return "[" + _row(a[:, 0]) + "]^T" + (f" ({a.shape[0]:,} entries)" if a.shape[0] > PREVIEW else "")
+    rows = [_row(row) for row in a[:PREVIEW - 1]] + (["..."] if a.shape[0] > PREVIEW else []) + \
+        [_row(row) for row in a[max(PREVIEW - 1, a.shape[0] - 1):]]
+    large = a.shape[0] > PREVIEW or a.shape[1] > PREVIEW
+    return "[" + "; ".join(rows) + "]" + (f" ({a.shape[0]:,}×{a.shape[1]:,})" if large else "")
+
+
+def _row(xs: Any) -> str:
+    if len(xs) <= PREVIEW:
+        return ", ".join(num_text(x) for x in xs)
+    return ", ".join(num_text(x) for x in xs[:PREVIEW - 1]) + ", ..., " + num_text(xs[-1])

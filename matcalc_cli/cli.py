@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import io
+import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -80,6 +83,8 @@ def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
     """Run work; bad input becomes one message with a caret into EXPR (or into the claim)."""
     try:
         return in_big_stack(work)
+    except OSError:
+        raise  # writing the output failed: main() says so, it is no problem of the input
     except Exception as ex:  # noqa: BLE001 (never a traceback: name the problem instead)
         err = as_error(ex)
         raise fail(err, claim if in_claim(err) else source, fmt) from None
@@ -462,7 +467,11 @@ $ matcalc batch jobs.txt > results.jsonl
 def batch(file: FileArg, workers: Annotated[str, typer.Option(
         "--workers", metavar="N", show_default=False,
         help="Processes to share the jobs among: 1 runs them in this one; the default is one a "
-             "processor (at most 4), for a file of 200 lines or more.")] = "") -> None:
+             "processor (at most 4), for a file of 200 lines or more.")] = "",
+        timeout: Annotated[str, typer.Option(
+            "--timeout", metavar="SECONDS", show_default=False,
+            help="End a job that runs longer than this (its line is an error object); the jobs run "
+                 "in worker processes then.")] = "") -> None:
     """Run diff and check jobs, one a line.
 
     Prints JSON Lines: for each job, the object of --format json with its line number
@@ -475,12 +484,84 @@ def batch(file: FileArg, workers: Annotated[str, typer.Option(
         if workers and not (workers.isdigit() and 1 <= int(workers) <= 64):
             raise MatcalcError("option", f"--workers expects a number of processes from 1 to 64 (1 runs the "
                                f"jobs in this process), got {workers!r}")
+        seconds = _seconds(timeout)
         text = read_text(file)
     except MatcalcError as err:
         raise fail(err, "", "json") from None
     n = int(workers) if workers else default_workers()
-    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout, parse_job, n)))
+    _stop_workers_on_signals()
+    raise typer.Exit(in_big_stack(lambda: run_batch(text, sys.stdout, parse_job, n, seconds)))
+
+
+def _seconds(text: str) -> float:
+    if not text:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 86_400:
+        raise MatcalcError("option", f"--timeout expects a number of seconds above 0 (at most 86400), got {text!r}")
+    return value
+
+
+def _stop_workers_on_signals() -> None:
+    """SIGTERM and SIGINT end the batch's workers with it: no orphan, no traceback."""
+    import signal
+
+    from matcalc_cli import pool
+
+    def stop(signum: int, _frame: object) -> None:
+        pool.stop()
+        try:
+            sys.stderr.write(f"matcalc: batch stopped by {signal.Signals(signum).name}\n")
+        except OSError:
+            pass
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
 
 
 def main() -> None:
-    app(terminal_width=help_width())  # rich itself honours NO_COLOR and leaves colour out when piped
+    if sys.stdout is None:  # started with its output closed (>&-)
+        sys.stdout = _Closed()
+    try:
+        app(terminal_width=help_width())  # rich itself honours NO_COLOR and leaves colour out when piped
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    except OSError as ex:
+        _cannot_write(ex)
+    try:
+        sys.stdout.flush()
+    except OSError as ex:
+        _cannot_write(ex)
+    sys.exit(code)
+
+
+class _Closed(io.TextIOBase):
+    """Standard output when the process was started without one: every write fails."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _cannot_write(ex: OSError) -> None:
+    """One message, exit 1: a full disk or a closed pipe is no bug of matcalc's. What is still
+    buffered goes to /dev/null, so that the interpreter's last flush fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
+    reason = ex.strerror or str(ex)
+    try:
+        sys.stderr.write(f"matcalc: error: cannot write the output: {reason}\n")
+    except (OSError, AttributeError):
+        pass
+    os._exit(1)

@@ -41,6 +41,10 @@ def _words_together(ctx: _click.Context, params: Sequence[_click.Parameter], arg
     while i < len(args):
         a = args[i]
         if a == "--":
+            late = [w for w in args[i + 1:] if w.split("=", 1)[0] in value and w.startswith("-")]
+            if late:
+                raise UsageError(f"{late[0]!r} comes after --, where every word is part of the expression: "
+                                 f"options go before -- ({ctx.command_path} [OPTIONS] -- EXPR)", ctx=ctx)
             return
         if a in value or (a.startswith("--") and a.split("=", 1)[0] in value):
             taken = 2 if value.get(a, False) and "=" not in a else 1

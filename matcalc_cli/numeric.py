@@ -7,6 +7,7 @@ Used by `matcalc check`, `--verify` and the tests; numpy is imported only here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,14 +20,15 @@ Values = dict[str, Any]
 _SIZES = (3, 2, 4, 5, 6, 7)
 
 
-def dim_sizes(variables: dict[str, Shape], base: int = 0) -> dict[Dim, int]:
-    """A size for each named dimension: different names get different sizes."""
+def dim_sizes(variables: dict[str, Shape], base: int = 0, pool: tuple[int, ...] = _SIZES) -> dict[Dim, int]:
+    """A size for each named dimension: different names get different sizes (while there
+    are no more names than sizes in the pool)."""
     sizes: dict[Dim, int] = {}
     for shape in variables.values():
         for d in shape:
             for part in str(d).split("·"):  # m·n: a size for m and for n
                 if not part.isdigit() and part not in sizes:
-                    sizes[part] = _SIZES[(len(sizes) + base) % len(_SIZES)]
+                    sizes[part] = pool[(len(sizes) + base) % len(pool)]
     return sizes
 
 
@@ -39,13 +41,39 @@ def size_of(d: Dim, sizes: dict[Dim, int]) -> int:
     return out
 
 
+@dataclass(frozen=True)
+class Scale:
+    """How large a variable's entries are at a point: magnitudes size * (0.1, 0.9), or, spread,
+    size * 10^(-3..3) entry by entry (vectors and non-square matrices only: a square matrix
+    keeps its condition number, scaled as a whole)."""
+
+    size: float = 1.0
+    spread: bool = False
+
+
+UNIT = Scale()
+
+# The domains a variable is drawn from, one function each: (shape, rows, cols, symmetric, rng,
+# scale) -> value. "signed": entries of both signs; "one-signed": entries of one sign, that
+# sign drawn at random (log(x .* y) is defined with x and y both negative); "positive".
+Drawer = Callable[[Shape, int, int, bool, np.random.Generator, Scale], Any]
+DOMAINS: dict[str, Drawer] = {}
+
+
+def domain(name: str) -> Callable[[Drawer], Drawer]:
+    def register(f: Drawer) -> Drawer:
+        DOMAINS[name] = f
+        return f
+    return register
+
+
 def sample(variables: dict[str, Shape], symmetric: frozenset[str], rng: np.random.Generator,
            sizes: dict[Dim, int], positive: bool | frozenset[str] = True) -> Values:
-    """A random point. positive is True (every variable), False (none) or the names drawn
-    positive: entries in (0.1, 0.9) (scalars (0.2, 0.8)), so that log, sqrt and log(1 - y) are defined, square
-    matrices near the identity (det > 0), symmetric ones positive definite. The others have
-    entries of either sign with magnitudes in (0.1, 0.9), square matrices any sign of the
-    determinant but condition number at most 3, symmetric ones indefinite."""
+    """A random point at unit scale. positive is True (every variable), False (none) or the
+    names drawn positive: entries in (0.1, 0.9) (scalars (0.2, 0.8)), so that log, sqrt and
+    log(1 - y) are defined, square matrices near the identity (det > 0), symmetric ones positive
+    definite. The others have entries of either sign with magnitudes in (0.1, 0.9), square
+    matrices any sign of the determinant but condition number at most 3, symmetric ones indefinite."""
     out: Values = {}
     for name, shape in variables.items():
         pos = positive if isinstance(positive, bool) else name in positive
@@ -54,26 +82,61 @@ def sample(variables: dict[str, Shape], symmetric: frozenset[str], rng: np.rando
 
 
 def draw(shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Dim, int],
-         positive: bool) -> Any:
+         positive: bool, scale: Scale = UNIT) -> Any:
     """One variable's value at a random point (see sample)."""
+    return draw_in("positive" if positive else "signed", shape, symmetric, rng, sizes, scale)
+
+
+def draw_in(kind_: str, shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Dim, int],
+            scale: Scale = UNIT) -> Any:
     r, c = (size_of(d, sizes) for d in shape)
+    return DOMAINS[kind_](shape, r, c, symmetric, rng, scale)
+
+
+def _magnitudes(rng: np.random.Generator, shape: tuple[int, ...], scale: Scale, low: float = 0.1,
+                high: float = 0.9) -> Any:
+    base = rng.uniform(low, high, shape)
+    if scale.spread:
+        base = base * 10.0 ** rng.uniform(-3, 3, shape)
+    return base * scale.size
+
+
+def _square(shape: Shape, r: int, c: int) -> bool:
+    return r == c and shape[0] == shape[1] and c > 1
+
+
+@domain("positive")
+def _positive(shape: Shape, r: int, c: int, symmetric: bool, rng: np.random.Generator, scale: Scale) -> Any:
     if shape == SCALAR:
-        v = float(rng.uniform(0.2, 0.8))
-        return v if positive or rng.random() < 0.5 else -v
-    if r == c and shape[0] == shape[1] and c > 1:
-        if positive:
-            a = rng.standard_normal((r, r)) / np.sqrt(r)
-            return np.eye(r) + 0.3 * (a @ a.T if symmetric else a)
+        return float(_magnitudes(rng, (), scale, 0.2, 0.8))
+    if _square(shape, r, c):
+        a = rng.standard_normal((r, r)) / np.sqrt(r)
+        return scale.size * (np.eye(r) + 0.3 * (a @ a.T if symmetric else a))
+    return _magnitudes(rng, (r, c), scale)
+
+
+@domain("signed")
+def _signed(shape: Shape, r: int, c: int, symmetric: bool, rng: np.random.Generator, scale: Scale) -> Any:
+    if shape == SCALAR:
+        v = float(_magnitudes(rng, (), scale, 0.2, 0.8))
+        return v if rng.random() < 0.5 else -v
+    if _square(shape, r, c):
         if r > _DENSE_QR:
-            return _reflected(rng, r, symmetric)
+            return scale.size * _reflected(rng, r, symmetric)
         q, _ = np.linalg.qr(rng.standard_normal((r, r)))
         s = rng.uniform(0.5, 1.5, r) * rng.choice([-1.0, 1.0], r)
         if symmetric:
-            return q @ np.diag(s) @ q.T
+            return scale.size * (q @ np.diag(s) @ q.T)
         w, _ = np.linalg.qr(rng.standard_normal((r, r)))
-        return q @ np.diag(s) @ w.T
-    entries = rng.uniform(0.1, 0.9, (r, c))
-    return entries if positive else entries * rng.choice([-1.0, 1.0], (r, c))
+        return scale.size * (q @ np.diag(s) @ w.T)
+    entries = _magnitudes(rng, (r, c), scale)
+    return entries * rng.choice([-1.0, 1.0], (r, c))
+
+
+@domain("one-signed")
+def _one_signed(shape: Shape, r: int, c: int, symmetric: bool, rng: np.random.Generator, scale: Scale) -> Any:
+    sign = 1.0 if rng.random() < 0.5 else -1.0
+    return sign * _positive(shape, r, c, symmetric, rng, scale)
 
 
 _DENSE_QR = 100  # above this size a QR (cubic) costs seconds: reflections instead
@@ -111,28 +174,33 @@ class _Env:
         return _as2d(self.values[name])
 
 
-def evaluate(root: Expr, values: Values, sizes: dict[Dim, int]) -> np.ndarray:
-    """The value of root as a 2-D array (scalars are 1x1), by each operation's evaluator."""
+def evaluate(root: Expr, values: Values, sizes: dict[Dim, int],
+             memo: dict[Expr, np.ndarray] | None = None) -> np.ndarray:
+    """The value of root as a 2-D array (scalars are 1x1), by each operation's evaluator.
+    memo: values already known at this point (a claim and a derivative share their
+    subexpressions: an inverse is computed once for both)."""
     env = _Env(values, sizes)
-    memo: dict[int, np.ndarray] = {}
+    memo = {} if memo is None else memo
     for node in E.walk(root):
-        memo[id(node)] = _as2d(OPS[node.op].evaluate(env, node, [memo[id(a)] for a in node.args]))
-    return memo[id(root)]
+        if node not in memo:
+            memo[node] = _as2d(OPS[node.op].evaluate(env, node, [memo[a] for a in node.args]))
+    return memo[root]
 
 
 # ------------------------------------------------------------------ finite differences
+def steps(flat: np.ndarray, h: float) -> np.ndarray:
+    """Central-difference steps relative to the variable's size (its root mean square: a
+    variable at 1e-3 and one at 1e3 each moved by the same fraction of itself), and to an
+    entry larger than that; never below h * 1e-6."""
+    a = np.abs(flat)
+    rms = float(np.sqrt(np.mean(a * a))) if a.size else 1.0
+    return h * np.maximum(np.maximum(a, rms), 1e-6)
+
+
 def fd_jacobian(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
     """d vec(func) / d vec(x)^T by central differences (vec stacks columns)."""
     x0 = _as2d(x0)
-    flat = x0.reshape(-1, order="F")
-    cols = []
-    for i in range(flat.size):
-        step = np.zeros_like(flat)
-        step[i] = h
-        up = func((flat + step).reshape(x0.shape, order="F"))
-        down = func((flat - step).reshape(x0.shape, order="F"))
-        cols.append(((up - down) / (2 * h)).reshape(-1, order="F"))
-    return np.stack(cols, axis=1)
+    return fd_columns(func, x0, range(x0.size), h)
 
 
 def fd_columns(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, entries: Sequence[int],
@@ -140,12 +208,13 @@ def fd_columns(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, entries
     """The columns of fd_jacobian for the given entries of vec(x) only: a sample of a large x."""
     x0 = _as2d(x0)
     flat = x0.reshape(-1, order="F")
+    hs = steps(flat, h)
     cols = []
     for i in entries:
         step = np.zeros_like(flat)
-        step[i] = h
+        step[i] = hs[i]
         up, down = func((flat + step).reshape(x0.shape, order="F")), func((flat - step).reshape(x0.shape, order="F"))
-        cols.append(((up - down) / (2 * h)).reshape(-1, order="F"))
+        cols.append(((up - down) / (2 * hs[i])).reshape(-1, order="F"))
     return np.stack(cols, axis=1)
 
 
@@ -162,11 +231,12 @@ def fd_symmetric_gradient(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarr
     """The gradient within symmetric matrices: perturb X_ij and X_ji together."""
     n = x0.shape[0]
     g = np.zeros((n, n))
+    hs = steps(x0, h)
     for i in range(n):
         for j in range(i, n):
             e = np.zeros((n, n))
-            e[i, j] = e[j, i] = h
-            d = (func(x0 + e) - func(x0 - e)).item() / (2 * h)
+            e[i, j] = e[j, i] = hs[i, j]
+            d = (func(x0 + e) - func(x0 - e)).item() / (2 * hs[i, j])
             g[i, j] = g[j, i] = d if i == j else d / 2
     return g
 

@@ -14,19 +14,7 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build
-from matcalc_cli.checking import (
-    MAX_ENTRIES,
-    VERIFY_TOL,
-    Point,
-    entries_of,
-    finite,
-    json_num,
-    num_text,
-    point_count,
-    points,
-    smooth_at,
-    value,
-)
+from matcalc_cli.checking import VERIFY_TOL, json_num, margin, num_text
 from matcalc_cli.derive import Derivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
@@ -36,13 +24,29 @@ from matcalc_cli.numeric import (
     fd_columns,
     kind,
     numeric_derivative,
-    relative_error,
     size_of,
     unarrange,
 )
 from matcalc_cli.report import Report
+from matcalc_cli.sampling import (
+    LADDER,
+    MAX_ENTRIES,
+    SECOND_LADDER,
+    Point,
+    entries_of,
+    entrywise,
+    finite,
+    magnitude,
+    numbers_in,
+    points,
+    smooth_at,
+    value,
+)
 
 MAX_VERIFY_ENTRIES = 400  # of a variable differenced entry by entry (two evaluations an entry)
+VERIFY_POINTS = 5  # unit scale, entries spread over 1e-3..1e3, each variable its own scale, ...
+VERIFY_SIZES = (3, 2, 4, 5, 6, 7)  # finite differences cost an evaluation per entry (per pair: second)
+FD_FLOOR = 1e-8  # of the largest entry: finite differences' rounding where an entry is about 0
 
 
 @dataclass(frozen=True)
@@ -96,24 +100,44 @@ def verify(report: Report) -> Verification:
                                f"a second derivative is verified for variables of at most {MAX_VERIFY_ENTRIES}")
 
     def defined(p: Point) -> bool:
-        return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p)
+        return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p, margin(report))
 
     errors = []
-    for i, p in enumerate(points(report.variables, report.symmetric, [], defined, point_count(report))):
+    for i, p in enumerate(points(report.variables, report.symmetric, [], defined, VERIFY_POINTS,
+                                 numbers_in(f), VERIFY_SIZES, together=True,
+                                 ladder=SECOND_LADDER if len(xs) == 2 else LADDER)):
         with np.errstate(all="ignore"):
             if sampled:
-                got, fd = _sampled(f, xs[0], d, p, np.random.default_rng(i))
+                got, fd, scale = _sampled(f, xs[0], d, p, np.random.default_rng(i))
             else:
                 got, fd = value(d.expr, p), numeric_derivative(f, xs, p.values, p.sizes, d.layout)
-        err = relative_error(got, fd)
+                scale = magnitude(d.expr, p)
+            if got.shape != fd.shape:
+                errors.append(float("inf"))
+                continue
+            noise = rounding(f, xs, p) / VERIFY_TOL
+            err = float(np.max(entrywise(got, fd, scale + np.abs(fd), FD_FLOOR, noise))) if got.size else 0.0
         errors.append(err if np.isfinite(err) else float("inf"))  # NaN compares as passing
     return Verification(tuple(errors), SAMPLED if sampled else 0, entries if sampled else 0)
 
 
+def rounding(f: Expr, xs: list[Expr], p: Point) -> float:
+    """What rounding alone can make of a central difference here: a hundred roundings of the
+    function's value over the steps (numeric.steps: relative to each variable's size)."""
+    f0 = float(np.max(np.abs(value(f, p)))) if finite(value(f, p)) else 0.0
+    over = 1.0
+    for x, h in zip(xs, (H2, H2) if len(xs) == 2 else (H1,), strict=True):
+        a = np.abs(np.asarray(p.values[x.name], dtype=float))
+        over *= h * max(float(np.sqrt(np.mean(a * a))) if a.size else 1.0, 1e-6)
+    return 100 * float(np.finfo(float).eps) * f0 / over
+
+
+H1, H2 = 1e-6, 1e-4  # numeric.numeric_derivative's steps: a first derivative's, each of a second's two
 SAMPLED = 40  # entries of a large variable, drawn afresh at each point
 
 
-def _sampled(f: Expr, x: Expr, d: Derivative, p: Point, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sampled(f: Expr, x: Expr, d: Derivative, p: Point,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The derivative's columns for a random sample of x's entries, and central differences
     along those entries: a variable too large to perturb entry by entry, checked all the same."""
     x0 = np.asarray(p.values[x.name], dtype=float).reshape(size_of(x.shape[0], p.sizes), size_of(x.shape[1], p.sizes))
@@ -124,5 +148,7 @@ def _sampled(f: Expr, x: Expr, d: Derivative, p: Point, rng: np.random.Generator
         return evaluate(f, {**p.values, x.name: v}, p.sizes)
 
     fd = fd_columns(f_at, x0, [int(i) for i in picked])
-    jac = unarrange(value(d.expr, p), f0.shape, x0.shape, d.layout, kind(f.shape), kind(x.shape, variable=True))
-    return jac[:, picked], fd
+    kinds = (kind(f.shape), kind(x.shape, variable=True))
+    jac = unarrange(value(d.expr, p), f0.shape, x0.shape, d.layout, *kinds)
+    scale = unarrange(magnitude(d.expr, p), f0.shape, x0.shape, d.layout, *kinds)
+    return jac[:, picked], fd, scale[:, picked]

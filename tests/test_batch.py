@@ -105,8 +105,11 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert "cannot read" in result.stderr
     assert json.loads(result.stdout)["error"]["kind"] == "input"
     binary = tmp_path / "binary"
-    binary.write_bytes(b"\xff\xfe diff")
-    assert runner.invoke(app, ["batch", str(binary)]).exit_code == 2
+    binary.write_bytes(b"\xff\xfe diff" * 100)
+    assert runner.invoke(app, ["batch", str(binary)]).exit_code == 2  # not text at all
+    binary.write_bytes(b"\xff\xfe diff\ndiff x --wrt x\n")
+    result = runner.invoke(app, ["batch", str(binary)])  # a bad byte fails its line only
+    assert result.exit_code == 1 and [json.loads(r)["exit"] for r in result.stdout.splitlines()] == [2, 0]
 
 
 def load_cases() -> ModuleType:
