@@ -33,6 +33,7 @@ from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_
     magnitude,
     numbers_in,
     points,
+    shapes_in,
     smooth_at,
     value,
 )
@@ -180,21 +181,26 @@ def read_claim(text: str, report: Report) -> Expr:
         raise ClaimError(err.kind, f"in --expect: {err.message}", err.span) from None
 
 
+def _dims_of(node: Expr) -> tuple[Dim, ...]:
+    return (*node.shape, *([node.param] if node.op == "size" else []))  # type: ignore[list-item,arg-type]
+
+
 def _known_dimensions(claim: Expr, text: str, report: Report) -> None:
-    """A dimension the claim names must be one of the variables' (size(m) with no m in any
-    variable's shape is a number nobody gave)."""
-    known = {part for shape in report.variables.values() for d in shape for part in str(d).split("·")
-             if not part.isdigit()}
+    """A dimension the claim names must be one of the variables' or the expression's (size(m)
+    with no m anywhere is a number nobody gave)."""
+    shapes: list[tuple[Dim, ...]] = list(report.variables.values())
+    if report.function is not None:  # the expression's own: ones(m) in kron(x^T, ones(m))
+        shapes += [_dims_of(node) for node in E.walk(report.function)]
+    known = {part for shape in shapes for d in shape for part in str(d).split("·") if not part.isdigit()}
     for node in E.walk(claim):
-        dims = [*node.shape, *([node.param] if node.op == "size" else [])]
-        for d in dims:
+        for d in _dims_of(node):
             for part in str(d).split("·"):
                 if not part.isdigit() and part not in known:
                     at = re.search(rf"\b{re.escape(part)}\b", text)
                     span = (at.start(), at.end()) if at else (0, len(text))
                     names = ", ".join(sorted(known)) or "none"
-                    raise MatcalcError("input", f"{part} is not a dimension of the expression's variables "
-                                       f"(they have {names})", span)
+                    raise MatcalcError("input", f"{part} is not a dimension of the expression "
+                                       f"(it has {names})", span)
 
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
@@ -215,8 +221,8 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
     if not matching:
         raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, "
                                   f"but the derivative is {format_shape(d.shape)}", (0, len(expect)))
-    nodes = [n.shape for n in E.walk(claim)]
     f = build(report.syntax(), report.variables, report.symmetric)
+    nodes = shapes_in(claim, d, f)
     count = point_count(report)
 
     def defined(p: Point) -> bool:

@@ -115,6 +115,12 @@ def emit(result: DiffResult, fmt: str) -> None:
         if verification is not None:
             pretty.show_row("verify", verification.text(), "" if verification.ok else "bold red")
         return
+    if fmt == "numpy":
+        from matcalc_cli.render import numpy
+
+        for d in numpy.free_dims(report.derivative.expr, report.variables):
+            sys.stderr.write(f"matcalc: note: the numpy line reads {d}, the size of dimension {d}, which no "
+                             "variable carries: give it a value\n")
     sys.stdout.write(render_text(result, fmt) + "\n")
     if fmt == "json":
         return

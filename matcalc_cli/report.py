@@ -89,6 +89,7 @@ class Report:
             "latex": latex.render_named(named),
             "numpy": numpy.render(d.expr, self.variables),
             **({"value_numpy": numpy.render(self.function, self.variables)} if self.function is not None else {}),
+            **({"numpy_sizes": free} if (free := numpy.free_dims(d.expr, self.variables)) else {}),
             "shape": [format_dim(x) for x in d.shape],
             "kind": d.kind,
             "layout": d.layout,

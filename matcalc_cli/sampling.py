@@ -58,6 +58,18 @@ def entries_of(shape: Shape, sizes: dict[Dim, int]) -> int:
     return size_of(shape[0], sizes) * size_of(shape[1], sizes)
 
 
+def shapes_in(*roots: Expr) -> list[Shape]:
+    """The shapes of every node of the trees, and (k, 1) for a size(k): every dimension the
+    trees name, which a point must give a size (eye(k) with no variable of size k)."""
+    out: dict[Shape, None] = {}
+    for root in roots:
+        for node in E.walk(root):
+            out[node.shape] = None
+            if node.op == "size":
+                out[(node.param, 1)] = None  # type: ignore[index]
+    return list(out)
+
+
 def numbers_in(*roots: Expr) -> tuple[float, ...]:
     """The magnitudes of the numbers written in the trees: where kinks and poles sit."""
     found: set[float] = set()

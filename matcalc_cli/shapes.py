@@ -282,9 +282,10 @@ def _after_numbers(factors: list[Syntax]) -> list[Syntax]:
 
 def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shape],
                        symmetric: frozenset[str]) -> _Checker:
-    """The coefficient rule: an undeclared lowercase name that multiplies a scalar-valued rest
-    of its product (lambda w^T w, c x^T x, t log(det(X))) is a scalar, where it occurs only
-    so; x^T x, x^T A x and a b^T keep their vectors."""
+    """The coefficient rule: an undeclared name that textbooks use for a scalar (_SCALAR_NAMES)
+    standing first in a product whose rest is scalar-valued (lambda w^T w, c x^T x,
+    t log(det(X))) is a scalar, where it occurs only so; x^T x, x * 2, x^T A x and a b^T keep
+    their vectors."""
     uses: dict[str, int] = {}
     transposed = _transposed(root)
     for n in post_order(root):
@@ -296,8 +297,8 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
         if len(factors) < 2:
             continue
         head = _unsigned(factors[0])
-        if head.kind != "name" or head.text in declared or head.text[0].isupper() or head.text in transposed:
-            continue
+        if head.kind != "name" or head.text in declared or head.text not in _SCALAR_NAMES or head.text in transposed:
+            continue  # the rule is for the names textbooks use for scalars (x * 2 keeps its vector)
         rows = checker.dims.find(checker.node_shapes[id(factors[1])][0])
         cols = checker.dims.find(checker.node_shapes[id(factors[-1])][1])
         if rows == 1 and cols == 1 and not checker.is_scalar(checker.node_shapes[id(head)]):
@@ -315,26 +316,39 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
 
 def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
                         first: MatcalcError, symmetric: frozenset[str]) -> _Checker:
-    """Lowercase names are vectors unless only a scalar type-checks: try the fewest
-    names as scalars, nearest the first mismatch first."""
+    """Lowercase names are vectors unless only a scalar type-checks, and then only the names
+    textbooks use for scalars (t in (A + t B)^-1): try the fewest of them, nearest the first
+    mismatch first. Any other name is never guessed: if reading one as a scalar would
+    type-check, the error says to declare it (--shape a=scalar)."""
     where = first.span[0] if first.span else 0
     pos = dict(variable_names(root))
-    ordered = sorted(candidates, key=lambda n: (n not in _SCALAR_NAMES, abs(pos[n] - where)))[:12]
+    textbook = sorted((n for n in candidates if n in _SCALAR_NAMES), key=lambda n: abs(pos[n] - where))[:12]
     tries = 0
     for size in (1, 2, 3):
-        for subset in itertools.combinations(ordered, size):
-            if sum(n not in _SCALAR_NAMES for n in subset) > 1:
-                continue  # reading several vector-looking names as scalars is a guess, not inference
+        for subset in itertools.combinations(textbook, size):
             tries += 1
             if tries > 300:
                 raise first
-            checker = _Checker(declared, frozenset(subset), symmetric)
-            try:
-                checker.check(root)
+            checker = _checks(root, declared, frozenset(subset), symmetric)
+            if checker is not None:
                 return checker
-            except MatcalcError:
-                continue
+    others = sorted((n for n in candidates if n not in _SCALAR_NAMES), key=lambda n: abs(pos[n] - where))[:12]
+    for name in others:
+        if _checks(root, declared, frozenset({name, *textbook}), symmetric) is not None or \
+                _checks(root, declared, frozenset({name}), symmetric) is not None:
+            raise MatcalcError(first.kind, f"{first.message}; {name} is read as a vector (a lowercase name); "
+                               f"if {name} is a scalar, declare it: --shape {name}=scalar", first.span)
     raise first
+
+
+def _checks(root: Syntax, declared: dict[str, Shape], scalars: frozenset[str],
+            symmetric: frozenset[str]) -> _Checker | None:
+    checker = _Checker(declared, scalars, symmetric)
+    try:
+        checker.check(root)
+    except MatcalcError:
+        return None
+    return checker
 
 
 def _dim_names(root: Syntax) -> set[str]:

@@ -39,6 +39,7 @@ from matcalc_cli.sampling import (
     magnitude,
     numbers_in,
     points,
+    shapes_in,
     smooth_at,
     value,
 )
@@ -103,7 +104,7 @@ def verify(report: Report) -> Verification:
         return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p, margin(report))
 
     errors = []
-    for i, p in enumerate(points(report.variables, report.symmetric, [], defined, VERIFY_POINTS,
+    for i, p in enumerate(points(report.variables, report.symmetric, shapes_in(f, d.expr), defined, VERIFY_POINTS,
                                  numbers_in(f), VERIFY_SIZES, together=True,
                                  ladder=SECOND_LADDER if len(xs) == 2 else LADDER)):
         with np.errstate(all="ignore"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +22,9 @@ from matcalc_cli import expr as E
 from matcalc_cli import numeric
 from matcalc_cli.checking import Point, finite, points, smooth_at, value
 from matcalc_cli.errors import MatcalcError
+from matcalc_cli.render import numpy
 from matcalc_cli.report import differentiate
-from matcalc_cli.sampling import LADDER, SECOND_LADDER
+from matcalc_cli.sampling import LADDER, SECOND_LADDER, shapes_in
 from matcalc_cli.verification import VERIFY_SIZES, rounding
 
 SHAPES = ["t=scalar", "s=scalar", "x=n", "y=n", "A=n,n", "B=n,n", "C=n,m", "u=m"]
@@ -44,18 +46,24 @@ def gen(r: random.Random, kind: str, depth: int) -> str:  # noqa: C901 (one tabl
               lambda: f"logsumexp({g('n')})", lambda: f"mean({g('n')})", lambda: f"{g('s')} {g('s')}",
               lambda: f"({g('s')} + {g('s')})", lambda: f"{g('s')}^2", lambda: f"{f}({g('s')})",
               lambda: f"{g('n')}^T {g('N')} {g('n')}", lambda: f"({g('s')} - {g('s')})",
-              lambda: f"{g('s')} / (1 + {g('s')}^2)", lambda: f"{g('m')}^T {g('M')}^T {g('n')}"],
+              lambda: f"{g('s')} / (1 + {g('s')}^2)", lambda: f"{g('m')}^T {g('M')}^T {g('n')}",
+              lambda: f"{g('s')} * {g('s')}", lambda: f"norm(ones(k)) {g('s')}", lambda: f"size(n) {g('s')}",
+              lambda: f"{g('n')}^T ones(n) {g('s')}", lambda: f"sum({g('n')} * {g('s')})"],
         "n": [lambda: f"{g('N')} {g('n')}", lambda: f"({g('n')} + {g('n')})", lambda: f"{g('s')} {g('n')}",
               lambda: f"{f}({g('n')})", lambda: f"{g('n')} .* {g('n')}", lambda: f"softmax({g('n')})",
               lambda: f"{g('M')} {g('m')}", lambda: f"diag({g('N')})", lambda: f"{g('n')}.^2",
               lambda: f"({g('n')} - {g('s')})", lambda: f"{g('n')} ./ (2 + {g('n')}.^2)",
-              lambda: f"{r.choice(LEAVES['N'])}^-1 {g('n')}"],
+              lambda: f"{r.choice(LEAVES['N'])}^-1 {g('n')}", lambda: f"{g('n')} {g('s')}",
+              lambda: f"{g('n')} * {g('s')}", lambda: f"{g('n')} * 2", lambda: f"ones(n) {g('s')}",
+              lambda: f"{g('N')} {g('n')} {g('s')}", lambda: f"(ones(k)^T ones(k)) {g('n')}"],
         "N": [lambda: f"{g('N')} {g('N')}", lambda: f"{g('N')}^T", lambda: f"{r.choice(LEAVES['N'])}^-1",
               lambda: f"diag({g('n')})", lambda: f"{g('n')} {g('n')}^T", lambda: f"{g('s')} {g('N')}",
               lambda: f"({g('N')} + {g('N')})", lambda: f"{f}({g('N')})", lambda: f"{g('M')} {g('M')}^T",
-              lambda: f"{g('N')} .* {g('N')}", lambda: f"{r.choice(LEAVES['N'])}^2"],
+              lambda: f"{g('N')} .* {g('N')}", lambda: f"{r.choice(LEAVES['N'])}^2", lambda: f"{g('N')} {g('s')}",
+              lambda: f"{g('s')} eye(n)", lambda: f"{g('N')} * {g('s')}"],
         "M": [lambda: f"{g('N')} {g('M')}", lambda: f"{g('M')} .* {g('M')}", lambda: f"{f}({g('M')})",
-              lambda: f"{g('s')} {g('M')}", lambda: f"{g('n')} {g('m')}^T", lambda: f"({g('M')} - {g('M')})"],
+              lambda: f"{g('s')} {g('M')}", lambda: f"{g('n')} {g('m')}^T", lambda: f"({g('M')} - {g('M')})",
+              lambda: f"{g('M')} {g('s')}", lambda: f"ones(n) {g('m')}^T"],
         "m": [lambda: f"{g('M')}^T {g('n')}", lambda: f"{f}({g('m')})", lambda: f"{g('s')} {g('m')}"],
     }
     return "(" + options[kind][r.randrange(len(options[kind]))]() + ")"  # the grammar's precedence aside
@@ -71,6 +79,8 @@ def case(r: random.Random) -> tuple[str, list[str], str]:
     kind = r.choice("snNMm")
     text = gen(r, kind, 3)
     names = [v for v in VARS if v in _names(text)] or ["x"]
+    if r.random() < 0.05:  # by a variable that does not occur: a zero derivative of the right shape
+        names = [v for v in VARS if v not in _names(text)] or names
     return text, [r.choice(names)], layout
 
 
@@ -103,7 +113,7 @@ def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str]) -> s
         return finite(fv) and float(np.max(np.abs(fv))) < 1e6 and finite(value(d.expr, p)) and smooth_at(f, p)
 
     try:
-        pts = points(r.variables, r.symmetric, [], defined, count=2, pool=VERIFY_SIZES, together=True,
+        pts = points(r.variables, r.symmetric, shapes_in(f, d.expr), defined, count=2, pool=VERIFY_SIZES, together=True,
                      ladder=SECOND_LADDER if len(wrt) == 2 else LADDER)
     except MatcalcError:
         stats["no defined point"] += 1
@@ -122,7 +132,32 @@ def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str]) -> s
         err = _relative(got, want, max(noise, rounding(f, xs, p)))
         if err > TOL:
             return f"{text!r} by {wrt} ({layout}): relative error {err:.2g} at {p.values}"
+        problem = _numpy_line(r, p, got)
+        if problem:
+            return f"{text!r} by {wrt} ({layout}): the numpy line {problem}"
     stats["checked: " + d.kind + (" (2nd)" if len(wrt) == 2 else "")] += 1
+    return None
+
+
+def _numpy_line(r: Any, p: Point, want: np.ndarray) -> str | None:
+    """The numpy line runs given the variables (and the sizes of the dimensions it says no
+    variable carries) and gives exactly the derivative's shape and value."""
+    d = r.derivative.expr
+    line = numpy.render(d, r.variables)
+    env: dict[str, Any] = {"np": np, **{numpy.py_name(n): v for n, v in p.values.items()}}
+    env.update({k: p.sizes.get(k, 5) for k in numpy.free_dims(d, r.variables)})
+    try:
+        got = eval(line, env)  # noqa: S307 (matcalc's own output, in a test)
+    except Exception as ex:  # noqa: BLE001
+        return f"{line!r} fails: {type(ex).__name__}: {ex}"
+    if d.shape == (1, 1):
+        if not isinstance(got, float):
+            return f"{line!r} gives {type(got).__name__}, not a float"
+        got = np.full((1, 1), got)
+    if np.shape(got) != want.shape:
+        return f"{line!r} has shape {np.shape(got)}, the derivative {want.shape}"
+    if not np.allclose(got, want, rtol=1e-9, atol=1e-12 * float(np.max(np.abs(want), initial=1.0))):
+        return f"{line!r} differs from the derivative"
     return None
 
 

@@ -160,6 +160,23 @@ class NumpyPrinter(ArrayPrinter):
         return f"np.eye({m} * {n})[{r} // {n} + {r} % {n} * {m}]", ATOM
 
 
+def free_dims(e: Expr, variables: dict[str, Shape]) -> list[str]:
+    """The dimensions the line reads that no variable carries (the k of eye(k) / t): names
+    the caller gives a value, as the code formats take them as keyword arguments."""
+    from matcalc_cli import expr as E
+
+    known = dim_sources(variables)
+    out: dict[str, None] = {}
+    for node in E.walk(e):
+        dims = [*node.shape, *(node.dims if node.op in ("unvec", "commutation") else ()),
+                *((node.dim,) if node.op == "size" else ())]
+        for d in dims:
+            for part in str(d).split("·"):
+                if not part.isdigit() and part not in known:
+                    out[part] = None
+    return list(out)
+
+
 def render(e: Expr, variables: dict[str, Shape]) -> str:
     printer = NumpyPrinter(variables)
     if e.shape == SCALAR:
