@@ -40,11 +40,13 @@ def _words_together(ctx: _click.Context, params: Sequence[_click.Parameter], arg
     i = 0
     while i < len(args):
         a = args[i]
-        if a == "--":
-            late = [w for w in args[i + 1:] if w.split("=", 1)[0] in value and w.startswith("-")]
+        if a == "--":  # a required option only after it would be 'missing': say where it is instead
+            before = {w.split("=", 1)[0] for w in args[:i]}
+            required = {o for p in params if isinstance(p, TyperOption) and p.required for o in p.opts}
+            late = [w for w in args[i + 1:] if w.split("=", 1)[0] in required and w.split("=", 1)[0] not in before]
             if late:
-                raise UsageError(f"{late[0]!r} comes after --, where every word is part of the expression: "
-                                 f"options go before -- ({ctx.command_path} [OPTIONS] -- EXPR)", ctx=ctx)
+                raise UsageError(f"{late[0].split('=', 1)[0]} comes after --, where everything is the expression: "
+                                 "options go before --", ctx=ctx)
             return
         if a in value or (a.startswith("--") and a.split("=", 1)[0] in value):
             taken = 2 if value.get(a, False) and "=" not in a else 1

@@ -528,3 +528,26 @@ def test_width_breaks_a_display_to_fit_and_is_checked():
                           (["--format", "latex", "--display", "--width", "5"], "100 to 2000")]:
         out = run("diff", "x^T A x", "--wrt", "x", *args)
         assert out.exit_code == 2 and message in out.output
+
+
+# ------------------------------------------------------------------ issue 19: crashes and a clear word
+def test_a_dimension_no_variable_has_in_a_claim_is_an_input_error() -> None:
+    result = CliRunner().invoke(app, ["check", "mean(x)", "--wrt", "x", "--expect", "ones(n)^T / size(m)"])
+    assert result.exit_code == 2
+    assert "m is not a dimension of the expression (it has n)" in result.stderr
+
+
+def test_a_required_option_after_double_dash_is_named_as_such() -> None:
+    result = CliRunner().invoke(app, ["diff", "--format", "plain", "--", "x^T A x", "--wrt", "x"])
+    assert result.exit_code == 2
+    assert "--wrt comes after --, where everything is the expression: options go before --" in result.stderr
+
+
+def test_the_numpy_line_states_the_dimensions_no_variable_carries() -> None:
+    result = CliRunner().invoke(app, ["diff", "eye(k) / t", "--wrt", "t", "--shape", "t=scalar", "--format", "numpy"])
+    assert result.exit_code == 0 and result.stdout == "-np.eye(k) / t ** 2\n"
+    assert "the numpy line reads k, the size of dimension k, which no variable carries" in result.stderr
+    out = CliRunner().invoke(app, ["diff", "eye(k) / t", "--wrt", "t", "--shape", "t=scalar", "--format", "json"])
+    assert json.loads(out.stdout)["numpy_sizes"] == ["k"]
+    plain = CliRunner().invoke(app, ["diff", "x^T A x", "--wrt", "x", "--format", "json"])
+    assert "numpy_sizes" not in json.loads(plain.stdout)

@@ -329,6 +329,9 @@ def test_symmetric_declaration_of_a_non_square_matrix():
     err = shape_error("sum(W)", {"W": ("n", "m")}, ["W"])
     assert err.kind == "shape"
     assert "--symmetric W" in err.message and "n×m" in err.message and "not square" in err.message
+    # x^T W x only type-checks with x a scalar: x is no textbook scalar, so that is an error that says so
+    err = shape_error("x^T W x", {"W": ("n", "m")}, ["W"])
+    assert "cannot multiply" in err.message and "--shape x=scalar" in err.message
 
 
 def test_symmetric_non_square_through_differentiate():
@@ -383,3 +386,33 @@ def test_a_number_is_a_product_of_a_known_factor_and_an_unknown():
     assert typed.variables["X"] == (3, 3)
     with pytest.raises(MatcalcError, match="cannot multiply 5×5 by 2·n×2·m"):
         infer(parse("tr(A kron(X, B))"), {"A": (5, 5), "B": (2, 2)}, frozenset())
+
+
+# ------------------------------------------------------------------ inference exactly as stated (issue 19)
+@pytest.mark.parametrize(("source", "wrt", "shapes", "variables"), [
+    ("norm(x * 2)", ["x"], [], {"x": "n"}),
+    ("sum(log(x * 2))", ["x"], [], {"x": "n"}),
+    ("y^T log(p * 2)", ["p"], [], {"y": "n", "p": "n"}),
+    ("sum(x * 2)", ["x", "x"], [], {"x": "n"}),
+    ("w @ t", ["w"], ["t=scalar"], {"w": "n", "t": "scalar"}),
+    ("(A + t B)^-1", ["t"], [], {"A": "n,n", "t": "scalar", "B": "n,n"}),
+    ("norm(w)^2 + lambda w^T w", ["w"], [], {"w": "n", "lambda": "scalar"}),
+])
+def test_only_textbook_scalar_names_are_read_as_scalars(source: str, wrt: list[str], shapes: list[str],
+                                                        variables: dict[str, str]) -> None:
+    from matcalc_cli.report import differentiate
+
+    r = differentiate(source, wrt, shapes)
+    assert r.to_json()["variables"] == variables
+    if wrt == ["x", "x"]:
+        assert r.derivative.shape == ("n", "n")  # a zero Hessian, n×n: not 0 of a scalar
+
+
+def test_a_vector_reading_that_does_not_type_check_suggests_declaring_a_scalar() -> None:
+    from matcalc_cli.report import differentiate
+
+    with pytest.raises(MatcalcError) as info:
+        differentiate("sum(softmax(a^T x))", ["x"])
+    assert "a is read as a vector" in info.value.message and "--shape a=scalar" in info.value.message
+    r = differentiate("sum(softmax(a^T x))", ["x"], ["a=scalar"])
+    assert r.to_json()["variables"] == {"a": "scalar", "x": "n"}
