@@ -213,6 +213,8 @@ def kinks_in(*roots: Expr) -> tuple[Kink, ...]:
 def _past(kink: Kink, p: Point) -> np.ndarray:
     """How far past its kink the argument is, entry by entry."""
     return value(kink[0], p) - kink[1]
+
+
 FIRST_MARGIN = 1e-3  # every entry moved by this fraction of itself crosses no kink: 1000 steps of 1e-6
 SECOND_MARGIN = 1e-2  # second derivatives step 1e-4 twice
 
