@@ -67,6 +67,18 @@ def cases(tmp: str) -> list[tuple[str, list[str], str | None]]:
          None),
         ("batch 100k lines", ["batch", write("many", b'diff "x^T A x" --wrt x\n' * 100000)], None),
         ("stdin /dev/zero", ["diff", "-", "--wrt", "x"], "/dev/zero"),
+        # issue 19: limits in seconds
+        ("verify logdet 600", ["diff", "logdet(X)", "--wrt", "X", "--shape", "X=600,600", "--verify"], None),
+        ("verify logdet 1000", ["diff", "logdet(X)", "--wrt", "X", "--shape", "X=1000,1000", "--verify"], None),
+        ("check logdet 1000", ["check", "logdet(X)", "--wrt", "X", "--expect", "X^-1", "--shape", "X=1000,1000"],
+         None),
+        ("check wrong 10^5", ["check", "sum(abs(x))", "--wrt", "x", "--expect", "ones(1, 100000)",
+                              "--shape", "x=100000"], None),
+        ("10k nested (x + (", ["diff", "(x + " * 10000 + "x" + ")" * 10000, "--wrt", "x"], None),
+        ("batch 1 MB blank", ["batch", write("blank", b"\n" * MB + b'diff "x^T x" --wrt x\n')], None),
+        ("batch bad byte", ["batch", write("badbyte", b'diff "x^T x" --wrt x\ndiff "\xff" --wrt x\n')], None),
+        ("batch timeout", ["batch", "--timeout", "2", write("slow", b'diff "x^T A x" --wrt x --verify\n' * 3)],
+         None),
     ]
     # An argument is at most 128 kB on Linux: longer expressions come on standard input.
     return [(n, ["diff", "-", *a[2:]] if len(a[1]) > 100_000 and a[0] == "diff" else a,

@@ -11,7 +11,7 @@ from matcalc_cli.checking import SECOND_POINTS, ClaimError, check
 from matcalc_cli.cli import app
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.report import differentiate
-from matcalc_cli.verification import VERIFY_POINTS, verify
+from matcalc_cli.verification import DIRECTIONS, SAMPLED, SAMPLED_POINTS, VERIFY_POINTS, verify
 
 runner = CliRunner()
 
@@ -305,9 +305,9 @@ def test_verify_of_abs_at_points_of_both_signs() -> None:
 # ------------------------------------------------------------------ a variable too large for every entry
 def test_verify_samples_the_entries_of_a_large_variable() -> None:
     v = verify(differentiate("sum(exp(X w)) + norm(w)^2", ["w"], ["w=2000", "X=3,2000"]))
-    assert v.ok and v.sampled == 40 and v.entries == 2000 and len(v.errors) == VERIFY_POINTS
-    assert "along 40 random entries of 2,000 at each" in v.text()
-    assert v.to_json()["sampled_entries"] == 40
+    assert v.ok and v.sampled == DIRECTIONS * SAMPLED and v.entries == 2000 and len(v.errors) == SAMPLED_POINTS
+    assert "along 120 random entries of 2,000 at each" in v.text()
+    assert v.to_json()["sampled_entries"] == 120
     for layout in ("numerator", "denominator"):  # a matrix variable, a vector-valued function
         assert verify(differentiate("sum(log(1 + exp(X W)))", ["W"], ["W=30,30"], layout=layout)).ok
         assert verify(differentiate("tanh(W x)", ["x"], ["x=500", "W=4,500"], layout=layout)).ok

@@ -129,7 +129,7 @@ def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str]) -> s
         if got.shape != want.shape:
             return f"{text!r} by {wrt} ({layout}): shape {got.shape}, finite differences {want.shape}"
         noise = float(np.max(np.abs(want - other))) if want.size else 0.0
-        err = _relative(got, want, max(noise, rounding(f, xs, p)))
+        err = _relative(got, want, max(noise, rounding(value(f, p), xs, p)))
         if err > TOL:
             return f"{text!r} by {wrt} ({layout}): relative error {err:.2g} at {p.values}"
         problem = _numpy_line(r, p, got)
