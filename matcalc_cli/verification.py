@@ -109,12 +109,12 @@ def verify(report: Report) -> Verification:
                                  numbers_in(f), VERIFY_SIZES, together=True,
                                  ladder=SECOND_LADDER if len(xs) == 2 else LADDER)):
         with np.errstate(all="ignore"):
-            f0 = value(f, p)
+            big = largest_inside(f, p)  # what rounds: a value that cancels to 0 rounded all the same
             if sampled:
-                got, fd, scale, noise = _sampled(f, f0, xs[0], d, p, np.random.default_rng(i))
+                got, fd, scale, noise = _sampled(f, big, xs[0], d, p, np.random.default_rng(i))
             else:
                 got, fd = value(d.expr, p), numeric_derivative(f, xs, p.values, p.sizes, d.layout)
-                scale, noise = magnitude(d.expr, p), rounding(f0, xs, p)
+                scale, noise = magnitude(d.expr, p), rounding(big, xs, p)
             if got.shape != fd.shape:
                 errors.append(float("inf"))
                 continue
@@ -124,17 +124,26 @@ def verify(report: Report) -> Verification:
     return Verification(tuple(errors), DIRECTIONS * SAMPLED if sampled else 0, entries if sampled else 0)
 
 
-def rounding(f0: np.ndarray, xs: list[Expr], p: Point) -> float:
+def rounding(big: float, xs: list[Expr], p: Point) -> float:
     """What rounding alone can make of a central difference here: a hundred roundings of the
-    function's value f0 over the steps (numeric.steps: relative to each variable's size)."""
+    largest value the function passes through (big) over the steps (numeric.steps: relative
+    to each variable's size)."""
     over = 1.0
     for x, h in zip(xs, (H2, H2) if len(xs) == 2 else (H1,), strict=True):
         a = np.abs(np.asarray(p.values[x.name], dtype=float))
         over *= h * max(float(np.sqrt(np.mean(a * a))) if a.size else 1.0, 1e-6)
-    return _EPS100 * _largest(f0) / over
+    return _EPS100 * big / over
 
 
 _EPS100 = 100 * float(np.finfo(float).eps)
+
+
+def largest_inside(f: Expr, p: Point) -> float:
+    """The largest value f's evaluation passes through (f itself may cancel to about 0: the
+    rounding of its parts stays)."""
+    memo: dict[Expr, np.ndarray] = {}
+    value(f, p, memo)
+    return max((_largest(v) for v in memo.values()), default=0.0)
 
 
 def _largest(a: np.ndarray) -> float:
@@ -147,13 +156,14 @@ DIRECTIONS = 3  # such directions at each point: two evaluations each, whatever 
 SAMPLED_POINTS = 3  # points for a large variable (each evaluation costs a factorisation)
 
 
-def _sampled(f: Expr, f0: np.ndarray, x: Expr, d: Derivative, p: Point,
+def _sampled(f: Expr, big: float, x: Expr, d: Derivative, p: Point,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """A variable too large to perturb entry by entry, checked all the same: along a few random
     directions, each moving SAMPLED random entries by their own step (random signs), the
     derivative times the direction against the central difference of the expression along
     it. Two evaluations a direction, and the derivative's cost is linear in its size."""
     x0 = np.asarray(p.values[x.name], dtype=float).reshape(size_of(x.shape[0], p.sizes), size_of(x.shape[1], p.sizes))
+    f0 = value(f, p)
     kinds = (kind(f.shape), kind(x.shape, variable=True))
     jac = unarrange(value(d.expr, p), f0.shape, x0.shape, d.layout, *kinds)
     mag = unarrange(magnitude(d.expr, p), f0.shape, x0.shape, d.layout, *kinds)
@@ -169,4 +179,4 @@ def _sampled(f: Expr, f0: np.ndarray, x: Expr, d: Derivative, p: Point,
         fd.append(((up - down) / 2).reshape(-1, order="F"))
         got.append(jac[:, picked] @ v[picked])
         scale.append(mag[:, picked] @ np.abs(v[picked]))
-    return np.stack(got, 1), np.stack(fd, 1), np.stack(scale, 1), _EPS100 * _largest(f0)
+    return np.stack(got, 1), np.stack(fd, 1), np.stack(scale, 1), _EPS100 * big

@@ -330,3 +330,9 @@ def test_large_second_derivatives_and_symmetric_variables_are_refused_with_a_rea
                                      ("a^T X^-1 b", ["X"], ["X=30,30"], ["X"])]:
         with pytest.raises(MatcalcError, match="verified entry by entry"):
             verify(differentiate(source, wrt, shapes, sym))
+
+
+def test_verify_of_a_zero_hessian_whose_value_cancels() -> None:
+    # found by the soak (issue 19): f cancels to about 0, its parts' rounding does not
+    r = differentiate("mean((ones(k)^T ones(k)) y - sum(y * 2))", ["y", "y"], ["y=n"], layout="denominator")
+    assert verify(r).ok
