@@ -45,6 +45,7 @@ from matcalc_cli.where import definitions, substitute
 POINTS = 12  # a check is cheap: closed forms evaluated, no finite differences
 SECOND_POINTS = 12
 CHECK_TOL = 1e-6  # two closed forms agree to rounding; anything above is a real difference
+ROUNDING = 100 * float(np.finfo(float).eps)  # of the largest value an evaluation passes through
 VERIFY_TOL = 1e-5  # finite differences (steps 1e-6, 1e-4 for second derivatives, of each entry) are this good
 
 VERDICTS = {
@@ -250,7 +251,10 @@ def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
             got, scale = np.full(want.shape, np.nan), np.abs(want)
         else:
             scale = magnitude(claim, p, memo) + magnitude(form, p, memo)
-        rel_all = entrywise(got, want, scale, 1e-12)
+        # rounding: a hundred of the largest value either side passes through (sum(ds) of a
+        # softmax's ds is 0, computed as 5.55e-17: no term of its own to be measured against)
+        big = max((float(np.max(np.abs(v))) for v in memo.values() if v.size and finite(v)), default=0.0)
+        rel_all = entrywise(got, want, scale, 1e-12, ROUNDING * big / CHECK_TOL)
         r, c = np.unravel_index(int(np.argmax(rel_all)), rel_all.shape) if rel_all.size else (0, 0)
         rel = float(rel_all[r, c]) if rel_all.size else 0.0
         diff = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]), p.values)
