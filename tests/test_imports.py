@@ -26,11 +26,11 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("render",),
     ("steps",),  # the derivation by hand, through the stages above
     ("report",),  # one derivation from text to result
-    ("checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples",
+    ("sampling", "checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples",
      "derivation", "derivation_sides", "derivation_text", "diagnosis"),
     ("identities",),
     ("commands",),
-    ("api", "batch"),
+    ("api", "batch", "pool"),
     ("cli", "helpformat", "start", "__main__", ""),  # "": the package itself (its lazy API)
 )
 
