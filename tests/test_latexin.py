@@ -78,7 +78,7 @@ def test_letter_runs_are_single_letters_in_latex_and_unicode():
     same("xᵀAx", "x^T A x")
     same("θᵀWx", "theta^T W x", "theta")
     same("xᵀW1x", "x^T W1 x")  # a letter keeps its digits
-    same(r"xAx", "x A x", latex=True)  # --from latex: no backslash needed
+    same(r"tAt", "t A t", latex=True)  # --from latex: no backslash needed (t: a textbook scalar, issue 19)
     assert "Ax" in differentiate("x^T Ax", ["x"]).variables  # ASCII keeps its names
     # a declared name, a function and a Greek name stay whole
     same("xᵀ Ab x", "x^T Ab x", shapes=["Ab=n,n"])
