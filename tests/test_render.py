@@ -5,6 +5,7 @@ tree, and numpy output that evaluates to exactly the derivative's shape."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -298,3 +299,13 @@ def test_bold_latex(source, wrt, sym, bold):
 ])
 def test_latex_names_keep_distinct_variables_distinct(name, spelled):
     assert latex.latex_name(name) == spelled
+
+
+@pytest.mark.parametrize(("value", "text"), [(Fraction(9, 512), "0.017578125"), (Fraction(1, 1024), "0.0009765625"),
+                                             (Fraction(-3, 8), "-0.375"), (Fraction(1, 100000), "1e-05")])
+def test_a_terminating_decimal_is_printed_with_every_digit(value: Fraction, text: str) -> None:
+    """A derivative's 9/512 was printed 0.0175781 (format "g" keeps 6 digits): a wrong number."""
+    from matcalc_cli import expr as E
+
+    assert plain.render(E.const(value)) == text
+    assert text in numpy_render.render(E.const(value), {})

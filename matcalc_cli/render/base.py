@@ -83,8 +83,9 @@ class Printer:
                 d //= 2
             while d % 5 == 0:
                 d //= 5
-            if d == 1:  # a terminating decimal reads best as one
-                return format(float(v), "g"), NEG if v < 0 else ATOM
+            if d == 1:  # a terminating decimal reads best as one, every digit of it (9/512: 0.017578125)
+                text = format(float(v), "g")
+                return text if Fraction(text) == v else repr(float(v)), NEG if v < 0 else ATOM
             return f"{v.numerator}/{v.denominator}", PRODUCT
         text = str(int(v)) if isinstance(v, Fraction) or float(v).is_integer() else format(v, "g")
         return text, NEG if v < 0 else ATOM
