@@ -49,7 +49,10 @@ def test_printed_dimensions_read_back_in_shape():
 
 
 def test_from_latex():
-    assert plain("xAx", "--wrt", "x", "--from", "latex") == plain("x A x", "--wrt", "x")
+    # A run of letters is single letters in LaTeX: xAx is x A x (x declared a scalar: a lowercase
+    # name is a vector otherwise, and x A x would not type-check), x^TAx is x^T A x.
+    assert plain("xAx", "--wrt", "x", "--shape", "x=scalar", "--from", "latex") == "2 x A"
+    assert plain("x^TAx", "--wrt", "x", "--from", "latex") == plain("x^T A x", "--wrt", "x") == "x^T (A + A^T)"
     assert plain(r"\mathbf{x}^\top \mathbf{A} \mathbf{x}", "--wrt", "x") == plain("x^T A x", "--wrt", "x")
     result = run("check", r"\mathbf{x}^\top \mathbf{x}", "--wrt", "x", "--expect", r"2 \mathbf{x}^\top")
     assert result.exit_code == 0, result.output
