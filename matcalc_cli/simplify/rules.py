@@ -23,6 +23,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
+from matcalc_cli.simplify import constants as K
 from matcalc_cli.simplify import means as M
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify.cost import cost
@@ -187,6 +188,14 @@ RULES: tuple[Rule, ...] = (
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
             "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
+    Rule("softmax-sums-to-one", IDENTITY, ("sum",), lambda e: e.args[0].op == "softmax", K.softmax_total,
+         "sum(softmax(z)) = 1; by rows, sum(softmax(Z)) = m for m rows"),
+    Rule("diag-of-zeros", IDENTITY, ("diag",), lambda e: E.is_zero(e.args[0]), lambda e: E.zeros(e.shape),
+         "diag(zeros(n)) = zeros(n, n), diag(zeros(n, n)) = zeros(n)"),
+    Rule("ones-through-diag", IDENTITY, ("mul",), K.has_ones_through_diag, K.ones_through_diag,
+         "ones(1, n) (diag(v) + R) = v^T + ones(1, n) R; (diag(v) + R) ones(n) = v + R ones(n)"),
+    Rule("row-of-ones-product", IDENTITY, ("mul",), K.has_row_of_ones_product, K.row_of_ones_product,
+         "ones(1, m) ones(m, k) = size(m) ones(1, k) for a dimension m that is a name"),
     Rule("ones-sum", PRESENTATION, ("mul",), RW.has_ones_sum, RW.ones_sum, "ones(1, n) v = v^T ones(n) = sum(v)"),
     Rule("ones-by-diag", IDENTITY, ("mul",), RW.has_ones_by_diag, RW.ones_by_diag,
          "ones(1, n) diag(v) = v^T, diag(v) ones(n) = v"),
