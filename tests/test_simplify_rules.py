@@ -73,7 +73,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("count", "t sum(ones(n, m)) + tr(eye(n)) + sum(C)", {"t": E.SCALAR, "C": (N, "m")},
      "size(n) + size(m*n) t + sum(C)"),
     ("ones-by-diag", "ones(1, n) diag(v) A", SQ, "v^T A"),
-    ("ones-sum", "2 ones(1, n) (A x - y)", SQ, "2 sum(A x - y)"),    ("softmax-sums-to-one", "sum(softmax(z)) t", {"t": E.SCALAR}, "t"),
+    ("ones-sum", "2 ones(1, n) (A x - y)", SQ, "2 sum(A x - y)"),
+    ("softmax-sums-to-one", "sum(softmax(z)) t", {"t": E.SCALAR}, "t"),
     ("diag-of-zeros", lambda: E.add(A, E.Expr("diag", (E.zeros((N, 1)),), (N, N))), {}, "A"),
     ("ones-through-diag", "ones(1, n) (diag(v) - v v^T)", {}, "(1 - sum(v)) v^T"),
     ("row-of-ones-product", "ones(1, m) ones(m, k) + y^T C", {"y": ("m", 1), "C": ("m", "k")},
@@ -113,7 +114,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("ones-by-diag", "A diag(v) ones(n)", SQ, "A v"),
     ("ones-sum", "t (x + y)^T ones(n)", {"t": E.SCALAR}, "sum(x + y) t"),
     ("count", "t mean(ones(n)) + norm(ones(3)) + sum(x)", {"t": E.SCALAR, "x": (N, 1)}, "3^0.5 + sum(x) + t"),
-    ("transpose-out", "x^T A^T + y^T", {}, "(A x + y)^T"),    ("softmax-sums-to-one", "sum(softmax(Z))", {"Z": ("m", N)}, "size(m)"),  # by rows
+    ("transpose-out", "x^T A^T + y^T", {}, "(A x + y)^T"),
+    ("softmax-sums-to-one", "sum(softmax(Z))", {"Z": ("m", N)}, "size(m)"),  # by rows
     ("softmax-sums-to-one", "ones(1, n) (diag(softmax(x)) - softmax(x) softmax(x)^T)", {}, "zeros(1, n)"),
     ("diag-of-zeros", lambda: E.add(x, E.Expr("diag", (E.zeros((N, N)),), (N, 1))), {}, "x"),
     ("ones-through-diag", "(2 diag(v) + A) ones(n)", SQ, "A ones(n) + 2 v"),
@@ -133,7 +135,8 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("centred-sum", "sum(g .* (x - mean(x)))", {}),  # weighted: not zero
     ("centred-sum", "sum(x - mean(y))", {"x": (N, 1), "y": (N, 1)}),  # another vector's mean
     ("mean", "sum(x) / size(m) + sum(y)", {"x": (N, 1), "y": ("m", 1)}),  # m is not x's length
-    ("transpose-out", "x^T A + b^T", {}),  # (A^T x + b)^T is longer    ("softmax-sums-to-one", "sum(softmax(x) .* y)", {}),  # weighted: not one
+    ("transpose-out", "x^T A + b^T", {}),  # (A^T x + b)^T is longer
+    ("softmax-sums-to-one", "sum(softmax(x) .* y)", {}),  # weighted: not one
     ("ones-through-diag", "ones(1, n) (A + B)", SQ),  # no diagonal to read off
     ("row-of-ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # row sums, not a count
 ]
