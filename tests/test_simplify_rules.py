@@ -77,6 +77,12 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("softmax-sums-to-one", "sum(softmax(z)) t", {"t": E.SCALAR}, "t"),
     ("diag-of-zeros", lambda: E.add(A, E.Expr("diag", (E.zeros((N, 1)),), (N, N))), {}, "A"),
     ("ones-through-diag", "ones(1, n) (diag(v) - v v^T)", {}, "(1 - sum(v)) v^T"),
+    ("trace-collect", "tr(A B + B A)", SQ, "2 tr(A B)"),
+    ("kron-vec", "kron(x^T, eye(n)) (vec(A) y^T + 2 vec(B) z^T)", SQ, "A x y^T + 2 B x z^T"),
+    ("kron-mixed-product", "kron(A, B) kron(C, D)", {"A": (N, N), "B": ("m", "m"), "C": (N, N), "D": ("m", "m")},
+     "kron(A C, B D)"),
+    ("row-vec-kron", "vec(C)^T kron(B, A)", {"A": (N, N), "B": ("m", "m"), "C": (N, "m")}, "vec(A^T C B)^T"),
+    ("vec-scalars-out", "vec(t X) y^T", {"t": E.SCALAR, "X": (N, "m")}, "t vec(X) y^T"),
     ("row-of-ones-product", "ones(1, m) ones(m, k) + y^T C", {"y": ("m", 1), "C": ("m", "k")},
      "size(m) ones(1, k) + y^T C"),
 ]
@@ -119,6 +125,13 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("softmax-sums-to-one", "ones(1, n) (diag(softmax(x)) - softmax(x) softmax(x)^T)", {}, "zeros(1, n)"),
     ("diag-of-zeros", lambda: E.add(x, E.Expr("diag", (E.zeros((N, N)),), (N, 1))), {}, "x"),
     ("ones-through-diag", "(2 diag(v) + A) ones(n)", SQ, "A ones(n) + 2 v"),
+    ("kron-mixed-product", "kron(x^T, eye(n)) (kron(A, B) + kron(B, A)) (kron(eye(n), y) + kron(y, eye(n)))", SQ,
+     "A y x^T B + B y x^T A + (x^T A y) B + (x^T B y) A"),
+    ("trace-collect", "tr(U^2 B + U B U + B U^2)", SQ | {"U": (N, N)}, "3 tr(B U^2)"),
+    ("trace-collect", "tr(A B C - 2 C A B + D)", {"A": (N, "m"), "B": ("m", N), "C": (N, N), "D": (N, N)},
+     "tr(D - A B C)"),
+    ("kron-vec", "kron(x^T, eye(n)) vec(A) t", SQ | {"t": E.SCALAR}, "t A x"),
+    ("row-vec-kron", "vec(eye(m))^T kron(eye(m), X^T)", {"X": (N, "m")}, "vec(X)^T"),
     ("row-of-ones-product", "y^T ones(m) ones(1, m) ones(m, m)", {"y": ("m", 1)}, "size(m) sum(y) ones(1, m)"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [
@@ -138,6 +151,11 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("transpose-out", "x^T A + b^T", {}),  # (A^T x + b)^T is longer
     ("softmax-sums-to-one", "sum(softmax(x) .* y)", {}),  # weighted: not one
     ("ones-through-diag", "ones(1, n) (A + B)", SQ),  # no diagonal to read off
+    ("trace-collect", "tr(A B + A^T B)", SQ),  # nothing to collect
+    ("trace-collect", "tr(A B + B^T A^T)", {"A": (N, "m"), "B": ("m", N)}),  # B A is m x m, not in this sum
+    ("kron-vec", "kron(x^T, eye(n)) vec(A)", {"A": ("m", N), "x": ("m", 1)}),  # A x is not defined
+    ("kron-mixed-product", "kron(A, B) kron(C, D)", {"A": (N, "m"), "B": ("k", N), "C": (N, "p"), "D": ("m", "q")}),
+    ("kron-mixed-product", "kron(A, B) kron(C, D)", {"A": (N, "k"), "B": ("m", N), "C": (N, "m"), "D": ("k", N)}),
     ("row-of-ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # row sums, not a count
 ]
 

@@ -24,8 +24,10 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
 from matcalc_cli.simplify import constants as K
+from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
 from matcalc_cli.simplify import rewrites as RW
+from matcalc_cli.simplify import traces as TR
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
@@ -164,6 +166,13 @@ RULES: tuple[Rule, ...] = (
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
     written("kron-outer", IDENTITY, "kron(?a, ?b) => ?b ?a if row(?a), column(?b)",
             "kron(?a, ?b) => ?a ?b if column(?a), row(?b)"),
+    Rule("kron-vec", IDENTITY, ("mul",), KR.has_kron_vec, KR.kron_vec, "kron(x^T, I) vec(M) = M x"),
+    Rule("row-vec-kron", IDENTITY, ("mul",), KR.has_row_vec_kron, KR.row_vec_kron,
+         "vec(C)^T kron(B, A) = vec(A^T C B)^T"),
+    Rule("vec-scalars-out", PRESENTATION, ("vec",), KR.has_vec_scalars, KR.vec_scalars_out,
+         "vec(s M) = s vec(M) for a scalar s"),
+    Rule("kron-mixed-product", IDENTITY, ("mul",), KR.has_mixed_product, KR.mixed_product,
+         "kron(A, B) kron(C, D) = kron(A C, B D) where the shapes conform, over sums of them"),
     Rule("kron-coefficient", PRESENTATION, ("kron",), lambda e: any(_coef(a)[0] != 1 for a in e.args),
          _kron_coefficient, "kron(c A, B) = c kron(A, B)"),
     written("kron-reduction", IDENTITY, "tr(kron(?A, ?B)) => tr(?A) tr(?B) if square(?A), square(?B)",
@@ -209,6 +218,8 @@ RULES: tuple[Rule, ...] = (
     Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
     written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
+    Rule("trace-collect", IDENTITY, ("tr",), TR.has_collectable_trace, TR.collect_trace,
+         "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
     Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
          "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
     Rule("sum-of-hadamard", IDENTITY, ("sum",), lambda e: RW.is_vector_hadamard(e.args[0]), RW.sum_of_hadamard,

@@ -1,0 +1,130 @@
+"""Helpers of the rules that take Kronecker products out of a Hessian of a function of a
+vector: kron(x^T, I) vec(M) = M x, the mixed product kron(A, B) kron(C, D) = kron(A C, B D)
+where the shapes conform (also through sums of Kronecker products) and kron(c, M) = c M,
+so that with kron(a^T, b) = b a^T the Hessian prints in matrix form."""
+
+from __future__ import annotations
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.simplify.normal import _coef, product, total
+
+
+# ------------------------------------------------------------------ kron(x^T, I) vec(M) = M x
+def _vec_first(t: Expr) -> Expr | None:
+    """The vec(M) that t, a vec(M) or a product led by one, starts with (numbers aside)."""
+    core = _coef(t)[1]
+    first = core.args[0] if core.op == "mul" else core
+    return first if first.op == "vec" else None
+
+
+def _opens(k: Expr, f: Expr) -> bool:
+    """Is k kron(x^T, I) and f a vec(M), or a sum of products each led by one, with M x defined?"""
+    if k.op != "kron" or k.args[1].op != "eye" or k.args[0].shape[0] != 1:
+        return False
+    shape = (k.args[1].shape[0], k.args[0].shape[1])
+    firsts = [_vec_first(t) for t in (f.args if f.op == "add" else (f,))]
+    return all(v is not None and v.args[0].shape == shape for v in firsts)
+
+
+def _kron_vec_at(fs: tuple[Expr, ...]) -> int | None:
+    return next((i for i in range(len(fs) - 1) if _opens(fs[i], fs[i + 1])), None)
+
+
+def has_kron_vec(e: Expr) -> bool:
+    return _kron_vec_at(e.args) is not None
+
+
+def _opened(x: Expr, t: Expr) -> Expr:
+    c, core = _coef(t)
+    fs = core.args if core.op == "mul" else (core,)
+    return product([E.const(c), fs[0].args[0], x, *fs[1:]])
+
+
+def kron_vec(e: Expr) -> Expr:
+    """kron(x^T, I) vec(M) = vec(M x) = M x; through a sum, term by term."""
+    fs = e.args
+    i = _kron_vec_at(fs)
+    assert i is not None
+    x = E.T(fs[i].args[0])
+    f = fs[i + 1]
+    opened = total([_opened(x, t) for t in (f.args if f.op == "add" else (f,))])
+    return product([*fs[:i], opened, *fs[i + 2:]])
+
+
+# ------------------------------------------------------------------ mixed product
+def _conform(a: Expr, b: Expr) -> bool:
+    return (a.op == b.op == "kron" and a.args[0].shape[1] == b.args[0].shape[0]
+            and a.args[1].shape[1] == b.args[1].shape[0])
+
+
+def _krons(f: Expr) -> list[Expr] | None:
+    """The Kronecker products of f, a kron or a sum of (multiples of) them."""
+    terms = f.args if f.op == "add" else (f,)
+    cores = [_coef(t)[1] for t in terms]
+    return cores if all(c.op == "kron" for c in cores) else None
+
+
+def _mixed_at(fs: tuple[Expr, ...]) -> int | None:
+    for i in range(len(fs) - 1):
+        left, right = _krons(fs[i]), _krons(fs[i + 1])
+        if left and right and len(left) * len(right) <= 4 and all(
+                _conform(a, b) for a in left for b in right):
+            return i
+    return None
+
+
+def has_mixed_product(e: Expr) -> bool:
+    return _mixed_at(e.args) is not None
+
+
+def _mixed(a: Expr, b: Expr) -> Expr:
+    (c, k1), (d, k2) = _coef(a), _coef(b)
+    return product([E.const(c * d), E.kron(product([k1.args[0], k2.args[0]]), product([k1.args[1], k2.args[1]]))])
+
+
+def mixed_product(e: Expr) -> Expr:
+    """kron(A, B) kron(C, D) = kron(A C, B D), multiplied out over sums of them."""
+    fs = e.args
+    i = _mixed_at(fs)
+    assert i is not None
+    lefts = fs[i].args if fs[i].op == "add" else (fs[i],)
+    rights = fs[i + 1].args if fs[i + 1].op == "add" else (fs[i + 1],)
+    merged = total([_mixed(a, b) for a in lefts for b in rights])
+    return product([*fs[:i], merged, *fs[i + 2:]])
+
+
+# ------------------------------------------------------------------ vec(C)^T kron(B, A)
+def _row_vec_at(fs: tuple[Expr, ...]) -> int | None:
+    for i in range(len(fs) - 1):
+        r, k = fs[i], fs[i + 1]
+        if r.op == "T" and r.args[0].op == "vec" and k.op == "kron":
+            b, a = k.args
+            if r.args[0].args[0].shape == (a.shape[0], b.shape[0]):
+                return i
+    return None
+
+
+def has_row_vec_kron(e: Expr) -> bool:
+    return _row_vec_at(e.args) is not None
+
+
+def row_vec_kron(e: Expr) -> Expr:
+    """vec(C)^T kron(B, A) = (kron(B^T, A^T) vec(C))^T = vec(A^T C B)^T."""
+    fs = e.args
+    i = _row_vec_at(fs)
+    assert i is not None
+    b, a = fs[i + 1].args
+    c = fs[i].args[0].args[0]
+    return product([*fs[:i], E.T(E.vec(product([E.T(a), c, b]))), *fs[i + 2:]])
+
+
+def has_vec_scalars(e: Expr) -> bool:
+    a = e.args[0]
+    return a.op == "mul" and any(f.is_scalar for f in a.args) and not a.is_scalar
+
+
+def vec_scalars_out(e: Expr) -> Expr:
+    """vec(s M) = s vec(M) for a scalar s."""
+    fs = e.args[0].args
+    return product([*(f for f in fs if f.is_scalar), E.vec(product([f for f in fs if not f.is_scalar]))])
