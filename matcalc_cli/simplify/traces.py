@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
@@ -18,7 +20,7 @@ def _factors(core: Expr) -> list[Expr] | None:
     out: list[Expr] = []
     for f in fs:
         k = f.number if f.op == "pow" else None
-        if k is not None and k.denominator == 1 and 1 < k <= 8:
+        if isinstance(k, Fraction) and k.denominator == 1 and 1 < k <= 8:
             out.extend([f.args[0]] * int(k))
         else:
             out.append(f)
