@@ -77,6 +77,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("softmax-sums-to-one", "sum(softmax(z)) t", {"t": E.SCALAR}, "t"),
     ("diag-of-zeros", lambda: E.add(A, E.Expr("diag", (E.zeros((N, 1)),), (N, N))), {}, "A"),
     ("ones-through-diag", "ones(1, n) (diag(v) - v v^T)", {}, "(1 - sum(v)) v^T"),
+    ("piecewise-power", "step(u).^2 + sign(x).^3", {}, "sign(x) + step(u)"),
+    ("piecewise-product", "relu(u) .* step(u) + abs(x) .* sign(x) .* y", {}, "relu(u) + x .* y"),
     ("trace-collect", "tr(A B + B A)", SQ, "2 tr(A B)"),
     ("kron-vec", "kron(x^T, eye(n)) (vec(A) y^T + 2 vec(B) z^T)", SQ, "A x y^T + 2 B x z^T"),
     ("kron-mixed-product", "kron(A, B) kron(C, D)", {"A": (N, N), "B": ("m", "m"), "C": (N, N), "D": ("m", "m")},
@@ -127,6 +129,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("ones-through-diag", "(2 diag(v) + A) ones(n)", SQ, "A ones(n) + 2 v"),
     ("kron-mixed-product", "kron(x^T, eye(n)) (kron(A, B) + kron(B, A)) (kron(eye(n), y) + kron(y, eye(n)))", SQ,
      "A y x^T B + B y x^T A + (x^T A y) B + (x^T B y) A"),
+    ("piecewise-power", "(step(u) - 1).^2 .* sign(x).^2", {}, "1 - step(u)"),
+    ("piecewise-power", "(2 step(u) + 1).^3", {}, "26 step(u) + 1"),
     ("trace-collect", "tr(U^2 B + U B U + B U^2)", SQ | {"U": (N, N)}, "3 tr(B U^2)"),
     ("trace-collect", "tr(A B C - 2 C A B + D)", {"A": (N, "m"), "B": ("m", N), "C": (N, N), "D": (N, N)},
      "tr(D - A B C)"),
@@ -151,6 +155,9 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("transpose-out", "x^T A + b^T", {}),  # (A^T x + b)^T is longer
     ("softmax-sums-to-one", "sum(softmax(x) .* y)", {}),  # weighted: not one
     ("ones-through-diag", "ones(1, n) (A + B)", SQ),  # no diagonal to read off
+    ("piecewise-power", "(step(u) + step(x)).^2", {}),  # two steps: 0, 1 or 2
+    ("piecewise-power", "abs(u).^2", {}),
+    ("piecewise-product", "relu(u) .* step(x)", {}),  # another argument
     ("trace-collect", "tr(A B + A^T B)", SQ),  # nothing to collect
     ("trace-collect", "tr(A B + B^T A^T)", {"A": (N, "m"), "B": ("m", N)}),  # B A is m x m, not in this sum
     ("kron-vec", "kron(x^T, eye(n)) vec(A)", {"A": ("m", N), "x": ("m", 1)}),  # A x is not defined

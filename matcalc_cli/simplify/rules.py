@@ -26,6 +26,7 @@ from matcalc_cli.ops import fn, rebuild
 from matcalc_cli.simplify import constants as K
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
+from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
 from matcalc_cli.simplify.cost import cost
@@ -218,6 +219,10 @@ RULES: tuple[Rule, ...] = (
     Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
     written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
+    Rule("piecewise-power", IDENTITY, ("epow",), P.piecewise_power_applies, P.piecewise_power,
+         "away from kinks: step(u).^2 = step(u), (1 - step(u)).^2 = 1 - step(u), sign(u).^2 = 1"),
+    Rule("piecewise-product", IDENTITY, ("had",), P.piecewise_product_applies, P.piecewise_product,
+         "away from kinks: relu(u) .* step(u) = relu(u), abs(u) .* sign(u) = u"),
     Rule("trace-collect", IDENTITY, ("tr",), TR.has_collectable_trace, TR.collect_trace,
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
     Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,

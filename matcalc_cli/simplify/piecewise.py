@@ -1,0 +1,78 @@
+"""Helpers of the piecewise rules, identities that hold away from the kinks (where the
+derivative's note already says the function is not differentiable): step(u) and sign(u) take
+two values there, so a power of one is a linear function of it, and relu(u) .* step(u) =
+relu(u), abs(u) .* sign(u) = u."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Expr
+from matcalc_cli.ops import fn
+from matcalc_cli.simplify.normal import _coef, hadamard, product, total
+
+
+def _whole(k: object) -> int | None:
+    return int(k) if isinstance(k, Fraction) and k.denominator == 1 and 2 <= k <= 16 else None
+
+
+def _affine_step(b: Expr) -> tuple[Fraction, Fraction, Expr] | None:
+    """b as c0 + c1 step(u) (c0 a number broadcast), or None."""
+    terms = b.args if b.op == "add" else (b,)
+    c0, c1, s = Fraction(0), Fraction(0), None
+    for t in terms:
+        if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
+            c0 += t.args[0].param
+            continue
+        c, core = _coef(t)
+        if core.op != "step" or (s is not None and core != s):
+            return None
+        c1, s = c1 + c, core
+    return (c0, c1, s) if s is not None and c1 != 0 else None
+
+
+def piecewise_power_applies(e: Expr) -> bool:
+    base = e.args[0]
+    return _whole(e.number) is not None and (base.op == "sign" or _affine_step(base) is not None)
+
+
+def piecewise_power(e: Expr) -> Expr:
+    """sign(u).^k = ones (k even) or sign(u) (k odd); (c0 + c1 step(u)).^k = f(0) + (f(1) - f(0))
+    step(u) for f(s) = (c0 + c1 s)^k, as step(u) is 0 or 1: step(u).^2 = step(u)."""
+    k = _whole(e.number)
+    assert k is not None
+    base = e.args[0]
+    if base.op == "sign":
+        return E.ones(e.shape) if k % 2 == 0 else base
+    found = _affine_step(base)
+    assert found is not None
+    c0, c1, s = found
+    f0, f1 = c0 ** k, (c0 + c1) ** k
+    return total([E.bcast(E.const(f0), e.shape), product([E.const(f1 - f0), s])])
+
+
+_ABSORBS = {("relu", "step"): "relu", ("abs", "sign"): None}  # relu .* step = relu; abs .* sign = u
+
+
+def _pair(fs: tuple[Expr, ...]) -> tuple[int, int] | None:
+    for i, a in enumerate(fs):
+        for j, b in enumerate(fs):
+            if i != j and (a.op, b.op) in _ABSORBS and a.args[0] == b.args[0]:
+                return i, j
+    return None
+
+
+def piecewise_product_applies(e: Expr) -> bool:
+    return _pair(e.args) is not None
+
+
+def piecewise_product(e: Expr) -> Expr:
+    """relu(u) .* step(u) = relu(u); abs(u) .* sign(u) = u."""
+    pair = _pair(e.args)
+    assert pair is not None
+    i, j = pair
+    a = e.args[i]
+    kept = fn("relu", a.args[0]) if a.op == "relu" else a.args[0]
+    rest = [f for n, f in enumerate(e.args) if n not in (i, j)]
+    return hadamard([kept, *rest])
