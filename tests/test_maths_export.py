@@ -24,12 +24,16 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
     ("max(A x) - min(x)", ("x",), (), ()),
     ("norm(A x - b, 1) + norm(x, inf) + norm(x, 3)", ("x",), (), ()),
     ("norm(X, 2) + nuclear(X)", ("X",), ("X=4,3",), ()),
+    ("tr(expm(X)) + a^T expm(X) b + a^T logm(X) b + a^T sqrtm(X) b", ("X",), (), ()),
+    ("a^T expm(t A) b + tr(logm(A + t B) + sqrtm(A + t B))", ("t",), ("t=scalar",), ()),
+    ("expm(X) + logm(X) + sqrtm(X)", ("X",), (), ()),
 ]
 
 # every operation the cases above must reach (none of them escapes an export test)
 OPERATIONS = {"tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "log1p", "expm1", "erf", "normcdf",
               "normpdf", "gelu", "silu", "vpow", "max", "min", "ismax", "ismin", "normspec", "nuclear", "svec_left",
-              "svec_right", "polar"}
+              "svec_right", "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester",
+              "expm_kron", "logm_kron"}
 
 
 def test_the_cases_reach_every_operation() -> None:

@@ -69,6 +69,12 @@ def test_the_derivative_by_a_variable_exponent_says_the_base_is_positive():
     ("norm(X, 2)", "X", (), "svec_left(X) svec_right(X)^T"),
     ("nuclear(X)", "X", (), "polar(X)"),
     ("sum(logsumexp(X, 1))", "X", (), "softmax(X^T)^T"),
+    ("tr(expm(X))", "X", (), "expm(X)^T"),
+    ("a^T expm(t A) b", "t", ("t=scalar",), "a^T A expm(t A) b"),
+    ("tr(logm(X))", "X", (), "X^-T"),
+    ("tr(sqrtm(X))", "X", (), "sqrtm(X)^-T / 2"),
+    ("a^T expm(X) b", "X", (), "expm_frechet(X^T, a b^T)"),
+    ("a^T sqrtm(X) b", "X", (), "sylvester(sqrtm(X)^T, sqrtm(X)^T, a b^T)"),
 ])
 def test_closed_forms(source, wrt, shapes, form):
     assert plain_of(source, wrt, *shapes)[0] == form

@@ -172,7 +172,8 @@ def gen(draw: Draw, sh: Shape, d: int) -> Expr:
 
 # The productions that only some shapes offer are drawn more often, so that inv,
 # det, logdet and matrix powers are not rare.
-_WEIGHTS = {"inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 4,
+_WEIGHTS = {"matrix_function": 4,
+            "inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 4,
             "extreme": 4}
 
 
@@ -331,6 +332,27 @@ def p_extreme(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn("tr", E.mul(E.T(fn("polar", v("C"))), gen(draw, NM, c)))
 
 
+def p_matrix_function(draw: Draw, sh: Shape, d: int) -> Expr:
+    """expm of a bounded matrix, logm and sqrtm of one near the identity, and the primitives
+    their derivatives are written in (applied to constants and a direction)."""
+    kind = draw(st.sampled_from(["expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester"]))
+    c = _sub(draw, d)
+    if kind == "expm":
+        return fn("expm", E.mul(E.const(Fraction(1, 2)), fn(draw(st.sampled_from(BOUNDED)), gen(draw, NN, c))))
+    if kind in ("logm", "sqrtm"):
+        return fn(kind, well_conditioned(draw, c))
+    a = v(draw(st.sampled_from(["A", "B", "W"])))
+    if kind == "sylvester":
+        return fn("sylvester", a, v(draw(st.sampled_from(["A", "B", "W"]))), gen(draw, NN, c))
+    return fn(kind, a, gen(draw, NN, c))
+
+
+def p_kron_form(draw: Draw, sh: Shape, d: int) -> Expr:
+    """A scalar read off the n²×n² Kronecker forms of expm's and logm's derivatives."""
+    k = fn(draw(st.sampled_from(["expm_kron", "logm_kron"])), v(draw(st.sampled_from(["A", "B", "W"]))))
+    return fn("sum", E.mul(k, E.vec(gen(draw, NN, _sub(draw, d)))))
+
+
 def p_indicator(draw: Draw, sh: Shape, d: int) -> Expr:
     """ismax(u) .* v: where the largest (smallest) entry of u is."""
     c = _sub(draw, d)
@@ -443,7 +465,7 @@ def _productions(sh: Shape) -> dict[str, Production]:
     else:
         out.update({"bilinear": p_matmul, "trace": p_trace, "det": p_det, "reduce": p_reduce,
                     "logsumexp": p_logsumexp, "power": p_scalar_power, "structure": p_structure,
-                    "extreme": p_extreme})
+                    "extreme": p_extreme, "kron_form": p_kron_form})
     if sh in (VN, VM):
         out.update({"diag": p_diag_of_matrix, "logsumexp_rows": p_logsumexp_rows})
     if sh[0] != 1 and sh[1] != 1:
@@ -451,7 +473,7 @@ def _productions(sh: Shape) -> dict[str, Production]:
     if sh in (NN, MM):
         out["diag"] = p_diag_of_vector
     if sh == NN:
-        out.update({"inverse": p_inverse, "matrix_power": p_matrix_power})
+        out.update({"inverse": p_inverse, "matrix_power": p_matrix_power, "matrix_function": p_matrix_function})
     return out
 
 
@@ -577,7 +599,8 @@ def _accepted(err: MatcalcError, f: Expr, wrt: list[Expr], stats: Counter[str]) 
 
 # The derivatives of these primitives are not supported, and say so (README, Errors and limits):
 # a second derivative of norm(X, 2) or nuclear(X), a derivative by the C inside svec_left(C).
-DOCUMENTED_LIMITS = frozenset(OPS[name].no_derivative for name in ("svec_left", "svec_right", "polar"))
+DOCUMENTED_LIMITS = frozenset(OPS[name].no_derivative for name in ("svec_left", "svec_right", "polar", "expm_kron",
+                                                                   "logm_kron"))
 
 
 def _second_fd(f: Expr, wrt: list[Expr], values: dict[str, Any], layout: str, hh: float) -> np.ndarray:
@@ -730,7 +753,8 @@ STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "
                       "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "relu", "step", "sign", "mean", "kron",
                       "vec", "unvec", "commutation", "size", "inv", "eye", "ones", "zeros", *SMOOTH_ANY,
                       *ON_HALF, "log1p", "max", "min", "ismax", "ismin", "nuclear", "svec_left", "svec_right",
-                      "polar")
+                      "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester", "expm_kron",
+                      "logm_kron")
 
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).

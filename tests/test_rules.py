@@ -277,6 +277,40 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("nuclear(A X)", "X", ("A=3,3", "X=3,2")),
         Ex("nuclear(A + t B)", "t", T_SCALAR),
     ],
+    "expm": [
+        Ex("tr(expm(X))", "X"),
+        Ex("a^T expm(X) b", "X"),
+        Ex("a^T expm(t A) b", "t", T_SCALAR),
+        Ex("expm(X)", "X"),
+        Ex("expm(A + t B)", "t", T_SCALAR),
+    ],
+    "logm": [
+        Ex("tr(logm(X))", "X"),
+        Ex("a^T logm(X) b", "X"),
+        Ex("logm(A + t B)", "t", T_SCALAR),
+        Ex("logm(X)", "X"),
+    ],
+    "sqrtm": [
+        Ex("tr(sqrtm(X))", "X"),
+        Ex("a^T sqrtm(X) b", "X"),
+        Ex("sqrtm(A + t B)", "t", T_SCALAR),
+        Ex("sqrtm(X)", "X"),
+    ],
+    "expm_frechet": [  # linear in its direction
+        Ex("tr(expm_frechet(A, X) B)", "X"),
+        Ex("expm_frechet(A, X)", "X"),
+        Ex("expm_frechet(A, t B)", "t", T_SCALAR),
+    ],
+    "logm_frechet": [
+        Ex("tr(logm_frechet(A, X) B)", "X"),
+        Ex("logm_frechet(A, X)", "X"),
+        Ex("logm_frechet(A, t B)", "t", T_SCALAR),
+    ],
+    "sylvester": [
+        Ex("tr(sylvester(A, B, X) C)", "X"),
+        Ex("sylvester(A, B, X)", "X"),
+        Ex("sylvester(A, B, t C)", "t", T_SCALAR),
+    ],
     "sign": [
         Ex("sum(sign(x - 0.5) .* x)", "x"),
         Ex("sign(t - 0.5) t", "t", T_SCALAR),
