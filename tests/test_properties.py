@@ -172,8 +172,8 @@ def gen(draw: Draw, sh: Shape, d: int) -> Expr:
 
 # The productions that only some shapes offer are drawn more often, so that inv,
 # det, logdet and matrix powers are not rare.
-_WEIGHTS = {"matrix_function": 4,
-            "inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 4,
+_WEIGHTS = {"matrix_function": 4, "kron_form": 3,
+            "inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 6,
             "extreme": 4}
 
 
@@ -321,8 +321,8 @@ def p_extreme(draw: Draw, sh: Shape, d: int) -> Expr:
     a product with the primitives their derivatives are written in (of C: constant unless by C)."""
     c = _sub(draw, d)
     kind = draw(st.sampled_from(["max", "min", "normspec", "nuclear", "svec", "polar"]))
-    if kind in ("max", "min"):
-        return fn(kind, gen(draw, draw(st.sampled_from(NONSCALAR)), c))
+    if kind in ("max", "min"):  # beside a variable, so that no construction ties its entries (t 1 + 1)
+        return fn(kind, E.add(gen(draw, VN, c), v(draw(st.sampled_from(["x", "y"])))))
     if kind == "normspec":
         return fn("normspec", gen(draw, NM, c))
     if kind == "nuclear":
