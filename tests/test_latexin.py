@@ -144,6 +144,13 @@ def _round_trip(case: Any, seed: int, stats: Counter[str]) -> None:
             if parsed == tree or simplify(parsed) == tree:
                 stats["equal"] += 1
                 continue
+            # pow(X, -k) of a matrix is the builders' spelling, which no input text gives: the
+            # parser reads X^-k as (X^-1)^k, as test_properties' plain round trip counts it.
+            spelled = test_properties._parser_spelling(tree)
+            if spelled == parsed or simplify(spelled) == simplify(parsed):
+                stats["equal"] += 1
+                stats["equal up to the spelling of X^-k"] += 1
+                continue
             values = _point(seed)
             want, got = _value(tree, values), _value(simplify(parsed), values)
             _skip_unless(want is not None, "derivative not finite", stats)
