@@ -18,7 +18,7 @@ from matcalc_cli.derive.differential import differential
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.ops import OPS, rebuild
+from matcalc_cli.ops import OPS, replaced
 from matcalc_cli.syntax import _GREEK, Syntax, parse
 from matcalc_cli.where import defined, post_order, split_call, substitute
 
@@ -214,7 +214,7 @@ class Derivation:
         if not holders:
             return e
         table = {E.var(k, v.shape, k in self.symmetric): v for k, v in holders.items()}
-        return _rewrite(e, table)
+        return replaced(e, table)
 
     def _d(self, f: Expr, variables: dict[str, Shape]) -> Expr:
         """d f: the sum of its differentials along every --wrt variable."""
@@ -271,18 +271,6 @@ def _in_order(where: Syntax) -> Syntax:
         placed.append(ready[0])
         defs.remove(ready[0])
     return Syntax(where.kind, where.span, where.text, (body, *placed), where.value, where.op_span)
-
-
-def _rewrite(root: Expr, table: dict[Expr, Expr]) -> Expr:
-    memo: dict[Expr, Expr] = {}
-    for node in E.walk(root):
-        if node in table:
-            memo[node] = table[node]
-        elif node.args:
-            memo[node] = rebuild(node, [memo[a] for a in node.args])
-        else:
-            memo[node] = node
-    return memo[root]
 
 
 # The sides derivation.py checks; here, so that diagnosis.py reads them without importing derivation.

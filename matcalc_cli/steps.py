@@ -22,7 +22,7 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.lines import Derivation, Leibniz, Line
 from matcalc_cli.naming import assign
-from matcalc_cli.ops import OPS, fn, rebuild
+from matcalc_cli.ops import OPS, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
 # Operations whose argument is named when it is a linear function of the variable (f = X theta).
@@ -55,8 +55,8 @@ def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
     first = next(line.lhs for line in d.lines if isinstance(line.lhs, Leibniz))
     in_x: dict[Expr, Expr] = {}  # each name's definition in the variables -> the name
     for var, body in d.names:
-        in_x[_rewrite(body, {n: x for x, n in in_x.items()})] = var
-    final = _rewrite(result.expr, in_x, keep=result.expr)
+        in_x[replaced(body, {n: x for x, n in in_x.items()})] = var
+    final = replaced(result.expr, in_x, keep=result.expr)
     line = Line(Leibniz(first.top, first.by, v), (final,),
                 f"differentiated again: d/d{v.name} of the gradient, {result.layout} layout")
     return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
@@ -83,7 +83,7 @@ def _derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str]) ->
         names[node] = E.var(name, node.shape)
     names = {n: names[n] for n in named}  # innermost first, as Derivation.names promises
     names[f] = root
-    defs = {node: _rewrite(node, names, keep=node) for node in names}
+    defs = {node: replaced(node, names, keep=node) for node in names}
 
     marks: dict[str, Expr] = {}
     marker: dict[Expr, Expr] = {v: dvar(v) for v in names.values()}
@@ -98,12 +98,12 @@ def _derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str]) ->
             mark = dvar(E.var(f"#{next(ident)}", sub.shape))
             marks[mark.name] = sub
             d, rules = _link(sub, x, marker, stop=sub)
-            d = simplify(_rewrite(_expand(d, expansion), to_names))
+            d = simplify(replaced(_expand(d, expansion), to_names))
             expansion[mark] = d
             marker[sub] = mark
             lines.append(Line(mark, (d,), _rule_text(rules)))
         d, rules = _link(body, x, marker, stop=body)
-        middle = simplify(_rewrite(d, to_names))
+        middle = simplify(replaced(d, to_names))
         full = simplify(_expand(middle, expansion))
         var = names[node]
         lines.append(Line(dvar(var), (middle, full) if middle != full else (full,), _rule_text(rules)))
@@ -116,11 +116,11 @@ def _derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str]) ->
     form = diffs[root]
     if len(names) > 1:  # the chain rule: the parts' differentials substituted, outermost first
         for node in reversed(named):
-            form = _replace(form, {dvar(names[node]): diffs[names[node]]})
+            form = replaced(form, {dvar(names[node]): diffs[names[node]]})
         lines.append(Line(None, (form,), "chain rule: substitute " + ", ".join(
             "d" + names[n].name for n in reversed(named))))
-    in_x = {_rewrite(n, {}, keep=n): v for n, v in names.items()}
-    final = _rewrite(result.expr, in_x, keep=result.expr) if in_x else result.expr
+    in_x = {replaced(n, {}, keep=n): v for n, v in names.items()}
+    final = replaced(result.expr, in_x, keep=result.expr) if in_x else result.expr
     lines.extend(_read_off(form, root, x, result, final))
     return Derivation(tuple(lines), tuple((v, defs[n]) for n, v in names.items()), marks, x)
 
@@ -263,27 +263,8 @@ def _rule_text(rules: list[str]) -> str:
     return "; ".join(r.split(":")[0] if r.startswith(_BASIC) else r for r in unique) or "constant"
 
 
-def _rewrite(root: Expr, names: dict[Expr, Expr], keep: Expr | None = None) -> Expr:
-    """root with each named subexpression (but keep) replaced by its name."""
-    memo: dict[Expr, Expr] = {}
-    for node in E.walk(root):
-        if node in memo:
-            continue
-        if node is not keep and node in names:
-            memo[node] = names[node]
-        elif node.args:
-            memo[node] = rebuild(node, [memo[a] for a in node.args])
-        else:
-            memo[node] = node
-    return memo[root]
-
-
-def _replace(root: Expr, table: dict[Expr, Expr]) -> Expr:
-    return _rewrite(root, table)
-
-
 def _expand(e: Expr, expansion: dict[Expr, Expr]) -> Expr:
-    return _replace(e, expansion) if expansion else e
+    return replaced(e, expansion) if expansion else e
 
 
 # ------------------------------------------------------------------ canonical form and read-off

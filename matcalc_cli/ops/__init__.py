@@ -37,4 +37,19 @@ def rebuild(node: Expr, args: list[Expr]) -> Expr:
     return Expr(node.op, tuple(args), node.shape, node.param)
 
 
-__all__ = ["CALLS", "OPS", "Diffs", "Linear", "Op", "fn", "rebuild"]
+def replaced(root: Expr, table: dict[Expr, Expr], keep: Expr | None = None) -> Expr:
+    """root with each node of table (but keep) replaced by its value, rebuilt bottom-up."""
+    memo: dict[Expr, Expr] = {}
+    for node in E.walk(root):
+        if node in memo:
+            continue
+        if node is not keep and node in table:
+            memo[node] = table[node]
+        elif node.args:
+            memo[node] = rebuild(node, [memo[a] for a in node.args])
+        else:
+            memo[node] = node
+    return memo[root]
+
+
+__all__ = ["CALLS", "OPS", "Diffs", "Linear", "Op", "fn", "rebuild", "replaced"]

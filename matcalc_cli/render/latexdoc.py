@@ -92,7 +92,7 @@ class _Breaker:
         if len(inner) == 1:
             return [whole]
         if self.printer.show(e)[1] < prec:  # the brackets the printer would put: ones a line may end inside
-            inner = [r"\bigl(" + inner[0], *inner[1:-1], inner[-1] + r"\bigr)"]
+            return _opened(inner)
         return inner
 
     def _glued(self, lead: str, e: Expr, prec: int) -> list[str]:
@@ -137,9 +137,12 @@ class _Breaker:
 
     def _bracketed(self, f: Expr) -> list[str]:
         inner = self.pieces(f, SUM)
-        if len(inner) == 1:
-            return [self.printer.paren(inner[0])]
-        return [r"\bigl(" + inner[0], *inner[1:-1], inner[-1] + r"\bigr)"]
+        return [self.printer.paren(inner[0])] if len(inner) == 1 else _opened(inner)
+
+
+def _opened(pieces: list[str]) -> list[str]:
+    """pieces in brackets that a line may end inside: \\bigl( \\bigr), not \\left( \\right)."""
+    return [r"\bigl(" + pieces[0], *pieces[1:-1], pieces[-1] + r"\bigr)"]
 
 
 def _lines(pieces: list[str], first: float, rest: float) -> list[str]:
