@@ -379,3 +379,18 @@ def test_mean_of_an_inner_product_needs_two_vectors() -> None:
         d, err = against_finite_differences(source, ["u"], {})
         assert err < TOL, (plain.render(d.expr), err)
         assert "mean" not in plain.render(d.expr)
+
+
+# ------------------------------------------------------------------ sigmoid in its tails
+# sigmoid was evaluated as 0.5 (1 + tanh(u / 2)): at u = -40 that rounds to 0 (the value is
+# 4.2e-18), so log(sigmoid(u)) at the points check draws at scale 1e3 was -inf, a lost point.
+
+
+def test_sigmoid_keeps_relative_precision_in_its_tails() -> None:
+    variables: dict[str, Shape] = {"t": E.SCALAR}
+    for t in (-40.0, -700.0, 40.0):
+        values = {"t": np.full((1, 1), t)}
+        got = float(numeric.evaluate(typed("sigmoid(t)", variables), values, {}).item())
+        logged = float(numeric.evaluate(typed("log(sigmoid(t))", variables), values, {}).item())
+        assert got == float(np.exp(-np.logaddexp(0.0, -t)))
+        assert abs(logged + np.logaddexp(0.0, -t)) <= 1e-12 * max(1.0, abs(t))

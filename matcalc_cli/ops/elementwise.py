@@ -39,7 +39,11 @@ def _differential(node: Expr, d: Diffs) -> Expr:
 
 
 def _sigmoid(np: Any, a: Any) -> Any:
-    return 0.5 * (1.0 + np.tanh(0.5 * a))  # no overflow for large |a|
+    # expit keeps relative precision far into the tails (sigmoid(-40) is 4e-18, not 0), where
+    # check and --verify draw points at scale 1e3; 0.5 (1 + tanh(a / 2)) rounded them to 0
+    from scipy.special import expit  # imported when first evaluated: scipy costs startup time
+
+    return expit(a)
 
 
 def _erf(np: Any, a: Any) -> Any:
