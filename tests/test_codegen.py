@@ -127,6 +127,14 @@ def test_solves_instead_of_inverses(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_a_solve_from_the_right_spells_its_transposed_factors(backend: str) -> None:
+    # x^T A^-1 solves for x, not for x.T.T (the transposed chain is spelled from its factors)
+    for source, wrt in (("x^T A^-1 x", "x"), ("a^T X^-1 b", "X"), ("tr(B X^-1 C)", "X")):
+        code = code_of(source, [wrt], backend)
+        assert ".T.T" not in code and "inv(" not in code, code
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
 def test_hadamard_products_instead_of_dense_diagonals(backend: str) -> None:
     logistic = "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))"
     code = code_of(logistic, ["theta", "theta"], backend)

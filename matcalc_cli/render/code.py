@@ -257,7 +257,7 @@ class CodePrinter(Printer):
         if len(right) == 1 and is_dense_diag(right[0]):
             return f"{self.wrap(self.chain(left), NEG)} * {self.at(right[0].args[0], ATOM)}.T", PRODUCT
         if len(right) == 1 and self.solvable(right[0]):
-            return self.solve_right(self.chain(left), right[0].args[0]), ATOM
+            return self.solve_right(left, right[0].args[0]), ATOM
         lhs = self.wrap(self.chain(left), PRODUCT) if len(left) > 1 else self.at(left[0], NEG)
         return self.matmul(left, right, lhs, self.chain(right))
 
@@ -272,9 +272,11 @@ class CodePrinter(Printer):
         """a^-1 b, b already spelled."""
         raise NotImplementedError
 
-    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
-        """b a^-1, b already spelled."""
-        raise NotImplementedError
+    def solve_right(self, left: list[Expr], a: Expr) -> str:
+        """b a^-1 for b the product of left, as (a^-T b^T)^T where the library solves from
+        the left only; b^T spelled from its factors, so that x^T a^-1 solves for x, not x.T.T."""
+        bt = [E.Expr("T", (f,), (f.shape[1], f.shape[0])) if f in self.locals else E.T(f) for f in reversed(left)]
+        return f"{self.linalg}.solve({self.spelled_transposed(a)}, {self.chain(bt)[0]}).T"
 
     def filled_call(self, name: str, r: str, c: str) -> str:
         raise NotImplementedError

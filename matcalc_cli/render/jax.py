@@ -22,9 +22,6 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     def solve(self, a: Expr, b: str) -> str:
         return f"jnp.linalg.solve({self.render(a)}, {b})"
 
-    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
-        # b a^-1 = (a^-T b^T)^T
-        return f"jnp.linalg.solve({self.spelled_transposed(a)}, {self.wrap(b, ATOM)}.T).T"
 
     def matmul(self, left: list[Expr], right: list[Expr], lhs: str, rhs: tuple[str, int]) -> tuple[str, int]:
         # XLA on a CPU copies A for A.T @ v (five times the time of A @ v at n = 1,000);

@@ -28,9 +28,6 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
     def solve(self, a: Expr, b: str) -> str:
         return f"np.linalg.solve({self.render(a)}, {b})"
 
-    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
-        # b a^-1 = (a^-T b^T)^T
-        return f"np.linalg.solve({self.spelled_transposed(a)}, {self.wrap(b, ATOM)}.T).T"
 
     def op_sigmoid(self, e: Expr) -> tuple[str, int]:
         # exp(-log(1 + exp(-u))): no overflow for large negative u, and full precision there.

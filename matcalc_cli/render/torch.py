@@ -27,8 +27,8 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
     def solve(self, a: Expr, b: str) -> str:
         return f"torch.linalg.solve({self.render(a)}, {b})"
 
-    def solve_right(self, b: tuple[str, int], a: Expr) -> str:
-        return f"torch.linalg.solve({self.render(a)}, {b[0]}, left=False)"
+    def solve_right(self, left: list[Expr], a: Expr) -> str:
+        return f"torch.linalg.solve({self.render(a)}, {self.chain(left)[0]}, left=False)"
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
