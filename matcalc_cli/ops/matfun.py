@@ -264,7 +264,7 @@ register(
        spelling=Spelling(latex=r"\operatorname{{sylvester}}\left({0}, {1}, {2}\right)",
                          numpy="scipy.linalg.solve_sylvester({0}, {1}, {2})",
                          torch=("(lambda a, b, c: torch.linalg.solve(torch.kron(torch.eye(b.shape[0], "
-                                "dtype=a.dtype), a) + torch.kron(b.T.contiguous(), "
+                                "dtype=a.dtype), a.contiguous()) + torch.kron(b.T.contiguous(), "
                                 "torch.eye(a.shape[0], dtype=a.dtype)), "
                                 "c.T.reshape(-1, 1)).reshape(c.shape[1], c.shape[0]).T)({0}, {1}, {2})"),
                          jax="jax.scipy.linalg.solve_sylvester({0}, {1}, {2})")),
