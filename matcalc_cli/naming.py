@@ -208,10 +208,31 @@ def _transposed_sums(root: Expr) -> Expr:
         t = transpose(n)
         if t != n and t in sums and not {t, n} & flipped.keys() and _spelled_transposed(t, n):
             flipped[t] = n
-    if not flipped:
-        return root
     swap = {t: E.T(n) for t, n in flipped.items()}
+    swap.update(_transposed_inverses(order))
+    if not swap:
+        return root
     return swap.get(root, _respelled(order, swap)[root])
+
+
+def _transposed_inverses(order: list[Expr]) -> dict[Expr, Expr]:
+    """Likewise M^-T beside M^-1 is spelled (M^-1)^T, U^T for U = M^-1, and a quadratic form
+    x^T M^-T x is x^T M^-1 x (a scalar is its own transpose): one name serves both."""
+    present = set(order)
+
+    def plain_inverse(f: Expr) -> bool:
+        return f.op == "inv" and f.args[0].op == "T" and E.inv(f.args[0].args[0]) in present
+
+    swap: dict[Expr, Expr] = {}
+    for n in order:
+        if plain_inverse(n):
+            swap[n] = E.T(E.inv(n.args[0].args[0]))
+        elif n.op == "mul" and n.is_scalar and any(plain_inverse(f) for f in n.args):
+            scalars = [f for f in n.args if f.is_scalar]
+            chain = [transpose(f) for f in reversed(n.args) if not f.is_scalar]
+            if not any(f.op == "inv" and f.args[0].op == "T" for f in chain):
+                swap[n] = E.mul(*scalars, *chain)
+    return swap
 
 
 def _respelled(order: list[Expr], swap: dict[Expr, Expr]) -> dict[Expr, Expr]:

@@ -14,6 +14,7 @@ from matcalc_cli.cli import app
 from matcalc_cli.commands import DiffOptions, diff_json, render_text, run_diff
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
+from matcalc_cli.simplify import simplify
 from matcalc_cli.syntax import parse
 
 
@@ -119,3 +120,12 @@ def test_the_cli_prints_names_in_pretty_and_plain_and_expand_turns_them_off() ->
 def test_expanded_plain_is_the_plain_printer() -> None:
     r = differentiate(net(2), ["W1"])
     assert plain_of(net(2), "W1", expand=True) == plain.render(r.derivative.expr)
+
+
+def test_an_inverse_beside_its_transpose_is_one_name() -> None:
+    # (A + x x^T)^-T is spelled U^T for U = (A + x x^T)^-1, and x^T U^T x as x^T U x
+    r = differentiate("logdet(A + x x^T)", ["x", "x"])
+    text = render_text(run_diff("logdet(A + x x^T)", DiffOptions(("x", "x"), format="plain")), "plain")
+    assert text == "(1 - x^T U x) (U^T + U) - U^T x x^T U - U x x^T U^T where U = (A + x x^T)^-1"
+    # read back, the parser's spelling (U^T, not (A + x x^T)^-T) simplifies to the derivative
+    assert simplify(infer(parse(text), dict(r.variables), frozenset()).expr) == r.derivative.expr

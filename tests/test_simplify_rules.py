@@ -25,6 +25,9 @@ S_T, S = "kron(ones(1, n), eye(n)) diag(vec(eye(n)))", "diag(vec(eye(n))) kron(o
 
 Source = str | Callable[[], E.Expr]
 
+# sign(r) .* min(abs(r), 1): the Huber loss's gradient as its derivative reads it off
+HUBER_GRADIENT = "sign(x) .* (abs(x) + step(abs(x) - 1) - abs(x) .* step(abs(x) - 1))"
+
 # (rule, example: text, or a tree the builders make that no text spells, declared shapes, printed form)
 ROWS: list[tuple[str, Source, dict, str]] = [
     ("fill-broadcast", lambda: E.mul(A, E.bcast(t, (N, 1))), {}, "t A ones(n)"),
@@ -87,6 +90,12 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("vec-scalars-out", "vec(t X) y^T", {"t": E.SCALAR, "X": (N, "m")}, "t vec(X) y^T"),
     ("row-of-ones-product", "ones(1, m) ones(m, k) + y^T C", {"y": ("m", 1), "C": ("m", "k")},
      "size(m) ones(1, k) + y^T C"),
+    ("commutation-through-kron", "commutation(m, n) kron(A, y)", {"A": (N, "k"), "y": ("m", 1)}, "kron(y, A)"),
+    ("collect-scalar-multiples", "A + B - t (A + B)", SQ | {"t": E.SCALAR}, "(1 - t) (A + B)"),
+    ("step-complement", "1 - step(abs(x) - 1)", {}, "step(1 - abs(x))"),
+    ("piecewise-linear", HUBER_GRADIENT, {}, "relu(-x - 1) + x - relu(x - 1)"),  # the clip to [-1, 1]
+    ("piecewise-linear-scaled", "-(sign(x) .* (abs(x) .* step(abs(x) - 1) - abs(x) - step(abs(x) - 1)))^T A",
+     {"A": (N, "m")}, "(relu(-x - 1) + x - relu(x - 1))^T A"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -129,7 +138,7 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("ones-through-diag", "(2 diag(v) + A) ones(n)", SQ, "A ones(n) + 2 v"),
     ("kron-mixed-product", "kron(x^T, eye(n)) (kron(A, B) + kron(B, A)) (kron(eye(n), y) + kron(y, eye(n)))", SQ,
      "A y x^T B + B y x^T A + (x^T A y) B + (x^T B y) A"),
-    ("piecewise-power", "(step(u) - 1).^2 .* sign(x).^2", {}, "1 - step(u)"),
+    ("piecewise-power", "(step(u) - 1).^2 .* sign(x).^2", {}, "step(-u)"),
     ("piecewise-power", "(2 step(u) + 1).^3", {}, "26 step(u) + 1"),
     ("trace-collect", "tr(U^2 B + U B U + B U^2)", SQ | {"U": (N, N)}, "3 tr(B U^2)"),
     ("trace-collect", "tr(A B C - 2 C A B + D)", {"A": (N, "m"), "B": ("m", N), "C": (N, N), "D": (N, N)},
@@ -137,6 +146,20 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("kron-vec", "kron(x^T, eye(n)) vec(A) t", SQ | {"t": E.SCALAR}, "t A x"),
     ("row-vec-kron", "vec(eye(m))^T kron(eye(m), X^T)", {"X": (N, "m")}, "vec(X)^T"),
     ("row-of-ones-product", "y^T ones(m) ones(1, m) ones(m, m)", {"y": ("m", 1)}, "size(m) sum(y) ones(1, m)"),
+    ("commutation-through-kron", "kron(A, y^T) commutation(k, m)", {"A": (N, "k"), "y": ("m", 1)}, "kron(y^T, A)"),
+    ("commutation-through-kron", "commutation(m, n) (kron(A, y) - 2 kron(x, B))",
+     {"A": (N, "k"), "B": ("m", "k"), "y": ("m", 1)}, "kron(y, A) - 2 kron(B, x)"),
+    ("collect-scalar-multiples", "(A + B)^-1 - t (A + B)^-1 - x x^T", SQ | {"t": E.SCALAR},
+     "(1 - t) (A + B)^-1 - x x^T"),
+    ("collect-scalar-multiples", "2 A - 2 B - t (A - B) + C", SQ | {"t": E.SCALAR}, "(2 - t) (A - B) + C"),
+    ("collect-scalar-multiples", "X - diag(step(abs(x) - 1)) X", {"X": (N, "m")}, "diag(step(1 - abs(x))) X"),
+    ("collect-scalar-multiples", "A - A diag(v) + B", SQ, "A diag(1 - v) + B"),
+    ("step-complement", "step(u) - 1 + y", {}, "y - step(-u)"),
+    ("step-complement", "2 - 2 step(u)", {}, "2 step(-u)"),
+    ("piecewise-linear", "step(x - 1) + step(-x - 1)", {}, "step(abs(x) - 1)"),  # an interval's indicator
+    ("piecewise-linear", "step(x) .* x", {}, "relu(x)"),
+    ("piecewise-linear", "abs(x) - x", {}, "2 relu(-x)"),
+    ("piecewise-linear", "step(2 x + 1) - step(2 x - 1)", {}, "step(0.5 - abs(x))"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("power-of-product", "(s t)^0.5", {"s": E.SCALAR, "t": E.SCALAR}),  # not s^0.5 t^0.5 at s, t < 0
@@ -164,6 +187,15 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("kron-mixed-product", "kron(A, B) kron(C, D)", {"A": (N, "m"), "B": ("k", N), "C": (N, "p"), "D": ("m", "q")}),
     ("kron-mixed-product", "kron(A, B) kron(C, D)", {"A": (N, "k"), "B": ("m", N), "C": (N, "m"), "D": ("k", N)}),
     ("row-of-ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # row sums, not a count
+    ("commutation-through-kron", "commutation(n, m) kron(A, y)", {"A": (N, "k"), "y": ("m", 1)}),  # K's sizes swapped
+    ("commutation-through-kron", "commutation(n, n) kron(A, B)", SQ),  # no vector: K kron(A, B) K = kron(B, A)
+    ("collect-scalar-multiples", "A + B - t (A - B)", SQ | {"t": E.SCALAR}),  # A - B is not the sum beside it
+    ("collect-scalar-multiples", "A - t A - x x^T", SQ | {"t": E.SCALAR}),  # (1 - t) A is no shorter
+    ("step-complement", "1 - 2 step(u)", {}),  # 1 - 2 step(u) is 1 or -1
+    ("piecewise-linear", "relu(x) .* step(x - 1)", {}),  # relu(x - 1) + step(x - 1) is longer
+    ("piecewise-linear", "sign(x) .* abs(y)", {}),  # two arguments
+    ("piecewise-linear", "x .* relu(x)", {}),  # not linear on a piece
+    ("piecewise-linear", "step(relu(x)) + x", {}),  # relu(x) is 0 for x < 0: step there is step(0), a convention
 ]
 
 

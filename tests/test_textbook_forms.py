@@ -9,6 +9,7 @@ from helpers import check_numeric, check_numpy_code
 from matcalc_cli.render import plain
 
 LOGISTIC_PM = "sum(log(1 + exp(-y .* (X w))))"  # labels y in {-1, +1}
+HUBER = "sum(0.5 (abs(X w - y) - relu(abs(X w - y) - 1)).^2 + relu(abs(X w - y) - 1))"  # delta = 1
 
 CASES = [
     # (expression, wrt, shapes, symmetric, numerator form)
@@ -34,6 +35,14 @@ CASES = [
     ("sum(1 ./ sigmoid(A^T))", ["A"], ["A=n,n"], [], "1 - 1 ./ sigmoid(A^T)^T"),
     ("exp(t) x", ["t"], [], [], "exp(t) x"),  # t is the scalar: conventional scalar names go first
     ("t^2 + 3 t", ["t"], ["t=scalar"], [], "2 t + 3"),
+    ("tr(A X^2)", ["X"], [], [], "(A X + X A)^T"),  # not A^T X^T + X^T A^T
+    (HUBER, ["w"], [], [], "(X w + relu(y - X w - 1) - relu(X w - y - 1) - y)^T X"),  # r - relu(r - 1) + relu(-r - 1)
+    (HUBER, ["w", "w"], [], [], "X^T diag(step(1 - abs(X w - y))) X"),
+    ("logdet(A + x x^T)", ["x", "x"], [], ["A"],
+     "2 ((1 - x^T (A + x x^T)^-1 x) (A + x x^T)^-1 - (A + x x^T)^-1 x x^T (A + x x^T)^-1)"),
+    ("logdet(A + x x^T)", ["x", "x"], [], [],  # (1 - x^T C x) (C + C^T) - C^T x x^T C - C x x^T C^T
+     "(1 - x^T (A + x x^T)^-T x) ((A + x x^T)^-T + (A + x x^T)^-1) - (A + x x^T)^-T x x^T (A + x x^T)^-1"
+     " - (A + x x^T)^-1 x x^T (A + x x^T)^-T"),
 ]
 
 

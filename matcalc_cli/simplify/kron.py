@@ -128,3 +128,48 @@ def vec_scalars_out(e: Expr) -> Expr:
     """vec(s M) = s vec(M) for a scalar s."""
     fs = e.args[0].args
     return product([*(f for f in fs if f.is_scalar), E.vec(product([f for f in fs if not f.is_scalar]))])
+
+
+# ------------------------------------------------------------------ K kron(A, b) = kron(b, A)
+def _swappable(k: Expr, column: bool) -> bool:
+    """k = kron(A, B) with A or B a column vector (column) or a row vector (not column)."""
+    return any((a.shape[1] == 1) if column else (a.shape[0] == 1) for a in k.args)
+
+
+def _commuted_at(fs: tuple[Expr, ...]) -> tuple[int, bool] | None:
+    """Where commutation(p, m) meets kron(A, B) (A m-rowed, B p-rowed, one a column) on its
+    right, or kron(C, D) (C n-columned, D q-columned, one a row) meets commutation(n, q) on
+    its left; either kron may be a sum of (multiples of) them. (index of the pair, K first)"""
+    for i in range(len(fs) - 1):
+        a, b = fs[i], fs[i + 1]
+        if a.op == "commutation":
+            ks = _krons(b)
+            if ks and all(_swappable(k, True) and a.dims == (k.args[1].shape[0], k.args[0].shape[0]) for k in ks):
+                return i, True
+        if b.op == "commutation":
+            ks = _krons(a)
+            if ks and all(_swappable(k, False) and b.dims == (k.args[0].shape[1], k.args[1].shape[1]) for k in ks):
+                return i, False
+    return None
+
+
+def has_commuted_kron(e: Expr) -> bool:
+    return _commuted_at(e.args) is not None
+
+
+def _swapped(t: Expr) -> Expr:
+    c, k = _coef(t)
+    return product([E.const(c), E.kron(k.args[1], k.args[0])])
+
+
+def commuted_kron(e: Expr) -> Expr:
+    """commutation(p, m) kron(A, b) = kron(b, A) and commutation(p, m) kron(a, B) = kron(B, a)
+    for a column a or b (A m-rowed, B p-rowed); on the right, kron(C, d) commutation(n, q) =
+    kron(d, C) for a row d (Magnus and Neudecker's K (A ⊗ B) K = B ⊗ A, where one K is 1)."""
+    fs = e.args
+    found = _commuted_at(fs)
+    assert found is not None
+    i, left = found
+    ks = fs[i + 1] if left else fs[i]
+    swapped = total([_swapped(t) for t in (ks.args if ks.op == "add" else (ks,))])
+    return product([*fs[:i], swapped, *fs[i + 2:]])

@@ -76,3 +76,33 @@ def piecewise_product(e: Expr) -> Expr:
     kept = fn("relu", a.args[0]) if a.op == "relu" else a.args[0]
     rest = [f for n, f in enumerate(e.args) if n not in (i, j)]
     return hadamard([kept, *rest])
+
+
+# ------------------------------------------------------------------ c - c step(u) = c step(-u)
+def _complement_at(e: Expr) -> tuple[int, int] | None:
+    """The positions of a number c and of a term -c step(u) among a sum's terms."""
+    for i, t in enumerate(e.args):
+        if t.op != "bcast" or t.args[0].op != "const" or not isinstance(t.args[0].param, Fraction):
+            continue
+        for j, u in enumerate(e.args):
+            d, core = _coef(u)
+            if core.op == "step" and d == -t.args[0].param:
+                return i, j
+    return None
+
+
+def has_step_complement(e: Expr) -> bool:
+    return _complement_at(e) is not None
+
+
+def step_complement(e: Expr) -> Expr:
+    """c - c step(u) = c step(-u) away from u = 0 (step(0) is 0): 1 - step(abs(r) - 1) is
+    step(1 - abs(r)), and step(u) - 1 is -step(-u)."""
+    found = _complement_at(e)
+    assert found is not None
+    i, j = found
+    c = e.args[i].args[0].param
+    assert isinstance(c, Fraction)
+    u = _coef(e.args[j])[1].args[0]
+    rest = [t for k, t in enumerate(e.args) if k not in (i, j)]
+    return total([product([E.const(c), fn("step", product([E.const(-1), u]))]), *rest])

@@ -23,7 +23,9 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
+from matcalc_cli.simplify import collect as C
 from matcalc_cli.simplify import constants as K
+from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
 from matcalc_cli.simplify import piecewise as P
@@ -161,7 +163,7 @@ RULES: tuple[Rule, ...] = (
     Rule("diag-coefficient", PRESENTATION, ("diag",), lambda e: _coef(e.args[0])[0] != 1,
          _coefficient_out, "diag(c v) = c diag(v)"),
     Rule("inverse-transposed", PRESENTATION, ("inv",),
-         lambda e: e.args[0].op == "mul" and cost(_inverse_transposed(e)) < cost(e),
+         lambda e: e.args[0].op in ("mul", "add") and cost(_inverse_transposed(e)) < cost(e),
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
     Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
          "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
@@ -174,6 +176,8 @@ RULES: tuple[Rule, ...] = (
          "vec(s M) = s vec(M) for a scalar s"),
     Rule("kron-mixed-product", IDENTITY, ("mul",), KR.has_mixed_product, KR.mixed_product,
          "kron(A, B) kron(C, D) = kron(A C, B D) where the shapes conform, over sums of them"),
+    Rule("commutation-through-kron", IDENTITY, ("mul",), KR.has_commuted_kron, KR.commuted_kron,
+         "commutation(p, m) kron(A, b) = kron(b, A) for a column b (A m-rowed, b p-rowed), and on the right for a row"),
     Rule("kron-coefficient", PRESENTATION, ("kron",), lambda e: any(_coef(a)[0] != 1 for a in e.args),
          _kron_coefficient, "kron(c A, B) = c kron(A, B)"),
     written("kron-reduction", IDENTITY, "tr(kron(?A, ?B)) => tr(?A) tr(?B) if square(?A), square(?B)",
@@ -223,6 +227,14 @@ RULES: tuple[Rule, ...] = (
          "away from kinks: step(u).^2 = step(u), (1 - step(u)).^2 = 1 - step(u), sign(u).^2 = 1"),
     Rule("piecewise-product", IDENTITY, ("had",), P.piecewise_product_applies, P.piecewise_product,
          "away from kinks: relu(u) .* step(u) = relu(u), abs(u) .* sign(u) = u"),
+    Rule("step-complement", IDENTITY, ("add",), P.has_step_complement, P.step_complement,
+         "away from the kink: c - c step(u) = c step(-u); 1 - step(abs(r) - 1) = step(1 - abs(r))"),
+    Rule("piecewise-linear", IDENTITY, ("add", "had"), lambda e: HG.hinged(e) is not None,
+         lambda e: HG.hinged(e) or e,
+         "away from kinks, a piecewise-linear function of r in hinge form: "
+         "sign(r) .* min(abs(r), 1) = r - relu(r - 1) + relu(-r - 1)"),
+    Rule("piecewise-linear-scaled", PRESENTATION, ("mul",), lambda e: HG.scaled(e) is not None,
+         lambda e: HG.scaled(e) or e, "-(r - relu(r - 1))^T X = (relu(r - 1) - r)^T X, where shorter"),
     Rule("trace-collect", IDENTITY, ("tr",), TR.has_collectable_trace, TR.collect_trace,
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
     Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
@@ -241,6 +253,8 @@ RULES: tuple[Rule, ...] = (
          "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
     Rule("distribute-to-collect", PRESENTATION, ("add",), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
+    Rule("collect-scalar-multiples", PRESENTATION, ("add",), C.has_collectable, C.collect,
+         "a M - s M = (a - s) M; S - s S = (1 - s) S for a sum S, where shorter"),
     Rule("transpose-out", PRESENTATION, ("add", "had"), RW.has_transposed_term, RW.transpose_out,
          "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),
     Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, RW.identity_insertion,
