@@ -129,6 +129,8 @@ def has_call(e: Expr) -> bool:
 
 
 def _number(t: Expr) -> Fraction | None:
+    if t.op in ("zeros", "ones"):
+        return Fraction(int(t.op == "ones"))
     c = t.args[0] if t.op == "bcast" else t
     return c.param if c.op == "const" and isinstance(c.param, Fraction) else None
 
@@ -142,7 +144,7 @@ def _argument(e: Expr) -> Expr | None:
     for node in E.walk(e):
         if node.op in CALLS and not has_call(node.args[0]):
             rest = [t for t in _terms(node.args[0]) if _number(t) is None]
-            if not rest:
+            if not rest or not E.free_vars(node.args[0]):  # a constant argument: its value is the kink's
                 return None
             c = _coef(rest[0])[0]
             return total([product([E.const(1 / c), t]) for t in rest])
