@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -62,8 +63,9 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
     built: dict[int, Expr] = {}
     # a + b - c + ... is built as one sum at the end of the chain, and x^T A1 A2 ... x as one
     # product: adding term by term (multiplying factor by factor) would copy the growing
-    # sum (product) at every step.
-    terms: dict[int, list[Expr]] = {}
+    # sum (product) at every step. A sum nested on the right, a + (b + (c + ...)), joins
+    # its terms too, the shorter run into the longer, so deep nesting stays linear.
+    terms: dict[int, deque[Expr]] = {}
     chains: dict[int, list[Expr]] = {}
 
     def get(node: Syntax) -> Expr:
@@ -71,14 +73,22 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
             built[id(node)] = E.add(*terms.pop(id(node))) if id(node) in terms else E.mul(*chains.pop(id(node)))
         return built[id(node)]
 
-    def own(left: Syntax, pending: dict[int, list[Expr]]) -> bool:
+    def own(left: Syntax, pending: dict[int, list[Expr]] | dict[int, deque[Expr]]) -> bool:
         return id(left) in pending and id(left) not in built and parents.get(id(left), 0) == 1
 
     for node in order:
         if _is_sum(node):
             left, right = node.args
-            acc = terms.pop(id(left)) if own(left, terms) else [get(left)]
-            acc.append(get(right) if node.text == "+" else E.neg(get(right)))
+            acc = terms.pop(id(left)) if own(left, terms) else deque([get(left)])
+            if node.text == "+" and own(right, terms):
+                more = terms.pop(id(right))
+                if len(more) > len(acc):
+                    more.extendleft(reversed(acc))
+                    acc = more
+                else:
+                    acc.extend(more)
+            else:
+                acc.append(get(right) if node.text == "+" else E.neg(get(right)))
             terms[id(node)] = acc
             continue
         if _is_product(node):
@@ -86,9 +96,9 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
             y = get(right)
             if _plain_factor(y):
                 if own(left, chains) and (chains[id(left)][0].shape[0], chains[id(left)][-1].shape[1]) != SCALAR:
-                    acc = chains.pop(id(left))  # a matrix so far: y joins the chain
-                    acc.append(y)
-                    chains[id(node)] = acc
+                    chain = chains.pop(id(left))  # a matrix so far: y joins the chain
+                    chain.append(y)
+                    chains[id(node)] = chain
                     continue
                 x = get(left)
                 if _plain_factor(x):

@@ -6,6 +6,7 @@ import pytest
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build, infer
+from matcalc_cli.commands import in_big_stack
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.syntax import parse
 
@@ -42,3 +43,23 @@ def test_division_by_zero_is_an_input_error():
 
 def test_negative_matrix_powers_are_powers_of_the_inverse():
     assert infer(parse("A^-2"), {}, frozenset()).expr is E.power(E.inv(A), 2)
+
+
+@pytest.mark.parametrize("nested, flat", [
+    ("x + (A x + (x + 2 x))", "x + A x + x + 2 x"),
+    ("(x + A x) + (x - (A x + x))", "x + A x + x - (A x + x)"),
+    ("x - (A x + (x + A x))", "x - (A x + x + A x)"),
+    ("(x + (x + A x)) + ((A x + x) + x)", "x + x + A x + A x + x + x"),
+    ("h + (x + h) where h = x + A x", "h + x + h where h = x + A x"),
+])
+def test_a_sum_nested_on_the_right_builds_as_the_flat_sum(nested, flat):
+    # Built in linear time (terms joined, the shorter run into the longer), it must be
+    # the very sum a flat text builds.
+    assert infer(parse(nested), {}, frozenset()).expr is infer(parse(flat), {}, frozenset()).expr
+
+
+def test_a_deeply_nested_sum_builds_one_flat_sum():
+    depth = 3000
+    text = "(x + " * depth + "x" + ")" * depth
+    built = in_big_stack(lambda: infer(parse(text), {}, frozenset()).expr)
+    assert built.op == "add" and len(built.args) == depth + 1 and set(built.args) == {x}

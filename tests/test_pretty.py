@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcalc_cli.commands import in_big_stack
 from matcalc_cli.render import pretty, wrap
 from matcalc_cli.report import differentiate
 
@@ -239,3 +240,32 @@ def test_the_command_fits_a_piped_terminal(args, width):
     for line in lines:
         assert line == line.rstrip(), repr(line)
         assert len(line) <= width or not wrap.breaks(line.strip()), line
+
+
+def _scanned(places, lo, hi):
+    """The breaks inside text[lo:hi] and their best rank, found by scanning them all."""
+    inner = [b for b in places if lo < b.start and b.end < hi]
+    best = min((b.rank for b in inner), default=None)
+    return inner, best, [b for b in inner if b.rank == best]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(expressions(), st.data())
+def test_the_rank_queries_agree_with_a_scan_of_every_break(text, data):
+    # wrap asks _Ranks (bisection and a sparse table, so deep nesting stays fast) what a
+    # scan of every break would answer.
+    places = wrap.breaks(text)
+    ranks = wrap._Ranks(places)
+    lo = data.draw(st.integers(0, len(text)))
+    hi = data.draw(st.integers(lo, len(text)))
+    inner, best, cuts = _scanned(places, lo, hi)
+    i, j = ranks.within(lo, hi)
+    assert places[i:j] == inner
+    if inner:
+        assert ranks.lowest(i, j) == best and ranks.of_rank(best, i, j) == cuts
+
+
+def test_deep_nesting_wraps_every_level():
+    text = "(x + " * 2000 + "x" + ")" * 2000
+    lines = in_big_stack(lambda: wrap.wrap(text, 60))
+    check_fitted(text, lines, 60)

@@ -11,6 +11,7 @@ to the next line (`+ b`); continued lines take a hanging indent. No line ends in
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 OPEN, CLOSE = "([{", ")]}"
@@ -74,28 +75,32 @@ def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> li
     if len(indent) + len(text) <= width:
         return [indent + text]
     places = breaks(text)
+    among = _Ranks(places)
     lines: list[str] = []
     line = indent
 
     def place(lo: int, hi: int, sep: str, hang: str, top: bool = False) -> None:
         nonlocal line
-        piece = text[lo:hi]
-        if len(line) + len(sep) + len(piece) <= width:
-            line += sep + piece
+        # The piece is sliced only where it is placed: held by every level of a deep
+        # nesting, the slices would take memory quadratic in the text.
+        size = hi - lo
+        if len(line) + len(sep) + size <= width:
+            line += sep + text[lo:hi]
             return
-        inner = [b for b in places if lo < b.start and b.end < hi]
+        i, j = among.within(lo, hi)
+        inner = i < j
         stub = len(line.strip()) <= max(_STUB, width // 6)
         if line.strip() and (not stub or not inner):  # the piece starts a line
             lines.append(line)
             line, sep = hang, ""
-            if len(line) + len(piece) <= width or not inner:
-                line += piece
+            if len(line) + size <= width or not inner:
+                line += text[lo:hi]
                 return
         if not inner:  # nothing to break at: the piece overflows
-            line += sep + piece
+            line += sep + text[lo:hi]
             return
-        best = min(b.rank for b in inner)
-        cuts = [b for b in inner if b.rank == best]
+        best = among.lowest(i, j)
+        cuts = among.of_rank(best, i, j)
         # A part of a part reads as such, indented further; the columns of a line do not.
         deeper = hang if top or len(hang) + 2 > width // 2 else hang + "  "
         columns = top and best[1] == _GAP
@@ -105,6 +110,37 @@ def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> li
 
     place(0, len(text), "", hang, True)
     return [*lines, line] if line.strip() else lines
+
+
+class _Ranks:
+    """The breaks of a text, sorted, with the queries place needs in logarithmic time (deep
+    nesting puts every break inside every enclosing piece: scanning them would be quadratic)."""
+
+    def __init__(self, places: list[Break]) -> None:
+        self.places = places
+        self.starts = [b.start for b in places]
+        self.ends = [b.end for b in places]
+        # table[k][i]: the lowest rank of places[i : i + 2**k] (a sparse table)
+        self.table = [[b.rank for b in places]]
+        while 2 ** len(self.table) <= len(places):
+            prev, half = self.table[-1], 2 ** (len(self.table) - 1)
+            self.table.append([min(prev[i], prev[i + half]) for i in range(len(prev) - half)])
+        self.at: dict[tuple[int, int], list[int]] = {}
+        for i, b in enumerate(places):
+            self.at.setdefault(b.rank, []).append(i)
+
+    def within(self, lo: int, hi: int) -> tuple[int, int]:
+        """The index range of the breaks strictly inside text[lo:hi]."""
+        i = bisect_right(self.starts, lo)
+        return i, max(i, bisect_left(self.ends, hi))
+
+    def lowest(self, i: int, j: int) -> tuple[int, int]:
+        k = (j - i).bit_length() - 1
+        return min(self.table[k][i], self.table[k][j - 2 ** k])
+
+    def of_rank(self, rank: tuple[int, int], i: int, j: int) -> list[Break]:
+        at = self.at[rank]
+        return [self.places[n] for n in at[bisect_left(at, i):bisect_left(at, j)]]
 
 
 def row(label: str, value: str, width: int, column: int, indent: str = "") -> list[str]:
