@@ -35,6 +35,7 @@ from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_
     points,
     shapes_in,
     smooth_at,
+    terms,
     value,
 )
 from matcalc_cli.shapes import variable_names
@@ -231,7 +232,8 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
 
     pts = points(report.variables, report.symmetric, nodes, defined, count, numbers_in(f, claim),
                  kinks=kinks_in(f, claim))
-    diffs = [(verdict, name, largest_difference(claim, form, pts)) for verdict, form, name in matching]
+    found = largest_differences(claim, [form for _, form, _ in matching], pts)
+    diffs = [(verdict, name, diff) for (verdict, _, name), diff in zip(matching, found, strict=True)]
     for verdict, _, diff in diffs:
         if diff.relative <= CHECK_TOL:
             return CheckResult(report, expect, claim, verdict, "numerically", count=len(pts))
@@ -243,22 +245,42 @@ def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
     """Entry by entry, |claim - form| relative to the sum of the sizes of both sides' terms.
     The point reported is one where the claim is not a number, else the smallest one where
     it is off (the easiest to read), the earliest of those; with no such point, the largest difference of all."""
-    found: list[tuple[bool, int, int, Difference]] = []
+    return largest_differences(claim, [form], pts)[0]
+
+
+def largest_differences(claim: Expr, forms: list[Expr], pts: list[Point]) -> list[Difference]:
+    """largest_difference against each form, the point outermost: the claim and every form
+    share one memo at each point (an inverse of a large matrix is computed once, not once
+    per form), and only one point's values are held at a time."""
+    found: list[list[tuple[bool, int, int, Difference]]] = [[] for _ in forms]
     for i, p in enumerate(pts):
-        memo: dict[Expr, np.ndarray] = {}  # the claim and the form share subexpressions
-        got, want = value(claim, p, memo), value(form, p, memo)
-        if got.shape != want.shape:  # only with a dimension the claim gets wrong
-            got, scale = np.full(want.shape, np.nan), np.abs(want)
-        else:
-            scale = magnitude(claim, p, memo) + magnitude(form, p, memo)
-        # rounding: a hundred of the largest value either side passes through (sum(ds) of a
-        # softmax's ds is 0, computed as 5.55e-17: no term of its own to be measured against)
-        big = max((float(np.max(np.abs(v))) for v in memo.values() if v.size and finite(v)), default=0.0)
-        rel_all = entrywise(got, want, scale, 1e-12, ROUNDING * big / CHECK_TOL)
-        r, c = np.unravel_index(int(np.argmax(rel_all)), rel_all.shape) if rel_all.size else (0, 0)
-        rel = float(rel_all[r, c]) if rel_all.size else 0.0
-        diff = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]), p.values)
-        found.append((rel > CHECK_TOL, sum(np.size(v) for v in p.values.values()), i, diff))
+        memo: dict[Expr, np.ndarray] = {}  # the claim and the forms share subexpressions
+        for k, form in enumerate(forms):
+            found[k].append(_difference_at(claim, form, p, i, memo))
+    return [_reported(f) for f in found]
+
+
+def _difference_at(claim: Expr, form: Expr, p: Point, i: int,
+                   memo: dict[Expr, np.ndarray]) -> tuple[bool, int, int, Difference]:
+    got, want = value(claim, p, memo), value(form, p, memo)
+    if got.shape != want.shape:  # only with a dimension the claim gets wrong
+        got, scale = np.full(want.shape, np.nan), np.abs(want)
+    else:
+        scale = magnitude(claim, p, memo) + magnitude(form, p, memo)
+    # rounding: a hundred of the largest value either side passes through (sum(ds) of a
+    # softmax's ds is 0, computed as 5.55e-17: no term of its own to be measured against)
+    # (of this claim and form only: the memo holds the other forms' values too)
+    own = {*E.walk(claim), *E.walk(form), *terms(claim), *terms(form)}
+    big = max((float(np.max(np.abs(v))) for n, v in memo.items() if n in own and v.size and finite(v)),
+              default=0.0)
+    rel_all = entrywise(got, want, scale, 1e-12, ROUNDING * big / CHECK_TOL)
+    r, c = np.unravel_index(int(np.argmax(rel_all)), rel_all.shape) if rel_all.size else (0, 0)
+    rel = float(rel_all[r, c]) if rel_all.size else 0.0
+    diff = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]), p.values)
+    return rel > CHECK_TOL, sum(np.size(v) for v in p.values.values()), i, diff
+
+
+def _reported(found: list[tuple[bool, int, int, Difference]]) -> Difference:
     off = [f for f in found if f[0]]
     if off:  # a point where the claim is not even a number tells the most
         return min(off, key=lambda f: (bool(np.isfinite(f[3].relative)), f[1], f[2]))[3]
