@@ -201,18 +201,24 @@ def finite(a: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(a)))
 
 
-Kink = tuple[Expr, float]  # an argument, and where it has a kink or a jump (ops' Op.kinks)
+# An argument, where it has a kink, a jump or a pole, and the period they repeat with (0: they
+# do not): ops' Op.kinks and Op.period
+Kink = tuple[Expr, float, float]
 
 
 def kinks_in(*roots: Expr) -> tuple[Kink, ...]:
-    """The kinks and jumps of the trees (abs, sign, relu, step, ...), each once."""
-    return tuple(dict.fromkeys((n.args[0], float(k)) for root in roots for n in E.walk(root)
-                               for k in OPS[n.op].kinks))
+    """The kinks, jumps and poles of the trees (abs, sign, relu, step, tan, ...), each once."""
+    return tuple(dict.fromkeys((n.args[0], float(k), float(OPS[n.op].period)) for root in roots
+                               for n in E.walk(root) for k in OPS[n.op].kinks))
 
 
-def _past(kink: Kink, p: Point) -> np.ndarray:
-    """How far past its kink the argument is, entry by entry."""
-    return value(kink[0], p) - kink[1]
+def _side(kink: Kink, p: Point) -> np.ndarray:
+    """Entry by entry, which side of its kink the argument is on (-1 or 1, 0 exactly at it);
+    for kinks repeating every period (tan's poles at pi/2 + k pi, far ones too), which of
+    the intervals between them it is in. A move crosses a kink where this changes."""
+    arg, at, period = kink
+    past = value(arg, p) - at
+    return np.floor(past / period) if period else np.sign(past)
 
 
 FIRST_MARGIN = 1e-3  # every entry moved by this fraction of itself crosses no kink: 1000 steps of 1e-6
@@ -227,17 +233,28 @@ def smooth_at(e: Expr, p: Point, margin: float = FIRST_MARGIN) -> bool:
     kinks = kinks_in(e)
     if not kinks:
         return True
-    at = [_past(k, p) for k in kinks]
+    at = [value(k[0], p) for k in kinks]
     if not all(finite(a) for a in at):
         return False
     rng = np.random.default_rng(7)
     for _ in range(2):
         moved = Point({n: _moved(v, margin, rng) for n, v in p.values.items()}, p.sizes)
         for k, a in zip(kinks, at, strict=True):
-            b = _past(k, moved)
-            if b.shape != a.shape or np.any(np.sign(a) != np.sign(b)) or np.any(a == 0):
+            b = value(k[0], moved)
+            if b.shape != a.shape or not _clear(k, a, b):
                 return False
     return True
+
+
+def _clear(kink: Kink, a: np.ndarray, b: np.ndarray) -> bool:
+    """The argument moved from a to b crosses no kink; a pole (a kink that repeats: tan's)
+    is not even as near as that move either way, since a difference near a pole is off
+    without crossing it, where one near a kink of abs or relu is exact."""
+    _, at, period = kink
+    if not period:
+        return bool(np.all(np.sign(a - at) == np.sign(b - at)) and np.all(a != at))
+    reach = np.abs(b - a)
+    return bool(np.all(np.floor((a - at - reach) / period) == np.floor((a - at + reach) / period)))
 
 
 KINK_POINTS = 12  # at most, beside the random ones
@@ -274,8 +291,8 @@ def _scaled(p: Point, t: float) -> Point:
 def _crossing(k: Kink, p: Point) -> float | None:
     signs = []
     for t in _GRID:
-        a = _past(k, _scaled(p, float(t)))
-        signs.append(np.sign(a) if finite(a) else None)
+        a = _side(k, _scaled(p, float(t)))
+        signs.append(a if finite(a) else None)
     for i in range(len(_GRID) - 1):
         s0, s1 = signs[i], signs[i + 1]
         if s0 is None or s1 is None or s0.shape != s1.shape or np.array_equal(s0, s1):
@@ -283,7 +300,7 @@ def _crossing(k: Kink, p: Point) -> float | None:
         lo, hi = float(_GRID[i]), float(_GRID[i + 1])
         for _ in range(40):  # bisection on the first entry that changes sign
             mid = np.sqrt(lo * hi)
-            sm = np.sign(_past(k, _scaled(p, mid)))
+            sm = _side(k, _scaled(p, mid))
             if sm.shape == s0.shape and np.array_equal(sm, s0):
                 lo = mid
             else:

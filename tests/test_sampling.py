@@ -22,6 +22,7 @@ from matcalc_cli.checking import ClaimError, check
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
 from matcalc_cli.sampling import CHECK_SIZES, Point, kinks_in, near_kinks, points, smooth_at, terms, value
+from matcalc_cli.verification import verify
 
 ISSUE_CLAIMS = [
     ("sum(relu(1 - y .* (X w)))", ["w"], "-y^T X"),
@@ -105,6 +106,42 @@ def test_points_near_a_kink_are_smooth_for_finite_differences() -> None:
         assert 0 < gap < 0.1
 
 
+def test_tans_far_poles_are_kinks_too() -> None:
+    # tan's poles repeat (pi/2 + k pi): a point near a far one is not smooth, a point clear of
+    # it is, and the points near kinks straddle a pole of tan(x - 200) wherever it falls.
+    r = differentiate("sum(tan(x - 200))", ["x"], ["x=3"])
+    f = r.function
+    assert f is not None
+    (kink,) = kinks_in(f)
+    pole = 200 + np.pi / 2 + 64 * np.pi  # tan(x - 200) has one here, far from the first two
+
+    def at(x: float) -> Point:
+        return Point({"x": np.full((3, 1), x)}, {})
+
+    assert not smooth_at(f, at(pole + 1e-4)) and not smooth_at(f, at(pole - 1e-4))
+    assert smooth_at(f, at(pole + 1.0)) and smooth_at(f, at(pole - 1.0))
+    base = points(r.variables, r.symmetric, [], lambda p: smooth_at(f, p), 3)
+    near = near_kinks(base, (kink,), lambda p: smooth_at(f, p))
+    cells = {float(np.floor((np.ravel(p.values["x"])[0] - 200 - np.pi / 2) / np.pi)) for p in near}
+    assert len(cells) == 2  # both sides of one pole
+
+
+@pytest.mark.parametrize("source", ["sum(tan(1000 x))", "sum(tan(x .* y))", "sum(tan(x - 200))"])
+def test_verify_keeps_its_differences_clear_of_tans_poles(source: str) -> None:
+    # A central difference near a pole is off without crossing it: these failed --verify.
+    assert verify(differentiate(source, ["x"])).ok
+
+
+@pytest.mark.parametrize(("claim", "ok"), [
+    ("(1 ./ cos(x - 200).^2)^T", True),
+    ("(1 + tan(x - 200).^2)^T", True),
+    ("(1 + tan(x - 200.001).^2)^T", False),  # the poles moved by 0.001
+    ("(1 + tan(x - 200).^2 + relu(abs(x) - 300))^T", False),
+])
+def test_claims_about_tan(claim: str, ok: bool) -> None:
+    assert check("sum(tan(x - 200))", ["x"], claim).ok is ok, claim
+
+
 # ------------------------------------------------------------------ the property
 BASES = [  # (expression, wrt, shapes): smooth and kinked, every cell
     ("x^T A x", ["x"], []), ("sum(relu(x - 1))", ["x"], []), ("sum(abs(x + 1))", ["x"], []),
@@ -114,6 +151,7 @@ BASES = [  # (expression, wrt, shapes): smooth and kinked, every cell
     ("x^T A x", ["x", "x"], []), ("sum(sigmoid(X w))", ["w"], []), ("tr(X^T X)", ["X"], []),
     ("sum(abs(A x - 2))", ["x"], []), ("t x^T x + sum(x)", ["x"], ["t=scalar"]), ("A x", ["x"], []),
     ("x y^T", ["x"], []), ("t^2 sum(x)", ["t"], ["t=scalar"]), ("0.001 sum(relu(x)) + x^T x", ["x"], []),
+    ("sum(tan(x - 2))", ["x"], []),
 ]
 KINDS = ["factor", "sign", "transpose", "drop", "vanish", "kink"]
 FIGURES: Counter[str] = Counter()

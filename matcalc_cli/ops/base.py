@@ -15,8 +15,10 @@ An Op says everything matcalc knows about one operation, in one place:
                   name and brackets cost 3 and each further argument 2
   letter          the letter of a name a result gives it: h for an activation, s for a
                   squashing function, u for anything else (naming.py)
-  kinks           the values of its argument where it has a kink or a jump (checking.py keeps
-                  random points away from them)
+  kinks           the values of its argument where it has a kink, a jump or a pole (sampling.py
+                  keeps random points away from them and probes both sides of each)
+  period          kinks that repeat: each value of kinks plus every multiple of period (tan's
+                  poles, pi/2 + k pi); 0 where they do not
   identity        --steps gives it a line of its own, as an identity of the course's table
   move            how --steps names the trace-trick rearrangement through it (derive/readoff.py)
   spelling        its spelling in the printers that do not print the input language; where
@@ -125,6 +127,7 @@ class Op:
     weight: int | None = None
     letter: str = "u"
     kinks: tuple[float, ...] = ()
+    period: float = 0.0
     identity: bool = False
     move: str = ""
     spelling: Spelling = BY_NAME

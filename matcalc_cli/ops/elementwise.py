@@ -76,7 +76,6 @@ def _one_minus_square_root(u: Expr) -> Expr:
 
 
 _SQRT2 = E.power(E.const(2), Fraction(1, 2))
-_POLES = tuple(k * math.pi / 2 for k in (-3, -1, 1, 3))  # tan's, near the points drawn
 
 
 def _vpow_rule(node: Expr, d: Diffs) -> Expr:
@@ -96,13 +95,14 @@ def _vpow_value(np: Any, u: Any, v: Any) -> Any:
 
 
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
-                note: str = "", letter: str = "h", kinks: tuple[float, ...] = (),
+                note: str = "", letter: str = "h", kinks: tuple[float, ...] = (), period: float = 0.0,
                 spelling: Spelling = BY_NAME) -> Op:
     """An activation: a result names it h (s for a squashing function), printers spell it by
-    its name unless spelling says otherwise, and kinks lists where it has a kink or a jump."""
+    its name unless spelling says otherwise, and kinks lists where it has a kink, a jump or a
+    pole (repeating every period, if that is not 0)."""
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
               differential=_differential, rule=rule, note=note, elementwise=derivative, letter=letter,
-              kinks=kinks, spelling=spelling)
+              kinks=kinks, period=period, spelling=spelling)
 
 
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
@@ -140,7 +140,7 @@ register(
                 "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E, kinks=(0.0,),
                 spelling=Spelling(numpy="(1.0 * ({0} > 0))", jax="jnp.where({0} > 0, 1.0, 0.0)")),
     elementwise("tan", lambda np, a: np.tan(a), lambda u, fu: E.add(ONE, E.epow(fu, Fraction(2))),
-                "chain rule: d tan(u) = (1 + tan(u).^2) .* du", kinks=_POLES),
+                "chain rule: d tan(u) = (1 + tan(u).^2) .* du", kinks=(math.pi / 2,), period=math.pi),
     elementwise("sinh", lambda np, a: np.sinh(a), lambda u, fu: fn("cosh", u),
                 "chain rule: d sinh(u) = cosh(u) .* du"),
     elementwise("cosh", lambda np, a: np.cosh(a), lambda u, fu: fn("sinh", u),
