@@ -103,7 +103,8 @@ def verify(report: Report) -> Verification:
     def defined(p: Point) -> bool:
         return finite(value(f, p)) and finite(value(d.expr, p)) and smooth_at(f, p, margin(report))
 
-    errors = []
+    errors: list[float] = []
+    noisy: list[float] = []  # errors at points where the differences are rounding noise
     count = SAMPLED_POINTS if sampled else VERIFY_POINTS
     for i, p in enumerate(points(report.variables, report.symmetric, shapes_in(f, d.expr), defined, count,
                                  numbers_in(f), VERIFY_SIZES, together=True,
@@ -120,16 +121,34 @@ def verify(report: Report) -> Verification:
                 continue
             err = float(np.max(entrywise(got, fd, scale + np.abs(fd), FD_FLOOR, noise / VERIFY_TOL))) \
                 if got.size else 0.0
+            if err > VERIFY_TOL and not sampled and len(xs) == 1:
+                # An expression that cancels (log(1 - sigmoid(u)) at u = 30: 1 - s keeps 3
+                # digits) rounds more than its largest value says, and a step of 1e-6 turns
+                # that into noise; a step of 1e-4, still well inside smooth_at's margin, says
+                # what the difference is. A wrong derivative is off at both steps.
+                # Where the two differences disagree with each other, the expression rounds
+                # to noise at this point (1 - s keeps no digit at u = 35): the point says
+                # nothing about the derivative either way and is left out, as long as most
+                # points are left (a wrong derivative is off at every point, noise or not).
+                wide = numeric_derivative(f, xs, p.values, p.sizes, d.layout, H_WIDE)
+                wide_noise = rounding(big, xs, p, H_WIDE) / VERIFY_TOL
+                if wide.shape == fd.shape and float(np.max(entrywise(
+                        fd, wide, scale + np.abs(wide), FD_FLOOR, noise / VERIFY_TOL))) > VERIFY_TOL:
+                    noisy.append(err)
+                    continue
+                err = min(err, float(np.max(entrywise(got, wide, scale + np.abs(wide), FD_FLOOR, wide_noise))))
         errors.append(err if np.isfinite(err) else float("inf"))  # NaN compares as passing
+    if len(noisy) * 2 > len(errors) + len(noisy):  # mostly noise: nothing left out
+        errors += [e if np.isfinite(e) else float("inf") for e in noisy]
     return Verification(tuple(errors), DIRECTIONS * SAMPLED if sampled else 0, entries if sampled else 0)
 
 
-def rounding(big: float, xs: list[Expr], p: Point) -> float:
+def rounding(big: float, xs: list[Expr], p: Point, h1: float | None = None) -> float:
     """What rounding alone can make of a central difference here: a hundred roundings of the
     largest value the function passes through (big) over the steps (numeric.steps: relative
     to each variable's size)."""
     over = 1.0
-    for x, h in zip(xs, (H2, H2) if len(xs) == 2 else (H1,), strict=True):
+    for x, h in zip(xs, (H2, H2) if len(xs) == 2 else (h1 or H1,), strict=True):
         a = np.abs(np.asarray(p.values[x.name], dtype=float))
         over *= h * max(float(np.sqrt(np.mean(a * a))) if a.size else 1.0, 1e-6)
     return _EPS100 * big / over
@@ -151,6 +170,7 @@ def _largest(a: np.ndarray) -> float:
 
 
 H1, H2 = 1e-6, 1e-4  # numeric.numeric_derivative's steps: a first derivative's, each of a second's two
+H_WIDE = 1e-4  # a first derivative's second step, where the first one's difference rounds too much
 SAMPLED = 40  # entries of a large variable moved together, along one random direction
 DIRECTIONS = 3  # such directions at each point: two evaluations each, whatever the variable's size
 SAMPLED_POINTS = 3  # points for a large variable (each evaluation costs a factorisation)

@@ -336,3 +336,28 @@ def test_verify_of_a_zero_hessian_whose_value_cancels() -> None:
     # found by the soak (issue 19): f cancels to about 0, its parts' rounding does not
     r = differentiate("mean((ones(k)^T ones(k)) y - sum(y * 2))", ["y", "y"], ["y=n"], layout="denominator")
     assert verify(r).ok
+
+
+LOGISTIC = "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))"
+LOGISTIC_SHAPES = ["y=k", "X=k,n", "theta=n"]
+
+
+def test_verify_leaves_out_a_point_where_the_expression_rounds_to_noise() -> None:
+    # The public sample's logistic loss: at a point with X theta near 33, 1 - sigmoid keeps
+    # about one digit and its central differences are noise at any step; that point is left
+    # out, and the others verify.
+    v = verify(differentiate(LOGISTIC, ["theta"], LOGISTIC_SHAPES))
+    assert v.ok and 3 <= len(v.errors) < VERIFY_POINTS
+
+
+def test_verify_catches_a_wrong_derivative_of_an_expression_that_rounds() -> None:
+    from dataclasses import replace
+
+    from matcalc_cli.build import build
+    from matcalc_cli.syntax import parse
+
+    good = differentiate(LOGISTIC, ["theta"], LOGISTIC_SHAPES)
+    for text in ("(sigmoid(X theta) - y)^T X + 0.001 theta^T", "(sigmoid(X theta) - y)^T X / 2"):
+        wrong = build(parse(text), good.variables, good.symmetric)
+        v = verify(replace(good, derivative=replace(good.derivative, expr=wrong)))
+        assert not v.ok, text
