@@ -7,9 +7,11 @@ Everything here needs only the LaTeX kernel and amsmath (\operatorname, \boldsym
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, Written
 from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
@@ -30,9 +32,12 @@ _NAME = re.compile(r"^([A-Za-z]+?)(?:_?(\d+)|_(\w+))?$")
 _LABELLED = re.compile(r"^[A-Z][a-z]{1,2}$")
 
 
-def latex_name(name: str, bold: bool = False) -> str:
+def latex_name(name: str, bold: bool = False, literal: bool = False) -> str:
     """theta -> \\theta, W_2 and W2 -> W_{2}, Wq -> W_{q}, lam -> \\mathrm{lam}; bold:
-    \\boldsymbol{\\theta}, \\mathbf{W}_{2}, \\mathbf{W}_{q}, \\mathbf{lam}."""
+    \\boldsymbol{\\theta}, \\mathbf{W}_{2}, \\mathbf{W}_{q}, \\mathbf{lam}. literal: the name
+    as it is written, one name in a font command (\\mathit{W2}, bold \\mathbf{W2})."""
+    if literal:
+        return (r"\mathbf{" if bold else r"\mathit{") + name.replace("_", r"\_") + "}"
     m = _NAME.match(name)
     base, sub = (m.group(1), m.group(2) or m.group(3) or "") if m else (name, "")
     if not sub and _LABELLED.match(base) and base not in GREEK:  # Wq, Wk, Wv: W_q as papers set them
@@ -46,34 +51,52 @@ def latex_name(name: str, bold: bool = False) -> str:
     return head + (f"_{{{sub}}}" if sub else "")
 
 
+def spelled_apart(names: Iterable[str]) -> frozenset[str]:
+    """The names to spell literally because another prints the same (W1 and W_1 are both
+    W_{1}; Wq and W_q both W_{q}): the one written with an underscore keeps the subscript,
+    as the reader reads W_{1} as W_1, and the others are \\mathit{W1}, read back as W1."""
+    spelt: dict[str, list[str]] = {}
+    for name in set(names):
+        spelt.setdefault(latex_name(name), []).append(name)
+    return frozenset(n for same in spelt.values() if len(same) > 1 for n in same if "_" not in n)
+
+
+def names_in(*roots: Expr) -> set[str]:
+    return {n.name for root in roots for n in E.walk(root) if n.op in ("var", "dvar")}
+
+
 class LatexPrinter(Printer):
     jux = " "
     where, where_sep = r" \quad \text{where} \quad ", r",\; "
     had, hdiv = r" \odot ", r" \oslash "
 
-    def __init__(self, bold: bool = False) -> None:
+    def __init__(self, bold: bool = False, apart: frozenset[str] = frozenset()) -> None:
         self.bold = bold
+        self.apart = apart  # names spelt literally (spelled_apart)
+
+    def latex_name(self, name: str, bold: bool) -> str:
+        return latex_name(name, bold, name in self.apart)
 
     def op_var(self, e: Expr) -> tuple[str, int]:
-        return latex_name(e.name, self.bold and not e.is_scalar), ATOM
+        return self.latex_name(e.name, self.bold and not e.is_scalar), ATOM
 
     def render_where(self, body: Expr, where: tuple[tuple[str, Expr], ...]) -> str:
         # A name stands for a vector or a matrix as its definition does: bold like the variables.
         text = self.render(body)
         if not where:
             return text
-        defs = self.where_sep.join(f"{latex_name(n, self.bold and not e.is_scalar)}{self.defined_as}{self.render(e)}"
-                                   for n, e in where)
+        defs = self.where_sep.join(
+            f"{self.latex_name(n, self.bold and not e.is_scalar)}{self.defined_as}{self.render(e)}" for n, e in where)
         return text + self.where + defs
 
     def op_dvar(self, e: Expr) -> tuple[str, int]:
-        return "d" + latex_name(e.name, self.bold and not e.is_scalar), ATOM
+        return "d" + self.latex_name(e.name, self.bold and not e.is_scalar), ATOM
 
     def paren(self, text: str) -> str:
         return rf"\left({text}\right)"
 
     def name(self, name: str) -> str:
-        return latex_name(name)
+        return self.latex_name(name, False)
 
     def number(self, v: Fraction | float) -> tuple[str, int]:
         if isinstance(v, Fraction) and v.denominator != 1 and not isinstance(v, Written):
@@ -130,8 +153,8 @@ class LatexPrinter(Printer):
         return OPS[name].spelled("latex").format(*args)
 
     def op_size(self, e: Expr) -> tuple[str, int]:
-        text = self.dim(e.dim)
-        return text, ATOM if " " not in text else 2
+        # Spelt as the function it is: a bare n would read back as a variable n.
+        return rf"\operatorname{{size}}\left({self.dim(e.dim)}\right)", ATOM
 
     def op_unvec(self, e: Expr) -> tuple[str, int]:
         m, n = (self.dim(d) for d in e.dims)
@@ -159,9 +182,10 @@ class LatexPrinter(Printer):
 
 # A printer per call, as plain's: its memo holds the nodes it printed.
 def render(e: Expr, bold: bool = False) -> str:
-    return LatexPrinter(bold=bold).render(e)
+    return LatexPrinter(bold=bold, apart=spelled_apart(names_in(e))).render(e)
 
 
 def render_named(named: Named, bold: bool = False) -> str:
     """The result, then \text{where} and the named subexpressions (naming.py)."""
-    return LatexPrinter(bold=bold).render_where(named.body, named.where)
+    names = names_in(named.body, *(e for _, e in named.where)) | {n for n, _ in named.where}
+    return LatexPrinter(bold=bold, apart=spelled_apart(names)).render_where(named.body, named.where)

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from matcalc_cli.expr import SCALAR, Expr, const, mul
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, negate, negative_coefficient
-from matcalc_cli.render.latex import LatexPrinter, latex_name
+from matcalc_cli.render.latex import LatexPrinter, latex_name, names_in, spelled_apart
 from matcalc_cli.render.texwidth import QUAD, REL, width
 
 TEXT_WIDTH = 345.0  # points: \textwidth of the article class at 10 pt, the default page
@@ -47,10 +47,17 @@ def _symbol(f: Expr, bold: bool) -> str:
     return latex_name(name, bold and f.shape != SCALAR)
 
 
+def _apart(eq: Equation) -> frozenset[str]:
+    """The names of the equation spelt literally (latex.spelled_apart: W1 beside W_1)."""
+    return spelled_apart(names_in(eq.f, eq.derivative, *eq.wrt, *(e for _, e in eq.where)) |
+                         {name for name, _ in eq.where})
+
+
 def leibniz(eq: Equation, bold: bool = False) -> str:
     r"""\frac{\partial f}{\partial x}, \frac{\partial^2 f}{\partial x \, \partial y^\top}, ..."""
     top = _symbol(eq.f, bold)
-    names = [latex_name(x.name, bold and not x.is_scalar) for x in eq.wrt]
+    apart = _apart(eq)
+    names = [latex_name(x.name, bold and not x.is_scalar, x.name in apart) for x in eq.wrt]
     if eq.vec:
         top = rf"\operatorname{{vec}} {top}"
         names = [rf"\operatorname{{vec}} {n}" if not x.is_scalar and x.shape[1] != 1 else n
@@ -167,9 +174,10 @@ def _broken(printer: LatexPrinter, lhs: str, e: Expr, lhs_width: float, page: fl
 def display(eq: Equation, bold: bool = False, page: float = TEXT_WIDTH) -> str:
     """The equation in an align* environment: f's definition, its derivative, then the
     definitions of the names the derivative uses, each broken to fit page points."""
-    printer = LatexPrinter(bold=bold)
+    apart = _apart(eq)
+    printer = LatexPrinter(bold=bold, apart=apart)
     symbol, derivative = _symbol(eq.f, bold), leibniz(eq, bold)
-    names = [latex_name(name, bold and not e.is_scalar) for name, e in eq.where]
+    names = [latex_name(name, bold and not e.is_scalar, name in apart) for name, e in eq.where]
     lhs_width = max(width(text) for text in [symbol, derivative, *names])
     rows = _broken(printer, symbol, eq.f, lhs_width, page)
     rows += _broken(printer, derivative, eq.derivative, lhs_width, page)
