@@ -201,10 +201,12 @@ class CheckResult:
 def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symmetric: Iterable[str] = (),
          layout: str = "numerator", *, format: str = "plain", verify: bool = False, steps: bool = False,
          expand: bool = False, display: bool = False, bold: bool = False, standalone: bool = False,
-         width: str | None = None, with_value: bool = False, hvp: bool = False) -> Derivative:
+         width: str | None = None, with_value: bool = False, hvp: bool = False,
+         from_format: str = "auto") -> Derivative:
     """The derivative of expr by wrt (two names: a second derivative), as `matcalc diff` computes it,
     with the command's options: format (what .text gives), verify, steps, expand, display, bold,
-    standalone, width (LaTeX), with_value and hvp (for the code formats)."""
+    standalone, width (LaTeX), with_value and hvp (for the code formats), from_format ("auto":
+    LaTeX where expr holds a backslash command, or "latex", as --from)."""
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
     from matcalc_cli.commands import DiffOptions, run_diff
 
@@ -212,7 +214,8 @@ def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symm
         raise MatcalcError("option", "the Python API has no pretty format (it is drawn on a terminal): "
                                      "plain, latex, numpy, json, python, torch or jax")
     opts = DiffOptions(tuple(names), tuple(specs), tuple(sym), layout, format, verify, steps, expand, display=display,
-                       bold=bold, standalone=standalone, width=width, with_value=with_value, hvp=hvp)
+                       bold=bold, standalone=standalone, width=width, with_value=with_value, hvp=hvp,
+                       from_format=from_format)
     from dataclasses import replace
 
     from matcalc_cli.commands import CODE_FORMATS
@@ -228,9 +231,10 @@ def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symm
 
 def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shapes: Shapes | None = None,
           symmetric: Iterable[str] = (), layout: str = "numerator",
-          derivation: str | None = None) -> CheckResult | DerivationResult:
+          derivation: str | None = None, from_format: str = "auto") -> CheckResult | DerivationResult:
     """Whether expect is the derivative of expr by wrt, as `matcalc check` decides it; a wrong
-    claim is a result (falsy), not an error. With derivation (the text of a derivation by
+    claim is a result (falsy), not an error. from_format "latex" reads expr and expect as LaTeX
+    (--from latex); "auto", where they hold a backslash command. With derivation (the text of a derivation by
     hand, as `check --derivation` reads a file), every line of it checked instead: a
     DerivationResult (.ok, .lines, .first_wrong, .evidence, .to_json())."""
     if derivation is not None:
@@ -249,9 +253,10 @@ def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shape
     if not isinstance(expect, str):
         raise MatcalcError("option", f"expect must be a string, got {type(expect).__name__}")
     from matcalc_cli.checking import check as decide
+    from matcalc_cli.commands import reads_latex
 
     try:
-        return CheckResult(decide(expr, names, expect, specs, sym, layout))
+        return CheckResult(decide(expr, names, expect, specs, sym, layout, latex=reads_latex(from_format)))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
         raise as_error(ex) from None
 
@@ -302,12 +307,14 @@ def _names(names: Iterable[str]) -> list[str]:
 
 
 def convex(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symmetric: Iterable[str] = (),
-           positive: Iterable[str] = (), spd: Iterable[str] = ()) -> Convexity:
-    """Is expr convex, concave, both or neither in wrt (jointly), as `matcalc convex` decides it."""
+           positive: Iterable[str] = (), spd: Iterable[str] = (), from_format: str = "auto") -> Convexity:
+    """Is expr convex, concave, both or neither in wrt (jointly), as `matcalc convex` decides it;
+    from_format as diff's."""
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
+    from matcalc_cli.commands import reads_latex
     from matcalc_cli.convexity import convex as decide
 
     try:
-        return Convexity(decide(expr, names, specs, sym, _names(positive), _names(spd)))
+        return Convexity(decide(expr, names, specs, sym, _names(positive), _names(spd), reads_latex(from_format)))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
         raise as_error(ex) from None

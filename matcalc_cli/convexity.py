@@ -120,8 +120,9 @@ def fact_text(f: Fact, render: Any) -> str:
 
 # ------------------------------------------------------------------ the command
 def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetric: list[str] | None = None,
-           positive: list[str] | None = None, spd: list[str] | None = None) -> Verdict:
-    """Both questions for source in the variables wrt; MatcalcError on bad input."""
+           positive: list[str] | None = None, spd: list[str] | None = None, latex: bool | None = None) -> Verdict:
+    """Both questions for source in the variables wrt; MatcalcError on bad input. latex: True
+    reads source as LaTeX (--from latex); None, as LaTeX where it holds a backslash command."""
     if not wrt:
         raise MatcalcError("option", "--wrt is required: the variables the question is about")
     # A Greek letter in an option is its name, as in the expression (--wrt θ is --wrt theta).
@@ -129,7 +130,7 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     symmetric, positive, spd = ([greek_names(n) for n in names or []] for names in (symmetric, positive, spd))
     pos, definite = frozenset(positive or ()), frozenset(spd or ())
     _, typed, _, sym, notes = typed_input(source, list(dict.fromkeys(wrt)), shapes,
-                                          sorted(set(symmetric or ()) | definite))
+                                          sorted(set(symmetric or ()) | definite), latex)
     f = typed.expr
     if not f.is_scalar:
         raise MatcalcError("unsupported", "convex needs a scalar expression; this one is "
@@ -154,7 +155,7 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     if curv.concave:
         certificates["concave"] = tuple(prover.facts.items)
     if len(certificates) < 2 and len(wrt_t) == 1:
-        certificates = {**_hessian_route(source, f, wrt_t[0], typed.variables, shapes, sym, pos, definite),
+        certificates = {**_hessian_route(source, f, wrt_t[0], typed.variables, shapes, sym, pos, definite, latex),
                         **certificates}
     found = search(f, typed.variables, wrt_t, sym, pos, definite, frozenset(certificates))
     answers = {}
@@ -174,7 +175,8 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
 
 
 def _hessian_route(source: str, f: Expr, x: str, variables: dict[str, Shape], shapes: list[str] | None,
-                   sym: frozenset[str], pos: frozenset[str], spd: frozenset[str]) -> dict[str, tuple[Fact, ...]]:
+                   sym: frozenset[str], pos: frozenset[str], spd: frozenset[str],
+                   latex: bool | None = None) -> dict[str, tuple[Fact, ...]]:
     """Certificates from the symbolic Hessian, where f is smooth and defined on all of the
     declared domain (an open convex set): H PSD everywhere proves convexity, -H concavity."""
     prover = Prover((x,), pos, spd)
@@ -183,7 +185,7 @@ def _hessian_route(source: str, f: Expr, x: str, variables: dict[str, Shape], sh
     from matcalc_cli.report import differentiate
 
     try:
-        report = differentiate(source, [x, x], shapes, sorted(sym))
+        report = differentiate(source, [x, x], shapes, sorted(sym), latex=latex)
     except MatcalcError:
         return {}
     if not _hessian_agrees(f, report.derivative.expr, x, variables, sym, pos, spd):

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import matcalc_cli
-from matcalc_cli import MatcalcError, check, diff
+from matcalc_cli import MatcalcError, check, convex, diff
 from matcalc_cli.cli import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -126,3 +126,20 @@ def test_diff_takes_the_command_options() -> None:
         diff("x^T A x", wrt="x", hvp=True)
     with pytest.raises(MatcalcError, match="no pretty format"):
         diff("x^T A x", wrt="x", format="pretty")
+
+
+def test_from_format_reads_latex_as_the_command_line_does():
+    # --from latex in the Python API: text without a backslash is read as LaTeX all the same,
+    # a run of letters single-letter names (Ax is A x; in ASCII, Ax is one name), and a bad
+    # value is an error naming the two.
+    assert diff("x^T Ax", "x").plain == "Ax^T"
+    assert diff("x^T Ax", "x", from_format="latex").plain == "x^T (A + A^T)"
+    assert check("x^T Ax", "x", "x^T (A + A^T)", from_format="latex").ok
+    assert not check("x^T Ax", "x", "2 x^T A", from_format="latex")
+    with pytest.raises(MatcalcError):  # (Ax)^T Ax: one name Ax, an outer product
+        convex("(Ax)^T Ax", "x")
+    assert convex("(Ax)^T Ax", "x", from_format="latex").convex == "yes"
+    for call in (lambda: diff("x^T x", "x", from_format="tex"), lambda: check("x^T x", "x", "2 x^T", from_format="tex"),
+                 lambda: convex("x^T x", "x", from_format="tex")):
+        with pytest.raises(MatcalcError, match="auto or latex"):
+            call()
