@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 MB = 1 << 20
 
@@ -79,11 +80,35 @@ def cases(tmp: str) -> list[tuple[str, list[str], str | None]]:
         ("batch bad byte", ["batch", write("badbyte", b'diff "x^T x" --wrt x\ndiff "\xff" --wrt x\n')], None),
         ("batch timeout", ["batch", "--timeout", "2", write("slow", b'diff "x^T A x" --wrt x --verify\n' * 3)],
          None),
+        ("check size(m)", ["check", "mean(x)", "--wrt", "x", "--expect", "ones(n)^T / size(m)"], None),
+        ("options after --", ["diff", "--format", "plain", "--", "x^T A x", "--wrt", "x"], None),
+        ("10k nested (x - (", ["diff", "(x - " * 10000 + "x" + ")" * 10000, "--wrt", "x"], None),
+        ("10k nested (A (", ["diff", "x^T " + "(A " * 10000 + "x" + ")" * 10000, "--wrt", "x"], None),
+        ("verify tan far poles", ["diff", "sum(tan(1000 x))", "--wrt", "x", "--verify"], None),
     ]
+    # Write errors: a full output, a closed one (each must end with one message, exit 1).
+    jobs = write("jobs", b'diff "x^T x" --wrt x\n' * 50)
+    out += [(f"{what} > {sink}", argv, None) for what, argv in [
+        ("diff", ["diff", "x^T A x", "--wrt", "x"]), ("batch", ["batch", jobs]), ("identities", ["identities"])]
+        for sink in ("/dev/full", "closed")]
     # An argument is at most 128 kB on Linux: longer expressions come on standard input.
-    return [(n, ["diff", "-", *a[2:]] if len(a[1]) > 100_000 and a[0] == "diff" else a,
-             write(n.replace(" ", "_"), a[1].encode()) if len(a[1]) > 100_000 and a[0] == "diff" else i)
+    def long(a: list[str]) -> bool:
+        return a[0] == "diff" and len(a[1]) > 100_000
+
+    return [(n, ["diff", "-", *a[2:]] if long(a) else a,
+             write(n.replace(" ", "_").replace("/", "_"), a[1].encode()) if long(a) else i)
             for n, a, i in out]
+
+
+_LAUNCH = ("import resource, subprocess, sys\n"
+           "code = subprocess.run(sys.argv[2:]).returncode\n"
+           "with open(sys.argv[1], 'w') as fh:\n"
+           "    fh.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+           "sys.exit(code if code >= 0 else 128 - code)\n")
+
+
+def _close_stdout() -> None:
+    os.close(1)  # in the child, before matcalc starts: its standard output is closed (batch >&-)
 
 
 def main() -> int:
@@ -98,21 +123,33 @@ def main() -> int:
             if args.only and args.only not in name:
                 continue
             t0 = time.perf_counter()
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            try:
-                with open(stdin or os.devnull, "rb") as inp:
-                    proc = subprocess.run([args.matcalc, *argv], stdin=inp, capture_output=True,
-                                          timeout=args.timeout, cwd=tmp)
-                code, err = proc.returncode, proc.stderr.decode(errors="replace")
-                out = proc.stdout.decode(errors="replace")
-            except subprocess.TimeoutExpired:
-                code, err, out = None, "", ""
+            rss = os.path.join(tmp, "rss")
+            sink = name.rsplit("> ", 1)[1] if "> " in name else None
+            with open(stdin or os.devnull, "rb") as inp, open(sink if sink == "/dev/full" else os.devnull,
+                                                               "wb") as full:
+                out_to: Any = full if sink == "/dev/full" else subprocess.DEVNULL if sink else subprocess.PIPE
+                # Through a launcher that reports its one child's peak memory (this process's
+                # children's peak is the largest of all so far), in a session of its own so
+                # that a timeout ends matcalc and its workers too.
+                proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, rss, args.matcalc, *argv], stdin=inp,
+                                        stdout=out_to, stderr=subprocess.PIPE, cwd=tmp, start_new_session=True,
+                                        preexec_fn=_close_stdout if sink == "closed" else None)
+                try:
+                    raw_out, raw_err = proc.communicate(timeout=args.timeout)
+                    code: int | None = proc.returncode
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    raw_out, raw_err = proc.communicate()
+                    code = None
+            out, err = (raw_out or b"").decode(errors="replace"), (raw_err or b"").decode(errors="replace")
             wall = time.perf_counter() - t0
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            peak = int(open(rss).read()) if code is not None and os.path.exists(rss) else 0
+            if os.path.exists(rss):
+                os.remove(rss)
             first = (err.strip().splitlines() or out.strip().splitlines() or [""])[0][:110]
             ok = code in (0, 1, 2) and "Traceback" not in err and not os.path.exists(os.path.join(tmp, "pwned"))
             bad += not ok
-            mem = f"{peak / 1024:.0f} MB" if peak > before else "(<= earlier)"
+            mem = f"{peak / 1024:.0f} MB" if peak else "-"
             print(f"{'ok ' if ok else 'BAD'} {name:22} exit {code!s:4} {wall:6.1f} s {mem:>12}  {first}")
             sys.stdout.flush()
     return 1 if bad else 0
