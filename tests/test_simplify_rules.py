@@ -156,7 +156,10 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("collect-scalar-multiples", "A - A diag(v) + B", SQ, "A diag(1 - v) + B"),
     ("step-complement", "step(u) - 1 + y", {}, "y - step(-u)"),
     ("step-complement", "2 - 2 step(u)", {}, "2 step(-u)"),
+    ("step-complement", "1 - step(x - 2) - step(-x - 2)", {}, "step(2 - abs(x))"),  # then piecewise-linear
     ("piecewise-linear", "step(x - 1) + step(-x - 1)", {}, "step(abs(x) - 1)"),  # an interval's indicator
+    ("piecewise-linear", "step(x - 3) + step(-x - 1)", {}, "step(abs(x - 1) - 2)"),
+    ("piecewise-linear", "step(2 - x) - step(-x - 2)", {}, "step(2 - abs(x))"),
     ("piecewise-linear", "step(x) .* x", {}, "relu(x)"),
     ("piecewise-linear", "abs(x) - x", {}, "2 relu(-x)"),
     ("piecewise-linear", "step(2 x + 1) - step(2 x - 1)", {}, "step(0.5 - abs(x))"),

@@ -131,6 +131,8 @@ def has_call(e: Expr) -> bool:
 def _number(t: Expr) -> Fraction | None:
     if t.op in ("zeros", "ones"):
         return Fraction(int(t.op == "ones"))
+    if t.op == "mul" and len(t.args) == 2 and t.args[1].op == "ones":  # c ones(n), a number filled
+        return _number(t.args[0])
     c = t.args[0] if t.op == "bcast" else t
     return c.param if c.op == "const" and isinstance(c.param, Fraction) else None
 
@@ -277,10 +279,10 @@ def _indicators(f: Piecewise, r: Expr) -> list[Expr]:
         return []
     m, h = (a + b) / 2, (b - a) / 2
     around = fn("abs", _shifted(r, m, 1))
-    inner = total([E.bcast(E.const(h), r.shape), product([E.const(-1), around])])
     if left == 0:
-        return [product([E.const(mid), fn("step", inner)])]
-    return [product([E.const(left), fn("step", product([E.const(-1), inner]))])]
+        return [product([E.const(mid), fn("step", total([E.bcast(E.const(h), r.shape),
+                                                          product([E.const(-1), around])]))])]
+    return [product([E.const(left), fn("step", total([around, E.bcast(E.const(-h), r.shape)]))])]
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -105,4 +105,12 @@ def step_complement(e: Expr) -> Expr:
     assert isinstance(c, Fraction)
     u = _coef(e.args[j])[1].args[0]
     rest = [t for k, t in enumerate(e.args) if k not in (i, j)]
-    return total([product([E.const(c), fn("step", product([E.const(-1), u]))]), *rest])
+    return total([product([E.const(c), fn("step", negated(u))]), *rest])
+
+
+def negated(u: Expr) -> Expr:
+    """-u, a sum term by term, its numbers negated where they stand (not -1 times a broadcast)."""
+    terms = u.args if u.op == "add" else (u,)
+    return total([E.bcast(E.const(-t.args[0].param), t.shape)
+                  if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction)
+                  else product([E.const(-1), t]) for t in terms])
