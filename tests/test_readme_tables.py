@@ -20,6 +20,7 @@ ATTENTION = "sum((softmax(Q K^T / sqrt(d)) V) .* G)"
 RELU_NET = "norm(W2 relu(W1 x + b1) + b2 - y)^2"
 LAYER_NORM = "y^T (g .* (x - mean(x)) / sqrt(mean((x - mean(x)).^2) + eps) + b)"
 D_SCALAR = {"d": "scalar"}
+HUBER = "sum(0.5 (abs(X w - y) - relu(abs(X w - y) - 1)).^2 + relu(abs(X w - y) - 1))"
 
 # (README heading, expression, wrt, shapes, symmetric, layout, what the table shows)
 ROWS = [
@@ -69,6 +70,9 @@ ROWS = [
     ("Gradients of today's models", LAYER_NORM, ["g"], {"eps": "scalar"}, [], "numerator",
      "(y .* u)^T / sqrt(eps + mean(u.^2)) where u = x - mean(x)"),
     ("Gradients of today's models", LAYER_NORM, ["b"], {"eps": "scalar"}, [], "numerator", "y^T"),
+    ("Gradients of today's models", HUBER, ["w"], {}, [], "numerator",
+     "(X w + relu(y - X w - 1) - relu(X w - y - 1) - y)^T X"),
+    ("Gradients of today's models", HUBER, ["w", "w"], {}, [], "numerator", "X^T diag(step(1 - abs(X w - y))) X"),
     ("Gradients of today's models", "-sum(Y .* log(softmax(X W))) / m", ["W"], {"m": "scalar"}, [], "numerator",
      "X^T ((Y ones(k) ones(1, k)) .* softmax(X W) - Y) / m"),
     ("Hessians and second derivatives", "x^T A x", ["x", "x"], {}, [], "numerator", "A + A^T"),
@@ -81,6 +85,8 @@ ROWS = [
      "diag(s) - s s^T where s = softmax(x)"),
     ("Hessians and second derivatives", "x^T A y", ["x", "y"], {}, [], "numerator", "A"),
     ("Hessians and second derivatives", "t x^T A x", ["t", "x"], {}, [], "numerator", "x^T (A + A^T)"),
+    ("Hessians and second derivatives", "logdet(A + x x^T)", ["x", "x"], {}, ["A"], "numerator",
+     "2 ((1 - x^T U x) U - U x x^T U) where U = (A + x x^T)^-1"),
 ]
 HEADINGS = sorted({row[0] for row in ROWS})
 

@@ -104,6 +104,11 @@ README = {
     "y^T": "y^T",
     # for targets whose rows need not sum to 1 (one-hot ones give X^T (softmax(X W) - Y) / m)
     "X^T ((Y ones(k) ones(1, k)) .* softmax(X W) - Y) / m": "X^T (diag(Y ones(k)) softmax(X W) - Y) / m",
+    # r - relu(r - 1) + relu(-r - 1) and X^T diag(step(1 - abs(r))) X, r = X w - y written out
+    "(X w + relu(y - X w - 1) - relu(X w - y - 1) - y)^T X": "(X w - y - relu(X w - y - 1) + relu(y - X w - 1))^T X",
+    "X^T diag(step(1 - abs(X w - y))) X": "X^T diag(step(1 - abs(X w - y))) X",
+    "2 ((1 - x^T U x) U - U x x^T U) where U = (A + x x^T)^-1":
+        "2 ((1 - x^T C x) C - C x x^T C) where C = (A + x x^T)^-1",
     "A + A^T": "A + A^T", "2 A": "2 A", "2 A^T A": "2 A^T A",
     "X^T diag(s .* (1 - s)) X where s = sigmoid(X theta)": "X^T diag(s .* (1 - s)) X where s = sigmoid(X theta)",
     "diag(exp(x))": "diag(exp(x))", "diag(s) - s s^T where s = softmax(x)": "diag(s) - s s^T where s = softmax(x)",
