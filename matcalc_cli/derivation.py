@@ -270,8 +270,7 @@ def _compare(a: _Side, b: _Side, pts: list[Point], eq: Equation, d: Derivation,
             left, right = (E.zeros(right.shape), right) if E.is_zero(left) else (left, E.zeros(left.shape))
         elif not same_shape((left.shape[1], left.shape[0]), right.shape):
             raise LineError("shape", f"line {eq.number}: the sides are {format_shape(left.shape)} and "
-                            f"{format_shape(right.shape)}: they cannot be equal", None if eq.latex else
-                            _span(eq, b))
+                            f"{format_shape(right.shape)}: they cannot be equal", _span(eq, b))
     if same_shape(left.shape, right.shape):
         diff = largest_difference(right, left, pts)
         if diff.relative <= CHECK_TOL or _same_form(a, right, pts):
@@ -322,8 +321,8 @@ def _same_form(a: _Side, right: Expr, pts: list[Point]) -> bool:
 
 
 def _columns(eq: Equation, ev: Evidence) -> Span:
-    """Where the wrong side stands in the line as written (the whole line for LaTeX, which
-    is read translated)."""
+    """Where the wrong side stands in the line as written (the whole line for LaTeX, whose
+    sides the report spells in the input language)."""
     text = eq.text.rstrip()
     whole = (len(text) - len(text.lstrip()), len(text))
     if eq.latex:

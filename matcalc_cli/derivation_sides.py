@@ -38,16 +38,19 @@ class Parsed:
 
 
 def line_error(eq: Equation, err: MatcalcError) -> LineError:
-    span = None if eq.latex or err.span is None else (eq.start + err.span[0], eq.start + err.span[1])
+    span = None if err.span is None else (eq.start + err.span[0], eq.start + err.span[1])
     message = err.message if err.message.startswith("line ") else f"line {eq.number}: {err.message}"
     return LineError(err.kind, message, span)
 
 
-def _parse_line(eq: Equation) -> Parsed:
+def _parse_line(eq: Equation, declared: frozenset[str]) -> Parsed:
+    """The line's sides parsed; declared: the names (and their differentials) a LaTeX side
+    keeps whole where it reads a run of letters as single-letter names."""
     def side(s: Side, marks: dict[str, Syntax]) -> Syntax:
+        names = declared | s.names
         for m in s.marks:
-            marks[m.name] = parse(m.inner)
-        return parse(s.text)
+            marks[m.name] = parse(m.inner, names, latex=s.latex)
+        return parse(s.text, names, latex=s.latex)
 
     try:
         marks: dict[str, Syntax] = {}
@@ -67,7 +70,9 @@ class Derivation:
             if not sep:
                 raise MatcalcError("option", f"--shape expects NAME=SPEC (x=n, A=n,m, t=scalar), got {item!r}")
             self.declared[name.strip()] = parse_spec(spec, name.strip())
-        self.lines = [_parse_line(eq) for eq in read(text)]
+        given = {*wrt, *self.declared}
+        kept = frozenset(given | {"d" + n for n in given})
+        self.lines = [_parse_line(eq, kept) for eq in read(text)]
         _latex_sizes(self.lines, self.declared)
         self.defs: dict[str, Syntax] = {}  # a defined name -> its definition, expanded
         self.function: tuple[str, Syntax] | None = None  # what y of dy/dX names

@@ -10,6 +10,12 @@ a left side. A differential of a name, dX, stays a name: derivation.py decides w
 Also read, so that matcalc's own output checks as it is printed: the `matcalc: step: `
 prefix, a step's number (`3. `) and its rule (`    [product rule: ...]`), and a LaTeX
 align* body (`&=`, `\\\\`, `&& \\text{rule}`, `\\begin{align*}`).
+
+A LaTeX line is LaTeX to the end: the parser reads its sides through latexin.py, the one
+LaTeX reader. Here only the derivation's own constructs are read, each rewritten in place
+to text of the same width (so that every span is a column of the line as written): the
+align* marks, the differentials (\\mathrm{d}X, d\\mathbf{x}, \\partial X, \\mathrm{d}\\left(...\\right))
+and the claims (\\frac{\\partial y}{\\partial X}, \\frac{d}{dZ} \\frac{dy}{dX}).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from matcalc_cli import latex_shim
+from matcalc_cli import latexin
 from matcalc_cli.errors import MatcalcError, Span
+from matcalc_cli.ops import CALLS
 
 MAX_LINES = 2_000  # a derivation is read whole, and every line typed with all the others
 MAX_CHARS = 1_000_000
@@ -39,10 +46,14 @@ class Side:
     text: str  # padded to its column in the line; each d(EXPR) replaced by its mark's name
     marks: tuple[Mark, ...]
     span: Span  # in the line
+    source: str  # padded to its column, d(EXPR) as written
+    latex: bool
+    names: frozenset[str]  # the names a LaTeX side keeps whole: its differentials and marks
 
     @property
     def written(self) -> str:
-        return self.text.strip()
+        """The side in the input language (a LaTeX side as latexin reads it)."""
+        return latexin.spelled(self.source, self.names) if self.latex else self.source.strip()
 
 
 @dataclass(frozen=True)
@@ -62,8 +73,14 @@ class Equation:
     start: int  # offset of the line in the file
     lhs: Side | Claim | None  # None: a continuation (= RHS) of the equation before
     parts: tuple[Side, ...]
-    latex: bool  # spans are columns of the line only when False (LaTeX is translated first)
-    read: str  # the line as the parser reads it (LaTeX translated, comments and rules dropped)
+    latex: bool  # the sides are LaTeX, read by latexin (spans are columns of the line either way)
+    read: str  # the line as the parser reads it (comments, rules and the derivation's marks blanked)
+    names: frozenset[str] = frozenset()  # the names a LaTeX line keeps whole: dX, d(EXPR)'s marks
+
+    def shown(self, span: Span) -> str:
+        """The text at span in the input language (LaTeX as latexin reads it)."""
+        text = self.read[span[0]:span[1]]
+        return latexin.spelled(text, self.names) if self.latex else text.strip()
 
 
 _STEP_PREFIX = re.compile(r"^\s*matcalc: step: ")
@@ -117,20 +134,22 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Equat
     line = _comment_free(line)
     if not line.strip():
         return None
-    latex = latex_shim.is_latex(line)
+    latex = "&" in line or latexin.is_latex(line)
     if latex:
-        line = latex_shim.translate(line)
-    m = _STEP_NUMBER.match(line)
-    if m:
-        line = _blank(line, m.start(2), m.end(2) + 1)
-    line = _RULE.sub("", line)
+        line = _aligned(line)
+    else:
+        m = _STEP_NUMBER.match(line)
+        if m:
+            line = _blank(line, m.start(2), m.end(2) + 1)
+        line = _RULE.sub("", line)
     if not line.strip():
         return None
 
     def fail(message: str, span: Span | None) -> MatcalcError:
-        where = None if span is None or latex else (line_start + span[0], line_start + span[1])
+        where = None if span is None else (line_start + span[0], line_start + span[1])
         return MatcalcError("input", f"line {number}: {message}", where)
 
+    names = frozenset(n for n in _D_WORD.findall(line) if n not in CALLS) if latex else frozenset()
     cut = _WHERE.search(line)
     head_end = cut.start() if cut else len(line)
     pieces = _split(line, head_end)
@@ -138,23 +157,73 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Equat
         raise fail("expected an equation, LHS = RHS (or = RHS continuing the line before)",
                    (len(line) - len(line.lstrip()), max(len(line.rstrip()), 1)))
     first, *rest = pieces
-    sides = [_side(line, a, b, fail) for a, b in rest]
+    sides = [_side(line, a, b, fail, names if latex else None) for a, b in rest]
     for (a, b), side in zip(rest, sides, strict=True):
         if not side.written:
             raise fail("an empty side of an equation", (a - 1, b))
     lhs: Side | Claim | None
     left = line[first[0]:first[1]]
+    second, claim = (_TEX_SECOND, _TEX_CLAIM) if latex else (_SECOND, _CLAIM)
     if not left.strip():
         if not has_before:
             raise fail("the first equation has no left side (= RHS continues the line before)", first)
         lhs = None
-    elif (c := _SECOND.match(left)) is not None:
-        lhs = Claim(c.group(1), c.group(2), c.group(3), first)
-    elif (c := _CLAIM.match(left)) is not None:
-        lhs = Claim(c.group(1), c.group(2), None, first)
+    elif (c := second.match(left)) is not None:
+        lhs = Claim(_named(c.group(2)), _named(c.group(3)), _named(c.group(1)), first) if latex else \
+            Claim(c.group(1), c.group(2), c.group(3), first)
+    elif (c := claim.match(left)) is not None:
+        lhs = Claim(_named(c.group(1)), _named(c.group(2)), None, first)
     else:
-        lhs = _side(line, first[0], first[1], fail)
-    return Equation(number, raw, line_start, lhs, tuple(sides), latex, line)
+        lhs = _side(line, first[0], first[1], fail, names if latex else None)
+    every = frozenset().union(*(s.names for s in [*sides, *([lhs] if isinstance(lhs, Side) else [])]))
+    return Equation(number, raw, line_start, lhs, tuple(sides), latex, line, every)
+
+
+# ------------------------------------------------------------------ a LaTeX line
+# The derivation's own constructs, each rewritten to text of its width (spans stay columns).
+_NAME = r"[A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9]+\}?)?"
+_TEX_CLAIM = re.compile(rf"^\s*\\[dt]?frac\s*\{{\s*d\s*({_NAME})\s*\}}\s*\{{\s*d\s*({_NAME})\s*\}}\s*$")
+_TEX_SECOND = re.compile(rf"^\s*\\[dt]?frac\s*\{{\s*d\s*\}}\s*\{{\s*d\s*({_NAME})\s*\}}"
+                         rf"\s*\\[dt]?frac\s*\{{\s*d\s*({_NAME})\s*\}}\s*\{{\s*d\s*({_NAME})\s*\}}\s*$")
+_ALIGN = re.compile(r"&&.*$|\\\\\s*$|\\(?:nonumber|notag)(?![A-Za-z])|&"
+                    r"|,(?=\s*(?:\\q?quad\s*)?\\text\s*\{\s*where\s*\})")
+# d of something: \mathrm{d}, \partial, or a plain d before a command (d\mathbf{x}, d\theta, d\left()
+_D = re.compile(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*d\s*\}|\\partial(?![A-Za-z])"
+                r"|(?<![A-Za-z0-9_\\])d(?=\s*\\)")
+_D_OF = re.compile(r"\s*(?:(\\(?:left|bigl|Bigl|biggl|Biggl|big|Big|bigg|Bigg)\s*)?\(|"
+                   r"\\(?:mathbf|boldsymbol|bm|mathit|mathrm|mathsf|operatorname)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}|"
+                   r"\\([A-Za-z]+)|([A-Za-z][A-Za-z0-9]*))")
+_D_WORD = re.compile(r"(?<![A-Za-z0-9_\\])d[A-Za-z][A-Za-z0-9]*")
+
+
+def _aligned(line: str) -> str:
+    """A LaTeX line with the derivation's constructs in the input language's spelling, each
+    in its own columns: the align* marks blanked (&, &&-rule, \\\\, the comma before
+    \\text{where}), each differential one name dX (or d( before its bracket)."""
+    line = _ALIGN.sub(lambda m: " " * len(m.group()), line)
+    out, pos = [], 0
+    for m in _D.finditer(line):
+        if m.start() < pos:
+            continue
+        after = _D_OF.match(line, m.end())
+        word = None
+        if after is not None:
+            greek = latexin.GREEK_COMMANDS.get("\\" + after.group(3)) if after.group(3) else None
+            plain = after.group(4) if m.group() != "d" else None  # d x is d times x; \mathrm{d} x is dx
+            if after.group(3) is None or greek:
+                word = "d(" if after.group().rstrip().endswith("(") else "d" + (after.group(2) or greek or plain or "")
+        if word is None or word == "d":
+            word, end = "d", m.end()
+        else:
+            end = after.end() if after is not None else m.end()
+        out.append(line[pos:m.start()] + word.rjust(end - m.start()))  # what follows stays adjacent: dW_{1}
+        pos = end
+    return "".join(out) + line[pos:]
+
+
+def _named(name: str) -> str:
+    """W_{1} in a claim as W_1."""
+    return name.replace("{", "").replace("}", "")
 
 
 def _split(line: str, end: int) -> list[Span]:
@@ -174,9 +243,10 @@ def _split(line: str, end: int) -> list[Span]:
     return spans
 
 
-def _side(line: str, start: int, end: int, fail) -> Side:  # type: ignore[no-untyped-def]
-    """line[start:end] as a side: padded to its column, each d(EXPR) a mark."""
-    text = " " * start + line[start:end]
+def _side(line: str, start: int, end: int, fail, names: frozenset[str] | None) -> Side:  # type: ignore[no-untyped-def]
+    """line[start:end] as a side: padded to its column, each d(EXPR) a mark. names: the
+    line's differentials, for a LaTeX line (None for the input language)."""
+    source = text = " " * start + line[start:end]
     marks: list[Mark] = []
     taken = set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", line))
     pos = start
@@ -189,11 +259,13 @@ def _side(line: str, start: int, end: int, fail) -> Side:  # type: ignore[no-unt
             raise fail("d() of nothing", (m.start(), close + 1))
         if _OPEN.search(inner):
             raise fail("a differential inside d(...): write d of one expression", (m.start(), close + 1))
-        name = _placeholder(len(marks), close + 1 - m.start(), taken)
+        # LaTeX reads letters as names (no _ without a subscript): pad a placeholder with Q there
+        name = _placeholder(len(marks), close + 1 - m.start(), taken, "_" if names is None else "Q")
         marks.append(Mark(name, inner, (m.start(), close + 1)))
         text = text[:m.start()] + name + text[close + 1:]
         pos = m.start() + len(name)
-    return Side(text, tuple(marks), (start, end))
+    own = frozenset() if names is None else names | {mark.name for mark in marks}
+    return Side(text, tuple(marks), (start, end), source, names is not None, own)
 
 
 def _matching(text: str, open_at: int) -> int | None:
@@ -208,10 +280,10 @@ def _matching(text: str, open_at: int) -> int | None:
     return None
 
 
-def _placeholder(index: int, width: int, taken: set[str]) -> str:
+def _placeholder(index: int, width: int, taken: set[str], pad: str) -> str:
     """A name of exactly width characters (at least 4: d(X)) that the line does not use."""
     for letter in "ZQJKVU":
-        name = f"{letter}{index}".ljust(width, "_")
+        name = f"{letter}{index}".ljust(width, pad)
         if len(name) == width and name not in taken:
             return name
     raise MatcalcError("input", "too many differentials d(...) in one line")

@@ -133,10 +133,9 @@ def _side_terms(s: _Side, pts: list[Point], d: Derivation,
         terms = s.expr.args if s.expr.op == "add" else (s.expr,)
         return [(plain.render(t), _values(t, pts)) for t in terms]
     out = []
-    read = s.parsed.eq.read
     for sign, node in _signed_terms(s.syntax):
         e = d.build(node, s.parsed, variables)
-        text = read[node.span[0]:node.span[1]].strip()
+        text = s.parsed.eq.shown(node.span)
         out.append(("-" + text if sign < 0 else text, [sign * v for v in _values(e, pts)]))
     return out
 

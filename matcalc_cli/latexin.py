@@ -35,6 +35,7 @@ _FONTS = {r"\mathbf", r"\boldsymbol", r"\bm", r"\mathrm", r"\mathit", r"\mathsf"
 _GREEK = {"\\" + g: g for g in GREEK_NAMES} | {r"\varepsilon": "epsilon", r"\vartheta": "theta",
                                                 r"\varphi": "phi", r"\varrho": "rho", r"\varsigma": "sigma",
                                                 r"\varpi": "pi"}
+GREEK_COMMANDS = dict(_GREEK)  # \\theta -> theta, \\varphi -> phi
 # Greek letters that name a function when a bracket follows, as matcalc's LaTeX prints them:
 # the standard normal's CDF and density.
 _CALLED = {r"\Phi": "normcdf", r"\varphi": "normpdf"}
@@ -57,6 +58,16 @@ def _exponent(text: str) -> str | None:
 def is_latex(src: str) -> bool:
     """Text that holds a backslash command (\\mathbf, \\top, \\|) is LaTeX."""
     return re.search(r"\\(?:[A-Za-z]+|[|,;!])|[{}]", src) is not None
+
+
+def spelled(src: str, declared: Collection[str] = ()) -> str:
+    """LaTeX math in the input language, token by token (\\mathbf{x}^\\top A as x^T A): how
+    check --derivation shows a side it read."""
+    out: list[str] = []
+    for tok in tokenize(src, declared)[:-1]:
+        spaced = tok.spaced and out and out[-1] != "(" and tok.text not in (")", ",")
+        out.append((" " if spaced else "") + tok.text)
+    return "".join(out)
 
 
 def tokenize(src: str, declared: Collection[str] = ()) -> list[Token]:
@@ -112,7 +123,7 @@ class _Reader:
         src = self.src
         while p < hi:
             c = src[p]
-            if c.isspace():
+            if c.isspace() or c == "~":  # ~: a space that does not break
                 p, spaced = p + 1, True
                 continue
             start = p
