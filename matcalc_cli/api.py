@@ -165,7 +165,7 @@ class Derivative:
 class CheckResult:
     """Whether a claimed derivative is right, and why not."""
 
-    result: checking.CheckResult
+    result: checking.ClaimVerdict
 
     @property
     def ok(self) -> bool:

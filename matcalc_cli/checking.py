@@ -112,7 +112,10 @@ class Difference:
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class ClaimVerdict:
+    """matcalc check's verdict on one claim against the derivative (api.CheckResult, the
+    public result, wraps it)."""
+
     report: Report
     expect: str  # the claim as written
     claim: Expr  # the claim, typed
@@ -206,12 +209,12 @@ def _known_dimensions(claim: Expr, text: str, report: Report) -> None:
 
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
-          symmetric: list[str] | None = None, layout: str = "numerator", latex: bool | None = None) -> CheckResult:
+          symmetric: list[str] | None = None, layout: str = "numerator", latex: bool | None = None) -> ClaimVerdict:
     report = differentiate(source, wrt, shapes, symmetric, layout, latex=latex)
     claim = read_claim(expect, report)
     d = report.derivative.expr
     if same_shape(claim.shape, d.shape) and simplify(claim) == d:
-        return CheckResult(report, expect, claim, "equal", "canonical form")
+        return ClaimVerdict(report, expect, claim, "equal", "canonical form")
     other_layout = "denominator" if layout == "numerator" else "numerator"
     other = differentiate(source, wrt, shapes, symmetric, other_layout, latex=latex).derivative.expr
     # The forms a claim may match, in the order they are reported, with what they are called.
@@ -236,9 +239,9 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
     diffs = [(verdict, name, diff) for (verdict, _, name), diff in zip(matching, found, strict=True)]
     for verdict, _, diff in diffs:
         if diff.relative <= CHECK_TOL:
-            return CheckResult(report, expect, claim, verdict, "numerically", count=len(pts))
+            return ClaimVerdict(report, expect, claim, verdict, "numerically", count=len(pts))
     _, name, diff = diffs[0]
-    return CheckResult(report, expect, claim, "different", "numerically", diff, name, len(pts))
+    return ClaimVerdict(report, expect, claim, "different", "numerically", diff, name, len(pts))
 
 
 def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:

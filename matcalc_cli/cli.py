@@ -38,7 +38,7 @@ from matcalc_cli.errors import MatcalcError, as_error, caret_lines
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
 
 if TYPE_CHECKING:
-    from matcalc_cli.checking import CheckResult
+    from matcalc_cli.checking import ClaimVerdict
 
 app = typer.Typer(
     cls=Group, add_completion=True, no_args_is_help=True, rich_markup_mode=None,
@@ -133,7 +133,7 @@ def emit(result: DiffResult, fmt: str) -> None:
         sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
 
 
-def show_check(result: CheckResult, fmt: str) -> None:
+def show_check(result: ClaimVerdict, fmt: str) -> None:
     sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in result.report.notes))
     if fmt == "json":
         import json

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from matcalc_cli.errors import MatcalcError
 
 if TYPE_CHECKING:
-    from matcalc_cli.checking import CheckResult
+    from matcalc_cli.checking import ClaimVerdict
     from matcalc_cli.convexity import Verdict
     from matcalc_cli.derivation import DerivationResult
     from matcalc_cli.naming import Named
@@ -183,7 +183,7 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     return DiffResult(report, verify(report), opts.expand, opts)
 
 
-def run_check(source: str, opts: CheckOptions) -> CheckResult:
+def run_check(source: str, opts: CheckOptions) -> ClaimVerdict:
     """What `check` decides; MatcalcError (a ClaimError for the claim) on bad input."""
     validate_format(opts.format, CHECK_FORMATS)
     if opts.derivation is not None:
@@ -259,7 +259,7 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
     return out
 
 
-def check_json(result: CheckResult) -> dict[str, Any]:
+def check_json(result: ClaimVerdict) -> dict[str, Any]:
     return {**result.report.to_json(), "check": result.to_json()}
 
 

@@ -1,5 +1,5 @@
 """Numbers for trees: evaluation with numpy, random well-conditioned points, and
-central finite differences laid out exactly as derive.Derivative lays out its result.
+central finite differences laid out exactly as derive.FinishedDerivative lays out its result.
 
 Used by `matcalc check`, `--verify` and the tests; numpy is imported only here.
 """

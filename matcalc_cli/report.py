@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import Typed, infer
-from matcalc_cli.derive import Convention, Derivative, derivative, scalar_function, second_derivative
+from matcalc_cli.derive import Convention, FinishedDerivative, derivative, scalar_function, second_derivative
 from matcalc_cli.dims import format_dim, format_shape, parse_spec, spec_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
@@ -34,7 +34,7 @@ class Report:
     variables: dict[str, Shape]
     inferred: frozenset[str]
     symmetric: frozenset[str]
-    derivative: Derivative
+    derivative: FinishedDerivative
     steps: Derivation | None = None  # the derivation by hand, when asked for (--steps)
     function: Expr | None = None  # the typed tree of the expression (what check and --verify evaluate)
     notes: tuple[str, ...] = ()  # options that name what does not occur (printed on stderr)
@@ -190,7 +190,7 @@ def typed_input(source: str, wrt: list[str], shapes: list[str] | None = None, sy
     return root, typed, declared, sym, absent_names(root, wrt, declared, sym)
 
 
-def derivative_of(f: Expr, xs: list[Expr], layout: str = "numerator") -> Derivative:
+def derivative_of(f: Expr, xs: list[Expr], layout: str = "numerator") -> FinishedDerivative:
     """The derive step, then the simplify step: the derivative of f by xs[0], or by xs[0]
     then xs[1] (the first derivative, in gradient shape, differentiated again)."""
     if len(xs) == 1:

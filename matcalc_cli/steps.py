@@ -16,7 +16,7 @@ from __future__ import annotations
 from itertools import count
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive import Convention, Derivative, dvar, gradient, jacobian, substitute
+from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, dvar, gradient, jacobian
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
@@ -39,7 +39,7 @@ READ_OFF = {
 }
 
 
-def derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str] | None = None) -> Derivation:
+def derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str] | None = None) -> Derivation:
     """The steps to result, the derivative of f by x; given: names of subexpressions (the
     input's where clause, the names the result prints with), which the steps keep for those
     subexpressions and never choose for another."""
@@ -49,7 +49,7 @@ def derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str] | No
         return _derivation(canon(f), x, result, {n: v for n, v in (given or {}).items() if n.op == "var"})
 
 
-def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
+def second(d: Derivation, v: Expr, result: FinishedDerivative) -> Derivation:
     """The steps of a first derivative, then the second derivative by v (CONTRACT.md's
     layout: d/dv of the gradient, as matcalc differentiates it)."""
     first = next(line.lhs for line in d.lines if isinstance(line.lhs, Leibniz))
@@ -62,7 +62,7 @@ def second(d: Derivation, v: Expr, result: Derivative) -> Derivation:
     return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
 
 
-def _derivation(f: Expr, x: Expr, result: Derivative, given: dict[Expr, str]) -> Derivation:
+def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str]) -> Derivation:
     taken = set(E.free_vars(f)) | {x.name} | set(given.values())
     dep = _dependent(f, x)
     named = _choose(f, x, dep)
@@ -268,7 +268,7 @@ def _expand(e: Expr, expansion: dict[Expr, Expr]) -> Expr:
 
 
 # ------------------------------------------------------------------ canonical form and read-off
-def _read_off(form: Expr, root: Expr, x: Expr, result: Derivative, final: Expr) -> list[Line]:
+def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final: Expr) -> list[Line]:
     lines: list[Line] = []
     dx = dvar(x)
     xc = _var_class(x.shape)
@@ -276,7 +276,7 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: Derivative, final: Expr) 
     if not any(n.op == "dvar" for n in E.walk(form)):  # x - x: nothing to read off but zero
         return [Line(top, (result.expr,), "read off: the differential is zero", form)]
     if xc == "scalar":
-        g = substitute(form, ONE)
+        g = at_differential(form, ONE)
         canonical, cell, raw = E.mul(g, dx), "scalar", g
         if is_row(root.shape):
             raw = E.T(raw)

@@ -15,7 +15,7 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli.build import build
 from matcalc_cli.checking import VERIFY_TOL, json_num, margin, num_text
-from matcalc_cli.derive import Derivative
+from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.numeric import (
@@ -176,7 +176,7 @@ DIRECTIONS = 3  # such directions at each point: two evaluations each, whatever 
 SAMPLED_POINTS = 3  # points for a large variable (each evaluation costs a factorisation)
 
 
-def _sampled(f: Expr, big: float, x: Expr, d: Derivative, p: Point,
+def _sampled(f: Expr, big: float, x: Expr, d: FinishedDerivative, p: Point,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """A variable too large to perturb entry by entry, checked all the same: along a few random
     directions, each moving SAMPLED random entries by their own step (random signs), the

@@ -51,7 +51,7 @@ from hypothesis import strategies as st
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
 from matcalc_cli.build import infer
-from matcalc_cli.derive import Derivative
+from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS, fn, rebuild
@@ -542,7 +542,7 @@ def _evaluates(e: Expr, values: dict[str, Any]) -> np.ndarray | str:
         return f"{plain.render(e)} does not evaluate: {err}"
 
 
-def _numpy_problem(d: Derivative, values: dict[str, Any], got: np.ndarray) -> str | None:
+def _numpy_problem(d: FinishedDerivative, values: dict[str, Any], got: np.ndarray) -> str | None:
     """The `--format numpy` line, evaluated with only np and the variables in scope (as
     ../shared/eval/harness.py does), must give the derivative's value: issue 13."""
     code = numpy_render.render(d.expr, VARIABLES)
@@ -564,7 +564,7 @@ def _shape_of(sh: Shape) -> tuple[int, int]:
     return numeric.size_of(sh[0], SIZES), numeric.size_of(sh[1], SIZES)
 
 
-def _differentiate(f: Expr, wrt: list[Expr], layout: str) -> Derivative:
+def _differentiate(f: Expr, wrt: list[Expr], layout: str) -> FinishedDerivative:
     return derivative_of(f, wrt, layout)
 
 

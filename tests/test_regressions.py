@@ -17,7 +17,7 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli import numeric
 from matcalc_cli.build import infer
-from matcalc_cli.derive import Derivative
+from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
@@ -44,7 +44,7 @@ def point(report: Report, seed: int = 0) -> tuple[dict[Any, int], dict[str, Any]
     return sizes, values
 
 
-def against_finite_differences(source: str, wrt: list[str], shapes: dict[str, str]) -> tuple[Derivative, float]:
+def against_finite_differences(source: str, wrt: list[str], shapes: dict[str, str]) -> tuple[FinishedDerivative, float]:
     """matcalc's derivative, and its relative error against central differences of
     the expression (checked to have the same shape first)."""
     r = derive(source, wrt, shapes)

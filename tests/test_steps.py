@@ -23,7 +23,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.cli import app
-from matcalc_cli.derive import Derivative
+from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.lines import Derivation, Leibniz
@@ -34,7 +34,7 @@ from matcalc_cli.syntax import parse
 from tests.test_properties import SIZES, SYMMETRIC, VARIABLES, _settings, derivative_cases
 
 
-def derivative(f: Expr, x: Expr, layout: str) -> Derivative:
+def derivative(f: Expr, x: Expr, layout: str) -> FinishedDerivative:
     """The first derivative, derived and simplified (report.derivative_of)."""
     return derivative_of(f, [x], layout)
 

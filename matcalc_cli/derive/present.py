@@ -2,7 +2,7 @@
 within symmetric matrices, and second derivatives (the first derivative, differentiated again).
 
 What this step reads off is a Draft; the simplify step (simplify/finish.py) brings it to the
-textbook's form, a Derivative. The driver (report.py) runs one after the other."""
+textbook's form, a FinishedDerivative. The driver (report.py) runs one after the other."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from enum import Enum
 
 from matcalc_cli import expr as E
 from matcalc_cli.derive.differential import differential
-from matcalc_cli.derive.readoff import gradient, jacobian, substitute
+from matcalc_cli.derive.readoff import at_differential, gradient, jacobian
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 
@@ -25,7 +25,10 @@ class Convention(Enum):
 
 
 @dataclass(frozen=True)
-class Derivative:
+class FinishedDerivative:
+    """A derivative after the simplify step (simplify/finish.py): the textbook's form that
+    report, steps and the printers read. (api.Derivative, the public result, wraps a report.)"""
+
     expr: Expr
     kind: str  # scalar-by-vector, jacobian, ... as in the course's table
     layout: str
@@ -73,7 +76,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
     convention: Convention | None = None
     symmetrise = False
     if xc == "scalar":
-        g = E.zeros(f.shape) if df is None else substitute(df, ONE)
+        g = E.zeros(f.shape) if df is None else at_differential(df, ONE)
         if is_row(f.shape):
             g = E.T(g)  # a row counts as a vector: numerator layout gives a column
         if fc == "vector" and layout == "denominator":
@@ -108,7 +111,7 @@ def scalar_function(f: Expr) -> None:
                            f"{f.shape[0]}×{f.shape[1]} (differentiate once, or take a sum or a norm)")
 
 
-def second_derivative(first: Derivative, second: Draft, u: Expr, v: Expr) -> Draft:
+def second_derivative(first: FinishedDerivative, second: Draft, u: Expr, v: Expr) -> Draft:
     """d/dv of g = df/du: first is g in gradient shape (the first derivative in denominator
     layout: a scalar for scalar u, a column for vector u, u's shape for matrix u), second its
     derivative by v, by the first-derivative table of the layout (CONTRACT.md)."""

@@ -1,5 +1,5 @@
 """The derivative read off a linear form, as the textbooks do (Magnus and Neudecker):
-  by a scalar t:           dY = G dt           -> G   (substitute dt := 1)
+  by a scalar t:           dY = G dt           -> G   (at_differential: dt := 1)
   scalar by vector/matrix  df = tr(G^T dX)     -> G   (gradient: the trace trick)
   otherwise                d vec Y = J d vec X -> J   (jacobian: the vec/Kronecker form)
 Each operation's share of the last two is its `gradient` and `jacobian` in the registry.
@@ -11,20 +11,12 @@ from matcalc_cli import expr as E
 from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import OPS, Linear, rebuild
+from matcalc_cli.ops import OPS, Linear, replaced
 
 
-def substitute(root: Expr, value: Expr) -> Expr:
-    """root with every dvar replaced by value (rebuilt through the builders)."""
-    out: dict[int, Expr] = {}
-    for node in E.walk(root):
-        if node.op == "dvar":
-            out[id(node)] = value
-        elif node.args:
-            out[id(node)] = rebuild(node, [out[id(a)] for a in node.args])
-        else:
-            out[id(node)] = node
-    return out[id(root)]
+def at_differential(root: Expr, value: Expr) -> Expr:
+    """root with every dvar replaced by value (dt := 1 reads G off dY = G dt)."""
+    return replaced(root, {n: value for n in E.walk(root) if n.op == "dvar"})
 
 
 def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None) -> Expr:

@@ -15,7 +15,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import ONE, Expr
 from matcalc_cli.ops.base import BY_NAME, OPS, Diffs, Op, Spelling, fn, register
 
-Derivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
+ElementwiseDerivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
 
 
 def _apply(name: str) -> Callable[[Expr], Expr]:
@@ -94,7 +94,7 @@ def _vpow_value(np: Any, u: Any, v: Any) -> Any:
         return np.where(u > 0, np.abs(u) ** v, np.nan)
 
 
-def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Derivative, rule: str,
+def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: ElementwiseDerivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (), period: float = 0.0,
                 spelling: Spelling = BY_NAME) -> Op:
     """An activation: a result names it h (s for a squashing function), printers spell it by

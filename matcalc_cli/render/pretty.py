@@ -11,7 +11,7 @@ from matcalc_cli.render import wrap
 from matcalc_cli.render.unicode import UnicodePrinter, ascii_only, console, render_expr, to_ascii, width_of
 
 if TYPE_CHECKING:
-    from matcalc_cli.derive import Derivative
+    from matcalc_cli.derive import FinishedDerivative
     from matcalc_cli.lines import Derivation
     from matcalc_cli.naming import Named
 
@@ -22,7 +22,7 @@ class Report(Protocol):
     """What the view reads of a report (report.Report, handed in: a printer imports no stage above it)."""
 
     @property
-    def derivative(self) -> Derivative: ...
+    def derivative(self) -> FinishedDerivative: ...
     @property
     def steps(self) -> Derivation | None: ...
     def of_what(self) -> str: ...

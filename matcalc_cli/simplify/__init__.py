@@ -4,7 +4,7 @@ rules.py is the table of named rewrites (identities, normal form, presentation);
 engine.py applies them bottom-up to a fixpoint; normal.py holds the normal
 forms of sums, products and transposes; elementwise.py hands elementwise regions to
 sympy; cost.py decides between equal forms by structure alone (no printer); finish.py is
-the simplify step of a derivative (derive.Draft to derive.Derivative).
+the simplify step of a derivative (derive.Draft to derive.FinishedDerivative).
 """
 
 from matcalc_cli.simplify.cost import cost, key

@@ -6,14 +6,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive.present import Derivative, Draft
+from matcalc_cli.derive.present import Draft, FinishedDerivative
 from matcalc_cli.expr import Expr
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.engine import simplify
 from matcalc_cli.simplify.normal import total, transpose
 
 
-def finish(d: Draft) -> Derivative:
+def finish(d: Draft) -> FinishedDerivative:
     g = d.expr
     if d.symmetrise:
         g = simplify(g)
@@ -22,7 +22,7 @@ def finish(d: Draft) -> Derivative:
     g = _spread_transpose(simplify(g))
     if d.transpose:
         g = simplify(E.T(g))
-    return Derivative(g, d.kind, d.layout, d.note, d.conventions)
+    return FinishedDerivative(g, d.kind, d.layout, d.note, d.conventions)
 
 
 def _spread_transpose(g: Expr) -> Expr:
