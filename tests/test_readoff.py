@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive import differential, dvar, gradient, jacobian, substitute
+from matcalc_cli.derive import at_differential, differential, dvar, gradient, jacobian
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import fn
 
@@ -15,9 +15,9 @@ X = E.var("X", ("n", "m"))
 t = E.var("t", E.SCALAR)
 
 
-def test_substitute_replaces_every_differential():
+def test_at_differential_replaces_every_differential():
     dx = dvar(x)
-    assert substitute(E.mul(A, dx), x) is E.mul(A, x)
+    assert at_differential(E.mul(A, dx), x) is E.mul(A, x)
 
 
 def test_the_gradient_of_a_quadratic_form_moves_the_seed_through_each_factor():
