@@ -210,13 +210,23 @@ def _known_dimensions(claim: Expr, text: str, report: Report) -> None:
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
           symmetric: list[str] | None = None, layout: str = "numerator", latex: bool | None = None) -> ClaimVerdict:
-    report = differentiate(source, wrt, shapes, symmetric, layout, latex=latex)
-    claim = read_claim(expect, report)
+    def laid_out(how: str) -> Report:
+        return differentiate(source, wrt, shapes, symmetric, how, latex=latex)
+
+    report = laid_out(layout)
+    return judge(report, read_claim(expect, report), expect, laid_out)
+
+
+def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Report]) -> ClaimVerdict:
+    """The typed claim (expect: as written) against report's derivative: its canonical form,
+    else values at random points, against the other layout's form (laid_out: the same
+    derivation in a layout) and the transpose too, to name them."""
+    layout = report.derivative.layout
     d = report.derivative.expr
     if same_shape(claim.shape, d.shape) and simplify(claim) == d:
         return ClaimVerdict(report, expect, claim, "equal", "canonical form")
     other_layout = "denominator" if layout == "numerator" else "numerator"
-    other = differentiate(source, wrt, shapes, symmetric, other_layout, latex=latex).derivative.expr
+    other = laid_out(other_layout).derivative.expr
     # The forms a claim may match, in the order they are reported, with what they are called.
     forms: list[tuple[str, Expr, str]] = [("equal", d, "")]
     if other != d:

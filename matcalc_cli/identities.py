@@ -10,17 +10,36 @@ random points) and agrees with central finite differences (verify).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from matcalc_cli.checking import check
+from matcalc_cli import expr as E
+from matcalc_cli.checking import judge, read_claim
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.report import differentiate
+from matcalc_cli.expr import Expr
+from matcalc_cli.ops import replaced
+from matcalc_cli.report import Report, differentiate
 from matcalc_cli.verification import verify
 
-Claim = Callable[[Callable[[str, str], str]], str]  # (d: source, wrt -> plain derivative) -> the claim
+
+class Parts:
+    """What a general rule's right-hand side is put together from, as typed values:
+    matcalc's derivative of a part, and a part itself (typed with the instance's
+    variables)."""
+
+    def __init__(self, identity: Identity, report: Report) -> None:
+        self.identity, self.report = identity, report
+
+    def d(self, source: str, wrt: str) -> Expr:
+        i = self.identity
+        return differentiate(source, [wrt], list(i.shapes), list(i.symmetric)).derivative.expr
+
+    def f(self, source: str) -> Expr:
+        return read_claim(source, self.report)
+
+
+Claim = Callable[[Parts], Expr]  # the rule's right-hand side from the instance's parts
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,7 @@ class Identity:
     latex: str
     source: str  # the instance matcalc differentiates
     wrt: str
-    claim: str | Claim  # what the rule says the instance's derivative is
+    claim: str | Claim  # what the rule says the instance's derivative is (a formula: the slides' own text)
     shapes: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
     instance: str = ""  # the parts of a general rule's instance (f = ..., g = ...)
@@ -40,26 +59,28 @@ class Identity:
         return "Key rules" if self.name.endswith(" rule") else "Helpful calculation rules"
 
 
-def _sum(d: Callable[[str, str], str]) -> str:
-    return f"({d('x^T A x', 'x')}) + ({d('sum(exp(x))', 'x')})"
+def _sum(p: Parts) -> Expr:
+    return E.add(p.d("x^T A x", "x"), p.d("sum(exp(x))", "x"))
 
 
-def _product(d: Callable[[str, str], str]) -> str:
+def _product(p: Parts) -> Expr:
     f, g = "a^T x", "sum(sin(x))"
-    return f"({d(f, 'x')}) ({g}) + ({f}) ({d(g, 'x')})"
+    return E.add(E.mul(p.d(f, "x"), p.f(g)), E.mul(p.f(f), p.d(g, "x")))
 
 
-def _chain(d: Callable[[str, str], str]) -> str:
-    df_du = re.sub(r"\bu\b", "(A x)", d("sum(exp(u))", "u"))  # df/du at u = g(x)
-    return f"({df_du}) ({d('A x', 'x')})"
+def _chain(p: Parts) -> Expr:
+    df_du = p.d("sum(exp(u))", "u")
+    u = next(n for n in E.walk(df_du) if n.op == "var" and n.name == "u")
+    return E.mul(replaced(df_du, {u: p.f("A x")}), p.d("A x", "x"))  # df/du at u = g(x), times dg/dx
 
 
-def _transpose(d: Callable[[str, str], str]) -> str:
-    return f"({d('t A + t^2 B', 't')})^T"
+def _transpose(p: Parts) -> Expr:
+    return E.T(p.d("t A + t^2 B", "t"))
 
 
-def _inverse(d: Callable[[str, str], str]) -> str:
-    return f"-(A + t B)^-1 ({d('A + t B', 't')}) (A + t B)^-1"
+def _inverse(p: Parts) -> Expr:
+    f = E.inv(p.f("A + t B"))
+    return E.neg(E.mul(f, p.d("A + t B", "t"), f))
 
 
 X, A_NN, A_MN = ("x=n",), ("A=n,n", "x=n"), ("A=m,n", "x=n", "u=m")
@@ -133,23 +154,19 @@ class Row:
 def run(identity: Identity) -> Row:
     """Differentiate the instance, compare it with the rule's right-hand side and with
     finite differences."""
+    from matcalc_cli.render import latex, plain
+
     i = identity
-
-    def d(source: str, wrt: str) -> str:
-        from matcalc_cli.render import plain
-
-        return plain.render(differentiate(source, [wrt], list(i.shapes), list(i.symmetric)).derivative.expr)
-
     try:
-        claim = i.claim if isinstance(i.claim, str) else i.claim(d)
         report = differentiate(i.source, [i.wrt], list(i.shapes), list(i.symmetric))
-        from matcalc_cli.render import latex, plain
-
-        result = check(i.source, [i.wrt], claim, list(i.shapes), list(i.symmetric))
+        claim = read_claim(i.claim, report) if isinstance(i.claim, str) else i.claim(Parts(i, report))
+        claimed = i.claim if isinstance(i.claim, str) else plain.render(claim)
+        result = judge(report, claim, claimed,
+                       lambda how: differentiate(i.source, [i.wrt], list(i.shapes), list(i.symmetric), how))
         verification = verify(report)
     except MatcalcError as err:
         return Row(i, "", "", "", "", "", float("nan"), f"matcalc could not derive it: {err.message}")
-    problem = "" if result.ok else f"matcalc's derivative is not {claim}: {result.message()}"
+    problem = "" if result.ok else f"matcalc's derivative is not {claimed}: {result.message()}"
     if not verification.ok:
         problem = problem or f"finite differences disagree (relative error {verification.max_error:.1e})"
     function = latex.render(report.function) if report.function is not None else ""

@@ -20,7 +20,7 @@ from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, 
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
-from matcalc_cli.lines import Derivation, Leibniz, Line
+from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
 from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
@@ -31,11 +31,11 @@ _BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar br
 ROOT_NAMES = ("y", "h", "z", "q")
 PART_NAMES = ("f", "g", "v", "w", "r")
 READ_OFF = {
-    "scalar": "read off: dY = G dt gives dY/dt = G",
-    "vector": "read off: dy = g^T dx gives the gradient g",
-    "matrix": "read off: dy = tr(G^T dX) gives G",
-    "jacobian": "read off: dy = J dx gives J",
-    "vec": "read off: vec(dY) = J vec(dX) gives J",
+    "scalar": StepRule("read off", "dY = G dt gives dY/dt = G"),
+    "vector": StepRule("read off", "dy = g^T dx gives the gradient g"),
+    "matrix": StepRule("read off", "dy = tr(G^T dX) gives G"),
+    "jacobian": StepRule("read off", "dy = J dx gives J"),
+    "vec": StepRule("read off", "vec(dY) = J vec(dX) gives J"),
 }
 
 
@@ -58,7 +58,7 @@ def second(d: Derivation, v: Expr, result: FinishedDerivative) -> Derivation:
         in_x[replaced(body, {n: x for x, n in in_x.items()})] = var
     final = replaced(result.expr, in_x, keep=result.expr)
     line = Line(Leibniz(first.top, first.by, v), (final,),
-                f"differentiated again: d/d{v.name} of the gradient, {result.layout} layout")
+                (StepRule("differentiated again", f"d/d{v.name} of the gradient, {result.layout} layout"),))
     return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
 
 
@@ -117,8 +117,8 @@ def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, 
     if len(names) > 1:  # the chain rule: the parts' differentials substituted, outermost first
         for node in reversed(named):
             form = replaced(form, {dvar(names[node]): diffs[names[node]]})
-        lines.append(Line(None, (form,), "chain rule: substitute " + ", ".join(
-            "d" + names[n].name for n in reversed(named))))
+        lines.append(Line(None, (form,), (StepRule("chain rule", "substitute " + ", ".join(
+            "d" + names[n].name for n in reversed(named))),)))
     in_x = {replaced(n, {}, keep=n): v for n, v in names.items()}
     final = replaced(result.expr, in_x, keep=result.expr) if in_x else result.expr
     lines.extend(_read_off(form, root, x, result, final))
@@ -150,11 +150,12 @@ def _front(g: Expr) -> Expr:
     return total([transpose(t) for t in terms])
 
 
-def _moves_text(moves: list[str]) -> str:
+def _moves_text(moves: list[str]) -> tuple[StepRule, ...]:
     """One rearrangement with its identity; several by name."""
-    if len(moves) == 1:
-        return moves[0]
-    return "; ".join(m.split(":")[0] for m in moves) or "simplified"
+    said = [StepRule.of(m) for m in moves]
+    if len(said) == 1:
+        return said[0]
+    return tuple(StepRule(r[0].name) for r in said) or (StepRule("simplified"),)
 
 
 def tidy(e: Expr) -> Expr:
@@ -224,10 +225,10 @@ def _identities(body: Expr, dep_names: set[Expr]) -> list[Expr]:
 
 
 # ------------------------------------------------------------------ differentials
-def _link(body: Expr, x: Expr, given: dict[Expr, Expr], stop: Expr) -> tuple[Expr, list[str]]:
+def _link(body: Expr, x: Expr, given: dict[Expr, Expr], stop: Expr) -> tuple[Expr, list[tuple[StepRule, ...]]]:
     """d body with the given differentials for the nodes (and names) below it; the rules taken."""
     memo: dict[Expr, Expr | None] = {}
-    rules: list[str] = []
+    rules: list[tuple[StepRule, ...]] = []
 
     def d(node: Expr) -> Expr | None:
         if node in memo:
@@ -246,7 +247,7 @@ def _link(body: Expr, x: Expr, given: dict[Expr, Expr], stop: Expr) -> tuple[Exp
                     raise MatcalcError("unsupported", op.no_derivative or f"cannot differentiate through {node.op}")
                 out = op.differential(node, ds)
                 if node.op != "bcast":
-                    rules.append(op.rule)
+                    rules.append(StepRule.of(op.rule))
                 out = None if E.is_zero(out) else out
         memo[node] = out
         return out
@@ -255,12 +256,13 @@ def _link(body: Expr, x: Expr, given: dict[Expr, Expr], stop: Expr) -> tuple[Exp
     return (E.zeros(body.shape) if got is None else got), rules
 
 
-def _rule_text(rules: list[str]) -> str:
+def _rule_text(rules: list[tuple[StepRule, ...]]) -> tuple[StepRule, ...]:
     unique = list(dict.fromkeys(rules))
     if len(unique) == 1:
         return unique[0]
     # Several rules: the basic ones by name, the identities in full.
-    return "; ".join(r.split(":")[0] if r.startswith(_BASIC) else r for r in unique) or "constant"
+    return tuple(s for r in unique for s in ((StepRule(r[0].name),) if r[0].name in _BASIC else r)) \
+        or (StepRule("constant"),)
 
 
 def _expand(e: Expr, expansion: dict[Expr, Expr]) -> Expr:
@@ -274,7 +276,7 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
     xc = _var_class(x.shape)
     top = Leibniz(root, x)
     if not any(n.op == "dvar" for n in E.walk(form)):  # x - x: nothing to read off but zero
-        return [Line(top, (result.expr,), "read off: the differential is zero", form)]
+        return [Line(top, (result.expr,), (StepRule("read off", "the differential is zero"),), form)]
     if xc == "scalar":
         g = at_differential(form, ONE)
         canonical, cell, raw = E.mul(g, dx), "scalar", g
@@ -300,13 +302,13 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
         else:
             canonical, cell = E.mul(j, E.vec(dx)), "vec"
         raw = E.T(j) if result.layout == "denominator" else j
-    lines.append(Line(top, (raw,), READ_OFF[cell], canonical))
+    lines.append(Line(top, (raw,), (READ_OFF[cell],), canonical))
     if final != raw:
         if Convention.SYMMETRIC in result.conventions:
-            rule = Convention.SYMMETRIC.value
+            rule = StepRule.of(Convention.SYMMETRIC.value)
         else:
             trace: list[tuple[str, Expr, Expr]] = []
             simplify(raw, trace)
-            rule = "simplified: " + ", ".join(dict.fromkeys(r for r, _, _ in trace)) if trace else "simplified"
+            rule = (StepRule("simplified", ", ".join(dict.fromkeys(r for r, _, _ in trace))),)
         lines.append(Line(None, (final,), rule))
     return lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from matcalc_cli.expr import Expr
-from matcalc_cli.lines import Derivation, Leibniz
+from matcalc_cli.lines import Derivation, Leibniz, Line
 from matcalc_cli.render.base import ATOM, Printer
 from matcalc_cli.render.latex import LatexPrinter
 from matcalc_cli.render.plain import PlainPrinter
@@ -61,12 +61,12 @@ def definitions(d: Derivation, p: Printer, latex: bool = False) -> str:
     return text
 
 
-def equations(d: Derivation, p: Printer, latex: bool = False) -> list[tuple[str, str, str]]:
-    """(left side, the rest of the equation, rule) a line; continuations have no left side."""
+def equations(d: Derivation, p: Printer, latex: bool = False) -> list[tuple[str, str, Line]]:
+    """(left side, the rest of the equation, the line) a line; continuations have no left side."""
     out = []
     for line in d.lines:
         lhs = "" if line.lhs is None else _side(p, line.lhs, latex)
-        out.append((lhs, " = ".join(p.render(e) for e in line.parts), line.rule))
+        out.append((lhs, " = ".join(p.render(e) for e in line.parts), line))
     return out
 
 
@@ -78,11 +78,11 @@ def text_lines(d: Derivation, unicode: bool = False) -> list[tuple[str, str]]:
     width = len(str(len(rows)))
     out = [(definitions(d, p), "")]
     left = ""
-    for i, (lhs, rhs, rule) in enumerate(rows, 1):
+    for i, (lhs, rhs, line) in enumerate(rows, 1):
         if lhs:
             left = lhs
         shown = f"{lhs} = {rhs}" if lhs else " " * len(left) + f" = {rhs}"
-        out.append((f"{i:>{width}}. {shown}", rule))
+        out.append((f"{i:>{width}}. {shown}", line.rule_text()))
     return out
 
 
@@ -95,15 +95,16 @@ _TEX_ESCAPES = {"\\": r"\textbackslash{}", "^": r"\^{}", "_": r"\_", "&": r"\&",
                 "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\~{}"}
 
 
-def _tex_rule(rule: str) -> str:
-    """A rule as text: its name upright, its identity (in the input language) as typewriter."""
+def _tex_rule(line: Line) -> str:
+    """A line's rules as text: each name upright, its identity (in the input language) as
+    typewriter."""
     def esc(s: str) -> str:
         return "".join(_TEX_ESCAPES.get(c, c) for c in s)
 
     parts = []
-    for piece in rule.split("; "):
-        name, sep, identity = piece.partition(": ")
-        parts.append(rf"\text{{{esc(name)}{sep}}}" + (rf"\texttt{{{esc(identity)}}}" if sep else ""))
+    for rule in line.rules:
+        sep = ": " if rule.identity else ""
+        parts.append(rf"\text{{{esc(rule.name)}{sep}}}" + (rf"\texttt{{{esc(rule.identity)}}}" if sep else ""))
     return r"\text{; }".join(parts)
 
 
@@ -112,8 +113,8 @@ def latex(d: Derivation) -> str:
     p = _latex_printer(d.marks)
     rows = [definitions(d, p, latex=True) + r" \\"]
     rows[0] = rows[0].replace(" = ", " &= ", 1)
-    for lhs, rhs, rule in equations(d, p, latex=True):
-        rows.append(f"{lhs} &= {rhs} && {_tex_rule(rule)} \\\\")
+    for lhs, rhs, line in equations(d, p, latex=True):
+        rows.append(f"{lhs} &= {rhs} && {_tex_rule(line)} \\\\")
     rows[-1] = rows[-1].removesuffix(r" \\")
     return "\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}"
 
@@ -123,7 +124,7 @@ def json_steps(d: Derivation) -> dict[str, Any]:
     pp, lp = _teach(PlainPrinter, d.marks), _latex_printer(d.marks)
     plain_rows, latex_rows = equations(d, pp), equations(d, lp, latex=True)
     steps = [{"equation": f"{pl} = {pr}" if pl else f"= {pr}", "latex": f"{ll} = {lr}" if ll else f"= {lr}",
-              "rule": rule} for (pl, pr, rule), (ll, lr, _) in zip(plain_rows, latex_rows, strict=True)]
+              "rule": line.rule_text()} for (pl, pr, line), (ll, lr, _) in zip(plain_rows, latex_rows, strict=True)]
     names = [{"name": v.name, "plain": pp.render(b), "latex": lp.render(b)} for v, b in reversed(d.names)]
     return {"names": names, "steps": steps}
 
