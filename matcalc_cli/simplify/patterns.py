@@ -7,8 +7,9 @@ read there and nowhere else), each guard a named predicate on the shape of a var
 
 A variable matches any tree, the same tree wherever it occurs; a number matches that number
 (or that number broadcast: the 1 in 1 + exp(u)); ones(?n), ones(?m, ?n) and eye(?n) bind
-dimensions; a sum or Hadamard product of two matches its terms in either order. The right
-side is built through the builders, as the input language builds it.
+dimensions; a sum or Hadamard product of two matches its terms in either order, a product
+of two any two adjacent factors of a longer product. The right side is built through the
+builders, as the input language builds it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.build import build_node
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.simplify.normal import product
 from matcalc_cli.syntax import Syntax, parse_pattern
 
 Binding = dict[str, "Expr | Dim"]
@@ -56,7 +58,10 @@ class Pattern:
         return _head(self.lhs)
 
     def match(self, e: Expr) -> Binding | None:
-        b = _match(self.lhs, e, {})
+        """The binding of the whole node e, or None."""
+        return self._guarded(_match(self.lhs, e, {}))
+
+    def _guarded(self, b: Binding | None) -> Binding | None:
         if b is None:
             return None
         for pred, var in self.guards:
@@ -65,10 +70,32 @@ class Pattern:
                 return None
         return b
 
+    def window(self, e: Expr) -> tuple[int, Binding] | None:
+        """A product of two on the left side matches two adjacent factors of a longer
+        product too (ones(1, ?n) diag(?v) in ones(1, n) diag(v) A): the first such pair."""
+        if not (self.lhs.kind == "binary" and _BINARY.get(self.lhs.text) == "mul" and e.op == "mul"
+                and len(e.args) > 2):
+            return None
+        for i in range(len(e.args) - 1):
+            b = self._guarded(_match_all(self.lhs.args, e.args[i:i + 2], {}))
+            if b is not None:
+                return i, b
+        return None
+
+    def fires(self, e: Expr) -> bool:
+        return self.match(e) is not None or self.window(e) is not None
+
     def apply(self, e: Expr) -> Expr | None:
-        """The right side for e, or None where the left side does not match."""
+        """The right side for e (for a pair of its factors, spliced into the product, which
+        is put back in its normal form), or None where the left side does not match."""
         b = self.match(e)
-        return None if b is None else instantiate(self.rhs, b)
+        if b is not None:
+            return instantiate(self.rhs, b)
+        at = self.window(e)
+        if at is None:
+            return None
+        i, b = at
+        return product([*e.args[:i], instantiate(self.rhs, b), *e.args[i + 2:]])
 
 
 def read(text: str) -> Pattern:

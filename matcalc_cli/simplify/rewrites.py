@@ -330,31 +330,6 @@ def transpose_out(e: Expr) -> Expr:
     return _best(e, [E.T(inner)]) if inner.op != "T" else e
 
 
-# ------------------------------------------------------------------ 1^T diag(v) = v^T
-def _ones_diag_at(fs: tuple[Expr, ...]) -> int | None:
-    for i in range(len(fs) - 1):
-        a, b = fs[i], fs[i + 1]
-        if a.op == "ones" and a.shape[0] == 1 and b.op == "diag" and b.args[0].shape[1] == 1:
-            return i
-        if a.op == "diag" and a.args[0].shape[1] == 1 and b.op == "ones" and b.shape[1] == 1:
-            return i
-    return None
-
-
-def has_ones_by_diag(e: Expr) -> bool:
-    return _ones_diag_at(e.args) is not None
-
-
-def ones_by_diag(e: Expr) -> Expr:
-    """ones(1, n) diag(v) = v^T and diag(v) ones(n) = v: the row sums of a diagonal matrix."""
-    fs = list(e.args)
-    i = _ones_diag_at(e.args)
-    assert i is not None
-    a, b = fs[i], fs[i + 1]
-    v = transpose(b.args[0]) if a.op == "ones" else a.args[0]
-    return product([*fs[:i], v, *fs[i + 2:]])
-
-
 # ------------------------------------------------------------------ 1^T v = sum(v)
 def _summed(e: Expr) -> Expr | None:
     """The vector v of a scalar product whose chain is ones(1, n) v or v^T ones(n)."""

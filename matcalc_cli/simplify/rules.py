@@ -34,7 +34,6 @@ from matcalc_cli.simplify import traces as TR
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
-    _is_outer,
     filled,
     hadamard,
     logistic_product,
@@ -73,7 +72,7 @@ def written(name: str, group: str, *texts: str) -> Rule:
         return e
 
     return Rule(name, group, tuple(dict.fromkeys(p.head for p in patterns)),
-                lambda e: any(p.match(e) is not None for p in patterns), result, "; ".join(texts),
+                lambda e: any(p.fires(e) for p in patterns), result, "; ".join(texts),
                 patterns=patterns)
 
 
@@ -119,11 +118,6 @@ def _log_softmax(e: Expr) -> Expr:
 
 def _inverse_transposed(e: Expr) -> Expr:
     return E.inv(E.T(transpose(e.args[0])))
-
-
-def _diag_outer(e: Expr) -> Expr:
-    a, b = e.args[0].args
-    return hadamard([a, transpose(b)])
 
 
 def _sigmoid_negated(e: Expr) -> Expr:
@@ -204,17 +198,15 @@ RULES: tuple[Rule, ...] = (
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
     Rule("softmax-sums-to-one", IDENTITY, ("sum",), lambda e: e.args[0].op == "softmax", K.softmax_total,
          "sum(softmax(z)) = 1; by rows, sum(softmax(Z)) = m for m rows"),
-    Rule("diag-of-zeros", IDENTITY, ("diag",), lambda e: E.is_zero(e.args[0]), lambda e: E.zeros(e.shape),
-         "diag(zeros(n)) = zeros(n, n), diag(zeros(n, n)) = zeros(n)"),
+    written("diag-of-zeros", IDENTITY, "diag(zeros(?n)) => zeros(?n, ?n)", "diag(zeros(?n, ?n)) => zeros(?n)"),
     Rule("ones-through-diag", IDENTITY, ("mul",), K.has_ones_through_diag, K.ones_through_diag,
          "ones(1, n) (diag(v) + R) = v^T + ones(1, n) R; (diag(v) + R) ones(n) = v + R ones(n)"),
     Rule("row-of-ones-product", IDENTITY, ("mul",), K.has_row_of_ones_product, K.row_of_ones_product,
          "ones(1, m) ones(m, k) = size(m) ones(1, k) for a dimension m that is a name"),
     Rule("ones-sum", PRESENTATION, ("mul",), RW.has_ones_sum, RW.ones_sum, "ones(1, n) v = v^T ones(n) = sum(v)"),
-    Rule("ones-by-diag", IDENTITY, ("mul",), RW.has_ones_by_diag, RW.ones_by_diag,
-         "ones(1, n) diag(v) = v^T, diag(v) ones(n) = v"),
-    Rule("diag-outer", IDENTITY, ("diag",), lambda e: _is_outer(e.args[0]), _diag_outer,
-         "diag(a b^T) = a .* b"),
+    written("ones-by-diag", IDENTITY, "ones(1, ?n) diag(?v) => ?v^T if column(?v)",
+            "diag(?v) ones(?n) => ?v if column(?v)"),
+    written("diag-outer", IDENTITY, "diag(?a ?b) => ?a .* ?b^T if column(?a), row(?b)"),
     Rule("power-of-product", IDENTITY, ("pow",),
          lambda e: (e.args[0].op == "mul" and all(f.is_scalar for f in e.args[0].args)
                     and _integer(e.number)),
