@@ -61,8 +61,7 @@ def is_latex(src: str) -> bool:
 
 
 def spelled(src: str, declared: Collection[str] = ()) -> str:
-    """LaTeX math in the input language, token by token (\\mathbf{x}^\\top A as x^T A): how
-    check --derivation shows a side it read."""
+    """LaTeX in the input language, token by token (\\mathbf{x}^\\top A: x^T A), as check shows it."""
     out: list[str] = []
     for tok in tokenize(src, declared)[:-1]:
         spaced = tok.spaced and out and out[-1] != "(" and tok.text not in (")", ",")
