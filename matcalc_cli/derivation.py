@@ -71,6 +71,7 @@ class Evidence:
     difference: Difference
     diagnosis: Diagnosis | None
     point: Point  # where the difference is
+    reason: str = ""  # what the line is not: "not equal to the line before", "not the derivative (...)"
 
     def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "left": self.left, "right": self.right, "left_line": self.left_line,
@@ -119,8 +120,7 @@ class DerivationResult:
                        "differentials")
             return out
         ev = self.evidence
-        verdict = next(v for v in self.lines if v.line == ev.line)
-        out.append(f"line {ev.line} is wrong: {verdict.message.split(': ', 1)[0]}")
+        out.append(f"line {ev.line} is wrong: {ev.reason}")
         before = f"line {ev.left_line}" if ev.left_line else "matcalc"
         out.append(f"  left        {ev.left}   ({format_shape(ev.left_expr.shape)}, {before})")
         out.append(f"  right       {ev.right}   ({format_shape(ev.right_expr.shape)}, line {ev.line})")
@@ -278,13 +278,11 @@ def _compare(a: _Side, b: _Side, pts: list[Point], eq: Equation, d: Derivation,
     else:
         diff = largest_difference(right, E.T(left), pts)
     diagnosis = diagnose(a, b, pts, d, variables)
-    what = "matcalc's derivative" if a.line == 0 else ("the line before" if a.line != eq.number else "its left side")
-    message = f"not equal to {what}"
-    if a.line == 0:
-        message = f"not the derivative ({d.layout} layout)"
-    if diagnosis is not None:
-        message += f": {diagnosis.text()}"
-    return message, Evidence(eq.number, a.text, b.text, left, right, a.line, diff, diagnosis, pts[diff.point - 1])
+    what = "the line before" if a.line != eq.number else "its left side"
+    reason = f"not the derivative ({d.layout} layout)" if a.line == 0 else f"not equal to {what}"
+    message = reason if diagnosis is None else f"{reason}: {diagnosis.text()}"
+    return message, Evidence(eq.number, a.text, b.text, left, right, a.line, diff, diagnosis, pts[diff.point - 1],
+                             reason)
 
 
 def _same_form(a: _Side, right: Expr, pts: list[Point]) -> bool:
