@@ -33,8 +33,8 @@ from matcalc_cli.checking import (
     smooth_at,
     value,
 )
-from matcalc_cli.derivation_sides import Derivation, LineError, Parsed, _Side, line_error
-from matcalc_cli.derivation_text import Claim, Equation, Side
+from matcalc_cli.derivation_sides import LineError, Parsed, WrittenDerivation, _Side, line_error
+from matcalc_cli.derivation_text import Claim, Side, WrittenEquation
 from matcalc_cli.diagnosis import Diagnosis, diagnose
 from matcalc_cli.dims import format_shape
 from matcalc_cli.errors import MatcalcError, Span
@@ -144,7 +144,7 @@ def check_derivation(text: str, wrt: list[str], shapes: list[str] | None = None,
         raise MatcalcError("option", f"--layout must be numerator or denominator, not {layout!r}")
     if not wrt:
         raise MatcalcError("option", "--wrt is required: the variables whose differentials are random")
-    d = Derivation(text, list(dict.fromkeys(wrt)), list(shapes or []), list(symmetric or []), layout)
+    d = WrittenDerivation(text, list(dict.fromkeys(wrt)), list(shapes or []), list(symmetric or []), layout)
     variables = d.infer()
     for w in d.wrt:
         if w in d.defs:
@@ -198,7 +198,7 @@ def check_derivation(text: str, wrt: list[str], shapes: list[str] | None = None,
     return DerivationResult(text, tuple(verdicts), evidence, variables, tuple(d.wrt), layout)
 
 
-def _ok_message(eq: Equation, defines: bool, p: Parsed, d: Derivation) -> str:
+def _ok_message(eq: WrittenEquation, defines: bool, p: Parsed, d: WrittenDerivation) -> str:
     if defines:
         assert p.lhs is not None
         return f"defines {p.lhs.text}" + (" (the function)" if d.function and d.function[0] == p.lhs.text else "")
@@ -207,7 +207,7 @@ def _ok_message(eq: Equation, defines: bool, p: Parsed, d: Derivation) -> str:
     return "equal to the line before" if eq.lhs is None else "the sides are equal"
 
 
-def _claimed(d: Derivation, p: Parsed, variables: dict[str, Shape]) -> _Side:
+def _claimed(d: WrittenDerivation, p: Parsed, variables: dict[str, Shape]) -> _Side:
     """matcalc's derivative, for the claim dy/dX on p's left side."""
     claim = p.eq.lhs
     assert isinstance(claim, Claim)
@@ -233,7 +233,7 @@ def _claimed(d: Derivation, p: Parsed, variables: dict[str, Shape]) -> _Side:
     return _Side(got.expr, plain.render(got.expr), None, None, 0, (f, xs))
 
 
-def _points(d: Derivation, variables: dict[str, Shape], sides: list[Expr]) -> list[Point]:
+def _points(d: WrittenDerivation, variables: dict[str, Shape], sides: list[Expr]) -> list[Point]:
     nodes = [n.shape for e in sides for n in E.walk(e)]
 
     def with_ones(p: Point) -> Point:
@@ -261,7 +261,7 @@ def _size(shape: Shape, p: Point) -> tuple[int, int]:
     return size_of(shape[0], p.sizes), size_of(shape[1], p.sizes)
 
 
-def _compare(a: _Side, b: _Side, pts: list[Point], eq: Equation, d: Derivation,
+def _compare(a: _Side, b: _Side, pts: list[Point], eq: WrittenEquation, d: WrittenDerivation,
              variables: dict[str, Shape]) -> tuple[str, Evidence] | None:
     """None when b equals a as a function; else the message and the evidence."""
     left, right = a.expr, b.expr
@@ -318,7 +318,7 @@ def _same_form(a: _Side, right: Expr, pts: list[Point]) -> bool:
     return True
 
 
-def _columns(eq: Equation, ev: Evidence) -> Span:
+def _columns(eq: WrittenEquation, ev: Evidence) -> Span:
     """Where the wrong side stands in the line as written (the whole line for LaTeX, whose
     sides the report spells in the input language)."""
     text = eq.text.rstrip()
@@ -332,7 +332,7 @@ def _columns(eq: Equation, ev: Evidence) -> Span:
     return (start, len(side.text.rstrip()))
 
 
-def _span(eq: Equation, b: _Side) -> Span | None:
+def _span(eq: WrittenEquation, b: _Side) -> Span | None:
     if b.syntax is None:
         return None
     return (eq.start + b.syntax.span[0], eq.start + b.syntax.span[1])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build, infer
-from matcalc_cli.derivation_text import Equation, Side, read
+from matcalc_cli.derivation_text import Side, WrittenEquation, read
 from matcalc_cli.derive.differential import differential
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
@@ -31,19 +31,19 @@ class LineError(MatcalcError):
 
 @dataclass
 class Parsed:
-    eq: Equation
+    eq: WrittenEquation
     lhs: Syntax | None
     parts: list[Syntax]
     marks: dict[str, Syntax]  # a d(EXPR)'s placeholder name -> EXPR
 
 
-def line_error(eq: Equation, err: MatcalcError) -> LineError:
+def line_error(eq: WrittenEquation, err: MatcalcError) -> LineError:
     span = None if err.span is None else (eq.start + err.span[0], eq.start + err.span[1])
     message = err.message if err.message.startswith("line ") else f"line {eq.number}: {err.message}"
     return LineError(err.kind, message, span)
 
 
-def _parse_line(eq: Equation, declared: frozenset[str]) -> Parsed:
+def _parse_line(eq: WrittenEquation, declared: frozenset[str]) -> Parsed:
     """The line's sides parsed; declared: the names (and their differentials) a LaTeX side
     keeps whole where it reads a run of letters as single-letter names."""
     def side(s: Side, marks: dict[str, Syntax]) -> Syntax:
@@ -60,7 +60,7 @@ def _parse_line(eq: Equation, declared: frozenset[str]) -> Parsed:
         raise line_error(eq, err) from None
 
 
-class Derivation:
+class WrittenDerivation:
     def __init__(self, text: str, wrt: list[str], shapes: list[str], symmetric: list[str], layout: str) -> None:
         self.text, self.wrt, self.layout = text, wrt, layout
         self.symmetric = frozenset(symmetric)
@@ -120,7 +120,7 @@ class Derivation:
             return p.marks[lhs.text]
         return lhs
 
-    def _define(self, name: str, body: Syntax, eq: Equation) -> None:
+    def _define(self, name: str, body: Syntax, eq: WrittenEquation) -> None:
         if name in self.defs:
             raise MatcalcError("input", f"{name} is defined twice")
         if name in self.wrt:

@@ -67,7 +67,7 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Equation:
+class WrittenEquation:
     number: int  # the line in the file, from 1
     text: str  # the line as written
     start: int  # offset of the line in the file
@@ -104,12 +104,12 @@ def _comment_free(line: str) -> str:
     return line if m is None else line[:m.start()]
 
 
-def read(text: str) -> list[Equation]:
+def read(text: str) -> list[WrittenEquation]:
     """The equations of a derivation, in order; MatcalcError (with a span into text) on a
     line that is not an equation."""
     if len(text) > MAX_CHARS:
         raise MatcalcError("input", f"derivation too long: {len(text):,} characters (at most {MAX_CHARS:,})")
-    out: list[Equation] = []
+    out: list[WrittenEquation] = []
     start = 0
     for number, raw in enumerate(text.split("\n"), 1):
         line_start, start = start, start + len(raw) + 1
@@ -126,7 +126,7 @@ def read(text: str) -> list[Equation]:
     return out
 
 
-def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Equation | None:
+def _equation(number: int, raw: str, line_start: int, has_before: bool) -> WrittenEquation | None:
     line = raw
     m = _STEP_PREFIX.match(line)
     if m:
@@ -176,7 +176,7 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Equat
     else:
         lhs = _side(line, first[0], first[1], fail, names if latex else None)
     every = frozenset().union(*(s.names for s in [*sides, *([lhs] if isinstance(lhs, Side) else [])]))
-    return Equation(number, raw, line_start, lhs, tuple(sides), latex, line, every)
+    return WrittenEquation(number, raw, line_start, lhs, tuple(sides), latex, line, every)
 
 
 # ------------------------------------------------------------------ a LaTeX line

@@ -21,7 +21,7 @@ from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.syntax import Syntax
 
 if TYPE_CHECKING:
-    from matcalc_cli.derivation_sides import Derivation, _Side
+    from matcalc_cli.derivation_sides import WrittenDerivation, _Side
 
 KINDS = {
     "transposed": "it is the transpose of {left}",
@@ -75,7 +75,8 @@ def _fraction(c: float) -> str:
     return f"{c:.4g}"
 
 
-def diagnose(a: _Side, b: _Side, pts: list[Point], d: Derivation, variables: dict[str, Shape]) -> Diagnosis | None:
+def diagnose(a: _Side, b: _Side, pts: list[Point], d: WrittenDerivation,
+             variables: dict[str, Shape]) -> Diagnosis | None:
     left = "matcalc's derivative" if a.line == 0 else ("the line before" if a.line != b.line else "the left side")
     lv, rv = _values(a.expr, pts), _values(b.expr, pts)
     scale = _scale(lv, rv)
@@ -94,7 +95,7 @@ def diagnose(a: _Side, b: _Side, pts: list[Point], d: Derivation, variables: dic
     return _terms(a, b, lv, rv, pts, d, variables, scale, left)
 
 
-def _claim_forms(a: _Side, rv: list[np.ndarray], pts: list[Point], d: Derivation,
+def _claim_forms(a: _Side, rv: list[np.ndarray], pts: list[Point], d: WrittenDerivation,
                  scale: list[float]) -> Diagnosis | None:
     from matcalc_cli.report import derivative_of
 
@@ -124,7 +125,7 @@ def _signed_terms(node: Syntax, sign: int = 1) -> list[tuple[int, Syntax]]:
     return [(sign, node)]
 
 
-def _side_terms(s: _Side, pts: list[Point], d: Derivation,
+def _side_terms(s: _Side, pts: list[Point], d: WrittenDerivation,
                 variables: dict[str, Shape]) -> list[tuple[str, list[np.ndarray]]]:
     """The side's terms as written, each with its values (with its sign)."""
     from matcalc_cli.render import plain
@@ -140,7 +141,7 @@ def _side_terms(s: _Side, pts: list[Point], d: Derivation,
     return out
 
 
-def _terms(a: _Side, b: _Side, lv: list[np.ndarray], rv: list[np.ndarray], pts: list[Point], d: Derivation,
+def _terms(a: _Side, b: _Side, lv: list[np.ndarray], rv: list[np.ndarray], pts: list[Point], d: WrittenDerivation,
            variables: dict[str, Shape], scale: list[float], left: str) -> Diagnosis | None:
     try:
         before, after = _side_terms(a, pts, d, variables), _side_terms(b, pts, d, variables)

@@ -39,7 +39,7 @@ class Parts:
         return read_claim(source, self.report)
 
 
-Claim = Callable[[Parts], Expr]  # the rule's right-hand side from the instance's parts
+FromParts = Callable[[Parts], Expr]  # the rule's right-hand side from the instance's parts
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Identity:
     latex: str
     source: str  # the instance matcalc differentiates
     wrt: str
-    claim: str | Claim  # what the rule says the instance's derivative is (a formula: the slides' own text)
+    claim: str | FromParts  # what the rule says the instance's derivative is (a formula: the slides' own text)
     shapes: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
     instance: str = ""  # the parts of a general rule's instance (f = ..., g = ...)

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 # What this printer reads of identities.Identity and identities.Row (handed in, not imported:
 # the printers import no stage above them).
-class Rule(Protocol):
+class Identity(Protocol):
     @property
     def name(self) -> str: ...
     @property
@@ -29,7 +29,7 @@ class Rule(Protocol):
 
 class Row(Protocol):
     @property
-    def identity(self) -> Rule: ...
+    def identity(self) -> Identity: ...
     @property
     def derivative(self) -> str: ...
     @property
