@@ -5,8 +5,10 @@ property suite. Adding an operation without one of these fails here, naming what
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -160,3 +162,39 @@ def test_every_kink_of_an_elementwise_function_is_declared(name):
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_the_property_suite_generates_every_call(name):
     assert name in STRATEGY_FUNCTIONS, f"tests/test_properties.py never builds {name}"
+
+
+def _names_compared_with_op(tree: ast.Module) -> list[tuple[int, str]]:
+    """Every string compared with a node's op (x.op == "T", x.op in ("add", "mul"), x.op in
+    _CHEAP for a module-level set of names), with its line."""
+    sets: dict[str, list[str]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = stmt.value.args[0] if isinstance(stmt.value, ast.Call) and stmt.value.args else stmt.value
+            if isinstance(value, (ast.Tuple, ast.Set, ast.List)):
+                sets[stmt.targets[0].id] = [e.value for e in value.elts
+                                            if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "op":
+            for right in node.comparators:
+                if isinstance(right, ast.Constant) and isinstance(right.value, str):
+                    out.append((node.lineno, right.value))
+                elif isinstance(right, (ast.Tuple, ast.Set, ast.List)):
+                    out += [(node.lineno, e.value) for e in right.elts
+                            if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                elif isinstance(right, ast.Name):
+                    out += [(node.lineno, name) for name in sets.get(right.id, [])]
+    return out
+
+
+def test_every_operation_name_the_code_compares_is_a_record():
+    """A renamed or misspelt operation in x.op == "..." would never match, silently: every such
+    name is a record of the registry."""
+    unknown, seen = [], 0
+    for path in sorted(Path(importlib.import_module("matcalc_cli").__file__).parent.rglob("*.py")):
+        for line, name in _names_compared_with_op(ast.parse(path.read_text())):
+            seen += 1
+            if name not in OPS:
+                unknown.append(f"{path.name}:{line}: {name!r}")
+    assert seen > 300 and not unknown, unknown
