@@ -216,7 +216,11 @@ def _aligned(line: str) -> str:
             word, end = "d", m.end()
         else:
             end = after.end() if after is not None else m.end()
-        out.append(line[pos:m.start()] + word.rjust(end - m.start()))  # what follows stays adjacent: dW_{1}
+        if word == "d(":  # from where the construct starts (a mark's span is all of it), apart from a name
+            word = (" " if m.start() and (line[m.start() - 1].isalnum() or line[m.start() - 1] == "_") else "") + word
+            out.append(line[pos:m.start()] + word.ljust(end - m.start()))
+        else:  # a name ends where the construct does: what follows stays adjacent (dW_{1})
+            out.append(line[pos:m.start()] + word.rjust(end - m.start()))
         pos = end
     return "".join(out) + line[pos:]
 
