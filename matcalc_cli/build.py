@@ -11,6 +11,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops.symmetry import is_symmetric
 from matcalc_cli.shapes import infer_shapes
 from matcalc_cli.syntax import Syntax
 from matcalc_cli.where import defined, dim_arg, post_order, split_call, substitute
@@ -153,4 +154,14 @@ def build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetr
 def _build_call(node: Syntax, a: list[Expr]) -> Expr:
     op = OPS[node.text]
     assert op.apply is not None
+    if op.symmetric_argument and not is_symmetric(a[0]):
+        raise _not_symmetric(node)
     return op.apply(*a, *((op.option or dim_arg)(d) for d in split_call(node)[1]))
+
+
+def _not_symmetric(node: Syntax) -> MatcalcError:
+    """eigvals(X) of an X not known to be symmetric: the caret under X, the option that declares it."""
+    arg = split_call(node)[0][0]
+    how = (f"declare it with --symmetric {arg.text}" if arg.kind == "name"
+           else "declare its variables symmetric (--symmetric) or write it symmetric (A + A^T, X^T X)")
+    return MatcalcError("input", f"{node.text} needs a symmetric argument: {how}", arg.span)

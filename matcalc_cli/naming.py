@@ -185,7 +185,9 @@ def choose(root: Expr) -> list[Expr]:
             break
         named -= once
     if _total(order, named) > expanded - _GAIN:
-        return []
+        named = set()
+    # u u^T where u = eigvec_max(X): the textbook names an eigenvector even where that is no shorter.
+    named |= {n for n, k in _uses(order, named).items() if n in candidates and OPS[n.op].always_named and k >= 2}
     return [n for n in order if n in named]
 
 

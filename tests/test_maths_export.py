@@ -27,13 +27,19 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
     ("tr(expm(X)) + a^T expm(X) b + a^T logm(X) b + a^T sqrtm(X) b", ("X",), (), ()),
     ("a^T expm(t A) b + tr(logm(A + t B) + sqrtm(A + t B))", ("t",), ("t=scalar",), ()),
     ("expm(X) + logm(X) + sqrtm(X)", ("X",), (), ()),
+    ("eigmax(X) - eigmin(X) + w^T eigvals(X)", ("X",), (), ("X",)),
+    ("eigmax(A + t B) + w^T eigvals(A + t B)", ("t",), ("t=scalar",), ("A", "B")),
+    ("eigvals(X^T X)", ("X",), ("X=4,3",), ()),
+    ("w^T svdvals(X) + sum(svdvals(X))", ("X",), ("X=4,3",), ()),
+    ("svdvals(X)", ("X",), ("X=2,3",), ()),
 ]
 
 # every operation the cases above must reach (none of them escapes an export test)
 OPERATIONS = {"tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "log1p", "expm1", "erf", "normcdf",
               "normpdf", "gelu", "silu", "vpow", "max", "min", "ismax", "ismin", "normspec", "nuclear", "svec_left",
               "svec_right", "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester",
-              "expm_kron", "logm_kron"}
+              "expm_kron", "logm_kron", "eigvals", "eigmax", "eigmin", "svdvals", "eigvecs", "eigvec_max",
+              "eigvec_min", "svd_u", "svd_v"}
 
 
 def test_the_cases_reach_every_operation() -> None:

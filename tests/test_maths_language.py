@@ -107,3 +107,58 @@ def test_a_derivative_under_a_condition_says_so(source, wrt, says):
 def test_the_gradient_of_the_trace_of_sqrtm():
     # the half prints as "/ 2" or "0.5" depending on what ran before (the printer's memo); both are the form
     assert plain_of("tr(sqrtm(X))", "X")[0] in ("sqrtm(X)^-T / 2", "0.5 sqrtm(X)^-T")
+
+
+# ------------------------------------------------------------------ spectra
+@pytest.mark.parametrize("source, wrt, shapes, symmetric, form", [
+    ("eigmax(X)", "X", (), ("X",), "u u^T where u = eigvec_max(X)"),
+    ("eigmin(X)", "X", (), ("X",), "u u^T where u = eigvec_min(X)"),
+    ("sum(eigvals(X))", "X", (), ("X",), "eye(n)"),  # U U^T = I: the gradient of tr(X)
+    ("w^T eigvals(X)", "X", (), ("X",), "U diag(w) U^T where U = eigvecs(X)"),
+    ("eigmax(A^T A)", "A", (), (), "2 A u u^T where u = eigvec_max(A^T A)"),
+    ("eigmin(A + t B)", "t", ("t=scalar",), ("A", "B"), "u^T B u where u = eigvec_min(A + t B)"),
+    ("sum(svdvals(X))", "X", ("X=4,3",), (), "svd_u(X) svd_v(X)^T"),
+    ("w^T svdvals(X)", "X", ("X=4,3",), (), "svd_u(X) diag(w) svd_v(X)^T"),
+])
+def test_spectral_closed_forms(source, wrt, shapes, symmetric, form):
+    assert plain_of(source, wrt, *shapes, symmetric=symmetric)[0] == form
+
+
+@pytest.mark.parametrize("source, symmetric, says", [
+    ("eigmax(X)", ("X",), "largest eigenvalue of X is simple"),
+    ("eigmin(X)", ("X",), "smallest eigenvalue of X is simple"),
+    ("sum(eigvals(X))", ("X",), "eigenvalues of X are distinct"),
+    ("sum(svdvals(X))", (), "singular values of X are distinct and nonzero"),
+])
+def test_a_spectral_derivative_says_its_condition(source, symmetric, says):
+    assert says in plain_of(source, "X", "X=3,3", symmetric=symmetric)[1]
+
+
+@pytest.mark.parametrize("source", ["eigvals(X)", "eigmax(X)", "eigmin(X)", "eigvecs(X)", "eigvec_max(X)",
+                                    "eigmax(A + B)", "eigmax(A B)", "eigmax(A - A^T)"])
+def test_an_eigenvalue_of_a_matrix_not_known_symmetric_is_an_error(source):
+    with pytest.raises(MatcalcError, match="needs a symmetric argument") as err:
+        typed(source, "X=n,n", "A=n,n", "B=n,n")
+    assert err.value.kind == "input" and err.value.span is not None
+    if source.endswith("(X)"):
+        assert "--symmetric X" in err.value.message
+        assert source[slice(*err.value.span)] == "X"  # the caret under the argument
+
+
+@pytest.mark.parametrize("source", ["eigmax(A^T A)", "eigmax(A A^T)", "eigvals(A + A^T)", "eigmin(B^T A^T A B)",
+                                    "eigmax(2 (A + A^T) - eye(n))", "eigmax(expm(A + A^T))", "eigmax(t)"])
+def test_a_matrix_symmetric_by_construction_needs_no_declaration(source):
+    assert typed(source, "A=n,n", "B=n,n", "t=scalar").shape in ((1, 1), ("n", 1))
+
+
+@pytest.mark.parametrize("source, shape", [
+    ("svdvals(X)", "X=4,3"), ("svdvals(X)", "X=3,4"), ("svdvals(X)", "X=n,n"), ("svdvals(x)", "x=n,1"),
+])
+def test_the_number_of_singular_values(source, shape):
+    want = {"X=4,3": 3, "X=3,4": 3, "X=n,n": "n", "x=n,1": 1}[shape]
+    assert typed(source, shape).shape == (want, 1)
+
+
+def test_singular_values_of_a_matrix_of_unknown_proportions_is_an_error():
+    with pytest.raises(MatcalcError, match=re.escape("--shape X=4,3")):
+        typed("svdvals(X)", "X=n,m")

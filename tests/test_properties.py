@@ -317,19 +317,43 @@ def p_variable_power(draw: Draw, sh: Shape, d: int) -> Expr:
 
 
 def p_extreme(draw: Draw, sh: Shape, d: int) -> Expr:
-    """A scalar read off the entries or the singular values: max, min, norm(X, 2), nuclear(X), or
-    a product with the primitives their derivatives are written in (of C: constant unless by C)."""
+    """A scalar read off the entries, the singular values or the eigenvalues: max, min, norm(X, 2)
+    with nuclear(X), products with the primitives their derivatives are written in (of C: constant
+    unless by C), or the spectra (p_spectrum). Each draw of a kind reaches all of its functions."""
     c = _sub(draw, d)
-    kind = draw(st.sampled_from(["max", "min", "normspec", "nuclear", "svec", "polar"]))
+    kind = draw(st.sampled_from(["max", "min", "norms", "vectors", "spectrum"]))
     if kind in ("max", "min"):  # beside a variable, so that no construction ties its entries (t 1 + 1)
         return fn(kind, E.add(gen(draw, VN, c), v(draw(st.sampled_from(["x", "y"])))))
-    if kind == "normspec":
-        return fn("normspec", gen(draw, NM, c))
-    if kind == "nuclear":
-        return fn("nuclear", gen(draw, NM, c))
-    if kind == "svec":
-        return E.mul(E.T(fn("svec_left", v("C"))), gen(draw, NM, c), fn("svec_right", v("C")))
-    return fn("tr", E.mul(E.T(fn("polar", v("C"))), gen(draw, NM, c)))
+    if kind == "norms":
+        return E.add(fn("normspec", gen(draw, NM, c)), fn("nuclear", gen(draw, NM, c)))
+    if kind == "vectors":
+        return E.add(E.mul(E.T(fn("svec_left", v("C"))), gen(draw, NM, c), fn("svec_right", v("C"))),
+                     fn("tr", E.mul(E.T(fn("polar", v("C"))), gen(draw, NM, c))))
+    return p_spectrum(draw, sh, d)
+
+
+def symmetric_matrix(draw: Draw, d: int) -> Expr:
+    """A matrix symmetric by declaration (W) or by construction (G + G^T, G^T G)."""
+    kind = draw(st.sampled_from(["W", "sum", "gram"]))
+    if kind == "W":
+        return v("W")
+    g = gen(draw, NN if kind == "sum" else draw(st.sampled_from([NN, MN])), d)  # G^T G is n×n
+    return E.add(g, E.T(g)) if kind == "sum" else E.mul(E.T(g), g)
+
+
+def p_spectrum(draw: Draw, sh: Shape, d: int) -> Expr:
+    """The spectra, all of them in one draw (a production drawn rarely still reaches each): eigmax,
+    eigmin and a weighted sum of eigvals of a symmetric matrix, of svdvals of a square one; or
+    the primitives their derivatives are written in (of W and A: constant unless by them)."""
+    c = _sub(draw, d)
+    if draw(st.booleans()):
+        s = symmetric_matrix(draw, c)
+        return E.add(fn("eigmax", s), E.neg(fn("eigmin", s)), E.mul(E.T(gen(draw, VN, c)), fn("eigvals", s)),
+                     E.mul(E.T(gen(draw, VN, c)), fn("svdvals", gen(draw, NN, c))))
+    g, w = gen(draw, NN, c), v("W")
+    return E.add(fn("tr", E.mul(E.T(fn("eigvecs", w)), g, fn("eigvecs", w))),
+                 E.mul(E.T(fn("eigvec_max", w)), g, fn("eigvec_min", w)),
+                 fn("tr", E.mul(E.T(fn("svd_u", v("A"))), g, fn("svd_v", v("A")))))
 
 
 def p_matrix_function(draw: Draw, sh: Shape, d: int) -> Expr:
@@ -600,7 +624,7 @@ def _accepted(err: MatcalcError, f: Expr, wrt: list[Expr], stats: Counter[str]) 
 # The derivatives of these primitives are not supported, and say so (README, Errors and limits):
 # a second derivative of norm(X, 2) or nuclear(X), a derivative by the C inside svec_left(C).
 DOCUMENTED_LIMITS = frozenset(OPS[name].no_derivative for name in ("svec_left", "svec_right", "polar", "expm_kron",
-                                                                   "logm_kron"))
+                                                                   "logm_kron", "eigvecs", "eigvec_max", "svd_u"))
 
 
 def _second_fd(f: Expr, wrt: list[Expr], values: dict[str, Any], layout: str, hh: float) -> np.ndarray:
@@ -754,7 +778,8 @@ STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "
                       "vec", "unvec", "commutation", "size", "inv", "eye", "ones", "zeros", *SMOOTH_ANY,
                       *ON_HALF, "log1p", "max", "min", "ismax", "ismin", "nuclear", "svec_left", "svec_right",
                       "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester", "expm_kron",
-                      "logm_kron")
+                      "logm_kron", "eigvals", "eigmax", "eigmin", "svdvals", "eigvecs", "eigvec_max", "eigvec_min",
+                      "svd_u", "svd_v")
 
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).

@@ -277,6 +277,29 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("nuclear(A X)", "X", ("A=3,3", "X=3,2")),
         Ex("nuclear(A + t B)", "t", T_SCALAR),
     ],
+    "eigvals": [
+        Ex("w^T eigvals(X)", "X", (), ("X",)),
+        Ex("w^T eigvals(X^T X)", "X"),  # symmetric by construction
+        Ex("eigvals(X)", "X", ("X=3,3",), ("X",)),
+        Ex("eigvals(A + t B)", "t", T_SCALAR, ("A", "B")),
+    ],
+    "eigmax": [
+        Ex("eigmax(X)", "X", (), ("X",)),
+        Ex("eigmax(X^T X)", "X"),
+        Ex("eigmax(A + t B)", "t", T_SCALAR, ("A", "B")),
+        Ex("eigmax(x x^T + A)", "x", (), ("A",)),
+    ],
+    "eigmin": [
+        Ex("eigmin(X)", "X", (), ("X",)),
+        Ex("eigmin(X + X^T)", "X"),
+        Ex("eigmin(A + t B)", "t", T_SCALAR, ("A", "B")),
+    ],
+    "svdvals": [
+        Ex("w^T svdvals(X)", "X", ("X=4,3",)),
+        Ex("sum(svdvals(X))", "X", ("X=n,n",)),
+        Ex("svdvals(X)", "X", ("X=2,3",)),
+        Ex("svdvals(A + t B)", "t", ("t=scalar", "A=3,5", "B=3,5")),
+    ],
     "expm": [
         Ex("tr(expm(X))", "X"),
         Ex("a^T expm(X) b", "X"),

@@ -96,6 +96,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("piecewise-linear", HUBER_GRADIENT, {}, "relu(-x - 1) + x - relu(x - 1)"),  # the clip to [-1, 1]
     ("piecewise-linear-scaled", "-(sign(x) .* (abs(x) .* step(abs(x) - 1) - abs(x) - step(abs(x) - 1)))^T A",
      {"A": (N, "m")}, "(relu(-x - 1) + x - relu(x - 1))^T A"),
+    ("orthonormal-pair", "B eigvecs(A^T A) eigvecs(A^T A)^T", SQ, "B"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -163,6 +164,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("piecewise-linear", "step(x) .* x", {}, "relu(x)"),
     ("piecewise-linear", "abs(x) - x", {}, "2 relu(-x)"),
     ("piecewise-linear", "step(2 x + 1) - step(2 x - 1)", {}, "step(0.5 - abs(x))"),
+    ("orthonormal-pair", "t svd_u(C)^T svd_u(C)", {"C": (4, 3), "t": E.SCALAR}, "t eye(3)"),
+    ("orthonormal-pair", "svd_v(A) svd_v(A)^T B", SQ, "B"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("power-of-product", "(s t)^0.5", {"s": E.SCALAR, "t": E.SCALAR}),  # not s^0.5 t^0.5 at s, t < 0
@@ -199,6 +202,8 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("piecewise-linear", "sign(x) .* abs(y)", {}),  # two arguments
     ("piecewise-linear", "x .* relu(x)", {}),  # not linear on a piece
     ("piecewise-linear", "step(relu(x)) + x", {}),  # relu(x) is 0 for x < 0: step there is step(0), a convention
+    ("orthonormal-pair", "svd_u(C) svd_u(C)^T", {"C": (4, 3)}),  # a projection, not I: U is 4×3
+    ("orthonormal-pair", "svd_u(A) svd_v(A)^T", SQ),  # the polar factor
 ]
 
 

@@ -21,6 +21,11 @@ An Op says everything matcalc knows about one operation, in one place:
                   poles, pi/2 + k pi); 0 where they do not
   identity        --steps gives it a line of its own, as an identity of the course's table
   move            how --steps names the trace-trick rearrangement through it (derive/readoff.py)
+  symmetric_argument
+                  its argument must be symmetric, by declaration (--symmetric) or by
+                  construction (X^T X, A + A^T): eigvals, eigmax, eigmin (build.py checks)
+  always_named    a result names it wherever it is printed twice, as a textbook does
+                  (u u^T where u = eigvec_max(X))
   spelling        its spelling in the printers that do not print the input language; where
                   a field is None, the default from its name (np.tanh, torch.tanh, jnp.tanh,
                   \\tanh or \\operatorname{name})
@@ -131,6 +136,8 @@ class Op:
     identity: bool = False
     move: str = ""
     spelling: Spelling = BY_NAME
+    symmetric_argument: bool = False
+    always_named: bool = False
     # reads an optional last argument from its syntax node (sum's dimension 1 or 2, norm's p),
     # raising an error that names the problem; the shape rule gets it among the dimensions,
     # apply after the arguments

@@ -28,6 +28,7 @@ from matcalc_cli.simplify import constants as K
 from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
+from matcalc_cli.simplify import orthonormal as ON
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
@@ -196,6 +197,8 @@ RULES: tuple[Rule, ...] = (
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
             "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
+    Rule("orthonormal-pair", IDENTITY, ("mul",), ON.has_orthonormal_pair, ON.cancel_pair,
+         "U^T U = I for U = eigvecs(X), svd_u(X), svd_v(X); U U^T = I where U is square"),
     Rule("softmax-sums-to-one", IDENTITY, ("sum",), lambda e: e.args[0].op == "softmax", K.softmax_total,
          "sum(softmax(z)) = 1; by rows, sum(softmax(Z)) = m for m rows"),
     written("diag-of-zeros", IDENTITY, "diag(zeros(?n)) => zeros(?n, ?n)", "diag(zeros(?n, ?n)) => zeros(?n)"),
