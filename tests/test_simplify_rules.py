@@ -97,6 +97,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("piecewise-linear-scaled", "-(sign(x) .* (abs(x) .* step(abs(x) - 1) - abs(x) - step(abs(x) - 1)))^T A",
      {"A": (N, "m")}, "(relu(-x - 1) + x - relu(x - 1))^T A"),
     ("orthonormal-pair", "B eigvecs(A^T A) eigvecs(A^T A)^T", SQ, "B"),
+    ("polar-factor", "t svd_u(C) svd_v(C)^T A", {"C": (4, 3), "t": E.SCALAR, "A": (3, 3)}, "t polar(C) A"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -203,7 +204,6 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("piecewise-linear", "x .* relu(x)", {}),  # not linear on a piece
     ("piecewise-linear", "step(relu(x)) + x", {}),  # relu(x) is 0 for x < 0: step there is step(0), a convention
     ("orthonormal-pair", "svd_u(C) svd_u(C)^T", {"C": (4, 3)}),  # a projection, not I: U is 4×3
-    ("orthonormal-pair", "svd_u(A) svd_v(A)^T", SQ),  # the polar factor
 ]
 
 

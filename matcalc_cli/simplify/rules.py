@@ -199,6 +199,8 @@ RULES: tuple[Rule, ...] = (
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
     Rule("orthonormal-pair", IDENTITY, ("mul",), ON.has_orthonormal_pair, ON.cancel_pair,
          "U^T U = I for U = eigvecs(X), svd_u(X), svd_v(X); U U^T = I where U is square"),
+    Rule("polar-factor", IDENTITY, ("mul",), ON.has_polar_pair, ON.to_polar,
+         "svd_u(X) svd_v(X)^T = polar(X), U V^T of the thin SVD"),
     Rule("softmax-sums-to-one", IDENTITY, ("sum",), lambda e: e.args[0].op == "softmax", K.softmax_total,
          "sum(softmax(z)) = 1; by rows, sum(softmax(Z)) = m for m rows"),
     written("diag-of-zeros", IDENTITY, "diag(zeros(?n)) => zeros(?n, ?n)", "diag(zeros(?n, ?n)) => zeros(?n)"),
