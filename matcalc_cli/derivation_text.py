@@ -173,6 +173,10 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Writt
             Claim(c.group(1), c.group(2), c.group(3), first)
     elif (c := claim.match(left)) is not None:
         lhs = Claim(_named(c.group(1)), _named(c.group(2)), None, first)
+    elif latex and _TEX_LEIBNIZ.match(left):
+        raise fail(r"a derivative claim reads \frac{\partial y}{\partial X} = ... (y the first line's left "
+                   r"side, X a --wrt variable), or \frac{d}{dZ} \frac{dy}{dX} = ... for a second derivative",
+                   (first[0] + len(left) - len(left.lstrip()), first[0] + len(left.rstrip())))
     else:
         lhs = _side(line, first[0], first[1], fail, names if latex else None)
     every = frozenset().union(*(s.names for s in [*sides, *([lhs] if isinstance(lhs, Side) else [])]))
@@ -185,6 +189,7 @@ _NAME = r"[A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9]+\}?)?"
 _TEX_CLAIM = re.compile(rf"^\s*\\[dt]?frac\s*\{{\s*d\s*({_NAME})\s*\}}\s*\{{\s*d\s*({_NAME})\s*\}}\s*$")
 _TEX_SECOND = re.compile(rf"^\s*\\[dt]?frac\s*\{{\s*d\s*\}}\s*\{{\s*d\s*({_NAME})\s*\}}"
                          rf"\s*\\[dt]?frac\s*\{{\s*d\s*({_NAME})\s*\}}\s*\{{\s*d\s*({_NAME})\s*\}}\s*$")
+_TEX_LEIBNIZ = re.compile(r"^\s*\\[dt]?frac\s*\{\s*d[^{}]*(?:\{[^{}]*\}[^{}]*)*\}\s*\{\s*d")  # dy/dX-like, no claim
 _ALIGN = re.compile(r"&&.*$|\\\\\s*$|\\(?:nonumber|notag)(?![A-Za-z])|&"
                     r"|,(?=\s*(?:\\q?quad\s*)?\\text\s*\{\s*where\s*\})")
 # d of something: \mathrm{d}, \partial, or a plain d before a command (d\mathbf{x}, d\theta, d\left()

@@ -56,3 +56,11 @@ def test_a_bad_latex_line_is_an_error_with_its_columns() -> None:
     with pytest.raises(MatcalcError) as info:
         read(text)
     assert info.value.span is not None and "line 2" in info.value.message
+
+
+@pytest.mark.parametrize("left", [r"\frac{\partial^2 f}{\partial x^2}", r"\frac{\partial f}{\partial}",
+                                  r"\frac{\partial^{2} f}{\partial x \, \partial z}"])
+def test_a_leibniz_quotient_that_is_no_claim_says_how_a_claim_reads(left: str) -> None:
+    with pytest.raises(MatcalcError) as info:
+        read(f"{left} &= 2")
+    assert r"\frac{\partial y}{\partial X}" in info.value.message and info.value.span == (0, len(left))
