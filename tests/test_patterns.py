@@ -108,3 +108,16 @@ def test_a_variable_matches_one_tree_wherever_it_occurs():
 def test_a_guard_keeps_a_pattern_from_matching():
     p = read("tr(?s) => ?s if scalar(?s)")
     assert p.match(E.Expr("tr", (E.var("A", ("n", "n")),), E.SCALAR)) is None
+
+
+def test_a_product_of_two_matches_two_adjacent_factors_of_a_longer_product():
+    from matcalc_cli.ops import fn
+
+    p = read("ones(1, ?n) diag(?v) => ?v^T if column(?v)")
+    v, a, b = E.var("v", ("n", 1)), E.var("A", ("n", "m")), E.var("b", ("m", 1))
+    chain = E.mul(E.const(2), E.ones((1, "n")), fn("diag", v), a, b)
+    assert p.match(chain) is None and p.window(chain) == (1, {"?n": "n", "?v": v})
+    out = p.apply(chain)
+    assert out == E.mul(E.const(2), E.T(v), a, b)
+    assert_same_value(chain, out)
+    assert p.window(E.mul(E.ones((1, "n")), a, b)) is None  # no pair matches: nothing to do
