@@ -66,6 +66,8 @@ ATOMS = {a.op: a for a in (
     Atom("abs", True, "if nonneg", Rule("abs convex, nondecreasing on u >= 0", f"{BV} §3.1.5")),
     Atom("norm", True, "if nonneg", Rule("norm convex, nondecreasing on u >= 0", f"{BV} §3.1.5")),
     Atom("logsumexp", True, "yes", Rule("logsumexp convex increasing", f"{BV} §3.1.5")),
+    Atom("eigmax", True, "", Rule("eigmax(Y) convex: the largest of u^T Y u over unit u", f"{BV} §3.2.3 ex. 3.10")),
+    Atom("eigmin", False, "", Rule("eigmin(Y) concave: the smallest of u^T Y u over unit u", f"{BV} §3.2.3")),
     Atom("log", False, "yes", Rule("log concave increasing", f"{BV} §3.1.5")),
     Atom("sqrt", False, "yes", Rule("sqrt concave increasing", f"{BV} §3.1.5")),
     Atom("logsigmoid", False, "yes", Rule("log(sigmoid(u)) = -softplus(-u) concave increasing",

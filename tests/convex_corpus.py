@@ -22,6 +22,10 @@ CORPUS: list[tuple[str, tuple[str, ...], dict[str, Any], str, str]] = [
     ("-logdet(X)", ("X",), {"spd": ["X"]}, YES, NO),
     ("logdet(X)", ("X",), {"spd": ["X"]}, NO, YES),
     ("logdet(X)", ("X",), {"symmetric": ["X"]}, NO, NO),
+    ("eigmax(X)", ("X",), {"symmetric": ["X"]}, YES, NO),
+    ("eigmax(A + t B) - 2 t", ("t",), {"symmetric": ["A", "B"], "shape": ["t=scalar"]}, YES, NO),
+    ("eigmin(X)", ("X",), {"spd": ["X"]}, NO, YES),
+    ("eigmax(X^T X)", ("X",), {}, YES, NO),  # norm(X, 2)^2: convex, unknown to these rules (allowed)
     ("logsumexp(x)", ("x",), {}, YES, NO),
     ("logsumexp(W x) - y^T W x", ("W",), {}, YES, NO),
     ("norm(W2 relu(W1 x + b1) + b2 - y)^2", ("W1",), {}, NO, NO),
