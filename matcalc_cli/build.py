@@ -67,14 +67,14 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
     # sum (product) at every step. A sum nested on the right, a + (b + (c + ...)), joins
     # its terms too, the shorter run into the longer, so deep nesting stays linear.
     terms: dict[int, deque[Expr]] = {}
-    chains: dict[int, list[Expr]] = {}
+    chains: dict[int, deque[Expr]] = {}
 
     def get(node: Syntax) -> Expr:
         if id(node) not in built:
             built[id(node)] = E.add(*terms.pop(id(node))) if id(node) in terms else E.mul(*chains.pop(id(node)))
         return built[id(node)]
 
-    def own(left: Syntax, pending: dict[int, list[Expr]] | dict[int, deque[Expr]]) -> bool:
+    def own(left: Syntax, pending: dict[int, deque[Expr]]) -> bool:
         return id(left) in pending and id(left) not in built and parents.get(id(left), 0) == 1
 
     for node in order:
@@ -94,6 +94,13 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
             continue
         if _is_product(node):
             left, right = node.args
+            if own(right, chains) and (chains[id(right)][0].shape[0], chains[id(right)][-1].shape[1]) != SCALAR:
+                x = get(left)  # A (B (C x)): a matrix chain on the right takes x at its front
+                if _plain_factor(x):
+                    chain = chains.pop(id(right))
+                    chain.appendleft(x)
+                    chains[id(node)] = chain
+                    continue
             y = get(right)
             if _plain_factor(y):
                 if own(left, chains) and (chains[id(left)][0].shape[0], chains[id(left)][-1].shape[1]) != SCALAR:
@@ -103,7 +110,7 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
                     continue
                 x = get(left)
                 if _plain_factor(x):
-                    chains[id(node)] = [x, y]
+                    chains[id(node)] = deque([x, y])
                     continue
         args = split_call(node)[0] if node.kind == "call" else node.args
         built[id(node)] = build_node(node, [get(a) for a in args], variables, symmetric)

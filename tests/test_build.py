@@ -63,3 +63,24 @@ def test_a_deeply_nested_sum_builds_one_flat_sum():
     text = "(x + " * depth + "x" + ")" * depth
     built = in_big_stack(lambda: infer(parse(text), {}, frozenset()).expr)
     assert built.op == "add" and len(built.args) == depth + 1 and set(built.args) == {x}
+
+
+@pytest.mark.parametrize("nested, flat", [
+    ("A (A (B x))", "A A B x"),
+    ("x^T (A (B x))", "x^T A B x"),
+    ("(x^T A) (B x)", "x^T A B x"),
+    ("A (x (x^T B))", "A x x^T B"),
+    ("A (x^T x) B", "A (x^T x) B"),
+    ("A (2 (B x))", "2 A B x"),
+    ("A (h + x) where h = B x", "A (h + x) where h = B x"),
+    ("A (B h) + h where h = C x", "A B h + h where h = C x"),
+])
+def test_a_product_nested_on_the_right_builds_as_the_flat_product(nested, flat):
+    assert infer(parse(nested), {}, frozenset()).expr is infer(parse(flat), {}, frozenset()).expr
+
+
+def test_a_deeply_nested_product_builds_one_chain():
+    depth = 3000
+    text = "x^T " + "(A " * depth + "x" + ")" * depth
+    built = in_big_stack(lambda: infer(parse(text), {}, frozenset()).expr)
+    assert built.op == "mul" and len(built.args) == depth + 2
