@@ -72,6 +72,10 @@ def spelled(src: str, declared: Collection[str] = ()) -> str:
 def tokenize(src: str, declared: Collection[str] = ()) -> list[Token]:
     reader = _Reader(src, frozenset(declared))
     tokens = reader.scan(0, len(src))
+    # A W_{1} read as a declared W1 stays W_1 where the text also spells W1 as it is.
+    spelt = {t.text for t in tokens if t.kind == "name" and id(t) not in reader.renamed}
+    tokens = [Token("name", reader.renamed[id(t)], t.span, t.spaced) if id(t) in reader.renamed and t.text in spelt
+              else t for t in tokens]
     if reader.bars:
         kind, at = reader.bars[-1][:2]
         raise MatcalcError("syntax", f"this {'‖' if kind == 'norm' else '|'} is never closed", at)
@@ -82,6 +86,7 @@ class _Reader:
     def __init__(self, src: str, declared: frozenset[str]) -> None:
         self.src = src
         self.declared = declared
+        self.renamed: dict[int, str] = {}  # id of a W1 token read from W_{1}: its W_1
         # the open norm and abs bars: kind, span, and where their opening token stands
         self.bars: list[tuple[str, Span, list[Token], int]] = []
 
@@ -393,7 +398,11 @@ class _Reader:
             raise self.fail(f"a subscript of a name is letters and digits (W_{{1}}), not {text!r}", (p, end))
         joined = prev.text + "_" + text
         if joined not in self.declared and prev.text + text in self.declared:
-            joined = prev.text + text  # W_{1} for a --wrt W1 or --shape W1=...
+            # W_{1} for a --wrt W1 or --shape W1=..., unless the text spells W1 itself too
+            # (\mathit{W1}, as LaTeX output spells W1 beside W_1): tokenize decides
+            out[-1] = Token("name", prev.text + text, (prev.span[0], end), prev.spaced)
+            self.renamed[id(out[-1])] = joined
+            return end
         out[-1] = Token("name", joined, (prev.span[0], end), prev.spaced)
         return end
 

@@ -196,3 +196,11 @@ def test_names_that_print_alike_are_spelt_apart():
         assert _read_as(text, d.variables) == d.derivative.expr
     alone = latex.render(differentiate("norm(W1 x)^2", ["x"]).derivative.expr)
     assert "W_{1}" in alone and "W1" not in alone  # alone, W1 keeps the course's W_{1}
+
+
+def test_w_1_beside_a_literal_w1_stays_w_1_when_an_option_names_w1():
+    # --wrt W1 reads W_{1} as W1, unless the text spells W1 itself (\mathit{W1}, as LaTeX
+    # output does beside W_1): then W_{1} is W_1, the other name.
+    r = differentiate(r"\mathit{W1} x + W_{1} x", ["W1"])
+    assert {"W1", "W_1"} <= set(r.variables)
+    assert "W1" in differentiate(r"W_{1} x", ["W1"]).variables
