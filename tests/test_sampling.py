@@ -22,6 +22,7 @@ from matcalc_cli.checking import ClaimError, check
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
 from matcalc_cli.sampling import CHECK_SIZES, Point, kinks_in, near_kinks, points, smooth_at, terms, value
+from matcalc_cli.simplify import simplify
 from matcalc_cli.verification import verify
 
 ISSUE_CLAIMS = [
@@ -169,7 +170,9 @@ def _wrong_claim(base: int, kind: str, k: float) -> tuple[str, list[str], list[s
         return (source, wrt, shapes, f"-({text})") if not E.is_zero(d) else None
     if kind == "transpose":
         square = d.shape[0] == d.shape[1] and d.shape != (1, 1)
-        return (source, wrt, shapes, f"({text})^T") if square and E.T(d) != d and not r.symmetric else None
+        # (a Hessian such as A + A^T is its own transpose, written otherwise: no wrong claim)
+        return (source, wrt, shapes, f"({text})^T") if square and simplify(E.T(d)) != d and not r.symmetric \
+            else None
     if kind == "drop":
         parts = terms(d)
         if len(parts) < 2:
