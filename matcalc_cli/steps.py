@@ -16,13 +16,13 @@ from __future__ import annotations
 from itertools import count
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, dvar, gradient, jacobian
+from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, differential, dvar, gradient, jacobian
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
 from matcalc_cli.naming import assign
-from matcalc_cli.ops import OPS, fn, replaced
+from matcalc_cli.ops import OPS, Op, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
 # Operations whose argument is named when it is a linear function of the variable (f = X theta).
@@ -97,12 +97,12 @@ def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, 
         for sub in _identities(body, set(names.values()) | {x}):
             mark = dvar(E.var(f"#{next(ident)}", sub.shape))
             marks[mark.name] = sub
-            d, rules = _link(sub, x, marker, stop=sub)
+            d, rules = _link(sub, x, marker)
             d = simplify(replaced(_expand(d, expansion), to_names))
             expansion[mark] = d
             marker[sub] = mark
             lines.append(Line(mark, (d,), _rule_text(rules)))
-        d, rules = _link(body, x, marker, stop=body)
+        d, rules = _link(body, x, marker)
         middle = simplify(replaced(d, to_names))
         full = simplify(_expand(middle, expansion))
         var = names[node]
@@ -225,34 +225,12 @@ def _identities(body: Expr, dep_names: set[Expr]) -> list[Expr]:
 
 
 # ------------------------------------------------------------------ differentials
-def _link(body: Expr, x: Expr, given: dict[Expr, Expr], stop: Expr) -> tuple[Expr, list[tuple[StepRule, ...]]]:
-    """d body with the given differentials for the nodes (and names) below it; the rules taken."""
-    memo: dict[Expr, Expr | None] = {}
-    rules: list[tuple[StepRule, ...]] = []
-
-    def d(node: Expr) -> Expr | None:
-        if node in memo:
-            return memo[node]
-        if node is not stop and node in given:
-            out: Expr | None = given[node]
-        elif node.op == "var":
-            out = dvar(x) if node.name == x.name else None
-        else:
-            ds = [d(a) for a in node.args]
-            if all(v is None for v in ds):
-                out = None
-            else:
-                op = OPS[node.op]
-                if op.differential is None:
-                    raise MatcalcError("unsupported", op.no_derivative or f"cannot differentiate through {node.op}")
-                out = op.differential(node, ds)
-                if node.op != "bcast":
-                    rules.append(StepRule.of(op.rule))
-                out = None if E.is_zero(out) else out
-        memo[node] = out
-        return out
-
-    got = d(body)
+def _link(body: Expr, x: Expr, given: dict[Expr, Expr]) -> tuple[Expr, list[tuple[StepRule, ...]]]:
+    """d body by the one differentiator, with the given differentials for the nodes (and
+    names) below it; the rules it applied."""
+    applied: list[Op] = []
+    got = differential(body, x, given=given, applied=applied)
+    rules = [StepRule.of(op.rule) for op in applied if op.name != "bcast"]
     return (E.zeros(body.shape) if got is None else got), rules
 
 

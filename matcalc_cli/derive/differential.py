@@ -10,20 +10,27 @@ from __future__ import annotations
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import OPS
+from matcalc_cli.ops import OPS, Op
 
 
 def dvar(x: Expr) -> Expr:
     return Expr("dvar", (), x.shape, x.param)
 
 
-def differential(f: Expr, x: Expr, notes: set[str] | None = None) -> Expr | None:
+def differential(f: Expr, x: Expr, notes: set[str] | None = None, given: dict[Expr, Expr] | None = None,
+                 applied: list[Op] | None = None) -> Expr | None:
     """d f as an expression linear in dvar(x); None when f does not depend on x.
     With notes, what a result through an operation must say (step's derivative is zero
-    almost everywhere). steps.py writes out the rules applied, for --steps."""
+    almost everywhere). given: differentials known for nodes below f (--steps' named parts),
+    taken as they are, their insides not differentiated again; applied: the operations whose
+    rules were applied, in order (what --steps writes out)."""
+    known = given or {}
     memo: dict[Expr, Expr | None] = {}
-    for node in E.walk(f):
+    for node in _below(f, known):
         if node in memo:
+            continue
+        if node is not f and node in known:
+            memo[node] = known[node]
             continue
         if node.op == "var":
             memo[node] = dvar(x) if node.name == x.name else None
@@ -38,8 +45,31 @@ def differential(f: Expr, x: Expr, notes: set[str] | None = None) -> Expr | None
         d = op.differential(node, ds)
         if notes is not None and op.note:
             notes.add(op.note)
+        if applied is not None:
+            applied.append(op)
         memo[node] = None if E.is_zero(d) else d
     return memo[f]
+
+
+def _below(root: Expr, known: dict[Expr, Expr]) -> list[Expr]:
+    """E.walk(root), children first, not into a node whose differential is known (but root)."""
+    if not known:
+        return E.walk(root)
+    order: list[Expr] = []
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if node is root or node not in known:
+            stack.extend((a, False) for a in reversed(node.args))
+    return order
 
 
 def linear_nodes(root: Expr) -> set[int]:
