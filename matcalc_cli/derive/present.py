@@ -118,5 +118,6 @@ def second_derivative(first: FinishedDerivative, second: Draft, u: Expr, v: Expr
     g = second.expr
     transpose = _var_class(v.shape) == "scalar" and _var_class(u.shape) != "vector" and g.shape != first.shape
     kind = "hessian" if u.name == v.name else "mixed second derivative"
-    note = "; ".join(n for n in dict.fromkeys((first.note, second.note)) if n)
+    # each derivative's note joins its parts with "; ": a part both state is said once
+    note = "; ".join(n for n in dict.fromkeys(f"{first.note}; {second.note}".split("; ")) if n)
     return Draft(g, kind, second.layout, note, second.symmetrise, transpose, first.conventions | second.conventions)

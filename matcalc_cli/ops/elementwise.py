@@ -106,6 +106,7 @@ def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Element
 
 
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
+_AWAY_FROM_KINK = "is taken away from 0, where it has a kink"
 
 register(
     Op("vpow", 2, lambda env, n, a: _vpow_value(env.np, a[0], a[1]), apply=E.vpow, differential=_vpow_rule,
@@ -129,11 +130,13 @@ register(
                 spelling=Spelling(numpy="np.logaddexp(0, {0})", torch="torch.nn.functional.softplus({0})",
                                   jax="jax.nn.softplus({0})")),
     elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du",
-                kinks=(0.0,), spelling=Spelling(latex=r"\left|{0}\right|")),
+                note="the derivative of abs " + _AWAY_FROM_KINK, kinks=(0.0,),
+                spelling=Spelling(latex=r"\left|{0}\right|")),
     elementwise("sign", lambda np, a: np.sign(a), lambda u, fu: E.ZERO, "d sign(u) = 0 almost everywhere",
                 note="the derivative of sign is " + _ZERO_A_E, kinks=(0.0,)),
     elementwise("relu", lambda np, a: np.maximum(a, 0.0), lambda u, fu: fn("step", u),
-                "chain rule: d relu(u) = step(u) .* du", kinks=(0.0,),
+                "chain rule: d relu(u) = step(u) .* du", note="the derivative of relu " + _AWAY_FROM_KINK,
+                kinks=(0.0,),
                 spelling=Spelling(numpy="np.maximum({0}, 0)", jax="jax.nn.relu({0})")),
     # torch spells step by a method of its printer (op_step): the comparison takes the argument's dtype.
     elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,
