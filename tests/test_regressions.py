@@ -394,3 +394,14 @@ def test_sigmoid_keeps_relative_precision_in_its_tails() -> None:
         logged = float(numeric.evaluate(typed("log(sigmoid(t))", variables), values, {}).item())
         assert got == float(np.exp(-np.logaddexp(0.0, -t)))
         assert abs(logged + np.logaddexp(0.0, -t)) <= 1e-12 * max(1.0, abs(t))
+
+
+# ------------------------------------------------------------------ a sum of broadcast scalars
+def test_a_sum_of_broadcast_scalars_keeps_its_shape_in_print() -> None:
+    # The soak (MATCALC_DIFF_SOAK=10000, seed 11): d/dt of (y + ones(n) t) - (s + t) s printed
+    # -s + 1, shape n×1, and its numpy line gave a scalar: no term carried the shape.
+    d = differentiate("(y + (ones(n) t)) - ((s + t) s)", ["t"], ["t=scalar", "s=scalar"]).derivative.expr
+    assert plain.render(d) == "(-s + 1) ones(n)"
+    line = numpy_render.render(d, {"y": ("n", 1), "t": E.SCALAR, "s": E.SCALAR})
+    got = eval(line, {"np": np, "y": np.zeros((3, 1)), "t": 0.5, "s": 0.25})  # noqa: S307 (our own output)
+    assert got.shape == (3, 1) and np.allclose(got, 0.75)

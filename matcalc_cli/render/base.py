@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from matcalc_cli.expr import Expr, Written, const, mul, power
+from matcalc_cli.expr import Expr, Written, add, const, mul, ones, power
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
@@ -29,6 +29,14 @@ def negate(e: Expr) -> Expr:
     if e.op == "const":
         return const(-e.number)
     return mul(const(-e.args[0].number), *e.args[1:])
+
+
+def spread_sum(e: Expr) -> Expr | None:
+    """A sum of broadcast scalars only, (1 - s) ones(n): no term carries the sum's shape, so
+    printed term by term (1 - s) it would read back as a scalar."""
+    if e.op != "add" or e.is_scalar or not all(a.op == "bcast" for a in e.args):
+        return None
+    return mul(add(*(a.args[0] for a in e.args)), ones(e.shape))
 
 
 class Printer:
@@ -107,6 +115,8 @@ class Printer:
 
     # ---------------------------------------------------------- sums and products
     def op_add(self, e: Expr) -> tuple[str, int]:
+        if spread_sum(e) is not None:
+            return self.show(spread_sum(e))  # type: ignore[arg-type]
         parts = [self.at(e.args[0], SUM)]
         for t in e.args[1:]:
             if negative_coefficient(t):

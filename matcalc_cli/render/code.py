@@ -22,7 +22,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.render import order
-from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient
+from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 
 # Nodes that cost nothing to spell twice: never worth a local.
 _CHEAP = frozenset({"var", "const", "eye", "zeros", "ones", "T", "bcast"})
@@ -185,6 +185,8 @@ class CodePrinter(Printer):
         return self.at(e, prec)
 
     def op_add(self, e: Expr) -> tuple[str, int]:
+        if spread_sum(e) is not None:
+            return self.show(spread_sum(e))  # type: ignore[arg-type]
         parts = [self.operand(e.args[0], e.args, SUM)]
         for t in e.args[1:]:
             if negative_coefficient(t) and t not in self.locals:
