@@ -67,8 +67,8 @@ def _thin_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Dim:
     if k is None:
         arg = node.args[0]
         name = arg.text if arg.kind == "name" else "X"
-        raise ctx.fail(f"{node.text} has one entry for each row or each column of its {ctx.show(s[0])} argument, "
-                       f"whichever are fewer, and which that is is not known: give sizes (--shape {name}=4,3) "
+        raise ctx.fail(f"{node.text} has as many entries as the smaller dimension of its {ctx.show(s[0])} argument, "
+                       f"and which dimension is smaller is not known: give sizes (--shape {name}=4,3) "
                        f"or a square shape (--shape {name}=n,n)", node, "shape")
     return k
 
