@@ -198,3 +198,12 @@ def test_every_operation_name_the_code_compares_is_a_record():
             if name not in OPS:
                 unknown.append(f"{path.name}:{line}: {name!r}")
     assert seen > 300 and not unknown, unknown
+
+
+def test_an_underscore_in_a_latex_operator_name_is_escaped():
+    # \operatorname{expm_frechet} sets "frechet" as a subscript; \operatorname{expm\_frechet} is the name
+    named = [op for op in OPS.values() if "_" in op.name and op.spelled("latex").startswith(r"\operatorname")]
+    assert named, "no operation with an underscore in its name is spelled \\operatorname"
+    for op in named:
+        head = op.spelled("latex").split(r"\left", 1)[0]
+        assert "_" not in head.replace(r"\_", ""), f"{op.name}: {head}"

@@ -156,7 +156,9 @@ class Op:
         if printer == "latex":
             if self.name in LATEX_OPERATORS:
                 return rf"\{self.name}\left({args}\right)"
-            return rf"\operatorname{{{{{self.name}}}}}\left({args}\right)"
+            # an underscore in an operator's name is a character, not a subscript: expm\_frechet
+            escaped = self.name.replace("_", r"\_")
+            return rf"\operatorname{{{{{escaped}}}}}\left({args}\right)"
         return f"{_MODULE[printer]}.{self.name}({args})"
 
 

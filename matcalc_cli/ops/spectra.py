@@ -180,11 +180,6 @@ def _svdvals_differential(n: Expr, d: Diffs) -> Expr:
 
 
 
-def _latex(name: str) -> str:
-    """\\operatorname{svd\\_u}: an underscore in an operator's name is a character, not a subscript."""
-    return r"\operatorname{{" + name.replace("_", r"\_") + r"}}\left({0}\right)"
-
-
 _TORCH_SVD = "torch.linalg.svd({0}, full_matrices=False)"
 _NP_SVD = "np.linalg.svd({0}, full_matrices=False)"
 _JAX_SVD = "jnp.linalg.svd({0}, full_matrices=False)"
@@ -226,23 +221,23 @@ register(
        apply=_eig_apply("eigvec_max", _column, lambda x: E.ONE), no_derivative=_EIGENVECTOR,
        symmetric_argument=True, always_named=True,
        rule="the unit eigenvector of the largest eigenvalue of a symmetric X",
-       spelling=Spelling(latex=_latex("eigvec_max"), numpy="np.linalg.eigh({0})[1][:, -1:]",
+       spelling=Spelling(numpy="np.linalg.eigh({0})[1][:, -1:]",
                          torch="torch.linalg.eigh({0})[1][:, -1:]",
                          jax="jnp.linalg.eigh({0})[1][:, -1:]")),
     Op("eigvec_min", 1, _eigvec(0), check=lambda c, n, s, d: _square(c, n, s, d)[:1] + (1,),
        apply=_eig_apply("eigvec_min", _column, lambda x: E.ONE), no_derivative=_EIGENVECTOR,
        symmetric_argument=True, always_named=True,
        rule="the unit eigenvector of the smallest eigenvalue of a symmetric X",
-       spelling=Spelling(latex=_latex("eigvec_min"), numpy="np.linalg.eigh({0})[1][:, :1]",
+       spelling=Spelling(numpy="np.linalg.eigh({0})[1][:, :1]",
                          torch="torch.linalg.eigh({0})[1][:, :1]",
                          jax="jnp.linalg.eigh({0})[1][:, :1]")),
     Op("svd_u", 1, _svd_factor(0), check=lambda c, n, s, d: (c.resolve(s[0])[0], _thin_check(c, n, s, d)),
        apply=_eig_apply("svd_u", lambda x: (x.shape[0], _k(x)), lambda x: E.ONE), no_derivative=_SINGULAR,
        always_named=True, rule="U of the thin SVD X = U diag(svdvals(X)) V^T",
-       spelling=Spelling(latex=_latex("svd_u"), numpy=_NP_SVD + "[0]", torch=_TORCH_SVD + "[0]", jax=_JAX_SVD + "[0]")),
+       spelling=Spelling(numpy=_NP_SVD + "[0]", torch=_TORCH_SVD + "[0]", jax=_JAX_SVD + "[0]")),
     Op("svd_v", 1, _svd_factor(2), check=lambda c, n, s, d: (c.resolve(s[0])[1], _thin_check(c, n, s, d)),
        apply=_eig_apply("svd_v", lambda x: (x.shape[1], _k(x)), lambda x: fn("sign", x)), no_derivative=_SINGULAR,
        always_named=True, rule="V of the thin SVD X = U diag(svdvals(X)) V^T",
-       spelling=Spelling(latex=_latex("svd_v"), numpy=_NP_SVD + "[2].T",
+       spelling=Spelling(numpy=_NP_SVD + "[2].T",
                          torch=_TORCH_SVD + "[2].T", jax=_JAX_SVD + "[2].T")),
 )
