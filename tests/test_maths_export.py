@@ -32,6 +32,12 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
     ("eigvals(X^T X)", ("X",), ("X=4,3",), ()),
     ("w^T svdvals(X) + sum(svdvals(X))", ("X",), ("X=4,3",), ()),
     ("svdvals(X)", ("X",), ("X=2,3",), ()),
+    ("2 sum(log(diag(chol(X)))) + a^T chol(X) b", ("X",), (), ("X",)),
+    ("chol(X)", ("X",), (), ("X",)),
+    ("chol(A + t B) + pinv(A + t B) + adj(A + t B)", ("t",), ("t=scalar",), ("A", "B")),
+    ("tr(pinv(X) A) + a^T pinv(X) b", ("X",), (), ()),
+    ("sum(adj(X)) + x^T pinv(X) y", ("X",), (), ()),
+    ("pinv(X) + adj(X)", ("X",), (), ()),
 ]
 
 # every operation the cases above must reach (none of them escapes an export test)
@@ -39,7 +45,7 @@ OPERATIONS = {"tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "log1p", "exp
               "normpdf", "gelu", "silu", "vpow", "max", "min", "ismax", "ismin", "normspec", "nuclear", "svec_left",
               "svec_right", "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester",
               "expm_kron", "logm_kron", "eigvals", "eigmax", "eigmin", "svdvals", "eigvecs", "eigvec_max",
-              "eigvec_min", "svd_u", "svd_v"}
+              "eigvec_min", "svd_u", "svd_v", "chol", "tril_half", "pinv", "adj"}
 
 
 def test_the_cases_reach_every_operation() -> None:

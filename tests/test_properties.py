@@ -172,9 +172,9 @@ def gen(draw: Draw, sh: Shape, d: int) -> Expr:
 
 # The productions that only some shapes offer are drawn more often, so that inv,
 # det, logdet and matrix powers are not rare.
-_WEIGHTS = {"matrix_function": 4, "kron_form": 3,
+_WEIGHTS = {"matrix_function": 4, "kron_form": 3, "factorisation": 3,
             "inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 6,
-            "extreme": 4}
+            "extreme": 5}
 
 
 def positive(draw: Draw, sh: Shape, d: int) -> Expr:
@@ -377,6 +377,28 @@ def p_kron_form(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn("sum", E.mul(k, E.vec(gen(draw, NN, _sub(draw, d)))))
 
 
+def p_factorisation(draw: Draw, sh: Shape, d: int) -> Expr:
+    """chol of a symmetric positive definite matrix (W, M^T M + I), pinv and adj of one away
+    from singular, and tril_half, the primitive chol's derivative is written in."""
+    kind = draw(st.sampled_from(["chol", "chol", "pinv", "adj", "tril_half"]))
+    c = _sub(draw, d)
+    if kind == "chol":
+        if draw(st.booleans()):
+            return fn("chol", v("W"))
+        m = fn(draw(st.sampled_from(BOUNDED)), gen(draw, NN, c))
+        return fn("chol", E.add(E.mul(E.T(m), m), E.eye(N_)))
+    if kind == "tril_half":
+        return fn("tril_half", gen(draw, NN, c))
+    return fn(kind, well_conditioned(draw, c))
+
+
+def p_pinv(draw: Draw, sh: Shape, d: int) -> Expr:
+    """pinv of a full-rank n-by-m matrix (C, entries in (0.1, 0.9), moved by a tenth of a bounded one)."""
+    bounded = fn(draw(st.sampled_from(BOUNDED)), gen(draw, NM, _sub(draw, d)))
+    a = E.add(v("C"), E.mul(E.const(Fraction(1, 10)), bounded)) if draw(st.booleans()) else v("C")
+    return fn("pinv", a)
+
+
 def p_indicator(draw: Draw, sh: Shape, d: int) -> Expr:
     """ismax(u) .* v: where the largest (smallest) entry of u is."""
     c = _sub(draw, d)
@@ -497,7 +519,10 @@ def _productions(sh: Shape) -> dict[str, Production]:
     if sh in (NN, MM):
         out["diag"] = p_diag_of_vector
     if sh == NN:
-        out.update({"inverse": p_inverse, "matrix_power": p_matrix_power, "matrix_function": p_matrix_function})
+        out.update({"inverse": p_inverse, "matrix_power": p_matrix_power, "matrix_function": p_matrix_function,
+                    "factorisation": p_factorisation})
+    if sh == MN:
+        out["pinv"] = p_pinv
     return out
 
 
@@ -779,7 +804,7 @@ STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "
                       *ON_HALF, "log1p", "max", "min", "ismax", "ismin", "nuclear", "svec_left", "svec_right",
                       "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester", "expm_kron",
                       "logm_kron", "eigvals", "eigmax", "eigmin", "svdvals", "eigvecs", "eigvec_max", "eigvec_min",
-                      "svd_u", "svd_v")
+                      "svd_u", "svd_v", "chol", "tril_half", "pinv", "adj")
 
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).

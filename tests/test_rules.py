@@ -334,6 +334,31 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("sylvester(A, B, X)", "X"),
         Ex("sylvester(A, B, t C)", "t", T_SCALAR),
     ],
+    "chol": [  # a symmetric argument, positive definite at the points drawn
+        Ex("2 sum(log(diag(chol(X))))", "X", (), ("X",)),
+        Ex("a^T chol(X) b", "X", (), ("X",)),
+        Ex("chol(X)", "X", (), ("X",)),
+        Ex("chol(A + t B)", "t", T_SCALAR, ("A", "B")),
+        Ex("sum(chol(X^T X + eye(m)))", "X"),
+    ],
+    "tril_half": [  # linear, its own adjoint
+        Ex("tr(tril_half(X) A)", "X"),
+        Ex("tril_half(X)", "X"),
+        Ex("tril_half(t A)", "t", T_SCALAR),
+    ],
+    "pinv": [  # full rank at the points drawn
+        Ex("tr(pinv(X) A)", "X", ("X=n,m",)),
+        Ex("pinv(X)", "X", ("X=n,m",)),
+        Ex("x^T pinv(X) y", "X"),
+        Ex("pinv(x) y", "x"),
+        Ex("pinv(A + t B)", "t", T_SCALAR),
+    ],
+    "adj": [  # invertible at the points drawn
+        Ex("sum(adj(X))", "X"),
+        Ex("a^T adj(X) b", "X"),
+        Ex("adj(X)", "X"),
+        Ex("adj(A + t B)", "t", T_SCALAR),
+    ],
     "sign": [
         Ex("sum(sign(x - 0.5) .* x)", "x"),
         Ex("sign(t - 0.5) t", "t", T_SCALAR),

@@ -98,6 +98,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
      {"A": (N, "m")}, "(relu(-x - 1) + x - relu(x - 1))^T A"),
     ("orthonormal-pair", "B eigvecs(A^T A) eigvecs(A^T A)^T", SQ, "B"),
     ("polar-factor", "t svd_u(C) svd_v(C)^T A", {"C": (4, 3), "t": E.SCALAR, "A": (3, 3)}, "t polar(C) A"),
+    ("tril-half-of-upper", "tril_half(chol(A^T A)^-T)", SQ, "diag(1 ./ diag(chol(A^T A))) / 2"),
+    ("cholesky-product", "B chol(A^T A) chol(A^T A)^T", SQ, "B A^T A"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -167,6 +169,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
     ("piecewise-linear", "step(2 x + 1) - step(2 x - 1)", {}, "step(0.5 - abs(x))"),
     ("orthonormal-pair", "t svd_u(C)^T svd_u(C)", {"C": (4, 3), "t": E.SCALAR}, "t eye(3)"),
     ("orthonormal-pair", "svd_v(A) svd_v(A)^T B", SQ, "B"),
+    ("tril-half-of-upper", "tril_half(2 chol(A^T A)^T diag(x))", SQ, "diag(diag(chol(A^T A)) .* x)"),
+    ("cholesky-product", "chol(A^T A)^-T chol(A^T A)^-1", SQ, "(A^T A)^-1"),
 ]
 NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("power-of-product", "(s t)^0.5", {"s": E.SCALAR, "t": E.SCALAR}),  # not s^0.5 t^0.5 at s, t < 0
@@ -204,6 +208,8 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("piecewise-linear", "x .* relu(x)", {}),  # not linear on a piece
     ("piecewise-linear", "step(relu(x)) + x", {}),  # relu(x) is 0 for x < 0: step there is step(0), a convention
     ("orthonormal-pair", "svd_u(C) svd_u(C)^T", {"C": (4, 3)}),  # a projection, not I: U is 4×3
+    ("tril-half-of-upper", "tril_half(chol(A^T A) B)", SQ),  # not triangular
+    ("cholesky-product", "chol(A^T A)^-1 chol(A^T A)^-T", SQ),  # (L^T L)^-1, not (L L^T)^-1
 ]
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import elementwise, linear, matfun, reductions, spectra, spectral  # noqa: F401 (each registers its records)
+from matcalc_cli.ops import (  # noqa: F401 (each registers its records)
+    elementwise,
+    factor,
+    linear,
+    matfun,
+    reductions,
+    spectra,
+    spectral,
+)
 from matcalc_cli.ops.base import OPS, Diffs, Linear, Op, fn
 
 # Names the parser reads as calls when an opening parenthesis follows.

@@ -16,8 +16,8 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops.base import OPS
 
-# f(S) is symmetric when S is: powers, inverses and primary matrix functions.
-_OF_SYMMETRIC = frozenset({"T", "inv", "pow", "epow", "expm", "logm", "sqrtm"})
+# f(S) is symmetric when S is: powers, inverses (pseudo-inverses, adjugates) and primary matrix functions.
+_OF_SYMMETRIC = frozenset({"T", "inv", "pow", "epow", "expm", "logm", "sqrtm", "pinv", "adj"})
 _SYMMETRIC_LEAVES = frozenset({"eye", "zeros", "ones", "const", "bcast"})
 
 

@@ -32,6 +32,7 @@ from matcalc_cli.simplify import orthonormal as ON
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
+from matcalc_cli.simplify import triangular as TRI
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
     _coef,
@@ -260,6 +261,10 @@ RULES: tuple[Rule, ...] = (
          "sigmoid(-u) = 1 - sigmoid(u), where the elementwise algebra finds it shorter", region=True),
     Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: RW.kron_window(e) is not None, RW.kron_to_hadamard,
          "S^T kron(B, C) S = B .* C for S v = vec(diag(v)): Hessians through diag"),
+    Rule("tril-half-of-upper", IDENTITY, ("tril_half",), TRI.tril_half_of_upper, TRI.diagonal_half,
+         "tril_half(U) = diag(diag(U)) / 2 for an upper triangular U (chol(X)^T, diagonals, their products)"),
+    Rule("cholesky-product", IDENTITY, ("mul",), TRI.has_chol_pair, TRI.chol_pair,
+         "chol(A) chol(A)^T = A, chol(A)^-T chol(A)^-1 = A^-1"),
 )
 
 BY_OP: dict[str, tuple[Rule, ...]] = {}
