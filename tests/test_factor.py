@@ -41,9 +41,12 @@ def test_closed_forms(source, wrt, shapes, symmetric, form):
 @pytest.mark.parametrize("through_chol, logdet, wrt, symmetric", [
     ("2 sum(log(diag(chol(X))))", "logdet(X)", "X", ("X",)),
     ("2 sum(log(diag(chol(A^T A))))", "logdet(A^T A)", "A", ()),
+    ("2 sum(log(diag(chol(A + t B))))", "logdet(A + t B)", "t", ("A", "B")),
 ])
 def test_logdet_through_chol_prints_as_logdet(through_chol, logdet, wrt, symmetric):
-    assert plain_of(through_chol, wrt, symmetric=symmetric) == plain_of(logdet, wrt, symmetric=symmetric)
+    shapes = ("t=scalar",) if wrt == "t" else ()
+    assert plain_of(through_chol, wrt, *shapes, symmetric=symmetric) == plain_of(logdet, wrt, *shapes,
+                                                                                 symmetric=symmetric)
 
 
 @pytest.mark.parametrize("source, symmetric", [

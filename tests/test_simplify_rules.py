@@ -100,6 +100,9 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("polar-factor", "t svd_u(C) svd_v(C)^T A", {"C": (4, 3), "t": E.SCALAR, "A": (3, 3)}, "t polar(C) A"),
     ("tril-half-of-upper", "tril_half(chol(A^T A)^-T)", SQ, "diag(1 ./ diag(chol(A^T A))) / 2"),
     ("cholesky-product", "B chol(A^T A) chol(A^T A)^T", SQ, "B A^T A"),
+    ("diagonal-of-triangular", "diag(chol(A^T A) tril_half(B))", SQ, "diag(B) .* diag(chol(A^T A)) / 2"),
+    ("reciprocal-weights", "(1 ./ x)^T (x .* y)", {}, "sum(y)"),
+    ("trace-of-diagonal", "sum(diag(A B))", SQ, "tr(A B)"),
 ]
 
 # Further examples of rules with guards: where the guard holds, and where it must not let the rule fire.
@@ -210,6 +213,9 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("orthonormal-pair", "svd_u(C) svd_u(C)^T", {"C": (4, 3)}),  # a projection, not I: U is 4×3
     ("tril-half-of-upper", "tril_half(chol(A^T A) B)", SQ),  # not triangular
     ("cholesky-product", "chol(A^T A)^-1 chol(A^T A)^-T", SQ),  # (L^T L)^-1, not (L L^T)^-1
+    ("diagonal-of-triangular", "diag(chol(A^T A) chol(A^T A)^T)", SQ),  # a lower and an upper factor
+    ("reciprocal-weights", "(1 ./ x)^T (y .* z)", {}),  # nothing cancels
+    ("trace-of-diagonal", "sum(diag(x))", {}),  # diag(x) is a matrix: its sum is sum(x)
 ]
 
 

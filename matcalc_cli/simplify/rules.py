@@ -265,6 +265,11 @@ RULES: tuple[Rule, ...] = (
          "tril_half(U) = diag(diag(U)) / 2 for an upper triangular U (chol(X)^T, diagonals, their products)"),
     Rule("cholesky-product", IDENTITY, ("mul",), TRI.has_chol_pair, TRI.chol_pair,
          "chol(A) chol(A)^T = A, chol(A)^-T chol(A)^-1 = A^-1"),
+    Rule("diagonal-of-triangular", IDENTITY, ("diag",), TRI.diagonal_of_triangular, TRI.diagonal_product,
+         "diag(L1 L2) = diag(L1) .* diag(L2) for triangular factors of one kind; diag(tril_half(M)) = diag(M) / 2"),
+    Rule("reciprocal-weights", IDENTITY, ("mul",), TRI.has_reciprocal_weights, TRI.reciprocal_weights,
+         "(1 ./ d)^T (d .* m) = sum(m)"),
+    written("trace-of-diagonal", IDENTITY, "sum(diag(?M)) => tr(?M) if square(?M), matrix(?M)"),
 )
 
 BY_OP: dict[str, tuple[Rule, ...]] = {}

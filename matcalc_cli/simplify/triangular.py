@@ -5,10 +5,15 @@ logdet's gradient X^-1.
   tril_half of an upper triangular U is diag(diag(U)) / 2 (its lower triangle is its diagonal),
   and the diagonal of a product of upper (or of lower) triangular factors is the product of
   their diagonals;
-  chol(A) chol(A)^T = A and chol(A)^-T chol(A)^-1 = A^-1 in a product.
+  chol(A) chol(A)^T = A and chol(A)^-T chol(A)^-1 = A^-1 in a product;
+  the diagonal of a product of lower (or of upper) triangular factors is the product of their
+  diagonals, diag(tril_half(M)) = diag(M) / 2, and (1 ./ d)^T (d .* m) = sum(m): a
+  derivative by a scalar through diag(chol(X)) reads as logdet's.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
@@ -47,6 +52,8 @@ def tril_half_of_upper(e: Expr) -> bool:
 
 def _diagonal_of(f: Expr) -> Expr:
     """diag(f) for a triangular factor, as a column."""
+    if f.op == "tril_half":
+        return E.mul(E.const(Fraction(1, 2)), fn("diag", f.args[0]))
     if f.op == "diag":
         return f.args[0]
     if f.op == "eye":
@@ -94,3 +101,62 @@ def chol_pair(e: Expr) -> Expr:
     merged = _chol_pair(fs[i], fs[i + 1])
     assert merged is not None
     return product([*fs[:i], merged, *fs[i + 2:]])
+
+
+def _triangular_chain(e: Expr) -> list[Expr] | None:
+    """The matrix factors of a product that are all lower or all upper triangular (one of them
+    not merely diagonal, and no other factor), or None."""
+    factors = [f for f in _factors(e) if not f.is_scalar]
+    if len(factors) < 2 or all(_diagonal(f) for f in factors):
+        return None
+    return factors if all(lower(f) for f in factors) or all(upper(f) for f in factors) else None
+
+
+def diagonal_of_triangular(e: Expr) -> bool:
+    return e.args[0].shape[1] != 1 and _triangular_chain(e.args[0]) is not None
+
+
+def diagonal_product(e: Expr) -> Expr:
+    """diag(c L1 L2 ...) = c diag(L1) .* diag(L2) .* ... for triangular factors of one kind."""
+    c, core = _coef(e.args[0])
+    factors = _triangular_chain(core)
+    assert factors is not None
+    scalars = [f for f in _factors(core) if f.is_scalar]
+    return product([E.const(c), *scalars, hadamard([_diagonal_of(f) for f in factors])])
+
+
+def _one(e: Expr) -> bool:
+    return E.is_const(e, 1) or (e.op == "bcast" and E.is_const(e.args[0], 1)) or e.op == "ones"
+
+
+def _reciprocal_row(r: Expr) -> Expr | None:
+    """d for the row (1 ./ d)^T, as the normal form spells it (1 ./ d^T)."""
+    if r.op == "hdiv" and _one(r.args[0]) and r.shape[0] == 1 and r.args[1].op == "T":
+        return r.args[1].args[0]
+    if r.op == "T" and r.args[0].op == "hdiv" and _one(r.args[0].args[0]):
+        return r.args[0].args[1]
+    return None
+
+
+def _cancels(r: Expr, c: Expr) -> bool:
+    d = _reciprocal_row(r)
+    return d is not None and c.op == "had" and d in c.args
+
+
+def _cancel_at(fs: tuple[Expr, ...]) -> int | None:
+    return next((i for i in range(len(fs) - 1) if _cancels(fs[i], fs[i + 1])), None)
+
+
+def has_reciprocal_weights(e: Expr) -> bool:
+    return _cancel_at(e.args) is not None
+
+
+def reciprocal_weights(e: Expr) -> Expr:
+    """(1 ./ d)^T (d .* m) = sum(m)."""
+    fs = e.args
+    i = _cancel_at(fs)
+    assert i is not None
+    d = _reciprocal_row(fs[i])
+    rest = list(fs[i + 1].args)
+    rest.remove(d)  # type: ignore[arg-type]
+    return product([*fs[:i], fn("sum", hadamard(rest)), *fs[i + 2:]])
