@@ -380,7 +380,7 @@ def p_kron_form(draw: Draw, sh: Shape, d: int) -> Expr:
 def p_factorisation(draw: Draw, sh: Shape, d: int) -> Expr:
     """chol of a symmetric positive definite matrix (W, M^T M + I), pinv and adj of one away
     from singular, and tril_half, the primitive chol's derivative is written in."""
-    kind = draw(st.sampled_from(["chol", "chol", "pinv", "adj", "tril_half"]))
+    kind = draw(st.sampled_from(["chol", "tril_half", "chol", "pinv", "adj", "tril_half"]))
     c = _sub(draw, d)
     if kind == "chol":
         if draw(st.booleans()):
