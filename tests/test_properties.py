@@ -174,7 +174,7 @@ def gen(draw: Draw, sh: Shape, d: int) -> Expr:
 # det, logdet and matrix powers are not rare.
 _WEIGHTS = {"matrix_function": 4, "kron_form": 3, "factorisation": 3,
             "inverse": 3, "matrix_power": 3, "det": 4, "reduce": 2, "trace": 2, "softmax": 2, "diag": 2, "structure": 6,
-            "extreme": 5}
+            "extreme": 4}
 
 
 def positive(draw: Draw, sh: Shape, d: int) -> Expr:
