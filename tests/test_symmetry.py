@@ -23,7 +23,8 @@ def typed(source: str, symmetric: frozenset[str] = frozenset({"W"})):
 @pytest.mark.parametrize("source", [
     "W", "eye(n)", "diag(x)", "X^T X", "X X^T", "x x^T", "X^T W X", "A + A^T", "2 A + 2 A^T", "A B + B^T A^T",
     "W^-1", "W^3", "inv(A^T A)", "exp(W)", "W .* W", "pinv(W) + adj(A + A^T)", "expm(A + A^T)", "kron(W, W)",
-    "t W + eye(n)", "X^T (A + A^T) X", "ones(n, n)", "sqrtm(W) + sqrtm(W)^T",
+    "t W + eye(n)", "X^T (A + A^T) X", "ones(n, n)", "sqrtm(W) + sqrtm(W)^T", "A^-1 + A^-T",
+    "A + A + (A + A)^T", "inv(A) + inv(A)^T",
 ])
 def test_symmetric_as_written(source):
     e = typed(source)

@@ -28,7 +28,20 @@ def transposed(e: Expr) -> Expr:
         return E.mul(*(transposed(f) for f in reversed(e.args)))
     if e.op == "add":
         return E.add(*(transposed(t) for t in e.args))
+    if e.op == "inv":  # (X^-1)^T = (X^T)^-1, as the normal form spells it: X^-T
+        return E.inv(transposed(e.args[0]))
     return E.T(e)
+
+
+def _terms(e: Expr) -> list[Expr]:
+    """The terms of a sum, a transposed sum's taken through: A + A + (A + A)^T has four."""
+    out: list[Expr] = []
+    for t in e.args:
+        if t.op == "T" and t.args[0].op == "add":
+            out.extend(transposed(u) for u in t.args[0].args)
+        else:
+            out.append(t)
+    return out
 
 
 def is_symmetric(e: Expr) -> bool:
@@ -49,7 +62,8 @@ def is_symmetric(e: Expr) -> bool:
     if e.op == "add":
         if all(is_symmetric(t) for t in e.args):
             return True
-        return Counter(e.args) == Counter(transposed(t) for t in e.args)  # A + A^T
+        terms = _terms(e)  # A + A^T; each term spelled as transposed spells it: (A^-1)^T as A^-T
+        return Counter(transposed(transposed(t)) for t in terms) == Counter(transposed(t) for t in terms)
     if e.op == "mul":
         factors = [f for f in e.args if not f.is_scalar]
         half, odd = divmod(len(factors), 2)
