@@ -19,7 +19,7 @@ from matcalc_cli.report import Report, function_text, latex_text
 
 if TYPE_CHECKING:
     from matcalc_cli import checking, convexity
-    from matcalc_cli.commands import DiffOptions, DiffResult
+    from matcalc_cli.commands import DiffOptions, DiffResult, StructureFields
     from matcalc_cli.derivation import DerivationResult
     from matcalc_cli.verification import Verification
 
@@ -53,6 +53,20 @@ def _options(expr: str, wrt: str | Sequence[str], shapes: Shapes | None,
     specs = [_spec(name, s) for name, s in (shapes or {}).items()]
     sym = [symmetric] if isinstance(symmetric, str) else list(symmetric)
     return _wrt(wrt), specs, sym
+
+
+def _structure_fields(diagonal: Iterable[str], lower: Iterable[str], upper: Iterable[str], spd: Iterable[str],
+                      orthogonal: Iterable[str], positive: Iterable[str]) -> StructureFields:
+    """diagonal=[...], spd=[...] ... as the options' fields; a name alone may stand for its list."""
+    given = {"diagonal": diagonal, "lower": lower, "upper": upper, "spd": spd, "orthogonal": orthogonal,
+             "positive": positive}
+    for option, names in given.items():
+        for name in [names] if isinstance(names, str) else names:
+            if not isinstance(name, str):
+                raise MatcalcError("option", f"{option} must be a name or a list of names, got {name!r}")
+    from matcalc_cli.commands import structure_fields
+
+    return structure_fields(*([names] if isinstance(names, str) else names for names in given.values()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,20 +216,24 @@ def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symm
          layout: str = "numerator", *, format: str = "plain", verify: bool = False, steps: bool = False,
          expand: bool = False, display: bool = False, bold: bool = False, standalone: bool = False,
          width: str | None = None, with_value: bool = False, hvp: bool = False,
-         from_format: str = "auto") -> Derivative:
+         from_format: str = "auto", diagonal: Iterable[str] = (), lower: Iterable[str] = (),
+         upper: Iterable[str] = (), spd: Iterable[str] = (), orthogonal: Iterable[str] = (),
+         positive: Iterable[str] = ()) -> Derivative:
     """The derivative of expr by wrt (two names: a second derivative), as `matcalc diff` computes it,
     with the command's options: format (what .text gives), verify, steps, expand, display, bold,
     standalone, width (LaTeX), with_value and hvp (for the code formats), from_format ("auto":
-    LaTeX where expr holds a backslash command, or "latex", as --from)."""
+    LaTeX where expr holds a backslash command, or "latex", as --from); diagonal=[...] ...
+    positive=[...] declare structures as --diagonal ... --positive do."""
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
     from matcalc_cli.commands import DiffOptions, run_diff
 
     if format == "pretty":
         raise MatcalcError("option", "the Python API has no pretty format (it is drawn on a terminal): "
                                      "plain, latex, numpy, json, python, torch or jax")
+    fields = _structure_fields(diagonal, lower, upper, spd, orthogonal, positive)
     opts = DiffOptions(tuple(names), tuple(specs), tuple(sym), layout, format, verify, steps, expand, display=display,
                        bold=bold, standalone=standalone, width=width, with_value=with_value, hvp=hvp,
-                       from_format=from_format)
+                       from_format=from_format, **fields)
     from dataclasses import replace
 
     from matcalc_cli.commands import CODE_FORMATS
@@ -231,12 +249,15 @@ def diff(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symm
 
 def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shapes: Shapes | None = None,
           symmetric: Iterable[str] = (), layout: str = "numerator",
-          derivation: str | None = None, from_format: str = "auto") -> CheckResult | DerivationResult:
+          derivation: str | None = None, from_format: str = "auto", *, diagonal: Iterable[str] = (),
+          lower: Iterable[str] = (), upper: Iterable[str] = (), spd: Iterable[str] = (),
+          orthogonal: Iterable[str] = (), positive: Iterable[str] = ()) -> CheckResult | DerivationResult:
     """Whether expect is the derivative of expr by wrt, as `matcalc check` decides it; a wrong
     claim is a result (falsy), not an error. from_format "latex" reads expr and expect as LaTeX
     (--from latex); "auto", where they hold a backslash command. With derivation (the text of a derivation by
     hand, as `check --derivation` reads a file), every line of it checked instead: a
-    DerivationResult (.ok, .lines, .first_wrong, .evidence, .to_json())."""
+    DerivationResult (.ok, .lines, .first_wrong, .evidence, .to_json()). Structures as diff
+    takes them."""
     if derivation is not None:
         if expr or expect:
             raise MatcalcError("option", "check(derivation=...) takes no expression or expect")
@@ -256,7 +277,11 @@ def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shape
     from matcalc_cli.commands import reads_latex
 
     try:
-        return CheckResult(decide(expr, names, expect, specs, sym, layout, latex=reads_latex(from_format)))
+        from matcalc_cli.commands import declared_structures
+
+        declared = declared_structures(_structure_fields(diagonal, lower, upper, spd, orthogonal, positive))
+        return CheckResult(decide(expr, names, expect, specs, sym, layout, latex=reads_latex(from_format),
+                                  structures=declared))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
         raise as_error(ex) from None
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -13,6 +14,7 @@ from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS
 from matcalc_cli.ops.symmetry import is_symmetric
 from matcalc_cli.shapes import infer_shapes
+from matcalc_cli.structure import Structures, as_structures
 from matcalc_cli.syntax import Syntax
 from matcalc_cli.where import defined, dim_arg, post_order, split_call, substitute
 
@@ -27,7 +29,7 @@ class Typed:
     named: tuple[tuple[Expr, str], ...] = ()  # the where clause's names: (the node, its name)
 
 
-def infer(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
+def infer(root: Syntax, declared: dict[str, Shape], symmetric: Structures | Collection[str],
           extra: list[str] | None = None, source: str = "") -> Typed:
     """The typed tree of root: its shapes inferred (shapes.py), then built; extra names (a
     --wrt absent from the expression) get shapes too; source: the text, quoted in messages."""
@@ -52,7 +54,8 @@ def _plain_factor(e: Expr) -> bool:
     return e.shape != SCALAR and e.op not in ("mul", "const", "eye", "zeros", "bcast")
 
 
-def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
+def build(root: Syntax, variables: dict[str, Shape], symmetric: Structures | Collection[str]) -> Expr:
+    symmetric = as_structures(symmetric)  # the structures declared (or the names of symmetric matrices)
     root = substitute(root)
     order = post_order(root)
     # A definition of a where clause is one node with several parents: it is built once,
@@ -117,12 +120,13 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: frozenset[str]) 
     return get(root)
 
 
-def build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetric: frozenset[str]) -> Expr:
+def build_node(node: Syntax, a: list[Expr], variables: dict[str, Shape], symmetric: Structures | Collection[str],
+               ) -> Expr:
     k, text = node.kind, node.text
     if k == "num":
         return E.const(node.value if node.value is not None else Fraction(0))
     if k == "name":
-        return E.var(text, variables[text], text in symmetric)
+        return E.var(text, variables[text], as_structures(symmetric).of(text))
     if k == "neg":
         return E.neg(a[0])
     if k == "postfix":

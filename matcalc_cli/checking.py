@@ -40,6 +40,7 @@ from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_
 )
 from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import simplify
+from matcalc_cli.structure import Convention, Structure, Structures
 from matcalc_cli.syntax import parse
 from matcalc_cli.where import definitions, substitute
 
@@ -55,6 +56,13 @@ VERDICTS = {
                     "(check it with --layout {other})",
     "transpose": "the claim is equal to the transpose of the derivative",
     "different": "the claim is not equal to the derivative",
+    "other-convention": "the claim is {convention}",
+}
+# What each recognised convention is called in a verdict.
+CONVENTIONS = {
+    Convention.MATRIX_COOKBOOK_SYMMETRIC:
+        "2 G - G .* I for the derivative G: the Matrix Cookbook's convention for symmetric matrices, not the "
+        "gradient within them",
 }
 
 
@@ -124,6 +132,7 @@ class ClaimVerdict:
     difference: Difference | None = None
     compared_with: str = ""  # which form the difference is measured against, when not the derivative
     count: int = POINTS  # random points compared at
+    convention: Convention | None = None  # verdict other-convention: which one the claim follows
 
     @property
     def ok(self) -> bool:
@@ -134,7 +143,8 @@ class ClaimVerdict:
         return "denominator" if self.report.derivative.layout == "numerator" else "numerator"
 
     def message(self) -> str:
-        return VERDICTS[self.verdict].format(other=self.other_layout, layout=self.report.derivative.layout)
+        return VERDICTS[self.verdict].format(other=self.other_layout, layout=self.report.derivative.layout,
+                                             convention=CONVENTIONS[self.convention] if self.convention else "")
 
     def to_json(self) -> dict[str, Any]:
         from matcalc_cli.render import plain
@@ -143,7 +153,8 @@ class ClaimVerdict:
                 "claim": plain.render(self.claim), "claim_shape": [format_dim(d) for d in self.claim.shape],
                 "method": self.method, "points": 0 if self.method == "canonical form" else self.count,
                 "tolerance": CHECK_TOL, "compared_with": self.compared_with or "derivative",
-                "difference": self.difference.to_json() if self.difference else None}
+                "difference": self.difference.to_json() if self.difference else None,
+                **({"convention": self.convention.value} if self.convention else {})}
 
     def lines(self, show: Callable[[Expr], str]) -> list[str]:
         """The verdict and the evidence, with expressions spelled by show()."""
@@ -209,9 +220,10 @@ def _known_dimensions(claim: Expr, text: str, report: Report) -> None:
 
 
 def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = None,
-          symmetric: list[str] | None = None, layout: str = "numerator", latex: bool | None = None) -> ClaimVerdict:
+          symmetric: list[str] | None = None, layout: str = "numerator", latex: bool | None = None,
+          structures: Structures | None = None) -> ClaimVerdict:
     def laid_out(how: str) -> Report:
-        return differentiate(source, wrt, shapes, symmetric, how, latex=latex)
+        return differentiate(source, wrt, shapes, symmetric, how, latex=latex, structures=structures)
 
     report = laid_out(layout)
     return judge(report, read_claim(expect, report), expect, laid_out)
@@ -220,7 +232,8 @@ def check(source: str, wrt: list[str], expect: str, shapes: list[str] | None = N
 def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Report]) -> ClaimVerdict:
     """The typed claim (expect: as written) against report's derivative: its canonical form,
     else values at random points, against the other layout's form (laid_out: the same
-    derivation in a layout) and the transpose too, to name them."""
+    derivation in a layout), the transpose and another convention (other_convention) too,
+    to name them."""
     layout = report.derivative.layout
     d = report.derivative.expr
     if same_shape(claim.shape, d.shape) and simplify(claim) == d:
@@ -232,6 +245,9 @@ def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Re
     if other != d:
         forms.append(("other-layout", other, f"{other_layout}-layout form"))
     forms.append(("transpose", E.T(d), "transpose of the derivative"))
+    convention = other_convention(report)
+    if convention is not None:
+        forms.append(("other-convention", convention[1], "Matrix Cookbook's form"))
     matching = [form for form in forms if same_shape(form[1].shape, claim.shape)]
     if not matching:
         raise ClaimError("shape", f"in --expect: the claim is {format_shape(claim.shape)}, "
@@ -249,9 +265,20 @@ def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Re
     diffs = [(verdict, name, diff) for (verdict, _, name), diff in zip(matching, found, strict=True)]
     for verdict, _, diff in diffs:
         if diff.relative <= CHECK_TOL:
-            return ClaimVerdict(report, expect, claim, verdict, "numerically", count=len(pts))
+            which = convention[0] if verdict == "other-convention" and convention else None
+            return ClaimVerdict(report, expect, claim, verdict, "numerically", count=len(pts), convention=which)
     _, name, diff = diffs[0]
     return ClaimVerdict(report, expect, claim, "different", "numerically", diff, name, len(pts))
+
+
+def other_convention(report: Report) -> tuple[Convention, Expr] | None:
+    """The derivative in another convention for its structure, where one is in use: by a
+    symmetric (or SPD) matrix, the Matrix Cookbook's 2 G - G .* I (section 2.8.2)."""
+    d = report.derivative
+    if len(report.wrt) != 1 or d.within not in (Structure.SYMMETRIC, Structure.SPD) or not d.kind.startswith("scalar-"):
+        return None
+    g = d.expr
+    return Convention.MATRIX_COOKBOOK_SYMMETRIC, E.sub(E.mul(E.const(2), g), E.had(g, E.eye(g.shape[0])))
 
 
 def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:

@@ -32,6 +32,7 @@ from matcalc_cli.commands import (
     run_convex,
     run_derivation,
     run_diff,
+    structure_fields,
     validate_format,
 )
 from matcalc_cli.errors import MatcalcError, as_error, caret_lines
@@ -179,6 +180,18 @@ ShapeOpt = Annotated[list[str] | None, typer.Option(
          "numbers. Repeat for more names; the rest are inferred.")]
 SymOpt = Annotated[list[str] | None, typer.Option(
     "--symmetric", metavar="NAME", show_default=False, help="NAME is a symmetric square matrix. Repeatable.")]
+
+
+def _structure(name: str, what: str) -> Any:
+    return typer.Option(f"--{name}", metavar="NAME", show_default=False, help=f"NAME is {what}. Repeatable.")
+
+
+DiagonalOpt = Annotated[list[str] | None, _structure("diagonal", "a diagonal square matrix")]
+LowerOpt = Annotated[list[str] | None, _structure("lower", "a lower triangular square matrix")]
+UpperOpt = Annotated[list[str] | None, _structure("upper", "an upper triangular square matrix")]
+SpdOpt = Annotated[list[str] | None, _structure("spd", "a symmetric positive definite matrix")]
+PositiveOpt = Annotated[list[str] | None, _structure("positive", "positive in every entry (the domain only)")]
+OrthogonalOpt = Annotated[list[str] | None, _structure("orthogonal", "an orthogonal square matrix (Q^T Q = I)")]
 LayoutOpt = Annotated[str, typer.Option(
     "--layout", metavar="LAYOUT", show_default=False, autocompletion=_completer(LAYOUTS),
     help=f"LAYOUT is {_one_of(LAYOUTS)}: which way vector derivatives are laid out.")]
@@ -258,7 +271,9 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
          layout: LayoutOpt = "numerator", format: FormatOpt = "pretty", verify: VerifyOpt = False,
          steps: StepsOpt = False, expand: ExpandOpt = False, display: DisplayOpt = False, bold: BoldOpt = False,
          standalone: StandaloneOpt = False, width: WidthOpt = None, with_value: WithValueOpt = False,
-         hvp: HvpOpt = False, from_format: FromOpt = "auto") -> None:
+         hvp: HvpOpt = False, from_format: FromOpt = "auto", diagonal: DiagonalOpt = None, lower: LowerOpt = None,
+         upper: UpperOpt = None, spd: SpdOpt = None, orthogonal: OrthogonalOpt = None,
+         positive: PositiveOpt = None) -> None:
     """Differentiate EXPR with respect to VAR (--wrt).
 
     Prints the derivative in textbook form, its shape, the layout and the shapes assumed
@@ -269,7 +284,8 @@ def diff(expr: ExprArg, wrt: WrtOpt, shape: ShapeOpt = None, symmetric: SymOpt =
     check_format(format)
     source = read_expr(expr, format)
     opts = DiffOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), layout, format, verify, steps,
-                       expand, display, bold, standalone, width, with_value, hvp, from_format)
+                       expand, display, bold, standalone, width, with_value, hvp, from_format,
+                       **structure_fields(diagonal, lower, upper, spd, orthogonal, positive))
 
     def work() -> int:
         result = run_diff(source, opts)
@@ -289,7 +305,9 @@ $ matcalc check --derivation steps.txt --wrt x
 def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = None,  # noqa: B006
           shape: ShapeOpt = None, symmetric: SymOpt = None, layout: LayoutOpt = "numerator",
           format: CheckFormatOpt = "pretty", derivation: DerivationOpt = None,
-          from_format: FromOpt = "auto") -> None:
+          from_format: FromOpt = "auto", diagonal: DiagonalOpt = None, lower: LowerOpt = None,
+          upper: UpperOpt = None, spd: SpdOpt = None, orthogonal: OrthogonalOpt = None,
+          positive: PositiveOpt = None) -> None:
     """Check that CLAIM (--expect) is the derivative of EXPR with respect to VAR.
 
     Compares canonical forms, then values at random points. Exit 0 if the claim is the
@@ -302,13 +320,17 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
     if derivation is not None:
         if expr or expect is not None:
             raise _usage("--derivation FILE is checked alone: no EXPR or --expect with it")
+        given = [f"--{f}" for f, names in structure_fields(diagonal, lower, upper, spd, orthogonal, positive).items()
+                 if names]
+        if given:
+            raise _usage(f"--derivation does not read {given[0]} yet: only --symmetric among the structures")
         raise typer.Exit(check_derivation(derivation, wrt, shape or [], symmetric or [], layout, format))
     if not expr or expect is None or not wrt:
         missing = "EXPR" if not expr else "option '--expect'" if expect is None else "option '--wrt'"
         raise _usage(f"Missing {missing}: check takes EXPR, --wrt and --expect (or --derivation FILE and --wrt)")
     source = read_expr(expr, format)
     opts = CheckOptions(tuple(wrt), expect, tuple(shape or ()), tuple(symmetric or ()), layout, format,
-                        from_format=from_format)
+                        from_format=from_format, **structure_fields(diagonal, lower, upper, spd, orthogonal, positive))
 
     def work() -> bool:
         result = run_check(source, opts)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from matcalc_cli.errors import MatcalcError
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from matcalc_cli.derivation import DerivationResult
     from matcalc_cli.naming import Named
     from matcalc_cli.report import Report
+    from matcalc_cli.structure import Structures
     from matcalc_cli.verification import Verification
 
 # The formats of diff, in the order help lists them (the first is the default), each with
@@ -67,6 +68,16 @@ class DiffOptions:
     with_value: bool = False  # code formats only: return (value, derivative)
     hvp: bool = False  # code formats only, a Hessian: the function v -> H v
     from_format: str = "auto"  # --from latex: EXPR is LaTeX even without a backslash command
+    diagonal: tuple[str, ...] = ()  # the structures besides --symmetric (STRUCTURE_OPTIONS)
+    lower: tuple[str, ...] = ()
+    upper: tuple[str, ...] = ()
+    spd: tuple[str, ...] = ()
+    orthogonal: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+
+    @property
+    def structures(self) -> Structures:
+        return declared_structures(self)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -85,6 +96,16 @@ class CheckOptions:
     format: str = next(iter(CHECK_FORMATS))
     derivation: str | None = None  # check --derivation FILE: the command line runs it (run_derivation)
     from_format: str = "auto"
+    diagonal: tuple[str, ...] = ()
+    lower: tuple[str, ...] = ()
+    upper: tuple[str, ...] = ()
+    spd: tuple[str, ...] = ()
+    orthogonal: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+
+    @property
+    def structures(self) -> Structures:
+        return declared_structures(self)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
@@ -105,6 +126,38 @@ class ConvexOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ConvexOptions:
         return _from_params(cls, params)
+
+
+# The structure options besides --symmetric, by field name (the option is --NAME, the
+# structure.Structure of that value; not imported here, so that --help imports less).
+STRUCTURE_OPTIONS = ("diagonal", "lower", "upper", "spd", "orthogonal", "positive")
+
+
+class StructureFields(TypedDict):
+    """The structure options as the options' fields (diff's, check's, convex's)."""
+
+    diagonal: tuple[str, ...]
+    lower: tuple[str, ...]
+    upper: tuple[str, ...]
+    spd: tuple[str, ...]
+    orthogonal: tuple[str, ...]
+    positive: tuple[str, ...]
+
+
+def structure_fields(*given: Iterable[str] | None) -> StructureFields:
+    """The names given to each structure option, in STRUCTURE_OPTIONS' order, as fields."""
+    return cast(StructureFields, {f: tuple(names or ()) for f, names in zip(STRUCTURE_OPTIONS, given, strict=True)})
+
+
+def declared_structures(opts: Any) -> Structures:
+    """The structures besides --symmetric of the options (or of StructureFields) as one
+    declaration (conflicts: MatcalcError)."""
+    from matcalc_cli.structure import Structure, declare
+
+    def names(field: str) -> Iterable[str]:
+        return opts[field] if isinstance(opts, Mapping) else getattr(opts, field)  # type: ignore[no-any-return]
+
+    return declare((name, Structure(field)) for field in STRUCTURE_OPTIONS for name in names(field))
 
 
 def _from_params(cls: Any, params: Mapping[str, Any]) -> Any:
@@ -175,7 +228,7 @@ def run_diff(source: str, opts: DiffOptions) -> DiffResult:
     from matcalc_cli.report import differentiate
 
     report = differentiate(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), opts.layout,
-                           opts.steps, latex=reads_latex(opts.from_format))
+                           opts.steps, latex=reads_latex(opts.from_format), structures=opts.structures)
     if not opts.verify:
         return DiffResult(report, expand=opts.expand, options=opts)
     from matcalc_cli.verification import verify  # imports numpy: only when asked for
@@ -193,7 +246,7 @@ def run_check(source: str, opts: CheckOptions) -> ClaimVerdict:
     from matcalc_cli.checking import check
 
     return check(source, list(opts.wrt), opts.expect, list(opts.shape), list(opts.symmetric), opts.layout,
-                 latex=reads_latex(opts.from_format))
+                 latex=reads_latex(opts.from_format), structures=opts.structures)
 
 
 def reads_latex(from_format: str) -> bool | None:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from matcalc_cli.structure import Structure
+
 Dim = int | str
 Shape = tuple[Dim, Dim]
 Number = Fraction | float
@@ -30,7 +32,15 @@ SCALAR: Shape = (1, 1)
 @dataclass(frozen=True)
 class VarInfo:
     name: str
-    symmetric: bool = False
+    structure: Structure | None = None  # a matrix structure (--symmetric, --diagonal, ...)
+
+    @property
+    def symmetric(self) -> bool:
+        return self.structure is not None and self.structure.self_transpose
+
+    @property
+    def orthogonal(self) -> bool:
+        return self.structure is Structure.ORTHOGONAL
 
 
 Param = VarInfo | Fraction | float | tuple[Dim, Dim] | Dim | None
@@ -224,8 +234,10 @@ def const(value: Number | int) -> Expr:
 ZERO, ONE = const(0), const(1)
 
 
-def var(name: str, shape: Shape, symmetric: bool = False) -> Expr:
-    return Expr("var", (), shape, VarInfo(name, symmetric))
+def var(name: str, shape: Shape, structure: bool | Structure | None = None) -> Expr:
+    """A variable; structure True is symmetric (as callers wrote it before there were others)."""
+    s = Structure.SYMMETRIC if structure is True else structure or None
+    return Expr("var", (), shape, VarInfo(name, s))
 
 
 def eye(n: Dim) -> Expr:
@@ -342,6 +354,10 @@ def T(e: Expr) -> Expr:
     return Expr("T", (e,), (e.shape[1], e.shape[0]))
 
 
+def _orthogonal(e: Expr) -> bool:
+    return e.op == "var" and isinstance(e.param, VarInfo) and e.param.orthogonal
+
+
 def inv(e: Expr) -> Expr:
     if e.shape == SCALAR:
         return power(e, -1)
@@ -349,6 +365,10 @@ def inv(e: Expr) -> Expr:
         return e.args[0]
     if e.op == "eye":
         return e
+    if _orthogonal(e):
+        return T(e)  # Q^-1 = Q^T
+    if e.op == "T" and _orthogonal(e.args[0]):
+        return e.args[0]  # Q^-T = Q
     return Expr("inv", (e,), e.shape)
 
 

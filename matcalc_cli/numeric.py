@@ -6,15 +6,17 @@ Used by `matcalc check`, `--verify` and the tests; numpy is imported only here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import tangent
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.structure import Structure, Structures, as_structures
 
 Values = dict[str, Any]
 _SIZES = (3, 2, 4, 5, 6, 7)
@@ -55,9 +57,16 @@ UNIT = Scale()
 
 # The domains a variable is drawn from, one function each: (shape, rows, cols, symmetric, rng,
 # scale) -> value. "signed": entries of both signs; "one-signed": entries of one sign, that
-# sign drawn at random (log(x .* y) is defined with x and y both negative); "positive".
+# sign drawn at random (log(x .* y) is defined with x and y both negative); "positive";
+# "entries": every entry positive (--positive declares that domain: a positive square matrix
+# is not drawn near the identity, whose zeros are no positive entries).
 Drawer = Callable[[Shape, int, int, bool, np.random.Generator, Scale], Any]
 DOMAINS: dict[str, Drawer] = {}
+ENTRIES = "entries"
+# The matrix structures besides symmetric (--diagonal, --lower, --upper, --spd, --orthogonal),
+# one function each: (size, domain, rng, scale) -> a value of that structure in that domain.
+StructureDrawer = Callable[[int, str, np.random.Generator, Scale], Any]
+STRUCTURES: dict[Structure, StructureDrawer] = {}
 
 
 def domain(name: str) -> Callable[[Drawer], Drawer]:
@@ -67,30 +76,46 @@ def domain(name: str) -> Callable[[Drawer], Drawer]:
     return register
 
 
-def sample(variables: dict[str, Shape], symmetric: frozenset[str], rng: np.random.Generator,
+def structured(s: Structure) -> Callable[[StructureDrawer], StructureDrawer]:
+    def register(f: StructureDrawer) -> StructureDrawer:
+        STRUCTURES[s] = f
+        return f
+    return register
+
+
+def sample(variables: dict[str, Shape], symmetric: Structures | Collection[str], rng: np.random.Generator,
            sizes: dict[Dim, int], positive: bool | frozenset[str] = True) -> Values:
     """A random point at unit scale. positive is True (every variable), False (none) or the
     names drawn positive: entries in (0.1, 0.9) (scalars (0.2, 0.8)), so that log, sqrt and
     log(1 - y) are defined, square matrices near the identity (det > 0), symmetric ones positive
     definite. The others have entries of either sign with magnitudes in (0.1, 0.9), square
-    matrices any sign of the determinant but condition number at most 3, symmetric ones indefinite."""
+    matrices any sign of the determinant but condition number at most 3, symmetric ones indefinite.
+    symmetric: the structures declared (or the names of symmetric matrices): a structured
+    matrix is drawn from its structure, a --positive name with positive entries."""
+    structures = as_structures(symmetric)
     out: Values = {}
     for name, shape in variables.items():
         pos = positive if isinstance(positive, bool) else name in positive
-        out[name] = draw(shape, name in symmetric, rng, sizes, pos)
+        kind_ = ENTRIES if name in structures.positive else "positive" if pos else "signed"
+        out[name] = draw_in(kind_, shape, structures.of(name), rng, sizes)
     return out
 
 
-def draw(shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Dim, int],
+def draw(shape: Shape, symmetric: bool | Structure | None, rng: np.random.Generator, sizes: dict[Dim, int],
          positive: bool, scale: Scale = UNIT) -> Any:
     """One variable's value at a random point (see sample)."""
     return draw_in("positive" if positive else "signed", shape, symmetric, rng, sizes, scale)
 
 
-def draw_in(kind_: str, shape: Shape, symmetric: bool, rng: np.random.Generator, sizes: dict[Dim, int],
-            scale: Scale = UNIT) -> Any:
+def draw_in(kind_: str, shape: Shape, symmetric: bool | Structure | None, rng: np.random.Generator,
+            sizes: dict[Dim, int], scale: Scale = UNIT) -> Any:
+    """One variable in a domain; symmetric: its structure (True: symmetric), drawn by its
+    function in STRUCTURES where it has one and the variable is a square matrix."""
     r, c = (size_of(d, sizes) for d in shape)
-    return DOMAINS[kind_](shape, r, c, symmetric, rng, scale)
+    s = Structure.SYMMETRIC if symmetric is True else symmetric or None
+    if s is not None and s in STRUCTURES and _square(shape, r, c):
+        return STRUCTURES[s](r, kind_, rng, scale)
+    return DOMAINS[kind_](shape, r, c, s is not None and s.self_transpose, rng, scale)
 
 
 def _magnitudes(rng: np.random.Generator, shape: tuple[int, ...], scale: Scale, low: float = 0.1,
@@ -137,6 +162,75 @@ def _signed(shape: Shape, r: int, c: int, symmetric: bool, rng: np.random.Genera
 def _one_signed(shape: Shape, r: int, c: int, symmetric: bool, rng: np.random.Generator, scale: Scale) -> Any:
     sign = 1.0 if rng.random() < 0.5 else -1.0
     return sign * _positive(shape, r, c, symmetric, rng, scale)
+
+
+@domain(ENTRIES)
+def _entries(shape: Shape, r: int, c: int, symmetric: bool, rng: np.random.Generator, scale: Scale) -> Any:
+    if shape == SCALAR:
+        return float(_magnitudes(rng, (), scale, 0.2, 0.8))
+    b = _magnitudes(rng, (r, c), scale)
+    return (b + b.T) / 2 if symmetric and r == c else b
+
+
+def _diagonal_of(r: int, kind_: str, rng: np.random.Generator) -> np.ndarray:
+    """Magnitudes in (0.5, 1.5) (away from 0: the matrix is invertible), with the domain's signs."""
+    d = rng.uniform(0.5, 1.5, r)
+    if kind_ == "signed":
+        return d * rng.choice([-1.0, 1.0], r)
+    return -d if kind_ == "one-signed" and rng.random() < 0.5 else d
+
+
+@structured(Structure.DIAGONAL)
+def _diagonal(r: int, kind_: str, rng: np.random.Generator, scale: Scale) -> Any:
+    return scale.size * np.diag(_diagonal_of(r, kind_, rng))
+
+
+def _triangle(r: int, kind_: str, rng: np.random.Generator, scale: Scale) -> np.ndarray:
+    """A diagonal as _diagonal's, entries of both signs beside it (condition number moderate)."""
+    off = 0.3 * rng.standard_normal((r, r)) / np.sqrt(r)
+    if kind_ == ENTRIES:
+        off = np.abs(off)
+    return scale.size * (np.diag(_diagonal_of(r, kind_, rng)) + off - np.diag(np.diag(off)))
+
+
+@structured(Structure.LOWER)
+def _lower(r: int, kind_: str, rng: np.random.Generator, scale: Scale) -> Any:
+    return np.tril(_triangle(r, kind_, rng, scale))
+
+
+@structured(Structure.UPPER)
+def _upper(r: int, kind_: str, rng: np.random.Generator, scale: Scale) -> Any:
+    return np.triu(_triangle(r, kind_, rng, scale))
+
+
+@structured(Structure.SPD)
+def _spd(r: int, kind_: str, rng: np.random.Generator, scale: Scale) -> Any:
+    """Eigenvalues in (0.5, 1.5) in every domain (the declaration is the domain); with positive
+    entries (--positive too), B B^T / r + I / 2 for B of positive entries."""
+    if kind_ == ENTRIES:
+        b = rng.uniform(0.1, 0.9, (r, r))
+        return scale.size * (b @ b.T / r + 0.5 * np.eye(r))
+    q = _orthogonal_matrix(rng, r)
+    return scale.size * ((q * rng.uniform(0.5, 1.5, r)) @ q.T)
+
+
+@structured(Structure.ORTHOGONAL)
+def _orthogonal(r: int, kind_: str, rng: np.random.Generator, scale: Scale) -> Any:
+    """Q of a Gaussian's QR (Haar distributed), never scaled; in the positive domain a
+    rotation (det Q = 1), in the others either sign of the determinant."""
+    q = _orthogonal_matrix(rng, r)
+    if kind_ != "signed" and np.linalg.det(q) < 0:
+        q[:, 0] = -q[:, 0]
+    return q
+
+
+def _orthogonal_matrix(rng: np.random.Generator, r: int) -> np.ndarray:
+    if r > _DENSE_QR:  # a product of two reflections is orthogonal, in O(r^2)
+        u, v = (w / np.linalg.norm(w) for w in (rng.standard_normal(r), rng.standard_normal(r)))
+        h = np.eye(r) - 2 * np.outer(u, u)
+        return h - 2 * np.outer(h @ v, v)
+    q, t = np.linalg.qr(rng.standard_normal((r, r)))
+    return q * np.sign(np.diag(t))  # signs fixed: Haar distributed (Mezzadri 2007)
 
 
 _DENSE_QR = 100  # above this size a QR (cubic) costs seconds: reflections instead
@@ -227,18 +321,14 @@ def unarrange(d: np.ndarray, f_shape: tuple[int, int], x_shape: tuple[int, int],
     return d if layout == "numerator" else d.T
 
 
-def fd_symmetric_gradient(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """The gradient within symmetric matrices: perturb X_ij and X_ji together."""
-    n = x0.shape[0]
-    g = np.zeros((n, n))
-    hs = steps(x0, h)
-    for i in range(n):
-        for j in range(i, n):
-            e = np.zeros((n, n))
-            e[i, j] = e[j, i] = hs[i, j]
-            d = (func(x0 + e) - func(x0 - e)).item() / (2 * hs[i, j])
-            g[i, j] = g[j, i] = d if i == j else d / 2
-    return g
+def fd_within(func: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, x: Expr, h: float = 1e-6) -> np.ndarray:
+    """fd_jacobian, within the structure of the variable x when it has one (tangent.jacobian:
+    along an orthonormal basis of its tangent space, steps relative to x0's size as steps())."""
+    s = x.info.structure
+    if s is None or x0.shape[0] != x0.shape[1] or x0.shape == (1, 1):
+        return fd_jacobian(func, x0, h)
+    a = np.abs(x0)
+    return tangent.jacobian(func, x0, s, h * max(float(np.sqrt(np.mean(a * a))), 1e-6))
 
 
 def kind(shape: tuple[Any, Any], variable: bool = False) -> str:
@@ -284,9 +374,7 @@ def numeric_derivative(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim
     x0 = _as2d(values[x.name])
     f0 = evaluate(f, values, sizes)
     if len(wrt) == 1:
-        if x.info.symmetric and f0.shape == (1, 1):
-            return fd_symmetric_gradient(f_at, x0, h)
-        return arrange(fd_jacobian(f_at, x0, h), f0.shape, x0.shape, layout,  # type: ignore[arg-type]
+        return arrange(fd_within(f_at, x0, x, h), f0.shape, x0.shape, layout,  # type: ignore[arg-type]
                        kind(f.shape), xk)
     y = wrt[1]
     y0 = _as2d(values[y.name])
@@ -294,11 +382,11 @@ def numeric_derivative(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim
 
     def grad_at(v: np.ndarray) -> np.ndarray:
         vals = {**values, y.name: v}
-        return arrange(fd_jacobian(lambda u: evaluate(f, {**vals, x.name: u}, sizes), _as2d(vals[x.name]), hh),
+        return arrange(fd_within(lambda u: evaluate(f, {**vals, x.name: u}, sizes), _as2d(vals[x.name]), x, hh),
                        f0.shape, x0.shape, "denominator", "scalar", xk)  # type: ignore[arg-type]
 
     g0 = grad_at(y0)
-    return arrange(fd_jacobian(grad_at, y0, hh), g0.shape, y0.shape, layout,  # type: ignore[arg-type]
+    return arrange(fd_within(grad_at, y0, y, hh), g0.shape, y0.shape, layout,  # type: ignore[arg-type]
                    xk, kind(y.shape, variable=True))
 
 

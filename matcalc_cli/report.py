@@ -14,6 +14,7 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import canon, finish
+from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.syntax import Syntax, parse
 from matcalc_cli.tokens import greek_names
 from matcalc_cli.where import reject_defined, substitute
@@ -33,7 +34,7 @@ class Report:
     wrt: tuple[str, ...]
     variables: dict[str, Shape]
     inferred: frozenset[str]
-    symmetric: frozenset[str]
+    structures: Structures  # --symmetric, --diagonal, ... of the names that occur
     derivative: FinishedDerivative
     steps: Derivation | None = None  # the derivation by hand, when asked for (--steps)
     function: Expr | None = None  # the typed tree of the expression (what check and --verify evaluate)
@@ -46,6 +47,12 @@ class Report:
         """The source read again, exactly as it was read for this report."""
         return parse(self.source, self.declared, self.latex)
 
+    @property
+    def symmetric(self) -> Structures:
+        """The declared structures (named for --symmetric, once the only one): what build,
+        infer and the point sampler take."""
+        return self.structures
+
     def of_what(self) -> str:
         return f"({self.source}) / " + " ".join("d" + w for w in self.wrt)
 
@@ -53,14 +60,15 @@ class Report:
         return format_shape(self.derivative.shape)
 
     def layout_text(self) -> str:
-        return f"{self.derivative.layout} ({self.derivative.kind})"
+        within = self.derivative.within
+        return f"{self.derivative.layout} ({self.derivative.kind})" + (
+            f", within {within.words} matrices" if within is not None else "")
 
     def assumptions_text(self) -> str:
         parts = []
         for name, shape in self.variables.items():
             text = f"{name}: {_describe(shape)}"
-            if name in self.symmetric:
-                text += ", symmetric"
+            text += self.structures.describe(name)
             if name in self.inferred:
                 text += " (inferred)"
             parts.append(text)
@@ -96,7 +104,8 @@ class Report:
             "note": d.note,
             "variables": {n: spec_of(s) for n, s in self.variables.items()},
             "inferred": sorted(self.inferred),
-            "symmetric": sorted(self.symmetric),
+            "symmetric": sorted(n for n, s in self.structures.items() if s is Structure.SYMMETRIC),
+            "structure": self.structures.to_json(),
             **where,
             **(self.step_json() if self.steps else {}),
             **({"notes": list(self.notes)} if self.notes else {}),
@@ -129,8 +138,9 @@ def _describe(shape: Shape) -> str:
 
 def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
                   symmetric: list[str] | None = None, layout: str = "numerator", steps: bool = False,
-                  latex: bool | None = None) -> Report:
-    """Parse, type, differentiate and simplify; raise MatcalcError on bad input."""
+                  latex: bool | None = None, structures: Structures | None = None) -> Report:
+    """Parse, type, differentiate and simplify; raise MatcalcError on bad input. structures:
+    the other declarations (--diagonal ...; declare() them), with symmetric's."""
     # A Greek letter in an option is its name, as in the expression (--wrt θ is --wrt theta).
     wrt = [greek_names(w) for w in wrt]
     shapes = [greek_names(s) for s in shapes or []]
@@ -141,9 +151,9 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         raise MatcalcError("option", "--wrt is required: the variable to differentiate by")
     if len(wrt) > 2:
         raise MatcalcError("option", "at most two --wrt (a second derivative)")
-    root, typed, declared, sym, notes = typed_input(source, wrt, shapes, symmetric, latex)
-    named_by_options = frozenset([*declared, *sym, *wrt])
-    xs = [E.var(w, typed.variables[w], w in sym) for w in wrt]
+    root, typed, declared, sym, notes = structured_input(source, wrt, shapes, symmetric, structures, latex)
+    named_by_options = frozenset([*declared, *sym.names, *wrt])
+    xs = [E.var(w, typed.variables[w], sym.of(w)) for w in wrt]
     d = derivative_of(typed.expr, xs, layout)
     shown = None
     if steps:  # for two --wrt, the first derivative's, then the second
@@ -158,14 +168,25 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
         shown = derivation(typed.expr, xs[0], first, names)
         if len(xs) == 2:
             shown = second(shown, xs[1], d)
-    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym & set(typed.variables), d, shown,
+    return Report(source, tuple(wrt), typed.variables, typed.inferred, sym.restricted(typed.variables), d, shown,
                   typed.expr, notes, typed.named, named_by_options, latex)
 
 
 def typed_input(source: str, wrt: list[str], shapes: list[str] | None = None, symmetric: list[str] | None = None,
                 latex: bool | None = None) -> tuple[Syntax, Typed, dict[str, Shape], frozenset[str], tuple[str, ...]]:
+    """The options read and the expression typed: the syntax tree, the typed tree, the
+    declared shapes, the symmetric names, the notes (structured_input, --symmetric only)."""
+    root, typed, declared, sym, notes = structured_input(source, wrt, shapes, symmetric, latex=latex)
+    return root, typed, declared, sym.symmetric, notes
+
+
+def structured_input(source: str, wrt: list[str], shapes: list[str] | None = None,
+                     symmetric: list[str] | None = None, structures: Structures | None = None,
+                     latex: bool | None = None,
+                     ) -> tuple[Syntax, Typed, dict[str, Shape], Structures, tuple[str, ...]]:
     """The options read and the expression typed (diff's and convex's shared first half): the
-    syntax tree, the typed tree, the declared shapes, the symmetric names, the notes."""
+    syntax tree, the typed tree, the declared shapes, every structure as one declaration
+    (--symmetric's names, and structures: --diagonal ... --positive, declare()d), the notes."""
     for w in wrt:
         if not _NAME.match(w):
             raise MatcalcError("option", f"--wrt expects a variable name, got {w!r}")
@@ -179,12 +200,14 @@ def typed_input(source: str, wrt: list[str], shapes: list[str] | None = None, sy
             raise MatcalcError("option", f"two --shape declarations of {name}: {spec_of(declared[name])} and "
                                f"{spec_of(shape)}; give one")
         declared[name] = shape
-    sym = frozenset(symmetric or [])
-    for name in sym:
+    others = [(greek_names(n), s) for n, s in (NONE if structures is None else structures).pairs()]
+    pairs = [(n, Structure.SYMMETRIC) for n in symmetric or []] + others
+    for name, structure in pairs:
         if not _NAME.match(name):
-            raise MatcalcError("option", f"--symmetric expects a matrix name, got {name!r}")
-    root = parse(source, frozenset([*declared, *sym, *wrt]), latex)
-    reject_defined(root, {**{n: "--shape" for n in declared}, **{n: "--symmetric" for n in sym},
+            raise MatcalcError("option", f"{structure.option} expects a matrix name, got {name!r}")
+    sym = declare(pairs)
+    root = parse(source, frozenset([*declared, *sym.names, *wrt]), latex)
+    reject_defined(root, {**{n: "--shape" for n in declared}, **{n: sym.options(n)[0] for n in sym.names},
                           **{n: "--wrt" for n in wrt}})
     typed = infer(root, declared, sym, extra=list(wrt), source=source)
     return root, typed, declared, sym, absent_names(root, wrt, declared, sym)
@@ -196,12 +219,12 @@ def derivative_of(f: Expr, xs: list[Expr], layout: str = "numerator") -> Finishe
     if len(xs) == 1:
         return finish(derivative(canon(f), xs[0], layout))
     u, v = xs
-    scalar_function(f)
+    scalar_function(f, u, v)
     first = finish(derivative(canon(f), u, "denominator"))
     return finish(second_derivative(first, derivative(canon(first.expr), v, layout), u, v))
 
 
-def absent_names(root: Syntax, wrt: list[str], declared: dict[str, Shape], sym: frozenset[str]) -> tuple[str, ...]:
+def absent_names(root: Syntax, wrt: list[str], declared: dict[str, Shape], sym: Structures) -> tuple[str, ...]:
     """A note for each option naming what does not occur in the expression; a --wrt that
     differs from a name of the expression only in case is a slip (an error)."""
     names = [n for n, _ in variable_names(substitute(root))]
@@ -214,7 +237,8 @@ def absent_names(root: Syntax, wrt: list[str], declared: dict[str, Shape], sym: 
             raise MatcalcError("option", f"--wrt {w}: {w} does not occur in the expression; did you mean {close[0]}?")
         notes.append(f"--wrt {w}: {w} does not occur in the expression, so the derivative is zero")
     notes += [f"--shape {n}: {n} does not occur in the expression" for n in declared if n not in names]
-    notes += [f"--symmetric {n}: {n} does not occur in the expression" for n in sorted(sym) if n not in names]
+    notes += [f"{o} {n}: {n} does not occur in the expression" for n in sorted(sym.names) if n not in names
+              for o in sym.options(n)]
     return tuple(notes)
 
 
@@ -246,7 +270,7 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
             raise MatcalcError("internal", "--with-value needs the expression's tree")
         title = (f"The value of {report.source} and its derivative by {' then '.join(report.wrt)}: "
                  f"{d.layout} layout, {d.kind}, shape {shape_text(d.shape)}.")
-    sig = Signature(title, report.variables, report.symmetric, report.wrt, d.note, value)
+    sig = Signature(title, report.variables, report.structures.symmetric, report.wrt, d.note, value)
     return module.render(d.expr, sig)  # type: ignore[no-any-return]
 
 
@@ -263,12 +287,12 @@ def _hvp(report: Report, title: str) -> tuple[Any, Any]:
     w = report.wrt[0]
     direction = next(n for n in ("v", "v_", "dv", "direction") if n not in report.variables)
     shape = report.variables[w]
-    x = E.var(w, shape, w in report.symmetric)
+    x = E.var(w, shape, report.structures.of(w))
     e = hessian_vector(d.expr, x, E.var(direction, shape))
     title = (f"The Hessian of {report.source} by {w}, applied to {direction}: H {direction} in "
              f"{w}'s shape {shape_text(shape)}, H never formed.")
     note = "" if shape[1] == 1 else f"H acts on vec({direction}); H {direction} comes back in {w}'s shape"
-    sig = Signature(title, {**report.variables, direction: shape}, report.symmetric, report.wrt, note,
+    sig = Signature(title, {**report.variables, direction: shape}, report.structures.symmetric, report.wrt, note,
                     direction=direction)
     return e, sig
 
@@ -289,7 +313,7 @@ def latex_text(report: Report, display: bool = False, bold: bool = False, standa
             from matcalc_cli.build import infer
 
             f = infer(report.syntax(), dict(report.variables), report.symmetric).expr
-        wrt = tuple(E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt)
+        wrt = tuple(E.var(w, report.variables[w], report.structures.of(w)) for w in report.wrt)
         eq = latexdoc.Equation(f, wrt, named.body, named.where, vec=Convention.VEC in d.conventions, note=d.note)
         text = latexdoc.display(eq, bold, page or latexdoc.TEXT_WIDTH)
     else:

@@ -15,7 +15,7 @@ this module decides which domain, which scale and which sizes, and where a point
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.numeric import (
+    ENTRIES,
     UNIT,
     Scale,
     Values,
@@ -33,6 +34,7 @@ from matcalc_cli.numeric import (
     size_of,
 )
 from matcalc_cli.ops import OPS
+from matcalc_cli.structure import Structure, Structures, as_structures
 
 # Dimension sizes a check draws from: a claim polynomial in n agrees with the derivative at
 # as many sizes as its degree at most, and a point count above that many sizes catches it.
@@ -104,14 +106,17 @@ def scales(i: int, names: Iterable[str], numbers: tuple[float, ...], rng: np.ran
     return {n: Scale(float(rng.choice(ladder))) for n in names}
 
 
-def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[Shape],
+def points(variables: dict[str, Shape], symmetric: Structures | Collection[str], extra: list[Shape],
            defined: Callable[[Point], bool], count: int = 12, numbers: tuple[float, ...] = (),
            pool: tuple[int, ...] = CHECK_SIZES, together: bool = False,
            kinks: tuple[Kink, ...] = (), ladder: tuple[float, ...] = LADDER) -> list[Point]:
     """count random points where defined() holds (the derivative is finite, no kink is near),
     and, for each of the kinks (arguments of abs, relu, ... in the expression or a claim),
     points just on both sides of where it changes sign (near_kinks). The seeds are fixed so
-    that a verdict is reproducible."""
+    that a verdict is reproducible. symmetric: the structures declared (or the names of
+    symmetric matrices): a structured name is drawn from its structure (numeric.STRUCTURES),
+    a --positive one with positive entries only, whatever the narrowing."""
+    structures = as_structures(symmetric)
     shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim
     for name, shape in variables.items():
         entries = max(entries_of(shape, dim_sizes(shapes, base, pool)) for base in range(len(pool)))
@@ -128,8 +133,8 @@ def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[S
 
         def drawn(levels: dict[str, int], rng: np.random.Generator = rng, sizes: dict[Dim, int] = sizes,
                   at: dict[str, Scale] = at) -> Values:
-            return {n: draw_in(LEVELS[levels[n]], s, n in symmetric, rng, sizes, at[n])
-                    for n, s in variables.items()}
+            return {n: draw_in(ENTRIES if n in structures.positive else LEVELS[levels[n]], s, structures.of(n), rng,
+                               sizes, at[n]) for n, s in variables.items()}
 
         levels = narrowing.levels()
         p = Point(drawn(levels), sizes)
@@ -140,7 +145,7 @@ def points(variables: dict[str, Shape], symmetric: frozenset[str], extra: list[S
         if p is not None:
             out.append(p)
             if len(out) == count:
-                return out + near_kinks(out, kinks, defined)
+                return out + near_kinks(out, kinks, defined, rigid(structures))
     raise MatcalcError("unsupported", "cannot find random points where the derivative is defined")
 
 
@@ -262,19 +267,25 @@ _GRID = np.geomspace(1e-3, 1e3, 31)
 _SIDES = (0.97, 0.995, 1.005, 1.03)  # of the crossing's scale: outside smooth_at's margin of 1e-3
 
 
-def near_kinks(base: list[Point], kinks: tuple[Kink, ...], defined: Callable[[Point], bool]) -> list[Point]:
+def rigid(structures: Structures) -> frozenset[str]:
+    """The names a point may not scale: an orthogonal Q times t is not orthogonal."""
+    return frozenset(n for n, s in structures.items() if s is Structure.ORTHOGONAL)
+
+
+def near_kinks(base: list[Point], kinks: tuple[Kink, ...], defined: Callable[[Point], bool],
+               fixed: frozenset[str] = frozenset()) -> list[Point]:
     """Points where an entry of a kink's argument is about to change sign, on both sides:
-    every variable of a random point scaled by t, t found where the argument crosses 0 (a
-    grid from 1e-3 to 1e3, then bisection). relu(x - 1) is probed at x = 0.97 / x_i and
-    1.03 / x_i; a claim whose kink is moved, or that lacks one, differs there."""
+    every variable of a random point (but the fixed ones: rigid) scaled by t, t found where
+    the argument crosses 0 (a grid from 1e-3 to 1e3, then bisection). relu(x - 1) is probed
+    at x = 0.97 / x_i and 1.03 / x_i; a claim whose kink is moved, or that lacks one, differs there."""
     out: list[Point] = []
     for k in kinks:
         for p in base[:3]:
-            t = _crossing(k, p)
+            t = _crossing(k, p, fixed)
             if t is None:
                 continue
             for side in _SIDES:
-                q = _scaled(p, t * side)
+                q = _scaled(p, t * side, fixed)
                 if defined(q):
                     out.append(q)
             break
@@ -283,15 +294,15 @@ def near_kinks(base: list[Point], kinks: tuple[Kink, ...], defined: Callable[[Po
     return out[:KINK_POINTS]
 
 
-def _scaled(p: Point, t: float) -> Point:
-    return Point({n: (float(v) * t if np.ndim(v) == 0 else np.asarray(v) * t) for n, v in p.values.items()},
-                 p.sizes)
+def _scaled(p: Point, t: float, fixed: frozenset[str] = frozenset()) -> Point:
+    return Point({n: v if n in fixed else (float(v) * t if np.ndim(v) == 0 else np.asarray(v) * t)
+                  for n, v in p.values.items()}, p.sizes)
 
 
-def _crossing(k: Kink, p: Point) -> float | None:
+def _crossing(k: Kink, p: Point, fixed: frozenset[str] = frozenset()) -> float | None:
     signs = []
     for t in _GRID:
-        a = _side(k, _scaled(p, float(t)))
+        a = _side(k, _scaled(p, float(t), fixed))
         signs.append(a if finite(a) else None)
     for i in range(len(_GRID) - 1):
         s0, s1 = signs[i], signs[i + 1]
@@ -300,7 +311,7 @@ def _crossing(k: Kink, p: Point) -> float | None:
         lo, hi = float(_GRID[i]), float(_GRID[i + 1])
         for _ in range(40):  # bisection on the first entry that changes sign
             mid = np.sqrt(lo * hi)
-            sm = _side(k, _scaled(p, mid))
+            sm = _side(k, _scaled(p, mid, fixed))
             if sm.shape == s0.shape and np.array_equal(sm, s0):
                 lo = mid
             else:

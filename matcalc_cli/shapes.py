@@ -9,12 +9,14 @@ The second builds the typed tree (expr.py) from the solved shapes of the variabl
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from matcalc_cli.dims import FRESH_NAMES, Dims, format_shape, message_names, rename
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.structure import Structure, Structures, as_structures
 from matcalc_cli.syntax import Syntax
 from matcalc_cli.where import dim_arg, post_order, split_call, substitute
 
@@ -51,11 +53,11 @@ def _nodes(root: Syntax) -> list[Syntax]:
 
 
 class _Checker:
-    def __init__(self, declared: dict[str, Shape], scalars: frozenset[str], symmetric: frozenset[str]) -> None:
+    def __init__(self, declared: dict[str, Shape], scalars: frozenset[str], symmetric: Collection[str]) -> None:
         self.dims = Dims()
         self.declared = declared
         self.scalars = scalars
-        self.symmetric = symmetric
+        self.symmetric = as_structures(symmetric)  # the square ones: every matrix structure
         self.shown_names: dict[Dim, Dim] = {}
         self.var_shapes: dict[str, Shape] = {}
         self.node_shapes: dict[int, Shape] = {}
@@ -85,7 +87,7 @@ class _Checker:
                 shape = (self.dims.fresh(), self.dims.fresh())
             else:
                 shape = (self.dims.fresh(), 1)
-            if name in self.symmetric:
+            if name in self.symmetric and shape[1] != 1:  # a vector stays one: infer says it cannot be
                 self.dims.unify(shape[0], shape[1])
             self.var_shapes[name] = shape
         return self.var_shapes[name]
@@ -217,10 +219,12 @@ def variable_names(root: Syntax) -> list[tuple[str, int]]:
     return sorted(seen.items(), key=lambda kv: kv[1])
 
 
-def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[str],
+def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: Structures | Collection[str],
                  extra: list[str] | None = None, source: str = "") -> Shapes:
     """Type the tree; extra names (a --wrt absent from the expression) get shapes too.
-    source: the text the tree was read from, quoted in messages that show a reading."""
+    source: the text the tree was read from, quoted in messages that show a reading.
+    symmetric: the structures declared (or the names of symmetric matrices)."""
+    symmetric = as_structures(symmetric)
     root = substitute(root)
     names = variable_names(root)
     transposed = _transposed(root)  # a name written x^T is never inferred to be a scalar
@@ -239,11 +243,21 @@ def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: frozenset[
                 raise misread from None
             raise
     variables = _solve(checker, [n for n, _ in names], declared, _dim_names(root))
-    for name in symmetric:
-        shape = variables.get(name, declared.get(name))
-        if shape is not None and shape[0] != shape[1]:
-            raise MatcalcError("shape", f"--symmetric {name}: {name} is {format_shape(shape)}, not square")
+    for name, structure in symmetric.items():
+        _structured(name, structure, variables.get(name, declared.get(name)))
     return Shapes(root, variables, frozenset(n for n in variables if n not in declared))
+
+
+def _structured(name: str, structure: Structure, shape: Shape | None) -> None:
+    """A matrix structure needs a square matrix (a vector or a scalar cannot have one)."""
+    if shape is None or (shape[0] == shape[1] and shape != SCALAR):
+        return
+    what = "a scalar" if shape == SCALAR else f"a vector ({format_shape(shape)})" if shape[1] == 1 else \
+        f"{format_shape(shape)}, not square"
+    hint = f"; a matrix is named with a capital letter, or declared: --shape {name}=n,n" if shape[1] == 1 else ""
+    article = "an" if structure.words[0] in "aeiou" else "a"
+    raise MatcalcError("shape", f"{structure.option} {name}: {name} is {what}, and {article} {structure.words} "
+                       f"matrix is square{hint}")
 
 
 _PRODUCTS = (" ", "*", "@")
@@ -281,7 +295,7 @@ def _after_numbers(factors: list[Syntax]) -> list[Syntax]:
 
 
 def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shape],
-                       symmetric: frozenset[str]) -> _Checker:
+                       symmetric: Structures) -> _Checker:
     """The coefficient rule: an undeclared name that textbooks use for a scalar (_SCALAR_NAMES)
     standing first in a product whose rest is scalar-valued (lambda w^T w, c x^T x,
     t log(det(X))) is a scalar, where it occurs only so; x^T x, x * 2, x^T A x and a b^T keep
@@ -315,7 +329,7 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
 
 
 def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
-                        first: MatcalcError, symmetric: frozenset[str]) -> _Checker:
+                        first: MatcalcError, symmetric: Structures) -> _Checker:
     """Lowercase names are vectors unless only a scalar type-checks, and then only the names
     textbooks use for scalars (t in (A + t B)^-1): try the fewest of them, nearest the first
     mismatch first. Any other name is never guessed: if reading one as a scalar would
@@ -342,7 +356,7 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
 
 
 def _checks(root: Syntax, declared: dict[str, Shape], scalars: frozenset[str],
-            symmetric: frozenset[str]) -> _Checker | None:
+            symmetric: Structures) -> _Checker | None:
     checker = _Checker(declared, scalars, symmetric)
     try:
         checker.check(root)

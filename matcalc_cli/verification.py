@@ -80,7 +80,7 @@ def verify(report: Report) -> Verification:
     """The derivative against central differences of the expression at random points."""
     f = report.function if report.function is not None else build(report.syntax(), report.variables,
                                                                    report.symmetric)
-    xs = [E.var(w, report.variables[w], w in report.symmetric) for w in report.wrt]
+    xs = [E.var(w, report.variables[w], report.structures.of(w)) for w in report.wrt]
     d = report.derivative
     sizes = dim_sizes(report.variables)
     entries = entries_of(xs[0].shape, sizes)
@@ -91,9 +91,9 @@ def verify(report: Report) -> Verification:
             f"the derivative has {entries_of(d.shape, sizes):,}"
         raise MatcalcError("unsupported", f"--verify: {what} entries: too large to evaluate at random points "
                            f"(at most {MAX_ENTRIES:,}; {small})")
-    if sampled and (len(xs) == 2 or xs[0].info.symmetric):
+    if sampled and (len(xs) == 2 or xs[0].info.structure is not None):
         raise MatcalcError("unsupported", f"--verify: {xs[0].name} has {entries:,} entries; "
-                           f"{'a second derivative' if len(xs) == 2 else 'a symmetric variable'} is verified "
+                           f"{'a second derivative' if len(xs) == 2 else 'a structured variable'} is verified "
                            f"entry by entry, for variables of at most {MAX_VERIFY_ENTRIES} entries ({small})")
     for x in xs[1:]:  # a pair of evaluations per pair of entries
         if entries_of(x.shape, sizes) > MAX_VERIFY_ENTRIES:

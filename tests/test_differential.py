@@ -25,6 +25,7 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.render import numpy
 from matcalc_cli.report import differentiate
 from matcalc_cli.sampling import LADDER, SECOND_LADDER, shapes_in
+from matcalc_cli.structure import Structure, Structures, declare
 from matcalc_cli.verification import VERIFY_SIZES, largest_inside, rounding
 
 SHAPES = ["t=scalar", "s=scalar", "x=n", "y=n", "A=n,n", "B=n,n", "C=n,m", "u=m"]
@@ -94,10 +95,12 @@ def _tensor_cell(report_kind: str) -> bool:
     return report_kind in ("matrix-by-vector", "vector-by-matrix", "matrix-by-matrix")
 
 
-def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str]) -> str | None:
-    """None if matcalc is right (or the case says nothing), else what is wrong."""
+def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str],
+               structures: Structures | None = None) -> str | None:
+    """None if matcalc is right (or the case says nothing), else what is wrong. structures:
+    declared (--diagonal A ...): points from them, differences along them."""
     try:
-        r = differentiate(text, wrt, SHAPES, [], layout)
+        r = differentiate(text, wrt, SHAPES, [], layout, structures=structures)
     except MatcalcError as err:
         stats[f"refused ({err.kind})"] += 1
         if err.kind == "unsupported":
@@ -105,7 +108,7 @@ def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str]) -> s
         return f"{text!r} by {wrt}: {err.kind}: {err.message}"
     f = r.function
     assert f is not None
-    xs = [E.var(w, r.variables[w]) for w in wrt]
+    xs = [E.var(w, r.variables[w], r.structures.of(w)) for w in wrt]
     d = r.derivative
 
     def defined(p: Point) -> bool:
@@ -180,6 +183,34 @@ def test_random_expressions_against_finite_differences() -> None:
         if problem:
             wrong.append(problem)
     print("\ndifferential:", dict(sorted(stats.items())), f"wrong: {len(wrong)}")
+    assert wrong == [], "\n".join(wrong[:20])
+    checked = sum(v for k, v in stats.items() if k.startswith("checked"))
+    assert checked >= BUDGET // 2, stats
+
+
+def test_random_expressions_by_structured_variables() -> None:
+    """The same texts with A declared diagonal, lower, upper, symmetric, SPD or orthogonal at
+    random (issue 20), as the command line declares it: the gradient within the structure
+    (a Jacobian J P, a Hessian within it; by an orthogonal A only first derivatives) against
+    central differences along its tangent space, at points checking.points draws from it."""
+    r = random.Random(int(os.environ.get("MATCALC_DIFF_SEED", "") or 13) + 1)
+    stats: Counter[str] = Counter()
+    wrong = []
+    structures = [s for s in Structure if s is not Structure.POSITIVE]
+    tried = 0
+    while tried < BUDGET:
+        text, wrt, layout = case(r)
+        if "A" not in wrt:
+            continue
+        s = r.choice(structures)
+        if s is Structure.ORTHOGONAL and len(wrt) == 2:
+            continue
+        tried += 1
+        stats[s.value] += 1
+        problem = check_case(text, wrt, layout, stats, declare([("A", s)]))
+        if problem:
+            wrong.append(f"--{s.value} A: {problem}")
+    print("\ndifferential, structured:", dict(sorted(stats.items())), f"wrong: {len(wrong)}")
     assert wrong == [], "\n".join(wrong[:20])
     checked = sum(v for k, v in stats.items() if k.startswith("checked"))
     assert checked >= BUDGET // 2, stats

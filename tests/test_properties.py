@@ -59,6 +59,7 @@ from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
 from matcalc_cli.report import derivative_of
 from matcalc_cli.simplify import simplify
+from matcalc_cli.structure import Structure, declare
 from matcalc_cli.syntax import parse
 
 # ------------------------------------------------------------------ budget
@@ -437,7 +438,7 @@ def p_structure(draw: Draw, sh: Shape, d: int) -> Expr:
     """A scalar through kron, vec, unvec and the commutation matrix (their shapes are products
     of dimensions, which the other productions never make)."""
     c = _sub(draw, d)
-    kind = draw(st.sampled_from(["sum kron", "vec vec", "vec K vec", "unvec", "size", "zeros"]))
+    kind = draw(st.sampled_from(["sum kron", "vec vec", "vec K vec", "unvec", "size", "zeros", "vec K vec"]))
     if kind == "sum kron":
         return fn("sum", E.kron(gen(draw, draw(st.sampled_from([NN, NM, VN])), c),
                                 gen(draw, draw(st.sampled_from([MM, RM, VM])), c)))
@@ -486,6 +487,10 @@ def p_diag_of_vector(draw: Draw, sh: Shape, d: int) -> Expr:
     return fn("diag", gen(draw, (sh[0], 1), _sub(draw, d)))
 
 
+def p_triangle(draw: Draw, sh: Shape, d: int) -> Expr:
+    return fn(draw(st.sampled_from(["tril", "triu"])), gen(draw, sh, _sub(draw, d)))
+
+
 def p_inverse(draw: Draw, sh: Shape, d: int) -> Expr:
     return E.inv(well_conditioned(draw, _sub(draw, d)))
 
@@ -518,6 +523,7 @@ def _productions(sh: Shape) -> dict[str, Production]:
         out["kron"] = p_kron_outer
     if sh in (NN, MM):
         out["diag"] = p_diag_of_vector
+        out["triangle"] = p_triangle
     if sh == NN:
         out.update({"inverse": p_inverse, "matrix_power": p_matrix_power, "matrix_function": p_matrix_function,
                     "factorisation": p_factorisation})
@@ -804,7 +810,7 @@ STRATEGY_FUNCTIONS = ("tr", "det", "logdet", "sum", "norm", "diag", "softmax", "
                       *ON_HALF, "log1p", "max", "min", "ismax", "ismin", "nuclear", "svec_left", "svec_right",
                       "polar", "expm", "logm", "sqrtm", "expm_frechet", "logm_frechet", "sylvester", "expm_kron",
                       "logm_kron", "eigvals", "eigmax", "eigmin", "svdvals", "eigvecs", "eigvec_max", "eigvec_min",
-                      "svd_u", "svd_v", "chol", "tril_half", "pinv", "adj")
+                      "svd_u", "svd_v", "chol", "tril_half", "pinv", "adj", "tril", "triu")
 
 # Every kind of node the strategy must produce, and every function of the table
 # that the input language offers (sign is internal: abs's derivative).
@@ -837,6 +843,80 @@ def test_derivatives_match_finite_differences() -> None:
                  "matrix-by-scalar", "vector-by-matrix", "matrix-by-vector", "matrix-by-matrix"):
         assert "kind: " + kind in kinds, f"no {kind} derivative was checked: {sorted(kinds)}"
     assert any(k.endswith("(2nd)") for k in kinds), "no second derivative was checked"
+
+
+# ------------------------------------------------------------------ (a') structured variables
+# A random expression with one of its square variables (A or B) declared diagonal, lower,
+# upper, symmetric, SPD or orthogonal at random (issue 20): its derivative by that variable,
+# the gradient within the structure (a Jacobian J P, or a Hessian within it), against central
+# differences along the structure's tangent space at points drawn from the structure.
+MATRIX_STRUCTURES = tuple(s for s in Structure if s is not Structure.POSITIVE)
+
+
+def _with_structure(e: Expr, name: str, structure: Structure) -> Expr:
+    """e with the variable name declared structured, rebuilt through the builders (which use
+    it: D^T = D, Q^-1 = Q^T)."""
+    memo: dict[int, Expr] = {}
+    for node in E.walk(e):
+        if node.op == "var" and node.name == name:
+            memo[id(node)] = E.var(name, node.shape, structure)
+        else:
+            memo[id(node)] = rebuild(node, [memo[id(a)] for a in node.args]) if node.args else node
+    return memo[id(e)]
+
+
+@st.composite
+def structured_cases(draw: Draw) -> tuple[Expr, list[Expr], str]:
+    structure = draw(st.sampled_from(MATRIX_STRUCTURES))
+    f = draw(expressions(draw(st.sampled_from([S, S, VN, NN]))))
+    names = [n for n in ("A", "B") if n in E.free_vars(f)]
+    assume(names)
+    name = draw(st.sampled_from(names))
+    f = _with_structure(f, name, structure)
+    x = E.var(name, NN, structure)
+    wrt = [x, x] if f.is_scalar and structure is not Structure.ORTHOGONAL and draw(st.integers(0, 4)) == 0 else [x]
+    return f, wrt, draw(st.sampled_from(["numerator", "denominator"]))
+
+
+def test_structured_derivatives_match_finite_differences() -> None:
+    stats: Counter[str] = Counter()
+
+    @_settings(_STRUCTURED_EXAMPLES)
+    @given(structured_cases(), st.integers(0, 2**16))
+    def run(case: tuple[Expr, list[Expr], str], seed: int) -> None:
+        f, wrt, layout = case
+        x = wrt[0]
+        note(describe(f, wrt, layout) + f"; {x.name} {x.info.structure}")
+        declared = declare([("W", Structure.SYMMETRIC), (x.name, x.info.structure)])
+        values = numeric.sample(VARIABLES, declared, np.random.default_rng(seed), SIZES)
+        _skip_unless(_value(f, values) is not None, "f not finite or too large", stats)
+        try:
+            d = _differentiate(f, wrt, layout)
+        except MatcalcError as exc:
+            if _accepted(exc, f, wrt, stats):
+                return
+            raise
+        got = _evaluates(d.expr, values)
+        assert not isinstance(got, str), got
+        want = _finite_differences(f, wrt, values, layout)
+        _skip_unless(bool(np.all(np.isfinite(want))) and float(np.max(np.abs(want), initial=0.0)) < 1e6,
+                     "finite differences not finite or too large", stats)
+        rel = numeric.relative_error(got, want)
+        if rel > FD_TOL:
+            other = numeric.numeric_derivative(f, wrt, values, SIZES, layout, h=1e-5 if len(wrt) == 1 else 1e-3)
+            _skip_unless(numeric.relative_error(other, want) < FD_TOL / 10, "finite differences unstable", stats)
+        assert rel <= FD_TOL, f"relative error {rel:.3g}\n got  {got.tolist()}\n want {want.tolist()}"
+        stats["checked"] += 1
+        stats[f"{x.info.structure.value}: {d.kind}" + (" (2nd)" if len(wrt) == 2 else "")] += 1
+
+    run()
+    print("\nproperty (a'):", dict(sorted(stats.items())))
+    assert stats["checked"] >= _STRUCTURED_EXAMPLES // 2, stats
+    assert {k.split(":")[0] for k in stats if ":" in k and not k.startswith("skipped")} >= \
+        {s.value for s in MATRIX_STRUCTURES}, stats
+
+
+_STRUCTURED_EXAMPLES = int(os.environ.get("MATCALC_SOAK_EXAMPLES", "").strip() or 150)
 
 
 # ------------------------------------------------------------------ (b) the simplifier

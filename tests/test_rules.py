@@ -179,6 +179,15 @@ EXAMPLES: dict[str, list[Ex]] = {
         Ex("norm(A X B)", "X"),
         Ex("norm(X w - y)^2", "w"),
     ],
+    "tril": [
+        Ex("tr(A tril(X))", "X"),
+        Ex("tril(X) a", "X"),
+        Ex("sum(tril(x x^T))", "x"),
+    ],
+    "triu": [
+        Ex("tr(A triu(X B))", "X"),
+        Ex("triu(t A)", "t", T_SCALAR),
+    ],
     "diag": [
         Ex("a^T diag(x) b", "x"),
         Ex("diag(x) b", "x"),

@@ -40,6 +40,9 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("softmax", "exp(z) / sum(exp(z))", {}, "softmax(z)"),
     ("logistic-scalar", "exp(t) / (1 + exp(t))", {"t": E.SCALAR}, "sigmoid(t)"),
     ("diag-coefficient", "diag(-2 v)", {}, "-2 diag(v)"),
+    ("diag-coefficient", "tril(3 A)", {}, "3 tril(A)"),
+    ("diagonal-mask", "((A B) .* eye(n))^T", SQ, "(A B) .* eye(n)"),
+    ("diagonal-mask", "(A B)^T .* eye(n)", SQ, "(A B) .* eye(n)"),
     ("inverse-transposed", "inv(B^T X^T A^T)", {"A": (N, N), "X": (N, N), "B": (N, N)}, "(A X B)^-T"),
     ("log-softmax", "log(softmax(z))", {}, "z - logsumexp(z) ones(n)"),
     ("kron-reduction", "tr(kron(A, B))", {"A": (N, N), "B": ("m", "m")}, "tr(A) tr(B)"),
@@ -181,6 +184,7 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("identity-insertion", "A + A B", SQ),  # A (eye(n) + B) is longer
     ("inverse-of-product", "(A B)^-1 C", SQ),  # B^-1 A^-1 C is no shorter
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
+    ("diagonal-mask", "(A B)^T .* C", SQ),  # no identity mask: the transpose moves entries
     ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # m is not a number
     ("ones-product", "(A .* B) ones(n) ones(1, n)", SQ),  # row sums, broadcast: M 1 1^T
     ("kron-reduction", "tr(kron(x^T, x))", {}),  # kron(x^T, x) is square, its factors are not

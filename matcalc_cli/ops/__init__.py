@@ -16,6 +16,7 @@ from matcalc_cli.ops import (  # noqa: F401 (each registers its records)
     reductions,
     spectra,
     spectral,
+    triangular,
 )
 from matcalc_cli.ops.base import OPS, Diffs, Linear, Op, fn
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli import expr as E
-from matcalc_cli.derive.present import Draft, FinishedDerivative
+from matcalc_cli.derive.present import Draft, FinishedDerivative, project
 from matcalc_cli.expr import Expr
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.engine import simplify
@@ -19,10 +19,13 @@ def finish(d: Draft) -> FinishedDerivative:
         g = simplify(g)
         if simplify(E.T(g)) != g:  # a symmetric G is its own sym(G)
             g = E.mul(E.const(Fraction(1, 2)), E.add(g, E.T(g)))
+    if d.within is not None and d.variable is not None:  # within --diagonal, --lower, ... --orthogonal
+        g = project(simplify(g), d.variable, d.within)
     g = _spread_transpose(simplify(g))
     if d.transpose:
         g = simplify(E.T(g))
-    return FinishedDerivative(g, d.kind, d.layout, d.note, d.conventions)
+    within = d.within or (d.variable.info.structure if d.variable is not None and d.symmetrise else None)
+    return FinishedDerivative(g, d.kind, d.layout, d.note, d.conventions, within)
 
 
 def _spread_transpose(g: Expr) -> Expr:

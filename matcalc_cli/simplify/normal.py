@@ -213,10 +213,17 @@ def _negated_sums(coef: E.Number, chain: list[Expr], scaled: bool) -> tuple[E.Nu
     return coef, out
 
 
+def _orthogonal_pair(a: Expr, b: Expr) -> bool:
+    """Q^T Q or Q Q^T for an orthogonal Q (--orthogonal): the identity."""
+    t, q = (a, b) if a.op == "T" else (b, a)
+    return t.op == "T" and t.args[0] is q and q.op == "var" and q.info.orthogonal
+
+
 def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
     out: list[Expr] = []
     for f in chain:
-        if out and ((f.op == "inv" and f.args[0] == out[-1]) or (out[-1].op == "inv" and out[-1].args[0] == f)):
+        if out and ((f.op == "inv" and f.args[0] == out[-1]) or (out[-1].op == "inv" and out[-1].args[0] == f)
+                    or _orthogonal_pair(out[-1], f)):
             out.pop()
             if not out and f.shape[0] == f.shape[1]:
                 out.append(E.eye(f.shape[0]))

@@ -99,6 +99,14 @@ def _power_of_power(e: Expr) -> Expr:
     return E.power(fn("abs", a), pq)
 
 
+def _masked_transpose(e: Expr) -> bool:
+    """(X .* I)^T, or X^T .* I: the mask keeps the diagonal, which a transpose does not move."""
+    h = e.args[0] if e.op == "T" else e
+    if h.op != "had" or not any(f.op == "eye" for f in h.args):
+        return False
+    return e.op == "T" or any(f.op == "T" for f in h.args)
+
+
 def _coefficient_out(e: Expr) -> Expr:
     c, core = _coef(e.args[0])
     return product([E.const(c), fn(e.op, E.ones(core.shape) if core.op == "bcast" else core)])
@@ -156,8 +164,11 @@ RULES: tuple[Rule, ...] = (
          lambda e: product([e.args[0], E.power(e.args[1].args[0], -1)]), "a ./ c = a / c"),
     written("logistic", IDENTITY, "exp(?u) ./ (1 + exp(?u)) => sigmoid(?u)",
             "(exp(?u) .* ?y) ./ (1 + exp(?u)) => sigmoid(?u) .* ?y"),
-    Rule("diag-coefficient", PRESENTATION, ("diag",), lambda e: _coef(e.args[0])[0] != 1,
-         _coefficient_out, "diag(c v) = c diag(v)"),
+    Rule("diag-coefficient", PRESENTATION, ("diag", "tril", "triu"), lambda e: _coef(e.args[0])[0] != 1,
+         _coefficient_out, "diag(c v) = c diag(v), tril(c X) = c tril(X)"),
+    Rule("diagonal-mask", IDENTITY, ("T", "had"), _masked_transpose,
+         lambda e: e.args[0] if e.op == "T" else E.had(*(f.args[0] if f.op == "T" else f for f in e.args)),
+         "(X .* I)^T = X .* I and X^T .* I = X .* I: a diagonal matrix is its transpose"),
     Rule("inverse-transposed", PRESENTATION, ("inv",),
          lambda e: e.args[0].op in ("mul", "add") and cost(_inverse_transposed(e)) < cost(e),
          _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
