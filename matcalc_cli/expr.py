@@ -234,9 +234,9 @@ def const(value: Number | int) -> Expr:
 ZERO, ONE = const(0), const(1)
 
 
-def var(name: str, shape: Shape, structure: bool | Structure | None = None) -> Expr:
-    """A variable; structure True is symmetric (as callers wrote it before there were others)."""
-    s = Structure.SYMMETRIC if structure is True else structure or None
+def var(name: str, shape: Shape, symmetric: bool | Structure | None = None) -> Expr:
+    """A variable; symmetric: its structure (--diagonal ...), or True for symmetric."""
+    s = Structure.SYMMETRIC if symmetric is True else symmetric or None
     return Expr("var", (), shape, VarInfo(name, s))
 
 
