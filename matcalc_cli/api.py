@@ -264,10 +264,12 @@ def check(expr: str = "", wrt: str | Sequence[str] = (), expect: str = "", shape
         if not isinstance(derivation, str):
             raise MatcalcError("option", f"derivation must be a string, got {type(derivation).__name__}")
         _, specs, sym = _options("", wrt, shapes, symmetric)
+        from matcalc_cli.commands import declared_structures
         from matcalc_cli.derivation import check_derivation
 
         try:
-            return check_derivation(derivation, _wrt(wrt), specs, sym, layout)
+            declared = declared_structures(_structure_fields(diagonal, lower, upper, spd, orthogonal, positive))
+            return check_derivation(derivation, _wrt(wrt), specs, sym, layout, declared)
         except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
             raise as_error(ex) from None
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
@@ -332,14 +334,18 @@ def _names(names: Iterable[str]) -> list[str]:
 
 
 def convex(expr: str, wrt: str | Sequence[str], shapes: Shapes | None = None, symmetric: Iterable[str] = (),
-           positive: Iterable[str] = (), spd: Iterable[str] = (), from_format: str = "auto") -> Convexity:
+           positive: Iterable[str] = (), spd: Iterable[str] = (), from_format: str = "auto", *,
+           diagonal: Iterable[str] = (), lower: Iterable[str] = (), upper: Iterable[str] = (),
+           orthogonal: Iterable[str] = ()) -> Convexity:
     """Is expr convex, concave, both or neither in wrt (jointly), as `matcalc convex` decides it;
-    from_format as diff's."""
+    from_format as diff's; the structures as diff() takes them."""
     names, specs, sym = _options(expr, wrt, shapes, symmetric)
-    from matcalc_cli.commands import reads_latex
+    from matcalc_cli.commands import declared_structures, reads_latex
     from matcalc_cli.convexity import convex as decide
 
     try:
-        return Convexity(decide(expr, names, specs, sym, _names(positive), _names(spd), reads_latex(from_format)))
+        declared = declared_structures(_structure_fields(diagonal, lower, upper, _names(spd), orthogonal,
+                                                         _names(positive)))
+        return Convexity(decide(expr, names, specs, sym, latex=reads_latex(from_format), structures=declared))
     except Exception as ex:  # noqa: BLE001 (one exception type for every failure)
         raise as_error(ex) from None

@@ -22,6 +22,7 @@ from matcalc_cli.commands import (
     ConvexOptions,
     DiffOptions,
     DiffResult,
+    StructureFields,
     check_json,
     error_json,
     exit_status,
@@ -189,8 +190,10 @@ def _structure(name: str, what: str) -> Any:
 DiagonalOpt = Annotated[list[str] | None, _structure("diagonal", "a diagonal square matrix")]
 LowerOpt = Annotated[list[str] | None, _structure("lower", "a lower triangular square matrix")]
 UpperOpt = Annotated[list[str] | None, _structure("upper", "an upper triangular square matrix")]
-SpdOpt = Annotated[list[str] | None, _structure("spd", "a symmetric positive definite matrix")]
-PositiveOpt = Annotated[list[str] | None, _structure("positive", "positive in every entry (the domain only)")]
+SpdOpt = Annotated[list[str] | None, _structure(
+    "spd", "a symmetric positive definite matrix: the domain is narrowed to such matrices")]
+PositiveOpt = Annotated[list[str] | None, _structure(
+    "positive", "positive in every entry: the domain is narrowed to it (the derivative is unchanged)")]
 OrthogonalOpt = Annotated[list[str] | None, _structure("orthogonal", "an orthogonal square matrix (Q^T Q = I)")]
 LayoutOpt = Annotated[str, typer.Option(
     "--layout", metavar="LAYOUT", show_default=False, autocompletion=_completer(LAYOUTS),
@@ -320,11 +323,8 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
     if derivation is not None:
         if expr or expect is not None:
             raise _usage("--derivation FILE is checked alone: no EXPR or --expect with it")
-        given = [f"--{f}" for f, names in structure_fields(diagonal, lower, upper, spd, orthogonal, positive).items()
-                 if names]
-        if given:
-            raise _usage(f"--derivation does not read {given[0]} yet: only --symmetric among the structures")
-        raise typer.Exit(check_derivation(derivation, wrt, shape or [], symmetric or [], layout, format))
+        structures = structure_fields(diagonal, lower, upper, spd, orthogonal, positive)
+        raise typer.Exit(check_derivation(derivation, wrt, shape or [], symmetric or [], layout, format, structures))
     if not expr or expect is None or not wrt:
         missing = "EXPR" if not expr else "option '--expect'" if expect is None else "option '--wrt'"
         raise _usage(f"Missing {missing}: check takes EXPR, --wrt and --expect (or --derivation FILE and --wrt)")
@@ -341,12 +341,6 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
         raise typer.Exit(1)
 
 
-ConvexPositiveOpt = Annotated[list[str] | None, typer.Option(
-    "--positive", metavar="NAME", show_default=False,
-    help="Every entry of NAME is positive: the domain is narrowed to it. Repeatable.")]
-ConvexSpdOpt = Annotated[list[str] | None, typer.Option(
-    "--spd", metavar="NAME", show_default=False,
-    help="NAME is a symmetric positive definite matrix: the domain is narrowed to such matrices. Repeatable.")]
 ConvexWrtOpt = Annotated[list[str], typer.Option(
     "--wrt", metavar="VAR", help="A variable of the question; repeat for several, taken jointly.")]
 
@@ -359,7 +353,9 @@ On the SPD matrices:
 $ matcalc convex --wrt X --spd X -- "-logdet(X)"
 """)
 def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: SymOpt = None,
-           positive: ConvexPositiveOpt = None, spd: ConvexSpdOpt = None, format: CheckFormatOpt = "pretty") -> None:
+           positive: PositiveOpt = None, spd: SpdOpt = None, diagonal: DiagonalOpt = None,
+           lower: LowerOpt = None, upper: UpperOpt = None, orthogonal: OrthogonalOpt = None,
+           format: CheckFormatOpt = "pretty") -> None:
     """Is EXPR, a scalar, convex or concave in the --wrt variables jointly, on its domain,
     for every value of the other names?
 
@@ -370,8 +366,8 @@ def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: 
     """
     check_format(format, CHECK_FORMATS)
     source = read_expr(expr, format)
-    opts = ConvexOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), tuple(positive or ()),
-                         tuple(spd or ()), format)
+    opts = ConvexOptions(tuple(wrt), tuple(shape or ()), tuple(symmetric or ()), format=format,
+                         **structure_fields(diagonal, lower, upper, spd, orthogonal, positive))
 
     def work() -> int:
         verdict = run_convex(source, opts)
@@ -401,7 +397,7 @@ def _usage(message: str) -> Exception:
 
 
 def check_derivation(path: str, wrt: list[str], shape: list[str], symmetric: list[str], layout: str,
-                     fmt: str) -> int:
+                     fmt: str, structures: StructureFields | None = None) -> int:
     """check --derivation: every line's verdict; exit 0, 1 (a line is wrong) or 2."""
     from matcalc_cli.syntax import MAX_CHARS
 
@@ -414,7 +410,7 @@ def check_derivation(path: str, wrt: list[str], shape: list[str], symmetric: lis
     except (OSError, UnicodeDecodeError) as ex:
         raise fail(MatcalcError("input", f"cannot read the derivation {path}: "
                                 f"{getattr(ex, 'strerror', None) or ex}"), "", fmt) from None
-    opts = (tuple(wrt), tuple(shape), tuple(symmetric), layout, fmt)
+    opts = (tuple(wrt), tuple(shape), tuple(symmetric), layout, fmt, structures)
     result = guarded(text, fmt, lambda: run_derivation(text, *opts))
     if fmt == "json":
         import json

@@ -122,6 +122,14 @@ class ConvexOptions:
     positive: tuple[str, ...] = ()
     spd: tuple[str, ...] = ()
     format: str = next(iter(CHECK_FORMATS))
+    diagonal: tuple[str, ...] = ()  # the other structures, as diff's (STRUCTURE_OPTIONS)
+    lower: tuple[str, ...] = ()
+    upper: tuple[str, ...] = ()
+    orthogonal: tuple[str, ...] = ()
+
+    @property
+    def structures(self) -> Structures:
+        return declared_structures(self)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ConvexOptions:
@@ -261,18 +269,19 @@ def run_convex(source: str, opts: ConvexOptions) -> Verdict:
     validate_format(opts.format, CHECK_FORMATS)
     from matcalc_cli.convexity import convex
 
-    return convex(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), list(opts.positive),
-                  list(opts.spd))
+    return convex(source, list(opts.wrt), list(opts.shape), list(opts.symmetric), structures=opts.structures)
 
 
 def run_derivation(text: str, wrt: tuple[str, ...], shape: tuple[str, ...], symmetric: tuple[str, ...],
-                   layout: str, fmt: str) -> DerivationResult:
+                   layout: str, fmt: str, structures: StructureFields | None = None) -> DerivationResult:
     """What `check --derivation` decides of the derivation text; MatcalcError on bad input
-    (a derivation.LineError names the line, its span an offset into text)."""
+    (a derivation.LineError names the line, its span an offset into text). structures: the
+    structure options besides --symmetric."""
     validate_format(fmt, CHECK_FORMATS)
     from matcalc_cli.derivation import check_derivation
 
-    return check_derivation(text, list(wrt), list(shape), list(symmetric), layout)
+    declared = declared_structures(structures or structure_fields())
+    return check_derivation(text, list(wrt), list(shape), list(symmetric), layout, declared)
 
 
 def render_text(result: DiffResult, fmt: str) -> str:

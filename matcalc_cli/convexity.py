@@ -17,12 +17,13 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli.convex_rules import AFFINE, SOURCES, Rule
-from matcalc_cli.counterexamples import Counterexample, _direction, _moved, _point, _value, search
+from matcalc_cli.counterexamples import _SUBSPACES, Counterexample, _direction, _moved, _point, _value, search
 from matcalc_cli.curvature import Fact, Prover
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate
-from matcalc_cli.report import SCHEMA, typed_input
+from matcalc_cli.report import SCHEMA, structured_input
+from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.tokens import greek_names
 
 SECOND_ORDER = Rule("second-order condition: smooth, defined on all of an open convex domain, Hessian PSD",
@@ -120,30 +121,35 @@ def fact_text(f: Fact, render: Any) -> str:
 
 # ------------------------------------------------------------------ the command
 def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetric: list[str] | None = None,
-           positive: list[str] | None = None, spd: list[str] | None = None, latex: bool | None = None) -> Verdict:
+           positive: list[str] | None = None, spd: list[str] | None = None, latex: bool | None = None,
+           structures: Structures = NONE) -> Verdict:
     """Both questions for source in the variables wrt; MatcalcError on bad input. latex: True
-    reads source as LaTeX (--from latex); None, as LaTeX where it holds a backslash command."""
+    reads source as LaTeX (--from latex); None, as LaTeX where it holds a backslash command.
+    positive, spd and structures (--diagonal ...) declare structures as diff's options do, one
+    meaning: each narrows the domain (an orthogonal variable of the question is refused: not a
+    convex set)."""
     if not wrt:
         raise MatcalcError("option", "--wrt is required: the variables the question is about")
     # A Greek letter in an option is its name, as in the expression (--wrt θ is --wrt theta).
     wrt, shapes = [greek_names(w) for w in wrt], [greek_names(s) for s in shapes or []]
-    symmetric, positive, spd = ([greek_names(n) for n in names or []] for names in (symmetric, positive, spd))
-    pos, definite = frozenset(positive or ()), frozenset(spd or ())
-    _, typed, _, sym, notes = typed_input(source, list(dict.fromkeys(wrt)), shapes,
-                                          sorted(set(symmetric or ()) | definite), latex)
+    given = [*((n, Structure.POSITIVE) for n in positive or ()), *((n, Structure.SPD) for n in spd or ()),
+             *structures.pairs()]
+    _, typed, _, declared, notes = structured_input(source, list(dict.fromkeys(wrt)), shapes,
+                                                    [greek_names(n) for n in symmetric or ()],
+                                                    declare((greek_names(n), st) for n, st in given), latex)
     f = typed.expr
     if not f.is_scalar:
         raise MatcalcError("unsupported", "convex needs a scalar expression; this one is "
                            f"{f.shape[0]}×{f.shape[1]} (take a sum or a norm)")
-    notes = tuple(n for n in notes if not any(n.startswith(f"--symmetric {d}:") for d in definite))
-    absent = sorted(n for n in pos | definite if n not in typed.variables)
-    notes += tuple(f"{'--spd' if n in definite else '--positive'} {n}: {n} does not occur in the expression"
-                   for n in absent)
-    pos, definite = pos - set(absent), definite - set(absent)
-    for name in definite:
-        s = typed.variables[name]
-        if s[0] != s[1] or s == E.SCALAR:
-            raise MatcalcError("option", f"--spd {name}: {name} is not a square matrix")
+    for w in wrt:
+        if declared.of(w) is Structure.ORTHOGONAL:
+            raise MatcalcError("option", f"--orthogonal {w} with --wrt {w}: the orthogonal matrices are not a convex "
+                               "set, so convexity in an orthogonal variable is not defined (an orthogonal "
+                               "constant is: drop --wrt " + w + ")")
+    declared = declared.restricted(typed.variables)
+    pos = declared.positive
+    definite = frozenset(n for n, st in declared.items() if st is Structure.SPD)
+    sym = frozenset(n for n, st in declared.items() if st in (Structure.SYMMETRIC, Structure.SPD))
     wrt_t = tuple(dict.fromkeys(wrt))
     prover = Prover(wrt_t, pos, definite)
     curv = prover.curvature(f)
@@ -155,9 +161,9 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     if curv.concave:
         certificates["concave"] = tuple(prover.facts.items)
     if len(certificates) < 2 and len(wrt_t) == 1:
-        certificates = {**_hessian_route(source, f, wrt_t[0], typed.variables, shapes, sym, pos, definite, latex),
-                        **certificates}
-    found = search(f, typed.variables, wrt_t, sym, pos, definite, frozenset(certificates))
+        certificates = {**_hessian_route(source, f, wrt_t[0], typed.variables, shapes, sym, pos, definite,
+                                         latex, declared), **certificates}
+    found = search(f, typed.variables, wrt_t, sym, pos, definite, frozenset(certificates), declared)
     answers = {}
     for q in ("convex", "concave"):
         cx = found.get(q)
@@ -169,26 +175,32 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
                                 if facts[0].rule is HESSIAN else ())
         else:
             answers[q] = Answer("unknown")
-    domain = {n: "SPD" if n in definite else "positive" if n in pos else "symmetric"
-              for n in typed.variables if n in definite | pos | sym}
+    domain = {n: "SPD" if n in definite else "positive" if n in pos else declared[n].words
+              for n in typed.variables if n in declared.names}
     return Verdict(source, wrt_t, typed.variables, answers["convex"], answers["concave"], notes, domain)
 
 
 def _hessian_route(source: str, f: Expr, x: str, variables: dict[str, Shape], shapes: list[str] | None,
                    sym: frozenset[str], pos: frozenset[str], spd: frozenset[str],
-                   latex: bool | None = None) -> dict[str, tuple[Fact, ...]]:
+                   latex: bool | None = None, structures: Structures = NONE) -> dict[str, tuple[Fact, ...]]:
     """Certificates from the symbolic Hessian, where f is smooth and defined on all of the
-    declared domain (an open convex set): H PSD everywhere proves convexity, -H concavity."""
+    declared domain (an open convex set): H PSD everywhere proves convexity, -H concavity.
+    The Hessian is the unconstrained one (by symmetric X, within them): PSD on all matrices,
+    it is PSD on the diagonal or triangular ones, a subspace."""
     prover = Prover((x,), pos, spd)
     if not _smooth_and_total(f, prover):
         return {}
+    from matcalc_cli.dims import spec_of
     from matcalc_cli.report import differentiate
 
+    # every shape as typed, and every structure but a subspace of x (the Hessian on all matrices)
+    fixed = [f"{n}={spec_of(s)}" for n, s in variables.items()]
+    kept = declare((n, s) for n, s in structures.pairs() if not (n == x and s in _SUBSPACES))
     try:
-        report = differentiate(source, [x, x], shapes, sorted(sym), latex=latex)
+        report = differentiate(source, [x, x], fixed, sorted(sym), latex=latex, structures=kept)
     except MatcalcError:
         return {}
-    if not _hessian_agrees(f, report.derivative.expr, x, variables, sym, pos, spd):
+    if not _hessian_agrees(f, report.derivative.expr, x, variables, sym, pos, spd, structures):
         return {}
     h = report.derivative.expr
     out = {}
@@ -255,16 +267,16 @@ def _smooth_and_total(f: Expr, prover: Prover) -> bool:
 
 # ------------------------------------------------------------------ counterexamples
 def _hessian_agrees(f: Expr, hessian: Expr, x: str, variables: dict[str, Shape], sym: frozenset[str],
-                    pos: frozenset[str], spd: frozenset[str]) -> bool:
+                    pos: frozenset[str], spd: frozenset[str], structures: Structures = NONE) -> bool:
     """v^T H v against the second difference of f along v, at a few points of the domain:
     the certificate rests on matcalc's Hessian, so the Hessian is checked first."""
     checked = 0
     for attempt in range(6 * HESSIAN_POINTS):
-        values, sizes, rng = _point(attempt, variables, (x,), sym, pos, spd, unit=True)
+        values, sizes, rng = _point(attempt, variables, (x,), sym, pos, spd, unit=True, structures=structures)
         f0 = _value(f, values, sizes)
         if f0 is None:
             continue
-        v = _direction(rng, values, variables, (x,), sizes, sym | spd)
+        v = _direction(rng, values, variables, (x,), sizes, sym | spd, structures)
         step = 1e-3 / max(1.0, float(np.max(np.abs(v[x]))))  # a step of 1e-3 at most: truncation O(1e-6)
         with np.errstate(all="ignore"):
             try:

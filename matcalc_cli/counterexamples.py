@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import tangent
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import dim_sizes, draw, evaluate, size_of
 from matcalc_cli.ops import OPS
+from matcalc_cli.structure import NONE, Structure, Structures
 
 
 @dataclass(frozen=True)
@@ -54,40 +56,53 @@ MARGIN = 1e-7  # of the largest magnitude met while evaluating: far above roundi
 
 
 def _point(attempt: int, variables: dict[str, Shape], wrt: tuple[str, ...], sym: frozenset[str],
-           pos: frozenset[str], spd: frozenset[str], unit: bool = False
+           pos: frozenset[str], spd: frozenset[str], unit: bool = False, structures: Structures = NONE,
            ) -> tuple[dict[str, Any], dict[Any, int], np.random.Generator]:
     """A random point of the declared domain, rounded: sizes 2 first, then varied; every
-    other attempt all names positive (log(x) needs it); the variables at several scales."""
+    other attempt all names positive (log(x) needs it); the variables at several scales.
+    structures: the other matrix structures (diagonal, triangular, orthogonal: never scaled)."""
     rng = np.random.default_rng(attempt)
     sizes = {d: 2 for d in dim_sizes(variables)} if attempt < 8 else dim_sizes(variables, base=attempt)
     all_positive = attempt % 2 == 1
     names = list(variables)
     values = {}
     for n in names:
-        v = draw(variables[n], n in sym or n in spd, rng, sizes, n in pos or n in spd or all_positive)
+        other = structures.of(n) if structures.of(n) in _SUBSPACES + (Structure.ORTHOGONAL,) else None
+        v = draw(variables[n], other or n in sym or n in spd, rng, sizes, n in pos or n in spd or all_positive)
         if n in pos:  # a square matrix is drawn near the identity: --positive wants every entry positive
             v = np.abs(v) + 0.05
-        scale = 1.0 if unit else SCALES[(attempt // 2 + names.index(n)) % len(SCALES)] if n in wrt else \
-            float(rng.choice((0.3, 1.0, 3.0)))
-        values[n] = _round(np.asarray(v, dtype=float) * scale)
+        scale = 1.0 if unit or other is Structure.ORTHOGONAL else \
+            SCALES[(attempt // 2 + names.index(n)) % len(SCALES)] if n in wrt else float(rng.choice((0.3, 1.0, 3.0)))
+        # an orthogonal value rounded is not orthogonal: kept whole (printed rounded)
+        values[n] = np.asarray(v, dtype=float) if other is Structure.ORTHOGONAL else \
+            _round(np.asarray(v, dtype=float) * scale)
     return values, sizes, rng
 
 
 def _direction(rng: np.random.Generator, values: dict[str, Any], variables: dict[str, Shape],
-               wrt: tuple[str, ...], sizes: dict[Any, int], symmetric: frozenset[str]) -> dict[str, Any]:
+               wrt: tuple[str, ...], sizes: dict[Any, int], symmetric: frozenset[str],
+               structures: Structures = NONE) -> dict[str, Any]:
+    """A random direction of the wrt variables, inside their structures (a linear subspace:
+    the whole line stays in it)."""
     out = {}
     for w in wrt:
         shape = tuple(size_of(d, sizes) for d in variables[w])
         d = rng.standard_normal(shape)
-        if w in symmetric:
+        s = structures.of(w)
+        if s in _SUBSPACES and len(shape) == 2 and shape[0] == shape[1]:
+            d = tangent.project(s, np.asarray(values[w], dtype=float), d)  # type: ignore[arg-type]
+        elif w in symmetric:
             d = (d + d.T) / 2
         out[w] = _round(d * max(float(np.max(np.abs(values[w]))), 1e-3))
     return out
 
 
+_SUBSPACES = (Structure.DIAGONAL, Structure.LOWER, Structure.UPPER)  # of the matrices: convex domains
+
+
 def search(f: Expr, variables: dict[str, Shape], wrt: tuple[str, ...], sym: frozenset[str],
-           pos: frozenset[str], spd: frozenset[str], certified: frozenset[str] = frozenset()
-           ) -> dict[str, Counterexample]:
+           pos: frozenset[str], spd: frozenset[str], certified: frozenset[str] = frozenset(),
+           structures: Structures = NONE) -> dict[str, Counterexample]:
     """Points and directions where the second difference of f has the wrong sign for
     convexity (negative) or concavity (positive), over the domain at several scales and both
     signs; the numbers are rounded first so that the printed point reproduces the values.
@@ -98,12 +113,12 @@ def search(f: Expr, variables: dict[str, Shape], wrt: tuple[str, ...], sym: froz
                           and (q not in certified or attempt < CHECK_ATTEMPTS)]
         if not open_questions:
             break
-        values, sizes, rng = _point(attempt, variables, wrt, sym, pos, spd)
+        values, sizes, rng = _point(attempt, variables, wrt, sym, pos, spd, structures=structures)
         f0 = _value(f, values, sizes)
         if f0 is None:
             continue
         for _ in range(3):
-            direction = _direction(rng, values, variables, wrt, sizes, sym | spd)
+            direction = _direction(rng, values, variables, wrt, sizes, sym | spd, structures)
             for h in STEPS:
                 cx = _try(f, values, direction, h, sizes, pos, spd, f0)
                 if cx is not None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import tangent
 from matcalc_cli.build import build
 from matcalc_cli.checking import (
     CHECK_TOL,
@@ -41,6 +42,7 @@ from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import size_of
 from matcalc_cli.report import derivative_of
+from matcalc_cli.structure import NONE, Structures
 
 SCHEMA = 1
 POINTS = 4  # per derivation: every line is compared at each of them
@@ -139,12 +141,14 @@ class DerivationResult:
 
 # ------------------------------------------------------------------ checking
 def check_derivation(text: str, wrt: list[str], shapes: list[str] | None = None,
-                     symmetric: list[str] | None = None, layout: str = "numerator") -> DerivationResult:
+                     symmetric: list[str] | None = None, layout: str = "numerator",
+                     structures: Structures = NONE) -> DerivationResult:
     if layout not in ("numerator", "denominator"):
         raise MatcalcError("option", f"--layout must be numerator or denominator, not {layout!r}")
     if not wrt:
         raise MatcalcError("option", "--wrt is required: the variables whose differentials are random")
-    d = WrittenDerivation(text, list(dict.fromkeys(wrt)), list(shapes or []), list(symmetric or []), layout)
+    d = WrittenDerivation(text, list(dict.fromkeys(wrt)), list(shapes or []), list(symmetric or []), layout,
+                          structures)
     variables = d.infer()
     for w in d.wrt:
         if w in d.defs:
@@ -224,7 +228,7 @@ def _claimed(d: WrittenDerivation, p: Parsed, variables: dict[str, Shape]) -> _S
         for name in (claim.by, *([claim.again] if claim.again else [])):
             if name not in variables or name in d.defs:
                 raise MatcalcError("input", f"d{claim.top}/d{name}: {name} is not a variable", claim.span)
-            xs.append(E.var(name, variables[name], name in d.symmetric))
+            xs.append(E.var(name, variables[name], d.symmetric.of(name)))
         got = derivative_of(f, list(xs), d.layout)
     except MatcalcError as err:
         raise line_error(p.eq, err) from None
@@ -252,7 +256,8 @@ def _points(d: WrittenDerivation, variables: dict[str, Shape], sides: list[Expr]
         for w in d.wrt:
             if w in variables:
                 a = rng.standard_normal(_size(variables[w], p))
-                dv["d" + w] = (a + a.T) / 2 if w in d.symmetric else a
+                s = d.symmetric.of(w)  # a structured dX is a direction inside the structure
+                dv["d" + w] = a if s is None or a.shape[0] != a.shape[1] else tangent.project(s, p.values[w], a)
         out.append(Point({**p.values, **dv}, p.sizes))
     return out
 
@@ -286,32 +291,33 @@ def _compare(a: _Side, b: _Side, pts: list[Point], eq: WrittenEquation, d: Writt
 
 
 def _same_form(a: _Side, right: Expr, pts: list[Point]) -> bool:
-    """A claimed derivative by a symmetric X is right when it is the same linear map on
-    symmetric dX as matcalc's: a gradient G when sym(G) is matcalc's (the read-off G of
-    --steps, before it is symmetrised), a Jacobian J of vec(dX) when J (I + K)/2 is (K the
-    commutation matrix, vec(dX^T) = K vec(dX)). The Matrix Cookbook's G + G^T - diag(G) is
-    not the same map (diagnosis.py names it)."""
+    """A claimed derivative by a structured X (--symmetric, --diagonal, ...) is right when it
+    is the same linear map on the directions dX inside the structure as matcalc's: a gradient
+    G when its projection onto them is matcalc's (sym(G) for a symmetric X: the read-off G of
+    --steps, before it is symmetrised), a Jacobian J of vec(dX) when J P is (P the projection;
+    (I + K)/2 for a symmetric X, K the commutation matrix). The Matrix Cookbook's
+    G + G^T - diag(G) is not the same map (diagnosis.py names it)."""
     if a.claim is None or len(a.claim[1]) != 1:
         return False
     x = a.claim[1][0]
-    if not (x.op == "var" and x.info.symmetric):
+    s = x.info.structure if x.op == "var" else None
+    if s is None:
         return False
     for p in pts:
         r, left = value(right, p), value(a.expr, p)
+        x0 = np.asarray(p.values[x.name], dtype=float)
         n = size_of(x.shape[0], p.sizes)
-        if r.shape != left.shape:
+        if r.shape != left.shape or x0.shape != (n, n):
             return False
+        proj = tangent.projector(s, x0)
         if r.shape == (n, n) and a.claim[0].is_scalar:
-            r, left = (r + r.T) / 2, (left + left.T) / 2
+            r, left = (proj @ m.reshape(-1, order="F") for m in (r, left))
+        elif r.shape[1] == n * n:
+            r, left = r @ proj, left @ proj
+        elif r.shape[0] == n * n:
+            r, left = proj @ r, proj @ left
         else:
-            k = np.eye(n * n)[np.arange(n * n).reshape(n, n).T.reshape(-1)]  # vec(X^T) = K vec(X)
-            sym = (np.eye(n * n) + k) / 2
-            if r.shape[1] == n * n:
-                r, left = r @ sym, left @ sym
-            elif r.shape[0] == n * n:
-                r, left = sym @ r, sym @ left
-            else:
-                return False
+            return False
         scale = max(1.0, float(np.max(np.abs(left), initial=0.0)))
         if not finite(r) or float(np.max(np.abs(r - left), initial=0.0)) > CHECK_TOL * scale:
             return False

@@ -19,6 +19,7 @@ from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.ops import OPS, replaced
+from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.syntax import _GREEK, Syntax, parse
 from matcalc_cli.where import defined, post_order, split_call, substitute
 
@@ -61,9 +62,11 @@ def _parse_line(eq: WrittenEquation, declared: frozenset[str]) -> Parsed:
 
 
 class WrittenDerivation:
-    def __init__(self, text: str, wrt: list[str], shapes: list[str], symmetric: list[str], layout: str) -> None:
+    def __init__(self, text: str, wrt: list[str], shapes: list[str], symmetric: list[str], layout: str,
+                 structures: Structures = NONE) -> None:
         self.text, self.wrt, self.layout = text, wrt, layout
-        self.symmetric = frozenset(symmetric)
+        # every structure declared (--symmetric's names and the others): one declaration
+        self.symmetric = declare([*((n, Structure.SYMMETRIC) for n in symmetric), *structures.pairs()])
         self.declared: dict[str, Shape] = {}
         for item in shapes:
             name, sep, spec = item.partition("=")
@@ -193,11 +196,8 @@ class WrittenDerivation:
         root = sides[0]
         for s in sides[1:]:  # kron types each side and shares the variables' shapes
             root = Syntax("call", root.span, "kron", (root, s))
-        typed = infer(root, self.declared, self.symmetric, extra=[w for w in self.wrt if w not in self.defs])
-        for name in self.symmetric:
-            if name in typed.variables and typed.variables[name][0] != typed.variables[name][1]:
-                raise MatcalcError("shape", f"--symmetric {name}: {name} is not square")
-        return typed.variables
+        # a structure on a vector or a non-square matrix is infer's error
+        return infer(root, self.declared, self.symmetric, extra=[w for w in self.wrt if w not in self.defs]).variables
 
     # -------------------------------------------------------------- building
     def build(self, node: Syntax, p: Parsed, variables: dict[str, Shape]) -> Expr:
@@ -218,7 +218,7 @@ class WrittenDerivation:
         e = build(kept, shapes, self.symmetric)
         if not holders:
             return e
-        table = {E.var(k, v.shape, k in self.symmetric): v for k, v in holders.items()}
+        table = {E.var(k, v.shape, self.symmetric.of(k)): v for k, v in holders.items()}
         return replaced(e, table)
 
     def _d(self, f: Expr, variables: dict[str, Shape]) -> Expr:
@@ -226,7 +226,7 @@ class WrittenDerivation:
         terms = []
         for w in self.wrt:
             if w in variables:
-                d = differential(f, E.var(w, variables[w], w in self.symmetric))
+                d = differential(f, E.var(w, variables[w], self.symmetric.of(w)))
                 if d is not None:
                     terms.append(d)
         return E.add(*terms) if terms else E.zeros(f.shape)

@@ -18,6 +18,7 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli.checking import CHECK_TOL, Point, value
 from matcalc_cli.expr import Expr, Shape
+from matcalc_cli.structure import Structure
 from matcalc_cli.syntax import Syntax
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def _claim_forms(a: _Side, rv: list[np.ndarray], pts: list[Point], d: WrittenDer
     if _close(rv, _values(got.expr, pts), scale):
         return Diagnosis("other-layout", term=other, left="matcalc's derivative")
     x = xs[0]
-    if len(xs) == 1 and x.op == "var" and x.info.symmetric and f.is_scalar:
+    if len(xs) == 1 and x.op == "var" and x.info.structure in (Structure.SYMMETRIC, Structure.SPD) and f.is_scalar:
         # (the general gradient G is right: the same map on symmetric dX as sym(G), derivation.py)
         g = derivative_of(f, [E.var(x.name, x.shape, False)], d.layout).expr
         gv = _values(g, pts)

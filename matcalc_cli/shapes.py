@@ -244,20 +244,22 @@ def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: Structures
             raise
     variables = _solve(checker, [n for n, _ in names], declared, _dim_names(root))
     for name, structure in symmetric.items():
-        _structured(name, structure, variables.get(name, declared.get(name)))
+        _structured(name, structure, variables.get(name, declared.get(name)), dict(names).get(name, -1))
     return Shapes(root, variables, frozenset(n for n in variables if n not in declared))
 
 
-def _structured(name: str, structure: Structure, shape: Shape | None) -> None:
-    """A matrix structure needs a square matrix (a vector or a scalar cannot have one)."""
+def _structured(name: str, structure: Structure, shape: Shape | None, at: int) -> None:
+    """A matrix structure needs a square matrix (a vector or a scalar cannot have one); the
+    error points at the name's first place in the expression (at, -1: none)."""
     if shape is None or (shape[0] == shape[1] and shape != SCALAR):
         return
     what = "a scalar" if shape == SCALAR else f"a vector ({format_shape(shape)})" if shape[1] == 1 else \
         f"{format_shape(shape)}, not square"
-    hint = f"; a matrix is named with a capital letter, or declared: --shape {name}=n,n" if shape[1] == 1 else ""
+    hint = f"; a matrix is named with a capital letter, or declared: --shape {name}=n,n" \
+        if shape[1] == 1 and shape != SCALAR else f"; drop {structure.option} {name}, or declare --shape {name}=n,n"
     article = "an" if structure.words[0] in "aeiou" else "a"
     raise MatcalcError("shape", f"{structure.option} {name}: {name} is {what}, and {article} {structure.words} "
-                       f"matrix is square{hint}")
+                       f"matrix is square{hint}", (at, at + len(name)) if at >= 0 else None)
 
 
 _PRODUCTS = (" ", "*", "@")

@@ -39,6 +39,27 @@ def basis(s: Structure, x0: np.ndarray) -> list[np.ndarray]:
     return [unit(i, j) if i == j else (unit(i, j) + unit(j, i)) * root for j in range(n) for i in range(j + 1)]
 
 
+def project(s: Structure, x0: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The Frobenius projection of a onto the tangent space of the structure at x0: a random
+    direction made one inside the structure (a differential dX of check --derivation)."""
+    if s is Structure.DIAGONAL:
+        return np.diag(np.diag(a))
+    if s is Structure.LOWER:
+        return np.tril(a)
+    if s is Structure.UPPER:
+        return np.triu(a)
+    if s is Structure.ORTHOGONAL:  # Q skew(Q^T a)
+        m = x0.T @ a
+        return x0 @ (m - m.T) / 2
+    return (a + a.T) / 2
+
+
+def projector(s: Structure, x0: np.ndarray) -> np.ndarray:
+    """P with P vec(a) = vec(project(s, x0, a)): what a Jacobian by the variable is taken through."""
+    vecs = [b.reshape(-1, order="F") for b in basis(s, x0)]
+    return sum((np.outer(v, v) for v in vecs), np.zeros((x0.size, x0.size)))
+
+
 def step(s: Structure, x0: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     """The point t along direction b from x0, inside the structure: x0 + t b, or for the
     orthogonal matrices x0 expm(t x0^T b) (x0^T b is skew)."""
