@@ -73,7 +73,9 @@ class Expr:
 
     def __new__(cls, op: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
         # The children are hash-consed already, so the key hashes and compares in O(arity).
-        key = (op, args, shape, param)
+        # A number as written (0.3) equals its Fraction (3/10) but prints otherwise: its text
+        # is part of the key, so which one a node is never depends on what else is alive.
+        key = (op, args, shape, param, getattr(param, "text", None))
         ref = _NODES.get(key)
         node = ref() if ref is not None else None
         if node is not None:

@@ -93,24 +93,6 @@ def test_matrix_spec_with_a_times_sign_suggests_a_comma(spec):
 
 
 # ------------------------------------------------------------------ numbers as written
-@pytest.fixture
-def no_live_nodes():
-    """No node of an earlier test alive: a number as written (expr.Written, 0.3) equals the
-    Fraction 3/10 and is hash-consed to one node with it, so a 3/10 that a memo of the
-    simplifier keeps alive from another test would print as 3/10 (a known defect of the
-    hash-consing: the printed form depends on what ran before; these tests check the
-    printing, not that)."""
-    import gc
-
-    from matcalc_cli.simplify import engine, normal
-
-    engine._REWRITTEN.clear()
-    normal._product.cache_clear()
-    normal._total.cache_clear()
-    gc.collect()
-
-
-@pytest.mark.usefixtures("no_live_nodes")
 @pytest.mark.parametrize("expr, wrt, printed", [
     ("sum(exp(0.3 x))", "x", "0.3 exp(0.3 x)^T"),
     ("0.7978845608 x^T x", "x", "1.5957691216 x^T"),
@@ -130,7 +112,6 @@ def fresh(*args: str) -> str:
     return out.stdout.strip()
 
 
-@pytest.mark.usefixtures("no_live_nodes")
 def test_written_numbers_in_latex_and_numpy():
     latex = fresh("sum(exp(0.3 x))", "--wrt", "x", "--format", "latex")
     assert r"0.3 \exp\left(0.3 x\right)" in latex and "frac" not in latex

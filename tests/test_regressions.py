@@ -405,3 +405,17 @@ def test_a_sum_of_broadcast_scalars_keeps_its_shape_in_print() -> None:
     line = numpy_render.render(d, {"y": ("n", 1), "t": E.SCALAR, "s": E.SCALAR})
     got = eval(line, {"np": np, "y": np.zeros((3, 1)), "t": 0.5, "s": 0.25})  # noqa: S307 (our own output)
     assert got.shape == (3, 1) and np.allclose(got, 0.75)
+
+
+# ------------------------------------------------------------------ numbers as written, whatever ran before
+# A written 0.3 equalled the Fraction 3/10 in the hash-consing key, so while a 3/10 node was
+# alive (a memo of the simplifier, an earlier batch job), 0.3 was that node and printed as
+# 3/10: matcalc batch printed sum(exp(0.3 x))'s gradient as 3 exp(3 x / 10)^T / 10 after a
+# job with 3 x / 10, and 0.5 sum(x)'s as ones(1, n) / 2 after sum(x) / 2.
+
+
+def test_a_number_prints_as_written_whatever_is_alive() -> None:
+    alive = [E.const(Fraction(3, 10)), E.const(Fraction(1, 2)), derive("sum(exp(3 x / 10))", ["x"], {"x": "n"})]
+    assert plain.render(derive("sum(exp(0.3 x))", ["x"], {"x": "n"}).derivative.expr) == "0.3 exp(0.3 x)^T"
+    assert plain.render(derive("0.5 sum(x)", ["x"], {"x": "n"}).derivative.expr) == "0.5 ones(1, n)"
+    assert E.const(Fraction(3, 10)) is alive[0] and E.const(E.Written("0.3")) is not alive[0]
