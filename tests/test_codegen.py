@@ -135,6 +135,27 @@ def test_a_solve_from_the_right_spells_its_transposed_factors(backend: str) -> N
 
 
 @pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_a_positive_definite_variable_is_solved_by_cholesky(backend: str) -> None:
+    # --spd S: every solve with S is a Cholesky solve, and the function gives what the
+    # LU-solving function of --symmetric S gives (the same derivative) at an SPD point
+    from matcalc_cli.structure import Structure, declare
+
+    _skip_without(backend)
+    rng = np.random.default_rng(5)
+    g = rng.standard_normal((4, 4))
+    values = {"S": g @ g.T + 4 * np.eye(4), "x": rng.standard_normal((4, 1)),
+              "a": rng.standard_normal((4, 1)), "b": rng.standard_normal((4, 1))}
+    for source, wrt in (("x^T S^-1 x", "x"), ("a^T S^-1 b", "S"), ("x^T S^-1 x + a^T S^-1 b", "x")):
+        spd = differentiate(source, [wrt], structures=declare([("S", Structure.SPD)]))
+        symmetric = differentiate(source, [wrt], symmetric=["S"])
+        code = function_text(spd, backend)
+        assert "cho" in code and "linalg.solve(" not in code and "inv(" not in code, code
+        got, want = (_as_numpy(backend, load(function_text(r, backend))(*_inputs(backend, values, r)), False)
+                     for r in (spd, symmetric))
+        assert numeric.relative_error(got, want) < 1e-10, code
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
 def test_hadamard_products_instead_of_dense_diagonals(backend: str) -> None:
     logistic = "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))"
     code = code_of(logistic, ["theta", "theta"], backend)

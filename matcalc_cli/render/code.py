@@ -23,6 +23,7 @@ from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
+from matcalc_cli.structure import Structure
 
 # Nodes that cost nothing to spell twice: never worth a local.
 _CHEAP = frozenset({"var", "const", "eye", "zeros", "ones", "T", "bcast"})
@@ -276,9 +277,15 @@ class CodePrinter(Printer):
 
     def solve_right(self, left: list[Expr], a: Expr) -> str:
         """b a^-1 for b the product of left, as (a^-T b^T)^T where the library solves from
-        the left only; b^T spelled from its factors, so that x^T a^-1 solves for x, not x.T.T."""
+        the left only; b^T spelled from its factors, so that x^T a^-1 solves for x, not x.T.T,
+        and a^T as E.T spells it (a symmetric S for S^T)."""
         bt = [E.Expr("T", (f,), (f.shape[1], f.shape[0])) if f in self.locals else E.T(f) for f in reversed(left)]
-        return f"{self.linalg}.solve({self.spelled_transposed(a)}, {self.chain(bt)[0]}).T"
+        return f"{self.solve(E.T(a), self.chain(bt)[0])}.T"
+
+    @staticmethod
+    def positive_definite(a: Expr) -> bool:
+        """a is a variable declared --spd: its solves are Cholesky solves (half an LU's work)."""
+        return a.op == "var" and a.info.structure is Structure.SPD
 
     def filled_call(self, name: str, r: str, c: str) -> str:
         raise NotImplementedError

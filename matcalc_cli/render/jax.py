@@ -20,6 +20,8 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
         return OPS[name].spelled("jax").format(*args)
 
     def solve(self, a: Expr, b: str) -> str:
+        if self.positive_definite(a):
+            return f"jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor({self.render(a)}), {b})"
         return f"jnp.linalg.solve({self.render(a)}, {b})"
 
 

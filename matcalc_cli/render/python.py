@@ -26,6 +26,8 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
         return text
 
     def solve(self, a: Expr, b: str) -> str:
+        if self.positive_definite(a):
+            return self.from_scipy(f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({self.render(a)}), {b})")
         return f"np.linalg.solve({self.render(a)}, {b})"
 
 

@@ -25,9 +25,13 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
         return OPS[name].spelled("torch").format(*args)
 
     def solve(self, a: Expr, b: str) -> str:
+        if self.positive_definite(a):
+            return f"torch.cholesky_solve({b}, torch.linalg.cholesky({self.render(a)}))"
         return f"torch.linalg.solve({self.render(a)}, {b})"
 
     def solve_right(self, left: list[Expr], a: Expr) -> str:
+        if self.positive_definite(a):
+            return super().solve_right(left, a)
         return f"torch.linalg.solve({self.render(a)}, {self.chain(left)[0]}, left=False)"
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
