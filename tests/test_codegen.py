@@ -145,11 +145,13 @@ def test_a_positive_definite_variable_is_solved_by_cholesky(backend: str) -> Non
     g = rng.standard_normal((4, 4))
     values = {"S": g @ g.T + 4 * np.eye(4), "x": rng.standard_normal((4, 1)),
               "a": rng.standard_normal((4, 1)), "b": rng.standard_normal((4, 1))}
-    for source, wrt in (("x^T S^-1 x", "x"), ("a^T S^-1 b", "S"), ("x^T S^-1 x + a^T S^-1 b", "x")):
+    for source, wrt in (("x^T S^-1 x", "x"), ("a^T S^-1 b", "S"), ("x^T S^-1 x + a^T S^-1 b", "x"),
+                        ("x^T S^-1 x + a^T S^-1 b", "S")):
         spd = differentiate(source, [wrt], structures=declare([("S", Structure.SPD)]))
         symmetric = differentiate(source, [wrt], symmetric=["S"])
         code = function_text(spd, backend)
         assert "cho" in code and "linalg.solve(" not in code and "inv(" not in code, code
+        assert code.count("cho_factor(") + code.count("linalg.cholesky(") == 1, "S is factored once"
         got, want = (_as_numpy(backend, load(function_text(r, backend))(*_inputs(backend, values, r)), False)
                      for r in (spd, symmetric))
         assert numeric.relative_error(got, want) < 1e-10, code

@@ -130,6 +130,18 @@ class CodePrinter(Printer):
     def __init__(self, names: dict[str, str], dims: dict[Dim, str], plan: Plan, local_names: dict[Expr, str]):
         self.names, self.dims, self.plan, self.locals = names, dims, plan, local_names
         self.ref = ""
+        # a --spd variable's Cholesky factor: its local name, and whether a solve used it
+        self.factors: dict[str, str] = {}
+        self.factored: dict[str, None] = {}
+
+    def cholesky_factor(self, a: Expr) -> str:
+        """The local name of a --spd variable's factor, computed once for every solve with it."""
+        self.factored[a.name] = None
+        return self.factors[a.name]
+
+    def cholesky(self, a: str) -> str:
+        """The backend's Cholesky factorisation of the array named a (for its solves)."""
+        raise NotImplementedError
 
     # ---------------------------------------------------------- the walk
     def show(self, e: Expr) -> tuple[str, int]:
@@ -417,6 +429,8 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     the_plan = plan(e if value is None else (value, e), backend.uses)
     local_names = {node: names.fresh("h") for node in the_plan.shared}
     printer = backend(args, dims, the_plan, local_names)
+    spd = {n.name for root in (e, value) if root is not None for n in walk(root) if CodePrinter.positive_definite(n)}
+    printer.factors = {v: names.claim(f"{args[v]}_factor") for v in sig.variables if v in spd}
     arrays = [args[v] for v, s in sig.variables.items() if s != SCALAR]
     printer.ref = (arrays or list(args.values()))[0]  # whose dtype and device constants take
 
@@ -445,6 +459,7 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     if second:
         body += [f"    if {' or '.join(second)}:", f"        {message}"]
     body += [f"    {a} = {a}.reshape(())" for a in scalars]
+    factored_at = len(body)
     for node in the_plan.shared:
         body.append(f"    {local_names[node]} = {printer.body(node)[0]}")
     result = printer.show(e)[0]
@@ -454,5 +469,8 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
         f = printer.show(value)[0]
         result = f"{printer.scalar_result(f) if value.shape == SCALAR else f}, {result}"
     body.append(f"    return {result}")
+    # the factors the solves asked for, once each, before the first line that may use them
+    factors = [f"    {printer.factors[v]} = {printer.cholesky(args[v])}" for v in printer.factored]
+    body[factored_at:factored_at] = factors
     params = ", ".join([*args.values(), *(["*", *(dims[d] for d in unbound)] if unbound else [])])
     return "\n".join([*printer.imports(), "", "", f"def {fname}({params}):", *doc, *body]) + "\n"

@@ -19,9 +19,12 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return OPS[name].spelled("jax").format(*args)
 
+    def cholesky(self, a: str) -> str:
+        return f"jax.scipy.linalg.cho_factor({a})"
+
     def solve(self, a: Expr, b: str) -> str:
         if self.positive_definite(a):
-            return f"jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor({self.render(a)}), {b})"
+            return f"jax.scipy.linalg.cho_solve({self.cholesky_factor(a)}, {b})"
         return f"jnp.linalg.solve({self.render(a)}, {b})"
 
 

@@ -25,9 +25,12 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
         self.scipy = self.scipy | scipy_modules(text)
         return text
 
+    def cholesky(self, a: str) -> str:
+        return self.from_scipy(f"scipy.linalg.cho_factor({a})")
+
     def solve(self, a: Expr, b: str) -> str:
         if self.positive_definite(a):
-            return self.from_scipy(f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({self.render(a)}), {b})")
+            return self.from_scipy(f"scipy.linalg.cho_solve({self.cholesky_factor(a)}, {b})")
         return f"np.linalg.solve({self.render(a)}, {b})"
 
 

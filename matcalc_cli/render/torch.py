@@ -24,9 +24,12 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return OPS[name].spelled("torch").format(*args)
 
+    def cholesky(self, a: str) -> str:
+        return f"torch.linalg.cholesky({a})"
+
     def solve(self, a: Expr, b: str) -> str:
         if self.positive_definite(a):
-            return f"torch.cholesky_solve({b}, torch.linalg.cholesky({self.render(a)}))"
+            return f"torch.cholesky_solve({b}, {self.cholesky_factor(a)})"
         return f"torch.linalg.solve({self.render(a)}, {b})"
 
     def solve_right(self, left: list[Expr], a: Expr) -> str:
