@@ -17,6 +17,7 @@ Ops and their params (what each op means is its record in ops/):
 from __future__ import annotations
 
 import weakref
+from collections.abc import Container
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -487,8 +488,9 @@ def size(d: Dim) -> Expr:
     return Expr("size", (), SCALAR, d)
 
 
-def walk(root: Expr) -> list[Expr]:
-    """Every distinct node below root (root included), children before parents."""
+def walk(root: Expr, known: Container[Expr] = ()) -> list[Expr]:
+    """Every distinct node below root (root included), children before parents; not into a
+    node of known but root (a differential already known below it)."""
     order: list[Expr] = []
     seen: set[int] = set()
     stack: list[tuple[Expr, bool]] = [(root, False)]
@@ -501,7 +503,8 @@ def walk(root: Expr) -> list[Expr]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        stack.extend((a, False) for a in reversed(node.args))
+        if node is root or node not in known:
+            stack.extend((a, False) for a in reversed(node.args))
     return order
 
 

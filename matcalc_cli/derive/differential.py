@@ -26,7 +26,7 @@ def differential(f: Expr, x: Expr, notes: set[str] | None = None, given: dict[Ex
     rules were applied, in order (what --steps writes out)."""
     known = given or {}
     memo: dict[Expr, Expr | None] = {}
-    for node in _below(f, known):
+    for node in E.walk(f, known):
         if node in memo:
             continue
         if node is not f and node in known:
@@ -49,27 +49,6 @@ def differential(f: Expr, x: Expr, notes: set[str] | None = None, given: dict[Ex
             applied.append(op)
         memo[node] = None if E.is_zero(d) else d
     return memo[f]
-
-
-def _below(root: Expr, known: dict[Expr, Expr]) -> list[Expr]:
-    """E.walk(root), children first, not into a node whose differential is known (but root)."""
-    if not known:
-        return E.walk(root)
-    order: list[Expr] = []
-    seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node is root or node not in known:
-            stack.extend((a, False) for a in reversed(node.args))
-    return order
 
 
 def linear_nodes(root: Expr) -> set[int]:
