@@ -49,8 +49,25 @@ ONE_LINE = ("plain", "latex", "numpy")
 R = TypeVar("R")
 
 
+@dataclass(frozen=True, kw_only=True)
+class StructureOptions:
+    """The structures besides --symmetric (STRUCTURE_OPTIONS): fields of diff's, check's and
+    convex's options alike, given by keyword."""
+
+    diagonal: tuple[str, ...] = ()
+    lower: tuple[str, ...] = ()
+    upper: tuple[str, ...] = ()
+    spd: tuple[str, ...] = ()
+    orthogonal: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+
+    @property
+    def structures(self) -> Structures:
+        return declared_structures(self)
+
+
 @dataclass(frozen=True)
-class DiffOptions:
+class DiffOptions(StructureOptions):
     """What `diff` takes besides EXPR; field names are the typer parameter names."""
 
     wrt: tuple[str, ...]
@@ -68,16 +85,6 @@ class DiffOptions:
     with_value: bool = False  # code formats only: return (value, derivative)
     hvp: bool = False  # code formats only, a Hessian: the function v -> H v
     from_format: str = "auto"  # --from latex: EXPR is LaTeX even without a backslash command
-    diagonal: tuple[str, ...] = ()  # the structures besides --symmetric (STRUCTURE_OPTIONS)
-    lower: tuple[str, ...] = ()
-    upper: tuple[str, ...] = ()
-    spd: tuple[str, ...] = ()
-    orthogonal: tuple[str, ...] = ()
-    positive: tuple[str, ...] = ()
-
-    @property
-    def structures(self) -> Structures:
-        return declared_structures(self)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DiffOptions:
@@ -85,7 +92,7 @@ class DiffOptions:
 
 
 @dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(StructureOptions):
     """What `check` takes besides EXPR."""
 
     wrt: tuple[str, ...]
@@ -96,16 +103,6 @@ class CheckOptions:
     format: str = next(iter(CHECK_FORMATS))
     derivation: str | None = None  # check --derivation FILE: the command line runs it (run_derivation)
     from_format: str = "auto"
-    diagonal: tuple[str, ...] = ()
-    lower: tuple[str, ...] = ()
-    upper: tuple[str, ...] = ()
-    spd: tuple[str, ...] = ()
-    orthogonal: tuple[str, ...] = ()
-    positive: tuple[str, ...] = ()
-
-    @property
-    def structures(self) -> Structures:
-        return declared_structures(self)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CheckOptions:
@@ -113,23 +110,13 @@ class CheckOptions:
 
 
 @dataclass(frozen=True)
-class ConvexOptions:
+class ConvexOptions(StructureOptions):
     """What `convex` takes besides EXPR."""
 
     wrt: tuple[str, ...]
     shape: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
-    positive: tuple[str, ...] = ()
-    spd: tuple[str, ...] = ()
     format: str = next(iter(CHECK_FORMATS))
-    diagonal: tuple[str, ...] = ()  # the other structures, as diff's (STRUCTURE_OPTIONS)
-    lower: tuple[str, ...] = ()
-    upper: tuple[str, ...] = ()
-    orthogonal: tuple[str, ...] = ()
-
-    @property
-    def structures(self) -> Structures:
-        return declared_structures(self)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ConvexOptions:
