@@ -1,34 +1,61 @@
-"""The command line: options and I/O only; the mathematics lives in report.differentiate."""
+"""The command line's commands (diff, check, convex, identities, batch) and its entry point: each
+reads its options into commands.py's, runs it there and hands the result to cli_output.py; the
+options are declared in cli_options.py, the mathematics lives in report.differentiate."""
 
 from __future__ import annotations
 
-import errno
 import functools
-import io
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from collections.abc import Collection
+from typing import Annotated, Any
 
 import typer
 import typer.main
 
 from matcalc_cli import __version__
+from matcalc_cli.cli_options import (
+    IDENTITY_FORMATS,
+    BoldOpt,
+    CheckExpectOpt,
+    CheckExprArg,
+    CheckFormatOpt,
+    ConvexWrtOpt,
+    DerivationOpt,
+    DiagonalOpt,
+    DisplayOpt,
+    ExpandOpt,
+    ExprArg,
+    FileArg,
+    FormatOpt,
+    FromOpt,
+    HvpOpt,
+    LayoutOpt,
+    LowerOpt,
+    OrthogonalOpt,
+    PositiveOpt,
+    ShapeOpt,
+    SpdOpt,
+    StandaloneOpt,
+    StepsOpt,
+    SymOpt,
+    UpperOpt,
+    VerifyOpt,
+    WidthOpt,
+    WithValueOpt,
+    WrtOpt,
+    completer,
+    one_of,
+)
+from matcalc_cli.cli_output import Closed, cannot_write, emit, fail, guarded, show_check, show_derivation, show_verdict
 from matcalc_cli.commands import (
     CHECK_FORMATS,
     FORMATS,
-    LAYOUTS,
     CheckOptions,
     ConvexOptions,
     DiffOptions,
-    DiffResult,
     StructureFields,
-    check_json,
-    error_json,
-    exit_status,
     in_big_stack,
-    in_claim,
-    render_text,
     run_check,
     run_convex,
     run_derivation,
@@ -36,11 +63,8 @@ from matcalc_cli.commands import (
     structure_fields,
     validate_format,
 )
-from matcalc_cli.errors import MatcalcError, as_error, caret_lines
+from matcalc_cli.errors import MatcalcError
 from matcalc_cli.helpformat import HELP_OPTIONS, Command, Group, help_width
-
-if TYPE_CHECKING:
-    from matcalc_cli.checking import ClaimVerdict
 
 app = typer.Typer(
     cls=Group, add_completion=True, no_args_is_help=True, rich_markup_mode=None,
@@ -52,9 +76,6 @@ $ matcalc diff "x^T A x" --wrt x
 $ matcalc diff "x^T A x" --wrt x --wrt x
 $ matcalc check "x^T x" --wrt x --expect "2 x^T"
 Run 'matcalc COMMAND --help' for a command's options and more examples.""")
-
-R = TypeVar("R")
-
 
 def _version(value: bool) -> None:
     if value:
@@ -68,30 +89,6 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
     pass
 
 
-def fail(err: MatcalcError, source: str, fmt: str) -> typer.Exit:
-    """Print one message (with a caret under its place in the source) and give exit 2."""
-    if fmt == "json":
-        import json
-
-        typer.echo(json.dumps({"error": error_json(err)}))
-    lines = [f"matcalc: error: {err.message}", *caret_lines(source, err.span)]
-    if err.kind == "internal":
-        lines.append(f"  input: {source[:2000]!r}")
-    sys.stderr.write("\n".join(lines) + "\n")
-    return typer.Exit(exit_status(err))
-
-
-def guarded(source: str, fmt: str, work: Callable[[], R], claim: str = "") -> R:
-    """Run work; bad input becomes one message with a caret into EXPR (or into the claim)."""
-    try:
-        return in_big_stack(work)
-    except OSError:
-        raise  # writing the output failed: main() says so, it is no problem of the input
-    except Exception as ex:  # noqa: BLE001 (never a traceback: name the problem instead)
-        err = as_error(ex)
-        raise fail(err, claim if in_claim(err) else source, fmt) from None
-
-
 def read_expr(words: list[str], fmt: str = "pretty") -> str:
     """Everything after `--` is the expression, so its words are joined back together."""
     # Here, not at the top: help and shell completion (on every Tab) need no parser.
@@ -103,155 +100,6 @@ def read_expr(words: list[str], fmt: str = "pretty") -> str:
         raise fail(err, " ".join(words), fmt) from None
     # Read one character more than an expression may have, so that /dev/zero is refused, not read.
     return sys.stdin.read(MAX_CHARS + 1).strip() if expr == "-" else expr
-
-
-def emit(result: DiffResult, fmt: str) -> None:
-    """Machine formats go straight to stdout, never through rich; the verification goes
-    to stderr for them, so that stdout stays one line."""
-    report, verification = result.report, result.verification
-    sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in report.notes))
-    if fmt == "pretty":
-        from matcalc_cli.render import pretty
-
-        pretty.show(report, result.named())
-        if verification is not None:
-            pretty.show_row("verify", verification.text(), "" if verification.ok else "bold red")
-        return
-    if fmt == "numpy":
-        from matcalc_cli.render import numpy
-
-        for d in numpy.free_dims(report.derivative.expr, report.variables):
-            sys.stderr.write(f"matcalc: note: the numpy line reads {d}, the size of dimension {d}, which no "
-                             "variable carries: give it a value\n")
-    sys.stdout.write(render_text(result, fmt) + "\n")
-    if fmt == "json":
-        return
-    if report.derivative.note and not (result.options and result.options.hvp):  # H v has v's shape: no vec note
-        sys.stderr.write(f"matcalc: note: {report.derivative.note}; shape {report.shape_text()}\n")
-    if report.steps:  # LaTeX as an align* to paste, the others a step a line
-        steps = [report.step_latex()] if fmt == "latex" else [f"matcalc: step: {x}" for x in report.step_lines()]
-        sys.stderr.write("".join(line + "\n" for line in steps))
-    if verification is not None:
-        sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
-
-
-def show_check(result: ClaimVerdict, fmt: str) -> None:
-    sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in result.report.notes))
-    if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps(check_json(result)) + "\n")
-    elif fmt == "plain":
-        from matcalc_cli.render import plain
-
-        sys.stdout.write("\n".join(result.lines(plain.render)) + "\n")
-    else:
-        from matcalc_cli.render import pretty
-
-        pretty.show_check(result.lines(pretty.render_expr), result.ok)
-
-
-def _one_of(names: Iterable[str]) -> str:
-    """The choices as a sentence names them; the first is the default."""
-    first, *rest, last = names
-    return f"{', '.join([first + ' (the default)', *rest])} or {last}"
-
-
-def _completer(names: Mapping[str, str] | Sequence[str]) -> Callable[[str], list[tuple[str, str]]]:
-    """Completion of an option's values, each with its description where there is one."""
-    def complete(incomplete: str) -> list[tuple[str, str]]:
-        described = names if isinstance(names, Mapping) else dict.fromkeys(names, "")
-        return [(n, text) for n, text in described.items() if n.startswith(incomplete)]
-
-    return complete
-
-
-# Formats and layouts stay strings checked by commands.py (not click choices), so that a
-# wrong one gets matcalc's own message and exit 2 on the command line and in a batch job.
-ExprArg = Annotated[list[str], typer.Argument(
-    metavar="EXPR", show_default=False,
-    help="The expression; its words are joined with spaces. - reads it from standard input. Everything "
-         "after -- is EXPR, so it may begin with a minus sign.")]
-WrtOpt = Annotated[list[str], typer.Option(
-    "--wrt", metavar="VAR", help="Differentiate with respect to VAR. Twice for a second derivative: the "
-                                 "Hessian when both are the same variable.")]
-ShapeOpt = Annotated[list[str] | None, typer.Option(
-    "--shape", metavar="NAME=SPEC", show_default=False,
-    help="Declare a shape: SPEC is scalar, n (a column vector) or n,m (a matrix), with dimensions named or "
-         "numbers. Repeat for more names; the rest are inferred.")]
-SymOpt = Annotated[list[str] | None, typer.Option(
-    "--symmetric", metavar="NAME", show_default=False, help="NAME is a symmetric square matrix. Repeatable.")]
-
-
-def _structure(name: str, what: str) -> Any:
-    return typer.Option(f"--{name}", metavar="NAME", show_default=False, help=f"NAME is {what}. Repeatable.")
-
-
-DiagonalOpt = Annotated[list[str] | None, _structure("diagonal", "a diagonal square matrix")]
-LowerOpt = Annotated[list[str] | None, _structure("lower", "a lower triangular square matrix")]
-UpperOpt = Annotated[list[str] | None, _structure("upper", "an upper triangular square matrix")]
-SpdOpt = Annotated[list[str] | None, _structure(
-    "spd", "a symmetric positive definite matrix: the domain is narrowed to such matrices")]
-PositiveOpt = Annotated[list[str] | None, _structure(
-    "positive", "positive in every entry: the domain is narrowed to it (the derivative is unchanged)")]
-OrthogonalOpt = Annotated[list[str] | None, _structure("orthogonal", "an orthogonal square matrix (Q^T Q = I)")]
-LayoutOpt = Annotated[str, typer.Option(
-    "--layout", metavar="LAYOUT", show_default=False, autocompletion=_completer(LAYOUTS),
-    help=f"LAYOUT is {_one_of(LAYOUTS)}: which way vector derivatives are laid out.")]
-FormatOpt = Annotated[str, typer.Option(
-    "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(FORMATS),
-    help=f"FORMAT is {_one_of(FORMATS)}.")]
-CheckFormatOpt = Annotated[str, typer.Option(
-    "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(CHECK_FORMATS),
-    help=f"FORMAT is {_one_of(CHECK_FORMATS)}.")]
-StepsOpt = Annotated[bool, typer.Option(
-    "--steps", help="Show the derivation as the course writes it: numbered steps, each naming its rule "
-                    "(on stderr for the one-line formats; an align* environment for latex).")]
-ExpandOpt = Annotated[bool, typer.Option(
-    "--expand", help="Print the derivative written out, without naming repeated subexpressions "
-                     "(where h1 = ...).")]
-VerifyOpt = Annotated[bool, typer.Option(
-    "--verify", help="Compare the result with central finite differences at random points; exit 1 if "
-                     "they differ.")]
-DisplayOpt = Annotated[bool, typer.Option(
-    "--display", help="With --format latex: the whole equation in Leibniz notation (\\frac{\\partial f}"
-                      "{\\partial x} = ...), in align*, long results broken over lines.")]
-BoldOpt = Annotated[bool, typer.Option(
-    "--bold", help="With --format latex: vectors and matrices in bold (\\mathbf, \\boldsymbol for Greek).")]
-WidthOpt = Annotated[str | None, typer.Option(
-    "--width", metavar="PT", show_default=False,
-    help="With --display: the width of the page in points, which long lines are broken to fit (default 345, "
-         "the article class's text width).")]
-StandaloneOpt = Annotated[bool, typer.Option(
-    "--standalone", help="With --format latex: a complete document (amsmath only) for pdflatex.")]
-WithValueOpt = Annotated[bool, typer.Option(
-    "--with-value", help="With --format python, torch or jax: one function returning (value, derivative), "
-                         "what scipy.optimize.minimize(..., jac=True) calls.")]
-HvpOpt = Annotated[bool, typer.Option(
-    "--hvp", help="With --format python, torch or jax and a Hessian (--wrt x --wrt x): a function of the "
-                  "variables and a direction v returning H v, without forming H (Newton-CG's hessp).")]
-FromOpt = Annotated[str, typer.Option(
-    "--from", metavar="INPUT", show_default=False, autocompletion=_completer(("auto", "latex")),
-    help="INPUT is auto (the default: LaTeX when EXPR holds a backslash command) or latex.")]
-ExpectOpt = Annotated[str, typer.Option(
-    "--expect", metavar="CLAIM", show_default=False,
-    help="The derivative to check, written in the input language.")]
-CheckExprArg = Annotated[list[str] | None, typer.Argument(
-    metavar="EXPR", show_default=False,
-    help="The expression (not with --derivation); its words are joined with spaces. - reads it from standard "
-         "input. Everything after -- is EXPR, so it may begin with a minus sign.")]
-CheckExpectOpt = Annotated[str | None, typer.Option(
-    "--expect", metavar="CLAIM", show_default=False,
-    help="The derivative to check, written in the input language (a where clause is read).")]
-DerivationOpt = Annotated[str | None, typer.Option(
-    "--derivation", metavar="FILE", show_default=False,
-    help="Check a derivation by hand line by line instead: one equation a line (= RHS continues the line "
-         "before), differentials dX and d(EXPR), claims dy/dX = EXPR; the input language or a LaTeX align* "
-         "body; # and % comments. - reads standard input.")]
-FileArg = Annotated[str, typer.Argument(
-    metavar="FILE", show_default=False,
-    help="A file of jobs, one diff, check or convex command line a line without the program name (# starts a "
-         "comment); - reads standard input.")]
 
 
 def check_format(fmt: str, allowed: Collection[str] = tuple(FORMATS)) -> None:
@@ -341,10 +189,6 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
         raise typer.Exit(1)
 
 
-ConvexWrtOpt = Annotated[list[str], typer.Option(
-    "--wrt", metavar="VAR", help="A variable of the question; repeat for several, taken jointly.")]
-
-
 @app.command(cls=Command, short_help="Is EXPR convex or concave? A certificate or a counterexample.", epilog="""\
 A logistic loss, certified convex; a quadratic form with A free, neither:
 $ matcalc convex "sum(softplus(X w)) - y^T X w" --wrt w
@@ -371,19 +215,7 @@ def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: 
 
     def work() -> int:
         verdict = run_convex(source, opts)
-        sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in verdict.notes))
-        if format == "json":
-            import json
-
-            sys.stdout.write(json.dumps(verdict.to_json()) + "\n")
-        elif format == "plain":
-            from matcalc_cli.render import plain
-
-            sys.stdout.write("\n".join(verdict.lines(plain.render)) + "\n")
-        else:
-            from matcalc_cli.render import pretty
-
-            pretty.show_verdict(verdict.lines(pretty.render_expr), verdict.status == 0)
+        show_verdict(verdict, format)
         return verdict.status
 
     raise typer.Exit(guarded(source, format, work))
@@ -412,23 +244,8 @@ def check_derivation(path: str, wrt: list[str], shape: list[str], symmetric: lis
                                 f"{getattr(ex, 'strerror', None) or ex}"), "", fmt) from None
     opts = (tuple(wrt), tuple(shape), tuple(symmetric), layout, fmt, structures)
     result = guarded(text, fmt, lambda: run_derivation(text, *opts))
-    if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
-    elif fmt == "plain":
-        from matcalc_cli.render import plain
-
-        sys.stdout.write("\n".join(result.report_lines(plain.render)) + "\n")
-    else:
-        from matcalc_cli.render import pretty
-
-        pretty.show_derivation(result.report_lines(pretty.render_expr), result.ok)
+    show_derivation(result, fmt)
     return 0 if result.ok else 1
-
-
-IDENTITY_FORMATS = {"pretty": "the table, for reading", "plain": "the same, without colour",
-                    "latex": "a table for lecture notes (amsmath)", "json": "one JSON object"}
 
 
 @app.command(cls=Command, short_help="The course's table of rules, each re-derived and checked.", epilog="""\
@@ -437,8 +254,8 @@ $ matcalc identities
 $ matcalc identities --format latex > rules.tex
 """)
 def identities(format: Annotated[str, typer.Option(
-        "--format", metavar="FORMAT", show_default=False, autocompletion=_completer(IDENTITY_FORMATS),
-        help=f"FORMAT is {_one_of(IDENTITY_FORMATS)}.")] = "pretty") -> None:
+        "--format", metavar="FORMAT", show_default=False, autocompletion=completer(IDENTITY_FORMATS),
+        help=f"FORMAT is {one_of(IDENTITY_FORMATS)}.")] = "pretty") -> None:
     """Print the course's rules (sum, product, chain, and the helpful calculation rules).
 
     matcalc re-derives an instance of each rule when it runs, compares it with the rule
@@ -549,43 +366,18 @@ def _stop_workers_on_signals() -> None:
 
 def main() -> None:
     if sys.stdout is None:  # started with its output closed (>&-)
-        sys.stdout = _Closed()
+        sys.stdout = Closed()
     try:
         app(terminal_width=help_width())  # rich itself honours NO_COLOR and leaves colour out when piped
         code: Any = 0
     except SystemExit as done:
         code = done.code
     except OSError as ex:
-        _cannot_write(ex)
+        cannot_write(ex)
     try:
         sys.stdout.flush()
     except OSError as ex:
-        _cannot_write(ex)
+        cannot_write(ex)
     sys.exit(code)
 
 
-class _Closed(io.TextIOBase):
-    """Standard output when the process was started without one: every write fails."""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-
-def _cannot_write(ex: OSError) -> None:
-    """One message, exit 1: a full disk or a closed pipe is no bug of matcalc's. What is still
-    buffered goes to /dev/null, so that the interpreter's last flush fails no more."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-    except OSError:
-        pass
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
-    reason = ex.strerror or str(ex)
-    try:
-        sys.stderr.write(f"matcalc: error: cannot write the output: {reason}\n")
-    except (OSError, AttributeError):
-        pass
-    os._exit(1)

@@ -31,7 +31,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("identities",),
     ("commands",),
     ("api", "batch", "pool"),
-    ("cli", "helpformat", "start", "__main__", ""),  # "": the package itself (its lazy API)
+    # "": the package itself (its lazy API)
+    ("cli", "cli_options", "cli_output", "helpformat", "start", "__main__", ""),
 )
 
 

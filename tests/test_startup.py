@@ -111,8 +111,8 @@ def test_verify_imports_numpy_when_asked():
 
 
 # What help and shell completion (run on every Tab) need: the command line, not the pipeline.
-CLI_ONLY = ["matcalc_cli.cli", "matcalc_cli.coercion", "matcalc_cli.commands", "matcalc_cli.errors",
-            "matcalc_cli.helpformat", "matcalc_cli.start"]
+CLI_ONLY = ["matcalc_cli.cli", "matcalc_cli.cli_options", "matcalc_cli.cli_output", "matcalc_cli.coercion",
+            "matcalc_cli.commands", "matcalc_cli.errors", "matcalc_cli.helpformat", "matcalc_cli.start"]
 
 
 def test_help_imports_the_command_line_only():
