@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli.errors import MatcalcError, Span
-from matcalc_cli.expr import Written
 from matcalc_cli.ops import CALLS
 from matcalc_cli.tokens import GREEK as _GREEK
 from matcalc_cli.tokens import GREEK_NAMES, WHERE, Token, reject_leibniz, split_run, unicode_tokens
 from matcalc_cli.tokens import UNICODE_MARKS as _UNICODE
+from matcalc_cli.written import Written
 
 # Names that are read as calls when an opening parenthesis follows: the registry's calls.
 # The typing pass knows what each one means; the parser only needs to know they are calls.
@@ -322,7 +322,7 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.take()
-            decimal = "." in t.text or "e" in t.text.lower()  # printed as written (expr.Written)
+            decimal = "." in t.text or "e" in t.text.lower()  # printed as written (written.Written)
             return Syntax("num", t.span, t.text, (), Written(t.text) if decimal else Fraction(t.text))
         if t.kind == "name":
             if t.text == WHERE:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from matcalc_cli.expr import Expr, Written, add, const, mul, ones, power
+from matcalc_cli.expr import Expr, add, const, mul, ones, power
+from matcalc_cli.written import Written
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
