@@ -1,12 +1,12 @@
 """Code export: a derivative as a self-contained function, shared by the python, torch and
 jax printers (render/python.py, render/torch.py, render/jax.py), which keep the spellings.
 
-What every backend gets from here:
+What every backend gets from here (with render/sharing.py):
   * names that are valid and distinct: keywords and names the code itself uses (np,
     torch, the dimensions, the temporaries) are renamed, and a renamed `lambda` never
     meets a variable `lambda_`;
   * each shared subexpression of the tree (a DAG after differentiation) computed once,
-    into a local h1, h2, ... in the order it is needed;
+    into a local h1, h2, ... in the order it is needed (sharing.plan);
   * products read as chains: X^-1 B is a solve, diag(v) M and M diag(v) are
     broadcast products (v .* M), never a dense diagonal matrix; an inverse that the
     result needs as a matrix anyway is computed once and multiplied;
@@ -15,7 +15,6 @@ What every backend gets from here:
 
 from __future__ import annotations
 
-import keyword
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
@@ -23,98 +22,12 @@ from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
+from matcalc_cli.render.sharing import Names, Plan, is_dense_diag, plan, signed_shares
 from matcalc_cli.structure import Structure
-
-# Nodes that cost nothing to spell twice: never worth a local.
-_CHEAP = frozenset({"var", "const", "eye", "zeros", "ones", "T", "bcast"})
-
-
-def _cheap(e: Expr) -> bool:
-    """A node as cheap to spell twice as to name: a leaf, a transpose, -y."""
-    if e.op == "mul" and len(e.args) == 2 and e.args[0].op == "const":
-        e = e.args[1]
-    return e.op in _CHEAP
-
-
-def is_dense_diag(e: Expr) -> bool:
-    """diag(v) of a column vector: an n-by-n matrix with v on its diagonal."""
-    return e.op == "diag" and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
 
 
 def _kind(f: Expr, solvable: bool) -> str:
     return "diag" if is_dense_diag(f) else "solve" if solvable else "plain"
-
-
-def chain_of(e: Expr) -> list[Expr]:
-    """The matrix factors of a product (its scalar factors and its coefficient aside)."""
-    return [f for f in e.args if not f.is_scalar] if e.op == "mul" else []
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which nodes become locals (children first) and which inverses are needed as matrices."""
-
-    shared: tuple[Expr, ...]
-    explicit: frozenset[Expr]
-
-
-def plan(roots: Expr | tuple[Expr, ...], uses: dict[str, int]) -> Plan:
-    """uses: how many times a backend spells the argument of an op (its stable logsumexp
-    spells it three times), 1 where absent. Several roots (a value and its derivative)
-    share their locals: a subexpression of both is computed once."""
-    roots = roots if isinstance(roots, tuple) else (roots,)
-    root = roots[0] if len(roots) == 1 else Expr("results", roots, SCALAR)
-    order = walk(root)  # nodes are hash-consed: distinct by identity is distinct by value
-    explicit: set[Expr] = {r for r in roots if r.op == "inv"}
-    for node in order:  # an inverse outside a chain of matrix products is needed as a matrix
-        in_chain = len(chain_of(node)) >= 2
-        explicit.update(a for a in node.args if a.op == "inv" and not a.is_scalar and not in_chain)
-
-    def spelled(node: Expr) -> list[Expr]:
-        """The children the printer will spell, as it spells them."""
-        if len(chain_of(node)) < 2:
-            return list(node.args) * uses.get(node.op, 1)
-        out = []
-        for f in node.args:
-            if is_dense_diag(f) or (f.op == "inv" and f not in explicit and not f.is_scalar):
-                out.append(f.args[0])
-            else:
-                out.append(f)
-        return out
-
-    prints: dict[Expr, int] = {root: 1}
-    shared: list[Expr] = []
-    for node in reversed(order):  # parents before children: a node's count is final when reached
-        times = prints.get(node, 0)
-        local = times >= 2 and not _cheap(node) and node is not root
-        if local:
-            shared.append(node)
-        for child in spelled(node):
-            prints[child] = prints.get(child, 0) + (1 if local else times)
-    return Plan(tuple(reversed(shared)), frozenset(explicit))
-
-
-class Names:
-    """Python identifiers for everything the function names, none of them twice."""
-
-    def __init__(self, reserved: set[str]) -> None:
-        self.taken = set(reserved)
-
-    def ok(self, name: str) -> bool:
-        return name.isidentifier() and not keyword.iskeyword(name) and name not in self.taken
-
-    def claim(self, name: str) -> str:
-        base = name if name.isidentifier() else "v"
-        while not self.ok(base):
-            base += "_"
-        self.taken.add(base)
-        return base
-
-    def fresh(self, prefix: str) -> str:
-        i = 1
-        while not self.ok(f"{prefix}{i}"):
-            i += 1
-        return self.claim(f"{prefix}{i}")
 
 
 class CodePrinter(Printer):
@@ -349,52 +262,6 @@ def _dimensions(e: Expr) -> list[str]:
             if isinstance(d, str):
                 out.update(dict.fromkeys(d.split("·")))
     return list(out)
-
-
-def _negated(e: Expr) -> Expr | None:
-    """u for -u (a product with the coefficient -1 and one other factor), else None."""
-    if e.op == "mul" and len(e.args) == 2 and e.args[0].op == "const" and e.args[0].number == -1:
-        return e.args[1]
-    return None
-
-
-def signed_shares(value: Expr, derivative: Expr) -> Expr:
-    """value with each sum whose negation the derivative computes (R - U V^T beside
-    U V^T - R) written as that negation, so that the two share it; under a norm the sign
-    goes (norm(-u) = norm(u))."""
-    sums: dict[tuple[int, ...], Expr] = {}
-    for node in walk(derivative):
-        if node.op == "add":
-            sums.setdefault(tuple(sorted(id(t) for t in node.args)), node)
-    computed = set(sums.values())
-    chains = {n.args: n for n in walk(derivative) if len(chain_of(n)) >= 2 and len(chain_of(n)) == len(n.args)}
-    done: dict[Expr, Expr] = {}
-    for node in walk(value):
-        args = tuple(done.get(a, a) for a in node.args)
-        inner = _negated(args[0]) if node.op == "norm" and args else None
-        if inner is not None:  # norm(-u) = norm(u)
-            args = (inner, *args[1:])
-        if node.op == "mul" and len(chain_of(node)) >= 3 and len(args) == len(chain_of(node)):
-            args = _regrouped(args, chains)
-        new = node if args == node.args else Expr(node.op, args, node.shape, node.param)
-        if new.op == "add" and new not in computed:
-            negated = [E.neg(t) for t in new.args]  # alive while their ids are compared
-            other = sums.get(tuple(sorted(id(t) for t in negated)))
-            if other is not None:
-                new = E.neg(other)
-        done[node] = new
-    return done[value]
-
-
-def _regrouped(fs: tuple[Expr, ...], chains: dict[tuple[Expr, ...], Expr]) -> tuple[Expr, ...]:
-    """A chain with its longest end that the derivative computes as one product made one
-    factor (x^T A x beside A x: x^T (A x)), so that the two share it."""
-    for length in range(len(fs) - 1, 1, -1):
-        if fs[-length:] in chains:
-            return (*fs[:-length], chains[fs[-length:]])
-        if fs[:length] in chains:
-            return (chains[fs[:length]], *fs[length:])
-    return fs
 
 
 def _docstring(text: str) -> str:
