@@ -222,6 +222,26 @@ def test_jax_functions_compile_with_jit() -> None:
     assert out.shape == (3, 4)
 
 
+
+def test_jax_keeps_a_transposed_left_matrix_a_copy() -> None:
+    # XLA folds X.T into the dot, which then misses XLA:CPU's fast matmul: the logistic
+    # Hessian X^T diag(s) X and the network's W1^T (...) W1 keep the transpose apart, under
+    # jit and against numpy's function; a matrix-vector X^T u stays (u^T X)^T (no copy).
+    _skip_without("jax")
+    import jax
+
+    logistic = "sum(log(1 + exp(-y .* (X w))))"
+    code = code_of_with(logistic, ["w", "w"], "jax")
+    assert "jax.lax.optimization_barrier(X.T) @ (" in code
+    assert "optimization_barrier" not in code_of_with(logistic, ["w", "w"], "jax", hvp=True)
+    net = code_of_with("norm(W2 tanh(W1 x) - y)^2", ["x", "x"], "jax")
+    assert "jax.lax.optimization_barrier(W1.T) @" in net
+    rng = np.random.default_rng(3)
+    X, w, y = rng.standard_normal((6, 4)), rng.standard_normal((4, 1)), np.sign(rng.standard_normal((6, 1)))
+    ours = np.asarray(jax.jit(load(code))(y, X, w))
+    want = load(code_of_with(logistic, ["w", "w"], "python"))(y, X, w)
+    assert np.allclose(ours, want, rtol=1e-5, atol=1e-6)  # float32 unless x64 is on
+
 @pytest.mark.parametrize(("module", "cls"), [(python_code, python_code.PythonPrinter),
                                              (torch_code, torch_code.TorchPrinter), (jax_code, jax_code.JaxPrinter)],
                          ids=["python", "torch", "jax"])
