@@ -19,7 +19,11 @@ one before it is timed. The ratio is the autodiff side's time over matcalc's on 
 backend (above 1: matcalc ahead); numpy's column compares with jitted JAX, for scale.
 
 A series stops once a call takes longer than --budget seconds, or where the Hessian would
-pass --max-hessian-mb: the sizes it skips are listed, never timed.
+pass --max-hessian-mb: the sizes it skips are listed, never timed. The torch sides of each
+point run in a child (bench/torch_side.py) whose address space is limited to
+--torch-memory-gb: torch.func.hessian vmaps the loss's reverse pass over every entry of
+the variable (23 GB for the factorisation at n = 500), so a side that passes the limit is
+"skipped: memory" in its row and the run goes on.
 It asserts nothing and exits 0; tests/test_bench_helpers.py tests its pure helpers.
 """
 
@@ -110,6 +114,7 @@ class Row:
     times: dict[str, float] = field(default_factory=dict)  # side -> seconds (the least)
     compile: dict[str, float] = field(default_factory=dict)  # side -> first call minus a steady one
     equal: bool = True
+    skipped: dict[str, str] = field(default_factory=dict)  # side -> why it has no time ("memory")
 
     def ratio(self, backend: str, matcalc_side: str | None = None) -> float | None:
         """The autodiff side's time over matcalc's, on backend."""
@@ -131,9 +136,9 @@ def summary(rows: Sequence[Row], backend: str) -> list[tuple[str, str, float | N
     return out
 
 
-def seconds(t: float | None) -> str:
+def seconds(t: float | None, skipped: str | None = None) -> str:
     if t is None:
-        return "-"
+        return f"skipped: {skipped}" if skipped else "-"
     if t < 1e-3:
         return f"{t * 1e6:.0f} µs"
     if t < 1:
@@ -155,8 +160,8 @@ def table(rows: Sequence[Row], backends: Sequence[str]) -> str:
     for r in rows:
         cells = [r.problem, r.measure, f"{r.n:,}"]
         for b in backends:
-            cells += [seconds(r.times.get(f"matcalc {b}")), seconds(r.times.get(f"autodiff {b}")),
-                      ratio_text(r.ratio(b))]
+            cells += [seconds(r.times.get(side), r.skipped.get(side)) for side in (f"matcalc {b}", f"autodiff {b}")]
+            cells.append(ratio_text(r.ratio(b)))
         cells += [seconds(r.times.get("matcalc numpy")), ratio_text(r.ratio("jax", "matcalc numpy")),
                   f"{seconds(r.compile.get('matcalc jax'))} / {seconds(r.compile.get('autodiff jax'))}",
                   "yes" if r.equal else "NO"]
@@ -173,6 +178,17 @@ def summary_table(rows: Sequence[Row], backend: str) -> str:
 
 
 # ------------------------------------------------------------------ measuring
+def available_gb() -> float:
+    """MemAvailable in GB (16 where /proc/meminfo is not there)."""
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        return 16.0
+    for line in meminfo.read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 2**20
+    return 16.0
+
+
 def least_times(calls: dict[str, Callable[[], Any]], budget: float, floor: float = 0.5,
                 most: int = 200) -> dict[str, tuple[float, float]]:
     """side -> (first call, least of the calls after it). The sides take turns, a call each a
@@ -247,28 +263,6 @@ def _jax_sides(problem: Problem, order: list[str], measure: str) -> Callable[...
     return jax.jit(jax.value_and_grad(loss, argnums=i))  # type: ignore[no-any-return]
 
 
-def _torch_sides(problem: Problem, order: list[str], measure: str) -> Callable[..., Any]:
-    import torch
-    import torch.func
-
-    def loss(*args: Any) -> Any:
-        return problem.loss(torch, **dict(zip(order, args, strict=True)))
-
-    i = order.index(problem.hessian_wrt if measure != "value and gradient" else problem.gradient_wrt)
-    if measure == "hessian":
-        return torch.func.hessian(loss, argnums=i)  # type: ignore[no-any-return]
-    if measure == "hvp":
-        def hvp(*args: Any) -> Any:
-            *xs, v = args
-            grad = torch.func.grad(lambda u: loss(*xs[:i], u, *xs[i + 1:]))
-            return torch.func.jvp(grad, (xs[i],), (v,))[1]
-        return hvp
-    def value_and_grad(*args: Any) -> Any:
-        g, value = torch.func.grad_and_value(loss, argnums=i)(*args)
-        return value, g
-    return value_and_grad
-
-
 def _comparable(measure: str, out: Any, shape: tuple[int, int], autodiff: bool) -> list[np.ndarray]:
     """A result as numpy arrays in matcalc's layout (the Hessian of a matrix by vec)."""
     def arr(a: Any) -> np.ndarray:
@@ -282,7 +276,42 @@ def _comparable(measure: str, out: Any, shape: tuple[int, int], autodiff: bool) 
     return [arr(value).reshape(()), arr(grad)]
 
 
-def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str], budget: float) -> Row:
+def _torch_point(problem: Problem, n: int, measure: str, args: list[np.ndarray], reference: list[np.ndarray],
+                 budget: float, memory_gb: float) -> dict[str, Any]:
+    """The torch sides of one point, run by bench/torch_side.py in a child whose address space
+    is limited to memory_gb (torch.func.hessian's intermediates grow as the variable's entries
+    times the loss's arrays): {"times", "compile", "equal", "skipped"}."""
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+
+    limit = int(memory_gb * 2**30)
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    with tempfile.TemporaryDirectory(prefix="matcalc-torch-") as tmp:
+        spec = {"problem": problem.name, "n": n, "measure": measure, "budget": budget,
+                "args": f"{tmp}/args.npz", "reference": f"{tmp}/reference.npz", "out": f"{tmp}/out.json"}
+        np.savez(spec["args"], **{f"a{i}": a for i, a in enumerate(args)})
+        np.savez(spec["reference"], **{f"r{i}": a for i, a in enumerate(reference)})
+        Path(f"{tmp}/spec.json").write_text(json.dumps(spec))
+        both = {"matcalc torch": "", "autodiff torch": ""}
+        try:
+            done = subprocess.run([sys.executable, str(Path(__file__).with_name("torch_side.py")), f"{tmp}/spec.json"],
+                                  preexec_fn=limited, capture_output=True, text=True,  # noqa: PLW1509 (setrlimit only)
+                                  timeout=10 * budget + 120)
+        except subprocess.TimeoutExpired:
+            return {"skipped": dict.fromkeys(both, "time")}
+        if done.returncode != 0 or not Path(spec["out"]).exists():
+            why = "memory" if "MemoryError" in done.stderr or done.returncode == -9 else f"exit {done.returncode}"
+            return {"skipped": dict.fromkeys(both, why)}
+        return json.loads(Path(spec["out"]).read_text())  # type: ignore[no-any-return]
+
+
+def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str], budget: float,
+                  torch_memory_gb: float = 8.0) -> Row:
     import jax
 
     rng = np.random.default_rng(n)
@@ -302,12 +331,6 @@ def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str
         jargs = [jax.numpy.asarray(a) for a in args]
         sides["matcalc jax"] = (jax.jit(_matcalc_code(problem, n, measure, "jax")), jargs, jax_block, False)
         sides["autodiff jax"] = (_jax_sides(problem, order, measure), jargs, jax_block, True)
-    if "torch" in backends:
-        import torch
-
-        targs = [torch.as_tensor(a) for a in args]
-        sides["matcalc torch"] = (_matcalc_code(problem, n, measure, "torch"), targs, lambda out: out, False)
-        sides["autodiff torch"] = (_torch_sides(problem, order, measure), targs, lambda out: out, True)
     # Checked equal first (a fast wrong answer is not timed); the first call compiles.
     results: dict[str, list[np.ndarray]] = {}
     first: dict[str, float] = {}
@@ -316,9 +339,15 @@ def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str
         out = block(fn(*inputs))
         first[side] = time.perf_counter() - t0
         results[side] = _comparable(measure, out, shape, autodiff)
-    reference = results["autodiff jax"] if "jax" in backends else results["autodiff torch"]
+    reference = results["autodiff jax"]
     row.equal = all(equal(a, b) for side, got in results.items() for a, b in zip(got, reference, strict=True))
     del results
+    if "torch" in backends:
+        torch_row = _torch_point(problem, n, measure, args, reference, budget, torch_memory_gb)
+        row.times.update(torch_row.get("times", {}))
+        row.compile.update(torch_row.get("compile", {}))
+        row.skipped.update(torch_row.get("skipped", {}))
+        row.equal = row.equal and torch_row.get("equal", True)
 
     def caller(fn: Callable[..., Any], inputs: list[Any], block: Callable[[Any], Any]) -> Callable[[], Any]:
         return lambda: block(fn(*inputs))
@@ -339,6 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-hessian-mb", type=float, default=100.0,
                         help="a Hessian larger than this many MB is not formed (default 100: jax.hessian's "
                              "intermediates are many times the Hessian)")
+    parser.add_argument("--torch-memory-gb", type=float, default=None,
+                        help="the address space each point's torch child may take (default: half the memory "
+                             "available at the start); past it a side is 'skipped: memory'")
     parser.add_argument("--problems", default="", help="a comma-separated subset of the problems' first words")
     parser.add_argument("--json", default=str(Path(__file__).with_name("autodiff.json")),
                         help="where every number goes (default bench/autodiff.json, git-ignored)")
@@ -350,9 +382,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     jax.config.update("jax_enable_x64", True)  # numpy's float64 on every side
     backends = ["jax"] + (["torch"] if importlib.util.find_spec("torch") else [])
     sizes = [int(s) for s in args.sizes.split(",")]
+    torch_gb = args.torch_memory_gb or available_gb() / 2
     chosen = [p for p in PROBLEMS if not args.problems or p.name.split()[0] in args.problems.split(",")]
     print(f"# matcalc against autodiff: jax {jax.__version__}, numpy {np.__version__}, backends {backends}, "
-          f"load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}")
+          f"load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}"
+          + (f", torch's memory {torch_gb:.1f} GB a point" if "torch" in backends else ""))
     rows: list[Row] = []
     skipped: list[str] = []
     for problem in chosen:
@@ -363,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    f"{args.max_hessian_mb:g} MB")
                     break
                 try:
-                    row = measure_point(problem, n, measure, backends, args.budget)
+                    row = measure_point(problem, n, measure, backends, args.budget, torch_gb)
                 except Exception as ex:  # noqa: BLE001 (out of memory on one side: the series stops, the run goes on)
                     skipped.append(f"{problem.name}, {measure}, n = {n:,}: {type(ex).__name__}: {str(ex)[:80]}")
                     break

@@ -105,3 +105,7 @@ def test_autodiff_bench_helpers() -> None:
     rows = [autodiff.Row("p", "hvp", n, {"matcalc jax": 1.0, "autodiff jax": r}) for n, r in [(1, 2.0), (2, 0.5)]]
     assert autodiff.summary(rows, "jax") == [("p", "hvp", 0.5, pytest.approx(1.0), False)]
     assert "| p | hvp | 2 |" in autodiff.table(rows, ["jax"])
+    # A torch side past its memory limit has no time: its cell says so, and no ratio is made up.
+    skipped = autodiff.Row("p", "hessian", 3, {"matcalc torch": 1.0}, skipped={"autodiff torch": "memory"})
+    assert "| 1.00 s | skipped: memory | - |" in autodiff.table([skipped], ["torch"])
+    assert skipped.ratio("torch") is None and autodiff.summary([skipped], "torch") == []
