@@ -1,15 +1,27 @@
 """Rules written as data: `lhs => rhs if guard, guard`, both sides in matcalc's input language
 with pattern variables (?u, ?X), read by matcalc's own parser (syntax.parse_pattern: a ? is
-read there and nowhere else), each guard a named predicate on the shape of a variable.
+read there and nowhere else), each guard a named predicate.
 
     exp(?u) ./ (1 + exp(?u)) => sigmoid(?u)
     tr(kron(?A, ?B)) => tr(?A) tr(?B) if square(?A), square(?B)
+    diag(?c ?v) => ?c diag(?v) if number(?c)
+    logdet(?X^?k) => ?k logdet(?X) if number(?k)
+    log(softmax(?Z)) => ?Z - logsumexp(?Z) ones(1, ?m) if matrix(?Z), shape(?Z, ?n, ?m)
 
 A variable matches any tree, the same tree wherever it occurs; a number matches that number
-(or that number broadcast: the 1 in 1 + exp(u)); ones(?n), ones(?m, ?n) and eye(?n) bind
-dimensions; a sum or Hadamard product of two matches its terms in either order, a product
-of two any two adjacent factors of a longer product. The right side is built through the
-builders, as the input language builds it.
+(or that number broadcast: the 1 in 1 + exp(u)). Guards: on a variable's shape (scalar,
+column, row, vector, square, matrix), on its tree (symmetric; orthonormal: the columns of
+eigvecs, svd_u, svd_v), shape(?X, ?m, ?n), which binds ?X's dimensions, and on numbers
+(number, integer, negative): a variable with a number guard matches a number only, a
+number's broadcast too, and the exponent of a power (?X^?k; a matrix's inverse is its power -1,
+and X^-2 its power -2). In a product, ?c ?v with ?c a number matches a product with a
+numeric coefficient (the first factor of any product, the rest as ?v). -?u matches a tree
+with a negative coefficient, ?u the tree negated; ?a - ?b a sum of two, one of them negated.
+ones(?n), ones(?m, ?n) and eye(?n) bind dimensions too. In a sum, a Hadamard product or a
+quotient, a scalar broadcast matches as the scalar. A sum or Hadamard product of two matches
+its terms in either order; at the root, a product of two matches any two adjacent factors of
+a longer product and a sum or Hadamard product of two any two of its terms, the rest kept.
+The right side is built through the builders, as the input language builds it.
 """
 
 from __future__ import annotations
@@ -17,18 +29,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build_node
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.ops import OPS
-from matcalc_cli.simplify.normal import product
+from matcalc_cli.ops.symmetry import is_symmetric
+from matcalc_cli.simplify.normal import hadamard, product, total, transpose
 from matcalc_cli.syntax import Syntax, parse_pattern
 
 Binding = dict[str, "Expr | Dim"]
 
-# The guards a rule may name, each a predicate on the shape of one variable.
-GUARDS: dict[str, Callable[[Shape], bool]] = {
+# The guards a rule may name: on the shape of one variable, on its tree, on a number.
+SHAPES: dict[str, Callable[[Shape], bool]] = {
     "scalar": lambda s: s == E.SCALAR,
     "square": lambda s: s[0] == s[1],  # scalars too: a 1×1 is square
     "column": lambda s: s[1] == 1 and s[0] != 1,
@@ -36,13 +51,32 @@ GUARDS: dict[str, Callable[[Shape], bool]] = {
     "vector": E.is_vector,
     "matrix": lambda s: s[0] != 1 and s[1] != 1,
 }
-# The shape each guard asks of an example (the rule's generated test row): n×n, a scalar, ...
-EXAMPLE_SHAPES: dict[str, str] = {"scalar": "scalar", "square": "n,n", "column": "n", "row": "1,n",
-                                  "vector": "n", "matrix": "n,m"}
-_GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)\)\s*$")
+TREES: dict[str, Callable[[Expr], bool]] = {
+    "symmetric": is_symmetric,
+    "orthonormal": lambda e: e.op in ("eigvecs", "svd_u", "svd_v"),  # U^T U = I
+}
+NUMBERS: dict[str, Callable[[E.Number], bool]] = {
+    "number": lambda c: isinstance(c, Fraction),
+    "integer": lambda c: isinstance(c, Fraction) and c.denominator == 1,
+    "negative": lambda c: isinstance(c, Fraction) and c < 0,
+}
+DIMS: dict[str, Callable[[Dim], bool]] = {
+    "known": lambda d: isinstance(d, int),  # a number, not a name
+    "several": lambda d: isinstance(d, int) and d > 1,
+}
+GUARDS = (*SHAPES, *TREES, *NUMBERS, *DIMS, "shape")
+_GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\d+))*)\)\s*$")
 _COMMUTATIVE = {"+": "add", ".*": "had"}
-_BINARY = {"+": "add", ".*": "had", "./": "hdiv", " ": "mul", "*": "mul", "@": "mul"}
+_BINARY = {"+": "add", "-": "add", ".*": "had", "./": "hdiv", " ": "mul", "*": "mul", "@": "mul"}
+_ELEMENTWISE = ("+", "-", ".*", "./")
 _FILLED = ("ones", "zeros", "eye")  # calls whose dimension arguments a pattern binds
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    var: str
+    dims: tuple[str, ...] = ()  # shape(?X, ?m, ?n): the dimensions it binds (or numbers)
 
 
 @dataclass(frozen=True)
@@ -50,52 +84,60 @@ class Pattern:
     text: str  # as written: lhs => rhs if guards
     lhs: Syntax
     rhs: Syntax
-    guards: tuple[tuple[str, str], ...]  # (predicate, variable)
+    guards: tuple[Guard, ...]
+    shorter: bool = False  # if shorter: the engine keeps the right side only where it costs less
 
     @property
     def head(self) -> str:
         """The op of the nodes the pattern can match."""
         return _head(self.lhs)
 
+    @property
+    def numbers(self) -> frozenset[str]:
+        """The variables that match numbers only."""
+        return frozenset(g.var for g in self.guards if g.name in NUMBERS)
+
     def match(self, e: Expr) -> Binding | None:
-        """The binding of the whole node e, or None."""
-        return self._guarded(_match(self.lhs, e, {}))
-
-    def _guarded(self, b: Binding | None) -> Binding | None:
-        if b is None:
+        """The binding of the whole node e, or None (a longer product than the left side's
+        at the root is window's)."""
+        if self.head == "mul" and e.op == "mul" and len(e.args) > 2:
             return None
-        for pred, var in self.guards:
-            x = b[var]
-            if not isinstance(x, Expr) or not GUARDS[pred](x.shape):
-                return None
-        return b
+        return _Matcher(self).match(self.lhs, e, {})
 
-    def window(self, e: Expr) -> tuple[int, Binding] | None:
-        """A product of two on the left side matches two adjacent factors of a longer
-        product too (ones(1, ?n) diag(?v) in ones(1, n) diag(v) A): the first such pair."""
-        if not (self.lhs.kind == "binary" and _BINARY.get(self.lhs.text) == "mul" and e.op == "mul"
-                and len(e.args) > 2):
+    def window(self, e: Expr) -> tuple[tuple[int, int], Binding] | None:
+        """At the root, a product of two matches two adjacent factors of a longer product
+        (ones(1, ?n) diag(?v) in ones(1, n) diag(v) A), a sum or a Hadamard product of two any
+        two of its terms: the first such pair, by position."""
+        op = _BINARY.get(self.lhs.text) if self.lhs.kind == "binary" else None
+        if op is None or e.op != op or len(e.args) <= 2 or op == "hdiv":
             return None
-        for i in range(len(e.args) - 1):
-            b = self._guarded(_match_all(self.lhs.args, e.args[i:i + 2], {}))
+        m = _Matcher(self)
+        pairs = ([(i, i + 1) for i in range(len(e.args) - 1)] if op == "mul"
+                 else list(combinations(range(len(e.args)), 2)))  # pair() tries both orders
+        for i, j in pairs:
+            b = m.pair(self.lhs, e.args[i], e.args[j])
             if b is not None:
-                return i, b
+                return (i, j), b
         return None
 
     def fires(self, e: Expr) -> bool:
         return self.match(e) is not None or self.window(e) is not None
 
     def apply(self, e: Expr) -> Expr | None:
-        """The right side for e (for a pair of its factors, spliced into the product, which
-        is put back in its normal form), or None where the left side does not match."""
+        """The right side for e (for a pair of its terms or factors, put back among the
+        others in their normal form), or None where the left side does not match."""
         b = self.match(e)
         if b is not None:
             return instantiate(self.rhs, b)
         at = self.window(e)
         if at is None:
             return None
-        i, b = at
-        return product([*e.args[:i], instantiate(self.rhs, b), *e.args[i + 2:]])
+        (i, j), b = at
+        out = instantiate(self.rhs, b)
+        if e.op == "mul":
+            return product([*e.args[:i], out, *e.args[i + 2:]])
+        rest = [a for k, a in enumerate(e.args) if k not in (i, j)]
+        return total([*rest, out]) if e.op == "add" else hadamard([*rest, out])
 
 
 def read(text: str) -> Pattern:
@@ -105,17 +147,21 @@ def read(text: str) -> Pattern:
         raise ValueError(f"a rule reads lhs => rhs: {text!r}")
     rhs_text, _, guard_text = rest.partition(" if ")
     guards = []
-    for g in filter(None, (part.strip() for part in guard_text.split(","))):
+    parts = [part.strip() for part in re.split(r",\s*(?=[a-z]+\b)", guard_text)]
+    shorter = "shorter" in parts
+    for g in filter(None, (part for part in parts if part != "shorter")):
         m = _GUARD.match(g)
-        if m is None or m.group(1) not in GUARDS:
-            raise ValueError(f"a guard is one of {sorted(GUARDS)} of a variable, not {g!r} in {text!r}")
-        guards.append((m.group(1), m.group(2)))
+        dims = tuple(d.strip() for d in m.group(3).split(",") if d.strip()) if m else ()
+        if m is None or m.group(1) not in GUARDS or (m.group(1) == "shape") != (len(dims) == 2):
+            raise ValueError(f"a guard is one of {sorted(GUARDS)} of a variable "
+                             f"(shape(?X, ?m, ?n)), not {g!r} in {text!r}")
+        guards.append(Guard(m.group(1), m.group(2), dims))
     lhs, rhs = parse_pattern(lhs_text.strip()), parse_pattern(rhs_text.strip())
-    bound = _variables(lhs)
-    unbound = (_variables(rhs) | {v for _, v in guards}) - bound
+    bound = _variables(lhs) | {d for g in guards for d in g.dims if d.startswith("?")}
+    unbound = (_variables(rhs) | {g.var for g in guards}) - bound
     if unbound:
         raise ValueError(f"{sorted(unbound)} of {text!r} do not occur on the left side")
-    return Pattern(text, lhs, rhs, tuple(guards))
+    return Pattern(text, lhs, rhs, tuple(guards), shorter)
 
 
 def _variables(s: Syntax) -> set[str]:
@@ -129,26 +175,128 @@ def _head(s: Syntax) -> str:
     if s.kind == "call":
         return s.text
     if s.kind == "binary":
-        return _BINARY.get(s.text, "mul")
+        return {"^": "pow", ".^": "epow"}.get(s.text) or _BINARY.get(s.text, "mul")
     if s.kind == "postfix":
         return {"T": "T", "invT": "inv", "pow": "pow", "epow": "epow"}[s.text]
     raise ValueError(f"a rule's left side is a call or an operator, not {s.kind}")
 
 
-def _bind(b: Binding, var: str, value: Expr | Dim) -> Binding | None:
-    if var in b:
-        return b if b[var] == value else None
-    return {**b, var: value}
+def _number(e: Expr) -> Expr | None:
+    """The constant e is, or broadcasts."""
+    c = e.args[0] if e.op == "bcast" else e
+    return c if c.op == "const" else None
 
 
-def _match(p: Syntax, e: Expr, b: Binding) -> Binding | None:
-    k = p.kind
-    if k == "name":
-        return _bind(b, p.text, e) if p.text.startswith("?") else None
-    if k == "num":
-        c = e.args[0] if e.op == "bcast" else e
-        return b if c.op == "const" and c.param == p.value else None
-    if k == "call":
+def negated(e: Expr) -> Expr | None:
+    """-e where e has a negative coefficient (-2 u is 2 u), else None."""
+    if e.op == "bcast":
+        inner = negated(e.args[0])
+        return E.bcast(inner, e.shape) if inner is not None else None
+    if e.op == "const" and isinstance(e.param, Fraction) and e.param < 0:
+        return E.const(-e.param)
+    if e.op == "mul" and e.args[0].op == "const" and isinstance(e.args[0].param, Fraction) and e.args[0].param < 0:
+        return product([E.const(-e.args[0].param), E.mul(*e.args[1:])])
+    return None
+
+
+class _Matcher:
+    """One pattern's matching: each variable's guards checked as it is bound."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        self.numbers = pattern.numbers
+        self.guards: dict[str, list[Guard]] = {}
+        for g in pattern.guards:
+            self.guards.setdefault(g.var, []).append(g)
+
+    def bind(self, b: Binding, var: str, value: Expr | Dim) -> Binding | None:
+        if var in b:
+            return b if b[var] == value else None
+        out: Binding | None = {**b, var: value}
+        for g in self.guards.get(var, ()):
+            if out is None or not self.holds(g, value):
+                return None
+            for d, have in zip(g.dims, value.shape if g.dims and isinstance(value, Expr) else (), strict=True):
+                out = _match_dim(Syntax("name", (0, 0), d) if d.startswith("?")
+                                 else Syntax("num", (0, 0), d, (), Fraction(d)), have, out, self) \
+                    if out is not None else None
+        return out
+
+    @staticmethod
+    def holds(g: Guard, value: Expr | Dim) -> bool:
+        if not isinstance(value, Expr):
+            return g.name in DIMS and DIMS[g.name](value)
+        if g.name in SHAPES:
+            return SHAPES[g.name](value.shape)
+        if g.name in TREES:
+            return TREES[g.name](value)
+        if g.name in NUMBERS:
+            return NUMBERS[g.name](value.number)
+        return g.name == "shape"
+
+    def match(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
+        k = p.kind
+        if k == "name":
+            if not p.text.startswith("?"):
+                return None
+            if p.text in self.numbers:
+                c = _number(e)
+                return self.bind(b, p.text, c) if c is not None else None
+            return self.bind(b, p.text, e)
+        if k == "num":
+            c = _number(e)
+            return b if c is not None and c.param == p.value else None
+        if k == "neg":
+            n = negated(e)
+            return self.match(p.args[0], n, b) if n is not None else None
+        if k == "call":
+            return self._call(p, e, b)
+        if k == "postfix":
+            return self._postfix(p, e, b)
+        if k == "binary":
+            if p.text in ("^", ".^"):
+                return self._power(p, e, b)
+            if _BINARY.get(p.text) != e.op:
+                return None
+            if len(e.args) == 2:
+                return self.pair(p, *e.args, b)
+            if e.op == "mul":  # ?c ?v: the first factor, and the rest
+                return self.pair(p, e.args[0], E.mul(*e.args[1:]), b)
+            rebuild = E.add if e.op == "add" else E.had  # ?x .* ?y: one factor, and the rest
+            for i, x in enumerate(e.args):
+                got = self.pair(p, x, rebuild(*e.args[:i], *e.args[i + 1:]), b)
+                if got is not None:
+                    return got
+        return None
+
+    def pair(self, p: Syntax, x: Expr, y: Expr, b: Binding | None = None) -> Binding | None:
+        """p, a binary pattern, against the two operands x and y (either order where it commutes)."""
+        b = {} if b is None else b
+        pa, pb = p.args
+        if p.text == "-":
+            for u, v in ((x, y), (y, x)):
+                nv = negated(v)
+                got = self.both(pa, u, pb, nv, b) if nv is not None else None
+                if got is not None:
+                    return got
+            return None
+        got = self.both(pa, x, pb, y, b, p.text in _ELEMENTWISE)
+        if got is None and p.text in _COMMUTATIVE:
+            got = self.both(pa, y, pb, x, b, True)
+        return got
+
+    def both(self, pa: Syntax, x: Expr, pb: Syntax, y: Expr, b: Binding, elementwise: bool = True,
+             ) -> Binding | None:
+        got = self.operand(pa, x, b, elementwise)
+        return self.operand(pb, y, got, elementwise) if got is not None else None
+
+    def operand(self, p: Syntax, e: Expr, b: Binding, elementwise: bool) -> Binding | None:
+        """In a sum, Hadamard product or quotient a scalar broadcast is the scalar."""
+        got = self.match(p, e, b)
+        if got is None and elementwise and e.op == "bcast":
+            got = self.match(p, e.args[0], b)
+        return got
+
+    def _call(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
         if e.op != p.text:
             return None
         op = OPS[p.text]
@@ -163,39 +311,43 @@ def _match(p: Syntax, e: Expr, b: Binding) -> Binding | None:
             if len(have) != len(dims):
                 return None
             for d, v in zip(dims, have, strict=True):
-                out = _match_dim(d, v, out) if out is not None else None
-        return _match_all(args, e.args, out)
-    if k == "postfix":
+                out = _match_dim(d, v, out, self) if out is not None else None
+        for pa, ea in zip(args, e.args, strict=True):
+            if out is None:
+                return None
+            out = self.match(pa, ea, out)
+        return out
+
+    def _postfix(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
+        x = p.args[0]
         if p.text == "T":
-            return _match(p.args[0], e.args[0], b) if e.op == "T" else None
+            return self.match(x, e.args[0], b) if e.op == "T" else None
         if p.text == "invT":
-            return _match(p.args[0], e.args[0].args[0], b) if e.op == "inv" and e.args[0].op == "T" else None
+            return self.match(x, e.args[0].args[0], b) if e.op == "inv" and e.args[0].op == "T" else None
+        if p.text == "pow" and p.value == -1 and e.op == "inv":
+            return self.match(x, e.args[0], b)
         if p.text in ("pow", "epow"):
-            return _match(p.args[0], e.args[0], b) if e.op == p.text and e.number == p.value else None
+            return self.match(x, e.args[0], b) if e.op == p.text and e.number == p.value else None
         return None
-    if k == "binary":
-        head = _BINARY.get(p.text)
-        if head is None or e.op != head or len(e.args) != 2:
+
+    def _power(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
+        """?X^?k: a power (a matrix's inverse is its power -1), ?u.^?k an elementwise power."""
+        k: E.Number
+        if p.text == "^" and e.op == "inv":
+            base, k = e.args[0], Fraction(-1)
+        elif p.text == "^" and e.op == "pow" and e.args[0].op == "inv":  # X^-2 is (X^-1)^2
+            base, k = e.args[0].args[0], -e.number
+        elif e.op == ("pow" if p.text == "^" else "epow"):
+            base, k = e.args[0], e.number
+        else:
             return None
-        pa = list(p.args)
-        got = _match_all(pa, e.args, b)
-        if got is None and p.text in _COMMUTATIVE:
-            got = _match_all(pa[::-1], e.args, b)
-        return got
-    return None
+        got = self.match(p.args[0], base, b)
+        return self.match(p.args[1], E.const(k), got) if got is not None else None
 
 
-def _match_all(ps: tuple[Syntax, ...] | list[Syntax], es: tuple[Expr, ...], b: Binding | None) -> Binding | None:
-    for p, e in zip(ps, es, strict=True):
-        if b is None:
-            return None
-        b = _match(p, e, b)
-    return b
-
-
-def _match_dim(p: Syntax, d: Dim, b: Binding) -> Binding | None:
+def _match_dim(p: Syntax, d: Dim, b: Binding, m: _Matcher) -> Binding | None:
     if p.kind == "name" and p.text.startswith("?"):
-        return _bind(b, p.text, d)
+        return m.bind(b, p.text, d)
     if p.kind == "num":
         return b if p.value == d else None
     return None
@@ -205,6 +357,8 @@ def instantiate(s: Syntax, b: Binding) -> Expr:
     """The tree s spells, its variables replaced by what they matched."""
     if s.kind == "name":
         value = b[s.text]
+        if isinstance(value, int):  # a known dimension as a number: c^?n
+            return E.const(value)
         assert isinstance(value, Expr), f"{s.text} is a dimension"
         return value
     if s.kind == "call":
@@ -212,7 +366,15 @@ def instantiate(s: Syntax, b: Binding) -> Expr:
         assert op.apply is not None
         args = [instantiate(a, b) for a in s.args[:op.arity]]
         return op.apply(*args, *(_dim(d, b) for d in s.args[op.arity:]))
-    return build_node(s, [instantiate(a, b) for a in s.args], {}, frozenset())
+    args = [instantiate(a, b) for a in s.args]
+    if s.kind == "binary" and s.text in ("^", ".^") and args[1].op == "const":
+        x, k = args[0], args[1].number
+        if s.text == ".^":
+            return E.epow(x, k)
+        return E.power(E.inv(x), -k) if x.shape != E.SCALAR and k < 0 else E.power(x, k)
+    if s.kind == "postfix" and s.text == "T":  # (A B)^T is B^T A^T, as the canonical form spells it
+        return transpose(args[0])
+    return build_node(s, args, {}, frozenset())
 
 
 def _dim(s: Syntax, b: Binding) -> Dim:
@@ -225,20 +387,3 @@ def _dim(s: Syntax, b: Binding) -> Dim:
     if s.kind == "binary" and s.text in ("*", " "):
         return E.dim_product(_dim(s.args[0], b), _dim(s.args[1], b))
     raise ValueError(f"not a dimension: {s}")
-
-
-def example_source(p: Pattern) -> tuple[str, list[str]]:
-    """The left side as input text (?X read as X) and the --shape declarations its guards ask."""
-    def plain(text: str) -> str:
-        return re.sub(r"\?([A-Za-z]\w*)", r"\1", text)
-
-    first: dict[str, str] = {}
-    for g, v in p.guards:  # a variable's first guard gives its shape: square, matrix is n×n
-        first.setdefault(v, g)
-    shapes = [f"{v[1:]}={EXAMPLE_SHAPES[g]}" for v, g in first.items()]
-    return plain(p.text.partition("=>")[0].strip()), shapes
-
-
-def written_rhs(p: Pattern) -> str:
-    return re.sub(r"\?([A-Za-z]\w*)", r"\1", p.text.partition("=>")[2].partition(" if ")[0].strip())
-
