@@ -154,6 +154,12 @@ def test_there_are_rules_written_as_patterns():
     assert len({r for r, _ in PATTERNS}) >= 12 and len(PATTERNS) >= 18
 
 
+def test_the_canonicaliser_is_apart_from_the_identities():
+    from matcalc_cli.simplify.rules import CANONICAL
+
+    canonical = [r for r in RULES if r.name in CANONICAL]
+    assert len(canonical) == len(CANONICAL) and all(r.group == "normal" and not r.patterns for r in canonical)
+
 
 def test_a_pattern_variable_is_no_input():
     with pytest.raises(MatcalcError):

@@ -9,12 +9,6 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.simplify.normal import _coef, product, total, transpose
 
 
-def softmax_total(e: Expr) -> Expr:
-    """sum(softmax(z)) = 1; softmax(Z) acts on each of Z's m rows, so their sum is m."""
-    z = e.args[0].args[0]
-    return E.ONE if E.is_vector(z.shape) or z.shape[0] == 1 else E.size(z.shape[0])
-
-
 def _row_ones(f: Expr) -> bool:
     return f.op == "ones" and f.shape[0] == 1
 

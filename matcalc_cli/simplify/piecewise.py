@@ -10,7 +10,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.normal import _coef, hadamard, product, total
+from matcalc_cli.simplify.normal import _coef, product, total
 
 
 def _whole(k: object) -> int | None:
@@ -55,27 +55,7 @@ def piecewise_power(e: Expr) -> Expr:
 _ABSORBS = {("relu", "step"): "relu", ("abs", "sign"): None}  # relu .* step = relu; abs .* sign = u
 
 
-def _pair(fs: tuple[Expr, ...]) -> tuple[int, int] | None:
-    for i, a in enumerate(fs):
-        for j, b in enumerate(fs):
-            if i != j and (a.op, b.op) in _ABSORBS and a.args[0] == b.args[0]:
-                return i, j
-    return None
 
-
-def piecewise_product_applies(e: Expr) -> bool:
-    return _pair(e.args) is not None
-
-
-def piecewise_product(e: Expr) -> Expr:
-    """relu(u) .* step(u) = relu(u); abs(u) .* sign(u) = u."""
-    pair = _pair(e.args)
-    assert pair is not None
-    i, j = pair
-    a = e.args[i]
-    kept = fn("relu", a.args[0]) if a.op == "relu" else a.args[0]
-    rest = [f for n, f in enumerate(e.args) if n not in (i, j)]
-    return hadamard([kept, *rest])
 
 
 # ------------------------------------------------------------------ c - c step(u) = c step(-u)

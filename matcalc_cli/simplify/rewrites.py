@@ -9,7 +9,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import cheapest, key, rank
+from matcalc_cli.simplify.cost import cheapest, rank
 from matcalc_cli.simplify.normal import _coef, _parts, _split_power, hadamard, product, total, transpose
 
 
@@ -33,17 +33,6 @@ def cyclic_trace(e: Expr) -> Expr:
     return _best(e, [fn("tr", product(r)) for r in rotations])
 
 
-def is_vector_hadamard(m: Expr) -> bool:
-    return m.op == "had" and (m.shape[1] == 1 or m.shape[0] == 1)
-
-
-def sum_of_hadamard(e: Expr) -> Expr:
-    """sum(x .* y) = x^T y, and sum(x .* y .* z) = x^T (y .* z)."""
-    fs = sorted(e.args[0].args, key=lambda f: (f.op == "add", key(f)))
-    first, rest = fs[0], hadamard(fs[1:])
-    if e.args[0].shape[1] == 1:
-        return product([transpose(first), rest])
-    return product([rest, transpose(first)])
 
 
 # ------------------------------------------------------------------ sign(u) u = abs(u)
@@ -147,28 +136,6 @@ def _square_factors(m: Expr) -> bool:
     return is_chain(m) and all(f.shape[0] == f.shape[1] == m.shape[0] for f in m.args)
 
 
-def det_inward(e: Expr) -> Expr:
-    """det(X^k) = det(X)^k, det(X^-1) = 1 / det(X), det(c X) = c^n det(X) for a known n;
-    logdet(X^k) = k logdet(X)."""
-    a = e.args[0]
-    if a.op in ("pow", "inv"):
-        base, k = (a.args[0], a.number) if a.op == "pow" else (a.args[0], Fraction(-1))
-        if e.op == "det":
-            return E.power(fn("det", base), k)
-        return product([E.const(k), fn("logdet", base)])
-    scalars = [f for f in a.args if f.is_scalar]
-    n = a.shape[0]
-    assert isinstance(n, int)
-    rest = E.mul(*(f for f in a.args if not f.is_scalar))
-    return product([*(E.power(s, n) for s in scalars), fn("det", rest)])
-
-
-def det_inward_applies(e: Expr) -> bool:
-    a = e.args[0]
-    if a.op == "inv" or (a.op == "pow" and isinstance(a.param, Fraction)):
-        return True
-    return (e.op == "det" and a.op == "mul" and isinstance(a.shape[0], int)
-            and any(f.is_scalar for f in a.args) and any(not f.is_scalar for f in a.args))
 
 
 def _det_split(e: Expr) -> int | None:

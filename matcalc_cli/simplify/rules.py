@@ -1,12 +1,21 @@
 """The simplifier's rules: one table, each identity a named Rule with its guard.
 
-A rule is written as data where one pattern says it (patterns.py): `lhs => rhs if guard`,
-both sides in the input language with pattern variables; the others are code, where a
-rewrite needs more than one pattern can say (a search through a product, a cost).
+A rule is written as data where one pattern (or a few alternatives) says it (patterns.py):
+`lhs => rhs if guard`, both sides in the input language with pattern variables, guards named
+predicates (column(?x), integer(?k), orthonormal(?U), shorter, ...). The others are code,
+where a rewrite needs more than a pattern can say: a search through a whole sum or product
+(like terms, a factor anywhere among the scalars), a family of identities (piecewise powers
+of affine steps, traces turned cyclically), a choice among many spellings by cost.
+
+The normal group's transpose, product, sum and hadamard are not rules of this kind but the
+canonicaliser (normal.py): flattening sums and products, collecting like terms and numeric
+coefficients, one placement of transposes. They sit in the table so that the engine runs one
+loop, and are not counted among its identities.
 
 A rule is tried on a node whose arguments are already simplified; the engine
 applies the first rule of the node's kind whose guard holds and whose result
-differs, bottom-up, to a fixpoint. Three groups:
+differs (for a rule guarded `shorter`, costs less: the engine decides, with the one
+structural cost), bottom-up, to a fixpoint. Three groups:
   identity      equal values, a different tree (det(X^T) = det(X), (a^2)^0.5 = abs(a))
   normal        one spelling of sums, products and transposes (normal.py)
   presentation  the textbook's choice between equal spellings (numbers out of calls,
@@ -28,14 +37,11 @@ from matcalc_cli.simplify import constants as K
 from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
-from matcalc_cli.simplify import orthonormal as ON
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
 from matcalc_cli.simplify import triangular as TRI
-from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.normal import (
-    _coef,
     filled,
     hadamard,
     logistic_product,
@@ -60,11 +66,14 @@ class Rule:
     says: str  # the identity, as a textbook writes it
     region: bool = False  # offered to the elementwise algebra for its leaves, kept where cheaper
     patterns: tuple[Pattern, ...] = ()  # the rule as written (lhs => rhs if guard), where it is
+    shorter: bool = False  # the engine keeps a result only where it costs less than the node
 
 
-def written(name: str, group: str, *texts: str) -> Rule:
+def written(name: str, group: str, *texts: str, region: bool = False) -> Rule:
     """A rule written as patterns, tried in order: the first that matches rewrites the node."""
     patterns = tuple(read(t) for t in texts)
+    if len({p.shorter for p in patterns}) > 1:
+        raise ValueError(f"{name}: where shorter is a guard of all its patterns or of none")
 
     def result(e: Expr) -> Expr:
         for p in patterns:
@@ -75,7 +84,7 @@ def written(name: str, group: str, *texts: str) -> Rule:
 
     return Rule(name, group, tuple(dict.fromkeys(p.head for p in patterns)),
                 lambda e: any(p.fires(e) for p in patterns), result, "; ".join(texts),
-                patterns=patterns)
+                region=region, patterns=patterns, shorter=patterns[0].shorter)
 
 
 def _always(e: Expr) -> bool:
@@ -99,45 +108,9 @@ def _power_of_power(e: Expr) -> Expr:
     return E.power(fn("abs", a), pq)
 
 
-def _masked_transpose(e: Expr) -> bool:
-    """(X .* I)^T, or X^T .* I: the mask keeps the diagonal, which a transpose does not move."""
-    h = e.args[0] if e.op == "T" else e
-    if h.op != "had" or not any(f.op == "eye" for f in h.args):
-        return False
-    return e.op == "T" or any(f.op == "T" for f in h.args)
 
 
-def _coefficient_out(e: Expr) -> Expr:
-    c, core = _coef(e.args[0])
-    return product([E.const(c), fn(e.op, E.ones(core.shape) if core.op == "bcast" else core)])
 
-
-def _quotient_coefficient(e: Expr) -> Expr:
-    c, core = _coef(e.args[0])
-    return product([E.const(c), E.hdiv(E.ONE if core.op == "bcast" else core, e.args[1])])
-
-
-def _log_softmax(e: Expr) -> Expr:
-    """log(softmax(z)) = z - logsumexp(z); of a matrix (by rows) Z - logsumexp(Z) ones(1, m)."""
-    z = e.args[0].args[0]
-    lse = fn("logsumexp", z)
-    if lse.is_scalar:
-        return E.sub(z, E.bcast(lse, z.shape))
-    return E.sub(z, E.mul(lse, E.ones((1, z.shape[1]))))
-
-
-def _inverse_transposed(e: Expr) -> Expr:
-    return E.inv(E.T(transpose(e.args[0])))
-
-
-def _sigmoid_negated(e: Expr) -> Expr:
-    c, core = _coef(e.args[0])
-    return E.sub(E.ONE, fn("sigmoid", product([E.const(-c), core])))
-
-
-def _kron_coefficient(e: Expr) -> Expr:
-    (c, a), (d, b) = (_coef(x) for x in e.args)
-    return product([E.const(c * d), E.kron(a, b)])
 
 
 def _has_bcast_arg(e: Expr) -> bool:
@@ -160,20 +133,15 @@ RULES: tuple[Rule, ...] = (
          "like terms collected, common factors out, positive terms first"),
     Rule("hadamard", NORMAL, ("had",), _always, lambda e: hadamard(list(e.args)),
          "numbers out of .*, sums last"),
-    Rule("quotient-by-scalar", NORMAL, ("hdiv",), lambda e: e.args[1].op == "bcast",
-         lambda e: product([e.args[0], E.power(e.args[1].args[0], -1)]), "a ./ c = a / c"),
+    written("quotient-by-scalar", NORMAL, "?a ./ ?s => ?a / ?s if scalar(?s)"),
     written("logistic", IDENTITY, "exp(?u) ./ (1 + exp(?u)) => sigmoid(?u)",
             "(exp(?u) .* ?y) ./ (1 + exp(?u)) => sigmoid(?u) .* ?y"),
-    Rule("diag-coefficient", PRESENTATION, ("diag", "tril", "triu"), lambda e: _coef(e.args[0])[0] != 1,
-         _coefficient_out, "diag(c v) = c diag(v), tril(c X) = c tril(X)"),
-    Rule("diagonal-mask", IDENTITY, ("T", "had"), _masked_transpose,
-         lambda e: e.args[0] if e.op == "T" else E.had(*(f.args[0] if f.op == "T" else f for f in e.args)),
-         "(X .* I)^T = X .* I and X^T .* I = X .* I: a diagonal matrix is its transpose"),
-    Rule("inverse-transposed", PRESENTATION, ("inv",),
-         lambda e: e.args[0].op in ("mul", "add") and cost(_inverse_transposed(e)) < cost(e),
-         _inverse_transposed, "(B^T X^T A^T)^-1 = (A X B)^-T"),
-    Rule("log-softmax", IDENTITY, ("log",), lambda e: e.args[0].op == "softmax", _log_softmax,
-         "log(softmax(z)) = z - logsumexp(z); by rows: Z - logsumexp(Z) 1^T"),
+    written("diag-coefficient", PRESENTATION, "diag(?c ?v) => ?c diag(?v) if number(?c)",
+            "tril(?c ?X) => ?c tril(?X) if number(?c)", "triu(?c ?X) => ?c triu(?X) if number(?c)"),
+    written("diagonal-mask", IDENTITY, "(?X .* eye(?n))^T => ?X .* eye(?n)", "?X^T .* eye(?n) => ?X .* eye(?n)"),
+    written("inverse-transposed", PRESENTATION, "inv(?X) => (?X^T)^-T if shorter"),
+    written("log-softmax", IDENTITY, "log(softmax(?z)) => ?z - logsumexp(?z) ones(?n) if column(?z), shape(?z, ?n, 1)",
+            "log(softmax(?Z)) => ?Z - logsumexp(?Z) ones(1, ?m) if shape(?Z, ?n, ?m)"),
     written("kron-outer", IDENTITY, "kron(?a, ?b) => ?b ?a if row(?a), column(?b)",
             "kron(?a, ?b) => ?a ?b if column(?a), row(?b)"),
     Rule("kron-vec", IDENTITY, ("mul",), KR.has_kron_vec, KR.kron_vec, "kron(x^T, I) vec(M) = M x"),
@@ -185,8 +153,8 @@ RULES: tuple[Rule, ...] = (
          "kron(A, B) kron(C, D) = kron(A C, B D) where the shapes conform, over sums of them"),
     Rule("commutation-through-kron", IDENTITY, ("mul",), KR.has_commuted_kron, KR.commuted_kron,
          "commutation(p, m) kron(A, b) = kron(b, A) for a column b (A m-rowed, b p-rowed), and on the right for a row"),
-    Rule("kron-coefficient", PRESENTATION, ("kron",), lambda e: any(_coef(a)[0] != 1 for a in e.args),
-         _kron_coefficient, "kron(c A, B) = c kron(A, B)"),
+    written("kron-coefficient", PRESENTATION, "kron(?c ?A, ?B) => ?c kron(?A, ?B) if number(?c)",
+            "kron(?A, ?c ?B) => ?c kron(?A, ?B) if number(?c)"),
     written("kron-reduction", IDENTITY, "tr(kron(?A, ?B)) => tr(?A) tr(?B) if square(?A), square(?B)",
             "sum(kron(?A, ?B)) => sum(?A) sum(?B)", "norm(kron(?A, ?B)) => norm(?A) norm(?B)"),
     written("transpose-invariant", IDENTITY, "det(?X^T) => det(?X)", "logdet(?X^T) => logdet(?X)",
@@ -194,10 +162,10 @@ RULES: tuple[Rule, ...] = (
             "diag(?X^T) => diag(?X) if square(?X), matrix(?X)",
             "sum(?M^T) => sum(?M)", "mean(?M^T) => mean(?M)"),
     written("ones-numerator", PRESENTATION, "ones(?m, ?n) ./ ?y => 1 ./ ?y"),
-    Rule("quotient-coefficient", PRESENTATION, ("hdiv",), lambda e: _coef(e.args[0])[0] != 1,
-         _quotient_coefficient, "(c a) ./ b = c (a ./ b)"),
-    Rule("linear-coefficient", PRESENTATION, ("tr", "sum"), lambda e: _coef(e.args[0])[0] != 1,
-         _coefficient_out, "tr(c M) = c tr(M), sum(c u) = c sum(u)"),
+    written("quotient-coefficient", PRESENTATION, "(?c ?a) ./ ?b => ?c (?a ./ ?b) if number(?c)",
+            "?c ./ ?b => ?c (1 ./ ?b) if number(?c)"),
+    written("linear-coefficient", PRESENTATION, "tr(?c ?M) => ?c tr(?M) if number(?c)",
+            "sum(?c ?u) => ?c sum(?u) if number(?c)"),
     Rule("scalars-out", PRESENTATION, ("tr", "sum"), M.has_scalars, M.scalars_out,
          "sum(s M) = s sum(M), tr(s M) = s tr(M) for a scalar s"),
     Rule("centred-sum", IDENTITY, ("sum", "mean"), M.sums_to_zero, lambda e: E.ZERO,
@@ -209,12 +177,12 @@ RULES: tuple[Rule, ...] = (
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
             "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
-    Rule("orthonormal-pair", IDENTITY, ("mul",), ON.has_orthonormal_pair, ON.cancel_pair,
-         "U^T U = I for U = eigvecs(X), svd_u(X), svd_v(X); U U^T = I where U is square"),
-    Rule("polar-factor", IDENTITY, ("mul",), ON.has_polar_pair, ON.to_polar,
-         "svd_u(X) svd_v(X)^T = polar(X), U V^T of the thin SVD"),
-    Rule("softmax-sums-to-one", IDENTITY, ("sum",), lambda e: e.args[0].op == "softmax", K.softmax_total,
-         "sum(softmax(z)) = 1; by rows, sum(softmax(Z)) = m for m rows"),
+    written("orthonormal-pair", IDENTITY, "?U^T ?U => eye(?n) if orthonormal(?U), shape(?U, ?m, ?n)",
+            "?U ?U^T => eye(?n) if orthonormal(?U), shape(?U, ?n, ?n)"),
+    written("polar-factor", IDENTITY, "svd_u(?X) svd_v(?X)^T => polar(?X)"),
+    written("softmax-sums-to-one", IDENTITY, "sum(softmax(?z)) => 1 if column(?z)",
+            "sum(softmax(?z)) => 1 if shape(?z, 1, ?n)",
+            "sum(softmax(?Z)) => size(?m) if shape(?Z, ?m, ?n)"),
     written("diag-of-zeros", IDENTITY, "diag(zeros(?n)) => zeros(?n, ?n)", "diag(zeros(?n, ?n)) => zeros(?n)"),
     Rule("ones-through-diag", IDENTITY, ("mul",), K.has_ones_through_diag, K.ones_through_diag,
          "ones(1, n) (diag(v) + R) = v^T + ones(1, n) R; (diag(v) + R) ones(n) = v + R ones(n)"),
@@ -224,18 +192,13 @@ RULES: tuple[Rule, ...] = (
     written("ones-by-diag", IDENTITY, "ones(1, ?n) diag(?v) => ?v^T if column(?v)",
             "diag(?v) ones(?n) => ?v if column(?v)"),
     written("diag-outer", IDENTITY, "diag(?a ?b) => ?a .* ?b^T if column(?a), row(?b)"),
-    Rule("power-of-product", IDENTITY, ("pow",),
-         lambda e: (e.args[0].op == "mul" and all(f.is_scalar for f in e.args[0].args)
-                    and _integer(e.number)),
-         lambda e: product([E.power(f, e.number) for f in e.args[0].args]),
-         "(a b)^k = a^k b^k for an integer k (not (a b)^0.5 at a, b < 0)"),
+    written("power-of-product", IDENTITY, "(?a ?b)^?k => ?a^?k ?b^?k if scalar(?a), scalar(?b), integer(?k)"),
     Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
     written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
     Rule("piecewise-power", IDENTITY, ("epow",), P.piecewise_power_applies, P.piecewise_power,
          "away from kinks: step(u).^2 = step(u), (1 - step(u)).^2 = 1 - step(u), sign(u).^2 = 1"),
-    Rule("piecewise-product", IDENTITY, ("had",), P.piecewise_product_applies, P.piecewise_product,
-         "away from kinks: relu(u) .* step(u) = relu(u), abs(u) .* sign(u) = u"),
+    written("piecewise-product", IDENTITY, "relu(?u) .* step(?u) => relu(?u)", "abs(?u) .* sign(?u) => ?u"),
     Rule("step-complement", IDENTITY, ("add",), P.has_step_complement, P.step_complement,
          "away from the kink: c - c step(u) = c step(-u); 1 - step(abs(r) - 1) = step(1 - abs(r))"),
     Rule("piecewise-linear", IDENTITY, ("add", "had"), lambda e: HG.hinged(e) is not None,
@@ -248,14 +211,15 @@ RULES: tuple[Rule, ...] = (
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
     Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
          "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
-    Rule("sum-of-hadamard", IDENTITY, ("sum",), lambda e: RW.is_vector_hadamard(e.args[0]), RW.sum_of_hadamard,
-         "sum(x .* y) = x^T y"),
+    written("sum-of-hadamard", IDENTITY, "sum(?x .* ?y) => ?x^T ?y if column(?x)",
+            "sum(?x .* ?y) => ?y ?x^T if row(?x)"),
     Rule("sign-times", IDENTITY, ("had", "mul"), RW.has_signed_pair, RW.sign_times,
          "sign(u) .* u = abs(u), sign(t) / t = 1 / abs(t), abs(t) / t^2 = 1 / abs(t)"),
-    Rule("ones-product", IDENTITY, ("mul", "had"), RW.ones_applies, RW.ones_product,
-         "ones(m, k) ones(k, n) = k ones(m, n) for a number k > 1; (ones(m) ones(1, n)) .* M = M"),
-    Rule("det-inward", IDENTITY, ("det", "logdet"), RW.det_inward_applies, RW.det_inward,
-         "det(X^k) = det(X)^k, det(X^-1) = 1 / det(X), det(c X) = c^n det(X); logdet(X^k) = k logdet(X)"),
+    written("ones-product", IDENTITY, "ones(?m, ?k) ones(?k, ?n) => ?k ones(?m, ?n) if several(?k)",
+            "(ones(?m) ones(1, ?n)) .* ?M => ?M"),
+    written("det-inward", IDENTITY, "det(?X^?k) => det(?X)^?k if number(?k)",
+            "logdet(?X^?k) => ?k logdet(?X) if number(?k)",
+            "det(?s ?X) => ?s^?n det(?X) if scalar(?s), shape(?X, ?n, ?n), known(?n)"),
     Rule("det-of-product", IDENTITY, ("mul",), RW.det_product_applies, RW.det_of_product,
          "det(A B) = det(A) det(B), where a factor cancels: det(A X) / det(X) = det(A)"),
     Rule("inverse-of-product", PRESENTATION, ("mul",), RW.has_inverse_of_product, RW.inverse_of_product,
@@ -268,14 +232,13 @@ RULES: tuple[Rule, ...] = (
          "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),
     Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, RW.identity_insertion,
          "F + F B = F (eye(n) + B), where shorter"),
-    Rule("sigmoid-negated", IDENTITY, ("sigmoid",), lambda e: _coef(e.args[0])[0] < 0, _sigmoid_negated,
-         "sigmoid(-u) = 1 - sigmoid(u), where the elementwise algebra finds it shorter", region=True),
+    written("sigmoid-negated", IDENTITY, "sigmoid(-?u) => 1 - sigmoid(?u)", region=True),
     Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: RW.kron_window(e) is not None, RW.kron_to_hadamard,
          "S^T kron(B, C) S = B .* C for S v = vec(diag(v)): Hessians through diag"),
     Rule("tril-half-of-upper", IDENTITY, ("tril_half",), TRI.tril_half_of_upper, TRI.diagonal_half,
          "tril_half(U) = diag(diag(U)) / 2 for an upper triangular U (chol(X)^T, diagonals, their products)"),
-    Rule("cholesky-product", IDENTITY, ("mul",), TRI.has_chol_pair, TRI.chol_pair,
-         "chol(A) chol(A)^T = A, chol(A)^-T chol(A)^-1 = A^-1"),
+    written("cholesky-product", IDENTITY, "chol(?A) chol(?A)^T => ?A", "chol(?A)^-T chol(?A)^-1 => ?A^-1",
+            "(chol(?A)^-1)^T chol(?A)^-1 => ?A^-1"),
     Rule("diagonal-of-triangular", IDENTITY, ("diag",), TRI.diagonal_of_triangular, TRI.diagonal_product,
          "diag(L1 L2) = diag(L1) .* diag(L2) for triangular factors of one kind; diag(tril_half(M)) = diag(M) / 2"),
     Rule("reciprocal-weights", IDENTITY, ("mul",), TRI.has_reciprocal_weights, TRI.reciprocal_weights,
@@ -291,6 +254,7 @@ for _r in RULES:
         BY_OP[_op] = BY_OP.get(_op, ()) + (_r,)
 ANYWHERE = BY_OP.pop(ANY, ())
 NAMES = tuple(r.name for r in RULES)
+CANONICAL = ("transpose", "product", "sum", "hadamard")  # the canonicaliser's entries: no identities
 
 
 def rules_for(op: str) -> tuple[Rule, ...]:

@@ -74,33 +74,8 @@ def diagonal_half(e: Expr) -> Expr:
     return product([E.const(c / 2), *scalars, fn("diag", d)])
 
 
-def _chol_pair(a: Expr, b: Expr) -> Expr | None:
-    """A for chol(A) chol(A)^T, A^-1 for chol(A)^-T chol(A)^-1; else None."""
-    if a.op == "chol" and b.op == "T" and b.args[0] is a:
-        return a.args[0]
-    if a.op == "inv" and a.args[0].op == "T" and a.args[0].args[0].op == "chol" and b.op == "inv" \
-            and b.args[0] is a.args[0].args[0]:
-        return E.inv(b.args[0].args[0])
-    if a.op == "T" and a.args[0].op == "inv" and a.args[0].args[0].op == "chol" and b is a.args[0]:
-        return E.inv(b.args[0].args[0])  # chol(A)^-1 transposed, as (chol(A)^-1)^T
-    return None
 
 
-def _pair_at(fs: tuple[Expr, ...]) -> int | None:
-    return next((i for i in range(len(fs) - 1) if _chol_pair(fs[i], fs[i + 1]) is not None), None)
-
-
-def has_chol_pair(e: Expr) -> bool:
-    return _pair_at(e.args) is not None
-
-
-def chol_pair(e: Expr) -> Expr:
-    fs = e.args
-    i = _pair_at(fs)
-    assert i is not None
-    merged = _chol_pair(fs[i], fs[i + 1])
-    assert merged is not None
-    return product([*fs[:i], merged, *fs[i + 2:]])
 
 
 def _triangular_chain(e: Expr) -> list[Expr] | None:
