@@ -1,6 +1,6 @@
-"""Helpers of the rules that recognise constants: a derivative that is zero prints as zeros(...)
-or 0 (sum(softmax(z)) = 1, ones(1, n) diag(v) = v^T through a sum, ones(1, m) ones(m, k) =
-m ones(1, k) for a dimension m that is a name)."""
+"""Helpers of the rule that reads the row (column) sums of a sum with a diagonal term at once:
+ones(1, n) (diag(v) + R) = v^T + ones(1, n) R, so that a derivative that is zero prints as
+zeros(...) or 0 (with sum(softmax(z)) = 1, a pattern of rules.py)."""
 
 from __future__ import annotations
 
@@ -57,22 +57,3 @@ def ones_through_diag(e: Expr) -> Expr:
     return product([*fs[:i], summed, *fs[i + 2:]])
 
 
-def _symbolic_ones_at(fs: tuple[Expr, ...]) -> int | None:
-    for i in range(len(fs) - 1):
-        a, b = fs[i], fs[i + 1]
-        if _row_ones(a) and b.op == "ones" and not isinstance(a.shape[1], int):
-            return i
-    return None
-
-
-def has_row_of_ones_product(e: Expr) -> bool:
-    return _symbolic_ones_at(e.args) is not None
-
-
-def row_of_ones_product(e: Expr) -> Expr:
-    """ones(1, m) ones(m, k) = size(m) ones(1, k): each column sums m ones."""
-    fs = e.args
-    i = _symbolic_ones_at(fs)
-    assert i is not None
-    merged = [E.size(fs[i].shape[1]), E.ones((1, fs[i + 1].shape[1]))]
-    return product([*fs[:i], *merged, *fs[i + 2:]])

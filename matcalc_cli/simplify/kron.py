@@ -94,42 +94,6 @@ def mixed_product(e: Expr) -> Expr:
     return product([*fs[:i], merged, *fs[i + 2:]])
 
 
-# ------------------------------------------------------------------ vec(C)^T kron(B, A)
-def _row_vec_at(fs: tuple[Expr, ...]) -> int | None:
-    for i in range(len(fs) - 1):
-        r, k = fs[i], fs[i + 1]
-        if r.op == "T" and r.args[0].op == "vec" and k.op == "kron":
-            b, a = k.args
-            if r.args[0].args[0].shape == (a.shape[0], b.shape[0]):
-                return i
-    return None
-
-
-def has_row_vec_kron(e: Expr) -> bool:
-    return _row_vec_at(e.args) is not None
-
-
-def row_vec_kron(e: Expr) -> Expr:
-    """vec(C)^T kron(B, A) = (kron(B^T, A^T) vec(C))^T = vec(A^T C B)^T."""
-    fs = e.args
-    i = _row_vec_at(fs)
-    assert i is not None
-    b, a = fs[i + 1].args
-    c = fs[i].args[0].args[0]
-    return product([*fs[:i], E.T(E.vec(product([E.T(a), c, b]))), *fs[i + 2:]])
-
-
-def has_vec_scalars(e: Expr) -> bool:
-    a = e.args[0]
-    return a.op == "mul" and any(f.is_scalar for f in a.args) and not a.is_scalar
-
-
-def vec_scalars_out(e: Expr) -> Expr:
-    """vec(s M) = s vec(M) for a scalar s."""
-    fs = e.args[0].args
-    return product([*(f for f in fs if f.is_scalar), E.vec(product([f for f in fs if not f.is_scalar]))])
-
-
 # ------------------------------------------------------------------ K kron(A, b) = kron(b, A)
 def _swappable(k: Expr, column: bool) -> bool:
     """k = kron(A, B) with A or B a column vector (column) or a row vector (not column)."""

@@ -2,7 +2,7 @@
 
 A layer norm's derivative is full of u = x - mean(x), sums of u and sums divided by the
 length. The paper writes them with two facts the normal form does not know: a centred
-vector sums to zero, and sum(v) / n is mean(v)."""
+vector sums to zero (a pattern of rules.py, centred-sum), and sum(v) / n is mean(v)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,6 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
 from matcalc_cli.simplify.normal import _coef, hadamard, product, total, transpose
-
-
-def _core(m: Expr) -> Expr:
-    """m without its scalar factors: sum(s u) is s sum(u)."""
-    if m.op != "mul":
-        return m
-    rest = [f for f in m.args if not f.is_scalar]
-    return rest[0] if len(rest) == 1 and rest[0].shape == m.shape else m
 
 
 def _shift(t: Expr) -> Expr | None:
@@ -55,9 +47,6 @@ def _centring(u: Expr) -> int:
     return 0
 
 
-def is_centred(u: Expr) -> bool:
-    return _centring(u) == 1
-
 
 def has_negated_centred(e: Expr) -> bool:
     return any(_centring(f) == -1 for f in e.args)
@@ -77,19 +66,7 @@ def _centred(u: Expr) -> Expr:
     return total([*rest, E.bcast(_shift(shift), u.shape)])  # type: ignore[arg-type]
 
 
-def sums_to_zero(e: Expr) -> bool:
-    return is_centred(_core(e.args[0]))
 
-
-def has_scalars(e: Expr) -> bool:
-    m = e.args[0]
-    return m.op == "mul" and any(f.is_scalar and f.op != "const" for f in m.args) and not m.is_scalar
-
-
-def scalars_out(e: Expr) -> Expr:
-    """sum(s M) = s sum(M), tr(s M) = s tr(M) for scalar factors s."""
-    fs = e.args[0].args
-    return product([*(f for f in fs if f.is_scalar), fn(e.op, product([f for f in fs if not f.is_scalar]))])
 
 
 # ------------------------------------------------------------------ sum(v) / n = mean(v)

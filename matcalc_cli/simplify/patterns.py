@@ -8,20 +8,19 @@ read there and nowhere else), each guard a named predicate.
     logdet(?X^?k) => ?k logdet(?X) if number(?k)
     log(softmax(?Z)) => ?Z - logsumexp(?Z) ones(1, ?m) if matrix(?Z), shape(?Z, ?n, ?m)
 
-A variable matches any tree, the same tree wherever it occurs; a number matches that number
-(or that number broadcast: the 1 in 1 + exp(u)). Guards: on a variable's shape (scalar,
-column, row, vector, square, matrix), on its tree (symmetric; orthonormal: the columns of
-eigvecs, svd_u, svd_v), shape(?X, ?m, ?n), which binds ?X's dimensions, and on numbers
-(number, integer, negative): a variable with a number guard matches a number only, a
-number's broadcast too, and the exponent of a power (?X^?k; a matrix's inverse is its power -1,
-and X^-2 its power -2). In a product, ?c ?v with ?c a number matches a product with a
-numeric coefficient (the first factor of any product, the rest as ?v). -?u matches a tree
-with a negative coefficient, ?u the tree negated; ?a - ?b a sum of two, one of them negated.
-ones(?n), ones(?m, ?n) and eye(?n) bind dimensions too. In a sum, a Hadamard product or a
-quotient, a scalar broadcast matches as the scalar. A sum or Hadamard product of two matches
-its terms in either order; at the root, a product of two matches any two adjacent factors of
-a longer product and a sum or Hadamard product of two any two of its terms, the rest kept.
-The right side is built through the builders, as the input language builds it.
+A variable matches any tree, the same tree wherever it occurs; a number that number, or
+it broadcast. Guards: on a variable's shape (scalar, column, row, vector, square, matrix,
+nonscalar), its tree (symmetric; orthonormal: eigvecs, svd_u, svd_v), its dimensions
+(shape(?X, ?m, ?n) binds them; known, several, named), a number (number, integer,
+negative: such a variable matches numbers only, and the exponent of ?X^?k, where X^-1 and
+X^-2 are powers), and `shorter` (the engine keeps the result where it costs less).
+?c ?v with ?c a number is a product's numeric first factor and the rest; -?u a tree with a
+negative coefficient; ?a - ?b a sum of two, one term negated. ones(?m, ?n), eye(?n) bind
+dimensions. In a sum, Hadamard product or quotient, a scalar broadcast (or s ones(m, n))
+matches as the scalar; a sum or Hadamard product of two matches in either order, inside a
+longer one as one term and the rest. At the root a product of two matches two adjacent
+factors of a longer product, a sum or Hadamard product of two any two terms, the rest kept.
+The right side is built through the builders (a transpose as the canonical form spells it).
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ SHAPES: dict[str, Callable[[Shape], bool]] = {
     "row": lambda s: s[0] == 1 and s[1] != 1,
     "vector": E.is_vector,
     "matrix": lambda s: s[0] != 1 and s[1] != 1,
+    "nonscalar": lambda s: s != E.SCALAR,
 }
 TREES: dict[str, Callable[[Expr], bool]] = {
     "symmetric": is_symmetric,
@@ -63,6 +63,7 @@ NUMBERS: dict[str, Callable[[E.Number], bool]] = {
 DIMS: dict[str, Callable[[Dim], bool]] = {
     "known": lambda d: isinstance(d, int),  # a number, not a name
     "several": lambda d: isinstance(d, int) and d > 1,
+    "named": lambda d: isinstance(d, str),  # n, not 3
 }
 GUARDS = (*SHAPES, *TREES, *NUMBERS, *DIMS, "shape")
 _GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\d+))*)\)\s*$")
@@ -93,13 +94,11 @@ class Pattern:
         return _head(self.lhs)
 
     @property
-    def numbers(self) -> frozenset[str]:
-        """The variables that match numbers only."""
+    def numbers(self) -> frozenset[str]:  # the variables that match numbers only
         return frozenset(g.var for g in self.guards if g.name in NUMBERS)
 
     def match(self, e: Expr) -> Binding | None:
-        """The binding of the whole node e, or None (a longer product than the left side's
-        at the root is window's)."""
+        """The binding of the whole node e, or None (a longer product is window's)."""
         if self.head == "mul" and e.op == "mul" and len(e.args) > 2:
             return None
         return _Matcher(self).match(self.lhs, e, {})
@@ -187,6 +186,15 @@ def _number(e: Expr) -> Expr | None:
     return c if c.op == "const" else None
 
 
+def _broadcast(e: Expr) -> Expr | None:
+    """s for a scalar s broadcast: bcast(s), or s ones(m, n)."""
+    if e.op == "bcast":
+        return e.args[0]
+    if e.op == "mul" and e.args[-1].op == "ones" and all(f.is_scalar for f in e.args[:-1]):
+        return E.mul(*e.args[:-1])
+    return None
+
+
 def negated(e: Expr) -> Expr | None:
     """-e where e has a negative coefficient (-2 u is 2 u), else None."""
     if e.op == "bcast":
@@ -261,9 +269,9 @@ class _Matcher:
                 return self.pair(p, *e.args, b)
             if e.op == "mul":  # ?c ?v: the first factor, and the rest
                 return self.pair(p, e.args[0], E.mul(*e.args[1:]), b)
-            rebuild = E.add if e.op == "add" else E.had  # ?x .* ?y: one factor, and the rest
+            rebuild = total if e.op == "add" else hadamard  # ?x .* ?y: one factor, and the rest
             for i, x in enumerate(e.args):
-                got = self.pair(p, x, rebuild(*e.args[:i], *e.args[i + 1:]), b)
+                got = self.pair(p, x, rebuild([*e.args[:i], *e.args[i + 1:]]), b)
                 if got is not None:
                     return got
         return None
@@ -290,10 +298,12 @@ class _Matcher:
         return self.operand(pb, y, got, elementwise) if got is not None else None
 
     def operand(self, p: Syntax, e: Expr, b: Binding, elementwise: bool) -> Binding | None:
-        """In a sum, Hadamard product or quotient a scalar broadcast is the scalar."""
+        """In a sum, Hadamard product or quotient a scalar broadcast (s, or s ones(m, n)) is
+        the scalar s."""
         got = self.match(p, e, b)
-        if got is None and elementwise and e.op == "bcast":
-            got = self.match(p, e.args[0], b)
+        if got is None and elementwise:
+            s = _broadcast(e)
+            got = self.match(p, s, b) if s is not None else None
         return got
 
     def _call(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:

@@ -1,7 +1,7 @@
 """Helpers of the piecewise rules, identities that hold away from the kinks (where the
 derivative's note already says the function is not differentiable): step(u) and sign(u) take
-two values there, so a power of one is a linear function of it, and relu(u) .* step(u) =
-relu(u), abs(u) .* sign(u) = u."""
+two values there, so a power of one is a linear function of it; and c - c step(u) =
+c step(-u). (relu(u) .* step(u) = relu(u) and abs(u) .* sign(u) = u are patterns of rules.py.)"""
 
 from __future__ import annotations
 

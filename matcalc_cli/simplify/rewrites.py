@@ -94,43 +94,6 @@ def sign_times(e: Expr) -> Expr:
     return product([*rest, f, E.power(fn("abs", base), k)])
 
 
-# ------------------------------------------------------------------ products of ones
-def ones_pair(e: Expr) -> int | None:
-    """Adjacent ones(a, k) ones(k, b) with k a number: their product is k ones(a, b). (The
-    outer product ones(n) ones(1, n) stays: the textbook's row sums broadcast, M 1 1^T.)"""
-    fs = e.args
-    for i in range(len(fs) - 1):
-        k = fs[i].shape[1]
-        if fs[i].op == fs[i + 1].op == "ones" and isinstance(k, int) and k > 1:
-            return i
-    return None
-
-
-def _all_ones(f: Expr) -> bool:
-    return f.op == "ones" or (f.op == "mul" and all(g.op == "ones" for g in f.args[f.args[0].op == "const":]))
-
-
-def ones_applies(e: Expr) -> bool:
-    if e.op == "had":
-        return any(_all_ones(f) for f in e.args)
-    return ones_pair(e) is not None
-
-
-def ones_product(e: Expr) -> Expr:
-    """k ones(m, n) .* M = k M; in a product, ones(a, k) ones(k, b) = k ones(a, b)."""
-    if e.op == "had":
-        keep = [f for f in e.args if not _all_ones(f)]
-        scale = [f.args[0] for f in e.args if _all_ones(f) and f.op == "mul" and f.args[0].op == "const"]
-        return product([*scale, hadamard(keep)]) if keep else e
-    i = ones_pair(e)
-    assert i is not None
-    a, b = e.args[i], e.args[i + 1]
-    k = a.shape[1]
-    assert isinstance(k, int)
-    merged = E.mul(E.const(k), E.ones((a.shape[0], b.shape[1])))
-    return product([*e.args[:i], merged, *e.args[i + 2:]])
-
-
 # ------------------------------------------------------------------ determinants
 def _square_factors(m: Expr) -> bool:
     return is_chain(m) and all(f.shape[0] == f.shape[1] == m.shape[0] for f in m.args)
@@ -295,28 +258,3 @@ def transpose_out(e: Expr) -> Expr:
     flipped = [transpose(t) for t in e.args]
     inner = total(flipped) if e.op == "add" else hadamard(flipped)
     return _best(e, [E.T(inner)]) if inner.op != "T" else e
-
-
-# ------------------------------------------------------------------ 1^T v = sum(v)
-def _summed(e: Expr) -> Expr | None:
-    """The vector v of a scalar product whose chain is ones(1, n) v or v^T ones(n)."""
-    chain = [f for f in e.args if not f.is_scalar]
-    if not e.is_scalar or len(chain) != 2:
-        return None
-    a, b = chain
-    if a.op == "ones" and b.shape[1] == 1:
-        return b
-    if b.op == "ones" and a.shape[0] == 1:
-        return transpose(a)
-    return None
-
-
-def has_ones_sum(e: Expr) -> bool:
-    return _summed(e) is not None
-
-
-def ones_sum(e: Expr) -> Expr:
-    """ones(1, n) v = sum(v) = v^T ones(n)."""
-    v = _summed(e)
-    assert v is not None
-    return product([*(f for f in e.args if f.is_scalar), fn("sum", v)])

@@ -5,10 +5,10 @@ logdet's gradient X^-1.
   tril_half of an upper triangular U is diag(diag(U)) / 2 (its lower triangle is its diagonal),
   and the diagonal of a product of upper (or of lower) triangular factors is the product of
   their diagonals;
-  chol(A) chol(A)^T = A and chol(A)^-T chol(A)^-1 = A^-1 in a product;
   the diagonal of a product of lower (or of upper) triangular factors is the product of their
-  diagonals, diag(tril_half(M)) = diag(M) / 2, and (1 ./ d)^T (d .* m) = sum(m): a
-  derivative by a scalar through diag(chol(X)) reads as logdet's.
+  diagonals, and diag(tril_half(M)) = diag(M) / 2: with the patterns chol(A) chol(A)^T = A
+  and (1 ./ d)^T (d .* m) = sum(m) (rules.py), a derivative by a scalar through
+  diag(chol(X)) reads as logdet's.
 """
 
 from __future__ import annotations
@@ -100,38 +100,6 @@ def diagonal_product(e: Expr) -> Expr:
     return product([E.const(c), *scalars, hadamard([_diagonal_of(f) for f in factors])])
 
 
-def _one(e: Expr) -> bool:
-    return E.is_const(e, 1) or (e.op == "bcast" and E.is_const(e.args[0], 1)) or e.op == "ones"
 
 
-def _reciprocal_row(r: Expr) -> Expr | None:
-    """d for the row (1 ./ d)^T, as the normal form spells it (1 ./ d^T)."""
-    if r.op == "hdiv" and _one(r.args[0]) and r.shape[0] == 1 and r.args[1].op == "T":
-        return r.args[1].args[0]
-    if r.op == "T" and r.args[0].op == "hdiv" and _one(r.args[0].args[0]):
-        return r.args[0].args[1]
-    return None
 
-
-def _cancels(r: Expr, c: Expr) -> bool:
-    d = _reciprocal_row(r)
-    return d is not None and c.op == "had" and d in c.args
-
-
-def _cancel_at(fs: tuple[Expr, ...]) -> int | None:
-    return next((i for i in range(len(fs) - 1) if _cancels(fs[i], fs[i + 1])), None)
-
-
-def has_reciprocal_weights(e: Expr) -> bool:
-    return _cancel_at(e.args) is not None
-
-
-def reciprocal_weights(e: Expr) -> Expr:
-    """(1 ./ d)^T (d .* m) = sum(m)."""
-    fs = e.args
-    i = _cancel_at(fs)
-    assert i is not None
-    d = _reciprocal_row(fs[i])
-    rest = list(fs[i + 1].args)
-    rest.remove(d)  # type: ignore[arg-type]
-    return product([*fs[:i], fn("sum", hadamard(rest)), *fs[i + 2:]])
