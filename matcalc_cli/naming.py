@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
-from matcalc_cli.simplify.cost import key
+from matcalc_cli.simplify.cost import key, size
 from matcalc_cli.simplify.normal import transpose
 
 # Spelled in a few characters: naming them never pays.
@@ -30,9 +29,8 @@ _CHEAP = frozenset({"var", "dvar", "const", "eye", "zeros", "ones", "size", "com
 # Flattened by the builders into a parent of the same op: a name there would not read back
 # as the same tree (h1 + c where h1 = a + b is a + b + c).
 _FLAT = frozenset({"add", "had", "mul"})
+_NAME = 2  # a name's printed size (simplify/cost.py's, whose model sizes everything here)
 _DEFINE = len(", h1 = ")
-# Characters an op adds around its arguments' text, roughly as the plain printer spells it.
-_OWN = {"add": 3, "mul": 1, "had": 4, "hdiv": 4, "T": 2, "inv": 3, "pow": 0, "epow": 0, "kron": 3}
 _MARGIN = 2  # the first definition also pays for the word where
 _GAIN = 3  # names must shorten the output by at least this much to be worth reading
 
@@ -78,32 +76,6 @@ def assign(nodes: Iterable[Expr], taken: Collection[str]) -> dict[Expr, str]:
     return out
 
 
-def _own(e: Expr) -> int:
-    """The characters e adds to its arguments' text."""
-    if e.op in ("var", "dvar"):
-        return len(e.name) + (e.op == "dvar")
-    if e.op in ("const", "pow", "epow"):
-        v = e.number
-        text = str(v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v)
-        return len(text) + (0 if e.op == "const" else len(e.op) - 2)
-    if e.op in _OWN:
-        return _OWN[e.op] * max(1, len(e.args) - 1)
-    if e.op in _CHEAP:
-        return 6
-    return len(e.op) + 2 * len(e.args)  # a call: name, parentheses, commas
-
-
-def _brackets(parent: Expr, child: Expr) -> int:
-    """2 when the printer brackets child inside parent."""
-    if parent.op not in _OWN:
-        return 0  # a call's arguments are bracketed by the call
-    if child.op == "add" and parent.op != "add":
-        return 2
-    if child.op in ("mul", "had", "hdiv", "kron") and parent.op in ("T", "inv", "pow", "epow", "had", "hdiv"):
-        return 2
-    return 0
-
-
 def _distinct(root: Expr) -> list[Expr]:
     """Distinct nodes by value, children first."""
     seen: set[Expr] = set()
@@ -125,10 +97,10 @@ def _decorated_leaf(n: Expr) -> bool:
 
 
 def _costs(order: list[Expr], named: Collection[Expr]) -> dict[Expr, int]:
-    """Each node's printed length with the named nodes below it printed as names."""
+    """Each node's printed size with the named nodes below it printed as names."""
     cost: dict[Expr, int] = {}
     for n in order:
-        cost[n] = _own(n) + sum((2 if a in named else cost[a]) + _brackets(n, a) for a in n.args)
+        cost[n] = size(n, lambda a: _NAME if a in named else cost[a], printed=True)
     return cost
 
 
@@ -164,7 +136,7 @@ def choose(root: Expr) -> list[Expr]:
         chosen: set[Expr] = set()
         for n in reversed(order):  # parents first: a node's count of uses is final when reached
             times = uses.get(n, 0)
-            here = n in candidates and times >= 2 and times * cost[n] > times * 2 + _DEFINE + cost[n] + _MARGIN
+            here = n in candidates and times >= 2 and times * cost[n] > times * _NAME + _DEFINE + cost[n] + _MARGIN
             if here:
                 chosen.add(n)
             for a in n.args:

@@ -3,7 +3,9 @@
 cost() says which of two equal expressions a textbook would print: every node
 counts by its kind, brackets count where a sum or a product sits inside a tighter
 operator, and powers count dear, so that `s .* (1 - s)` beats `s - s.^2` and
-`x^T (A + A^T)` beats `x^T A + x^T A^T`. Ties are broken by key().
+`x^T (A + A^T)` beats `x^T A + x^T A^T`. Ties are broken by key(). size() is that
+model with a node's size given from outside: naming.py measures a tree with names in it
+by it, counting characters where the simplifier weighs by kind.
 
 key() orders the terms of a sum and the factors of commutative products: numbers
 before names, names compared with their digits as numbers (A2 before A10), A^T
@@ -55,36 +57,66 @@ def _memoised(e: Expr, slot: str, own: Callable[[Expr], object]) -> object:
 
 def _own_cost(e: Expr) -> int:
     """e's cost, its arguments' costs known."""
+    return size(e, cost)
+
+
+def size(e: Expr, of: Callable[[Expr], int], printed: bool = False) -> int:
+    """e's size, given the size of each argument by of: cost() for the tree as it is, and
+    naming.py's for a tree with names in it. The one model of printed size: what a node adds
+    to its arguments, and the brackets the printer puts around them. The simplifier weighs
+    a node by its record (its choice is one of taste: a power costs dear, so that
+    s .* (1 - s) beats s - s.^2, and sigmoid(u) is one call however long its name); printed
+    (naming's measure) counts the characters it prints, since a name is worth giving only
+    where it shortens the text."""
+    if e.op == "inv" and e.args[0].op == "T":  # X^-T is one mark
+        inner = e.args[0].args[0]
+        return _own(e, printed) + of(inner) + _BRACKET * brackets(e, inner)
+    return _own(e, printed) + sum(of(a) + _BRACKET * brackets(e, a) for a in e.args)
+
+
+def _own(e: Expr, printed: bool) -> int:
+    """What e adds to its arguments: its record's weight, or with printed its characters."""
     op = e.op
+    if printed:
+        return _printed(e)
     if op == "const":
         return 2 if isinstance(e.param, Fraction) and e.param.denominator == 1 else 4
-    if op == "inv" and e.args[0].op == "T":  # X^-T is one mark
-        inner = e.args[0].args[0]
-        return _INV + cost(inner) + _brackets(e, inner)
     own = OPS[op].weight
     if own is None:  # a function call, or kron / vec / diag
-        own = _CALL + 2 * (len(e.args) - 1)
-    elif op in ("add", "mul", "had", "hdiv"):
+        return _CALL + 2 * (len(e.args) - 1)
+    if op in ("add", "mul", "had", "hdiv"):
         own *= len(e.args) - 1
         if op == "mul" and e.args[0].op == "const" and e.args[0].param == -1:
             own -= 3  # -x is a sign, not the number -1 and a juxtaposition
-    return own + sum(cost(a) + _brackets(e, a) for a in e.args)
+    return own
 
 
-_INV = OPS["inv"].weight or 0
+# The characters the plain printer puts between or after an operator's arguments.
+_SPELLED = {"add": 3, "mul": 1, "had": 4, "hdiv": 4, "kron": 3, "T": 2, "inv": 3}
 
 
-def _brackets(parent: Expr, child: Expr) -> int:
-    """What the brackets around child cost, where the printer needs them."""
+def _printed(e: Expr) -> int:
+    op = e.op
+    if op in ("var", "dvar"):
+        return len(e.name) + (op == "dvar")
+    if op in ("const", "pow", "epow"):
+        v = e.number
+        text = str(v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v)
+        return len(text) + (0 if op == "const" else len(op) - 2)  # x^2, x.^2
+    if op in _SPELLED:
+        return _SPELLED[op] * max(1, len(e.args) - 1)
+    return len(op) + 2 * max(1, len(e.args))  # a call: its name, brackets, commas; eye(n)
+
+
+def brackets(parent: Expr, child: Expr) -> bool:
+    """Whether the printer brackets child inside parent."""
     if parent.op in _OVER_SUM and child.op == "add":
-        return _BRACKET
+        return True
     if parent.op in _OVER_PRODUCT and child.op in ("mul", "had", "hdiv", "T", "inv", "pow", "epow"):
-        return _BRACKET  # a postfix mark takes a bare operand: (x.^2)^T, (A B)^-1
+        return True  # a postfix mark takes a bare operand: (x.^2)^T, (A B)^-1
     if parent.op in ("had", "hdiv") and child.op in ("mul", "had", "hdiv"):
-        return _BRACKET
-    if parent.op == "mul" and child.op in ("had", "hdiv") and len(parent.args) > 1:
-        return _BRACKET
-    return 0
+        return True
+    return parent.op == "mul" and child.op in ("had", "hdiv") and len(parent.args) > 1
 
 
 # Tokens of key(), ranked as a reader scans them: marks (^T, ^-1) right after their operand,
@@ -298,7 +330,7 @@ def _own_key(e: Expr) -> Key:
 def _inner(parent: Expr, child: Expr) -> tuple[Token | Key, ...]:
     """child's key, bracketed where it is bracketed in reading: (x .* y)^T sorts by its bracket."""
     k: Key = child._key  # type: ignore[assignment]
-    return (_OPEN_TOKEN, k, _CLOSE_TOKEN) if _brackets(parent, child) else (k,)
+    return (_OPEN_TOKEN, k, _CLOSE_TOKEN) if brackets(parent, child) else (k,)
 
 
 def rank(e: Expr) -> tuple[int, Key]:
