@@ -22,6 +22,8 @@ from matcalc_cli.curvature import Fact, Prover
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate
+from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.report import SCHEMA, structured_input
 from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.tokens import greek_names
@@ -29,12 +31,6 @@ from matcalc_cli.tokens import greek_names
 SECOND_ORDER = Rule("second-order condition: smooth, defined on all of an open convex domain, Hessian PSD",
                     "B&V §3.1.4")
 HESSIAN = Rule("matcalc's Hessian, v^T H v checked against central differences", "matcalc diff --wrt x --wrt x")
-# Operations that are twice continuously differentiable wherever they are defined: the
-# Hessian route is open only to trees made of these.
-SMOOTH = frozenset({"var", "const", "eye", "ones", "zeros", "size", "commutation", "add", "mul", "had", "hdiv",
-                    "bcast", "T", "inv", "pow", "epow", "tr", "det", "logdet", "diag", "kron", "vec", "unvec",
-                    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "sum", "mean", "softmax",
-                    "logsumexp"})
 
 
 @dataclass(frozen=True)
@@ -235,32 +231,32 @@ def _smooth_and_total(f: Expr, prover: Prover) -> bool:
     parents: dict[Expr, set[str]] = {}
     for node in E.walk(f):
         for a in node.args:
-            parents.setdefault(a, set()).add(f"{node.op}:{node.param}" if node.op == "pow" else node.op)
+            parents.setdefault(a, set()).add(f"{node.op}:{node.param}" if node.op == K.POW else node.op)
     for node in E.walk(f):
         if not prover.depends(node):
             continue
-        if node.op == "norm":  # smooth only squared
+        if node.op == K.NORM:  # smooth only squared
             if parents.get(node, set()) != {"pow:2"}:
                 return False
             continue
-        if node.op not in SMOOTH:
+        if not OPS[node.op].smooth:  # the Hessian route is open only to smooth operations
             return False
         arg = node.args[0] if node.args else None
-        if node.op in ("log", "sqrt") or (node.op in ("pow", "epow") and node.number != int(node.number)):
+        if OPS[node.op].positive_argument or (node.op in (K.POW, K.EPOW) and node.number != int(node.number)):
             if arg is None or not prover.sign(arg).positive:
                 return False
-        if node.op in ("pow", "epow") and node.number < 0 and node.is_scalar == (node.op == "pow"):
+        if node.op in (K.POW, K.EPOW) and node.number < 0 and node.is_scalar == (node.op == K.POW):
             if arg is None or not (prover.sign(arg).positive or prover.sign(arg).negative):
                 return False
-        if node.op == "hdiv" and prover.depends(node.args[1]):
+        if node.op == K.HDIV and prover.depends(node.args[1]):
             s = prover.sign(node.args[1])
             if not (s.positive or s.negative):
                 return False
-        matrix_inverse = node.op in ("inv", "logdet") or (node.op == "pow" and not node.is_scalar
+        matrix_inverse = node.op in (K.INV, K.LOGDET) or (node.op == K.POW and not node.is_scalar
                                                           and node.number < 0)
         if matrix_inverse and arg is not None and not node.is_scalar and prover.psd(arg) != "pd":
             return False
-        if node.op == "logdet" and arg is not None and prover.psd(arg) != "pd":
+        if node.op == K.LOGDET and arg is not None and prover.psd(arg) != "pd":
             return False
     return True
 

@@ -44,6 +44,8 @@ from matcalc_cli.convex_rules import (
     power_atom,
 )
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.signs import Interval, Signs
 
 
@@ -71,7 +73,7 @@ class Curv:
 UNKNOWN = Curv(False, False)
 CONST = Curv(True, True, True)
 AFFINE_CURV = Curv(True, True)
-_REARRANGE = {"T", "vec", "unvec", "bcast", "diag"}
+_REARRANGE = {K.T, K.VEC, K.UNVEC, K.BCAST, K.DIAG}
 
 
 class Facts:
@@ -101,7 +103,7 @@ class Prover:
     def depends(self, e: Expr) -> bool:
         got = self._depends.get(e)
         if got is None:
-            got = self._depends[e] = (e.op == "var" and e.name in self.wrt) or any(self.depends(a) for a in e.args)
+            got = self._depends[e] = (e.op == K.VAR and e.name in self.wrt) or any(self.depends(a) for a in e.args)
         return got
 
     def sign(self, e: Expr) -> Interval:
@@ -114,7 +116,7 @@ class Prover:
         return self._signed(e, self.sign(e).nonpos)
 
     def _signed(self, e: Expr, holds: bool) -> bool:
-        if holds and e.op not in ("const", "size"):
+        if holds and e.op not in (K.CONST, K.SIZE):
             self.facts.add(e, f"in {self.sign(e).text()}", SIGNS)
         return holds
 
@@ -128,7 +130,7 @@ class Prover:
     def _curvature(self, e: Expr) -> Curv:
         if not self.depends(e):
             return CONST
-        if e.op == "var":
+        if e.op == K.VAR:
             return AFFINE_CURV
         out = self._shaped(e)
         if out is None:
@@ -140,31 +142,31 @@ class Prover:
 
     def _shaped(self, e: Expr) -> tuple[Curv, Rule] | None:
         op = e.op
-        if op == "add":
+        if op == K.ADD:
             cs = [self.curvature(a) for a in e.args]
             return Curv(all(c.convex for c in cs), all(c.concave for c in cs)), NONNEG_SUM
         if op in _REARRANGE:
             return self.curvature(e.args[0]), ENTRIES
-        if op in ("sum", "mean"):
+        if OPS[op].nonnegative_map:
             return self.curvature(e.args[0]), NONNEG_MAP
-        if op == "tr":
+        if op == K.TR:
             return self._trace(e)
-        if op in ("mul", "had", "kron"):
+        if op in (K.MUL, K.HAD, K.KRON):
             return self._product(e)
-        if op == "hdiv":
+        if op == K.HDIV:
             if self.depends(e.args[1]):
                 return None
             return self._scaled(e.args[0], [e.args[1]], reciprocal=True)
-        if op in ("pow", "epow"):
-            if op == "pow" and not e.is_scalar:
+        if op in (K.POW, K.EPOW):
+            if op == K.POW and not e.is_scalar:
                 return None
             atom = power_atom(float(e.number))
             return self._compose(atom, e.args[0]) if atom else None
-        if op == "logdet":
+        if op == K.LOGDET:
             return self._spd_function(e.args[0], Curv(False, True), LOGDET)
-        if op == "log" and e.args[0].op == "sigmoid":
+        if op == K.LOG and e.args[0].op == K.SIGMOID:
             return self._compose(ATOMS["logsigmoid"], e.args[0].args[0])
-        if op == "log" and (u := _one_minus_sigmoid(e.args[0])) is not None:
+        if op == K.LOG and (u := _one_minus_sigmoid(e.args[0])) is not None:
             return self._compose(ATOMS["log1msigmoid"], u)
         atom = ATOMS.get(op)
         if atom is not None:
@@ -192,7 +194,7 @@ class Prover:
 
     def _trace(self, e: Expr) -> tuple[Curv, Rule] | None:
         a = e.args[0]
-        if a.op == "inv":
+        if a.op == K.INV:
             return self._spd_function(a.args[0], Curv(True, False), TRACE_INVERSE)
         quad = self._quadratic(a, need_scalar=False)
         if quad is not None:
@@ -206,11 +208,11 @@ class Prover:
 
     def _product(self, e: Expr) -> tuple[Curv, Rule] | None:
         deps = [a for a in e.args if self.depends(a)]
-        if e.op == "mul":
+        if e.op == K.MUL:
             quad = self._quadratic(e, need_scalar=True)
             if quad is not None:
                 return quad
-        if e.op == "had" and len(e.args) == 2 and e.args[0] is e.args[1] and self.curvature(e.args[0]).affine:
+        if e.op == K.HAD and len(e.args) == 2 and e.args[0] is e.args[1] and self.curvature(e.args[0]).affine:
             return Curv(True, False), SQUARE
         if len(deps) != 1:
             return None
@@ -237,7 +239,7 @@ class Prover:
     def _quadratic(self, e: Expr, need_scalar: bool) -> tuple[Curv, Rule] | None:
         """coefficient r^T P r (or R^T P R under tr) with r affine and P constant PSD, or
         P = Y^-1 with Y SPD (matrix fractional)."""
-        if e.op != "mul" or (need_scalar and not e.is_scalar):
+        if e.op != K.MUL or (need_scalar and not e.is_scalar):
             return None
         scalars = [a for a in e.args if a.is_scalar]
         mats = [a for a in e.args if not a.is_scalar]
@@ -250,7 +252,7 @@ class Prover:
         rule = QUADRATIC
         if k % 2:
             middle = mats[k // 2]
-            if middle.op == "inv" and self.depends(middle):
+            if middle.op == K.INV and self.depends(middle):
                 if not (self.psd(middle.args[0]) == "pd" and self.curvature(middle.args[0]).affine):
                     return None
                 rule = MATRIX_FRACTIONAL
@@ -292,15 +294,15 @@ class Prover:
                 return ("pd" if s.positive else "psd"), _both(PSD_NONNEG, SIGNS)
             return self._congruence(e)
         op = e.op
-        if op == "eye" or (op == "var" and e.name in self.spd):
+        if op == K.EYE or (op == K.VAR and e.name in self.spd):
             return "pd", PSD_SPD
-        if op == "zeros":
+        if op == K.ZEROS:
             return "psd", PSD_SCALE
-        if op == "ones" or (op == "bcast" and self.sign(e.args[0]).nonneg):
+        if op == K.ONES or (op == K.BCAST and self.sign(e.args[0]).nonneg):
             return "psd", PSD_CONGRUENCE  # c 1 1^T
-        if op == "T":
+        if op == K.T:
             return self.psd(e.args[0]), PSD_CONGRUENCE
-        if op == "add":
+        if op == K.ADD:
             softmax = _softmax_pair(e)
             if softmax is not None:
                 rest = [t for t in e.args if t not in softmax]
@@ -312,26 +314,26 @@ class Prover:
             if all(kinds):
                 return ("pd" if "pd" in kinds else "psd"), PSD_SUM
             return None
-        if op == "diag" and e.args[0].shape[1] == 1:
+        if op == K.DIAG and e.args[0].shape[1] == 1:
             s = self.sign(e.args[0])
             if s.nonneg:
                 self.facts.add(e.args[0], f"in {s.text()}", SIGNS)
                 return ("pd" if s.positive else "psd"), PSD_DIAG
             return None
-        if op in ("kron", "had"):
+        if op in (K.KRON, K.HAD):
             kinds = [self.psd(a) for a in e.args]
             if all(kinds):
-                return ("pd" if op == "kron" and all(k == "pd" for k in kinds) else "psd"), \
-                    PSD_KRON if op == "kron" else PSD_SCHUR
+                return ("pd" if op == K.KRON and all(k == "pd" for k in kinds) else "psd"), \
+                    PSD_KRON if op == K.KRON else PSD_SCHUR
             return None
-        if op == "inv":
+        if op == K.INV:
             return ("pd", PSD_INVERSE) if self.psd(e.args[0]) == "pd" else None
-        if op == "mul":
+        if op == K.MUL:
             return self._congruence(e)
         return None
 
     def _congruence(self, e: Expr) -> tuple[str, Rule] | None:
-        if e.op != "mul":
+        if e.op != K.MUL:
             return None
         scalars = [a for a in e.args if a.is_scalar]
         mats = [a for a in e.args if not a.is_scalar]
@@ -358,7 +360,7 @@ class Prover:
         return "psd", PSD_CONGRUENCE
 
     def _quadratic_scalar(self, s: Expr) -> bool:
-        proof = self._congruence(s) if s.op == "mul" else None
+        proof = self._congruence(s) if s.op == K.MUL else None
         return proof is not None and bool(proof[0])
 
 
@@ -367,25 +369,25 @@ def _both(a: Rule, b: Rule) -> Rule:
 
 
 def _is_one(e: Expr) -> bool:
-    return E.is_const(e, 1) or e.op == "ones" or (e.op == "bcast" and E.is_const(e.args[0], 1))
+    return E.is_const(e, 1) or e.op == K.ONES or (e.op == K.BCAST and E.is_const(e.args[0], 1))
 
 
 def _one_minus_sigmoid(e: Expr) -> Expr | None:
     """u where e is 1 - sigmoid(u)."""
-    if e.op != "add" or len(e.args) != 2:
+    if e.op != K.ADD or len(e.args) != 2:
         return None
     one, other = (e.args if _is_one(e.args[0]) else e.args[::-1])
-    if not _is_one(one) or other.op != "mul" or len(other.args) != 2 or not E.is_const(other.args[0], -1):
+    if not _is_one(one) or other.op != K.MUL or len(other.args) != 2 or not E.is_const(other.args[0], -1):
         return None
     s = other.args[1]
-    return s.args[0] if s.op == "sigmoid" else None
+    return s.args[0] if s.op == K.SIGMOID else None
 
 
 def _softmax_pair(e: Expr) -> tuple[Expr, Expr] | None:
     """The two terms diag(s) and -(s s^T) of a sum, s = softmax(u) of a vector."""
     for t in e.args:
         # softmax of a column, over its one dimension: no parameters, no second argument
-        if t.op == "diag" and t.args[0].op == "softmax" and t.args[0].shape[1] == 1 \
+        if t.op == K.DIAG and t.args[0].op == K.SOFTMAX and t.args[0].shape[1] == 1 \
                 and len(t.args[0].args) == 1 and t.args[0].param is None:
             s = t.args[0]
             outer = E.mul(E.const(-1), s, E.T(s))

@@ -23,10 +23,11 @@ from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
 from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, Op, fn, replaced
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
 # Operations whose argument is named when it is a linear function of the variable (f = X theta).
-_STRUCTURAL = frozenset({"var", "const", "eye", "ones", "zeros", "size", "add", "mul", "T", "bcast", "had"})
+_STRUCTURAL = frozenset({K.VAR, K.CONST, K.EYE, K.ONES, K.ZEROS, K.SIZE, K.ADD, K.MUL, K.T, K.BCAST, K.HAD})
 _BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
 ROOT_NAMES = ("y", "h", "z", "q")
 PART_NAMES = ("f", "g", "v", "w", "r")
@@ -46,7 +47,7 @@ def derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, s
     try:
         return _derivation(f, x, result, given or {})
     except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
-        return _derivation(canon(f), x, result, {n: v for n, v in (given or {}).items() if n.op == "var"})
+        return _derivation(canon(f), x, result, {n: v for n, v in (given or {}).items() if n.op == K.VAR})
 
 
 def second(d: Derivation, v: Expr, result: FinishedDerivative) -> Derivation:
@@ -127,7 +128,7 @@ def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, 
 
 def _only_input(d: Expr, x: Expr) -> Expr | None:
     """The one variable whose differential d is linear in, if there is one."""
-    found = {n.name: n for n in E.walk(d) if n.op == "dvar"}
+    found = {n.name: n for n in E.walk(d) if n.op == K.DVAR}
     if len(found) != 1:
         return None
     (name, dv), = found.items()
@@ -146,7 +147,7 @@ def _canonical(d: Expr, by: Expr, lines: list[Line]) -> Expr:
 
 def _front(g: Expr) -> Expr:
     """G^T with the transpose pushed in, each term as written (not yet collected)."""
-    terms = g.args if g.op == "add" else (g,)
+    terms = g.args if g.op == K.ADD else (g,)
     return total([transpose(t) for t in terms])
 
 
@@ -160,7 +161,7 @@ def _moves_text(moves: list[str]) -> tuple[StepRule, ...]:
 
 def tidy(e: Expr) -> Expr:
     """Each term simplified on its own: the form a hand derivation writes before collecting."""
-    terms = e.args if e.op == "add" else (e,)
+    terms = e.args if e.op == K.ADD else (e,)
     return total([simplify(t) for t in terms])
 
 
@@ -168,7 +169,7 @@ def tidy(e: Expr) -> Expr:
 def _dependent(f: Expr, x: Expr) -> set[Expr]:
     dep: set[Expr] = set()
     for node in E.walk(f):
-        if (node.op == "var" and node.name == x.name) or any(a in dep for a in node.args):
+        if (node.op == K.VAR and node.name == x.name) or any(a in dep for a in node.args):
             dep.add(node)
     return dep
 
@@ -183,11 +184,10 @@ def _choose(f: Expr, x: Expr, dep: set[Expr]) -> list[Expr]:
         for a in node.args:
             uses[a] = uses.get(a, 0) + 1
     # The argument of a function applied entry by entry (or by softmax), when linear: f = X theta.
-    arguments = {a for p in order if OPS[p.op].elementwise is not None or p.op in ("softmax", "logsumexp")
-                 for a in p.args}
+    arguments = {a for p in order if OPS[p.op].names_argument for a in p.args}
     chosen: list[Expr] = []
     for node in order:
-        if node == f or node not in dep or node.op in ("var", "T", "bcast"):
+        if node == f or node not in dep or node.op in (K.VAR, K.T, K.BCAST):
             continue
         if uses.get(node, 0) >= 2 or (node in arguments and _linear(node)):
             chosen.append(node)
@@ -230,7 +230,7 @@ def _link(body: Expr, x: Expr, given: dict[Expr, Expr]) -> tuple[Expr, list[tupl
     names) below it; the rules it applied."""
     applied: list[Op] = []
     got = differential(body, x, given=given, applied=applied)
-    rules = [StepRule.of(op.rule) for op in applied if op.name != "bcast"]
+    rules = [StepRule.of(op.rule) for op in applied if op.name != K.BCAST]
     return (E.zeros(body.shape) if got is None else got), rules
 
 
@@ -253,7 +253,7 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
     dx = dvar(x)
     xc = _var_class(x.shape)
     top = Leibniz(root, x)
-    if not any(n.op == "dvar" for n in E.walk(form)):  # x - x: nothing to read off but zero
+    if not any(n.op == K.DVAR for n in E.walk(form)):  # x - x: nothing to read off but zero
         return [Line(top, (result.expr,), (StepRule("read off", "the differential is zero"),), form)]
     if xc == "scalar":
         g = at_differential(form, ONE)

@@ -26,6 +26,15 @@ An Op says everything matcalc knows about one operation, in one place:
                   construction (X^T X, A + A^T): eigvals, eigmax, eigmin (build.py checks)
   always_named    a result names it wherever it is printed twice, as a textbook does
                   (u u^T where u = eigvec_max(X))
+  smooth          twice continuously differentiable wherever it is defined (convexity.py's
+                  Hessian route is open only to trees of such operations); False unless known
+  positive_argument
+                  defined and differentiable only where its argument is positive (log, sqrt):
+                  convexity.py asks for a proof of that before it certifies
+  nonnegative_map a linear map with nonnegative coefficients (sum, mean): it keeps convexity
+                  (curvature.py)
+  names_argument  --steps names its argument, where that is linear in x (f = X theta), as it
+                  does for every function applied entry by entry
   spelling        its spelling in the printers that do not print the input language; where
                   a field is None, the default from its name (np.tanh, torch.tanh, jnp.tanh,
                   \\tanh or \\operatorname{name})
@@ -138,6 +147,10 @@ class Op:
     spelling: Spelling = BY_NAME
     symmetric_argument: bool = False
     always_named: bool = False
+    smooth: bool = False
+    positive_argument: bool = False
+    nonnegative_map: bool = False
+    names_argument: bool = False
     # reads an optional last argument from its syntax node (sum's dimension 1 or 2, norm's p),
     # raising an error that names the problem; the shape rule gets it among the dimensions,
     # apply after the arguments

@@ -96,13 +96,14 @@ def _vpow_value(np: Any, u: Any, v: Any) -> Any:
 
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: ElementwiseDerivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (), period: float = 0.0,
-                spelling: Spelling = BY_NAME) -> Op:
+                spelling: Spelling = BY_NAME, smooth: bool = False, positive_argument: bool = False) -> Op:
     """An activation: a result names it h (s for a squashing function), printers spell it by
     its name unless spelling says otherwise, and kinks lists where it has a kink, a jump or a
-    pole (repeating every period, if that is not 0)."""
+    pole (repeating every period, if that is not 0); smooth and positive_argument as Op's."""
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
               differential=_differential, rule=rule, note=note, elementwise=derivative, letter=letter,
-              kinks=kinks, period=period, spelling=spelling)
+              kinks=kinks, period=period, spelling=spelling, smooth=smooth, positive_argument=positive_argument,
+              names_argument=True)
 
 
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
@@ -112,21 +113,25 @@ register(
     Op("vpow", 2, lambda env, n, a: _vpow_value(env.np, a[0], a[1]), apply=E.vpow, differential=_vpow_rule,
        rule="power rule, variable exponent: d(u.^v) = v .* u.^(v - 1) .* du + u.^v .* log(u) .* dv",
        note="a power with a variable exponent is differentiated where its base is positive", weight=8),
-    elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du"),
-    elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u"),
+    elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du",
+                smooth=True),
+    elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u",
+                smooth=True, positive_argument=True),
     elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),
-                "chain rule: d sqrt(u) = du ./ (2 sqrt(u))", spelling=Spelling(latex=r"\sqrt{{{0}}}")),
-    elementwise("sin", lambda np, a: np.sin(a), lambda u, fu: fn("cos", u), "chain rule: d sin(u) = cos(u) .* du"),
+                "chain rule: d sqrt(u) = du ./ (2 sqrt(u))", spelling=Spelling(latex=r"\sqrt{{{0}}}"),
+                smooth=True, positive_argument=True),
+    elementwise("sin", lambda np, a: np.sin(a), lambda u, fu: fn("cos", u), "chain rule: d sin(u) = cos(u) .* du",
+                smooth=True),
     elementwise("cos", lambda np, a: np.cos(a), lambda u, fu: E.neg(fn("sin", u)),
-                "chain rule: d cos(u) = -sin(u) .* du"),
+                "chain rule: d cos(u) = -sin(u) .* du", smooth=True),
     elementwise("tanh", lambda np, a: np.tanh(a), lambda u, fu: E.sub(ONE, E.epow(fu, Fraction(2))),
-                "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du"),
+                "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du", smooth=True),
     # LaTeX's \sigma would read as the variable sigma.
     elementwise("sigmoid", _sigmoid, lambda u, fu: E.had(fu, E.sub(ONE, fu)),
-                "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du", letter="s",
+                "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du", letter="s", smooth=True,
                 spelling=Spelling(numpy="(1 / (1 + np.exp(-({0}))))", jax="jax.nn.sigmoid({0})")),
     elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
-                "chain rule: d softplus(u) = sigmoid(u) .* du",
+                "chain rule: d softplus(u) = sigmoid(u) .* du", smooth=True,
                 spelling=Spelling(numpy="np.logaddexp(0, {0})", torch="torch.nn.functional.softplus({0})",
                                   jax="jax.nn.softplus({0})")),
     elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du",

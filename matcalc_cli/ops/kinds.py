@@ -1,0 +1,50 @@
+"""The node kinds of the algebra itself, by name: `e.op == K.ADD`, not `e.op == "add"`.
+
+Code that takes a node apart by its kind (a sum's terms, a transpose's operand) compares
+against these, so that a misspelt kind fails mypy and the import instead of silently never
+matching. A fact about an operation (elementwise? smooth? its printed spelling?) is a field
+of its record (ops.base.Op), not a list of these. tests/test_registry.py checks that each
+names a registered operation.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# leaves
+VAR: Final = "var"
+DVAR: Final = "dvar"
+CONST: Final = "const"
+EYE: Final = "eye"
+ONES: Final = "ones"
+ZEROS: Final = "zeros"
+COMMUTATION: Final = "commutation"
+SIZE: Final = "size"
+# sums and products
+ADD: Final = "add"
+MUL: Final = "mul"
+HAD: Final = "had"
+HDIV: Final = "hdiv"
+KRON: Final = "kron"
+BCAST: Final = "bcast"
+# postfix marks
+T: Final = "T"
+INV: Final = "inv"
+POW: Final = "pow"
+EPOW: Final = "epow"
+# linear maps that move entries, and the matrix functions of the algebra
+VEC: Final = "vec"
+UNVEC: Final = "unvec"
+DIAG: Final = "diag"
+TR: Final = "tr"
+DET: Final = "det"
+LOGDET: Final = "logdet"
+# functions that a rule recognises by name in a composition (log(sigmoid(u)), norm(u)^2)
+EXP: Final = "exp"
+LOG: Final = "log"
+SIGMOID: Final = "sigmoid"
+NORM: Final = "norm"
+SOFTMAX: Final = "softmax"
+
+ALL: Final = (VAR, DVAR, CONST, EYE, ONES, ZEROS, COMMUTATION, SIZE, ADD, MUL, HAD, HDIV, KRON, BCAST, T, INV,
+              POW, EPOW, VEC, UNVEC, DIAG, TR, DET, LOGDET, EXP, LOG, SIGMOID, NORM, SOFTMAX)
