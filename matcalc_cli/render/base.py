@@ -11,23 +11,24 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli.expr import Expr, add, const, mul, ones, power
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.written import Written
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
 
 def negative_coefficient(e: Expr) -> bool:
-    if e.op == "bcast":
+    if e.op == K.BCAST:
         e = e.args[0]
-    if e.op == "const":
+    if e.op == K.CONST:
         return e.number < 0
-    return e.op == "mul" and e.args[0].op == "const" and e.args[0].number < 0
+    return e.op == K.MUL and e.args[0].op == K.CONST and e.args[0].number < 0
 
 
 def negate(e: Expr) -> Expr:
-    if e.op == "bcast":
+    if e.op == K.BCAST:
         e = e.args[0]
-    if e.op == "const":
+    if e.op == K.CONST:
         return const(-e.number)
     return mul(const(-e.args[0].number), *e.args[1:])
 
@@ -35,7 +36,7 @@ def negate(e: Expr) -> Expr:
 def spread_sum(e: Expr) -> Expr | None:
     """A sum of broadcast scalars only, (1 - s) ones(n): no term carries the sum's shape, so
     printed term by term (1 - s) it would read back as a scalar."""
-    if e.op != "add" or e.is_scalar or not all(a.op == "bcast" for a in e.args):
+    if e.op != K.ADD or e.is_scalar or not all(a.op == K.BCAST for a in e.args):
         return None
     return mul(add(*(a.args[0] for a in e.args)), ones(e.shape))
 
@@ -129,11 +130,11 @@ class Printer:
     def split(self, e: Expr) -> tuple[Fraction | float, list[Expr], list[Expr]]:
         """(coefficient, numerator factors, denominator factors) of a product."""
         fs = list(e.args)
-        coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
+        coef = fs.pop(0).number if fs[0].op == K.CONST else Fraction(1)
         num: list[Expr] = []
         den: list[Expr] = []
         for f in fs:
-            if f.op == "pow" and f.is_scalar and f.number < 0:
+            if f.op == K.POW and f.is_scalar and f.number < 0:
                 den.append(power(f.args[0], -f.number))
             else:
                 num.append(f)
@@ -142,7 +143,7 @@ class Printer:
     def factor(self, f: Expr, alone: bool, bare: bool = True) -> str:
         # A Hadamard product beside anything else, a sign or a number included, is
         # bracketed: (a .* b) x^T, -(a .* b), 2 (a .* b).
-        if not bare and f.op in ("had", "hdiv"):
+        if not bare and f.op in (K.HAD, K.HDIV):
             return self.paren(self.render(f))
         return self.at(f, NEG if not alone else PRODUCT)
 
@@ -182,7 +183,7 @@ class Printer:
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
-        if a.op == "T":
+        if a.op == K.T:
             return self.at(a.args[0], ATOM) + self.inverted_transposed, POSTFIX
         return self.at(a, ATOM) + self.inverted, POSTFIX
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter
@@ -31,13 +32,13 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     def matmul(self, left: list[Expr], right: list[Expr], lhs: str, rhs: tuple[str, int]) -> tuple[str, int]:
         # XLA on a CPU copies A for A.T @ v (five times the time of A @ v at n = 1,000);
         # (v.T @ A).T is the same product without the copy.
-        if len(left) == 1 and left[0].op == "T" and right[-1].shape[1] == 1 and left[0].shape[0] != 1:
+        if len(left) == 1 and left[0].op == K.T and right[-1].shape[1] == 1 and left[0].shape[0] != 1:
             return f"({self.wrap(rhs, ATOM)}.T @ {self.at(left[0].args[0], NEG)}).T", ATOM
         # A.T @ B for matrices: XLA folds the transpose into the dot, and a dot contracting
         # its left operand's first axis misses XLA:CPU's fast matmul (2 to 3 times the time of
         # A @ B at n = 100 to 2,000; X^T diag(s) X is the logistic Hessian). The barrier keeps
         # A.T a copy, O(n^2) against the product's O(n^3).
-        if len(left) == 1 and left[0].op == "T" and 1 not in left[0].shape and right[-1].shape[1] != 1:
+        if len(left) == 1 and left[0].op == K.T and 1 not in left[0].shape and right[-1].shape[1] != 1:
             return f"jax.lax.optimization_barrier({lhs}) @ {self.wrap(rhs, NEG)}", PRODUCT
         return super().matmul(left, right, lhs, rhs)
 

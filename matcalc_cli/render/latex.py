@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
 from matcalc_cli.written import Written
 
@@ -63,7 +64,7 @@ def spelled_apart(names: Iterable[str]) -> frozenset[str]:
 
 
 def names_in(*roots: Expr) -> set[str]:
-    return {n.name for root in roots for n in E.walk(root) if n.op in ("var", "dvar")}
+    return {n.name for root in roots for n in E.walk(root) if n.op in (K.VAR, K.DVAR)}
 
 
 class LatexPrinter(Printer):
@@ -132,7 +133,7 @@ class LatexPrinter(Printer):
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
-        if a.op == "T":
+        if a.op == K.T:
             return self.base(a.args[0]) + r"^{-\top}", POSTFIX
         return self.base(a) + "^{-1}", POSTFIX
 

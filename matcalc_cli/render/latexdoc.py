@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli.expr import SCALAR, Expr, const, mul
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, negate, negative_coefficient
 from matcalc_cli.render.latex import LatexPrinter, latex_name, names_in, spelled_apart
 from matcalc_cli.render.texwidth import QUAD, REL, width
@@ -85,13 +86,13 @@ class _Breaker:
         whole = self.printer.at(e, prec)
         if self.fits(whole):
             return [whole]
-        if e.op == "add":
+        if e.op == K.ADD:
             inner = self._sum(e)
-        elif e.op == "mul":
+        elif e.op == K.MUL:
             inner = self._product(e)
-        elif e.op == "had":
+        elif e.op == K.HAD:
             inner = self._joined(e.args, r"\odot ")
-        elif e.op == "T" and e.args[0].op in ("add", "mul", "had"):
+        elif e.op == K.T and e.args[0].op in (K.ADD, K.MUL, K.HAD):
             inner = self.pieces(e.args[0], ATOM)
             return inner[:-1] + [inner[-1] + r"^\top"] if len(inner) > 1 else [whole]
         else:
@@ -136,7 +137,7 @@ class _Breaker:
         parts: list[str] = []
         for f in num:
             bare = len(num) == 1 and not lead
-            parts += self.pieces(f, PRODUCT if bare else NEG) if f.op not in ("had", "hdiv") or bare \
+            parts += self.pieces(f, PRODUCT if bare else NEG) if f.op not in (K.HAD, K.HDIV) or bare \
                 else self._bracketed(f)
         if lead == ["-"]:
             return ["-" + parts[0], *parts[1:]]

@@ -7,6 +7,7 @@ import keyword
 
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
 
 
@@ -48,7 +49,7 @@ class ArrayPrinter(Printer):
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
-        if a.op == "T":
+        if a.op == K.T:
             return f"{self.linalg}.inv({self.render(a.args[0])}).T", ATOM
         return f"{self.linalg}.inv({self.render(a)})", ATOM
 
@@ -168,8 +169,8 @@ def free_dims(e: Expr, variables: dict[str, Shape]) -> list[str]:
     known = dim_sources(variables)
     out: dict[str, None] = {}
     for node in E.walk(e):
-        dims = [*node.shape, *(node.dims if node.op in ("unvec", "commutation") else ()),
-                *((node.dim,) if node.op == "size" else ())]
+        dims = [*node.shape, *(node.dims if node.op in (K.UNVEC, K.COMMUTATION) else ()),
+                *((node.dim,) if node.op == K.SIZE else ())]
         for d in dims:
             for part in str(d).split("·"):
                 if not part.isdigit() and part not in known:
@@ -181,7 +182,7 @@ def render(e: Expr, variables: dict[str, Shape]) -> str:
     printer = NumpyPrinter(variables)
     if e.shape == SCALAR:
         return f"float(np.squeeze({printer.render(e)}))"
-    if e.op == "bcast" or e.op == "const":  # a filled matrix needs its shape spelled out
-        return f"{printer.render(e.args[0] if e.op == 'bcast' else e)} * np.ones(({printer.dim(e.shape[0])}, " \
+    if e.op == K.BCAST or e.op == K.CONST:  # a filled matrix needs its shape spelled out
+        return f"{printer.render(e.args[0] if e.op == K.BCAST else e)} * np.ones(({printer.dim(e.shape[0])}, " \
                f"{printer.dim(e.shape[1])}))"
     return printer.render(e)
