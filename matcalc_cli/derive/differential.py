@@ -11,6 +11,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS, Op
+from matcalc_cli.ops import kinds as K
 
 
 def dvar(x: Expr) -> Expr:
@@ -32,7 +33,7 @@ def differential(f: Expr, x: Expr, notes: set[str] | None = None, given: dict[Ex
         if node is not f and node in known:
             memo[node] = known[node]
             continue
-        if node.op == "var":
+        if node.op == K.VAR:
             memo[node] = dvar(x) if node.name == x.name else None
             continue
         ds = [memo[a] for a in node.args]
@@ -55,6 +56,6 @@ def linear_nodes(root: Expr) -> set[int]:
     """ids of the nodes that contain dvar."""
     lin: set[int] = set()
     for node in E.walk(root):
-        if node.op == "dvar" or any(id(a) in lin for a in node.args):
+        if node.op == K.DVAR or any(id(a) in lin for a in node.args):
             lin.add(id(node))
     return lin

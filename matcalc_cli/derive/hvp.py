@@ -12,24 +12,25 @@ from __future__ import annotations
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, Shape
+from matcalc_cli.ops import kinds as K
 
 # How deep apply follows a transposed structure before it multiplies as it stands.
-_OPEN = frozenset({"add", "mul", "kron", "diag", "eye", "commutation", "T", "inv", "zeros", "bcast"})
+_OPEN = frozenset({K.ADD, K.MUL, K.KRON, K.DIAG, K.EYE, K.COMMUTATION, K.T, K.INV, K.ZEROS, K.BCAST})
 
 
 def transposed(m: Expr) -> Expr:
     """m^T with the transpose pushed into sums, products and Kronecker products, so that
     apply sees the structure under it."""
-    if m.op == "add":
+    if m.op == K.ADD:
         return E.add(*(transposed(t) for t in m.args))
-    if m.op == "mul":
+    if m.op == K.MUL:
         return E.mul(*(transposed(f) for f in reversed(m.args)))
-    if m.op == "kron":
+    if m.op == K.KRON:
         return E.kron(transposed(m.args[0]), transposed(m.args[1]))
-    if m.op == "commutation":
+    if m.op == K.COMMUTATION:
         a, b = m.dims
         return E.commutation(b, a)
-    if m.op == "inv":
+    if m.op == K.INV:
         return E.inv(transposed(m.args[0]))
     return E.T(m)
 
@@ -37,14 +38,14 @@ def transposed(m: Expr) -> Expr:
 def _as_matrix(u: Expr, shape: Shape) -> Expr:
     """The matrix of this shape whose stacked columns are u, taken through the scalings,
     sums and elementwise products of vec's, which reshape alike."""
-    if u.op == "vec" and u.args[0].shape == shape:
+    if u.op == K.VEC and u.args[0].shape == shape:
         return u.args[0]
-    if u.op == "mul" and sum(not f.is_scalar for f in u.args) == 1:
+    if u.op == K.MUL and sum(not f.is_scalar for f in u.args) == 1:
         return E.mul(*(f if f.is_scalar else _as_matrix(f, shape) for f in u.args))
-    if u.op in ("add", "had") and all(not t.is_scalar for t in u.args):
+    if u.op in (K.ADD, K.HAD) and all(not t.is_scalar for t in u.args):
         parts = [_as_matrix(t, shape) for t in u.args]
-        return E.add(*parts) if u.op == "add" else E.had(*parts)
-    if u.op == "hdiv" and all(not t.is_scalar for t in u.args):
+        return E.add(*parts) if u.op == K.ADD else E.had(*parts)
+    if u.op == K.HDIV and all(not t.is_scalar for t in u.args):
         return E.hdiv(_as_matrix(u.args[0], shape), _as_matrix(u.args[1], shape))
     return E.unvec(u, shape)
 
@@ -54,30 +55,30 @@ def apply(m: Expr, u: Expr) -> Expr:
     if m.is_scalar:
         return E.mul(m, u)
     op = m.op
-    if op == "add":
+    if op == K.ADD:
         return E.add(*(apply(t, u) for t in m.args))
-    if op == "mul":
+    if op == K.MUL:
         scalars = [f for f in m.args if f.is_scalar]
         out = u
         for f in reversed([f for f in m.args if not f.is_scalar]):
             out = apply(f, out)
         return E.mul(*scalars, out)
-    if op == "eye":
+    if op == K.EYE:
         return u
-    if op == "zeros":
+    if op == K.ZEROS:
         return E.zeros((m.shape[0], u.shape[1]))
-    if op == "diag" and E.is_vector(m.args[0].shape):
+    if op == K.DIAG and E.is_vector(m.args[0].shape):
         return E.had(m.args[0], u)
-    if op == "bcast":  # c ones(p, q) u = c sum(u) ones(p, 1)
+    if op == K.BCAST:  # c ones(p, q) u = c sum(u) ones(p, 1)
         return E.mul(m.args[0], E.ones((m.shape[0], 1)), E.ones((1, m.shape[1])), u)
-    if op == "kron":
+    if op == K.KRON:
         a, b = m.args
         inner = _as_matrix(u, (b.shape[1], a.shape[1]))
         return E.vec(E.mul(b, inner, transposed(a)))
-    if op == "commutation":
+    if op == K.COMMUTATION:
         rows, cols = m.dims
         return E.vec(transposed(_as_matrix(u, (rows, cols))))
-    if op == "T" and m.args[0].op in _OPEN:
+    if op == K.T and m.args[0].op in _OPEN:
         return apply(transposed(m.args[0]), u)
     # inv(A) u stays a product: the code printers spell it as a solve.
     return E.mul(m, u)
@@ -102,7 +103,7 @@ def matrix_vector(root: Expr) -> Expr:
     for node in E.walk(root):
         args = tuple(done.get(a, a) for a in node.args)
         new = node if args == node.args else E.Expr(node.op, args, node.shape, node.param)
-        if new.op == "mul":
+        if new.op == K.MUL:
             new = _applied(new, frozenset(a for a in new.args if uses.get(a, 0) > 1))
         done[node] = new
     return done[root]
@@ -111,7 +112,7 @@ def matrix_vector(root: Expr) -> Expr:
 def _open(f: Expr, keep: frozenset[Expr]) -> bool:
     if f in keep:
         return False
-    return f.op in ("kron", "commutation", "add") or f.op == "T" and f.args[0].op in ("kron", "add")
+    return f.op in (K.KRON, K.COMMUTATION, K.ADD) or f.op == K.T and f.args[0].op in (K.KRON, K.ADD)
 
 
 def _applied(m: Expr, keep: frozenset[Expr]) -> Expr:
@@ -127,7 +128,7 @@ def _applied(m: Expr, keep: frozenset[Expr]) -> Expr:
     if E.is_row(m.shape):  # left to right, staying a row: x^T (A + B) as x^T A + x^T B
         out = fs[0]
         for f in fs[1:]:
-            if f.op == "add" and f not in keep:
+            if f.op == K.ADD and f not in keep:
                 out = E.add(*(E.mul(out, t) for t in f.args))
             elif _open(f, keep):
                 out = E.T(apply(transposed(f), E.T(out)))

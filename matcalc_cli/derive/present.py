@@ -16,6 +16,7 @@ from matcalc_cli.derive.readoff import at_differential, gradient, jacobian
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.structure import Structure
 
 
@@ -76,7 +77,7 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
     """The derivative of f by x, read off f's differential; f in the canonical form the simplify
     step gives the input (simplify.canon: diag(x x^T) is x .* x)."""
     fc, xc = _class(f.shape), _var_class(x.shape)
-    within = x.info.structure if x.op == "var" else None
+    within = x.info.structure if x.op == K.VAR else None
     kind = f"{fc}-by-{xc}" if (fc, xc) != ("vector", "vector") else "jacobian"
     notes: set[str] = set()
     df = differential(f, x, notes=notes)
@@ -151,7 +152,7 @@ def project(g: Expr, x: Expr, s: Structure) -> Expr:
     """The Frobenius projection of a gradient G onto the tangent space of the structure at x
     (symmetric and SPD: the simplify step's sym(G))."""
     if s is Structure.DIAGONAL:  # the diagonal of G^T is G's
-        return E.had(g.args[0] if g.op == "T" else g, E.eye(x.shape[0]))
+        return E.had(g.args[0] if g.op == K.T else g, E.eye(x.shape[0]))
     if s in (Structure.LOWER, Structure.UPPER):
         return fn("tril" if s is Structure.LOWER else "triu", g)
     # Q skew(Q^T G) = (G - Q G^T Q) / 2: the tangent space of O(n) at Q is Q times the skew matrices.
@@ -167,11 +168,11 @@ _MAX_TERMS = 64
 def _terms(e: Expr) -> list[Expr]:
     """e as a sum of products of factors that are not sums (products over sums distributed,
     transposes pushed into products); stops growing past _MAX_TERMS."""
-    if e.op == "add":
+    if e.op == K.ADD:
         return [t for a in e.args for t in _terms(a)]
-    if e.op == "T":
-        return [E.mul(*(E.T(f) for f in reversed(t.args))) if t.op == "mul" else E.T(t) for t in _terms(e.args[0])]
-    if e.op == "mul":
+    if e.op == K.T:
+        return [E.mul(*(E.T(f) for f in reversed(t.args))) if t.op == K.MUL else E.T(t) for t in _terms(e.args[0])]
+    if e.op == K.MUL:
         out: list[list[Expr]] = [[]]
         for a in e.args:
             out = [c + [t] for c in out for t in _terms(a)]
@@ -184,7 +185,7 @@ def _terms(e: Expr) -> list[Expr]:
 def scalar_function(f: Expr, u: Expr | None = None, v: Expr | None = None) -> None:
     """A second derivative needs a scalar function, and variables that are not orthogonal."""
     for x in (u, v):
-        if x is not None and x.op == "var" and x.info.orthogonal:
+        if x is not None and x.op == K.VAR and x.info.orthogonal:
             raise MatcalcError("unsupported", f"a second derivative by an orthogonal matrix ({x.name}) is a "
                                "Riemannian Hessian, which needs the curvature of the orthogonal group: not "
                                "yet supported (the first derivative is)")

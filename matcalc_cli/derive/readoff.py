@@ -12,11 +12,12 @@ from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS, Linear, replaced
+from matcalc_cli.ops import kinds as K
 
 
 def at_differential(root: Expr, value: Expr) -> Expr:
     """root with every dvar replaced by value (dt := 1 reads G off dY = G dt)."""
-    return replaced(root, {n: value for n in E.walk(root) if n.op == "dvar"})
+    return replaced(root, {n: value for n in E.walk(root) if n.op == K.DVAR})
 
 
 def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None) -> Expr:
@@ -27,7 +28,7 @@ def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None
     work = [(lin_form, seed)]
     while work:
         node, s = work.pop()
-        if node.op == "dvar":
+        if node.op == K.DVAR:
             out.append(s)
             continue
         rule = OPS[node.op].gradient
@@ -42,7 +43,7 @@ def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None
 def _record(node: Expr, lin: Linear, moves: list[str]) -> None:
     """The rearrangement the seed makes through node (its record's move), as --steps names it."""
     move: str | None = OPS[node.op].move or None
-    if node.op == "mul":  # a trace cycles only when something follows dX
+    if node.op == K.MUL:  # a trace cycles only when something follows dX
         i = lin.index(node.args)
         if node.args[i].is_scalar or all(a.is_scalar for a in node.args[i + 1:]):
             move = None
@@ -64,7 +65,7 @@ def jacobian(lin_form: Expr, x: Expr) -> Expr:
 
 
 def _jac_node(node: Expr, jac: object, lin: Linear) -> Expr:
-    if node.op == "dvar":
+    if node.op == K.DVAR:
         return E.eye(E.dim_product(*node.shape))
     rule = OPS[node.op].jacobian
     if rule is None:
