@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 
 # Each node's own weight is its record's (ops.base.Op.weight), in halves of a plain name (a name
 # costs 2); a call without one costs its name and brackets, and 2 for each further argument.
@@ -28,8 +29,8 @@ _CALL = 3
 _BRACKET = 2
 
 # Operators binding tighter than a sum (a sum inside them is bracketed), and tighter than a product.
-_OVER_SUM = frozenset({"mul", "had", "hdiv", "T", "inv", "pow", "epow"})
-_OVER_PRODUCT = frozenset({"T", "inv", "pow", "epow"})
+_OVER_SUM = frozenset({K.MUL, K.HAD, K.HDIV, K.T, K.INV, K.POW, K.EPOW})
+_OVER_PRODUCT = frozenset({K.T, K.INV, K.POW, K.EPOW})
 
 
 def cost(e: Expr) -> int:
@@ -68,7 +69,7 @@ def size(e: Expr, of: Callable[[Expr], int], printed: bool = False) -> int:
     s .* (1 - s) beats s - s.^2, and sigmoid(u) is one call however long its name); printed
     (naming's measure) counts the characters it prints, since a name is worth giving only
     where it shortens the text."""
-    if e.op == "inv" and e.args[0].op == "T":  # X^-T is one mark
+    if e.op == K.INV and e.args[0].op == K.T:  # X^-T is one mark
         inner = e.args[0].args[0]
         return _own(e, printed) + of(inner) + _BRACKET * brackets(e, inner)
     return _own(e, printed) + sum(of(a) + _BRACKET * brackets(e, a) for a in e.args)
@@ -79,30 +80,30 @@ def _own(e: Expr, printed: bool) -> int:
     op = e.op
     if printed:
         return _printed(e)
-    if op == "const":
+    if op == K.CONST:
         return 2 if isinstance(e.param, Fraction) and e.param.denominator == 1 else 4
     own = OPS[op].weight
     if own is None:  # a function call, or kron / vec / diag
         return _CALL + 2 * (len(e.args) - 1)
-    if op in ("add", "mul", "had", "hdiv"):
+    if op in (K.ADD, K.MUL, K.HAD, K.HDIV):
         own *= len(e.args) - 1
-        if op == "mul" and e.args[0].op == "const" and e.args[0].param == -1:
+        if op == K.MUL and e.args[0].op == K.CONST and e.args[0].param == -1:
             own -= 3  # -x is a sign, not the number -1 and a juxtaposition
     return own
 
 
 # The characters the plain printer puts between or after an operator's arguments.
-_SPELLED = {"add": 3, "mul": 1, "had": 4, "hdiv": 4, "kron": 3, "T": 2, "inv": 3}
+_SPELLED = {K.ADD: 3, K.MUL: 1, K.HAD: 4, K.HDIV: 4, K.KRON: 3, K.T: 2, K.INV: 3}
 
 
 def _printed(e: Expr) -> int:
     op = e.op
-    if op in ("var", "dvar"):
-        return len(e.name) + (op == "dvar")
-    if op in ("const", "pow", "epow"):
+    if op in (K.VAR, K.DVAR):
+        return len(e.name) + (op == K.DVAR)
+    if op in (K.CONST, K.POW, K.EPOW):
         v = e.number
         text = str(v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v)
-        return len(text) + (0 if op == "const" else len(op) - 2)  # x^2, x.^2
+        return len(text) + (0 if op == K.CONST else len(op) - 2)  # x^2, x.^2
     if op in _SPELLED:
         return _SPELLED[op] * max(1, len(e.args) - 1)
     return len(op) + 2 * max(1, len(e.args))  # a call: its name, brackets, commas; eye(n)
@@ -110,13 +111,13 @@ def _printed(e: Expr) -> int:
 
 def brackets(parent: Expr, child: Expr) -> bool:
     """Whether the printer brackets child inside parent."""
-    if parent.op in _OVER_SUM and child.op == "add":
+    if parent.op in _OVER_SUM and child.op == K.ADD:
         return True
-    if parent.op in _OVER_PRODUCT and child.op in ("mul", "had", "hdiv", "T", "inv", "pow", "epow"):
+    if parent.op in _OVER_PRODUCT and child.op in (K.MUL, K.HAD, K.HDIV, K.T, K.INV, K.POW, K.EPOW):
         return True  # a postfix mark takes a bare operand: (x.^2)^T, (A B)^-1
-    if parent.op in ("had", "hdiv") and child.op in ("mul", "had", "hdiv"):
+    if parent.op in (K.HAD, K.HDIV) and child.op in (K.MUL, K.HAD, K.HDIV):
         return True
-    return parent.op == "mul" and child.op in ("had", "hdiv") and len(parent.args) > 1
+    return parent.op == K.MUL and child.op in (K.HAD, K.HDIV) and len(parent.args) > 1
 
 
 # Tokens of key(), ranked as a reader scans them: marks (^T, ^-1) right after their operand,
@@ -288,25 +289,25 @@ def _number(value: float) -> Token:
 
 _OPEN_TOKEN: Token = (_OPEN, 0)
 _CLOSE_TOKEN: Token = (_CLOSE, 0)
-_MARKS: dict[str, Token] = {"T": (_MARK, 1), "inv": (_MARK, 2), "pow": (_MARK, 3), "epow": (_MARK, 4)}
-_SEPS: dict[str, Token] = {op: (_SEP, i) for i, op in enumerate(("mul", "had", "hdiv", "add"))}
+_MARKS: dict[str, Token] = {K.T: (_MARK, 1), K.INV: (_MARK, 2), K.POW: (_MARK, 3), K.EPOW: (_MARK, 4)}
+_SEPS: dict[str, Token] = {op: (_SEP, i) for i, op in enumerate((K.MUL, K.HAD, K.HDIV, K.ADD))}
 _ARG_SEP: Token = (_SEP, 9)
 
 
 def _own_key(e: Expr) -> Key:
     """e's key, its arguments' keys known."""
     op = e.op
-    if op == "var":
+    if op == K.VAR:
         return Key((_name(e.name),))
-    if op == "dvar":
+    if op == K.DVAR:
         return Key((_name("d" + e.name),))
-    if op == "const":
+    if op == K.CONST:
         return Key((_number(float(e.number)),))
-    if op == "bcast":
+    if op == K.BCAST:
         return e.args[0]._key  # type: ignore[return-value]
-    if op in ("T", "inv"):
+    if op in (K.T, K.INV):
         return Key((*_inner(e, e.args[0]), _MARKS[op]))
-    if op in ("pow", "epow"):
+    if op in (K.POW, K.EPOW):
         return Key((*_inner(e, e.args[0]), _MARKS[op], _number(float(e.number))))
     parts: list[Token | Key] = []
     if op in _SEPS:

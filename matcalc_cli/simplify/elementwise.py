@@ -15,6 +15,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.cost import rank
 
@@ -27,10 +28,10 @@ _WORTH = ("had", "hdiv", "epow")
 def _in_region(e: Expr) -> bool:
     if e.op in _REGION_OPS:
         return True
-    if e.op == "mul":
+    if e.op == K.MUL:
         return sum(not f.is_scalar for f in e.args) <= 1 and not (e.is_scalar and any(
             not f.is_scalar for f in e.args))
-    return e.op == "pow" and e.is_scalar
+    return e.op == K.POW and e.is_scalar
 
 
 def _worth(e: Expr, subs: Subs) -> bool:
@@ -39,9 +40,9 @@ def _worth(e: Expr, subs: Subs) -> bool:
     stack = [e]
     while stack:
         n = stack.pop()
-        if n.op in _WORTH or (n.op == "pow" and n.param < 0):  # type: ignore[operator]
+        if n.op in _WORTH or (n.op == K.POW and n.param < 0):  # type: ignore[operator]
             return True
-        if n.op == "mul" and any(a.op == "add" for a in n.args):  # a product of sums may cancel
+        if n.op == K.MUL and any(a.op == K.ADD for a in n.args):  # a product of sums may cancel
             return True
         if any(not _in_region(a) and _respelled(a, subs) for a in n.args):
             return True
@@ -80,9 +81,9 @@ def elementwise(root: Expr, subs: Subs = (), fired: list[str] | None = None) -> 
     def visit(e: Expr) -> Expr:
         if e in memo:
             return memo[e]
-        if _in_region(e) and e.op not in ("const", "bcast") and _worth(e, subs) and _small(e):
+        if _in_region(e) and e.op not in (K.CONST, K.BCAST) and _worth(e, subs) and _small(e):
             out = _simplify_region(e, visit, subs, fired if fired is not None else [])
-        elif e.op == "mul" and e.args[0].op == "const" and not e.is_scalar:
+        elif e.op == K.MUL and e.args[0].op == K.CONST and not e.is_scalar:
             out = _absorb_coefficient(e, visit)
         else:
             out = rebuild(e, [visit(a) for a in e.args]) if e.args else e
@@ -97,13 +98,13 @@ def _absorb_coefficient(e: Expr, visit: Any) -> Expr:
     fs = list(e.args)
 
     def region(f: Expr) -> bool:
-        return _in_region(f) and f.op != "const" and _worth(f, ())
+        return _in_region(f) and f.op != K.CONST and _worth(f, ())
 
-    regions = [i for i, f in enumerate(fs) if region(f) or (f.op == "T" and region(f.args[0]))]
+    regions = [i for i, f in enumerate(fs) if region(f) or (f.op == K.T and region(f.args[0]))]
     if len(regions) == 1:
         i = regions[0]
         f = fs[i]
-        fs[i] = E.mul(fs[0], f) if f.op != "T" else E.T(E.mul(fs[0], f.args[0]))
+        fs[i] = E.mul(fs[0], f) if f.op != K.T else E.T(E.mul(fs[0], f.args[0]))
         fs[0] = E.ONE
         if fs[i] == e:  # c times a region too large for sympy: nothing to move, nothing to redo
             return rebuild(e, [visit(a) for a in e.args])
@@ -119,14 +120,14 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
     written: dict[Fraction, Fraction] = {}  # the region's numbers as the input wrote them
 
     def to_sympy(n: Expr) -> Any:
-        if n.op == "const":
+        if n.op == K.CONST:
             v = n.param
             if isinstance(v, E.Written):
                 written[v] = v
             return sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(v)
-        if n.op == "bcast":
+        if n.op == K.BCAST:
             return to_sympy(n.args[0])
-        if n.op == "mul" and n.args[0].op == "const":  # 2 W^T r: the 2 joins the algebra
+        if n.op == K.MUL and n.args[0].op == K.CONST:  # 2 W^T r: the 2 joins the algebra
             return to_sympy(n.args[0]) * to_sympy(E.mul(*n.args[1:]))
         if not _in_region(n):
             leaf = visit(n)
@@ -136,11 +137,11 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
                 back[sym] = leaf
             return leaves[leaf]
         a = [to_sympy(x) for x in n.args]
-        if n.op == "add":
+        if n.op == K.ADD:
             return sp.Add(*a)
-        if n.op in ("mul", "had"):
+        if n.op in (K.MUL, K.HAD):
             return sp.Mul(*a)
-        if n.op == "hdiv":
+        if n.op == K.HDIV:
             return a[0] / a[1]
         k = n.param
         return a[0] ** (sp.Rational(k.numerator, k.denominator) if isinstance(k, Fraction) else k)

@@ -8,6 +8,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.derive.present import Draft, FinishedDerivative, project
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.engine import simplify
 from matcalc_cli.simplify.normal import total, transpose
@@ -32,7 +33,7 @@ def _spread_transpose(g: Expr) -> Expr:
     """A derivative that is a transposed sum of products reads better term by term where
     that is no longer: x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2, not (...)^T;
     but (A X + X A)^T, not A^T X^T + X^T A^T."""
-    if g.op == "T" and g.args[0].op == "add" and all(t.op == "mul" for t in g.args[0].args):
+    if g.op == K.T and g.args[0].op == K.ADD and all(t.op == K.MUL for t in g.args[0].args):
         spread = total([transpose(t) for t in g.args[0].args])
         return spread if cost(spread) <= cost(g) else g
     return g
