@@ -12,6 +12,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops.symmetry import is_symmetric
 from matcalc_cli.shapes import infer_shapes
 from matcalc_cli.structure import Structures, as_structures
@@ -51,7 +52,7 @@ def _is_product(node: Syntax) -> bool:
 def _plain_factor(e: Expr) -> bool:
     """A matrix factor that E.mul takes as it is (no number, identity, zero or product in it):
     a chain of them, each prefix a matrix, is the same product built at once or step by step."""
-    return e.shape != SCALAR and e.op not in ("mul", "const", "eye", "zeros", "bcast")
+    return e.shape != SCALAR and e.op not in (K.MUL, K.CONST, K.EYE, K.ZEROS, K.BCAST)
 
 
 def build(root: Syntax, variables: dict[str, Shape], symmetric: Structures | Collection[str]) -> Expr:

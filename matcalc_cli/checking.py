@@ -20,6 +20,7 @@ from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.numeric import Values
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_at, points: what callers import from here)
     FIRST_MARGIN,
@@ -198,7 +199,7 @@ def read_claim(text: str, report: Report) -> Expr:
 
 
 def _dims_of(node: Expr) -> tuple[Dim, ...]:
-    return (*node.shape, *([node.param] if node.op == "size" else []))  # type: ignore[list-item,arg-type]
+    return (*node.shape, *([node.param] if node.op == K.SIZE else []))  # type: ignore[list-item,arg-type]
 
 
 def _known_dimensions(claim: Expr, text: str, report: Report) -> None:

@@ -41,6 +41,7 @@ from matcalc_cli.dims import format_shape
 from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import size_of
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.report import derivative_of
 from matcalc_cli.structure import NONE, Structures
 
@@ -300,7 +301,7 @@ def _same_form(a: _Side, right: Expr, pts: list[Point]) -> bool:
     if a.claim is None or len(a.claim[1]) != 1:
         return False
     x = a.claim[1][0]
-    s = x.info.structure if x.op == "var" else None
+    s = x.info.structure if x.op == K.VAR else None
     if s is None:
         return False
     for p in pts:

@@ -18,6 +18,7 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli.checking import CHECK_TOL, Point, value
 from matcalc_cli.expr import Expr, Shape
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.structure import Structure
 from matcalc_cli.syntax import Syntax
 
@@ -107,7 +108,7 @@ def _claim_forms(a: _Side, rv: list[np.ndarray], pts: list[Point], d: WrittenDer
     if _close(rv, _values(got.expr, pts), scale):
         return Diagnosis("other-layout", term=other, left="matcalc's derivative")
     x = xs[0]
-    if len(xs) == 1 and x.op == "var" and x.info.structure in (Structure.SYMMETRIC, Structure.SPD) and f.is_scalar:
+    if len(xs) == 1 and x.op == K.VAR and x.info.structure in (Structure.SYMMETRIC, Structure.SPD) and f.is_scalar:
         # (the general gradient G is right: the same map on symmetric dX as sym(G), derivation.py)
         g = derivative_of(f, [E.var(x.name, x.shape, False)], d.layout).expr
         gv = _values(g, pts)
@@ -132,7 +133,7 @@ def _side_terms(s: _Side, pts: list[Point], d: WrittenDerivation,
     from matcalc_cli.render import plain
 
     if s.syntax is None or s.parsed is None:  # matcalc's derivative: the terms of its sum
-        terms = s.expr.args if s.expr.op == "add" else (s.expr,)
+        terms = s.expr.args if s.expr.op == K.ADD else (s.expr,)
         return [(plain.render(t), _values(t, pts)) for t in terms]
     out = []
     for sign, node in _signed_terms(s.syntax):

@@ -18,6 +18,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.checking import judge, read_claim
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops import replaced
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.verification import verify
@@ -70,7 +71,7 @@ def _product(p: Parts) -> Expr:
 
 def _chain(p: Parts) -> Expr:
     df_du = p.d("sum(exp(u))", "u")
-    u = next(n for n in E.walk(df_du) if n.op == "var" and n.name == "u")
+    u = next(n for n in E.walk(df_du) if n.op == K.VAR and n.name == "u")
     return E.mul(replaced(df_du, {u: p.f("A x")}), p.d("A x", "x"))  # df/du at u = g(x), times dg/dx
 
 

@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import key, size
 from matcalc_cli.simplify.normal import transpose
 
 # Spelled in a few characters: naming them never pays.
-_CHEAP = frozenset({"var", "dvar", "const", "eye", "zeros", "ones", "size", "commutation", "bcast"})
+_CHEAP = frozenset({K.VAR, K.DVAR, K.CONST, K.EYE, K.ZEROS, K.ONES, K.SIZE, K.COMMUTATION, K.BCAST})
 # Flattened by the builders into a parent of the same op: a name there would not read back
 # as the same tree (h1 + c where h1 = a + b is a + b + c).
-_FLAT = frozenset({"add", "had", "mul"})
+_FLAT = frozenset({K.ADD, K.HAD, K.MUL})
 _NAME = 2  # a name's printed size (simplify/cost.py's, whose model sizes everything here)
 _DEFINE = len(", h1 = ")
 _MARGIN = 2  # the first definition also pays for the word where
@@ -89,9 +90,9 @@ def _distinct(root: Expr) -> list[Expr]:
 
 def _decorated_leaf(n: Expr) -> bool:
     """Sigma^-1, A^T, x.^2, sqrt(d) of a scalar d: read at a glance, never worth a name."""
-    if n.is_scalar and len(n.args) == 1 and n.args[0].op in ("var", "const"):
+    if n.is_scalar and len(n.args) == 1 and n.args[0].op in (K.VAR, K.CONST):
         return True
-    while n.op in ("T", "inv", "pow", "epow"):
+    while n.op in (K.T, K.INV, K.POW, K.EPOW):
         n = n.args[0]
     return n.op in _CHEAP
 
@@ -125,7 +126,7 @@ def choose(root: Expr) -> list[Expr]:
     order = _distinct(root)
     flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op}
     # S^T is read as S's transpose: the name goes to S.
-    candidates = {n for n in order if n.op not in _CHEAP and n.op != "T" and n not in flat_child
+    candidates = {n for n in order if n.op not in _CHEAP and n.op != K.T and n not in flat_child
                   and n is not root and not _decorated_leaf(n)}
     if not candidates:
         return []
@@ -176,7 +177,7 @@ def _transposed_sums(root: Expr) -> Expr:
     u^T there, so that one name can serve both. (The simplifier pushes transposes into
     sums where that is shorter; only here is it known that the sum occurs untransposed.)"""
     order = _distinct(root)
-    sums = {n for n in order if n.op == "add" and not n.is_scalar}
+    sums = {n for n in order if n.op == K.ADD and not n.is_scalar}
     flipped: dict[Expr, Expr] = {}
     for n in (n for n in order if n in sums):  # in the tree's order: nodes hash by identity
         t = transpose(n)
@@ -195,16 +196,16 @@ def _transposed_inverses(order: list[Expr]) -> dict[Expr, Expr]:
     present = set(order)
 
     def plain_inverse(f: Expr) -> bool:
-        return f.op == "inv" and f.args[0].op == "T" and E.inv(f.args[0].args[0]) in present
+        return f.op == K.INV and f.args[0].op == K.T and E.inv(f.args[0].args[0]) in present
 
     swap: dict[Expr, Expr] = {}
     for n in order:
         if plain_inverse(n):
             swap[n] = E.T(E.inv(n.args[0].args[0]))
-        elif n.op == "mul" and n.is_scalar and any(plain_inverse(f) for f in n.args):
+        elif n.op == K.MUL and n.is_scalar and any(plain_inverse(f) for f in n.args):
             scalars = [f for f in n.args if f.is_scalar]
             chain = [transpose(f) for f in reversed(n.args) if not f.is_scalar]
-            if not any(f.op == "inv" and f.args[0].op == "T" for f in chain):
+            if not any(f.op == K.INV and f.args[0].op == K.T for f in chain):
                 swap[n] = E.mul(*scalars, *chain)
     return swap
 
@@ -234,7 +235,7 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
         return Named(root, ())
     reserved = set(taken) | set(kept.values())
     for n in order:
-        if n.op in ("var", "dvar"):
+        if n.op in (K.VAR, K.DVAR):
             reserved.add(n.name)
         reserved.update(d for d in n.shape if isinstance(d, str))
     names = {**assign([n for n in nodes if n not in kept], reserved), **kept}

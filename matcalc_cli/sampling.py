@@ -34,6 +34,7 @@ from matcalc_cli.numeric import (
     size_of,
 )
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.structure import Structure, Structures, as_structures
 
 # Dimension sizes a check draws from: a claim polynomial in n agrees with the derivative at
@@ -67,7 +68,7 @@ def shapes_in(*roots: Expr) -> list[Shape]:
     for root in roots:
         for node in E.walk(root):
             out[node.shape] = None
-            if node.op == "size":
+            if node.op == K.SIZE:
                 out[(node.param, 1)] = None  # type: ignore[index]
     return list(out)
 
@@ -77,7 +78,7 @@ def numbers_in(*roots: Expr) -> tuple[float, ...]:
     found: set[float] = set()
     for root in roots:
         for node in E.walk(root):
-            if node.op == "const":
+            if node.op == K.CONST:
                 v = abs(float(node.param))  # type: ignore[arg-type]
                 if 1e-6 < v < 1e6:
                     found.add(v)
@@ -332,9 +333,9 @@ def _moved(v: object, margin: float, rng: np.random.Generator) -> object:
 # ------------------------------------------------------------------ comparison
 def terms(e: Expr) -> list[Expr]:
     """The terms of a sum, through transposes: each is a scale of its own."""
-    if e.op == "add":
+    if e.op == K.ADD:
         return [t for a in e.args for t in terms(a)]
-    if e.op == "T":
+    if e.op == K.T:
         return [E.T(t) for t in terms(e.args[0])]
     return [e]
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import kinds as K
 
 INF = math.inf
 
@@ -239,10 +240,10 @@ class Signs:
         return got
 
     def _compute(self, e: Expr) -> Interval:
-        if e.op == "var":
+        if e.op == K.VAR:
             return Interval(0.0, INF, True, True) if e.name in self.positive else LINE
         items = [self.of(a) for a in e.args]
-        if e.op == "mul":
+        if e.op == K.MUL:
             return _chain(e, items)
         rule = RULES.get(e.op)
         return rule(e, items) if rule is not None else LINE
