@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from matcalc_cli.ops.base import LATEX_OPERATORS
+
 SCRIPT = 0.72  # \scriptstyle is 7 pt of 10; a little over for the italic corrections
 BIN = 7.8 + 2 * 2.22  # a binary operator and its two medium spaces (4 mu each)
 REL = 7.8 + 2 * 2.78  # a relation and its two thick spaces (5 mu each)
@@ -22,8 +24,6 @@ THIN, MEDIUM, THICK, QUAD = 1.67, 2.22, 2.78, 10.0
 _ITALIC_WIDE = set("ABCDEFGHKMNOPQRSUWXYZ")  # capitals wider than the rest
 _NARROW = set("ijlt")
 _GREEK_UPPER = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
-_OPERATORS = {"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "det", "max", "min", "arcsin",
-              "arccos", "arctan"}
 _BINARY = {"odot", "otimes", "oslash", "times", "pm", "circ"}
 _SPACES = {",": THIN, ":": MEDIUM, ">": MEDIUM, ";": THICK, "quad": QUAD, "qquad": 2 * QUAD, "!": -THIN,
            " ": THICK}
@@ -118,7 +118,7 @@ def width(tex: str, scale: float = 1.0) -> float:
                 inner, i = _group(tex, i)
                 total += (_letters(inner.replace("\\_", "_"), "rm") + (THIN if command == "operatorname" else 0)) \
                     * scale
-            elif command in _OPERATORS:
+            elif command in LATEX_OPERATORS:  # \tanh, \det: upright
                 total += (_letters(command, "rm") + THIN) * scale
             elif command in _GREEK_UPPER:
                 total += 7.8 * scale

@@ -21,8 +21,8 @@ from matcalc_cli.simplify.cost import rank
 
 Subs = Sequence[tuple[str, Callable[[Expr], Expr | None]]]  # (rule name, leaf -> its other spelling)
 
-_REGION_OPS = ("add", "had", "hdiv", "epow", "bcast", "const")
-_WORTH = ("had", "hdiv", "epow")
+_REGION_OPS = (K.ADD, K.HAD, K.HDIV, K.EPOW, K.BCAST, K.CONST)
+_WORTH = (K.HAD, K.HDIV, K.EPOW)
 
 
 def _in_region(e: Expr) -> bool:
