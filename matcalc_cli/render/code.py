@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from matcalc_cli import expr as E
 from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.render.sharing import Names, Plan, is_dense_diag, plan, signed_shares
@@ -106,7 +107,7 @@ class CodePrinter(Printer):
     def operand(self, e: Expr, others: tuple[Expr, ...], prec: int) -> str:
         """An operand of an elementwise operator: a broadcast scalar beside an array of its
         shape is just the scalar (numpy-style broadcasting fills it in)."""
-        if e.op == "bcast" and any(o.shape == e.shape and o.op != "bcast" for o in others):
+        if e.op == K.BCAST and any(o.shape == e.shape and o.op != K.BCAST for o in others):
             return self.at(e.args[0], prec)
         return self.at(e, prec)
 
@@ -133,13 +134,13 @@ class CodePrinter(Printer):
         # Scalars (numbers or 1x1 arrays) scale with *, matrices chain with @; a scalar to a
         # negative power divides.
         args = list(e.args)
-        coef = args.pop(0).number if args and args[0].op == "const" else 1
+        coef = args.pop(0).number if args and args[0].op == K.CONST else 1
         parts: list[tuple[str, int]] = [] if abs(coef) == 1 and args else [self.number(abs(coef))]
         divisors: list[str] = []
         for f in args:
             if not f.is_scalar:
                 continue
-            if f.op == "pow" and f.number < 0 and f not in self.locals:
+            if f.op == K.POW and f.number < 0 and f not in self.locals:
                 k, base = -f.number, self.at(f.args[0], ATOM)
                 divisors.append(base if k == 1 else f"{base} ** {self.exponent(k)}")
             else:
@@ -165,7 +166,7 @@ class CodePrinter(Printer):
         return text, prec
 
     def solvable(self, f: Expr) -> bool:
-        return f.op == "inv" and not f.is_scalar and f not in self.plan.explicit
+        return f.op == K.INV and not f.is_scalar and f not in self.plan.explicit
 
     def chain(self, fs: list[Expr]) -> tuple[str, int]:
         """A product of matrices, with solves for inverses and broadcasts for diagonals,
@@ -194,7 +195,7 @@ class CodePrinter(Printer):
         return f"{lhs} @ {self.wrap(rhs, NEG)}", PRODUCT
 
     def spelled_transposed(self, a: Expr) -> str:
-        return self.render(a.args[0]) if a.op == "T" else self.at(a, ATOM) + ".T"
+        return self.render(a.args[0]) if a.op == K.T else self.at(a, ATOM) + ".T"
 
     def solve(self, a: Expr, b: str) -> str:
         """a^-1 b, b already spelled."""
@@ -210,7 +211,7 @@ class CodePrinter(Printer):
     @staticmethod
     def positive_definite(a: Expr) -> bool:
         """a is a variable declared --spd: its solves are Cholesky solves (half an LU's work)."""
-        return a.op == "var" and a.info.structure is Structure.SPD
+        return a.op == K.VAR and a.info.structure is Structure.SPD
 
     def filled_call(self, name: str, r: str, c: str) -> str:
         raise NotImplementedError
@@ -258,7 +259,7 @@ def _dimensions(e: Expr) -> list[str]:
     """The named dimensions e's nodes use, each name of a composite n·m on its own."""
     out: dict[str, None] = {}
     for node in walk(e):
-        for d in (*node.shape, *([node.dim] if node.op == "size" else [])):
+        for d in (*node.shape, *([node.dim] if node.op == K.SIZE else [])):
             if isinstance(d, str):
                 out.update(dict.fromkeys(d.split("·")))
     return list(out)

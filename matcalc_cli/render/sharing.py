@@ -10,26 +10,27 @@ from dataclasses import dataclass
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, walk
+from matcalc_cli.ops import kinds as K
 
 # Nodes that cost nothing to spell twice: never worth a local.
-_CHEAP = frozenset({"var", "const", "eye", "zeros", "ones", "T", "bcast"})
+_CHEAP = frozenset({K.VAR, K.CONST, K.EYE, K.ZEROS, K.ONES, K.T, K.BCAST})
 
 
 def _cheap(e: Expr) -> bool:
     """A node as cheap to spell twice as to name: a leaf, a transpose, -y."""
-    if e.op == "mul" and len(e.args) == 2 and e.args[0].op == "const":
+    if e.op == K.MUL and len(e.args) == 2 and e.args[0].op == K.CONST:
         e = e.args[1]
     return e.op in _CHEAP
 
 
 def is_dense_diag(e: Expr) -> bool:
     """diag(v) of a column vector: an n-by-n matrix with v on its diagonal."""
-    return e.op == "diag" and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
+    return e.op == K.DIAG and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
 
 
 def chain_of(e: Expr) -> list[Expr]:
     """The matrix factors of a product (its scalar factors and its coefficient aside)."""
-    return [f for f in e.args if not f.is_scalar] if e.op == "mul" else []
+    return [f for f in e.args if not f.is_scalar] if e.op == K.MUL else []
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ def plan(roots: Expr | tuple[Expr, ...], uses: dict[str, int]) -> Plan:
     roots = roots if isinstance(roots, tuple) else (roots,)
     root = roots[0] if len(roots) == 1 else Expr("results", roots, SCALAR)
     order = walk(root)  # nodes are hash-consed: distinct by identity is distinct by value
-    explicit: set[Expr] = {r for r in roots if r.op == "inv"}
+    explicit: set[Expr] = {r for r in roots if r.op == K.INV}
     for node in order:  # an inverse outside a chain of matrix products is needed as a matrix
         in_chain = len(chain_of(node)) >= 2
-        explicit.update(a for a in node.args if a.op == "inv" and not a.is_scalar and not in_chain)
+        explicit.update(a for a in node.args if a.op == K.INV and not a.is_scalar and not in_chain)
 
     def spelled(node: Expr) -> list[Expr]:
         """The children the printer will spell, as it spells them."""
@@ -58,7 +59,7 @@ def plan(roots: Expr | tuple[Expr, ...], uses: dict[str, int]) -> Plan:
             return list(node.args) * uses.get(node.op, 1)
         out = []
         for f in node.args:
-            if is_dense_diag(f) or (f.op == "inv" and f not in explicit and not f.is_scalar):
+            if is_dense_diag(f) or (f.op == K.INV and f not in explicit and not f.is_scalar):
                 out.append(f.args[0])
             else:
                 out.append(f)
@@ -101,7 +102,7 @@ class Names:
 
 def _negated(e: Expr) -> Expr | None:
     """u for -u (a product with the coefficient -1 and one other factor), else None."""
-    if e.op == "mul" and len(e.args) == 2 and e.args[0].op == "const" and e.args[0].number == -1:
+    if e.op == K.MUL and len(e.args) == 2 and e.args[0].op == K.CONST and e.args[0].number == -1:
         return e.args[1]
     return None
 
@@ -112,20 +113,20 @@ def signed_shares(value: Expr, derivative: Expr) -> Expr:
     goes (norm(-u) = norm(u))."""
     sums: dict[tuple[int, ...], Expr] = {}
     for node in walk(derivative):
-        if node.op == "add":
+        if node.op == K.ADD:
             sums.setdefault(tuple(sorted(id(t) for t in node.args)), node)
     computed = set(sums.values())
     chains = {n.args: n for n in walk(derivative) if len(chain_of(n)) >= 2 and len(chain_of(n)) == len(n.args)}
     done: dict[Expr, Expr] = {}
     for node in walk(value):
         args = tuple(done.get(a, a) for a in node.args)
-        inner = _negated(args[0]) if node.op == "norm" and args else None
+        inner = _negated(args[0]) if node.op == K.NORM and args else None
         if inner is not None:  # norm(-u) = norm(u)
             args = (inner, *args[1:])
-        if node.op == "mul" and len(chain_of(node)) >= 3 and len(args) == len(chain_of(node)):
+        if node.op == K.MUL and len(chain_of(node)) >= 3 and len(args) == len(chain_of(node)):
             args = _regrouped(args, chains)
         new = node if args == node.args else Expr(node.op, args, node.shape, node.param)
-        if new.op == "add" and new not in computed:
+        if new.op == K.ADD and new not in computed:
             negated = [E.neg(t) for t in new.args]  # alive while their ids are compared
             other = sums.get(tuple(sorted(id(t) for t in negated)))
             if other is not None:
