@@ -16,7 +16,8 @@ PACKAGE = Path(matcalc_cli.__file__).parent
 # The stages in the order data flows through them; a module may import its own stage and the
 # ones before it. expr, ops and their helpers are below all; the commands and the interfaces above.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("expr", "written", "errors", "ops", "dims", "numeric", "coercion", "lines", "structure", "tangent"),
+    ("expr", "written", "errors", "ops", "dims", "numeric", "coercion", "lines", "structure", "tangent",
+     "extrapolation"),
     ("syntax", "where", "tokens", "latexin"),  # latexin: a front end that gives syntax its tokens
     ("shapes",),
     ("build",),
