@@ -16,6 +16,7 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build, infer
+from matcalc_cli.columns import Columns, Samples
 from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
@@ -257,12 +258,16 @@ def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Re
     nodes = shapes_in(claim, d, f)
     count = point_count(report)
 
+    samples = Samples([claim, *(form for _, form, _ in matching)])  # a large derivative's columns
+
     def defined(p: Point) -> bool:
-        return finite(value(d, p)) and finite(value(f, p)) and smooth_at(f, p, margin(report))
+        sample = samples(p, d.shape)
+        derivative = value(d, p) if sample is None else sample.of(d)
+        return finite(derivative) and finite(value(f, p)) and smooth_at(f, p, margin(report))
 
     pts = points(report.variables, report.symmetric, nodes, defined, count, numbers_in(f, claim),
                  kinks=kinks_in(f, claim))
-    found = largest_differences(claim, [form for _, form, _ in matching], pts)
+    found = largest_differences(claim, [form for _, form, _ in matching], pts, samples)
     diffs = [(verdict, name, diff) for (verdict, _, name), diff in zip(matching, found, strict=True)]
     for verdict, _, diff in diffs:
         if diff.relative <= CHECK_TOL:
@@ -289,35 +294,46 @@ def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:
     return largest_differences(claim, [form], pts)[0]
 
 
-def largest_differences(claim: Expr, forms: list[Expr], pts: list[Point]) -> list[Difference]:
+def largest_differences(claim: Expr, forms: list[Expr], pts: list[Point],
+                        samples: Samples | None = None) -> list[Difference]:
     """largest_difference against each form, the point outermost: the claim and every form
     share one memo at each point (an inverse of a large matrix is computed once, not once
-    per form), and only one point's values are held at a time."""
+    per form), and only one point's values are held at a time. samples: a large derivative
+    compared on sampled columns (columns.py), at a cost linear in its size."""
     found: list[list[tuple[bool, int, int, Difference]]] = [[] for _ in forms]
     for i, p in enumerate(pts):
-        memo: dict[Expr, np.ndarray] = {}  # the claim and the forms share subexpressions
+        sample = samples(p, claim.shape) if samples is not None else None
+        memo: dict[Expr, np.ndarray] = sample.memo if sample else {}  # the claim and the forms share subexpressions
         for k, form in enumerate(forms):
-            found[k].append(_difference_at(claim, form, p, i, memo))
+            found[k].append(_difference_at(claim, form, p, i, memo, sample))
     return [_reported(f) for f in found]
 
 
-def _difference_at(claim: Expr, form: Expr, p: Point, i: int,
-                   memo: dict[Expr, np.ndarray]) -> tuple[bool, int, int, Difference]:
-    got, want = value(claim, p, memo), value(form, p, memo)
+def _difference_at(claim: Expr, form: Expr, p: Point, i: int, memo: dict[Expr, np.ndarray],
+                   sample: Columns | None = None) -> tuple[bool, int, int, Difference]:
+    """The difference at point i; sample: a large derivative's columns compared, not all."""
+    def at(e: Expr) -> np.ndarray:
+        return sample.of(e) if sample is not None and not e.is_scalar else value(e, p, memo)
+
+    got, want = at(claim), at(form)
+    parts = [np.abs(at(t)) for t in (*terms(claim), *terms(form))] if sample is not None else []
     if got.shape != want.shape:  # only with a dimension the claim gets wrong
         got, scale = np.full(want.shape, np.nan), np.abs(want)
+    elif sample is not None:  # magnitude's sums of the terms' sizes, of the columns compared
+        scale = sum((a for a in parts if a.shape == got.shape), np.zeros(got.shape))
     else:
         scale = magnitude(claim, p, memo) + magnitude(form, p, memo)
     # rounding: a hundred of the largest value either side passes through (sum(ds) of a
     # softmax's ds is 0, computed as 5.55e-17: no term of its own to be measured against)
     # (of this claim and form only: the memo holds the other forms' values too)
     own = {*E.walk(claim), *E.walk(form), *terms(claim), *terms(form)}
-    big = max((float(np.max(np.abs(v))) for n, v in memo.items() if n in own and v.size and finite(v)),
-              default=0.0)
+    big = max((float(np.max(np.abs(v))) for v in [*(v for n, v in memo.items() if n in own), got, want, *parts]
+               if v.size and finite(v)), default=0.0)
     rel_all = entrywise(got, want, scale, 1e-12, ROUNDING * big / CHECK_TOL)
     r, c = np.unravel_index(int(np.argmax(rel_all)), rel_all.shape) if rel_all.size else (0, 0)
     rel = float(rel_all[r, c]) if rel_all.size else 0.0
-    diff = Difference(rel, i + 1, (int(r) + 1, int(c) + 1), float(got[r, c]), float(want[r, c]), p.values)
+    column = int(sample.columns[c]) if sample is not None and not form.is_scalar else int(c)
+    diff = Difference(rel, i + 1, (int(r) + 1, column + 1), float(got[r, c]), float(want[r, c]), p.values)
     return rel > CHECK_TOL, sum(np.size(v) for v in p.values.values()), i, diff
 
 

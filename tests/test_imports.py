@@ -28,7 +28,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("steps",),  # the derivation by hand, through the stages above
     ("report",),  # one derivation from text to result
     ("sampling", "checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples",
-     "derivation", "derivation_sides", "derivation_text", "diagnosis"),
+     "columns", "derivation", "derivation_sides", "derivation_text", "diagnosis"),
     ("identities",),
     ("commands",),
     ("api", "batch", "pool"),

@@ -237,6 +237,9 @@ def _factored(env: Env, x: Any) -> tuple[Any, Any] | None:
     return lu, piv
 
 
+factored = _factored  # for evaluations that solve with the factors instead of inverting (columns.py)
+
+
 def _inverse(env: Env, x: Any) -> Any:
     """X^-1, or NaN where X is (numerically) singular: a checker then draws another point
     instead of comparing noise (X^T X for a wide X is singular, yet inverts to huge numbers)."""
