@@ -15,6 +15,7 @@ import numpy as np
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import _Env, size_of
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops.linear import factored
 from matcalc_cli.sampling import Point, value
 
@@ -30,7 +31,7 @@ class Samples:
 
     def __init__(self, roots: list[Expr]) -> None:
         self.drawn = 0
-        self.solves = any(n.op == "inv" and not n.is_scalar for root in roots for n in E.walk(root))
+        self.solves = any(n.op == K.INV and not n.is_scalar for root in roots for n in E.walk(root))
 
     def __call__(self, p: Point, shape: Shape) -> Columns | None:
         columns = size_of(shape[1], p.sizes)
@@ -65,16 +66,16 @@ class Columns:
     def times(self, e: Expr, v: np.ndarray) -> np.ndarray:
         """value(e) @ v without forming value(e) where e is a product, a sum, a transpose or
         an inverse."""
-        if e.op == "mul":
+        if e.op == K.MUL:
             out = v
             for a in reversed(e.args):
                 out = out * value(a, self.p, self.memo) if a.is_scalar else self.times(a, out)
             return out
-        if e.op == "add":
+        if e.op == K.ADD:
             return sum((self._term(t, e, v) for t in e.args), np.zeros((self._rows(e), v.shape[1])))
-        if e.op == "inv":
+        if e.op == K.INV:
             return self._solve(e.args[0], v)
-        if e.op == "T":
+        if e.op == K.T:
             return self._transposed(e.args[0], v)
         return value(e, self.p, self.memo) @ v
 
@@ -85,16 +86,16 @@ class Columns:
 
     def _transposed(self, a: Expr, v: np.ndarray) -> np.ndarray:
         """value(a)^T @ v."""
-        if a.op == "inv":
+        if a.op == K.INV:
             return self._solve(a.args[0], v, transposed=True)
-        if a.op == "mul":
+        if a.op == K.MUL:
             out = v
             for f in a.args:
                 out = out * value(f, self.p, self.memo) if f.is_scalar else self._transposed(f, out)
             return out
-        if a.op == "add":
+        if a.op == K.ADD:
             return sum((self._term(E.T(t), E.T(a), v) for t in a.args), np.zeros((self._rows(E.T(a)), v.shape[1])))
-        if a.op == "T":
+        if a.op == K.T:
             return self.times(a.args[0], v)
         return value(a, self.p, self.memo).T @ v
 
@@ -103,7 +104,7 @@ class Columns:
         a = b^T); NaN where a is singular or ill-conditioned, as the inverse's evaluation."""
         from scipy.linalg import lu_solve
 
-        if a.op == "T":
+        if a.op == K.T:
             a, transposed = a.args[0], not transposed
         if a not in self.factors:
             self.factors[a] = factored(_Env(self.p.values, self.p.sizes), value(a, self.p, self.memo))
