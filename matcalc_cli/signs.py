@@ -13,7 +13,10 @@ import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+import numpy as np
+
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import OPS
 from matcalc_cli.ops import kinds as K
 
 INF = math.inf
@@ -113,8 +116,30 @@ def _monotone(f: Callable[[float], float], a: Interval, lo: float, hi: float) ->
     return Interval(flo, fhi, a.lo_open or a.lo == -INF, a.hi_open or a.hi == INF)
 
 
-def _sigmoid(v: float) -> float:
-    return 0.5 * (1 + math.tanh(v / 2))
+class _Numbers:
+    """What a record's evaluator asks for, to give its value at one number."""
+
+    np = np
+
+    def size(self, d: object) -> int:
+        raise AssertionError("an elementwise function asks for no dimension")
+
+    def value(self, name: str) -> object:
+        raise AssertionError("an elementwise function asks for no variable")
+
+
+def _increasing(n: Expr, a: Interval) -> Interval:
+    """The image of a under n's strictly increasing function, by the function's own values
+    (its record's evaluator) and limits; below its domain (log of a negative) its lower limit."""
+    op = OPS[n.op]
+    lo, hi = op.limits
+
+    def f(v: float) -> float:
+        with np.errstate(all="ignore"):
+            y = float(np.asarray(op.evaluate(_Numbers(), n, [np.full((1, 1), v)])).item())
+        return lo if math.isnan(y) else y
+
+    return _monotone(f, a, lo, hi)
 
 
 def _hull(a: Interval, b: Interval) -> Interval:
@@ -159,13 +184,9 @@ def _abs(a: Interval) -> Interval:
 
 Rule = Callable[[Expr, list[Interval]], Interval]
 _UNIT = Interval(0.0, 1.0, True, True)
-# Functions of one argument, entry by entry (the elementwise ones, and the reductions to a sign).
+# Functions of one argument, entry by entry (the elementwise ones, and the reductions to a sign);
+# a strictly increasing one (its record's increasing) is bounded by its own values instead.
 RULES: dict[str, Rule] = {
-    "exp": lambda n, a: _monotone(math.exp, a[0], 0.0, INF),
-    "log": lambda n, a: _monotone(lambda v: -INF if v <= 0 else math.log(v), a[0], -INF, INF),
-    "sigmoid": lambda n, a: _monotone(_sigmoid, a[0], 0.0, 1.0),
-    "softplus": lambda n, a: _monotone(lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v))), a[0], 0.0, INF),
-    "tanh": lambda n, a: _monotone(math.tanh, a[0], -1.0, 1.0),
     "sqrt": lambda n, a: _power(a[0], 0.5),
     "abs": lambda n, a: _abs(a[0]),
     "relu": lambda n, a: a[0] if a[0].nonneg else Interval(0.0, max(a[0].hi, 0.0), False, a[0].hi > 0 and a[0].hi_open),
@@ -245,5 +266,7 @@ class Signs:
         items = [self.of(a) for a in e.args]
         if e.op == K.MUL:
             return _chain(e, items)
+        if OPS[e.op].increasing:
+            return _increasing(e, items[0])
         rule = RULES.get(e.op)
         return rule(e, items) if rule is not None else LINE

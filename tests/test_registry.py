@@ -183,6 +183,22 @@ def test_a_smooth_elementwise_function_says_where_it_is_defined(name):
     assert not (op.smooth and op.kinks), f"{name} is declared smooth and has kinks"
 
 
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.increasing))
+def test_an_increasing_function_increases_within_its_limits(name):
+    """signs.py bounds an increasing function's entries by its values at the ends of its
+    argument's interval and by its limits: both must hold where it is defined."""
+    op = OPS[name]
+    assert op.apply is not None and op.elementwise is not None, f"{name}: increasing is for elementwise functions"
+    t = np.linspace(-40.0, 40.0, 4001)
+    node = op.apply(E.var("x", ("n", 1)))
+    with np.errstate(all="ignore"):
+        y = np.asarray(evaluate(node, {"x": t.reshape(-1, 1)}, {"n": len(t)}), dtype=float).ravel()
+    y = y[np.isfinite(y)]  # where it is defined
+    lo, hi = op.limits
+    assert len(y) > 100 and np.all(np.diff(y) >= 0) and y[-1] > y[0], f"{name} is declared increasing"
+    assert np.all((lo <= y) & (y <= hi)), f"{name} leaves its limits {op.limits}"
+
+
 @pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.names_argument))
 def test_steps_names_only_the_argument_of_a_function_of_one_argument(name):
     op = OPS[name]

@@ -33,6 +33,9 @@ An Op says everything matcalc knows about one operation, in one place:
                   convexity.py asks for a proof of that before it certifies
   nonnegative_map a linear map with nonnegative coefficients (sum, mean): it keeps convexity
                   (curvature.py)
+  increasing      strictly increasing, entry by entry (exp, log, tanh); limits, the values it
+                  tends to at the ends of its domain and never reaches (sigmoid's 0 and 1):
+                  signs.py bounds its entries by them and by its own values
   names_argument  --steps names its argument, where that is linear in x (f = X theta), as it
                   does for every function applied entry by entry
   spelling        its spelling in the printers that do not print the input language; where
@@ -44,6 +47,7 @@ that every printer spells every op, and that a default names a function the libr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -151,6 +155,8 @@ class Op:
     positive_argument: bool = False
     nonnegative_map: bool = False
     names_argument: bool = False
+    increasing: bool = False
+    limits: tuple[float, float] = (-math.inf, math.inf)
     # reads an optional last argument from its syntax node (sum's dimension 1 or 2, norm's p),
     # raising an error that names the problem; the shape rule gets it among the dimensions,
     # apply after the arguments

@@ -96,14 +96,16 @@ def _vpow_value(np: Any, u: Any, v: Any) -> Any:
 
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: ElementwiseDerivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (), period: float = 0.0,
-                spelling: Spelling = BY_NAME, smooth: bool = False, positive_argument: bool = False) -> Op:
+                spelling: Spelling = BY_NAME, smooth: bool = False, positive_argument: bool = False,
+                limits: tuple[float, float] | None = None) -> Op:
     """An activation: a result names it h (s for a squashing function), printers spell it by
     its name unless spelling says otherwise, and kinks lists where it has a kink, a jump or a
-    pole (repeating every period, if that is not 0); smooth and positive_argument as Op's."""
+    pole (repeating every period, if that is not 0); smooth and positive_argument as Op's, and
+    limits for a strictly increasing function, the values it tends to at the ends of its domain."""
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
               differential=_differential, rule=rule, note=note, elementwise=derivative, letter=letter,
               kinks=kinks, period=period, spelling=spelling, smooth=smooth, positive_argument=positive_argument,
-              names_argument=True)
+              names_argument=True, increasing=limits is not None, limits=limits or (-math.inf, math.inf))
 
 
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
@@ -114,9 +116,9 @@ register(
        rule="power rule, variable exponent: d(u.^v) = v .* u.^(v - 1) .* du + u.^v .* log(u) .* dv",
        note="a power with a variable exponent is differentiated where its base is positive", weight=8),
     elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du",
-                smooth=True),
+                smooth=True, limits=(0.0, math.inf)),
     elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u",
-                smooth=True, positive_argument=True),
+                smooth=True, positive_argument=True, limits=(-math.inf, math.inf)),
     elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),
                 "chain rule: d sqrt(u) = du ./ (2 sqrt(u))", spelling=Spelling(latex=r"\sqrt{{{0}}}"),
                 smooth=True, positive_argument=True),
@@ -125,13 +127,15 @@ register(
     elementwise("cos", lambda np, a: np.cos(a), lambda u, fu: E.neg(fn("sin", u)),
                 "chain rule: d cos(u) = -sin(u) .* du", smooth=True),
     elementwise("tanh", lambda np, a: np.tanh(a), lambda u, fu: E.sub(ONE, E.epow(fu, Fraction(2))),
-                "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du", smooth=True),
+                "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du", smooth=True,
+                limits=(-1.0, 1.0)),
     # LaTeX's \sigma would read as the variable sigma.
     elementwise("sigmoid", _sigmoid, lambda u, fu: E.had(fu, E.sub(ONE, fu)),
                 "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du", letter="s", smooth=True,
+                limits=(0.0, 1.0),
                 spelling=Spelling(numpy="(1 / (1 + np.exp(-({0}))))", jax="jax.nn.sigmoid({0})")),
     elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
-                "chain rule: d softplus(u) = sigmoid(u) .* du", smooth=True,
+                "chain rule: d softplus(u) = sigmoid(u) .* du", smooth=True, limits=(0.0, math.inf),
                 spelling=Spelling(numpy="np.logaddexp(0, {0})", torch="torch.nn.functional.softplus({0})",
                                   jax="jax.nn.softplus({0})")),
     elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du",
