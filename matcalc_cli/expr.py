@@ -311,7 +311,8 @@ def power(e: Expr, k: Number | int) -> Expr:
     if k == 0:
         return eye(e.shape[0])
     if e.op == "const" and isinstance(e.param, Fraction) and (e.param != 0 or k > 0):
-        if isinstance(k, Fraction) and k.denominator == 1:
+        # x / 0.3 stays a quotient by the number written, not 10 x / 3
+        if isinstance(k, Fraction) and k.denominator == 1 and (k > 0 or not isinstance(e.param, Written)):
             return const(e.param ** int(k))
     if e.shape != SCALAR and k == -1:
         return inv(e)

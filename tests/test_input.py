@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from fractions import Fraction
 
 import pytest
 from test_cli import diff, one_error, run
@@ -116,6 +117,87 @@ def test_written_numbers_in_latex_and_numpy():
     latex = fresh("sum(exp(0.3 x))", "--wrt", "x", "--format", "latex")
     assert r"0.3 \exp\left(0.3 x\right)" in latex and "frac" not in latex
     assert "0.3 * np.exp(0.3 * x)" in fresh("sum(exp(0.3 x))", "--wrt", "x", "--format", "numpy")
+
+
+# ------------------------------------------------------------------ numbers as written, in the algebra
+GELU = "sum(tanh(0.7978845608028654 (x + 0.044715 x.^3)))"
+PRODUCT = "0.7978845608028654 sum(exp(0.044715 x))"
+
+
+@pytest.mark.parametrize("expr, wrt, fmt, printed", [
+    # The hand-written GELU keeps its constants: no 26829 / 200000, no 0.0356774081363001...
+    (GELU, "x", "plain", "-0.7978845608028654 ((0.134145 x.^2 + 1) .* (h - 1) .* (h + 1))^T"
+                         " where h = tanh(0.7978845608028654 (x + 0.044715 x.^3))"),
+    (GELU, "x", "latex", r"-0.7978845608028654 \left(\left(0.134145 x^{\circ 2} + 1\right) \odot \left(h - 1\right)"
+                         r" \odot \left(h + 1\right)\right)^\top \quad \text{where} \quad h = \tanh\left("
+                         r"0.7978845608028654 \left(x + 0.044715 x^{\circ 3}\right)\right)"),
+    (GELU, "x", "numpy", "-0.7978845608028654 * ((0.134145 * x ** 2 + 1) * (np.tanh(0.7978845608028654 * (x + 0.044715"
+                         " * x ** 3)) - 1) * (np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)) + 1)).T"),
+    # Two written numbers multiplied stay two numbers, one by one in every format.
+    (PRODUCT, "x", "plain", "0.044715 0.7978845608028654 exp(0.044715 x)^T"),
+    (PRODUCT, "x", "latex", r"0.044715 \cdot 0.7978845608028654 \exp\left(0.044715 x\right)^\top"),
+    (PRODUCT, "x", "numpy", "0.044715 * 0.7978845608028654 * np.exp(0.044715 * x).T"),
+    ("sum(x .* sigmoid(1.702 x))", "x", "plain", "(s .* (1.702 x + 1 - 1.702 (s .* x)))^T where s = sigmoid(1.702 x)"),
+    ("sum(x .* sigmoid(1.702 x))", "x", "latex", r"\left(s \odot \left(1.702 x + 1 - 1.702 \left(s \odot x\right)"
+                                                 r"\right)\right)^\top \quad \text{where} \quad s = "
+                                                 r"\operatorname{sigmoid}\left(1.702 x\right)"),
+    # A common written factor comes out as written: 0.5 (...), not (...) / 2.
+    ("0.5 x^T A x", "x", "plain", "0.5 x^T (A + A^T)"),
+    ("0.5 x^T A x", "x", "latex", r"0.5 x^\top \left(A + A^\top\right)"),
+    ("0.5 x^T A x", "x", "numpy", "0.5 * x.T @ (A + A.T)"),
+    ("sum(exp(0.3 x))", "x", "latex", r"0.3 \exp\left(0.3 x\right)^\top"),
+    # A written number times a whole number is the decimal a reader checks at a glance.
+    ("0.01 norm(W)^2", "W", "plain", "0.02 W"),
+    ("0.01 norm(W)^2", "W", "latex", "0.02 W"),
+    ("0.01 norm(W)^2", "W", "numpy", "0.02 * W"),
+    ("2 0.5 x^T x", "x", "plain", "2 x^T"),
+    ("0.3 0.3 sum(exp(x))", "x", "plain", "0.09 exp(x)^T"),
+    ("sum(x) / 0.3", "x", "plain", "ones(1, n) / 0.3"),
+    ("0.3 a^T x + 0.9 b^T x", "x", "plain", "0.3 (a + 3 b)^T"),
+])
+def test_numbers_as_written_in_the_algebra(expr, wrt, fmt, printed):
+    assert plain(expr, "--wrt", wrt, "--format", fmt) == printed
+
+
+@pytest.mark.parametrize("expr, wrt, lines", [
+    (GELU, "x", ["-0.7978845608028654 ((0.134145 x^∘2 + 1) ⊙ (h - 1) ⊙ (h + 1))ᵀ",
+                 "where h = tanh(0.7978845608028654 (x + 0.044715 x^∘3))"]),
+    (PRODUCT, "x", ["0.044715 · 0.7978845608028654 exp(0.044715 x)ᵀ"]),
+    ("0.5 x^T A x", "x", ["0.5 xᵀ (A + Aᵀ)"]),
+    ("0.01 norm(W)^2", "W", ["0.02 W"]),
+])
+def test_numbers_as_written_in_pretty(expr, wrt, lines):
+    result = diff(expr, "--wrt", wrt, "--format", "pretty")
+    assert result.exit_code == 0, result.output
+    assert [line.strip() for line in result.stdout.splitlines()[1:1 + len(lines)]] == lines
+
+
+@pytest.mark.parametrize("expr, wrt", [(GELU, "x"), (PRODUCT, "x"), ("sum(x .* sigmoid(1.702 x))", "x"),
+                                       ("0.5 x^T A x", "x"), ("0.01 norm(W)^2", "W"), ("sum(exp(0.3 x))", "x")])
+def test_numbers_as_written_are_right(expr, wrt):
+    """Against central finite differences (--verify), and in the code formats evaluated."""
+    result = diff(expr, "--wrt", wrt, "--format", "plain", "--verify")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("fmt", ["plain", "latex"])
+def test_a_product_of_written_numbers_reads_back(fmt):
+    """What plain and LaTeX print for two written numbers multiplied reads back to the same tree."""
+    from matcalc_cli.build import infer
+    from matcalc_cli.expr import Written, var
+    from matcalc_cli.render import latex
+    from matcalc_cli.render import plain as plain_render
+    from matcalc_cli.report import derivative_of
+    from matcalc_cli.syntax import parse
+
+    x = var("x", ("n", 1))
+    typed = infer(parse(PRODUCT), {"x": ("n", 1)}, ()).expr
+    d = derivative_of(typed, [x], "numerator").expr
+    text = (plain_render if fmt == "plain" else latex).render(d)
+    assert infer(parse(text), {"x": ("n", 1)}, ()).expr == d
+    product = Written("0.7978845608028654") * Written("0.044715")
+    assert isinstance(product, Written) and product.text == "0.044715 0.7978845608028654"
+    assert product == Fraction("0.7978845608028654") * Fraction("0.044715")
 
 
 # ------------------------------------------------------------------ terminals without unicode

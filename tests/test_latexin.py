@@ -130,6 +130,9 @@ def _round_trip(case: Any, seed: int, stats: Counter[str]) -> None:
             return
         raise
     stats["with a dimension, size(n)"] += any(n.op == "size" for n in E.walk(d.expr))
+    written = [n.param for n in E.walk(d.expr) if isinstance(n.param, E.Written)]
+    stats["with a number as written"] += bool(written)
+    stats["with two written numbers side by side (\\cdot)"] += any(len(w.parts) > 1 for w in written)
     named = naming.name(d.expr, VARIABLES)
     for bold in (False, True):
         for text, tree in ((latex.render(d.expr, bold), d.expr), (latex.render_named(named, bold), d.expr)):

@@ -116,7 +116,9 @@ BOUNDED = ("tanh", "sin", "cos", "sigmoid")
 SMOOTH_ANY = ("sinh", "cosh", "arctan", "expm1", "erf", "normcdf", "normpdf", "gelu", "silu")
 # Defined on part of the line: drawn where they are (|u| < 1/2 for these, u > 0 for log1p).
 ON_HALF = ("arcsin", "arccos", "tan")
-CONSTANTS = (Fraction(2), Fraction(1, 2), Fraction(-1), Fraction(3), Fraction(1, 10), Fraction(-2))
+# Numbers as a person writes them too (expr.Written), and two side by side as matcalc prints them.
+CONSTANTS = (Fraction(2), Fraction(1, 2), Fraction(-1), Fraction(3), Fraction(1, 10), Fraction(-2),
+             E.Written("0.3"), E.Written("0.7978845608"), E.Written("0.044715 0.7978845608"))
 
 
 def v(name: str) -> Expr:
@@ -991,6 +993,10 @@ def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats:
     text = render(d.expr)
     note(f"printed: {text}")
     assert "\n" not in text
+    written = [n.param for n in E.walk(d.expr) if isinstance(n.param, E.Written)]
+    if written:  # counted: how often the numbers as written were tried
+        stats["with a number as written" + (", two side by side" if any(len(w.parts) > 1 for w in written)
+                                            else "")] += 1
     try:
         parsed = read_back(text)
     except MatcalcError as err:

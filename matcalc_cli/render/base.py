@@ -44,6 +44,7 @@ def spread_sum(e: Expr) -> Expr | None:
 class Printer:
     plus, minus, neg = " + ", " - ", "-"
     jux = " "
+    times_numbers = " "  # between the numbers of a written product (0.7978845608028654 0.044715)
     had, hdiv = " .* ", " ./ "
     transposed, inverted, inverted_transposed = "^T", "^-1", "^-T"
     where, where_sep, defined_as = " where ", ", ", " = "  # body where h1 = ..., h2 = ...
@@ -85,8 +86,9 @@ class Printer:
 
     # ---------------------------------------------------------- leaves
     def number(self, v: Fraction | float) -> tuple[str, int]:
-        if isinstance(v, Written):  # as the input wrote it
-            return v.text, NEG if v < 0 else ATOM
+        if isinstance(v, Written):  # as the input wrote it; a product of them, one by one
+            text = ("-" if v < 0 else "") + self.times_numbers.join(v.parts)
+            return text, NEG if v < 0 else (ATOM if len(v.parts) == 1 else PRODUCT)
         if isinstance(v, Fraction) and v.denominator != 1:
             d = v.denominator
             while d % 2 == 0:

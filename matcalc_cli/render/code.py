@@ -36,6 +36,7 @@ class CodePrinter(Printer):
     subclass supplies the module spellings (solve, inverse, diag, eye, functions)."""
 
     had, hdiv = " * ", " / "
+    times_numbers = " * "
     module = "np"  # the names the backend's imports bind (reserved for them)
     linalg = "np.linalg"  # the backend's linear algebra namespace (multi_dot)
     reserved: tuple[str, ...] = ("np",)

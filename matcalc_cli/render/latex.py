@@ -69,6 +69,7 @@ def names_in(*roots: Expr) -> set[str]:
 
 class LatexPrinter(Printer):
     jux = " "
+    times_numbers = r" \cdot "
     where, where_sep = r" \quad \text{where} \quad ", r",\; "
     had, hdiv = r" \odot ", r" \oslash "
 

@@ -43,6 +43,7 @@ class ArrayPrinter(Printer):
     transposes, inverses and powers, under the library's own linalg namespace."""
 
     linalg = "np.linalg"
+    times_numbers = " * "
 
     def op_T(self, e: Expr) -> tuple[str, int]:
         return self.at(e.args[0], ATOM) + ".T", ATOM

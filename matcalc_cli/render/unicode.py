@@ -14,6 +14,7 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 class UnicodePrinter(Printer):
+    times_numbers = " · "
     had, hdiv = " ⊙ ", " ⊘ "
     transposed, inverted, inverted_transposed = "ᵀ", "⁻¹", "⁻ᵀ"
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 
-from matcalc_cli.expr import Expr
+from matcalc_cli.expr import Expr, Written
 from matcalc_cli.ops import OPS
 from matcalc_cli.ops import kinds as K
 
@@ -81,6 +81,8 @@ def _own(e: Expr, printed: bool) -> int:
     if printed:
         return _printed(e)
     if op == K.CONST:
+        if isinstance(e.param, Written):  # a product of written numbers costs what it prints
+            return 4 * len(e.param.parts)
         return 2 if isinstance(e.param, Fraction) and e.param.denominator == 1 else 4
     own = OPS[op].weight
     if own is None:  # a function call, or kron / vec / diag
@@ -102,7 +104,8 @@ def _printed(e: Expr) -> int:
         return len(e.name) + (op == K.DVAR)
     if op in (K.CONST, K.POW, K.EPOW):
         v = e.number
-        text = str(v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v)
+        text = v.text if isinstance(v, Written) else str(  # 0.3 prints 0.3, not 3/10
+            v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v)
         return len(text) + (0 if op == K.CONST else len(op) - 2)  # x^2, x.^2
     if op in _SPELLED:
         return _SPELLED[op] * max(1, len(e.args) - 1)

@@ -117,13 +117,11 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
     leaves: dict[Expr, Any] = {}
     back: dict[Any, Expr] = {}
 
-    written: dict[Fraction, Fraction] = {}  # the region's numbers as the input wrote them
-
     def to_sympy(n: Expr) -> Any:
         if n.op == K.CONST:
             v = n.param
             if isinstance(v, E.Written):
-                written[v] = v
+                return _written_symbol(sp, v, leaves, back)
             return sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(v)
         if n.op == K.BCAST:
             return to_sympy(n.args[0])
@@ -161,7 +159,7 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
     for form, used in forms:
         for cand in _candidates(sp, form):
             try:
-                out = _from_sympy(sp, cand, back, e.shape, written)
+                out = _from_sympy(sp, cand, back, e.shape)
             except _Reject:
                 continue
             if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
@@ -216,22 +214,32 @@ class _Reject(Exception):
     """The sympy form cannot be spelled in matcalc's language (an irrational exponent)."""
 
 
-def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape,
-                written: dict[Fraction, Fraction] | None = None) -> Expr:
-    """s as a tree; written: the numbers of the region as the input wrote them, so that
-    0.3 comes back as 0.3, never 3/10 (and what they give, 0.3 * 2, as a decimal)."""
+def _written_symbol(sp: Any, v: E.Written, leaves: dict[Expr, Any], back: dict[Any, Expr]) -> Any:
+    """A number as the input wrote it is a positive symbol of the algebra, never a rational:
+    0.044715 is not 8943/200000, and 0.7978845608028654 (x + 0.044715 x.^3) is not multiplied
+    out into a new decimal. Its value comes back only when the tree is evaluated."""
+    out = sp.Integer(-1 if v < 0 else 1)
+    for part in v.parts:  # 0.7978845608028654 0.044715 is two symbols, which sympy may factor apart
+        leaf = E.const(E.Written(part))
+        if leaf not in leaves:
+            sym = sp.Symbol(f"N{len(leaves)}", positive=True)
+            leaves[leaf] = sym
+            back[sym] = leaf
+        out = out * leaves[leaf]
+    return out
+
+
+def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape) -> Expr:
+    """s as a tree."""
     if s in back:
         return back[s]
     if s.is_Number:
         if s.is_Rational:
-            value = Fraction(int(s.p), int(s.q))
-            if written and value.denominator != 1:
-                value = written.get(value) or (-written[-value] if -value in written else E.Written.decimal(value))
-            return E.const(value)
+            return E.const(Fraction(int(s.p), int(s.q)))
         return E.const(float(s))
     if s.is_Add:
         # A scalar beside vectors broadcasts (x - mean(x)), as the input language reads it.
-        return E.add(*(_from_sympy(sp, a, back, shape, written) for a in s.args))
+        return E.add(*(_from_sympy(sp, a, back, shape) for a in s.args))
     if s.is_Mul or s.is_Pow:
         num: list[Expr] = []
         den: list[Expr] = []
@@ -239,7 +247,7 @@ def _from_sympy(sp: Any, s: Any, back: dict[Any, Expr], shape: E.Shape,
             base, k = f.as_base_exp() if f.is_Pow else (f, sp.Integer(1))
             if not k.is_Rational:
                 raise _Reject
-            b = _from_sympy(sp, base, back, shape, written)
+            b = _from_sympy(sp, base, back, shape)
             k = Fraction(int(k.p), int(k.q))
             (den if k < 0 else num).append(E.epow(b, -k if k < 0 else k))
         top = _product(num)

@@ -321,6 +321,9 @@ def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
     # denominator A / 2 + A^T / 2 = (A + A^T) / 2 (not 1/2 against 1/3: (3 a + 2 b) / 6 is no shorter).
     if len({c.denominator for c in coefs}) == 1:
         g = Fraction(math.gcd(*(c.numerator for c in coefs)), coefs[0].denominator)
+        if any(isinstance(c, E.Written) for c in coefs):  # 0.5 a + 0.5 b is 0.5 (a + b), not (a + b) / 2
+            g = coefs[0] if all(abs(c) == abs(coefs[0]) for c in coefs) else E.Written.decimal(g)
+            g = abs(g)
         if all(c < 0 for c in coefs):
             g = -g
         if abs(g) != 1:
