@@ -17,6 +17,7 @@ from test_rules import EXAMPLES
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import infer
+from matcalc_cli.convex_rules import ATOMS
 from matcalc_cli.derive import differential
 from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.numeric import evaluate
@@ -25,6 +26,7 @@ from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops.base import PRINTERS as SPELLINGS
 from matcalc_cli.render import jax, latex, numpy, plain, pretty, python, torch
 from matcalc_cli.report import differentiate
+from matcalc_cli.signs import RULES
 from matcalc_cli.simplify import canon
 from matcalc_cli.syntax import FUNCTIONS, parse
 
@@ -263,6 +265,15 @@ def test_every_operation_name_the_code_compares_is_a_record():
             if name not in OPS:
                 unknown.append(f"{path.name}:{line}: {name!r}")
     assert seen > 200 and not unknown, unknown
+
+
+def test_every_table_keyed_by_an_operation_names_a_record():
+    """signs.RULES (intervals of entries) and convex_rules.ATOMS (curvature and monotonicity)
+    are looked up by a node's op: a renamed or misspelt key would never match, silently.
+    ATOMS also holds two compositions curvature.py recognises by their shape."""
+    compositions = {"logsigmoid", "log1msigmoid"}
+    assert not set(RULES) - set(OPS), sorted(set(RULES) - set(OPS))
+    assert not set(ATOMS) - set(OPS) - compositions, sorted(set(ATOMS) - set(OPS) - compositions)
 
 
 def test_an_underscore_in_a_latex_operator_name_is_escaped():
