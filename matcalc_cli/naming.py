@@ -4,10 +4,11 @@ their names, so that the output grows like the model and not like its expansion.
 Runs after the simplifier and before the printers. A node is named when it is printed
 more than once and naming it makes the output shorter:
     uses * len(text) > uses * len(name) + len(", name = ") + len(text)
-with the printed length estimated structurally (no printing here: a candidate is never
-rendered whole). Names follow the model's style: h1, h2 for activations (h alone when
-there is one), s for sigmoid and softmax, u for anything else; never a name the
-expression uses. The printers spell `body where h1 = ..., h2 = ...` (plain parses it back).
+with the printed length estimated structurally by simplify/cost.py's size(), the one model
+of printed size (no printing here: a candidate is never rendered whole). Names follow the
+model's style: h1, h2 for activations (h alone when there is one), s for sigmoid and
+softmax, u for anything else; never a name the expression uses. The printers spell
+`body where h1 = ..., h2 = ...` (plain parses it back).
 
 For other printers (the code formats): `assign(nodes, taken)` names any list of nodes in
 this style, `name(root, taken)` chooses and names (`Named.where`, children first).
