@@ -135,51 +135,6 @@ def _is_outer(m: Expr) -> bool:
             and m.shape[0] == m.shape[1] != 1)
 
 
-def _is_logistic(num: Expr, den: Expr) -> bool:
-    """exp(u) / (1 + exp(u)), the logistic sigmoid spelled out."""
-    return (num.op == "exp" and den.op == "add" and len(den.args) == 2 and num in den.args
-            and any(E.is_const(t, 1) or (t.op == "bcast" and E.is_const(t.args[0], 1)) for t in den.args))
-
-
-# ------------------------------------------------------------------ named quotients (rules.py: softmax, logistic)
-def _factors(e: Expr) -> tuple[list[Expr], list[Expr]]:
-    """(scalar factors, matrix chain) of a product, its number among the scalars."""
-    return [f for f in e.args if f.is_scalar], [f for f in e.args if not f.is_scalar]
-
-
-def softmax_quotient(e: Expr) -> Expr | None:
-    """exp(u) / sum(exp(u)) is softmax(u) (and its transpose), inside a product of other factors."""
-    scalars, chain = _factors(e)
-    for s in scalars:
-        base, k = _split_power(s)
-        if k != -1 or base.op != "sum":
-            continue
-        for i, f in enumerate(chain):
-            if base.args[0] == f and f.op == "exp" and E.is_vector(f.shape):
-                named = fn("softmax", f.args[0])
-            elif f.op == "T" and base.args[0] == f.args[0] and f.args[0].op == "exp" and E.is_vector(f.args[0].shape):
-                named = E.T(fn("softmax", f.args[0].args[0]))  # exp(u)^T / sum(exp(u)) = softmax(u)^T
-            else:
-                continue
-            rest = [g for g in scalars if g is not s]
-            return product([*rest, *chain[:i], named, *chain[i + 1:]])
-    return None
-
-
-def logistic_product(e: Expr) -> Expr | None:
-    """exp(t) / (1 + exp(t)) is sigmoid(t) for a scalar t, inside a product of other factors."""
-    scalars, chain = _factors(e)
-    for s in scalars:
-        base, k = _split_power(s)
-        if k != -1:
-            continue
-        for g in scalars:
-            if g is not s and _is_logistic(g, base):
-                rest = [h for h in scalars if h is not s and h is not g]
-                return product([*rest, fn("sigmoid", g.args[0]), *chain])
-    return None
-
-
 def _is_diagonal(f: Expr) -> bool:
     return f.op == "diag" and f.args[0].shape[1] == 1 and f.shape[0] != 1
 

@@ -19,53 +19,28 @@ negative coefficient; ?a - ?b a sum of two, one term negated. ones(?m, ?n), eye(
 dimensions. In a sum, Hadamard product or quotient, a scalar broadcast (or s ones(m, n))
 matches as the scalar; a sum or Hadamard product of two matches in either order, inside a
 longer one as one term and the rest. At the root a product of two matches two adjacent
-factors of a longer product, a sum or Hadamard product of two any two terms, the rest kept.
+factors of a longer product, a sum or Hadamard product of two any two terms, the rest kept;
+?a / ?s any factor of a product and any scalar factor s^-1.
 The right side is built through the builders (a transpose as the canonical form spells it).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build_node
-from matcalc_cli.expr import Dim, Expr, Shape
+from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops.symmetry import is_symmetric
+from matcalc_cli.simplify.guards import DIMS, GUARDS, NUMBERS, SHAPES, TREES
 from matcalc_cli.simplify.normal import hadamard, product, total, transpose
 from matcalc_cli.syntax import Syntax, parse_pattern
 
 Binding = dict[str, "Expr | Dim"]
 
-# The guards a rule may name: on the shape of one variable, on its tree, on a number.
-SHAPES: dict[str, Callable[[Shape], bool]] = {
-    "scalar": lambda s: s == E.SCALAR,
-    "square": lambda s: s[0] == s[1],  # scalars too: a 1×1 is square
-    "column": lambda s: s[1] == 1 and s[0] != 1,
-    "row": lambda s: s[0] == 1 and s[1] != 1,
-    "vector": E.is_vector,
-    "matrix": lambda s: s[0] != 1 and s[1] != 1,
-    "nonscalar": lambda s: s != E.SCALAR,
-}
-TREES: dict[str, Callable[[Expr], bool]] = {
-    "symmetric": is_symmetric,
-    "orthonormal": lambda e: e.op in ("eigvecs", "svd_u", "svd_v"),  # U^T U = I
-}
-NUMBERS: dict[str, Callable[[E.Number], bool]] = {
-    "number": lambda c: isinstance(c, Fraction),
-    "integer": lambda c: isinstance(c, Fraction) and c.denominator == 1,
-    "negative": lambda c: isinstance(c, Fraction) and c < 0,
-}
-DIMS: dict[str, Callable[[Dim], bool]] = {
-    "known": lambda d: isinstance(d, int),  # a number, not a name
-    "several": lambda d: isinstance(d, int) and d > 1,
-    "named": lambda d: isinstance(d, str),  # n, not 3
-}
-GUARDS = (*SHAPES, *TREES, *NUMBERS, *DIMS, "shape")
 _GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\d+))*)\)\s*$")
 _COMMUTATIVE = {"+": "add", ".*": "had"}
 _BINARY = {"+": "add", "-": "add", ".*": "had", "./": "hdiv", " ": "mul", "*": "mul", "@": "mul"}
@@ -98,8 +73,8 @@ class Pattern:
         return frozenset(g.var for g in self.guards if g.name in NUMBERS)
 
     def match(self, e: Expr) -> Binding | None:
-        """The binding of the whole node e, or None (a longer product is window's)."""
-        if self.head == "mul" and e.op == "mul" and len(e.args) > 2:
+        """The binding of the whole node e, or None (a longer product, a quotient: window's)."""
+        if self.head == "mul" and e.op == "mul" and (len(e.args) > 2 or self.lhs.text == "/"):
             return None
         return _Matcher(self).match(self.lhs, e, {})
 
@@ -107,6 +82,8 @@ class Pattern:
         """At the root, a product of two matches two adjacent factors of a longer product
         (ones(1, ?n) diag(?v) in ones(1, n) diag(v) A), a sum or a Hadamard product of two any
         two of its terms: the first such pair, by position."""
+        if self.lhs.kind == "binary" and self.lhs.text == "/" and e.op == "mul":
+            return self._quotient(e)
         op = _BINARY.get(self.lhs.text) if self.lhs.kind == "binary" else None
         if op is None or e.op != op or len(e.args) <= 2 or op == "hdiv":
             return None
@@ -117,6 +94,17 @@ class Pattern:
             b = m.pair(self.lhs, e.args[i], e.args[j])
             if b is not None:
                 return (i, j), b
+        return None
+
+    def _quotient(self, e: Expr) -> tuple[tuple[int, int], Binding] | None:
+        """?a / ?s in a product: any factor over any scalar factor s^-1 (scalars commute)."""
+        m, pa, ps = _Matcher(self), *self.lhs.args
+        for i, s in enumerate(e.args):
+            if s.op == "pow" and s.is_scalar and s.number == -1:
+                for j, f in enumerate(e.args):
+                    b = m.both(pa, f, ps, s.args[0], {}, False) if j != i else None
+                    if b is not None:
+                        return (j, i), b
         return None
 
     def fires(self, e: Expr) -> bool:
@@ -133,6 +121,8 @@ class Pattern:
             return None
         (i, j), b = at
         out = instantiate(self.rhs, b)
+        if self.lhs.text == "/":  # the factor i over the scalar j
+            return product([out if k == i else f for k, f in enumerate(e.args) if k != j])
         if e.op == "mul":
             return product([*e.args[:i], out, *e.args[i + 2:]])
         rest = [a for k, a in enumerate(e.args) if k not in (i, j)]

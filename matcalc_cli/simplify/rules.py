@@ -44,9 +44,7 @@ from matcalc_cli.simplify import triangular as TRI
 from matcalc_cli.simplify.normal import (
     filled,
     hadamard,
-    logistic_product,
     product,
-    softmax_quotient,
     total,
     transpose,
 )
@@ -123,10 +121,9 @@ RULES: tuple[Rule, ...] = (
     Rule("transpose", NORMAL, ("T",), _always, lambda e: transpose(e.args[0]),
          "(A B)^T = B^T A^T, pushed through sums where that is cheaper"),
     # Before the product's normal form, which may turn exp(u)^T y / sum(exp(u)) around.
-    Rule("softmax", IDENTITY, ("mul",), lambda e: softmax_quotient(e) is not None,
-         lambda e: softmax_quotient(e) or e, "exp(u) / sum(exp(u)) = softmax(u)"),
-    Rule("logistic-scalar", IDENTITY, ("mul",), lambda e: logistic_product(e) is not None,
-         lambda e: logistic_product(e) or e, "exp(t) / (1 + exp(t)) = sigmoid(t)"),
+    written("softmax", IDENTITY, "exp(?z) / sum(exp(?z)) => softmax(?z) if column(?z)",
+            "exp(?z)^T / sum(exp(?z)) => softmax(?z)^T if column(?z)"),
+    written("logistic-scalar", IDENTITY, "exp(?t) / (1 + exp(?t)) => sigmoid(?t) if scalar(?t)"),
     Rule("product", NORMAL, ("mul",), _always, lambda e: product(list(e.args)),
          "flattened; numbers and scalar powers merged; X X^-1 = I"),
     Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),

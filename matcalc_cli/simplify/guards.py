@@ -1,0 +1,37 @@
+"""The guards a rule written as a pattern may name (patterns.py): predicates on the shape of
+one variable, on its tree, on a dimension, on a number; and shape(?X, ?m, ?n), which binds
+?X's dimensions. `shorter` is no predicate of a variable: the engine decides it by cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from matcalc_cli import expr as E
+from matcalc_cli.expr import Dim, Expr, Shape
+from matcalc_cli.ops.symmetry import is_symmetric
+
+SHAPES: dict[str, Callable[[Shape], bool]] = {
+    "scalar": lambda s: s == E.SCALAR,
+    "square": lambda s: s[0] == s[1],  # scalars too: a 1×1 is square
+    "column": lambda s: s[1] == 1 and s[0] != 1,
+    "row": lambda s: s[0] == 1 and s[1] != 1,
+    "vector": E.is_vector,
+    "matrix": lambda s: s[0] != 1 and s[1] != 1,
+    "nonscalar": lambda s: s != E.SCALAR,
+}
+TREES: dict[str, Callable[[Expr], bool]] = {
+    "symmetric": is_symmetric,
+    "orthonormal": lambda e: e.op in ("eigvecs", "svd_u", "svd_v"),  # U^T U = I
+}
+NUMBERS: dict[str, Callable[[E.Number], bool]] = {
+    "number": lambda c: isinstance(c, Fraction),
+    "integer": lambda c: isinstance(c, Fraction) and c.denominator == 1,
+    "negative": lambda c: isinstance(c, Fraction) and c < 0,
+}
+DIMS: dict[str, Callable[[Dim], bool]] = {
+    "known": lambda d: isinstance(d, int),  # a number, not a name
+    "several": lambda d: isinstance(d, int) and d > 1,
+    "named": lambda d: isinstance(d, str),  # n, not 3
+}
+GUARDS = (*SHAPES, *TREES, *NUMBERS, *DIMS, "shape")
