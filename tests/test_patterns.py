@@ -272,3 +272,23 @@ def test_a_sum_or_hadamard_of_two_matches_any_two_terms_of_a_longer_one():
 def test_a_malformed_guard_is_refused_when_read(text):
     with pytest.raises(ValueError):
         read(text)
+
+
+def test_a_quotient_matches_any_factor_over_any_scalar_factor():
+    p = read("exp(?z) / sum(exp(?z)) => softmax(?z) if column(?z)")
+    t, a = E.var("t", E.SCALAR), E.var("A", ("m", "n"))
+    e = E.mul(t, E.power(_fn("sum", _fn("exp", U)), -1), a, _fn("exp", U))
+    assert p.match(e) is None and p.window(e) == ((3, 1), {"?z": U})
+    assert plain.render(p.apply(e)) == "t A softmax(u)"
+    assert p.window(E.mul(t, a, _fn("exp", U))) is None  # no scalar factor to divide by
+
+
+def test_shorter_leaves_the_choice_to_the_engine():
+    from matcalc_cli.simplify.rules import RULES as TABLE
+
+    inverse = next(r for r in TABLE if r.name == "inverse-transposed")
+    assert inverse.shorter and all(p.shorter for p in inverse.patterns)
+    with pytest.raises(ValueError):
+        from matcalc_cli.simplify.rules import written
+
+        written("mixed", "identity", "inv(?X) => (?X^T)^-T if shorter", "tr(?X^T) => tr(?X)")
