@@ -73,10 +73,11 @@ BY_HAND = {
     "?U^T ?U => eye(?n) if orthonormal(?U), shape(?U, ?m, ?n)": (lambda: E.mul(E.T(_eigvecs()), _eigvecs()), []),
     "?U ?U^T => eye(?n) if orthonormal(?U), shape(?U, ?n, ?n)": (lambda: E.mul(_eigvecs(), E.T(_eigvecs())), []),
     "svd_u(?X) svd_v(?X)^T => polar(?X)": ("svd_u(X) svd_v(X)^T", ["X=4,3"]),
-    "sum(?x .* ?y) => ?y ?x^T if row(?x)": ("sum(x .* y)", ["x=1,n", "y=1,n"]),
-    "det(?s ?X) => ?s^?n det(?X) if scalar(?s), shape(?X, ?n, ?n), known(?n)":
-        ("det(s X)", ["s=scalar", "X=3,3"], "s^3 det(X)"),
-    "inv(?X) => (?X^T)^-T if shorter": ("inv(B^T X^T A^T)", ["A=n,n", "B=n,n", "X=n,n"], "(A X B)^-T"),
+    "sum(?x .* ?y) => ?x ?y^T if row(?x)": ("sum(x .* y)", ["x=1,n", "y=1,n"]),
+    "det(?s ?X) => det(?X) ?s^?n if scalar(?s), shape(?X, ?n, ?n), known(?n)":
+        ("det(s X)", ["s=scalar", "X=3,3"], "det(X) s^3"),
+    "inv(?A ?B) => ((?A ?B)^T)^-T if shorter": ("inv(B^T X^T A^T)", ["A=n,n", "B=n,n", "X=n,n"], "(A X B)^-T"),
+    "inv(?A + ?B) => ((?A + ?B)^T)^-T if shorter": ("inv(A^T + B^T)", ["A=n,n", "B=n,n"], "(A + B)^-T"),
     "ones(?m, ?k) ones(?k, ?n) => ?k ones(?m, ?n) if several(?k)": ("ones(3, 4) ones(4, 2)", [], "4 ones(3, 2)"),
     # chol of A^T A: the points' A are not positive definite
     "chol(?A) chol(?A)^T => ?A": (lambda: E.mul(_chol(), E.T(_chol())), [], "A^T A"),
@@ -291,4 +292,4 @@ def test_shorter_leaves_the_choice_to_the_engine():
     with pytest.raises(ValueError):
         from matcalc_cli.simplify.rules import written
 
-        written("mixed", "identity", "inv(?X) => (?X^T)^-T if shorter", "tr(?X^T) => tr(?X)")
+        written("mixed", "identity", "inv(?A ?B) => ((?A ?B)^T)^-T if shorter", "tr(?X^T) => tr(?X)")

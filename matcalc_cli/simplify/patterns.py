@@ -14,7 +14,7 @@ nonscalar), its tree (symmetric; orthonormal: eigvecs, svd_u, svd_v), its dimens
 (shape(?X, ?m, ?n) binds them; known, several, named), a number (number, integer,
 negative: such a variable matches numbers only, and the exponent of ?X^?k, where X^-1 and
 X^-2 are powers), and `shorter` (the engine keeps the result where it costs less).
-?c ?v with ?c a number is a product's numeric first factor and the rest; -?u a tree with a
+?c ?v is a product's scalar factors (or, where ?c is a number, its first) and the rest; -?u a tree with a
 negative coefficient; ?a - ?b a sum of two, one term negated. ones(?m, ?n), eye(?n) bind
 dimensions. In a sum, Hadamard product or quotient, a scalar broadcast (or s ones(m, n))
 matches as the scalar; a sum or Hadamard product of two matches in either order, inside a
@@ -32,14 +32,13 @@ from fractions import Fraction
 from itertools import combinations
 
 from matcalc_cli import expr as E
-from matcalc_cli.build import build_node
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.guards import DIMS, GUARDS, NUMBERS, SHAPES, TREES
-from matcalc_cli.simplify.normal import hadamard, product, total, transpose
+from matcalc_cli.simplify.instantiate import Binding, instantiate
+from matcalc_cli.simplify.normal import hadamard, product, total
 from matcalc_cli.syntax import Syntax, parse_pattern
-
-Binding = dict[str, "Expr | Dim"]
 
 _GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\d+))*)\)\s*$")
 _COMMUTATIVE = {"+": "add", ".*": "had"}
@@ -170,6 +169,18 @@ def _head(s: Syntax) -> str:
     raise ValueError(f"a rule's left side is a call or an operator, not {s.kind}")
 
 
+def _product(fs: tuple[Expr, ...]) -> Expr:
+    """Factors of a product in its normal form, as they stand."""
+    return fs[0] if len(fs) == 1 else Expr("mul", fs, E.mul_shape(fs))
+
+
+def _in_order(e: Expr) -> list[tuple[int, Expr]]:
+    """A Hadamard product's factors as hadamard() orders them (sums last, then by key): the
+    first that matches is the one the normal form puts first."""
+    items = list(enumerate(e.args))
+    return sorted(items, key=lambda t: (t[1].op == "add", key(t[1]))) if e.op == "had" else items
+
+
 def _number(e: Expr) -> Expr | None:
     """The constant e is, or broadcasts."""
     c = e.args[0] if e.op == "bcast" else e
@@ -257,10 +268,15 @@ class _Matcher:
                 return None
             if len(e.args) == 2:
                 return self.pair(p, *e.args, b)
-            if e.op == "mul":  # ?c ?v: the first factor, and the rest
-                return self.pair(p, e.args[0], E.mul(*e.args[1:]), b)
+            if e.op == "mul":  # ?s ?M: the scalar factors and the rest; ?c ?v: the first and the rest
+                run = next((i for i, f in enumerate(e.args) if not f.is_scalar), len(e.args))
+                for cut in dict.fromkeys(c for c in (run, 1) if 0 < c < len(e.args)):
+                    got = self.pair(p, _product(e.args[:cut]), _product(e.args[cut:]), b)
+                    if got is not None:
+                        return got
+                return None
             rebuild = total if e.op == "add" else hadamard  # ?x .* ?y: one factor, and the rest
-            for i, x in enumerate(e.args):
+            for i, x in _in_order(e):
                 got = self.pair(p, x, rebuild([*e.args[:i], *e.args[i + 1:]]), b)
                 if got is not None:
                     return got
@@ -351,39 +367,3 @@ def _match_dim(p: Syntax, d: Dim, b: Binding, m: _Matcher) -> Binding | None:
     if p.kind == "num":
         return b if p.value == d else None
     return None
-
-
-def instantiate(s: Syntax, b: Binding) -> Expr:
-    """The tree s spells, its variables replaced by what they matched."""
-    if s.kind == "name":
-        value = b[s.text]
-        if isinstance(value, int):  # a known dimension as a number: c^?n
-            return E.const(value)
-        assert isinstance(value, Expr), f"{s.text} is a dimension"
-        return value
-    if s.kind == "call":
-        op = OPS[s.text]
-        assert op.apply is not None
-        args = [instantiate(a, b) for a in s.args[:op.arity]]
-        return op.apply(*args, *(_dim(d, b) for d in s.args[op.arity:]))
-    args = [instantiate(a, b) for a in s.args]
-    if s.kind == "binary" and s.text in ("^", ".^") and args[1].op == "const":
-        x, k = args[0], args[1].number
-        if s.text == ".^":
-            return E.epow(x, k)
-        return E.power(E.inv(x), -k) if x.shape != E.SCALAR and k < 0 else E.power(x, k)
-    if s.kind == "postfix" and s.text == "T":  # (A B)^T is B^T A^T, as the canonical form spells it
-        return transpose(args[0])
-    return build_node(s, args, {}, frozenset())
-
-
-def _dim(s: Syntax, b: Binding) -> Dim:
-    if s.kind == "name":
-        d = b[s.text]
-        assert not isinstance(d, Expr), f"{s.text} is a tree, not a dimension"
-        return d
-    if s.kind == "num" and s.value is not None:
-        return int(s.value)
-    if s.kind == "binary" and s.text in ("*", " "):
-        return E.dim_product(_dim(s.args[0], b), _dim(s.args[1], b))
-    raise ValueError(f"not a dimension: {s}")
