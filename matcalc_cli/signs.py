@@ -183,19 +183,13 @@ def _abs(a: Interval) -> Interval:
 
 
 Rule = Callable[[Expr, list[Interval]], Interval]
-_UNIT = Interval(0.0, 1.0, True, True)
 # Functions of one argument, entry by entry (the elementwise ones, and the reductions to a sign);
-# a strictly increasing one (its record's increasing) is bounded by its own values instead.
+# a strictly increasing one (its record's increasing) is bounded by its own values instead, and
+# one whose values lie in an interval whatever its argument by that (its record's bounds).
 RULES: dict[str, Rule] = {
     "sqrt": lambda n, a: _power(a[0], 0.5),
     "abs": lambda n, a: _abs(a[0]),
     "relu": lambda n, a: a[0] if a[0].nonneg else Interval(0.0, max(a[0].hi, 0.0), False, a[0].hi > 0 and a[0].hi_open),
-    "step": lambda n, a: Interval(0.0, 1.0, False, False),
-    "sign": lambda n, a: Interval(-1.0, 1.0, False, False),
-    "sin": lambda n, a: Interval(-1.0, 1.0, False, False),
-    "cos": lambda n, a: Interval(-1.0, 1.0, False, False),
-    "softmax": lambda n, a: _UNIT,
-    "norm": lambda n, a: Interval(0.0, INF, False, True),
     "sum": lambda n, a: _summed(a[0]),
     "tr": lambda n, a: _summed(a[0]),
     "mean": lambda n, a: a[0],
@@ -266,7 +260,11 @@ class Signs:
         items = [self.of(a) for a in e.args]
         if e.op == K.MUL:
             return _chain(e, items)
-        if OPS[e.op].increasing:
+        op = OPS[e.op]
+        if op.increasing:
             return _increasing(e, items[0])
+        if op.bounds is not None:
+            b = op.bounds
+            return Interval(b.lo, b.hi, b.lo_open, b.hi_open)
         rule = RULES.get(e.op)
         return rule(e, items) if rule is not None else LINE

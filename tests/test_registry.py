@@ -201,6 +201,24 @@ def test_an_increasing_function_increases_within_its_limits(name):
     assert np.all((lo <= y) & (y <= hi)), f"{name} leaves its limits {op.limits}"
 
 
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.bounds is not None))
+def test_a_bounded_function_stays_within_its_bounds(name):
+    """signs.py takes a record's bounds as the interval of its entries, whatever the argument:
+    at random arguments of three scales (not so large that a float reaches an open end),
+    every value lies within them."""
+    op = OPS[name]
+    b = op.bounds
+    assert b is not None and op.apply is not None
+    rng = np.random.default_rng(0)
+    node = op.apply(E.var("X", ("n", "m")))
+    for scale in (1e-3, 1.0, 10.0):
+        with np.errstate(all="ignore"):
+            y = np.asarray(evaluate(node, {"X": scale * rng.standard_normal((5, 4))}, {"n": 5, "m": 4}), dtype=float)
+        assert np.all(np.isfinite(y)), name
+        assert np.all(y > b.lo if b.lo_open else y >= b.lo) and np.all(y < b.hi if b.hi_open else y <= b.hi), (
+            f"{name} leaves its bounds {b} at scale {scale}: {y.min()}, {y.max()}")
+
+
 @pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.names_argument))
 def test_steps_names_only_the_argument_of_a_function_of_one_argument(name):
     op = OPS[name]

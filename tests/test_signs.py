@@ -1,5 +1,5 @@
-"""Intervals of entries (signs.py): each claim holds at sampled points, and an increasing
-function of the registry is bounded by its own values and limits."""
+"""Intervals of entries (signs.py): each claim holds at sampled points, and a function of the
+registry is bounded as its record says (increasing with limits, or bounds)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,13 @@ p = E.var("p", ("n", 1))  # declared positive
     (fn("exp", p), Interval(1.0, math.inf, True, True)),
     (fn("log", fn("exp", x)), LINE),
     (fn("sigmoid", E.bcast(E.const(0), ("n", 1))), Interval(0.5, 0.5, False, False)),
+    (fn("sin", x), Interval(-1.0, 1.0, False, False)),
+    (fn("step", x), Interval(0.0, 1.0, False, False)),
+    (fn("softmax", x), Interval(0.0, 1.0, True, True)),
+    (fn("norm", x), Interval(0.0, math.inf, False, True)),
 ])
-def test_an_increasing_function_is_bounded_by_its_values_and_limits(e, want):
+def test_a_function_of_the_registry_is_bounded_by_its_record(e, want):
+    """By its own values and limits where it is increasing, else by its bounds."""
     assert Signs(positive={"p"}).of(e) == want
 
 

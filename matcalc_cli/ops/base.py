@@ -36,6 +36,8 @@ An Op says everything matcalc knows about one operation, in one place:
   increasing      strictly increasing, entry by entry (exp, log, tanh); limits, the values it
                   tends to at the ends of its domain and never reaches (sigmoid's 0 and 1):
                   signs.py bounds its entries by them and by its own values
+  bounds          where its values lie whatever its argument (sin's [-1, 1], softmax's
+                  (0, 1)): signs.py's interval of its entries
   names_argument  --steps names its argument, where that is linear in x (f = X theta), as it
                   does for every function applied entry by entry
   spelling        its spelling in the printers that do not print the input language; where
@@ -128,6 +130,16 @@ BY_NAME = Spelling()  # every printer's default
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """lo <= value <= hi; an open end is not reached (lo_open: value > lo)."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+
+@dataclass(frozen=True)
 class Op:
     name: str
     arity: int
@@ -156,6 +168,7 @@ class Op:
     nonnegative_map: bool = False
     names_argument: bool = False
     increasing: bool = False
+    bounds: Bounds | None = None
     limits: tuple[float, float] = (-math.inf, math.inf)
     # reads an optional last argument from its syntax node (sum's dimension 1 or 2, norm's p),
     # raising an error that names the problem; the shape rule gets it among the dimensions,

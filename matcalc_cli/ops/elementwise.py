@@ -13,7 +13,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import ONE, Expr
-from matcalc_cli.ops.base import BY_NAME, OPS, Diffs, Op, Spelling, fn, register
+from matcalc_cli.ops.base import BY_NAME, OPS, Bounds, Diffs, Op, Spelling, fn, register
 
 ElementwiseDerivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
 
@@ -97,17 +97,20 @@ def _vpow_value(np: Any, u: Any, v: Any) -> Any:
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: ElementwiseDerivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (), period: float = 0.0,
                 spelling: Spelling = BY_NAME, smooth: bool = False, positive_argument: bool = False,
-                limits: tuple[float, float] | None = None) -> Op:
+                limits: tuple[float, float] | None = None, bounds: Bounds | None = None) -> Op:
     """An activation: a result names it h (s for a squashing function), printers spell it by
     its name unless spelling says otherwise, and kinks lists where it has a kink, a jump or a
     pole (repeating every period, if that is not 0); smooth and positive_argument as Op's, and
-    limits for a strictly increasing function, the values it tends to at the ends of its domain."""
+    limits for a strictly increasing function, the values it tends to at the ends of its domain;
+    bounds, where its values lie whatever its argument."""
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
               differential=_differential, rule=rule, note=note, elementwise=derivative, letter=letter,
               kinks=kinks, period=period, spelling=spelling, smooth=smooth, positive_argument=positive_argument,
-              names_argument=True, increasing=limits is not None, limits=limits or (-math.inf, math.inf))
+              names_argument=True, increasing=limits is not None, limits=limits or (-math.inf, math.inf),
+              bounds=bounds)
 
 
+_SIGNED_UNIT = Bounds(-1.0, 1.0)
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
 _AWAY_FROM_KINK = "is taken away from 0, where it has a kink"
 
@@ -123,9 +126,9 @@ register(
                 "chain rule: d sqrt(u) = du ./ (2 sqrt(u))", spelling=Spelling(latex=r"\sqrt{{{0}}}"),
                 smooth=True, positive_argument=True),
     elementwise("sin", lambda np, a: np.sin(a), lambda u, fu: fn("cos", u), "chain rule: d sin(u) = cos(u) .* du",
-                smooth=True),
+                smooth=True, bounds=_SIGNED_UNIT),
     elementwise("cos", lambda np, a: np.cos(a), lambda u, fu: E.neg(fn("sin", u)),
-                "chain rule: d cos(u) = -sin(u) .* du", smooth=True),
+                "chain rule: d cos(u) = -sin(u) .* du", smooth=True, bounds=_SIGNED_UNIT),
     elementwise("tanh", lambda np, a: np.tanh(a), lambda u, fu: E.sub(ONE, E.epow(fu, Fraction(2))),
                 "chain rule: d tanh(u) = (1 - tanh(u).^2) .* du", smooth=True,
                 limits=(-1.0, 1.0)),
@@ -142,7 +145,8 @@ register(
                 note="the derivative of abs " + _AWAY_FROM_KINK, kinks=(0.0,),
                 spelling=Spelling(latex=r"\left|{0}\right|")),
     elementwise("sign", lambda np, a: np.sign(a), lambda u, fu: E.ZERO, "d sign(u) = 0 almost everywhere",
-                note="the derivative of sign is " + _ZERO_A_E, kinks=(0.0,)),
+                note="the derivative of sign is " + _ZERO_A_E, kinks=(0.0,),
+                bounds=_SIGNED_UNIT),
     elementwise("relu", lambda np, a: np.maximum(a, 0.0), lambda u, fu: fn("step", u),
                 "chain rule: d relu(u) = step(u) .* du", note="the derivative of relu " + _AWAY_FROM_KINK,
                 kinks=(0.0,),
@@ -150,6 +154,7 @@ register(
     # torch spells step by a method of its printer (op_step): the comparison takes the argument's dtype.
     elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,
                 "d step(u) = 0 almost everywhere", note="the derivative of step is " + _ZERO_A_E, kinks=(0.0,),
+                bounds=Bounds(0.0, 1.0),
                 spelling=Spelling(numpy="(1.0 * ({0} > 0))", jax="jnp.where({0} > 0, 1.0, 0.0)")),
     elementwise("tan", lambda np, a: np.tan(a), lambda u, fu: E.add(ONE, E.epow(fu, Fraction(2))),
                 "chain rule: d tan(u) = (1 + tan(u).^2) .* du", kinks=(math.pi / 2,), period=math.pi),

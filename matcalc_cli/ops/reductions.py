@@ -3,12 +3,13 @@ vector, or on each row of a matrix (as attention layers use them)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, is_vector
 from matcalc_cli.ops.along import along, along_shape, axis, order, p_norm
-from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Bounds, Diffs, Env, Linear, Op, Spelling, fn, register
 
 
 def _only(d: Diffs) -> Expr:
@@ -142,12 +143,12 @@ register(
        rule="mean: d mean(U) = mean(dU)", smooth=True, nonnegative_map=True),
     Op("norm", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0])), check=_norm_check,
        apply=_norm_apply, differential=_norm_rule, option=order,
-       rule="norm: d norm(X) = tr(X^T dX) / norm(X)", identity=True,
+       rule="norm: d norm(X) = tr(X^T dX) / norm(X)", identity=True, bounds=Bounds(0.0, math.inf, False, True),
        spelling=Spelling(latex=r"\left\lVert {0} \right\rVert", numpy="np.linalg.norm({0})",
                          torch="torch.linalg.norm({0})", jax="jnp.linalg.norm({0})")),
     Op("softmax", 1, _softmax_value, check=_softmax_check, apply=_softmax_apply("softmax"), option=axis,
        differential=_softmax_rule, rule="softmax: d s = (diag(s) - s s^T) dz; by rows: S .* (dZ - (S .* dZ) 1 1^T)",
-       letter="s", identity=True, smooth=True, names_argument=True),
+       letter="s", identity=True, smooth=True, names_argument=True, bounds=Bounds(0.0, 1.0, True, True)),
     Op("logsumexp", 1, _logsumexp_value, check=_softmax_check, apply=_softmax_apply("logsumexp"), option=axis,
        differential=_logsumexp_rule, rule="logsumexp: d logsumexp(z) = softmax(z)^T dz; by rows: (S .* dZ) 1",
        identity=True, smooth=True, names_argument=True),
