@@ -30,13 +30,16 @@ MAX_ENTRIES = 400  # differenced again at one point, the farthest off first
 
 
 def second_opinion(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, int], layout: str,
-                   fd: np.ndarray, errors: np.ndarray, tol: float, floor: float = 0.0) -> np.ndarray:
+                   fd: np.ndarray, errors: np.ndarray, tol: float, floor: float = 0.0,
+                   got: np.ndarray | None = None) -> np.ndarray:
     """fd (numeric.numeric_derivative's, in matcalc's layout) with the entries whose errors
     (the derivative's against fd, entry by entry) exceed tol, the farthest off first (at
     most MAX_ENTRIES), replaced by extrapolated differences with steps per entry, where the
     two extrapolations agree to tol / 10 of their size (plus floor: the size below which the
     caller's comparison counts no difference, an entry about 0 has one). A structured
-    variable keeps fd: its differences go along its tangent space, not entry by entry."""
+    variable keeps fd: its differences go along its tangent space, not entry by entry.
+    got: the derivative the errors are of; given, the first entry the new differences
+    confirm off ends the search (the point is off: a wrong derivative costs one entry a point)."""
     errors = np.where(np.isfinite(errors), errors, np.inf)
     if any(x.info.structure is not None for x in wrt) or errors.shape != fd.shape or not np.any(errors > tol):
         return fd
@@ -57,7 +60,10 @@ def second_opinion(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, in
         r, c = divmod(int(index[np.unravel_index(k, index.shape)]), cols)
         fine, coarse = estimate(r, c)
         if np.isfinite(fine) and abs(fine - coarse) <= tol / 10 * (abs(fine) + floor):
-            out[np.unravel_index(k, out.shape)] = fine
+            at_k = np.unravel_index(k, out.shape)
+            out[at_k] = fine
+            if got is not None and abs(got[at_k] - fine) > tol * abs(got[at_k] - fd[at_k]) / flat[k]:
+                break  # the error's own measure (|got - fd| / errors) says it is off still
     return out
 
 

@@ -125,7 +125,7 @@ def verify(report: Report) -> Verification:
             if err > VERIFY_TOL and not sampled:  # differenced again, entry by entry, before a mismatch
                 floor = FD_FLOOR * float(np.max(scale + np.abs(fd), initial=0.0)) + noise / VERIFY_TOL
                 fd = second_opinion(f, xs, p.values, p.sizes, d.layout, fd, entrywise(
-                    got, fd, scale + np.abs(fd), FD_FLOOR, noise / VERIFY_TOL), VERIFY_TOL, floor)
+                    got, fd, scale + np.abs(fd), FD_FLOOR, noise / VERIFY_TOL), VERIFY_TOL, floor, got)
                 err = float(np.max(entrywise(got, fd, scale + np.abs(fd), FD_FLOOR, noise / VERIFY_TOL)))
             if err > VERIFY_TOL and not sampled and len(xs) == 1:
                 # An expression that cancels (log(1 - sigmoid(u)) at u = 30: 1 - s keeps 3

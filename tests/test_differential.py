@@ -138,7 +138,7 @@ def check_case(text: str, wrt: list[str], layout: str, stats: Counter[str],
             scale = float(np.max(np.abs(want))) + 10 * noise / TOL if want.size else 0.0
             with np.errstate(all="ignore"):
                 want = second_opinion(f, xs, p.values, p.sizes, layout, want,
-                                      np.abs(got - want) / max(scale, 1e-300), TOL, scale)
+                                      np.abs(got - want) / max(scale, 1e-300), TOL, scale, got)
             err = _relative(got, want, noise)
         if err > TOL:
             return f"{text!r} by {wrt} ({layout}): relative error {err:.2g} at {p.values}"
