@@ -45,6 +45,11 @@ LOG: Final = "log"
 SIGMOID: Final = "sigmoid"
 NORM: Final = "norm"
 SOFTMAX: Final = "softmax"
+# orthonormal factors a rule knows by name (U^T U = I)
+EIGVECS: Final = "eigvecs"
+SVD_U: Final = "svd_u"
+SVD_V: Final = "svd_v"
 
 ALL: Final = (VAR, DVAR, CONST, EYE, ONES, ZEROS, COMMUTATION, SIZE, ADD, MUL, HAD, HDIV, KRON, BCAST, T, INV,
-              POW, EPOW, VEC, UNVEC, DIAG, TR, DET, LOGDET, EXP, LOG, SIGMOID, NORM, SOFTMAX)
+              POW, EPOW, VEC, UNVEC, DIAG, TR, DET, LOGDET, EXP, LOG, SIGMOID, NORM, SOFTMAX,
+              EIGVECS, SVD_U, SVD_V)

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Dim, Expr, Shape
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops.symmetry import is_symmetric
 
 SHAPES: dict[str, Callable[[Shape], bool]] = {
@@ -22,7 +23,7 @@ SHAPES: dict[str, Callable[[Shape], bool]] = {
 }
 TREES: dict[str, Callable[[Expr], bool]] = {
     "symmetric": is_symmetric,
-    "orthonormal": lambda e: e.op in ("eigvecs", "svd_u", "svd_v"),  # U^T U = I
+    "orthonormal": lambda e: e.op in (K.EIGVECS, K.SVD_U, K.SVD_V),  # U^T U = I
 }
 NUMBERS: dict[str, Callable[[E.Number], bool]] = {
     "number": lambda c: isinstance(c, Fraction),

@@ -9,6 +9,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.build import build_node
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import product, transpose
 from matcalc_cli.syntax import Syntax
 
@@ -29,7 +30,7 @@ def instantiate(s: Syntax, b: Binding) -> Expr:
         args = [instantiate(a, b) for a in s.args[:op.arity]]
         return op.apply(*args, *(_dim(d, b) for d in s.args[op.arity:]))
     args = [instantiate(a, b) for a in s.args]
-    if s.kind == "binary" and s.text in ("^", ".^") and args[1].op == "const":
+    if s.kind == "binary" and s.text in ("^", ".^") and args[1].op == K.CONST:
         x, k = args[0], args[1].number
         if s.text == ".^":
             return E.epow(x, k)

@@ -34,6 +34,7 @@ from itertools import combinations
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.guards import DIMS, GUARDS, NUMBERS, SHAPES, TREES
 from matcalc_cli.simplify.instantiate import Binding, instantiate
@@ -41,10 +42,10 @@ from matcalc_cli.simplify.normal import hadamard, product, total
 from matcalc_cli.syntax import Syntax, parse_pattern
 
 _GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\d+))*)\)\s*$")
-_COMMUTATIVE = {"+": "add", ".*": "had"}
-_BINARY = {"+": "add", "-": "add", ".*": "had", "./": "hdiv", " ": "mul", "*": "mul", "@": "mul"}
+_COMMUTATIVE = {"+": K.ADD, ".*": K.HAD}
+_BINARY = {"+": K.ADD, "-": K.ADD, ".*": K.HAD, "./": K.HDIV, " ": K.MUL, "*": K.MUL, "@": K.MUL}
 _ELEMENTWISE = ("+", "-", ".*", "./")
-_FILLED = ("ones", "zeros", "eye")  # calls whose dimension arguments a pattern binds
+_FILLED = (K.ONES, K.ZEROS, K.EYE)  # calls whose dimension arguments a pattern binds
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Pattern:
 
     def match(self, e: Expr) -> Binding | None:
         """The binding of the whole node e, or None (a longer product, a quotient: window's)."""
-        if self.head == "mul" and e.op == "mul" and (len(e.args) > 2 or self.lhs.text == "/"):
+        if self.head == K.MUL and e.op == K.MUL and (len(e.args) > 2 or self.lhs.text == "/"):
             return None
         return _Matcher(self).match(self.lhs, e, {})
 
@@ -81,13 +82,13 @@ class Pattern:
         """At the root, a product of two matches two adjacent factors of a longer product
         (ones(1, ?n) diag(?v) in ones(1, n) diag(v) A), a sum or a Hadamard product of two any
         two of its terms: the first such pair, by position."""
-        if self.lhs.kind == "binary" and self.lhs.text == "/" and e.op == "mul":
+        if self.lhs.kind == "binary" and self.lhs.text == "/" and e.op == K.MUL:
             return self._quotient(e)
         op = _BINARY.get(self.lhs.text) if self.lhs.kind == "binary" else None
-        if op is None or e.op != op or len(e.args) <= 2 or op == "hdiv":
+        if op is None or e.op != op or len(e.args) <= 2 or op == K.HDIV:
             return None
         m = _Matcher(self)
-        pairs = ([(i, i + 1) for i in range(len(e.args) - 1)] if op == "mul"
+        pairs = ([(i, i + 1) for i in range(len(e.args) - 1)] if op == K.MUL
                  else list(combinations(range(len(e.args)), 2)))  # pair() tries both orders
         for i, j in pairs:
             b = m.pair(self.lhs, e.args[i], e.args[j])
@@ -99,7 +100,7 @@ class Pattern:
         """?a / ?s in a product: any factor over any scalar factor s^-1 (scalars commute)."""
         m, pa, ps = _Matcher(self), *self.lhs.args
         for i, s in enumerate(e.args):
-            if s.op == "pow" and s.is_scalar and s.number == -1:
+            if s.op == K.POW and s.is_scalar and s.number == -1:
                 for j, f in enumerate(e.args):
                     b = m.both(pa, f, ps, s.args[0], {}, False) if j != i else None
                     if b is not None:
@@ -122,10 +123,10 @@ class Pattern:
         out = instantiate(self.rhs, b)
         if self.lhs.text == "/":  # the factor i over the scalar j
             return product([out if k == i else f for k, f in enumerate(e.args) if k != j])
-        if e.op == "mul":
+        if e.op == K.MUL:
             return product([*e.args[:i], out, *e.args[i + 2:]])
         rest = [a for k, a in enumerate(e.args) if k not in (i, j)]
-        return total([*rest, out]) if e.op == "add" else hadamard([*rest, out])
+        return total([*rest, out]) if e.op == K.ADD else hadamard([*rest, out])
 
 
 def read(text: str) -> Pattern:
@@ -163,47 +164,47 @@ def _head(s: Syntax) -> str:
     if s.kind == "call":
         return s.text
     if s.kind == "binary":
-        return {"^": "pow", ".^": "epow"}.get(s.text) or _BINARY.get(s.text, "mul")
+        return {"^": K.POW, ".^": K.EPOW}.get(s.text) or _BINARY.get(s.text, K.MUL)
     if s.kind == "postfix":
-        return {"T": "T", "invT": "inv", "pow": "pow", "epow": "epow"}[s.text]
+        return {"T": K.T, "invT": K.INV, "pow": K.POW, "epow": K.EPOW}[s.text]
     raise ValueError(f"a rule's left side is a call or an operator, not {s.kind}")
 
 
 def _product(fs: tuple[Expr, ...]) -> Expr:
     """Factors of a product in its normal form, as they stand."""
-    return fs[0] if len(fs) == 1 else Expr("mul", fs, E.mul_shape(fs))
+    return fs[0] if len(fs) == 1 else Expr(K.MUL, fs, E.mul_shape(fs))
 
 
 def _in_order(e: Expr) -> list[tuple[int, Expr]]:
     """A Hadamard product's factors as hadamard() orders them (sums last, then by key): the
     first that matches is the one the normal form puts first."""
     items = list(enumerate(e.args))
-    return sorted(items, key=lambda t: (t[1].op == "add", key(t[1]))) if e.op == "had" else items
+    return sorted(items, key=lambda t: (t[1].op == K.ADD, key(t[1]))) if e.op == K.HAD else items
 
 
 def _number(e: Expr) -> Expr | None:
     """The constant e is, or broadcasts."""
-    c = e.args[0] if e.op == "bcast" else e
-    return c if c.op == "const" else None
+    c = e.args[0] if e.op == K.BCAST else e
+    return c if c.op == K.CONST else None
 
 
 def _broadcast(e: Expr) -> Expr | None:
     """s for a scalar s broadcast: bcast(s), or s ones(m, n)."""
-    if e.op == "bcast":
+    if e.op == K.BCAST:
         return e.args[0]
-    if e.op == "mul" and e.args[-1].op == "ones" and all(f.is_scalar for f in e.args[:-1]):
+    if e.op == K.MUL and e.args[-1].op == K.ONES and all(f.is_scalar for f in e.args[:-1]):
         return E.mul(*e.args[:-1])
     return None
 
 
 def negated(e: Expr) -> Expr | None:
     """-e where e has a negative coefficient (-2 u is 2 u), else None."""
-    if e.op == "bcast":
+    if e.op == K.BCAST:
         inner = negated(e.args[0])
         return E.bcast(inner, e.shape) if inner is not None else None
-    if e.op == "const" and isinstance(e.param, Fraction) and e.param < 0:
+    if e.op == K.CONST and isinstance(e.param, Fraction) and e.param < 0:
         return E.const(-e.param)
-    if e.op == "mul" and e.args[0].op == "const" and isinstance(e.args[0].param, Fraction) and e.args[0].param < 0:
+    if e.op == K.MUL and e.args[0].op == K.CONST and isinstance(e.args[0].param, Fraction) and e.args[0].param < 0:
         return product([E.const(-e.args[0].param), E.mul(*e.args[1:])])
     return None
 
@@ -268,14 +269,14 @@ class _Matcher:
                 return None
             if len(e.args) == 2:
                 return self.pair(p, *e.args, b)
-            if e.op == "mul":  # ?s ?M: the scalar factors and the rest; ?c ?v: the first and the rest
+            if e.op == K.MUL:  # ?s ?M: the scalar factors and the rest; ?c ?v: the first and the rest
                 run = next((i for i, f in enumerate(e.args) if not f.is_scalar), len(e.args))
                 for cut in dict.fromkeys(c for c in (run, 1) if 0 < c < len(e.args)):
                     got = self.pair(p, _product(e.args[:cut]), _product(e.args[cut:]), b)
                     if got is not None:
                         return got
                 return None
-            rebuild = total if e.op == "add" else hadamard  # ?x .* ?y: one factor, and the rest
+            rebuild = total if e.op == K.ADD else hadamard  # ?x .* ?y: one factor, and the rest
             for i, x in _in_order(e):
                 got = self.pair(p, x, rebuild([*e.args[:i], *e.args[i + 1:]]), b)
                 if got is not None:
@@ -323,7 +324,7 @@ class _Matcher:
         if dims:
             if p.text not in _FILLED:
                 return None
-            have = (e.shape[0],) if p.text == "eye" or (len(dims) == 1 and e.shape[1] == 1) else e.shape
+            have = (e.shape[0],) if p.text == K.EYE or (len(dims) == 1 and e.shape[1] == 1) else e.shape
             if len(have) != len(dims):
                 return None
             for d, v in zip(dims, have, strict=True):
@@ -337,10 +338,10 @@ class _Matcher:
     def _postfix(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
         x = p.args[0]
         if p.text == "T":
-            return self.match(x, e.args[0], b) if e.op == "T" else None
+            return self.match(x, e.args[0], b) if e.op == K.T else None
         if p.text == "invT":
-            return self.match(x, e.args[0].args[0], b) if e.op == "inv" and e.args[0].op == "T" else None
-        if p.text == "pow" and p.value == -1 and e.op == "inv":
+            return self.match(x, e.args[0].args[0], b) if e.op == K.INV and e.args[0].op == K.T else None
+        if p.text == "pow" and p.value == -1 and e.op == K.INV:
             return self.match(x, e.args[0], b)
         if p.text in ("pow", "epow"):
             return self.match(x, e.args[0], b) if e.op == p.text and e.number == p.value else None
@@ -349,11 +350,11 @@ class _Matcher:
     def _power(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
         """?X^?k: a power (a matrix's inverse is its power -1), ?u.^?k an elementwise power."""
         k: E.Number
-        if p.text == "^" and e.op == "inv":
+        if p.text == "^" and e.op == K.INV:
             base, k = e.args[0], Fraction(-1)
-        elif p.text == "^" and e.op == "pow" and e.args[0].op == "inv":  # X^-2 is (X^-1)^2
+        elif p.text == "^" and e.op == K.POW and e.args[0].op == K.INV:  # X^-2 is (X^-1)^2
             base, k = e.args[0].args[0], -e.number
-        elif e.op == ("pow" if p.text == "^" else "epow"):
+        elif e.op == (K.POW if p.text == "^" else K.EPOW):
             base, k = e.args[0], e.number
         else:
             return None
