@@ -20,7 +20,8 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.ops import OPS, replaced
 from matcalc_cli.structure import NONE, Structure, Structures, declare
-from matcalc_cli.syntax import _GREEK, Syntax, parse
+from matcalc_cli.syntax import Syntax, parse
+from matcalc_cli.tokens import GREEK as _GREEK
 from matcalc_cli.where import defined, post_order, split_call, substitute
 
 _GREEK_NAMES = frozenset(_GREEK.values())

@@ -1,7 +1,7 @@
 """Tokens, and what the marks people paste mean: unicode superscripts and operators, Greek
 letters, runs of letters as mathematics typesets them, Leibniz notation refused.
 
-Shared by the ASCII and unicode tokenizer (syntax.py) and the LaTeX front end (latexin.py).
+Shared by the ASCII and unicode tokenizer (lexer.py) and the LaTeX front end (latexin.py).
 """
 
 from __future__ import annotations

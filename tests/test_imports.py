@@ -18,7 +18,7 @@ PACKAGE = Path(matcalc_cli.__file__).parent
 STAGES: tuple[tuple[str, ...], ...] = (
     ("expr", "written", "errors", "ops", "dims", "numeric", "coercion", "lines", "structure", "tangent",
      "extrapolation"),
-    ("syntax", "where", "tokens", "latexin"),  # latexin: a front end that gives syntax its tokens
+    ("syntax", "lexer", "where", "tokens", "latexin"),  # latexin: a front end that gives syntax its tokens
     ("shapes",),
     ("build",),
     ("derive",),
