@@ -1,9 +1,10 @@
 """Shapes: the typing pass over the syntax tree, inference of what was not declared (the
 coefficient rule, scalars where only they type-check), and the typed tree it builds.
 
-Typing runs in two passes. The first checks the syntax tree with dimensions as
-unification variables and reports the first mismatch with the operator's span.
-The second builds the typed tree (expr.py) from the solved shapes of the variables.
+Typing runs in two passes. The first (shapecheck.py) checks the syntax tree with dimensions
+as unification variables and reports the first mismatch with the operator's span; this
+module decides what was not declared, running the check again where a name must be a
+scalar. The second (build.py) builds the typed tree (expr.py) from the solved shapes.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from matcalc_cli.dims import FRESH_NAMES, Dims, format_shape, message_names, rename
+from matcalc_cli.dims import FRESH_NAMES, format_shape, rename
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Shape
 from matcalc_cli.ops import OPS
+from matcalc_cli.shapecheck import Checker, all_nodes
 from matcalc_cli.structure import Structure, Structures, as_structures
 from matcalc_cli.syntax import Syntax
-from matcalc_cli.where import dim_arg, post_order, split_call, substitute
+from matcalc_cli.where import post_order, split_call, substitute
 
-MAX_MATRIX_POWER = 64
 # Names that conventionally stand for scalars are tried first when one must be a scalar.
 _SCALAR_NAMES = frozenset({"t", "s", "c", "k", "lambda", "lam", "alpha", "beta", "gamma", "delta", "eta",
                            "rho", "tau", "epsilon", "eps", "sigma", "nu", "kappa", "omega", "mu"})
@@ -33,180 +34,6 @@ class Shapes:
     root: Syntax  # the tree typed: the where clause's names replaced by their definitions
     variables: dict[str, Shape]
     inferred: frozenset[str]  # names whose shape was not declared
-
-
-def _is_const(node: Syntax) -> bool:
-    """A numeric constant (no names, no calls): the only scalar that broadcasts in + and -."""
-    return not any(n.kind in ("name", "call") for n in _nodes(node))
-
-
-def _nodes(root: Syntax) -> list[Syntax]:
-    out, stack, seen = [], [root], set()
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:  # a where clause's definitions are shared nodes
-            continue
-        seen.add(id(n))
-        out.append(n)
-        stack.extend(n.args)
-    return out
-
-
-class _Checker:
-    def __init__(self, declared: dict[str, Shape], scalars: frozenset[str], symmetric: Collection[str]) -> None:
-        self.dims = Dims()
-        self.declared = declared
-        self.scalars = scalars
-        self.symmetric = as_structures(symmetric)  # the square ones: every matrix structure
-        self.shown_names: dict[Dim, Dim] = {}
-        self.var_shapes: dict[str, Shape] = {}
-        self.node_shapes: dict[int, Shape] = {}
-
-    def fail(self, message: str, node: Syntax, kind: str = "shape") -> MatcalcError:
-        return MatcalcError(kind, message, node.op_span or node.span)
-
-    def show(self, s: Shape) -> str:
-        """A shape for a message: unsolved dimensions get names (n, m, ...), not ?1."""
-        def name(d: Dim) -> Dim:
-            taken = set(self.shown_names.values()) | {x for v in self.declared.values() for x in v}
-            return self.shown_names.setdefault(d, next(n for n in message_names() if n not in taken))
-
-        r, c = (rename(d, name) for d in self.dims.shape(s))
-        return format_shape((r, c))
-
-    def is_scalar(self, s: Shape) -> bool:
-        return self.dims.shape(s) == SCALAR
-
-    def name_shape(self, name: str) -> Shape:
-        if name not in self.var_shapes:
-            if name in self.declared:
-                shape = self.declared[name]
-            elif name in self.scalars:
-                shape = SCALAR
-            elif name[0].isupper():
-                shape = (self.dims.fresh(), self.dims.fresh())
-            else:
-                shape = (self.dims.fresh(), 1)
-            if name in self.symmetric and shape[1] != 1:  # a vector stays one: infer says it cannot be
-                self.dims.unify(shape[0], shape[1])
-            self.var_shapes[name] = shape
-        return self.var_shapes[name]
-
-    def same(self, a: Shape, b: Shape) -> bool:
-        return self.dims.unify(a[0], b[0]) and self.dims.unify(a[1], b[1])
-
-    def square(self, s: Shape, node: Syntax, what: str) -> None:
-        if not self.dims.unify(s[0], s[1]):
-            raise self.fail(f"{what} needs a square matrix, got {self.show(s)}", node)
-
-    def check(self, root: Syntax) -> None:
-        shapes = self.node_shapes = {}
-        for node in post_order(root):
-            args = split_call(node)[0] if node.kind == "call" else node.args
-            shapes[id(node)] = self.shape_of(node, [shapes[id(a)] for a in args])
-
-    def shape_of(self, node: Syntax, args: list[Shape]) -> Shape:
-        k = node.kind
-        if k == "num":
-            return SCALAR
-        if k == "name":
-            return self.name_shape(node.text)
-        if k == "neg":
-            return args[0]
-        if k == "postfix":
-            return self.postfix(node, args[0])
-        if k == "binary":
-            return self.binary(node, args[0], args[1])
-        return self.call(node, args)
-
-    def postfix(self, node: Syntax, a: Shape) -> Shape:
-        if node.text == "spow" and not self.is_scalar(a):
-            p = node.value
-            raise self.fail(f"** is the power of a scalar, and this is {self.show(a)}: write ^{p} for the matrix "
-                            f"power or .^{p} for the elementwise one", node)
-        if node.text == "T":
-            return (a[1], a[0])
-        if node.text == "epow" or self.is_scalar(a):
-            return a
-        if node.text == "invT":
-            self.square(a, node, "the inverse")
-            return a
-        k = node.value
-        assert k is not None
-        if k.denominator != 1:
-            raise self.fail(f"a matrix power needs an integer exponent, got {k}", node)
-        if abs(k) > MAX_MATRIX_POWER:  # its differential has |k| terms X^i dX X^(k-1-i)
-            raise self.fail(f"a matrix power of at most {MAX_MATRIX_POWER} (its derivative has one term "
-                            f"for each factor), got {k}", node)
-        self.square(a, node, "the inverse" if k < 0 else "a matrix power")
-        return a
-
-    def broadcasts(self, operand: Syntax) -> bool:
-        """A scalar beside a vector or matrix in + or - is filled into its shape (x - mean(x),
-        X w + b for a declared scalar b), unless it is scalar only because inference chose to
-        read one of its names as a scalar: that reading must not also make a sum type-check."""
-        return _is_const(operand) or not any(n.kind == "name" and n.text in self.scalars for n in _nodes(operand))
-
-    def binary(self, node: Syntax, a: Shape, b: Shape) -> Shape:
-        op = node.text
-        sa, sb = self.is_scalar(a), self.is_scalar(b)
-        if op in ("+", "-"):
-            if sa and sb:
-                return SCALAR
-            if (sa and self.broadcasts(node.args[0])) or (sb and self.broadcasts(node.args[1])):
-                return b if sa else a
-            if not self.same(a, b):
-                verb = "add" if op == "+" else "subtract"
-                raise self.fail(f"cannot {verb} {self.show(a)} and {self.show(b)}", node)
-            return a
-        if op == "/":
-            if not sb:
-                raise self.fail(f"cannot divide by a {self.show(b)} value: '/' divides by a scalar "
-                                "(use ./ to divide elementwise)", node)
-            return a
-        if op in ("^", ".^"):  # a variable exponent (the base positive): elementwise, scalars broadcast
-            if op == "^" and not sa:
-                raise self.fail(f"a {self.show(a)} matrix to a variable power: the exponent of a matrix power is an "
-                                "integer; for the entries' powers write .^", node)
-            if sa or sb:
-                return b if sa else a
-            if not self.same(a, b):
-                raise self.fail(f"cannot raise {self.show(a)} elementwise to a {self.show(b)} power", node)
-            return a
-        if op in (".*", "./"):
-            if sa or sb:
-                return b if sa else a
-            if not self.same(a, b):
-                what = "multiply" if op == ".*" else "divide"
-                raise self.fail(f"cannot {what} elementwise {self.show(a)} by {self.show(b)}", node)
-            return a
-        if sa or sb:  # scaling
-            return b if sa else a
-        if not self.dims.unify(a[1], b[0]):
-            raise self.fail(f"cannot multiply {self.show(a)} by {self.show(b)}", node)
-        return (a[0], b[1])
-
-    def resolve(self, s: Shape) -> Shape:
-        return self.dims.shape(s)
-
-    def call(self, node: Syntax, args: list[Shape]) -> Shape:
-        """The shape rule of the operation's record, after its arity is checked."""
-        op = OPS[node.text]
-        assert op.check is not None
-        _, dim_nodes = split_call(node)
-        allowed = op.dim_args or ((0, 1) if op.option else (0,))
-        if len(args) != op.arity or len(dim_nodes) not in allowed:
-            what = _arity_text(op.arity, op.dim_args) + (" (and an optional one)" if op.option else "")
-            raise self.fail(f"{node.text} takes {what}, got {len(node.args)}", node, "function")
-        return op.check(self, node, args, [(op.option or dim_arg)(d) for d in dim_nodes])
-
-
-def _arity_text(arity: int, dims: tuple[int, ...]) -> str:
-    parts = [f"{arity} argument{'s' if arity != 1 else ''}"] if arity else []
-    if dims:
-        count = " or ".join(str(d) for d in dims)
-        parts.append(f"{count} dimension{'s' if dims[-1] != 1 else ''}")
-    return " and ".join(parts)
 
 
 def variable_names(root: Syntax) -> list[tuple[str, int]]:
@@ -230,7 +57,7 @@ def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: Structures
     transposed = _transposed(root)  # a name written x^T is never inferred to be a scalar
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper() and n not in transposed]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]
-    checker = _Checker(declared, frozenset(), symmetric)
+    checker = Checker(declared, frozenset(), symmetric)
     try:
         checker.check(root)
         checker = _with_coefficients(root, checker, declared, symmetric)
@@ -296,8 +123,8 @@ def _after_numbers(factors: list[Syntax]) -> list[Syntax]:
     return factors[i:]
 
 
-def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shape],
-                       symmetric: Structures) -> _Checker:
+def _with_coefficients(root: Syntax, checker: Checker, declared: dict[str, Shape],
+                       symmetric: Structures) -> Checker:
     """The coefficient rule: an undeclared name that textbooks use for a scalar (_SCALAR_NAMES)
     standing first in a product whose rest is scalar-valued (lambda w^T w, c x^T x,
     t log(det(X))) is a scalar, where it occurs only so; x^T x, x * 2, x^T A x and a b^T keep
@@ -322,7 +149,7 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
     coefficients = frozenset(n for n, k in leading.items() if k == uses[n])
     if not coefficients:
         return checker
-    again = _Checker(declared, coefficients, symmetric)
+    again = Checker(declared, coefficients, symmetric)
     try:
         again.check(root)
     except MatcalcError:
@@ -331,7 +158,7 @@ def _with_coefficients(root: Syntax, checker: _Checker, declared: dict[str, Shap
 
 
 def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
-                        first: MatcalcError, symmetric: Structures) -> _Checker:
+                        first: MatcalcError, symmetric: Structures) -> Checker:
     """Lowercase names are vectors unless only a scalar type-checks, and then only the names
     textbooks use for scalars (t in (A + t B)^-1): try the fewest of them, nearest the first
     mismatch first. Any other name is never guessed: if reading one as a scalar would
@@ -358,8 +185,8 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
 
 
 def _checks(root: Syntax, declared: dict[str, Shape], scalars: frozenset[str],
-            symmetric: Structures) -> _Checker | None:
-    checker = _Checker(declared, scalars, symmetric)
+            symmetric: Structures) -> Checker | None:
+    checker = Checker(declared, scalars, symmetric)
     try:
         checker.check(root)
     except MatcalcError:
@@ -370,13 +197,13 @@ def _checks(root: Syntax, declared: dict[str, Shape], scalars: frozenset[str],
 def _dim_names(root: Syntax) -> set[str]:
     """The dimension names written in the expression (the n of ones(n), eye(n*m))."""
     out: set[str] = set()
-    for node in _nodes(root):
+    for node in all_nodes(root):
         if node.kind == "call" and node.text in OPS and not OPS[node.text].option:
-            out.update(n.text for a in split_call(node)[1] for n in _nodes(a) if n.kind == "name")
+            out.update(n.text for a in split_call(node)[1] for n in all_nodes(a) if n.kind == "name")
     return out
 
 
-def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape],
+def _solve(checker: Checker, names: list[str], declared: dict[str, Shape],
            written: set[str]) -> dict[str, Shape]:
     """Give every unsolved dimension a name (n, m, k, ...) in order of first appearance;
     never one the expression writes (ones(n)) or declares, which would equate them."""
@@ -396,14 +223,14 @@ def _solve(checker: _Checker, names: list[str], declared: dict[str, Shape],
 
 
 def _transposed(root: Syntax) -> set[str]:
-    return {n.args[0].text for n in _nodes(root)
+    return {n.args[0].text for n in all_nodes(root)
             if n.kind == "postfix" and n.text in ("T", "invT") and n.args[0].kind == "name"}
 
 
 def _misread_power(root: Syntax, transposed: set[str], source: str) -> MatcalcError | None:
     """x^T x ^ 2 reads as x^T (x^2), and x, written x^T, is no scalar: the error shows that
     reading and suggests the power of the product, (x^T x)^2."""
-    nodes = _nodes(root)
+    nodes = all_nodes(root)
     for node in sorted(nodes, key=lambda n: n.span):
         if not (node.kind == "postfix" and node.text in ("pow", "spow") and node.args[0].kind == "name"
                 and node.args[0].text in transposed):

@@ -19,7 +19,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("expr", "written", "errors", "ops", "dims", "numeric", "coercion", "lines", "structure", "tangent",
      "extrapolation"),
     ("syntax", "lexer", "where", "tokens", "latexin"),  # latexin: a front end that gives syntax its tokens
-    ("shapes",),
+    ("shapes", "shapecheck"),
     ("build",),
     ("derive",),
     ("simplify",),
