@@ -11,6 +11,7 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.ops import (  # noqa: F401 (each registers its records)
     elementwise,
     factor,
+    kronecker,
     linear,
     matfun,
     reductions,

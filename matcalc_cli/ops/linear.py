@@ -1,4 +1,5 @@
-"""Sums, products, transposes, inverses, powers and the leaves: the operations of linear algebra.
+"""Sums, products, transposes, inverses, powers, tr, det, logdet, diag and the leaves: the
+operations of linear algebra (kron, vec and unvec are ops/kronecker.py's).
 
 Differentials follow Magnus and Neudecker; a gradient read-off pushes the seed S of
 <S, f(dX)> to the argument that holds dX (the trace trick), and a Jacobian read-off
@@ -26,14 +27,14 @@ def inner(s: Expr, r: Expr) -> Expr:
     return fn("tr", E.mul(E.T(s), r))
 
 
-def _product_rule(build: Any) -> Any:
+def product_rule(build: Any) -> Any:
     def rule(node: Expr, d: Diffs) -> Expr:
         args = list(node.args)
         return E.add(*(build(*args[:i], di, *args[i + 1:]) for i, di in enumerate(d) if di is not None))
     return rule
 
 
-def _only(d: Diffs) -> Expr:
+def only(d: Diffs) -> Expr:
     assert d[0] is not None
     return d[0]
 
@@ -158,10 +159,10 @@ OPERATORS = [
        gradient=lambda n, s, lin: [(t, s) for t in n.args if t in lin],
        jacobian=lambda n, jac, lin: E.add(*(jac(a) for a in n.args if a in lin)),
        rule="sum rule: d(a + b) = da + db", weight=2, smooth=True),  # per operator: a sum of k terms costs 2 (k - 1)
-    Op("mul", 2, apply=E.mul, evaluate=_mul_value, differential=_product_rule(E.mul), gradient=_mul_gradient,
+    Op("mul", 2, apply=E.mul, evaluate=_mul_value, differential=product_rule(E.mul), gradient=_mul_gradient,
        jacobian=_mul_jacobian, rule="product rule: d(A B) = dA B + A dB", weight=1,  # per juxtaposition
        move="cycling a trace: tr(A B) = tr(B A)", smooth=True),
-    Op("had", 2, apply=E.had, evaluate=lambda env, n, a: _hadamard_value(a), differential=_product_rule(E.had),
+    Op("had", 2, apply=E.had, evaluate=lambda env, n, a: _hadamard_value(a), differential=product_rule(E.had),
        gradient=_had_gradient, jacobian=_had_jacobian, rule="product rule: d(a .* b) = da .* b + a .* db",
        weight=2, move="moving a Hadamard factor: tr(A^T (B .* C)) = tr((A .* B)^T C)", smooth=True),
     # hdiv is linear in its numerator only: a quotient's differential divides da by b.
@@ -171,7 +172,7 @@ OPERATORS = [
        rule="quotient rule: d(a ./ b) = da ./ b - (a ./ b.^2) .* db", weight=2,
        move="moving a Hadamard divisor: tr(A^T (B ./ C)) = tr((A ./ C)^T B)", smooth=True),
     Op("bcast", 1, lambda env, n, a: env.np.full(shape_of(env, n), a[0].item()),
-       differential=lambda n, d: E.bcast(_only(d), n.shape),
+       differential=lambda n, d: E.bcast(only(d), n.shape),
        gradient=lambda n, s, lin: [(n.args[0], fn("sum", s))],
        jacobian=lambda n, jac, lin: E.mul(E.ones((E.dim_product(*n.shape), 1)), jac(n.args[0])),
        rule="a scalar broadcast: d(c ones) = dc ones", weight=0, smooth=True),
@@ -192,7 +193,7 @@ def _transpose_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
 
 
 def _pow_rule(node: Expr, d: Diffs) -> Expr:
-    x, dx, k = node.args[0], _only(d), node.number
+    x, dx, k = node.args[0], only(d), node.number
     assert isinstance(k, Fraction) or x.is_scalar
     if x.is_scalar:
         return E.mul(E.const(k), E.power(x, k - 1), dx)
@@ -268,18 +269,18 @@ def _square_or_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any
 
 
 POSTFIX = [
-    Op("T", 1, apply=E.T, evaluate=lambda env, n, a: a[0].T, differential=lambda n, d: E.T(_only(d)),
+    Op("T", 1, apply=E.T, evaluate=lambda env, n, a: a[0].T, differential=lambda n, d: E.T(only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.T(s))], jacobian=_transpose_jacobian,
        rule="transpose: d(X^T) = (dX)^T", weight=2,
        move="transposing: tr(A^T) = tr(A), a scalar is its own transpose", smooth=True),
     Op("inv", 1, lambda env, n, a: _inverse(env, a[0]), check=_square_or_scalar, apply=E.inv,
-       differential=lambda n, d: E.mul(E.const(-1), n, _only(d), n), rule="inverse: d(X^-1) = -X^-1 dX X^-1",
+       differential=lambda n, d: E.mul(E.const(-1), n, only(d), n), rule="inverse: d(X^-1) = -X^-1 dX X^-1",
        weight=2, identity=True, smooth=True),
     # Powers weigh dear: expanded powers read worse than factored sums.
     Op("pow", 1, _pow_value, differential=_pow_rule, rule="power rule: d(X^k) = sum_j X^j dX X^(k-1-j)",
        weight=8, identity=True, smooth=True),
     Op("epow", 1, lambda env, n, a: a[0] ** float(n.number),
-       differential=lambda n, d: E.had(E.mul(E.const(n.number), E.epow(n.args[0], n.number - 1)), _only(d)),
+       differential=lambda n, d: E.had(E.mul(E.const(n.number), E.epow(n.args[0], n.number - 1)), only(d)),
        rule="elementwise power: d(u.^p) = p u.^(p-1) .* du", weight=8, smooth=True),
 ]
 
@@ -330,83 +331,23 @@ def _trace_like(name: str) -> Any:
 
 MATRIX_FUNCTIONS = [
     Op("tr", 1, lambda env, n, a: env.np.full((1, 1), env.np.trace(a[0])), check=_square_to_scalar,
-       apply=_trace_like("tr"), differential=lambda n, d: fn("tr", _only(d)),
+       apply=_trace_like("tr"), differential=lambda n, d: fn("tr", only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.mul(s, E.eye(n.args[0].shape[0])))],
        jacobian=lambda n, jac, lin: E.mul(E.T(E.vec(E.eye(n.args[0].shape[0]))), jac(n.args[0])),
        rule="trace: d tr(X) = tr(dX)",
        spelling=Spelling(numpy="np.trace({0})", torch="torch.trace({0})", jax="jnp.trace({0})"), smooth=True),
     Op("det", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.det(a[0])), check=_square_to_scalar,
-       apply=_trace_like("det"), differential=lambda n, d: E.mul(n, fn("tr", E.mul(E.inv(n.args[0]), _only(d)))),
+       apply=_trace_like("det"), differential=lambda n, d: E.mul(n, fn("tr", E.mul(E.inv(n.args[0]), only(d)))),
        rule="determinant: d det(X) = det(X) tr(X^-1 dX)", identity=True, smooth=True,
        spelling=Spelling(numpy="np.linalg.det({0})", torch="torch.linalg.det({0})", jax="jnp.linalg.det({0})")),
     Op("logdet", 1, _logdet_value,
        check=_square_to_scalar, apply=lambda a: fn("log", a) if a.is_scalar else E.call("logdet", (a,), SCALAR),
-       differential=lambda n, d: fn("tr", E.mul(E.inv(n.args[0]), _only(d))),
+       differential=lambda n, d: fn("tr", E.mul(E.inv(n.args[0]), only(d))),
        rule="log-determinant: d logdet(X) = tr(X^-1 dX)", identity=True,
        spelling=Spelling(latex=r"\log\det\left({0}\right)", numpy="np.linalg.slogdet({0})[1]",
                          torch="torch.linalg.slogdet({0})[1]", jax="jnp.linalg.slogdet({0})[1]"), smooth=True),
-    Op("diag", 1, _diag_value, check=_diag_check, apply=_diag, differential=lambda n, d: fn("diag", _only(d)),
+    Op("diag", 1, _diag_value, check=_diag_check, apply=_diag, differential=lambda n, d: fn("diag", only(d)),
        gradient=lambda n, s, lin: [(n.args[0], fn("diag", s))], jacobian=_diag_jacobian,
        rule="diag: d diag(u) = diag(du)", smooth=True),
 ]
 register(*LEAVES, *OPERATORS, *POSTFIX, *MATRIX_FUNCTIONS)
-
-
-# ------------------------------------------------------------------ kron, vec, unvec
-def _kron_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
-    (a, b), (c, d) = ctx.resolve(s[0]), ctx.resolve(s[1])
-    return (E.dim_product(a, c), E.dim_product(b, d))
-
-
-def _kron_shuffle(a: Expr, b: Expr) -> Expr:
-    """P with vec(A kron B) = P (vec A kron vec B): I_n kron K_qm kron I_p for A m-by-n, B p-by-q
-    (Magnus and Neudecker, theorem 3.10)."""
-    (m, n), (p, q) = a.shape, b.shape
-    return E.kron(E.kron(E.eye(n), E.commutation(q, m)), E.eye(p))
-
-
-def _kron_factor(node: Expr, lin: Linear) -> Expr:
-    """The matrix F with vec(node) = P F vec(dA) (dX in A) or P F vec(dB) (dX in B)."""
-    a, b = node.args
-    if lin.index(node.args) == 0:
-        return E.kron(E.eye(E.dim_product(*a.shape)), E.vec(b))
-    return E.kron(E.vec(a), E.eye(E.dim_product(*b.shape)))
-
-
-def _kron_gradient(node: Expr, s: Expr, lin: Linear) -> list[tuple[Expr, Expr]]:
-    i = lin.index(node.args)
-    arg = node.args[i]
-    g = E.mul(E.T(_kron_factor(node, lin)), E.T(_kron_shuffle(*node.args)), E.vec(s))
-    return [(arg, E.unvec(g, arg.shape))]
-
-
-def _kron_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
-    return E.mul(_kron_shuffle(*node.args), _kron_factor(node, lin), jac(node.args[lin.index(node.args)]))
-
-
-def _vec_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
-    r, c = ctx.resolve(s[0])
-    return (E.dim_product(r, c), 1)
-
-
-def _unvec_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
-    want = (E.dim_product(dims[0], dims[1]), 1)
-    if not ctx.same(s[0], want):
-        raise ctx.fail(f"unvec to {dims[0]}×{dims[1]} needs a column of length {want[0]}, got {ctx.show(s[0])}",
-                       node)
-    return (dims[0], dims[1])
-
-
-STRUCTURE = [
-    Op("kron", 2, lambda env, n, a: env.np.kron(a[0], a[1]), check=_kron_check, apply=E.kron,
-       differential=_product_rule(E.kron), gradient=_kron_gradient, jacobian=_kron_jacobian,
-       rule="product rule: d(A kron B) = dA kron B + A kron dB", smooth=True),
-    Op("vec", 1, lambda env, n, a: a[0].reshape(-1, 1, order="F"), check=_vec_check, apply=E.vec,
-       differential=lambda n, d: E.vec(_only(d)), gradient=lambda n, s, lin: [(n.args[0], E.unvec(s, n.args[0].shape))],
-       jacobian=lambda n, jac, lin: jac(n.args[0]), rule="vec: d vec(X) = vec(dX)", smooth=True),
-    Op("unvec", 1, lambda env, n, a: a[0].reshape(shape_of(env, n), order="F"), check=_unvec_check,
-       dim_args=(2,), apply=lambda v, m, n: E.unvec(v, (m, n)),
-       differential=lambda n, d: E.unvec(_only(d), n.shape), gradient=lambda n, s, lin: [(n.args[0], E.vec(s))],
-       jacobian=lambda n, jac, lin: jac(n.args[0]), rule="unvec: d unvec(v) = unvec(dv)", smooth=True),
-]
-register(*STRUCTURE)
