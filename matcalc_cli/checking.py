@@ -42,7 +42,7 @@ from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_
 )
 from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import simplify
-from matcalc_cli.structure import Convention, Structure, Structures
+from matcalc_cli.structure import ClaimConvention, Structure, Structures
 from matcalc_cli.syntax import parse
 from matcalc_cli.where import definitions, substitute
 
@@ -62,7 +62,7 @@ VERDICTS = {
 }
 # What each recognised convention is called in a verdict.
 CONVENTIONS = {
-    Convention.MATRIX_COOKBOOK_SYMMETRIC:
+    ClaimConvention.MATRIX_COOKBOOK_SYMMETRIC:
         "2 G - G .* I for the derivative G: the Matrix Cookbook's convention for symmetric matrices, not the "
         "gradient within them",
 }
@@ -134,7 +134,7 @@ class ClaimVerdict:
     difference: Difference | None = None
     compared_with: str = ""  # which form the difference is measured against, when not the derivative
     count: int = POINTS  # random points compared at
-    convention: Convention | None = None  # verdict other-convention: which one the claim follows
+    convention: ClaimConvention | None = None  # verdict other-convention: which one the claim follows
 
     @property
     def ok(self) -> bool:
@@ -277,14 +277,14 @@ def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Re
     return ClaimVerdict(report, expect, claim, "different", "numerically", diff, name, len(pts))
 
 
-def other_convention(report: Report) -> tuple[Convention, Expr] | None:
+def other_convention(report: Report) -> tuple[ClaimConvention, Expr] | None:
     """The derivative in another convention for its structure, where one is in use: by a
     symmetric (or SPD) matrix, the Matrix Cookbook's 2 G - G .* I (section 2.8.2)."""
     d = report.derivative
     if len(report.wrt) != 1 or d.within not in (Structure.SYMMETRIC, Structure.SPD) or not d.kind.startswith("scalar-"):
         return None
     g = d.expr
-    return Convention.MATRIX_COOKBOOK_SYMMETRIC, E.sub(E.mul(E.const(2), g), E.had(g, E.eye(g.shape[0])))
+    return ClaimConvention.MATRIX_COOKBOOK_SYMMETRIC, E.sub(E.mul(E.const(2), g), E.had(g, E.eye(g.shape[0])))
 
 
 def largest_difference(claim: Expr, form: Expr, pts: list[Point]) -> Difference:

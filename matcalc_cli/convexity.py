@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
-from matcalc_cli.convex_rules import AFFINE, SOURCES, Rule
+from matcalc_cli.convex_rules import AFFINE, SOURCES, CurvatureRule
 from matcalc_cli.counterexamples import _SUBSPACES, Counterexample, _direction, _moved, _point, _value, search
 from matcalc_cli.curvature import Fact, Prover
 from matcalc_cli.errors import MatcalcError
@@ -28,9 +28,10 @@ from matcalc_cli.report import SCHEMA, structured_input
 from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.tokens import greek_names
 
-SECOND_ORDER = Rule("second-order condition: smooth, defined on all of an open convex domain, Hessian PSD",
-                    "B&V §3.1.4")
-HESSIAN = Rule("matcalc's Hessian, v^T H v checked against central differences", "matcalc diff --wrt x --wrt x")
+SECOND_ORDER = CurvatureRule("second-order condition: smooth, defined on all of an open convex domain, Hessian PSD",
+                             "B&V §3.1.4")
+HESSIAN = CurvatureRule("matcalc's Hessian, v^T H v checked against central differences",
+                        "matcalc diff --wrt x --wrt x")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from matcalc_cli.convex_rules import (
     SQUARE,
     TRACE_INVERSE,
     Atom,
-    Rule,
+    CurvatureRule,
     power_atom,
 )
 from matcalc_cli.expr import Expr
@@ -53,7 +53,7 @@ from matcalc_cli.signs import Interval, Signs
 class Fact:
     node: Expr
     claim: str  # convex, concave, affine, psd, pd, nonneg, positive
-    rule: Rule
+    rule: CurvatureRule
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Facts:
         self.items: list[Fact] = []
         self._seen: set[tuple[Expr, str]] = set()
 
-    def add(self, node: Expr, claim: str, rule: Rule) -> None:
+    def add(self, node: Expr, claim: str, rule: CurvatureRule) -> None:
         if (node, claim) not in self._seen:
             self._seen.add((node, claim))
             self.items.append(Fact(node, claim, rule))
@@ -140,7 +140,7 @@ class Prover:
             self.facts.add(e, "convex" if curv.convex else "concave", rule)
         return curv
 
-    def _shaped(self, e: Expr) -> tuple[Curv, Rule] | None:
+    def _shaped(self, e: Expr) -> tuple[Curv, CurvatureRule] | None:
         op = e.op
         if op == K.ADD:
             cs = [self.curvature(a) for a in e.args]
@@ -173,7 +173,7 @@ class Prover:
             return self._compose(atom, e.args[0])
         return None
 
-    def _compose(self, atom: Atom, u: Expr) -> tuple[Curv, Rule] | None:
+    def _compose(self, atom: Atom, u: Expr) -> tuple[Curv, CurvatureRule] | None:
         c = self.curvature(u)
         sign = self.sign(u)
         if atom.domain_ok == "nonneg" and not self.nonneg(u):
@@ -192,7 +192,7 @@ class Prover:
             return None
         return shape, _both(atom.rule, COMPOSE)
 
-    def _trace(self, e: Expr) -> tuple[Curv, Rule] | None:
+    def _trace(self, e: Expr) -> tuple[Curv, CurvatureRule] | None:
         a = e.args[0]
         if a.op == K.INV:
             return self._spd_function(a.args[0], Curv(True, False), TRACE_INVERSE)
@@ -201,12 +201,12 @@ class Prover:
             return quad
         return self.curvature(a), NONNEG_MAP
 
-    def _spd_function(self, y: Expr, curv: Curv, rule: Rule) -> tuple[Curv, Rule] | None:
+    def _spd_function(self, y: Expr, curv: Curv, rule: CurvatureRule) -> tuple[Curv, CurvatureRule] | None:
         if self.psd(y) == "pd" and self.curvature(y).affine:
             return curv, rule
         return None
 
-    def _product(self, e: Expr) -> tuple[Curv, Rule] | None:
+    def _product(self, e: Expr) -> tuple[Curv, CurvatureRule] | None:
         deps = [a for a in e.args if self.depends(a)]
         if e.op == K.MUL:
             quad = self._quadratic(e, need_scalar=True)
@@ -218,7 +218,7 @@ class Prover:
             return None
         return self._scaled(deps[0], [a for a in e.args if a is not deps[0]])
 
-    def _scaled(self, u: Expr, coefficients: list[Expr], reciprocal: bool = False) -> tuple[Curv, Rule] | None:
+    def _scaled(self, u: Expr, coefficients: list[Expr], reciprocal: bool = False) -> tuple[Curv, CurvatureRule] | None:
         """u times (or divided by) factors that do not depend on the variables."""
         c = self.curvature(u)
         if c.affine:
@@ -236,7 +236,7 @@ class Prover:
             return None
         return (c.flipped() if flips % 2 else c), NONNEG_MAP
 
-    def _quadratic(self, e: Expr, need_scalar: bool) -> tuple[Curv, Rule] | None:
+    def _quadratic(self, e: Expr, need_scalar: bool) -> tuple[Curv, CurvatureRule] | None:
         """coefficient r^T P r (or R^T P R under tr) with r affine and P constant PSD, or
         P = Y^-1 with Y SPD (matrix fractional)."""
         if e.op != K.MUL or (need_scalar and not e.is_scalar):
@@ -287,7 +287,7 @@ class Prover:
             self.facts.add(e, kind.upper(), rule)
         return kind
 
-    def _psd_rule(self, e: Expr) -> tuple[str, Rule] | None:
+    def _psd_rule(self, e: Expr) -> tuple[str, CurvatureRule] | None:
         if e.is_scalar:
             s = self.sign(e)
             if s.nonneg:
@@ -332,7 +332,7 @@ class Prover:
             return self._congruence(e)
         return None
 
-    def _congruence(self, e: Expr) -> tuple[str, Rule] | None:
+    def _congruence(self, e: Expr) -> tuple[str, CurvatureRule] | None:
         if e.op != K.MUL:
             return None
         scalars = [a for a in e.args if a.is_scalar]
@@ -364,8 +364,8 @@ class Prover:
         return proof is not None and bool(proof[0])
 
 
-def _both(a: Rule, b: Rule) -> Rule:
-    return Rule(f"{a.name}, {b.name}", a.source if a.source == b.source else f"{a.source}, {b.source}")
+def _both(a: CurvatureRule, b: CurvatureRule) -> CurvatureRule:
+    return CurvatureRule(f"{a.name}, {b.name}", a.source if a.source == b.source else f"{a.source}, {b.source}")
 
 
 def _is_one(e: Expr) -> bool:

@@ -35,7 +35,7 @@ def all_nodes(root: Syntax) -> list[Syntax]:
     return out
 
 
-class Checker:
+class ShapeChecker:
     """One check of a tree: the shape of every node, declared names fixed, scalars the names
     given as scalars; dims holds what the unification learnt."""
 

@@ -17,7 +17,7 @@ from matcalc_cli.dims import FRESH_NAMES, format_shape, rename
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Shape
 from matcalc_cli.ops import OPS
-from matcalc_cli.shapecheck import Checker, all_nodes
+from matcalc_cli.shapecheck import ShapeChecker, all_nodes
 from matcalc_cli.structure import Structure, Structures, as_structures
 from matcalc_cli.syntax import Syntax
 from matcalc_cli.where import post_order, split_call, substitute
@@ -57,7 +57,7 @@ def infer_shapes(root: Syntax, declared: dict[str, Shape], symmetric: Structures
     transposed = _transposed(root)  # a name written x^T is never inferred to be a scalar
     candidates = [n for n, _ in names if n not in declared and not n[0].isupper() and n not in transposed]
     names += [(n, -1) for n in extra or [] if n not in dict(names)]
-    checker = Checker(declared, frozenset(), symmetric)
+    checker = ShapeChecker(declared, frozenset(), symmetric)
     try:
         checker.check(root)
         checker = _with_coefficients(root, checker, declared, symmetric)
@@ -123,8 +123,8 @@ def _after_numbers(factors: list[Syntax]) -> list[Syntax]:
     return factors[i:]
 
 
-def _with_coefficients(root: Syntax, checker: Checker, declared: dict[str, Shape],
-                       symmetric: Structures) -> Checker:
+def _with_coefficients(root: Syntax, checker: ShapeChecker, declared: dict[str, Shape],
+                       symmetric: Structures) -> ShapeChecker:
     """The coefficient rule: an undeclared name that textbooks use for a scalar (_SCALAR_NAMES)
     standing first in a product whose rest is scalar-valued (lambda w^T w, c x^T x,
     t log(det(X))) is a scalar, where it occurs only so; x^T x, x * 2, x^T A x and a b^T keep
@@ -149,7 +149,7 @@ def _with_coefficients(root: Syntax, checker: Checker, declared: dict[str, Shape
     coefficients = frozenset(n for n, k in leading.items() if k == uses[n])
     if not coefficients:
         return checker
-    again = Checker(declared, coefficients, symmetric)
+    again = ShapeChecker(declared, coefficients, symmetric)
     try:
         again.check(root)
     except MatcalcError:
@@ -158,7 +158,7 @@ def _with_coefficients(root: Syntax, checker: Checker, declared: dict[str, Shape
 
 
 def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: list[str],
-                        first: MatcalcError, symmetric: Structures) -> Checker:
+                        first: MatcalcError, symmetric: Structures) -> ShapeChecker:
     """Lowercase names are vectors unless only a scalar type-checks, and then only the names
     textbooks use for scalars (t in (A + t B)^-1): try the fewest of them, nearest the first
     mismatch first. Any other name is never guessed: if reading one as a scalar would
@@ -185,8 +185,8 @@ def _retry_with_scalars(root: Syntax, declared: dict[str, Shape], candidates: li
 
 
 def _checks(root: Syntax, declared: dict[str, Shape], scalars: frozenset[str],
-            symmetric: Structures) -> Checker | None:
-    checker = Checker(declared, scalars, symmetric)
+            symmetric: Structures) -> ShapeChecker | None:
+    checker = ShapeChecker(declared, scalars, symmetric)
     try:
         checker.check(root)
     except MatcalcError:
@@ -203,7 +203,7 @@ def _dim_names(root: Syntax) -> set[str]:
     return out
 
 
-def _solve(checker: Checker, names: list[str], declared: dict[str, Shape],
+def _solve(checker: ShapeChecker, names: list[str], declared: dict[str, Shape],
            written: set[str]) -> dict[str, Shape]:
     """Give every unsolved dimension a name (n, m, k, ...) in order of first appearance;
     never one the expression writes (ones(n)) or declares, which would equate them."""

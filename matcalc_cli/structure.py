@@ -59,8 +59,9 @@ _IMPLIES = {
 _WITH_POSITIVE = {Structure.SYMMETRIC, Structure.SPD}
 
 
-class Convention(Enum):
-    """Conventions for the derivative by a structured matrix that check recognises."""
+class ClaimConvention(Enum):
+    """Conventions a claim about the derivative by a structured matrix may follow, which check
+    recognises (not the result's own conventions: derive.Convention)."""
 
     MATRIX_COOKBOOK_SYMMETRIC = "matrix-cookbook-symmetric"  # 2 G - G .* I (The Matrix Cookbook, section 2.8.2)
 

@@ -16,7 +16,7 @@ from matcalc_cli.cli import app
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.numeric import dim_sizes, evaluate, sample
 from matcalc_cli.report import differentiate
-from matcalc_cli.structure import Convention, Structure, declare
+from matcalc_cli.structure import ClaimConvention, Structure, declare
 from matcalc_cli.verification import verify
 
 runner = CliRunner()
@@ -191,7 +191,7 @@ def test_batch_jobs_take_the_options(tmp_path: object) -> None:
 def test_check_names_the_matrix_cookbook_convention(structure: str) -> None:
     result = check("logdet(C)", ["C"], "2 C^-1 - C^-1 .* eye(n)", structures=declare([("C", Structure(structure))]))
     assert not result.ok
-    assert result.verdict == "other-convention" and result.convention is Convention.MATRIX_COOKBOOK_SYMMETRIC
+    assert result.verdict == "other-convention" and result.convention is ClaimConvention.MATRIX_COOKBOOK_SYMMETRIC
     assert result.to_json()["convention"] == "matrix-cookbook-symmetric"
     cli = runner.invoke(app, ["check", "logdet(C)", "--wrt", "C", f"--{structure}", "C", "--expect",
                               "2 C^-1 - C^-1 .* eye(n)"])
@@ -200,7 +200,7 @@ def test_check_names_the_matrix_cookbook_convention(structure: str) -> None:
 
 def test_the_cookbook_form_of_a_non_diagonal_gradient_is_recognised_numerically() -> None:
     result = api.check("x^T S x", "S", "2 x x^T - (x x^T) .* eye(n)", spd=["S"])
-    assert result.result.convention is Convention.MATRIX_COOKBOOK_SYMMETRIC
+    assert result.result.convention is ClaimConvention.MATRIX_COOKBOOK_SYMMETRIC
     assert api.check("x^T S x", "S", "x x^T", spd=["S"]).ok
 
 

@@ -92,7 +92,7 @@ Evaluate = Callable[[Env, Expr, list[Any]], Any]
 
 
 class Checker(Protocol):
-    """What a shape rule may ask of the typing pass (shapecheck.Checker)."""
+    """What a shape rule may ask of the typing pass (shapecheck.ShapeChecker)."""
 
     def is_scalar(self, s: Shape) -> bool: ...
     def resolve(self, s: Shape) -> Shape: ...
