@@ -200,7 +200,7 @@ def read_claim(text: str, report: Report) -> Expr:
 
 
 def _dims_of(node: Expr) -> tuple[Dim, ...]:
-    return (*node.shape, *([node.param] if node.op == K.SIZE else []))  # type: ignore[list-item,arg-type]
+    return (*node.shape, *([node.dim] if node.op == K.SIZE else []))
 
 
 def _known_dimensions(claim: Expr, text: str, report: Report) -> None:

@@ -232,7 +232,7 @@ def _smooth_and_total(f: Expr, prover: Prover) -> bool:
     parents: dict[Expr, set[str]] = {}
     for node in E.walk(f):
         for a in node.args:
-            parents.setdefault(a, set()).add(f"{node.op}:{node.param}" if node.op == K.POW else node.op)
+            parents.setdefault(a, set()).add(f"{node.op}:{node.number}" if node.op == K.POW else node.op)
     for node in E.walk(f):
         if not prover.depends(node):
             continue

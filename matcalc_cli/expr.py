@@ -6,10 +6,11 @@ below (add, mul, T, ...) do only the bookkeeping that keeps trees small while
 they are built (flattening, constant folding, zeros and identities); textbook
 shaping is simplify.py's job.
 
-Ops and their params (what each op means is its record in ops/):
-  var, dvar (VarInfo: a variable, and its differential dX), const (Fraction | float),
-  eye / ones / zeros (none: the shape says it), pow and epow (the exponent),
-  commutation and unvec (the dimensions (m, n)), size (the dimension counted);
+Ops (what each op means is its record in ops/) and their params (params.py: one typed
+variant per kind, read through e.info, e.number, e.dims, e.dim):
+  var, dvar (VarInfo: a variable, and its differential dX), const (NumberParam: its value),
+  eye / ones / zeros (none: the shape says it), pow and epow (NumberParam: the exponent),
+  commutation and unvec (DimsParam: (m, n)), size (DimParam: the dimension counted);
   add, mul (matrix product; scalar factors commute), had (Hadamard), hdiv (a ./ b),
   T, inv, bcast (a scalar filled into a shape), kron, vec and the calls of ops/.
 """
@@ -18,33 +19,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Container
-from dataclasses import dataclass
 from fractions import Fraction
 
+from matcalc_cli.params import Dim, DimParam, DimsParam, Number, NumberParam, Param, VarInfo
 from matcalc_cli.structure import Structure
 from matcalc_cli.written import Written as Written  # re-exported: E.Written, the type of a written constant
 
-Dim = int | str
 Shape = tuple[Dim, Dim]
-Number = Fraction | float
 SCALAR: Shape = (1, 1)
-
-
-@dataclass(frozen=True)
-class VarInfo:
-    name: str
-    structure: Structure | None = None  # a matrix structure (--symmetric, --diagonal, ...)
-
-    @property
-    def symmetric(self) -> bool:
-        return self.structure is not None and self.structure.self_transpose
-
-    @property
-    def orthogonal(self) -> bool:
-        return self.structure is Structure.ORTHOGONAL
-
-
-Param = VarInfo | Fraction | float | tuple[Dim, Dim] | Dim | None
 
 # The live nodes by (op, args, shape, param); an entry goes when its node does.
 _NODES: dict[tuple[object, ...], weakref.ref[Expr]] = {}
@@ -74,9 +56,8 @@ class Expr:
 
     def __new__(cls, op: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
         # The children are hash-consed already, so the key hashes and compares in O(arity).
-        # A number as written (0.3) equals its Fraction (3/10) but prints otherwise: its text
-        # is part of the key, so which one a node is never depends on what else is alive.
-        key = (op, args, shape, param, getattr(param, "text", None))
+        # A number as written (0.3) is a NumberParam apart from 3/10's (its text is a field).
+        key = (op, args, shape, param)
         ref = _NODES.get(key)
         node = ref() if ref is not None else None
         if node is not None:
@@ -103,8 +84,10 @@ class Expr:
 
     @property
     def info(self) -> VarInfo:
-        assert isinstance(self.param, VarInfo)
-        return self.param
+        """A variable's (var, dvar) name and structure."""
+        p = self.param
+        assert isinstance(p, VarInfo), f"{self.op} is no variable"
+        return p
 
     @property
     def name(self) -> str:
@@ -112,22 +95,25 @@ class Expr:
 
     @property
     def number(self) -> Number:
-        """The value of a constant, or the exponent of a power."""
-        assert isinstance(self.param, (Fraction, float))
-        return self.param
+        """The value of a constant, or the exponent of a power (pow, epow)."""
+        p = self.param
+        assert isinstance(p, NumberParam), f"{self.op} has no number"
+        return p.value
 
     @property
     def dims(self) -> tuple[Dim, Dim]:
         """The (m, n) of a commutation matrix K with K vec(A) = vec(A^T) for an m-by-n A,
         and of unvec's m-by-n result."""
-        assert isinstance(self.param, tuple)
-        return self.param
+        p = self.param
+        assert isinstance(p, DimsParam), f"{self.op} has no dimensions"
+        return p.m, p.n
 
     @property
     def dim(self) -> Dim:
         """The dimension that size(n) counts."""
-        assert isinstance(self.param, (int, str))
-        return self.param
+        p = self.param
+        assert isinstance(p, DimParam), f"{self.op} counts no dimension"
+        return p.dim
 
 
 def is_vector(shape: Shape) -> bool:
@@ -159,7 +145,7 @@ def dim_product(a: Dim, b: Dim) -> Dim:
 def const(value: Number | int) -> Expr:
     if isinstance(value, int):
         value = Fraction(value)
-    return Expr("const", (), SCALAR, value)
+    return Expr("const", (), SCALAR, NumberParam(value))
 
 
 ZERO, ONE = const(0), const(1)
@@ -184,11 +170,11 @@ def zeros(shape: Shape) -> Expr:
 
 
 def is_zero(e: Expr) -> bool:
-    return e.op == "zeros" or (e.op == "const" and e.param == 0)
+    return e.op == "zeros" or (e.op == "const" and e.number == 0)
 
 
 def is_const(e: Expr, value: Number | None = None) -> bool:
-    return e.op == "const" and (value is None or e.param == value)
+    return e.op == "const" and (value is None or e.number == value)
 
 
 # ---------------------------------------------------------------- builders
@@ -278,7 +264,7 @@ def T(e: Expr) -> Expr:
         return e
     if e.op == "T":
         return e.args[0]
-    if e.op == "var" and isinstance(e.param, VarInfo) and e.param.symmetric:
+    if e.op == "var" and e.info.symmetric:
         return e
     if e.op in ("zeros", "ones"):
         return Expr(e.op, (), (e.shape[1], e.shape[0]))
@@ -286,7 +272,7 @@ def T(e: Expr) -> Expr:
 
 
 def _orthogonal(e: Expr) -> bool:
-    return e.op == "var" and isinstance(e.param, VarInfo) and e.param.orthogonal
+    return e.op == "var" and e.info.orthogonal
 
 
 def inv(e: Expr) -> Expr:
@@ -310,13 +296,14 @@ def power(e: Expr, k: Number | int) -> Expr:
         return e
     if k == 0:
         return eye(e.shape[0])
-    if e.op == "const" and isinstance(e.param, Fraction) and (e.param != 0 or k > 0):
+    base = e.number if e.op == "const" else None
+    if isinstance(base, Fraction) and (base != 0 or k > 0):
         # x / 0.3 stays a quotient by the number written, not 10 x / 3
-        if isinstance(k, Fraction) and k.denominator == 1 and (k > 0 or not isinstance(e.param, Written)):
-            return const(e.param ** int(k))
+        if isinstance(k, Fraction) and k.denominator == 1 and (k > 0 or not isinstance(base, Written)):
+            return const(base ** int(k))
     if e.shape != SCALAR and k == -1:
         return inv(e)
-    return Expr("pow", (e,), e.shape, k)
+    return Expr("pow", (e,), e.shape, NumberParam(k))
 
 
 def had(*factors: Expr) -> Expr:
@@ -350,7 +337,7 @@ def epow(e: Expr, p: Number) -> Expr:
         return power(e, p)
     if p == 1:
         return e
-    return Expr("epow", (e,), e.shape, p)
+    return Expr("epow", (e,), e.shape, NumberParam(p))
 
 
 def vpow(u: Expr, v: Expr) -> Expr:
@@ -390,7 +377,7 @@ def unvec(v: Expr, shape: Shape) -> Expr:
         return v.args[0]
     if v.op in ("zeros", "ones"):
         return Expr(v.op, (), shape)
-    return Expr("unvec", (v,), shape, shape)
+    return Expr("unvec", (v,), shape, DimsParam(*shape))
 
 
 def kron(a: Expr, b: Expr) -> Expr:
@@ -407,14 +394,14 @@ def commutation(m: Dim, n: Dim) -> Expr:
     if m == 1 or n == 1:
         return eye(dim_product(m, n))
     size = dim_product(m, n)
-    return Expr("commutation", (), (size, size), (m, n))
+    return Expr("commutation", (), (size, size), DimsParam(m, n))
 
 
 def size(d: Dim) -> Expr:
     """The dimension d as a number (mean(x) = sum(x) / size(n))."""
     if isinstance(d, int):
         return const(d)
-    return Expr("size", (), SCALAR, d)
+    return Expr("size", (), SCALAR, DimParam(d))
 
 
 def walk(root: Expr, known: Container[Expr] = ()) -> list[Expr]:

@@ -69,7 +69,7 @@ def shapes_in(*roots: Expr) -> list[Shape]:
         for node in E.walk(root):
             out[node.shape] = None
             if node.op == K.SIZE:
-                out[(node.param, 1)] = None  # type: ignore[index]
+                out[(node.dim, 1)] = None
     return list(out)
 
 
@@ -79,7 +79,7 @@ def numbers_in(*roots: Expr) -> tuple[float, ...]:
     for root in roots:
         for node in E.walk(root):
             if node.op == K.CONST:
-                v = abs(float(node.param))  # type: ignore[arg-type]
+                v = abs(float(node.number))
                 if 1e-6 < v < 1e6:
                     found.add(v)
     return tuple(sorted(found))

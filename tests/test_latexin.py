@@ -130,7 +130,7 @@ def _round_trip(case: Any, seed: int, stats: Counter[str]) -> None:
             return
         raise
     stats["with a dimension, size(n)"] += any(n.op == "size" for n in E.walk(d.expr))
-    written = [n.param for n in E.walk(d.expr) if isinstance(n.param, E.Written)]
+    written = [n.number for n in E.walk(d.expr) if n.op in ("const", "pow", "epow") and isinstance(n.number, E.Written)]
     stats["with a number as written"] += bool(written)
     stats["with two written numbers side by side (\\cdot)"] += any(len(w.parts) > 1 for w in written)
     named = naming.name(d.expr, VARIABLES)

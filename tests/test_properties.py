@@ -55,6 +55,7 @@ from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS, fn, rebuild
+from matcalc_cli.params import NumberParam
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
 from matcalc_cli.report import derivative_of
@@ -697,7 +698,7 @@ def _by_symmetric_matrix(f: Expr, wrt: list[Expr]) -> bool:
     commutation matrix, agree on every symmetric dW), so finite differences of the
     entries of W one by one are no oracle for it."""
     y = wrt[-1]
-    symmetric = isinstance(y.param, E.VarInfo) and y.param.symmetric and _class(y.shape) == "matrix"
+    symmetric = y.info.symmetric and _class(y.shape) == "matrix"
     return symmetric and not (len(wrt) == 1 and f.is_scalar)
 
 
@@ -801,9 +802,9 @@ def _ops(e: Expr) -> set[str]:
         out.add(n.op)
         if n.op == "pow":
             out.add("pow(matrix)" if not n.is_scalar else "pow(scalar)")
-            if not n.is_scalar and n.param < 0:  # type: ignore[operator]
+            if not n.is_scalar and n.number < 0:
                 out.add("pow(matrix, negative)")
-        if n.op == "mul" and n.args[0].op == "const" and n.args[0].param == -1:
+        if n.op == "mul" and n.args[0].op == "const" and n.args[0].number == -1:
             out.add("neg")
     return out
 
@@ -993,7 +994,7 @@ def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats:
     text = render(d.expr)
     note(f"printed: {text}")
     assert "\n" not in text
-    written = [n.param for n in E.walk(d.expr) if isinstance(n.param, E.Written)]
+    written = [n.number for n in E.walk(d.expr) if n.op in ("const", "pow", "epow") and isinstance(n.number, E.Written)]
     if written:  # counted: how often the numbers as written were tried
         stats["with a number as written" + (", two side by side" if any(len(w.parts) > 1 for w in written)
                                             else "")] += 1
@@ -1041,7 +1042,8 @@ def numbers_as_fractions(e: Expr) -> Expr:
     """e with every number as written (expr.Written, 0.5) replaced by its plain Fraction (1/2)."""
     out: dict[int, Expr] = {}
     for n in E.walk(e):
-        param = Fraction(n.param) if isinstance(n.param, E.Written) else n.param
+        p = n.param
+        param = NumberParam(Fraction(p.value)) if isinstance(p, NumberParam) and p.written is not None else p
         out[id(n)] = E.Expr(n.op, tuple(out[id(a)] for a in n.args), n.shape, param)
     return out[id(e)]
 
@@ -1051,8 +1053,8 @@ def _parser_spelling(e: Expr) -> Expr:
     out: dict[int, Expr] = {}
     for n in E.walk(e):
         args = [out[id(a)] for a in n.args]
-        if n.op == "pow" and not n.is_scalar and isinstance(n.param, Fraction) and n.param < 0:
-            out[id(n)] = E.power(E.inv(args[0]), -n.param)
+        if n.op == "pow" and not n.is_scalar and isinstance(n.number, Fraction) and n.number < 0:
+            out[id(n)] = E.power(E.inv(args[0]), -n.number)
         else:
             out[id(n)] = rebuild(n, args) if args else n
     return out[id(e)]

@@ -50,7 +50,7 @@ def is_symmetric(e: Expr) -> bool:
     if e.shape[0] != e.shape[1]:
         return False
     if e.op == "var":
-        return isinstance(e.param, E.VarInfo) and e.param.symmetric
+        return e.info.symmetric
     if e.op in _SYMMETRIC_LEAVES:
         return True
     if e.op == "diag":

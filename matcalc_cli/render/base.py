@@ -103,7 +103,7 @@ class Printer:
         return text, NEG if v < 0 else ATOM
 
     def op_const(self, e: Expr) -> tuple[str, int]:
-        return self.number(e.param)  # type: ignore[arg-type]
+        return self.number(e.number)
 
     def op_var(self, e: Expr) -> tuple[str, int]:
         return self.name(e.name), ATOM
@@ -193,10 +193,10 @@ class Printer:
         return self.number(k)[0] if self.number(k)[1] >= NEG else f"({self.number(k)[0]})"
 
     def op_pow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}^{self.exponent(e.param)}", POSTFIX  # type: ignore[arg-type]
+        return f"{self.at(e.args[0], ATOM)}^{self.exponent(e.number)}", POSTFIX
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}.^{self.exponent(e.param)}", POSTFIX  # type: ignore[arg-type]
+        return f"{self.at(e.args[0], ATOM)}.^{self.exponent(e.number)}", POSTFIX
 
     def op_vpow(self, e: Expr) -> tuple[str, int]:
         """u.^v, a^t: a variable exponent, an operand as the parser reads one after ^ or .^."""

@@ -139,10 +139,10 @@ class LatexPrinter(Printer):
         return self.base(a) + "^{-1}", POSTFIX
 
     def op_pow(self, e: Expr) -> tuple[str, int]:
-        return f"{self.base(e.args[0])}^{{{self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
+        return f"{self.base(e.args[0])}^{{{self.number(e.number)[0]}}}", POSTFIX
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
-        return rf"{self.base(e.args[0])}^{{\circ {self.number(e.param)[0]}}}", POSTFIX  # type: ignore[arg-type]
+        return rf"{self.base(e.args[0])}^{{\circ {self.number(e.number)[0]}}}", POSTFIX
 
     def op_normspec(self, e: Expr) -> tuple[str, int]:
         return rf"\left\lVert {self.render(e.args[0])} \right\rVert_2", ATOM

@@ -57,7 +57,7 @@ class ArrayPrinter(Printer):
     def op_pow(self, e: Expr) -> tuple[str, int]:
         if e.is_scalar:
             return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
-        return f"{self.linalg}.matrix_power({self.render(e.args[0])}, {e.param})", ATOM
+        return f"{self.linalg}.matrix_power({self.render(e.args[0])}, {e.number})", ATOM
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG

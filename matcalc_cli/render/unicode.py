@@ -25,7 +25,7 @@ class UnicodePrinter(Printer):
         return self.at(e.args[0], ATOM) + sup, POSTFIX
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.param), POSTFIX  # type: ignore[arg-type]
+        return self.at(e.args[0], ATOM) + "^∘" + self.exponent(e.number), POSTFIX
 
     def op_vpow(self, e: Expr) -> tuple[str, int]:
         u, v = e.args

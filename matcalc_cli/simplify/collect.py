@@ -57,7 +57,7 @@ def _inner_sum(items: list[Split]) -> list[Split] | None:
 
 
 def _number(s: Expr) -> Fraction | None:
-    return s.param if s.op == "const" and isinstance(s.param, Fraction) else None
+    return s.number if s.op == "const" and isinstance(s.number, Fraction) else None
 
 
 def _at(items: list[Split], c: Fraction, chain: tuple[Expr, ...]) -> int:

@@ -81,15 +81,15 @@ def _own(e: Expr, printed: bool) -> int:
     if printed:
         return _printed(e)
     if op == K.CONST:
-        if isinstance(e.param, Written):  # a product of written numbers costs what it prints
-            return 4 * len(e.param.parts)
-        return 2 if isinstance(e.param, Fraction) and e.param.denominator == 1 else 4
+        if isinstance(e.number, Written):  # a product of written numbers costs what it prints
+            return 4 * len(e.number.parts)
+        return 2 if isinstance(e.number, Fraction) and e.number.denominator == 1 else 4
     own = OPS[op].weight
     if own is None:  # a function call, or kron / vec / diag
         return _CALL + 2 * (len(e.args) - 1)
     if op in (K.ADD, K.MUL, K.HAD, K.HDIV):
         own *= len(e.args) - 1
-        if op == K.MUL and e.args[0].op == K.CONST and e.args[0].param == -1:
+        if op == K.MUL and e.args[0].op == K.CONST and e.args[0].number == -1:
             own -= 3  # -x is a sign, not the number -1 and a juxtaposition
     return own
 

@@ -40,7 +40,7 @@ def _worth(e: Expr, subs: Subs) -> bool:
     stack = [e]
     while stack:
         n = stack.pop()
-        if n.op in _WORTH or (n.op == K.POW and n.param < 0):  # type: ignore[operator]
+        if n.op in _WORTH or (n.op == K.POW and n.number < 0):
             return True
         if n.op == K.MUL and any(a.op == K.ADD for a in n.args):  # a product of sums may cancel
             return True
@@ -119,7 +119,7 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
 
     def to_sympy(n: Expr) -> Any:
         if n.op == K.CONST:
-            v = n.param
+            v = n.number
             if isinstance(v, E.Written):
                 return _written_symbol(sp, v, leaves, back)
             return sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(v)
@@ -141,7 +141,7 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
             return sp.Mul(*a)
         if n.op == K.HDIV:
             return a[0] / a[1]
-        k = n.param
+        k = n.number
         return a[0] ** (sp.Rational(k.numerator, k.denominator) if isinstance(k, Fraction) else k)
 
     s = to_sympy(e)

@@ -134,7 +134,7 @@ def _number(t: Expr) -> Fraction | None:
     if t.op == "mul" and len(t.args) == 2 and t.args[1].op == "ones":  # c ones(n), a number filled
         return _number(t.args[0])
     c = t.args[0] if t.op == "bcast" else t
-    return c.param if c.op == "const" and isinstance(c.param, Fraction) else None
+    return c.number if c.op == "const" and isinstance(c.number, Fraction) else None
 
 
 def _terms(e: Expr) -> tuple[Expr, ...]:
@@ -194,10 +194,10 @@ def _read(e: Expr, r: Expr) -> Piecewise | None:
         k = _number(e.args[0])
         assert k is not None
         return None if inner is None else Piecewise(inner.ts, tuple((k * a, k * b) for a, b in inner.ps))
-    if op == "epow" and isinstance(e.param, Fraction) and e.param.denominator == 1 and 1 <= e.param <= 8:
+    if op == "epow" and isinstance(e.number, Fraction) and e.number.denominator == 1 and 1 <= e.number <= 8:
         base = _read(e.args[0], r)
         out = base
-        for _ in range(int(e.param) - 1):
+        for _ in range(int(e.number) - 1):
             out = None if out is None or base is None else _combine(out, base, _times)
         return out
     return None

@@ -77,8 +77,8 @@ def _entries(v: Expr) -> E.Dim:
 def _is_count(f: Expr, n: E.Dim) -> bool:
     """f is 1 / n: size(n)^-1, or the number 1/n when n is a number."""
     if isinstance(n, int):
-        return E.is_const(f) and n > 1 and f.param == Fraction(1, n)
-    return f.op == "pow" and f.number == -1 and f.args[0].op == "size" and f.args[0].param == n
+        return E.is_const(f) and n > 1 and f.number == Fraction(1, n)
+    return f.op == "pow" and f.number == -1 and f.args[0].op == "size" and f.args[0].dim == n
 
 
 def _inner(f: Expr) -> Expr | None:

@@ -11,6 +11,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.params import DimsParam
 from matcalc_cli.simplify.cost import cost, key, rank
 
 
@@ -32,12 +33,12 @@ def transpose(x: Expr) -> Expr:
         spelled = E.inv(E.T(x.args[0]))  # (A X B)^-T, not (B^T X^T A^T)^-1
         return spelled if cost(spelled) < cost(E.inv(inner)) else E.inv(inner)
     if op == "pow":
-        return E.power(transpose(x.args[0]), x.param)  # type: ignore[arg-type]
+        return E.power(transpose(x.args[0]), x.number)
     if op == "bcast":
         return E.Expr("bcast", x.args, (x.shape[1], x.shape[0]))
     if op == "commutation":
         m, n = x.dims
-        return E.Expr("commutation", (), x.shape, (n, m))
+        return E.Expr("commutation", (), x.shape, DimsParam(n, m))
     if op == "kron":
         return E.Expr("kron", (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
     pushed: Expr | None = None
@@ -56,8 +57,8 @@ def transpose(x: Expr) -> Expr:
 
 # ------------------------------------------------------------------ products
 def _split_power(f: Expr) -> tuple[Expr, Fraction]:
-    if f.op == "pow" and f.is_scalar and isinstance(f.param, Fraction):
-        return f.args[0], f.param
+    if f.op == "pow" and f.is_scalar and isinstance(f.number, Fraction):
+        return f.args[0], f.number
     return f, Fraction(1)
 
 
@@ -209,12 +210,12 @@ def hadamard(factors: list[Expr]) -> Expr:
 
 # ------------------------------------------------------------------ sums
 def _coef(t: Expr) -> tuple[Fraction, Expr]:
-    if t.op == "const" and isinstance(t.param, Fraction):
-        return t.param, E.ONE
-    if t.op == "mul" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
-        return t.args[0].param, E.mul(*t.args[1:])
-    if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
-        return t.args[0].param, E.bcast(E.ONE, t.shape)
+    if t.op == "const" and isinstance(t.number, Fraction):
+        return t.number, E.ONE
+    if t.op == "mul" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction):
+        return t.args[0].number, E.mul(*t.args[1:])
+    if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction):
+        return t.args[0].number, E.bcast(E.ONE, t.shape)
     if t.op == "ones":
         return Fraction(1), E.bcast(E.ONE, t.shape)
     return Fraction(1), t

@@ -202,10 +202,10 @@ def negated(e: Expr) -> Expr | None:
     if e.op == K.BCAST:
         inner = negated(e.args[0])
         return E.bcast(inner, e.shape) if inner is not None else None
-    if e.op == K.CONST and isinstance(e.param, Fraction) and e.param < 0:
-        return E.const(-e.param)
-    if e.op == K.MUL and e.args[0].op == K.CONST and isinstance(e.args[0].param, Fraction) and e.args[0].param < 0:
-        return product([E.const(-e.args[0].param), E.mul(*e.args[1:])])
+    if e.op == K.CONST and isinstance(e.number, Fraction) and e.number < 0:
+        return E.const(-e.number)
+    if e.op == K.MUL and e.args[0].op == K.CONST and isinstance(e.args[0].number, Fraction) and e.args[0].number < 0:
+        return product([E.const(-e.args[0].number), E.mul(*e.args[1:])])
     return None
 
 
@@ -254,7 +254,7 @@ class _Matcher:
             return self.bind(b, p.text, e)
         if k == "num":
             c = _number(e)
-            return b if c is not None and c.param == p.value else None
+            return b if c is not None and c.number == p.value else None
         if k == "neg":
             n = negated(e)
             return self.match(p.args[0], n, b) if n is not None else None

@@ -22,8 +22,8 @@ def _affine_step(b: Expr) -> tuple[Fraction, Fraction, Expr] | None:
     terms = b.args if b.op == "add" else (b,)
     c0, c1, s = Fraction(0), Fraction(0), None
     for t in terms:
-        if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction):
-            c0 += t.args[0].param
+        if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction):
+            c0 += t.args[0].number
             continue
         c, core = _coef(t)
         if core.op != "step" or (s is not None and core != s):
@@ -62,11 +62,11 @@ _ABSORBS = {("relu", "step"): "relu", ("abs", "sign"): None}  # relu .* step = r
 def _complement_at(e: Expr) -> tuple[int, int] | None:
     """The positions of a number c and of a term -c step(u) among a sum's terms."""
     for i, t in enumerate(e.args):
-        if t.op != "bcast" or t.args[0].op != "const" or not isinstance(t.args[0].param, Fraction):
+        if t.op != "bcast" or t.args[0].op != "const" or not isinstance(t.args[0].number, Fraction):
             continue
         for j, u in enumerate(e.args):
             d, core = _coef(u)
-            if core.op == "step" and d == -t.args[0].param:
+            if core.op == "step" and d == -t.args[0].number:
                 return i, j
     return None
 
@@ -81,7 +81,7 @@ def step_complement(e: Expr) -> Expr:
     found = _complement_at(e)
     assert found is not None
     i, j = found
-    c = e.args[i].args[0].param
+    c = e.args[i].args[0].number
     assert isinstance(c, Fraction)
     u = _coef(e.args[j])[1].args[0]
     rest = [t for k, t in enumerate(e.args) if k not in (i, j)]
@@ -91,6 +91,6 @@ def step_complement(e: Expr) -> Expr:
 def negated(u: Expr) -> Expr:
     """-u, a sum term by term, its numbers negated where they stand (not -1 times a broadcast)."""
     terms = u.args if u.op == "add" else (u,)
-    return total([E.bcast(E.const(-t.args[0].param), t.shape)
-                  if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].param, Fraction)
+    return total([E.bcast(E.const(-t.args[0].number), t.shape)
+                  if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction)
                   else product([E.const(-1), t]) for t in terms])
