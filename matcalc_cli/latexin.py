@@ -14,44 +14,29 @@ import re
 from collections.abc import Collection
 
 from matcalc_cli.errors import MatcalcError, Span
+from matcalc_cli.latexwords import (
+    BARS,
+    CALLED,
+    CLOSE_BARS,
+    COMMAND,
+    FONTS,
+    FRACTION,
+    FUNCTIONS,
+    GREEK_COMMANDS,
+    LEIBNIZ,
+    OPEN_BARS,
+    OPERATORS,
+    SIZES,
+    SPACING,
+    WORD,
+)
 from matcalc_cli.tokens import GREEK as GREEK_CHARS
-from matcalc_cli.tokens import GREEK_NAMES, NUMBER, UNICODE_MARKS, Token, split_run, unicode_tokens
-
-_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
-# Spacing and style: read as a space.
-_SPACING = {r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\displaystyle", r"\textstyle",
-            r"\limits", r"\nolimits"}
-# Delimiter sizes: the delimiter after them is what counts.
-_SIZES = {r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\big", r"\Big", r"\bigg", r"\Bigg",
-          r"\biggl", r"\biggr"}
-_OPERATORS = {r"\cdot": "*", r"\times": "*", r"\odot": ".*", r"\oslash": "./", r"\otimes": "⊗", r"\div": "/"}
-# The functions LaTeX has a command for; every other one is \operatorname{name} or \mathrm{name}.
-_FUNCTIONS = {c: c[1:] for c in (r"\det", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\tanh", r"\sinh",
-                                  r"\cosh", r"\arcsin", r"\arccos", r"\arctan", r"\max", r"\min", r"\tr",
-                                  r"\ln")}
-_FUNCTIONS[r"\ln"] = "log"
-_FONTS = {r"\mathbf", r"\boldsymbol", r"\bm", r"\mathrm", r"\mathit", r"\mathsf", r"\operatorname", r"\text",
-          r"\textrm", r"\textbf", r"\mathbfit", r"\vec"}
-_GREEK = {"\\" + g: g for g in GREEK_NAMES} | {r"\varepsilon": "epsilon", r"\vartheta": "theta",
-                                                r"\varphi": "phi", r"\varrho": "rho", r"\varsigma": "sigma",
-                                                r"\varpi": "pi"}
-GREEK_COMMANDS = dict(_GREEK)  # \\theta -> theta, \\varphi -> phi
-# Greek letters that name a function when a bracket follows, as matcalc's LaTeX prints them:
-# the standard normal's CDF and density.
-_CALLED = {r"\Phi": "normcdf", r"\varphi": "normpdf"}
-_OPEN_BARS = {r"\lVert": "norm", r"\lvert": "abs"}
-_CLOSE_BARS = {r"\rVert": "norm", r"\rvert": "abs"}
-_BARS = {r"\|": "norm", r"\Vert": "norm", "‖": "norm", "|": "abs", r"\vert": "abs"}
-_LEIBNIZ = re.compile(r"^\s*(?:d|\\partial|∂|\\mathrm\s*\{?\s*d\s*\}?)\s*(?:[A-Za-z].*)?$", re.DOTALL)
-_WORD = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|\\_|_(?=[A-Za-z0-9]))*")
-
-
-_FRACTION = re.compile(r"^(-?)\\[dt]?frac\{?(\d+)\}?\{?(\d+)\}?$")
+from matcalc_cli.tokens import NUMBER, UNICODE_MARKS, Token, split_run, unicode_tokens
 
 
 def _exponent(text: str) -> str | None:
     """An exponent written as a fraction (\frac{3}{2}, -\frac12) as the number 3/2, -1/2."""
-    m = _FRACTION.match(text)
+    m = FRACTION.match(text)
     return None if m is None else f"{m.group(1)}{m.group(2)}/{m.group(3)}"
 
 
@@ -117,7 +102,7 @@ class _Reader:
         if self.src[p] == "{":
             end = self.group_end(p, hi)
             return p + 1, end - 1, end
-        m = _COMMAND.match(self.src, p)
+        m = COMMAND.match(self.src, p)
         end = m.end() if m else p + 1
         return p, end, end
 
@@ -132,13 +117,13 @@ class _Reader:
                 continue
             start = p
             if c == "\\":
-                m = _COMMAND.match(src, p)
+                m = COMMAND.match(src, p)
                 assert m is not None
                 cmd, p = m.group(), m.end()
-                if cmd in _SPACING:
+                if cmd in SPACING:
                     spaced = True
                     continue
-                if cmd in _SIZES:
+                if cmd in SIZES:
                     while p < hi and src[p].isspace():
                         p += 1
                     if p < hi and src[p] == ".":  # \left. is no delimiter
@@ -158,14 +143,14 @@ class _Reader:
             elif c == "_":
                 p = self.subscript(p, hi, out)
             elif c in "|‖":
-                p = self.bar(_BARS[c], p, p + 1, hi, out, spaced, None)
+                p = self.bar(BARS[c], p, p + 1, hi, out, spaced, None)
             elif c in "[]":
                 out.append(Token("op", "(" if c == "[" else ")", (p, p + 1), spaced))
                 p += 1
             elif c == "&" or c == "#":
                 raise self.fail(f"{c!r} has no meaning in one expression", (p, p + 1))
             elif c.isascii() and c.isalpha():
-                m = _WORD.match(src, p)
+                m = WORD.match(src, p)
                 assert m is not None
                 for text, span in split_run(m.group(), p, self.declared):
                     out.append(Token("name", text.replace("\\_", "_"), span, spaced and span[0] == p))
@@ -201,27 +186,27 @@ class _Reader:
     def command(self, cmd: str, start: int, p: int, hi: int, out: list[Token], spaced: bool) -> int:
         src = self.src
         span = (start, p)
-        if cmd in _OPERATORS:
-            out.append(Token("op", _OPERATORS[cmd], span, spaced))
-        elif cmd in _CALLED and re.compile(r"\s*(?:\\left\s*)?\(").match(src, p):
-            out.append(Token("name", _CALLED[cmd], span, spaced))  # \Phi(u): the normal CDF, as printed
-        elif cmd in _GREEK:
-            out.append(Token("name", _GREEK[cmd], span, spaced))
-        elif cmd in _FUNCTIONS:
-            name = _FUNCTIONS[cmd]
+        if cmd in OPERATORS:
+            out.append(Token("op", OPERATORS[cmd], span, spaced))
+        elif cmd in CALLED and re.compile(r"\s*(?:\\left\s*)?\(").match(src, p):
+            out.append(Token("name", CALLED[cmd], span, spaced))  # \Phi(u): the normal CDF, as printed
+        elif cmd in GREEK_COMMANDS:
+            out.append(Token("name", GREEK_COMMANDS[cmd], span, spaced))
+        elif cmd in FUNCTIONS:
+            name = FUNCTIONS[cmd]
             if cmd == r"\log":
                 m = re.compile(r"\s*\\det(?![A-Za-z])").match(src, p)
                 if m is not None:
                     name, p = "logdet", m.end()
             out.append(Token("name", name, (start, p), spaced))
-        elif cmd in _OPEN_BARS or cmd in _CLOSE_BARS or cmd in _BARS:
-            closing = True if cmd in _CLOSE_BARS else False if cmd in _OPEN_BARS else None
-            kind = _OPEN_BARS.get(cmd) or _CLOSE_BARS.get(cmd) or _BARS[cmd]
+        elif cmd in OPEN_BARS or cmd in CLOSE_BARS or cmd in BARS:
+            closing = True if cmd in CLOSE_BARS else False if cmd in OPEN_BARS else None
+            kind = OPEN_BARS.get(cmd) or CLOSE_BARS.get(cmd) or BARS[cmd]
             return self.bar(kind, start, p, hi, out, spaced, closing)
         elif cmd in (r"\frac", r"\dfrac", r"\tfrac"):
             a0, a1, p = self.argument(p, hi, cmd)
             b0, b1, p = self.argument(p, hi, cmd)
-            if _LEIBNIZ.match(src[a0:a1]) and _LEIBNIZ.match(src[b0:b1]):
+            if LEIBNIZ.match(src[a0:a1]) and LEIBNIZ.match(src[b0:b1]):
                 wrt = re.sub(r"^\s*(?:d|\\partial|∂|\\mathrm\s*\{?\s*d\s*\}?)\s*", "", src[b0:b1]).strip()
                 raise MatcalcError("syntax", f"{src[start:p]} inside the expression: matcalc differentiates by "
                                    f"an option; write the expression alone and add --wrt {wrt or 'VAR'}", (start, p))
@@ -238,7 +223,7 @@ class _Reader:
             out.extend([Token("name", "sqrt", span, spaced), Token("op", "(", span, False)])
             out.extend(self.scan(a0, a1))
             out.append(Token("op", ")", (a1, p), False))
-        elif cmd in _FONTS:
+        elif cmd in FONTS:
             a0, a1, p = self.argument(p, hi, cmd)
             self.font(cmd, src[a0:a1], a0, a1, (start, p), out, spaced)
         elif cmd in (r"\{", r"\}"):
@@ -267,8 +252,8 @@ class _Reader:
             out.append(Token("name", "ones" if text == "1" else "zeros", span, spaced))
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):
             out.append(Token("name", word, span, spaced))
-        elif text in _GREEK:
-            out.append(Token("name", _GREEK[text], span, spaced))
+        elif text in GREEK_COMMANDS:
+            out.append(Token("name", GREEK_COMMANDS[text], span, spaced))
         elif len(text) == 1 and text in GREEK_CHARS:
             out.append(Token("name", GREEK_CHARS[text], span, spaced))
         else:  # \mathbf{A x}: its content, bracketed

@@ -18,7 +18,8 @@ PACKAGE = Path(matcalc_cli.__file__).parent
 STAGES: tuple[tuple[str, ...], ...] = (
     ("expr", "params", "written", "errors", "ops", "dims", "numeric", "coercion", "lines", "structure", "tangent",
      "extrapolation"),
-    ("syntax", "lexer", "where", "tokens", "latexin"),  # latexin: a front end that gives syntax its tokens
+    # latexin: a front end that gives syntax its tokens (latexwords: the LaTeX commands it reads)
+    ("syntax", "lexer", "where", "tokens", "latexin", "latexwords"),
     ("shapes", "shapecheck"),
     ("build",),
     ("derive",),
