@@ -47,7 +47,7 @@ from matcalc_cli.cli_options import (
     completer,
     one_of,
 )
-from matcalc_cli.cli_output import Closed, cannot_write, emit, fail, guarded, show_check, show_derivation, show_verdict
+from matcalc_cli.cli_output import Closed, cannot_write, emit, emit_check, emit_derivation, emit_verdict, fail, guarded
 from matcalc_cli.commands import (
     CHECK_FORMATS,
     FORMATS,
@@ -182,7 +182,7 @@ def check(expr: CheckExprArg = None, wrt: WrtOpt = [], expect: CheckExpectOpt = 
 
     def work() -> bool:
         result = run_check(source, opts)
-        show_check(result, format)
+        emit_check(result, format)
         return result.ok
 
     if not guarded(source, format, work, claim=expect):
@@ -215,7 +215,7 @@ def convex(expr: ExprArg, wrt: ConvexWrtOpt, shape: ShapeOpt = None, symmetric: 
 
     def work() -> int:
         verdict = run_convex(source, opts)
-        show_verdict(verdict, format)
+        emit_verdict(verdict, format)
         return verdict.status
 
     raise typer.Exit(guarded(source, format, work))
@@ -244,7 +244,7 @@ def check_derivation(path: str, wrt: list[str], shape: list[str], symmetric: lis
                                 f"{getattr(ex, 'strerror', None) or ex}"), "", fmt) from None
     opts = (tuple(wrt), tuple(shape), tuple(symmetric), layout, fmt, structures)
     result = guarded(text, fmt, lambda: run_derivation(text, *opts))
-    show_derivation(result, fmt)
+    emit_derivation(result, fmt)
     return 0 if result.ok else 1
 
 

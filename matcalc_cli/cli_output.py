@@ -78,7 +78,7 @@ def emit(result: DiffResult, fmt: str) -> None:
         sys.stderr.write(f"matcalc: verify: {verification.text()}\n")
 
 
-def show_check(result: ClaimVerdict, fmt: str) -> None:
+def emit_check(result: ClaimVerdict, fmt: str) -> None:
     sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in result.report.notes))
     if fmt == "json":
         import json
@@ -94,7 +94,7 @@ def show_check(result: ClaimVerdict, fmt: str) -> None:
         pretty.show_check(result.lines(pretty.render_expr), result.ok)
 
 
-def show_verdict(verdict: ConvexVerdict, fmt: str) -> None:
+def emit_verdict(verdict: ConvexVerdict, fmt: str) -> None:
     """matcalc convex's verdict: its notes on stderr, the verdict on stdout."""
     sys.stderr.write("".join(f"matcalc: note: {n}\n" for n in verdict.notes))
     if fmt == "json":
@@ -111,7 +111,7 @@ def show_verdict(verdict: ConvexVerdict, fmt: str) -> None:
         pretty.show_verdict(verdict.lines(pretty.render_expr), verdict.status == 0)
 
 
-def show_derivation(result: DerivationResult, fmt: str) -> None:
+def emit_derivation(result: DerivationResult, fmt: str) -> None:
     """check --derivation's report: every line's verdict, the first wrong one explained."""
     if fmt == "json":
         import json
