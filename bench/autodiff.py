@@ -281,18 +281,13 @@ def _torch_point(problem: Problem, n: int, measure: str, args: list[np.ndarray],
     """The torch sides of one point, run by bench/torch_side.py in a child whose address space
     is limited to memory_gb (torch.func.hessian's intermediates grow as the variable's entries
     times the loss's arrays): {"times", "compile", "equal", "skipped"}."""
-    import resource
     import subprocess
     import sys
     import tempfile
 
-    limit = int(memory_gb * 2**30)
-
-    def limited() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
     with tempfile.TemporaryDirectory(prefix="matcalc-torch-") as tmp:
         spec = {"problem": problem.name, "n": n, "measure": measure, "budget": budget,
+                "memory_bytes": int(memory_gb * 2**30),
                 "args": f"{tmp}/args.npz", "reference": f"{tmp}/reference.npz", "out": f"{tmp}/out.json"}
         np.savez(spec["args"], **{f"a{i}": a for i, a in enumerate(args)})
         np.savez(spec["reference"], **{f"r{i}": a for i, a in enumerate(reference)})
@@ -300,7 +295,7 @@ def _torch_point(problem: Problem, n: int, measure: str, args: list[np.ndarray],
         both = {"matcalc torch": "", "autodiff torch": ""}
         try:
             done = subprocess.run([sys.executable, str(Path(__file__).with_name("torch_side.py")), f"{tmp}/spec.json"],
-                                  preexec_fn=limited, capture_output=True, text=True,  # noqa: PLW1509 (setrlimit only)
+                                  capture_output=True, text=True,
                                   timeout=10 * budget + 120)
         except subprocess.TimeoutExpired:
             return {"skipped": dict.fromkeys(both, "time")}

@@ -5,8 +5,9 @@
 torch.func.hessian is jacfwd of jacrev: it vmaps the whole reverse pass over every entry of
 the variable, so its intermediates are that many times the loss's (the factorisation's by U
 at n = 500 held 23 GB and was killed), far past the Hessian that --max-hessian-mb bounds.
-So the torch sides run here, under an address-space limit (RLIMIT_AS, set by the parent
-before this interpreter starts): an allocation past it fails in torch's allocator, and the
+So the torch sides run here, under an address-space limit (RLIMIT_AS, the spec's
+memory_bytes, set before torch is imported; the parent, which runs JAX's threads, starts
+this interpreter without a fork hook): an allocation past it fails in torch's allocator, and the
 point is reported "skipped: memory" instead of taking the machine down. The spec names the
 problem, the measure, the size, the arguments (an .npz the parent wrote), the reference (JAX's
 autodiff results, to check equal against) and the budget; the answer is one JSON object,
@@ -17,6 +18,7 @@ passed the limit), written to the spec's "out".
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -96,6 +98,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text())
+    resource.setrlimit(resource.RLIMIT_AS, (spec["memory_bytes"], spec["memory_bytes"]))
     Path(spec["out"]).write_text(json.dumps(run(spec)))
     return 0
 
