@@ -23,6 +23,7 @@ from matcalc_cli import numeric
 from matcalc_cli.checking import Point, finite, points, smooth_at, value
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.extrapolation import second_opinion
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.render import numpy
 from matcalc_cli.report import differentiate
 from matcalc_cli.sampling import LADDER, SECOND_LADDER, shapes_in
@@ -166,9 +167,23 @@ def _numpy_line(r: Any, p: Point, want: np.ndarray) -> str | None:
         got = np.full((1, 1), got)
     if np.shape(got) != want.shape:
         return f"{line!r} has shape {np.shape(got)}, the derivative {want.shape}"
-    if not np.allclose(got, want, rtol=1e-9, atol=1e-12 * float(np.max(np.abs(want), initial=1.0))):
+    # the line and the evaluator compute in different orders: rounding, times the condition
+    # number of what is inverted (det(cos(A B)) by B twice at cond(cos(A B)) = 3e6: 9e-9)
+    rtol = max(1e-9, 1e3 * float(np.finfo(float).eps) * _conditioning(d, p))
+    if not np.allclose(got, want, rtol=rtol, atol=rtol * 1e-3 * float(np.max(np.abs(want), initial=1.0))):
         return f"{line!r} differs from the derivative"
     return None
+
+
+def _conditioning(d: E.Expr, p: Point) -> float:
+    """The largest condition number of a matrix that d inverts, at p."""
+    out = 1.0
+    for node in E.walk(d):
+        if node.op == K.INV and not node.is_scalar:
+            a = value(node.args[0], p)
+            if finite(a):
+                out = max(out, float(np.linalg.cond(a)))
+    return out
 
 
 def _relative(got: np.ndarray, want: np.ndarray, noise: float) -> float:
@@ -232,3 +247,10 @@ def test_a_right_hessian_near_sqrts_singularity_is_no_false_alarm() -> None:
     for layout in ("numerator", "denominator"):
         assert check_case("(tr(((B * s) (sqrt(A)))))", ["A", "A"], layout, stats) is None
     assert stats["checked: hessian (2nd)"] == 2, stats
+
+
+def test_the_numpy_line_is_allowed_the_rounding_of_an_ill_conditioned_inverse() -> None:
+    """The soak's seed 29: det(cos(A B)) by B twice, at a point where cos(A B) has condition
+    number 3e6, the numpy line and matcalc's evaluation differ by 9e-9 of the largest entry:
+    rounding, not a wrong line (at a well-conditioned point they agree to 7e-15)."""
+    assert check_case("(det((cos((A B)))))", ["B", "B"], "numerator", Counter()) is None
