@@ -83,7 +83,8 @@ def verify(report: Report) -> Verification:
                                                                    report.symmetric)
     xs = [E.var(w, report.variables[w], report.structures.of(w)) for w in report.wrt]
     d = report.derivative
-    sizes = dim_sizes(report.variables)
+    # (a dimension only a constant names, ones(n) with no variable of size n, gets a size too)
+    sizes = dim_sizes({**report.variables, **{f"{i}": s for i, s in enumerate(shapes_in(f, d.expr))}})
     entries = entries_of(xs[0].shape, sizes)
     sampled = entries > MAX_VERIFY_ENTRIES
     small = f"a named dimension, --shape {xs[0].name}=n, is verified at small sizes"

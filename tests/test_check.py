@@ -361,3 +361,12 @@ def test_verify_catches_a_wrong_derivative_of_an_expression_that_rounds() -> Non
         wrong = build(parse(text), good.variables, good.symmetric)
         v = verify(replace(good, derivative=replace(good.derivative, expr=wrong)))
         assert not v.ok, text
+
+
+def test_verify_sizes_a_dimension_only_a_constant_names() -> None:
+    # found by the soak (issue 19): ones(n) with no variable of size n was an internal error (KeyError: 'n')
+    for source in ("diag(log(ones(n) t))", "eye(k) / t", "ones(m) t^2"):
+        assert verify(differentiate(source, ["t"], ["t=scalar"])).ok, source
+    code, _, err = run("diff", "diag(log(ones(n) t))", "--wrt", "t", "--shape", "t=scalar", "--verify",
+                       "--format", "plain")
+    assert code == 0 and err.rstrip().endswith(": ok"), err
