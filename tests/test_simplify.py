@@ -210,7 +210,8 @@ COMMON_RUNS = [
     ("A1 A2 A3^-1 A3 B + A1 A2 C", "A1 A2 (B + C)"),
     ("diag(u) A1 A2 A3 B + diag(v) A1 A2 A3 B", "diag(u + v) A1 A2 A3 B"),
     ("B A1 A2 A3 diag(u) + C A1 A2 A3 diag(u)", "(B + C) A1 A2 A3 diag(u)"),
-    ("B A1 A2 A3 diag(u) a + C A1 A2 A3 diag(u) a", "(B + C) A1 A2 A3 diag(u) a"),
+    # diag(u) a is u .* a wherever it stands (the rule diagonal-product), not only where a product was built of the two
+    ("B A1 A2 A3 diag(u) a + C A1 A2 A3 diag(u) a", "(B + C) A1 A2 A3 (a .* u)"),
 ]
 
 

@@ -23,7 +23,8 @@ SHAPES: dict[str, Callable[[Shape], bool]] = {
 }
 TREES: dict[str, Callable[[Expr], bool]] = {
     "symmetric": is_symmetric,
-    "orthonormal": lambda e: e.op in (K.EIGVECS, K.SVD_U, K.SVD_V),  # U^T U = I
+    "orthonormal": lambda e: e.op in (K.EIGVECS, K.SVD_U, K.SVD_V)
+                   or (e.op == K.VAR and e.info.orthogonal),  # U^T U = I; --orthogonal Q
 }
 NUMBERS: dict[str, Callable[[E.Number], bool]] = {
     "number": lambda c: isinstance(c, Fraction),

@@ -1,6 +1,7 @@
 """Normal forms: transposes pushed through products (and through sums where that reads
 shorter), products flattened with their numbers and scalar factors merged, like terms
-collected, common factors pulled out, X X^-1 cancelled."""
+collected, common factors pulled out. The identities of products (X^-1 X = I,
+diag(u) diag(v) = diag(u .* v), a negated sum's sign) are named rules (rules.py)."""
 
 from __future__ import annotations
 
@@ -76,8 +77,7 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
     fs = list(flat.args)
     coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
-    chain = _powers(_diagonal_products(_cancel_inverses([f for f in fs if not f.is_scalar])))
-    coef, chain = _negated_sums(coef, chain, bool(scalars))
+    chain = _powers(_identities_dropped([f for f in fs if not f.is_scalar]))
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
     powers: dict[Expr, Fraction] = {}
     for f in scalars:
@@ -121,7 +121,7 @@ def _powers(chain: list[Expr]) -> list[Expr]:
     out: list[Expr] = []
     for f in chain:
         base, k = (f.args[0], f.number) if f.op == "pow" else (f, Fraction(1))
-        if out and base.shape[0] == base.shape[1]:
+        if out and base.shape[0] == base.shape[1] and not _is_diagonal(base):  # diag(u) diag(u): a rule's
             prev = out[-1]
             pbase, pk = (prev.args[0], prev.number) if prev.op == "pow" else (prev, Fraction(1))
             if pbase == base:
@@ -131,63 +131,15 @@ def _powers(chain: list[Expr]) -> list[Expr]:
     return out
 
 
-def _is_outer(m: Expr) -> bool:
-    return (m.op == "mul" and len(m.args) == 2 and m.args[0].shape[1] == 1 and m.args[1].shape[0] == 1
-            and m.shape[0] == m.shape[1] != 1)
-
-
 def _is_diagonal(f: Expr) -> bool:
     return f.op == "diag" and f.args[0].shape[1] == 1 and f.shape[0] != 1
 
 
-def _diagonal_products(chain: list[Expr]) -> list[Expr]:
-    """diag(u) diag(v) = diag(u .* v), and diag(u) v = u .* v for a vector v: elementwise
-    algebra can then cancel (s .* (y ./ s))."""
-    out: list[Expr] = []
-    for f in chain:
-        if out and _is_diagonal(out[-1]) and _is_diagonal(f):
-            out[-1] = fn("diag", hadamard([out[-1].args[0], f.args[0]]))
-            continue
-        if out and f.shape[1] == 1 and _is_diagonal(out[-1]) and len(chain) == 2:
-            out[-1] = hadamard([out[-1].args[0], f])
-            continue
-        out.append(f)
-    return out
-
-
-def _negated_sums(coef: E.Number, chain: list[Expr], scaled: bool) -> tuple[E.Number, list[Expr]]:
-    """A sum of negative terms inside a product gives its sign to the product:
-    Sigma^-1 (-S - S^T) Sigma^-1 is -Sigma^-1 (S + S^T) Sigma^-1."""
-    if len(chain) < 2 and not scaled:
-        return coef, chain
-    out = []
-    for f in chain:
-        if f.op == "add" and all(_coef(t)[0] < 0 for t in f.args):
-            coef = -coef
-            f = total([product([E.const(-1), t]) for t in f.args])
-        out.append(f)
-    return coef, out
-
-
-def _orthogonal_pair(a: Expr, b: Expr) -> bool:
-    """Q^T Q or Q Q^T for an orthogonal Q (--orthogonal): the identity."""
-    t, q = (a, b) if a.op == "T" else (b, a)
-    return t.op == "T" and t.args[0] is q and q.op == "var" and q.info.orthogonal
-
-
-def _cancel_inverses(chain: list[Expr]) -> list[Expr]:
-    out: list[Expr] = []
-    for f in chain:
-        if out and ((f.op == "inv" and f.args[0] == out[-1]) or (out[-1].op == "inv" and out[-1].args[0] == f)
-                    or _orthogonal_pair(out[-1], f)):
-            out.pop()
-            if not out and f.shape[0] == f.shape[1]:
-                out.append(E.eye(f.shape[0]))
-            continue
-        out.append(f)
-    if len(out) > 1 and any(f.op != "eye" for f in out):
-        out = [f for f in out if f.op != "eye"]
-    return out[:1] if out and all(f.op == "eye" for f in out) else out
+def _identities_dropped(chain: list[Expr]) -> list[Expr]:
+    """I A is A, and a chain of identities one identity (X X^-1 = I is a rule: pairs.py)."""
+    if len(chain) > 1 and any(f.op != "eye" for f in chain):
+        chain = [f for f in chain if f.op != "eye"]
+    return chain[:1] if chain and all(f.op == "eye" for f in chain) else chain
 
 
 def hadamard(factors: list[Expr]) -> Expr:

@@ -11,11 +11,12 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
 from matcalc_cli.simplify.cost import cheapest, rank
 from matcalc_cli.simplify.normal import _coef, _parts, _split_power, hadamard, product, total, transpose
+from matcalc_cli.simplify.pairs import paired
 
 
 def _best(node: Expr, candidates: list[Expr]) -> Expr:
     """The cheapest candidate if it is cheaper than node, else node: a rule never lengthens."""
-    best = cheapest(candidates, node)
+    best = cheapest([paired(c) for c in candidates], node)
     return best if rank(best) < rank(node) else node
 
 
@@ -241,7 +242,7 @@ def distribute_to_collect(e: Expr) -> Expr:
     terms: list[Expr] = []
     for t in e.args:
         parts = _expand_term(t)
-        terms.extend(parts if parts is not None else [t])
+        terms.extend([paired(p) for p in parts] if parts is not None else [t])
     if len(terms) > 16:
         return e
     return _best(e, [total(terms)])
@@ -258,3 +259,4 @@ def transpose_out(e: Expr) -> Expr:
     flipped = [transpose(t) for t in e.args]
     inner = total(flipped) if e.op == "add" else hadamard(flipped)
     return _best(e, [E.T(inner)]) if inner.op != "T" else e
+

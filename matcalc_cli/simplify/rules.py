@@ -37,6 +37,7 @@ from matcalc_cli.simplify import constants as K
 from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
+from matcalc_cli.simplify import pairs as PAIRS
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
@@ -124,8 +125,13 @@ RULES: tuple[Rule, ...] = (
     written("softmax", IDENTITY, "exp(?z) / sum(exp(?z)) => softmax(?z) if column(?z)",
             "exp(?z)^T / sum(exp(?z)) => softmax(?z)^T if column(?z)"),
     written("logistic-scalar", IDENTITY, "exp(?t) / (1 + exp(?t)) => sigmoid(?t) if scalar(?t)"),
+    # Before the product's normal form, which merges what they would meet (diag(u) diag(u) is not diag(u)^2).
+    written("inverse-pair", IDENTITY, *PAIRS.INVERSE_PAIR),
+    written("diagonal-product", IDENTITY, *PAIRS.DIAGONAL_PRODUCT),
+    Rule("negated-sum", IDENTITY, ("mul",), PAIRS.has_negated_sum, PAIRS.negated_sum_out,
+         "A (-B - C) D = -A (B + C) D: a sum of negative terms gives its sign to the product"),
     Rule("product", NORMAL, ("mul",), _always, lambda e: product(list(e.args)),
-         "flattened; numbers and scalar powers merged; X X^-1 = I"),
+         "flattened; numbers and scalar powers merged"),
     Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),
          "like terms collected, common factors out, positive terms first"),
     Rule("hadamard", NORMAL, ("had",), _always, lambda e: hadamard(list(e.args)),
@@ -175,8 +181,7 @@ RULES: tuple[Rule, ...] = (
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
             "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
-    written("orthonormal-pair", IDENTITY, "?U^T ?U => eye(?n) if orthonormal(?U), shape(?U, ?m, ?n)",
-            "?U ?U^T => eye(?n) if orthonormal(?U), shape(?U, ?n, ?n)"),
+    written("orthonormal-pair", IDENTITY, *PAIRS.ORTHONORMAL_PAIR),
     written("polar-factor", IDENTITY, "svd_u(?X) svd_v(?X)^T => polar(?X)"),
     written("softmax-sums-to-one", IDENTITY, "sum(softmax(?z)) => 1 if column(?z)",
             "sum(softmax(?z)) => 1 if shape(?z, 1, ?n)",
@@ -186,8 +191,8 @@ RULES: tuple[Rule, ...] = (
          "ones(1, n) (diag(v) + R) = v^T + ones(1, n) R; (diag(v) + R) ones(n) = v + R ones(n)"),
     written("row-of-ones-product", IDENTITY, "ones(1, ?m) ones(?m, ?k) => size(?m) ones(1, ?k) if named(?m)"),
     written("ones-sum", PRESENTATION, "ones(1, ?n) ?v => sum(?v) if column(?v)", "?v ones(?n) => sum(?v^T) if row(?v)"),
-    written("ones-by-diag", IDENTITY, "ones(1, ?n) diag(?v) => ?v^T if column(?v)",
-            "diag(?v) ones(?n) => ?v if column(?v)"),
+    # diag(v) ones(n) is v .* ones(n): diagonal-product's.
+    written("ones-by-diag", IDENTITY, "ones(1, ?n) diag(?v) => ?v^T if column(?v)"),
     written("diag-outer", IDENTITY, "diag(?a ?b) => ?a .* ?b^T if column(?a), row(?b)"),
     Rule("power-of-product", IDENTITY, ("pow",),
          lambda e: (e.args[0].op == "mul" and all(f.is_scalar for f in e.args[0].args)
