@@ -35,6 +35,8 @@ CASES = [
     ("sum(1 ./ sigmoid(A^T))", ["A"], ["A=n,n"], [], "1 - 1 ./ sigmoid(A^T)^T"),
     ("exp(t) x", ["t"], [], [], "exp(t) x"),  # t is the scalar: conventional scalar names go first
     ("t^2 + 3 t", ["t"], ["t=scalar"], [], "2 t + 3"),
+    # A difference of squares stays whole, its sign inside: not -(y - 1) .* (y + 1) .* (...)
+    ("sum((x + x.^3) .* (1 - y.^2))", ["x"], ["x=n", "y=n"], [], "((1 - y.^2) .* (3 x.^2 + 1))^T"),
     ("tr(A X^2)", ["X"], [], [], "(A X + X A)^T"),  # not A^T X^T + X^T A^T
     (HUBER, ["w"], [], [], "(X w + relu(y - X w - 1) - relu(X w - y - 1) - y)^T X"),  # r - relu(r - 1) + relu(-r - 1)
     (HUBER, ["w", "w"], [], [], "X^T diag(step(1 - abs(X w - y))) X"),

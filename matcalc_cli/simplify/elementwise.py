@@ -207,7 +207,52 @@ def _forms(sp: Any, s: Any) -> list[Any]:
             cands.append(f(s))
         except Exception:  # noqa: BLE001 (sympy may refuse a form; the others remain)
             continue
-    return cands
+    whole = [w for w in (_squares_whole(sp, c, s) for c in cands[1:]) if w is not None]
+    return cands + whole
+
+
+def _squares_whole(sp: Any, f: Any, s: Any) -> Any:
+    """f with each pair of factors (u - v) (u + v) it holds multiplied back into u^2 - v^2,
+    and a negative coefficient taken into one of them: sympy's factor splits the 1 - h^2 of
+    tanh' into -(h - 1) (h + 1), a form no textbook prints. None if f has no such pair, or
+    if the region as written (s) holds that pair itself: splitting is then what was written."""
+    if not f.is_Mul:
+        return None
+    coeff, rest = f.as_coeff_Mul()
+    factors = [a.as_base_exp() for a in sp.Mul.make_args(rest)]
+    written = _written_pairs(sp, s)
+    joined: list[tuple[Any, Any]] = []
+    used: set[int] = set()
+    for i, (p, k) in enumerate(factors):
+        for j in range(i + 1, len(factors)):
+            q, m = factors[j]
+            if i in used or j in used or k != m or not (p.is_Add and q.is_Add):
+                continue
+            d = sp.expand(p * q)
+            if not (d.is_Add and len(d.args) == 2 and len(p.args) == 2 and len(q.args) == 2):
+                continue
+            if frozenset((p, q)) in written:
+                continue
+            used |= {i, j}
+            joined.append((d, k))
+    if not joined:
+        return None
+    if coeff < 0 and joined[0][1] % 2:  # -(h^2 - 1) is 1 - h^2: the sign goes inside
+        coeff = -coeff
+        joined[0] = (sp.expand(-joined[0][0]), joined[0][1])
+    kept = [b ** k for n, (b, k) in enumerate(factors) if n not in used]
+    whole = [sp.Pow(d, k, evaluate=False) if k != 1 else d for d, k in joined]
+    return sp.Mul(*([] if coeff == 1 else [coeff]), *kept, *whole, evaluate=False)
+
+
+def _written_pairs(sp: Any, s: Any) -> set[frozenset[Any]]:
+    """The pairs of sums multiplied together in s (as the region was written)."""
+    out: set[frozenset[Any]] = set()
+    for m in sp.preorder_traversal(s):
+        if m.is_Mul:
+            sums = [a.as_base_exp()[0] for a in m.args if a.as_base_exp()[0].is_Add]
+            out |= {frozenset((a, b)) for n, a in enumerate(sums) for b in sums[n + 1:]}
+    return out
 
 
 class _Reject(Exception):
