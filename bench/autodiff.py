@@ -367,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the address space each point's torch child may take (default: half the memory "
                              "available at the start); past it a side is 'skipped: memory'")
     parser.add_argument("--problems", default="", help="a comma-separated subset of the problems' first words")
+    parser.add_argument("--measures", default="", help="a comma-separated subset of the measures' first words "
+                                                        "(hessian, hvp, value)")
     parser.add_argument("--json", default=str(Path(__file__).with_name("autodiff.json")),
                         help="where every number goes (default bench/autodiff.json, git-ignored)")
     args = parser.parse_args(argv)
@@ -385,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     skipped: list[str] = []
     for problem in chosen:
-        for measure in MEASURES:
+        for measure in [m for m in MEASURES if not args.measures or m.split()[0] in args.measures.split(",")]:
             for n in sizes:
                 if measure == "hessian" and problem.hessian_entries(n) * 8 / 1e6 > args.max_hessian_mb:
                     skipped.append(f"{problem.name}, {measure}, n = {n:,}: the Hessian would pass "

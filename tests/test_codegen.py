@@ -319,10 +319,60 @@ def test_with_value_gives_the_value_and_the_derivative(backend: str) -> None:
 def test_with_value_shares_what_the_derivative_computes() -> None:
     code = code_of_with("norm(R - U V^T)^2", ["U"], with_value=True)
     assert code.count("U @ V.T") == 1 and "h1 = U @ V.T - R" in code
-    assert "return float(np.squeeze(np.linalg.norm(h1) ** 2)), 2 * h1 @ V" in code
+    assert "return float(np.squeeze(np.vdot(h1, h1))), 2 * (h1 @ V)" in code
     logistic = code_of_with("-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))", ["theta"],
                             with_value=True)
     assert logistic.count("X @ theta") == 1
+
+
+SQUARED_NORM = {"python": "np.vdot(h1, h1)", "jax": "jnp.vdot(h1, h1)", "torch": "torch.sum(h1 * h1)"}
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_a_squared_norm_is_a_sum_of_squares_and_a_scalar_scales_the_smaller_result(backend: str) -> None:
+    # norm(h)^2 without the square root squared; 2 (h1 V) scales the n-by-k product, not the
+    # n-by-m h1, with symbolic shapes too. Values (jitted for jax) against numpy's sqrt-squared.
+    _skip_without(backend)
+    code = code_of_with("norm(R - U V^T)^2", ["U"], backend, with_value=True)
+    assert SQUARED_NORM[backend] in code and "linalg.norm" not in code, code
+    assert code.rstrip().endswith("2 * (h1 @ V)"), code
+    vector = code_of_with("norm(x - y)^2 + norm(A x)", ["x"], backend, with_value=True)
+    assert "square(x - y)" in vector and "linalg.norm(x - y)" not in vector, vector
+    rng = np.random.default_rng(3)
+    for shape in ((4, 3), (1, 5), (6, 1)):
+        values = {"R": rng.standard_normal(shape), "U": rng.standard_normal((shape[0], 2)),
+                  "V": rng.standard_normal((shape[1], 2))}
+        report = differentiate("norm(R - U V^T)^2", ["U"], [], [])
+        fn = load(code)
+        if backend == "jax":
+            import jax
+
+            fn = jax.jit(fn)
+        value, grad = fn(*_inputs(backend, values, report))
+        residual = values["U"] @ values["V"].T - values["R"]
+        assert abs(_value(backend, value) - np.linalg.norm(residual) ** 2) < 1e-10
+        assert numeric.relative_error(_as_numpy(backend, grad, False), 2 * residual @ values["V"]) < 1e-12
+    x, y, a = rng.standard_normal((5, 1)), rng.standard_normal((5, 1)), rng.standard_normal((3, 5))
+    report = differentiate("norm(x - y)^2 + norm(A x)", ["x"], [], [])
+    value, _ = load(vector)(*_inputs(backend, {"x": x, "y": y, "A": a}, report))
+    assert abs(_value(backend, value) - float(np.sum((x - y) ** 2) + np.linalg.norm(a @ x))) < 1e-12
+
+
+def test_the_numpy_line_spells_a_squared_norm_and_scales_the_smaller_result() -> None:
+    from matcalc_cli.render import numpy as numpy_line
+
+    report = differentiate("norm(R - U V^T)^2", ["U"], [], [])
+    line = numpy_line.render(report.derivative.expr, report.variables)
+    assert line == "2 * ((U @ V.T - R) @ V)"
+    assert report.function is not None
+    value = numpy_line.render(report.function, report.variables)
+    assert value == "float(np.squeeze(np.sum(np.square(R - U @ V.T))))"
+    rng = np.random.default_rng(4)
+    env = {"np": np, "R": rng.standard_normal((4, 3)), "U": rng.standard_normal((4, 2)),
+           "V": rng.standard_normal((3, 2))}
+    residual = env["R"] - env["U"] @ env["V"].T
+    assert abs(eval(value, env) - np.linalg.norm(residual) ** 2) < 1e-12  # noqa: S307 (the format's purpose)
+    assert numeric.relative_error(eval(line, env), -2 * residual @ env["V"]) < 1e-12  # noqa: S307
 
 
 def code_of_with(source: str, wrt, backend: str = "python", **options) -> str:

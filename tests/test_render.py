@@ -97,11 +97,11 @@ GOLDEN = [
     ("(x - A s)^T W (x - A s)", ["s"], ("W",), "numerator",
      "-2 (x - A s)^T W A",
      r"-2 \left(x - A s\right)^\top W A",
-     "-2 * (x - A @ s).T @ W @ A"),
+     "-2 * ((x - A @ s).T @ W @ A)"),
     ("norm(X w - y)^2", ["w"], (), "denominator",
      "2 X^T (X w - y)",
      r"2 X^\top \left(X w - y\right)",
-     "2 * X.T @ (X @ w - y)"),
+     "2 * (X.T @ (X @ w - y))"),
 ]
 
 

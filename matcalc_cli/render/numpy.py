@@ -8,6 +8,7 @@ import keyword
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.ops import OPS
 from matcalc_cli.ops import kinds as K
+from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
 
 
@@ -55,9 +56,17 @@ class ArrayPrinter(Printer):
         return f"{self.linalg}.inv({self.render(a)})", ATOM
 
     def op_pow(self, e: Expr) -> tuple[str, int]:
+        if e.is_scalar and e.number == 2 and e.args[0].op == K.NORM and e.args[0] not in getattr(self, "locals", {}):
+            return self.squared_norm(self.render(e.args[0].args[0])), ATOM
         if e.is_scalar:
             return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
         return f"{self.linalg}.matrix_power({self.render(e.args[0])}, {e.number})", ATOM
+
+    def squared_norm(self, a: str) -> str:
+        """norm(a)^2 (Frobenius or 2-norm) as the sum of squares, not a square root squared:
+        vdot flattens a matrix; a name is read twice, any other text computed once."""
+        module = self.linalg.split(".")[0]
+        return f"{module}.vdot({a}, {a})" if a.isidentifier() else f"{module}.sum({module}.square({a}))"
 
     def op_epow(self, e: Expr) -> tuple[str, int]:
         return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
@@ -107,7 +116,12 @@ class NumpyPrinter(ArrayPrinter):
         lead = [] if coef == 1 and num or minus else [self.number(coef)[0]]
         text = " * ".join(lead + scal)
         if mats:
-            text = (text + " * " if text else "") + " @ ".join(mats)
+            chain = " @ ".join(mats)
+            # Python scales the first factor of a @ chain: where the result is no larger, it is scaled instead.
+            first = next(f for f in num if not f.is_scalar)
+            if text and len(mats) > 1 and order.entries(e.shape) <= order.entries(first.shape):
+                chain = f"({chain})"
+            text = (text + " * " if text else "") + chain
         for d in den:
             text += " / " + self.at(d, NEG)
         return ("-" + text, SUM) if minus else (text, PRODUCT)

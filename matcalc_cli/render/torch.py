@@ -24,6 +24,10 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
     def function(self, name: str, args: list[str], e: Expr) -> str:
         return OPS[name].spelled("torch").format(*args)
 
+    def squared_norm(self, a: str) -> str:
+        # torch.vdot takes 1-D tensors only
+        return f"torch.sum({a} * {a})" if a.isidentifier() else f"torch.sum(torch.square({a}))"
+
     def cholesky(self, a: str) -> str:
         return f"torch.linalg.cholesky({a})"
 
