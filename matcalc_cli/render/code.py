@@ -150,9 +150,9 @@ class CodePrinter(Printer):
         if mats:
             text, prec = self.chain(mats)
             # Python scales the first factor of a @ chain (2 * A @ v is (2 * A) @ v): where
-            # the chain's result is smaller, it is scaled instead.
+            # the chain's result is no larger (sizes alike, as with named ones), it is scaled instead.
             scaled = parts or divisors or coef < 0
-            if scaled and prec < ATOM and order.entries(e.shape) <= order.entries(mats[0].shape):
+            if scaled and prec < ATOM and order.scale_result(e.shape, mats[0].shape):
                 text, prec = f"({text})", ATOM
             parts.append((text, prec))
         if not parts:

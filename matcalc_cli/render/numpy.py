@@ -119,7 +119,7 @@ class NumpyPrinter(ArrayPrinter):
             chain = " @ ".join(mats)
             # Python scales the first factor of a @ chain: where the result is no larger, it is scaled instead.
             first = next(f for f in num if not f.is_scalar)
-            if text and len(mats) > 1 and order.entries(e.shape) <= order.entries(first.shape):
+            if text and len(mats) > 1 and order.scale_result(e.shape, first.shape):
                 chain = f"({chain})"
             text = (text + " * " if text else "") + chain
         for d in den:

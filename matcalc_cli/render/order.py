@@ -87,6 +87,12 @@ def entries(shape: Shape) -> int:
     return _size(shape[0], sizes) * _size(shape[1], sizes)
 
 
+def scale_result(result: Shape, first: Shape) -> bool:
+    """A scalar times a chain scales the chain's result, not its first factor: unless the result
+    is larger, or the same shape (the same work either way, the chain left as written)."""
+    return result != first and entries(result) <= entries(first)
+
+
 def split(kinds: list[str], shapes: list[Shape]) -> int | None:
     """Where the chain splits into the two products multiplied last, or None when the best
     order depends on named sizes and the chain is plain (multi_dot decides at run time)."""
