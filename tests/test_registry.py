@@ -282,7 +282,9 @@ def test_every_operation_name_the_code_compares_is_a_record():
             seen += 1
             if name not in OPS:
                 unknown.append(f"{path.name}:{line}: {name!r}")
-    assert seen > 200 and not unknown, unknown
+    # Most comparisons are through ops.kinds now (checked by its own test); some strings remain
+    # (expr.py, below ops, cannot import kinds), enough to show the scan finds them.
+    assert seen > 50 and not unknown, unknown
 
 
 def test_every_table_keyed_by_an_operation_names_a_record():

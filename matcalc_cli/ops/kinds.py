@@ -45,6 +45,15 @@ LOG: Final = "log"
 SIGMOID: Final = "sigmoid"
 NORM: Final = "norm"
 SOFTMAX: Final = "softmax"
+SUM: Final = "sum"
+MEAN: Final = "mean"
+# piecewise functions whose kinks a rule reasons about (relu(u) .* step(u) = relu(u))
+ABS: Final = "abs"
+SIGN: Final = "sign"
+STEP: Final = "step"
+# the Cholesky factor and the half-lower part its derivative is written with
+CHOL: Final = "chol"
+TRIL_HALF: Final = "tril_half"
 # orthonormal factors a rule knows by name (U^T U = I)
 EIGVECS: Final = "eigvecs"
 SVD_U: Final = "svd_u"
@@ -52,4 +61,4 @@ SVD_V: Final = "svd_v"
 
 ALL: Final = (VAR, DVAR, CONST, EYE, ONES, ZEROS, COMMUTATION, SIZE, ADD, MUL, HAD, HDIV, KRON, BCAST, T, INV,
               POW, EPOW, VEC, UNVEC, DIAG, TR, DET, LOGDET, EXP, LOG, SIGMOID, NORM, SOFTMAX,
-              EIGVECS, SVD_U, SVD_V)
+              SUM, MEAN, ABS, SIGN, STEP, CHOL, TRIL_HALF, EIGVECS, SVD_U, SVD_V)

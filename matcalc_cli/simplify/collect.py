@@ -13,6 +13,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify.cost import rank
 from matcalc_cli.simplify.normal import _coef, product, total
@@ -22,8 +23,8 @@ Split = tuple[Expr, tuple[Expr, ...]]  # (the scalar coefficient, number include
 
 def _split(t: Expr) -> Split:
     c, core = _coef(t)
-    fs = core.args if core.op == "mul" else (core,)
-    scalars = [f for f in fs if f.is_scalar and f.op != "const"]
+    fs = core.args if core.op == K.MUL else (core,)
+    scalars = [f for f in fs if f.is_scalar and f.op != K.CONST]
     chain = tuple(f for f in fs if not f.is_scalar)
     return product([E.const(c), *scalars]), chain
 
@@ -40,7 +41,7 @@ def _inner_sum(items: list[Split]) -> list[Split] | None:
     """S + s S = (1 + s) S: a term s S whose sum S has its terms c_j T_j (numbers c_j), all
     multiplied by one number lam, among the other terms."""
     for i, (s, ch) in enumerate(items):
-        if len(ch) != 1 or ch[0].op != "add":
+        if len(ch) != 1 or ch[0].op != K.ADD:
             continue
         split = [_split(t) for t in ch[0].args]
         parts = [(c, pch) for c, pch in ((_number(s), pch) for s, pch in split) if c is not None]
@@ -57,7 +58,7 @@ def _inner_sum(items: list[Split]) -> list[Split] | None:
 
 
 def _number(s: Expr) -> Fraction | None:
-    return s.number if s.op == "const" and isinstance(s.number, Fraction) else None
+    return s.number if s.op == K.CONST and isinstance(s.number, Fraction) else None
 
 
 def _at(items: list[Split], c: Fraction, chain: tuple[Expr, ...]) -> int:
@@ -81,7 +82,7 @@ def _rebuilt(items: list[Split]) -> Expr:
 
 
 def _is_diagonal(f: Expr) -> bool:
-    return f.op == "diag" and f.args[0].shape[1] == 1 and f.shape[0] != 1
+    return f.op == K.DIAG and f.args[0].shape[1] == 1 and f.shape[0] != 1
 
 
 def _diagonals(items: list[Split], left: bool) -> list[Split] | None:
@@ -95,12 +96,12 @@ def _diagonals(items: list[Split], left: bool) -> list[Split] | None:
         else:
             v, rest = E.ones((ch[end].shape[0] if left else ch[end].shape[1], 1)) if ch else E.ONE, ch
         groups.setdefault(rest, []).append((s, v))
-    if all(len(g) < 2 or all(v.op == "ones" for _, v in g) for g in groups.values()):
+    if all(len(g) < 2 or all(v.op == K.ONES for _, v in g) for g in groups.values()):
         return None
     out: list[Split] = []
     for rest, g in groups.items():
         if len(g) < 2 or not rest:
-            out += [(s, rest) if v.op == "ones" or not rest else
+            out += [(s, rest) if v.op == K.ONES or not rest else
                     (s, ((fn("diag", v), *rest) if left else (*rest, fn("diag", v)))) for s, v in g]
             continue
         inner = total([product([s, v]) for s, v in g])

@@ -24,6 +24,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import rank
 from matcalc_cli.simplify.normal import _coef, product, total
 
@@ -129,16 +130,16 @@ def has_call(e: Expr) -> bool:
 
 
 def _number(t: Expr) -> Fraction | None:
-    if t.op in ("zeros", "ones"):
-        return Fraction(int(t.op == "ones"))
-    if t.op == "mul" and len(t.args) == 2 and t.args[1].op == "ones":  # c ones(n), a number filled
+    if t.op in (K.ZEROS, K.ONES):
+        return Fraction(int(t.op == K.ONES))
+    if t.op == K.MUL and len(t.args) == 2 and t.args[1].op == K.ONES:  # c ones(n), a number filled
         return _number(t.args[0])
-    c = t.args[0] if t.op == "bcast" else t
-    return c.number if c.op == "const" and isinstance(c.number, Fraction) else None
+    c = t.args[0] if t.op == K.BCAST else t
+    return c.number if c.op == K.CONST and isinstance(c.number, Fraction) else None
 
 
 def _terms(e: Expr) -> tuple[Expr, ...]:
-    return e.args if e.op == "add" else (e,)
+    return e.args if e.op == K.ADD else (e,)
 
 
 def _argument(e: Expr) -> Expr | None:
@@ -182,19 +183,19 @@ def _read(e: Expr, r: Expr) -> Piecewise | None:
     if op in CALLS:
         inner = _read(e.args[0], r)
         return None if inner is None else _through(op, inner)
-    if op == "add":
+    if op == K.ADD:
         with_calls = [t for t in e.args if has_call(t)]
         plain = [t for t in e.args if not has_call(t)]
         parts = [_read(t, r) for t in with_calls] + ([_affine(total(plain), r)] if plain else [])
         return _fold(parts, _add)
-    if op == "had":
+    if op == K.HAD:
         return _fold([_read(f, r) for f in e.args], _times)
-    if op == "mul" and len(e.args) == 2 and _number(e.args[0]) is not None:
+    if op == K.MUL and len(e.args) == 2 and _number(e.args[0]) is not None:
         inner = _read(e.args[1], r)
         k = _number(e.args[0])
         assert k is not None
         return None if inner is None else Piecewise(inner.ts, tuple((k * a, k * b) for a, b in inner.ps))
-    if op == "epow" and isinstance(e.number, Fraction) and e.number.denominator == 1 and 1 <= e.number <= 8:
+    if op == K.EPOW and isinstance(e.number, Fraction) and e.number.denominator == 1 and 1 <= e.number <= 8:
         base = _read(e.args[0], r)
         out = base
         for _ in range(int(e.number) - 1):
@@ -292,7 +293,7 @@ def cheapest_form(e: Expr) -> Expr | None:
 
 def hinged(e: Expr) -> Expr | None:
     """The cheapest hinge form of e (a sum or a Hadamard product) where it is cheaper than e."""
-    best = cheapest_form(e) if e.op in ("add", "had") else None
+    best = cheapest_form(e) if e.op in (K.ADD, K.HAD) else None
     return best if best is not None and rank(best) < rank(e) else None
 
 
@@ -304,14 +305,14 @@ def scaled(e: Expr) -> Expr | None:
     taken into the function where the whole is then cheaper (-(r - relu(r - 1))^T X is
     (relu(r - 1) - r)^T X)."""
     c = _number(e.args[0])
-    if c is None or e.args[0].op != "const":
+    if c is None or e.args[0].op != K.CONST:
         return None
     rest = list(e.args[1:])
     best: Expr | None = None
     for i, g in enumerate(rest):
-        wrap = _WRAPS.get(g.op) if g.op in _WRAPS and g.args[0].op in ("add", "had") else None
+        wrap = _WRAPS.get(g.op) if g.op in _WRAPS and g.args[0].op in (K.ADD, K.HAD) else None
         inner = g.args[0] if wrap is not None else g
-        if inner.op not in ("add", "had") or not has_call(inner) or (g.op == "diag" and inner.shape[1] != 1):
+        if inner.op not in (K.ADD, K.HAD) or not has_call(inner) or (g.op == K.DIAG and inner.shape[1] != 1):
             continue
         form = cheapest_form(product([E.const(c), inner]))
         if form is None:

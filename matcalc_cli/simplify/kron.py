@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, product, total
 
 
@@ -14,16 +15,16 @@ from matcalc_cli.simplify.normal import _coef, product, total
 def _vec_first(t: Expr) -> Expr | None:
     """The vec(M) that t, a vec(M) or a product led by one, starts with (numbers aside)."""
     core = _coef(t)[1]
-    first = core.args[0] if core.op == "mul" else core
-    return first if first.op == "vec" else None
+    first = core.args[0] if core.op == K.MUL else core
+    return first if first.op == K.VEC else None
 
 
 def _opens(k: Expr, f: Expr) -> bool:
     """Is k kron(x^T, I) and f a vec(M), or a sum of products each led by one, with M x defined?"""
-    if k.op != "kron" or k.args[1].op != "eye" or k.args[0].shape[0] != 1:
+    if k.op != K.KRON or k.args[1].op != K.EYE or k.args[0].shape[0] != 1:
         return False
     shape = (k.args[1].shape[0], k.args[0].shape[1])
-    firsts = [_vec_first(t) for t in (f.args if f.op == "add" else (f,))]
+    firsts = [_vec_first(t) for t in (f.args if f.op == K.ADD else (f,))]
     return all(v is not None and v.args[0].shape == shape for v in firsts)
 
 
@@ -37,7 +38,7 @@ def has_kron_vec(e: Expr) -> bool:
 
 def _opened(x: Expr, t: Expr) -> Expr:
     c, core = _coef(t)
-    fs = core.args if core.op == "mul" else (core,)
+    fs = core.args if core.op == K.MUL else (core,)
     return product([E.const(c), fs[0].args[0], x, *fs[1:]])
 
 
@@ -48,21 +49,21 @@ def kron_vec(e: Expr) -> Expr:
     assert i is not None
     x = E.T(fs[i].args[0])
     f = fs[i + 1]
-    opened = total([_opened(x, t) for t in (f.args if f.op == "add" else (f,))])
+    opened = total([_opened(x, t) for t in (f.args if f.op == K.ADD else (f,))])
     return product([*fs[:i], opened, *fs[i + 2:]])
 
 
 # ------------------------------------------------------------------ mixed product
 def _conform(a: Expr, b: Expr) -> bool:
-    return (a.op == b.op == "kron" and a.args[0].shape[1] == b.args[0].shape[0]
+    return (a.op == b.op == K.KRON and a.args[0].shape[1] == b.args[0].shape[0]
             and a.args[1].shape[1] == b.args[1].shape[0])
 
 
 def _krons(f: Expr) -> list[Expr] | None:
     """The Kronecker products of f, a kron or a sum of (multiples of) them."""
-    terms = f.args if f.op == "add" else (f,)
+    terms = f.args if f.op == K.ADD else (f,)
     cores = [_coef(t)[1] for t in terms]
-    return cores if all(c.op == "kron" for c in cores) else None
+    return cores if all(c.op == K.KRON for c in cores) else None
 
 
 def _mixed_at(fs: tuple[Expr, ...]) -> int | None:
@@ -88,8 +89,8 @@ def mixed_product(e: Expr) -> Expr:
     fs = e.args
     i = _mixed_at(fs)
     assert i is not None
-    lefts = fs[i].args if fs[i].op == "add" else (fs[i],)
-    rights = fs[i + 1].args if fs[i + 1].op == "add" else (fs[i + 1],)
+    lefts = fs[i].args if fs[i].op == K.ADD else (fs[i],)
+    rights = fs[i + 1].args if fs[i + 1].op == K.ADD else (fs[i + 1],)
     merged = total([_mixed(a, b) for a in lefts for b in rights])
     return product([*fs[:i], merged, *fs[i + 2:]])
 
@@ -106,11 +107,11 @@ def _commuted_at(fs: tuple[Expr, ...]) -> tuple[int, bool] | None:
     its left; either kron may be a sum of (multiples of) them. (index of the pair, K first)"""
     for i in range(len(fs) - 1):
         a, b = fs[i], fs[i + 1]
-        if a.op == "commutation":
+        if a.op == K.COMMUTATION:
             ks = _krons(b)
             if ks and all(_swappable(k, True) and a.dims == (k.args[1].shape[0], k.args[0].shape[0]) for k in ks):
                 return i, True
-        if b.op == "commutation":
+        if b.op == K.COMMUTATION:
             ks = _krons(a)
             if ks and all(_swappable(k, False) and b.dims == (k.args[0].shape[1], k.args[1].shape[1]) for k in ks):
                 return i, False
@@ -135,5 +136,5 @@ def commuted_kron(e: Expr) -> Expr:
     assert found is not None
     i, left = found
     ks = fs[i + 1] if left else fs[i]
-    swapped = total([_swapped(t) for t in (ks.args if ks.op == "add" else (ks,))])
+    swapped = total([_swapped(t) for t in (ks.args if ks.op == K.ADD else (ks,))])
     return product([*fs[:i], swapped, *fs[i + 2:]])

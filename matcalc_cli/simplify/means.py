@@ -11,17 +11,18 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, hadamard, product, total, transpose
 
 
 def _shift(t: Expr) -> Expr | None:
     """The scalar s when the term t is s broadcast: bcast(s), or s ones(m, n)."""
-    if t.op == "bcast":
+    if t.op == K.BCAST:
         return t.args[0]
-    if t.op == "mul":
+    if t.op == K.MUL:
         rest = [f for f in t.args if not f.is_scalar]
-        if len(rest) == 1 and rest[0].op in ("ones", "bcast"):
-            inner = [rest[0].args[0]] if rest[0].op == "bcast" else []
+        if len(rest) == 1 and rest[0].op in (K.ONES, K.BCAST):
+            inner = [rest[0].args[0]] if rest[0].op == K.BCAST else []
             return product([*(f for f in t.args if f.is_scalar), *inner])
     return None
 
@@ -30,7 +31,7 @@ def _centring(u: Expr) -> int:
     """1 when u = t - mean(t), -1 when u = mean(t) - t, else 0: t a vector or matrix (or its
     transpose: mean(x^T) = mean(x)) and mean(t) broadcast to t's shape, so that u's entries
     sum to zero."""
-    if u.op != "add" or len(u.args) < 2:
+    if u.op != K.ADD or len(u.args) < 2:
         return 0
     shifts = [(i, _shift(a)) for i, a in enumerate(u.args)]
     found = [(i, v) for i, v in shifts if v is not None]
@@ -38,7 +39,7 @@ def _centring(u: Expr) -> int:
         return 0
     i, shift = found[0]
     c, core = _coef(shift)
-    if abs(c) != 1 or core.op != "mean":
+    if abs(c) != 1 or core.op != K.MEAN:
         return 0
     m = core.args[0]
     rest = total([product([E.const(-c), a]) for k, a in enumerate(u.args) if k != i])
@@ -78,14 +79,14 @@ def _is_count(f: Expr, n: E.Dim) -> bool:
     """f is 1 / n: size(n)^-1, or the number 1/n when n is a number."""
     if isinstance(n, int):
         return E.is_const(f) and n > 1 and f.number == Fraction(1, n)
-    return f.op == "pow" and f.number == -1 and f.args[0].op == "size" and f.args[0].dim == n
+    return f.op == K.POW and f.number == -1 and f.args[0].op == K.SIZE and f.args[0].dim == n
 
 
 def _inner(f: Expr) -> Expr | None:
     """a^T b of two vectors of the same length, as sum(a .* b)'s summand."""
     # The factors' own shapes, not f's: the chain of a product is put together here with a
     # scalar shape, which M u (a matrix by a vector) is not.
-    if f.op == "mul" and len(f.args) == 2 and f.args[0].shape[0] == 1 and f.args[1].shape[1] == 1:
+    if f.op == K.MUL and len(f.args) == 2 and f.args[0].shape[0] == 1 and f.args[1].shape[1] == 1:
         return hadamard([transpose(f.args[0]), f.args[1]])
     return None
 
@@ -95,7 +96,7 @@ def _sums(e: Expr) -> list[tuple[tuple[int, ...], Expr]]:
     sum(v), an inner product a^T b as sum(a .* b), alone or as the product's whole chain."""
     out: list[tuple[tuple[int, ...], Expr]] = []
     for j, f in enumerate(e.args):
-        v = f.args[0] if f.op == "sum" else _inner(f)
+        v = f.args[0] if f.op == K.SUM else _inner(f)
         if v is not None:
             out.append(((j,), v))
     chain = [j for j, f in enumerate(e.args) if not f.is_scalar]
@@ -117,13 +118,13 @@ def _pair(e: Expr) -> tuple[tuple[int, ...], Expr] | None:
 
 def _spread(e: Expr) -> Expr | None:
     """(s1 + s2) / n with a sum over n entries in every term: each term's mean."""
-    counts = [i for i, g in enumerate(e.args) if g.op in ("pow", "const")]
-    sums = [j for j, f in enumerate(e.args) if f.op == "add"]
+    counts = [i for i, g in enumerate(e.args) if g.op in (K.POW, K.CONST)]
+    sums = [j for j, f in enumerate(e.args) if f.op == K.ADD]
     if len(sums) != 1:
         return None
     for i in counts:
         terms = [product([e.args[i], t]) for t in e.args[sums[0]].args]
-        if all(t.op == "mul" and _pair(t) is not None for t in terms):
+        if all(t.op == K.MUL and _pair(t) is not None for t in terms):
             rest = [f for k, f in enumerate(e.args) if k not in (i, sums[0])]
             return product([*rest, total([as_mean(t) for t in terms])])
     return None

@@ -12,42 +12,43 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.params import DimsParam
 from matcalc_cli.simplify.cost import cost, key, rank
 
 
 def filled(e: Expr) -> Expr:
     """A broadcast scalar standing alone is spelled c ones(n), which says its shape."""
-    return E.mul(e.args[0], E.ones(e.shape)) if e.op == "bcast" else e
+    return E.mul(e.args[0], E.ones(e.shape)) if e.op == K.BCAST else e
 
 
 # ------------------------------------------------------------------ transposes
 def transpose(x: Expr) -> Expr:
     """x^T for a canonical x, pushed down as far as it reads better."""
     op = x.op
-    if x.is_scalar or op in ("T", "eye", "var", "zeros", "ones") or (op == "diag" and x.shape[0] == x.shape[1]):
+    if x.is_scalar or op in (K.T, K.EYE, K.VAR, K.ZEROS, K.ONES) or (op == K.DIAG and x.shape[0] == x.shape[1]):
         return E.T(x)
-    if op == "mul":
+    if op == K.MUL:
         return product([transpose(f) for f in reversed(x.args)], orient=False)
-    if op == "inv":
+    if op == K.INV:
         inner = transpose(x.args[0])
         spelled = E.inv(E.T(x.args[0]))  # (A X B)^-T, not (B^T X^T A^T)^-1
         return spelled if cost(spelled) < cost(E.inv(inner)) else E.inv(inner)
-    if op == "pow":
+    if op == K.POW:
         return E.power(transpose(x.args[0]), x.number)
-    if op == "bcast":
+    if op == K.BCAST:
         return E.Expr("bcast", x.args, (x.shape[1], x.shape[0]))
-    if op == "commutation":
+    if op == K.COMMUTATION:
         m, n = x.dims
         return E.Expr("commutation", (), x.shape, DimsParam(n, m))
-    if op == "kron":
+    if op == K.KRON:
         return E.Expr("kron", (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
     pushed: Expr | None = None
-    if op == "add":
+    if op == K.ADD:
         pushed = total([transpose(t) for t in x.args])
-    elif op == "had":
+    elif op == K.HAD:
         pushed = hadamard([transpose(t) for t in x.args])
-    elif op == "hdiv":
+    elif op == K.HDIV:
         pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
     # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it costs less.
     kept = E.T(x)
@@ -58,7 +59,7 @@ def transpose(x: Expr) -> Expr:
 
 # ------------------------------------------------------------------ products
 def _split_power(f: Expr) -> tuple[Expr, Fraction]:
-    if f.op == "pow" and f.is_scalar and isinstance(f.number, Fraction):
+    if f.op == K.POW and f.is_scalar and isinstance(f.number, Fraction):
         return f.args[0], f.number
     return f, Fraction(1)
 
@@ -72,10 +73,10 @@ def product(factors: list[Expr], orient: bool = True) -> Expr:
 @functools.lru_cache(maxsize=1 << 14)
 def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
     flat = E.mul(*factors)
-    if flat.op != "mul":
+    if flat.op != K.MUL:
         return flat
     fs = list(flat.args)
-    coef = fs.pop(0).number if fs[0].op == "const" else Fraction(1)
+    coef = fs.pop(0).number if fs[0].op == K.CONST else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
     chain = _powers(_identities_dropped([f for f in fs if not f.is_scalar]))
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
@@ -84,8 +85,8 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
         base, k = _split_power(f)
         powers[base] = powers.get(base, Fraction(0)) + k
     merged = [E.power(b, k) for b, k in powers.items() if k != 0]
-    merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == "add", key(f)))
-    if coef == -1 and not merged and len(chain) == 1 and chain[0].op == "add":
+    merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == K.ADD, key(f)))
+    if coef == -1 and not merged and len(chain) == 1 and chain[0].op == K.ADD:
         return total([product([E.const(-1), t]) for t in chain[0].args])  # -(a - 1) is 1 - a
     chain, more = _scalar_runs(chain)
     if more:
@@ -120,10 +121,10 @@ def _powers(chain: list[Expr]) -> list[Expr]:
     """X^T X^T is (X^T)^2 and X X^2 is X^3, so that like terms meet."""
     out: list[Expr] = []
     for f in chain:
-        base, k = (f.args[0], f.number) if f.op == "pow" else (f, Fraction(1))
+        base, k = (f.args[0], f.number) if f.op == K.POW else (f, Fraction(1))
         if out and base.shape[0] == base.shape[1] and not _is_diagonal(base):  # diag(u) diag(u): a rule's
             prev = out[-1]
-            pbase, pk = (prev.args[0], prev.number) if prev.op == "pow" else (prev, Fraction(1))
+            pbase, pk = (prev.args[0], prev.number) if prev.op == K.POW else (prev, Fraction(1))
             if pbase == base:
                 out[-1] = E.power(base, pk + k)
                 continue
@@ -132,14 +133,14 @@ def _powers(chain: list[Expr]) -> list[Expr]:
 
 
 def _is_diagonal(f: Expr) -> bool:
-    return f.op == "diag" and f.args[0].shape[1] == 1 and f.shape[0] != 1
+    return f.op == K.DIAG and f.args[0].shape[1] == 1 and f.shape[0] != 1
 
 
 def _identities_dropped(chain: list[Expr]) -> list[Expr]:
     """I A is A, and a chain of identities one identity (X X^-1 = I is a rule: pairs.py)."""
-    if len(chain) > 1 and any(f.op != "eye" for f in chain):
-        chain = [f for f in chain if f.op != "eye"]
-    return chain[:1] if chain and all(f.op == "eye" for f in chain) else chain
+    if len(chain) > 1 and any(f.op != K.EYE for f in chain):
+        chain = [f for f in chain if f.op != K.EYE]
+    return chain[:1] if chain and all(f.op == K.EYE for f in chain) else chain
 
 
 def hadamard(factors: list[Expr]) -> Expr:
@@ -147,28 +148,28 @@ def hadamard(factors: list[Expr]) -> Expr:
     coef: list[Expr] = []
     plain: list[Expr] = []
     for f in factors:
-        if f.op == "mul" and not f.is_scalar and any(g.is_scalar for g in f.args):
+        if f.op == K.MUL and not f.is_scalar and any(g.is_scalar for g in f.args):
             coef.extend(g for g in f.args if g.is_scalar)
             f = E.mul(*(g for g in f.args if not g.is_scalar))
         plain.append(f)
     if coef:
         return product([*coef, hadamard(plain)])
     h = E.had(*factors)
-    if h.op != "had":
+    if h.op != K.HAD:
         return h
     # Sums last: (W^T r) .* (1 - t.^2) reads better than the other way round.
-    return E.Expr("had", tuple(sorted(h.args, key=lambda f: (f.op == "add", key(f)))), h.shape)
+    return E.Expr("had", tuple(sorted(h.args, key=lambda f: (f.op == K.ADD, key(f)))), h.shape)
 
 
 # ------------------------------------------------------------------ sums
 def _coef(t: Expr) -> tuple[Fraction, Expr]:
-    if t.op == "const" and isinstance(t.number, Fraction):
+    if t.op == K.CONST and isinstance(t.number, Fraction):
         return t.number, E.ONE
-    if t.op == "mul" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction):
+    if t.op == K.MUL and t.args[0].op == K.CONST and isinstance(t.args[0].number, Fraction):
         return t.args[0].number, E.mul(*t.args[1:])
-    if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction):
+    if t.op == K.BCAST and t.args[0].op == K.CONST and isinstance(t.args[0].number, Fraction):
         return t.args[0].number, E.bcast(E.ONE, t.shape)
-    if t.op == "ones":
+    if t.op == K.ONES:
         return Fraction(1), E.bcast(E.ONE, t.shape)
     return Fraction(1), t
 
@@ -180,7 +181,7 @@ def total(terms: list[Expr]) -> Expr:
 @functools.lru_cache(maxsize=1 << 14)
 def _total(terms: tuple[Expr, ...]) -> Expr:
     s = E.add(*terms)
-    if s.op != "add":
+    if s.op != K.ADD:
         return s
     collected: dict[Expr, Fraction] = {}
     for t in s.args:
@@ -196,7 +197,7 @@ def _total(terms: tuple[Expr, ...]) -> Expr:
         if factored is not None:
             return factored
     # Positive terms first, constants last: 2 t + 3, X w - y.
-    items.sort(key=lambda it: (it[0] < 0, it[1].op in ("const", "bcast"), key(it[1])))
+    items.sort(key=lambda it: (it[0] < 0, it[1].op in (K.CONST, K.BCAST), key(it[1])))
     return E.add(*(_term(c, core) for c, core in items))
 
 
@@ -211,15 +212,15 @@ def _merge_diagonals(items: list[tuple[Fraction, Expr]]) -> list[tuple[Fraction,
 
 
 def _term(c: Fraction, core: Expr) -> Expr:
-    if core.op == "bcast" and E.is_const(core.args[0], 1):  # the constant in 1 - y
+    if core.op == K.BCAST and E.is_const(core.args[0], 1):  # the constant in 1 - y
         return E.bcast(E.const(c), core.shape)
     return product([E.const(c), core])
 
 
 def _parts(core: Expr) -> tuple[list[Expr], list[Expr]]:
     """(scalar factors, matrix chain) of a term without its coefficient."""
-    fs = list(core.args) if core.op == "mul" else [core]
-    return [f for f in fs if f.is_scalar and f.op != "const"], [f for f in fs if not f.is_scalar]
+    fs = list(core.args) if core.op == K.MUL else [core]
+    return [f for f in fs if f.is_scalar and f.op != K.CONST], [f for f in fs if not f.is_scalar]
 
 
 def _factor(items: list[tuple[Fraction, Expr]]) -> Expr | None:
@@ -315,6 +316,6 @@ def _group(items: list[tuple[Fraction, Expr]]) -> Expr | None:
         return None
     grouped = total([product([E.const(items[i][0]), items[i][1]]) for i in best])
     rest = [product([E.const(c), core]) for i, (c, core) in enumerate(items) if i not in best]
-    return total([grouped, *rest]) if grouped.op != "add" else None
+    return total([grouped, *rest]) if grouped.op != K.ADD else None
 
 

@@ -53,12 +53,12 @@ def paired(root: Expr) -> Expr:
 
 def _negative_sum(f: Expr) -> bool:
     """A matrix sum of negative terms, or its transpose."""
-    f = f.args[0] if f.op == "T" else f
-    return f.op == "add" and not f.is_scalar and all(_coef(t)[0] < 0 for t in f.args)
+    f = f.args[0] if f.op == K.T else f
+    return f.op == K.ADD and not f.is_scalar and all(_coef(t)[0] < 0 for t in f.args)
 
 
 def _negated(f: Expr) -> Expr:
-    if f.op == "T":
+    if f.op == K.T:
         return transpose(_negated(f.args[0]))
     return total([product([E.const(-1), t]) for t in f.args])
 
@@ -67,7 +67,7 @@ def has_negated_sum(e: Expr) -> bool:
     """A matrix sum of negative terms among two matrix factors or beside a scalar one
     (alone, -(a + b) is spelled by the sum itself)."""
     chain = [f for f in e.args if not f.is_scalar]
-    scaled = any(f.is_scalar and f.op != "const" for f in e.args)
+    scaled = any(f.is_scalar and f.op != K.CONST for f in e.args)
     return (len(chain) >= 2 or scaled) and any(_negative_sum(f) for f in chain)
 
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, product, total
 
 
@@ -19,14 +20,14 @@ def _whole(k: object) -> int | None:
 
 def _affine_step(b: Expr) -> tuple[Fraction, Fraction, Expr] | None:
     """b as c0 + c1 step(u) (c0 a number broadcast), or None."""
-    terms = b.args if b.op == "add" else (b,)
+    terms = b.args if b.op == K.ADD else (b,)
     c0, c1, s = Fraction(0), Fraction(0), None
     for t in terms:
-        if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction):
+        if t.op == K.BCAST and t.args[0].op == K.CONST and isinstance(t.args[0].number, Fraction):
             c0 += t.args[0].number
             continue
         c, core = _coef(t)
-        if core.op != "step" or (s is not None and core != s):
+        if core.op != K.STEP or (s is not None and core != s):
             return None
         c1, s = c1 + c, core
     return (c0, c1, s) if s is not None and c1 != 0 else None
@@ -34,7 +35,7 @@ def _affine_step(b: Expr) -> tuple[Fraction, Fraction, Expr] | None:
 
 def piecewise_power_applies(e: Expr) -> bool:
     base = e.args[0]
-    return _whole(e.number) is not None and (base.op == "sign" or _affine_step(base) is not None)
+    return _whole(e.number) is not None and (base.op == K.SIGN or _affine_step(base) is not None)
 
 
 def piecewise_power(e: Expr) -> Expr:
@@ -43,7 +44,7 @@ def piecewise_power(e: Expr) -> Expr:
     k = _whole(e.number)
     assert k is not None
     base = e.args[0]
-    if base.op == "sign":
+    if base.op == K.SIGN:
         return E.ones(e.shape) if k % 2 == 0 else base
     found = _affine_step(base)
     assert found is not None
@@ -62,11 +63,11 @@ _ABSORBS = {("relu", "step"): "relu", ("abs", "sign"): None}  # relu .* step = r
 def _complement_at(e: Expr) -> tuple[int, int] | None:
     """The positions of a number c and of a term -c step(u) among a sum's terms."""
     for i, t in enumerate(e.args):
-        if t.op != "bcast" or t.args[0].op != "const" or not isinstance(t.args[0].number, Fraction):
+        if t.op != K.BCAST or t.args[0].op != K.CONST or not isinstance(t.args[0].number, Fraction):
             continue
         for j, u in enumerate(e.args):
             d, core = _coef(u)
-            if core.op == "step" and d == -t.args[0].number:
+            if core.op == K.STEP and d == -t.args[0].number:
                 return i, j
     return None
 
@@ -90,7 +91,7 @@ def step_complement(e: Expr) -> Expr:
 
 def negated(u: Expr) -> Expr:
     """-u, a sum term by term, its numbers negated where they stand (not -1 times a broadcast)."""
-    terms = u.args if u.op == "add" else (u,)
+    terms = u.args if u.op == K.ADD else (u,)
     return total([E.bcast(E.const(-t.args[0].number), t.shape)
-                  if t.op == "bcast" and t.args[0].op == "const" and isinstance(t.args[0].number, Fraction)
+                  if t.op == K.BCAST and t.args[0].op == K.CONST and isinstance(t.args[0].number, Fraction)
                   else product([E.const(-1), t]) for t in terms])

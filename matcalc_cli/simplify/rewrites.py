@@ -9,6 +9,7 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import cheapest, rank
 from matcalc_cli.simplify.normal import _coef, _parts, _split_power, hadamard, product, total, transpose
 from matcalc_cli.simplify.pairs import paired
@@ -22,7 +23,7 @@ def _best(node: Expr, candidates: list[Expr]) -> Expr:
 
 # ------------------------------------------------------------------ traces
 def is_chain(m: Expr) -> bool:
-    return m.op == "mul" and len(m.args) >= 2 and not any(f.is_scalar for f in m.args)
+    return m.op == K.MUL and len(m.args) >= 2 and not any(f.is_scalar for f in m.args)
 
 
 def cyclic_trace(e: Expr) -> Expr:
@@ -45,12 +46,12 @@ def _signed_pair(e: Expr) -> tuple[int, int] | None:
     """sign(u) beside u (or 1 / u); for scalars also abs(t) beside an even power of t."""
     fs = e.args
     for i, f in enumerate(fs):
-        if e.op == "mul" and not f.is_scalar:  # sign(x) x^T is an outer product
+        if e.op == K.MUL and not f.is_scalar:  # sign(x) x^T is an outer product
             continue
         base = _split_power(f)[0]
-        if f.op == "sign":
+        if f.op == K.SIGN:
             target = f.args[0]
-        elif e.op == "mul" and base.op == "abs":
+        elif e.op == K.MUL and base.op == K.ABS:
             target = base.args[0]
         else:
             continue
@@ -58,9 +59,9 @@ def _signed_pair(e: Expr) -> tuple[int, int] | None:
             gbase, gk = _split_power(g)
             if j == i:
                 continue
-            if f.op == "sign" and _power_of(g, target) is not None:
+            if f.op == K.SIGN and _power_of(g, target) is not None:
                 return i, j
-            if f.op != "sign" and gbase == target and _even(gk):
+            if f.op != K.SIGN and gbase == target and _even(gk):
                 return i, j
     return None
 
@@ -87,9 +88,9 @@ def sign_times(e: Expr) -> Expr:
     i, j = _signed_pair(e)  # type: ignore[misc]
     f, (base, k) = e.args[i], _split_power(e.args[j])
     rest = [g for n, g in enumerate(e.args) if n not in (i, j)]
-    if e.op == "had":
+    if e.op == K.HAD:
         return hadamard([*rest, fn("abs", base)])
-    if f.op == "sign":
+    if f.op == K.SIGN:
         k = _power_of(e.args[j], f.args[0])  # type: ignore[assignment]
         return product([*rest, E.power(fn("abs", f.args[0]), k)])
     return product([*rest, f, E.power(fn("abs", base), k)])
@@ -108,7 +109,7 @@ def _det_split(e: Expr) -> int | None:
     scalars = [f for f in e.args if f.is_scalar]
     others = {_split_power(f)[0] for f in scalars}
     for i, f in enumerate(e.args):
-        if f.op == "det" and _square_factors(f.args[0]):
+        if f.op == K.DET and _square_factors(f.args[0]):
             if any(fn("det", g) in others for g in f.args[0].args):
                 return i
     return None
@@ -128,10 +129,10 @@ def det_of_product(e: Expr) -> Expr:
 # ------------------------------------------------------------------ inverses of products
 def _expanded_inverse(f: Expr) -> list[Expr] | None:
     """(A B)^-1 = B^-1 A^-1 and (A B)^-T = A^-T B^-T, for square factors."""
-    if f.op != "inv":
+    if f.op != K.INV:
         return None
     m = f.args[0]
-    if m.op == "T" and _square_factors(m.args[0]):
+    if m.op == K.T and _square_factors(m.args[0]):
         return [E.inv(transpose(g)) for g in m.args[0].args]
     if _square_factors(m):
         return [E.inv(g) for g in reversed(m.args)]
@@ -159,7 +160,7 @@ def _insertion(e: Expr, left: bool) -> Expr | None:
     alone = [i for i, (sc, ch) in enumerate(parts) if not sc and len(ch) == 1]
     for i in alone:
         f = parts[i][1][0]
-        if f.shape[0] == f.shape[1] and f.op == "eye":
+        if f.shape[0] == f.shape[1] and f.op == K.EYE:
             continue
         rest = []
         for (c, _), (sc, ch) in zip(items, parts, strict=True):
@@ -183,18 +184,18 @@ def identity_insertion(e: Expr) -> Expr:
 def _diagonal_selector(left: Expr, mask: Expr, right: bool) -> bool:
     """kron(ones(1, n), I) diag(vec(I)) (from the left) or diag(vec(I)) kron(ones(n), I):
     the maps between vec(M) and the diagonal of M."""
-    if mask.op != "diag" or mask.args[0].op != "vec" or mask.args[0].args[0].op != "eye":
+    if mask.op != K.DIAG or mask.args[0].op != K.VEC or mask.args[0].args[0].op != K.EYE:
         return False
-    return (left.op == "kron" and left.args[1].op == "eye" and left.args[0].op == "ones"
+    return (left.op == K.KRON and left.args[1].op == K.EYE and left.args[0].op == K.ONES
             and left.args[0].shape[1 if right else 0] == 1 and left.args[1].shape == mask.args[0].args[0].shape)
 
 
 def _kron_terms(m: Expr) -> list[tuple[Fraction, Expr, Expr]] | None:
-    terms = m.args if m.op == "add" else (m,)
+    terms = m.args if m.op == K.ADD else (m,)
     out = []
     for t in terms:
         c, core = _coef(t)
-        if core.op != "kron" or core.args[0].shape != core.args[1].shape:
+        if core.op != K.KRON or core.args[0].shape != core.args[1].shape:
             return None
         out.append((c, core.args[0], core.args[1]))
     return out
@@ -224,16 +225,16 @@ def kron_to_hadamard(e: Expr) -> Expr:
 def _expand_term(t: Expr) -> list[Expr] | None:
     """c s (u + v) M as c s u M + c s v M: the first sum among t's factors, one level."""
     c, core = _coef(t)
-    fs = list(core.args) if core.op == "mul" else [core]
+    fs = list(core.args) if core.op == K.MUL else [core]
     for i, f in enumerate(fs):
-        if f.op == "add":
+        if f.op == K.ADD:
             return [product([E.const(c), *fs[:i], g, *fs[i + 1:]]) for g in f.args]
     return None
 
 
 def has_distributable(e: Expr) -> bool:
-    return 2 <= len(e.args) <= 8 and any(_coef(t)[1].op == "mul" and any(
-        f.op == "add" for f in _coef(t)[1].args) for t in e.args)
+    return 2 <= len(e.args) <= 8 and any(_coef(t)[1].op == K.MUL and any(
+        f.op == K.ADD for f in _coef(t)[1].args) for t in e.args)
 
 
 def distribute_to_collect(e: Expr) -> Expr:
@@ -250,13 +251,13 @@ def distribute_to_collect(e: Expr) -> Expr:
 
 # ------------------------------------------------------------------ (A + B)^T
 def has_transposed_term(e: Expr) -> bool:
-    return not e.is_scalar and any(t.op == "T" or (t.op == "mul" and t.args[-1].op == "T") for t in e.args)
+    return not e.is_scalar and any(t.op == K.T or (t.op == K.MUL and t.args[-1].op == K.T) for t in e.args)
 
 
 def transpose_out(e: Expr) -> Expr:
     """A^T + B^T = (A + B)^T and A^T .* B^T = (A .* B)^T where the transposed sum is shorter: its terms may then share a
     factor, (V G^T) .* S^T - (M .* S)^T = (S .* (G V^T - M))^T."""
     flipped = [transpose(t) for t in e.args]
-    inner = total(flipped) if e.op == "add" else hadamard(flipped)
-    return _best(e, [E.T(inner)]) if inner.op != "T" else e
+    inner = total(flipped) if e.op == K.ADD else hadamard(flipped)
+    return _best(e, [E.T(inner)]) if inner.op != K.T else e
 

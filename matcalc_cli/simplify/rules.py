@@ -32,8 +32,9 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify import collect as C
-from matcalc_cli.simplify import constants as K
+from matcalc_cli.simplify import constants as CN
 from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
@@ -113,7 +114,7 @@ def _power_of_power(e: Expr) -> Expr:
 
 
 def _has_bcast_arg(e: Expr) -> bool:
-    return e.op not in ("add", "hdiv", "bcast") and any(a.op == "bcast" for a in e.args)
+    return e.op not in (K.ADD, K.HDIV, K.BCAST) and any(a.op == K.BCAST for a in e.args)
 
 
 RULES: tuple[Rule, ...] = (
@@ -187,7 +188,7 @@ RULES: tuple[Rule, ...] = (
             "sum(softmax(?z)) => 1 if shape(?z, 1, ?n)",
             "sum(softmax(?Z)) => size(?m) if shape(?Z, ?m, ?n)"),
     written("diag-of-zeros", IDENTITY, "diag(zeros(?n)) => zeros(?n, ?n)", "diag(zeros(?n, ?n)) => zeros(?n)"),
-    Rule("ones-through-diag", IDENTITY, ("mul",), K.has_ones_through_diag, K.ones_through_diag,
+    Rule("ones-through-diag", IDENTITY, ("mul",), CN.has_ones_through_diag, CN.ones_through_diag,
          "ones(1, n) (diag(v) + R) = v^T + ones(1, n) R; (diag(v) + R) ones(n) = v + R ones(n)"),
     written("row-of-ones-product", IDENTITY, "ones(1, ?m) ones(?m, ?k) => size(?m) ones(1, ?k) if named(?m)"),
     written("ones-sum", PRESENTATION, "ones(1, ?n) ?v => sum(?v) if column(?v)", "?v ones(?n) => sum(?v^T) if row(?v)"),
@@ -195,11 +196,11 @@ RULES: tuple[Rule, ...] = (
     written("ones-by-diag", IDENTITY, "ones(1, ?n) diag(?v) => ?v^T if column(?v)"),
     written("diag-outer", IDENTITY, "diag(?a ?b) => ?a .* ?b^T if column(?a), row(?b)"),
     Rule("power-of-product", IDENTITY, ("pow",),
-         lambda e: (e.args[0].op == "mul" and all(f.is_scalar for f in e.args[0].args)
+         lambda e: (e.args[0].op == K.MUL and all(f.is_scalar for f in e.args[0].args)
                     and _integer(e.number)),
          lambda e: product([E.power(f, e.number) for f in e.args[0].args]),
          "(a b)^k = a^k b^k for an integer k (not (a b)^0.5 at a, b < 0), all factors at once"),
-    Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == "pow" and e.args[0].is_scalar,
+    Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == K.POW and e.args[0].is_scalar,
          _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
     written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
     Rule("piecewise-power", IDENTITY, ("epow",), P.piecewise_power_applies, P.piecewise_power,

@@ -8,18 +8,19 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.normal import _coef, product, total
 
 
 def _factors(core: Expr) -> list[Expr] | None:
     """The matrices of a chain, a whole positive power U^k spelled as k factors U."""
-    fs = list(core.args) if core.op == "mul" else [core]
+    fs = list(core.args) if core.op == K.MUL else [core]
     if any(f.is_scalar for f in fs):
         return None
     out: list[Expr] = []
     for f in fs:
-        k = f.number if f.op == "pow" else None
+        k = f.number if f.op == K.POW else None
         if isinstance(k, Fraction) and k.denominator == 1 and 1 < k <= 8:
             out.extend([f.args[0]] * int(k))
         else:
@@ -40,10 +41,10 @@ def _turned(t: Expr) -> Expr:
 
 def _collected(e: Expr) -> Expr | None:
     m = e.args[0]
-    if m.op != "add" or m.shape[0] != m.shape[1]:
+    if m.op != K.ADD or m.shape[0] != m.shape[1]:
         return None
     summed = total([_turned(t) for t in m.args])
-    terms = summed.args if summed.op == "add" else (summed,)
+    terms = summed.args if summed.op == K.ADD else (summed,)
     return fn("tr", summed) if len(terms) < len(m.args) else None
 
 

@@ -18,32 +18,33 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, hadamard, product
 
 
 def _diagonal(f: Expr) -> bool:
-    return f.is_scalar or f.op == "eye" or (f.op == "diag" and f.args[0].shape[1] == 1)
+    return f.is_scalar or f.op == K.EYE or (f.op == K.DIAG and f.args[0].shape[1] == 1)
 
 
 def lower(f: Expr) -> bool:
     """Lower triangular by construction: chol(A), tril_half(M), their inverses, diagonals."""
-    if _diagonal(f) or f.op in ("chol", "tril_half"):
+    if _diagonal(f) or f.op in (K.CHOL, K.TRIL_HALF):
         return True
-    if f.op == "inv":
+    if f.op == K.INV:
         return lower(f.args[0])
-    return f.op == "T" and upper(f.args[0])
+    return f.op == K.T and upper(f.args[0])
 
 
 def upper(f: Expr) -> bool:
     if _diagonal(f):
         return True
-    if f.op == "inv":
+    if f.op == K.INV:
         return upper(f.args[0])
-    return f.op == "T" and lower(f.args[0])
+    return f.op == K.T and lower(f.args[0])
 
 
 def _factors(e: Expr) -> tuple[Expr, ...]:
-    return e.args if e.op == "mul" else (e,)
+    return e.args if e.op == K.MUL else (e,)
 
 
 def tril_half_of_upper(e: Expr) -> bool:
@@ -52,15 +53,15 @@ def tril_half_of_upper(e: Expr) -> bool:
 
 def _diagonal_of(f: Expr) -> Expr:
     """diag(f) for a triangular factor, as a column."""
-    if f.op == "tril_half":
+    if f.op == K.TRIL_HALF:
         return E.mul(E.const(Fraction(1, 2)), fn("diag", f.args[0]))
-    if f.op == "diag":
+    if f.op == K.DIAG:
         return f.args[0]
-    if f.op == "eye":
+    if f.op == K.EYE:
         return E.ones((f.shape[0], 1))
-    if f.op == "T":
+    if f.op == K.T:
         return fn("diag", f.args[0])
-    if f.op == "inv":
+    if f.op == K.INV:
         return E.hdiv(E.ONE, _diagonal_of(f.args[0]))
     return fn("diag", f)
 
