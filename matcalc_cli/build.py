@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr, Shape
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops.symmetry import is_symmetric
 from matcalc_cli.shapes import infer_shapes
 from matcalc_cli.structure import Structures, as_structures

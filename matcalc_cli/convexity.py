@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.convex_rules import AFFINE, SOURCES, CurvatureRule
 from matcalc_cli.counterexamples import _SUBSPACES, Counterexample, _direction, _moved, _point, _value, search
 from matcalc_cli.curvature import Fact, Prover
@@ -23,7 +24,6 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.report import SCHEMA, structured_input
 from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.tokens import greek_names

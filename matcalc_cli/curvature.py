@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.convex_rules import (
     AFFINE,
     ATOMS,
@@ -45,7 +46,6 @@ from matcalc_cli.convex_rules import (
 )
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.signs import Interval, Signs
 
 

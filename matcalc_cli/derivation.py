@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli import tangent
 from matcalc_cli.build import build
 from matcalc_cli.checking import (
@@ -41,7 +42,6 @@ from matcalc_cli.dims import format_shape
 from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import size_of
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.report import derivative_of
 from matcalc_cli.structure import NONE, Structures
 

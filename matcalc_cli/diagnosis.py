@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.checking import CHECK_TOL, Point, value
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.structure import Structure
 from matcalc_cli.syntax import Syntax
 

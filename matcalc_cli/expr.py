@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Container
 from fractions import Fraction
 
+from matcalc_cli import kinds as K
 from matcalc_cli.params import Dim, DimParam, DimsParam, Number, NumberParam, Param, VarInfo
 from matcalc_cli.structure import Structure
 from matcalc_cli.written import Written as Written  # re-exported: E.Written, the type of a written constant
@@ -170,30 +171,30 @@ def zeros(shape: Shape) -> Expr:
 
 
 def is_zero(e: Expr) -> bool:
-    return e.op == "zeros" or (e.op == "const" and e.number == 0)
+    return e.op == K.ZEROS or (e.op == K.CONST and e.number == 0)
 
 
 def is_const(e: Expr, value: Number | None = None) -> bool:
-    return e.op == "const" and (value is None or e.number == value)
+    return e.op == K.CONST and (value is None or e.number == value)
 
 
 # ---------------------------------------------------------------- builders
 def add(*terms: Expr) -> Expr:
     flat: list[Expr] = []
     for t in terms:
-        flat.extend(t.args if t.op == "add" else (t,))
+        flat.extend(t.args if t.op == K.ADD else (t,))
     shape = next((t.shape for t in flat if t.shape != SCALAR), SCALAR)
     # A sum of different shapes is a bug upstream: fail loudly, never print a wrong answer.
     assert all(t.shape in (shape, SCALAR) for t in flat), f"add of {[t.shape for t in flat]}"
     flat = [t for t in flat if not is_zero(t)]
     if shape != SCALAR:
         flat = [bcast(t, shape) if t.shape == SCALAR else t for t in flat]
-    consts = [t for t in flat if t.op == "const"]
+    consts = [t for t in flat if t.op == K.CONST]
     if len(consts) > 1:
         total: Number = Fraction(0)
         for t in consts:
             total = total + t.number
-        flat = [t for t in flat if t.op != "const"] + ([const(total)] if total != 0 else [])
+        flat = [t for t in flat if t.op != K.CONST] + ([const(total)] if total != 0 else [])
     if not flat:
         return zeros(shape)
     return flat[0] if len(flat) == 1 else Expr("add", tuple(flat), shape)
@@ -217,8 +218,8 @@ def mul(*factors: Expr) -> Expr:
     for f in factors:
         # A scalar made of matrices (x^T a) stays one factor: flattening it would
         # splice its chain into the product's.
-        inline = f.op == "mul" and (f.shape != SCALAR or all(g.shape == SCALAR for g in f.args))
-        if not inline and f.op == "mul" and any(g.shape == SCALAR for g in f.args):
+        inline = f.op == K.MUL and (f.shape != SCALAR or all(g.shape == SCALAR for g in f.args))
+        if not inline and f.op == K.MUL and any(g.shape == SCALAR for g in f.args):
             # -(2 x^T y / q): the numbers and scalars come out, the chain x^T y stays one factor
             flat.extend(g for g in f.args if g.shape == SCALAR)
             chain = tuple(g for g in f.args if g.shape != SCALAR)
@@ -227,7 +228,7 @@ def mul(*factors: Expr) -> Expr:
     coef: Number = Fraction(1)
     rest: list[Expr] = []
     for f in flat:
-        if f.op == "const":
+        if f.op == K.CONST:
             coef = coef * f.number
         else:
             rest.append(f)
@@ -236,10 +237,10 @@ def mul(*factors: Expr) -> Expr:
         return zeros(shape)
     # An identity beside another matrix factor changes nothing.
     mats = [f for f in rest if f.shape != SCALAR]
-    if len(mats) > 1 and any(f.op == "eye" for f in mats):
-        keep = next((f for f in mats if f.op != "eye"), mats[0])
-        rest = [f for f in rest if f.op != "eye" or f is keep]
-    scalar_chains = [f for f in rest if f.op == "mul"]
+    if len(mats) > 1 and any(f.op == K.EYE for f in mats):
+        keep = next((f for f in mats if f.op != K.EYE), mats[0])
+        rest = [f for f in rest if f.op != K.EYE or f is keep]
+    scalar_chains = [f for f in rest if f.op == K.MUL]
     if len(scalar_chains) == 1 and not any(f.shape != SCALAR for f in rest):
         # 2 t (x^T A x) is the chain 2 t x^T A x: nothing else multiplies it as a matrix
         i = rest.index(scalar_chains[0])
@@ -260,31 +261,31 @@ def sub(a: Expr, b: Expr) -> Expr:
 
 
 def T(e: Expr) -> Expr:
-    if e.shape == SCALAR or e.op == "eye" or (e.op == "diag" and is_vector(e.args[0].shape)):
+    if e.shape == SCALAR or e.op == K.EYE or (e.op == K.DIAG and is_vector(e.args[0].shape)):
         return e
-    if e.op == "T":
+    if e.op == K.T:
         return e.args[0]
-    if e.op == "var" and e.info.symmetric:
+    if e.op == K.VAR and e.info.symmetric:
         return e
-    if e.op in ("zeros", "ones"):
+    if e.op in (K.ZEROS, K.ONES):
         return Expr(e.op, (), (e.shape[1], e.shape[0]))
     return Expr("T", (e,), (e.shape[1], e.shape[0]))
 
 
 def _orthogonal(e: Expr) -> bool:
-    return e.op == "var" and e.info.orthogonal
+    return e.op == K.VAR and e.info.orthogonal
 
 
 def inv(e: Expr) -> Expr:
     if e.shape == SCALAR:
         return power(e, -1)
-    if e.op == "inv":
+    if e.op == K.INV:
         return e.args[0]
-    if e.op == "eye":
+    if e.op == K.EYE:
         return e
     if _orthogonal(e):
         return T(e)  # Q^-1 = Q^T
-    if e.op == "T" and _orthogonal(e.args[0]):
+    if e.op == K.T and _orthogonal(e.args[0]):
         return e.args[0]  # Q^-T = Q
     return Expr("inv", (e,), e.shape)
 
@@ -296,7 +297,7 @@ def power(e: Expr, k: Number | int) -> Expr:
         return e
     if k == 0:
         return eye(e.shape[0])
-    base = e.number if e.op == "const" else None
+    base = e.number if e.op == K.CONST else None
     if isinstance(base, Fraction) and (base != 0 or k > 0):
         # x / 0.3 stays a quotient by the number written, not 10 x / 3
         if isinstance(k, Fraction) and k.denominator == 1 and (k > 0 or not isinstance(base, Written)):
@@ -310,9 +311,9 @@ def had(*factors: Expr) -> Expr:
     """Hadamard product; scalar factors become plain scaling."""
     flat: list[Expr] = []
     for f in factors:
-        flat.extend(f.args if f.op == "had" else (f,))
+        flat.extend(f.args if f.op == K.HAD else (f,))
     scalars = [f for f in flat if f.shape == SCALAR]
-    mats = [f for f in flat if f.shape != SCALAR and f.op != "ones"]
+    mats = [f for f in flat if f.shape != SCALAR and f.op != K.ONES]
     if any(is_zero(f) for f in flat):
         shape = next((f.shape for f in flat if f.shape != SCALAR), SCALAR)
         return zeros(shape)
@@ -342,7 +343,7 @@ def epow(e: Expr, p: Number) -> Expr:
 
 def vpow(u: Expr, v: Expr) -> Expr:
     """u.^v with a variable exponent v (a scalar on either side broadcasts); a number v is epow."""
-    if v.op == "const":
+    if v.op == K.CONST:
         return epow(u, v.number)
     if is_const(u, 1):
         return ONE if v.shape == SCALAR else ones(v.shape)
@@ -360,9 +361,9 @@ def vec(e: Expr) -> Expr:
         return e
     if e.shape[0] == 1:
         return T(e)
-    if e.op == "unvec":
+    if e.op == K.UNVEC:
         return e.args[0]
-    if e.op in ("zeros", "ones"):
+    if e.op in (K.ZEROS, K.ONES):
         return Expr(e.op, (), (dim_product(*e.shape), 1))
     return Expr("vec", (e,), (dim_product(*e.shape), 1))
 
@@ -373,9 +374,9 @@ def unvec(v: Expr, shape: Shape) -> Expr:
         return v
     if shape[0] == 1:
         return T(v)
-    if v.op == "vec" and v.args[0].shape == shape:
+    if v.op == K.VEC and v.args[0].shape == shape:
         return v.args[0]
-    if v.op in ("zeros", "ones"):
+    if v.op in (K.ZEROS, K.ONES):
         return Expr(v.op, (), shape)
     return Expr("unvec", (v,), shape, DimsParam(*shape))
 
@@ -385,7 +386,7 @@ def kron(a: Expr, b: Expr) -> Expr:
         return mul(a, b)
     if is_zero(a) or is_zero(b):
         return zeros((dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
-    if a.op == "eye" and b.op == "eye":
+    if a.op == K.EYE and b.op == K.EYE:
         return eye(dim_product(a.shape[0], b.shape[0]))
     return Expr("kron", (a, b), (dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
 
@@ -425,4 +426,4 @@ def walk(root: Expr, known: Container[Expr] = ()) -> list[Expr]:
 
 
 def free_vars(root: Expr) -> dict[str, Expr]:
-    return {n.name: n for n in walk(root) if n.op == "var"}
+    return {n.name: n for n in walk(root) if n.op == K.VAR}

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.checking import judge, read_claim
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops import replaced
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.verification import verify

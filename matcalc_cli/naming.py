@@ -20,9 +20,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import key, size
 from matcalc_cli.simplify.normal import transpose
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
 from matcalc_cli.numeric import (
@@ -34,7 +35,6 @@ from matcalc_cli.numeric import (
     size_of,
 )
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.structure import Structure, Structures, as_structures
 
 # Dimension sizes a check draws from: a claim polynomial in n agrees with the derivative at

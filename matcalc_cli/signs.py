@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 
 INF = math.inf
 

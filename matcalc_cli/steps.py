@@ -16,6 +16,7 @@ from __future__ import annotations
 from itertools import count
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, differential, dvar, gradient, jacobian
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
@@ -23,7 +24,6 @@ from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
 from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, Op, fn, replaced
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
 # Operations whose argument is named when it is a linear function of the variable (f = X theta).

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli import numeric
 from matcalc_cli.checking import Point, finite, points, smooth_at, value
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.extrapolation import second_opinion
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.render import numpy
 from matcalc_cli.report import differentiate
 from matcalc_cli.sampling import LADDER, SECOND_LADDER, shapes_in

@@ -8,10 +8,10 @@ almost everywhere (d sign(u) = 0), so that nothing is read through it.
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS, Op
-from matcalc_cli.ops import kinds as K
 
 
 def dvar(x: Expr) -> Expr:

@@ -11,8 +11,8 @@ anyway, X^T X say, is no worse than it was).
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.ops import kinds as K
 
 # How deep apply follows a transposed structure before it multiplies as it stands.
 _OPEN = frozenset({K.ADD, K.MUL, K.KRON, K.DIAG, K.EYE, K.COMMUTATION, K.T, K.INV, K.ZEROS, K.BCAST})

@@ -11,12 +11,12 @@ from enum import Enum
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.derive.differential import differential
 from matcalc_cli.derive.readoff import at_differential, gradient, jacobian
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 from matcalc_cli.ops import fn
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.structure import Structure
 
 

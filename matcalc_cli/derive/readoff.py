@@ -8,11 +8,11 @@ Each operation's share of the last two is its `gradient` and `jacobian` in the r
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS, Linear, replaced
-from matcalc_cli.ops import kinds as K
 
 
 def at_differential(root: Expr, value: Expr) -> Expr:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr, add, const, mul, ones, power
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.written import Written
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5

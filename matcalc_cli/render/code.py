@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.render.sharing import Names, Plan, is_dense_diag, plan, signed_shares

@@ -5,9 +5,9 @@ The shape checks read only static shapes, so the function can be jax.jit-compile
 
 from __future__ import annotations
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Expr, const, mul
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, negate, negative_coefficient
 from matcalc_cli.render.latex import LatexPrinter, latex_name, names_in, spelled_apart
 from matcalc_cli.render.texwidth import QUAD, REL, width

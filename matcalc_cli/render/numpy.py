@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import keyword
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
 

@@ -9,8 +9,8 @@ import keyword
 from dataclasses import dataclass
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Expr, walk
-from matcalc_cli.ops import kinds as K
 
 # Nodes that cost nothing to spell twice: never worth a local.
 _CHEAP = frozenset({K.VAR, K.CONST, K.EYE, K.ZEROS, K.ONES, K.T, K.BCAST})

@@ -5,8 +5,8 @@ zeros(...) or 0 (with sum(softmax(z)) = 1, a pattern of rules.py)."""
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, product, total, transpose
 
 

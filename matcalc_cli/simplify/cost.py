@@ -19,9 +19,9 @@ from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr, Written
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 
 # Each node's own weight is its record's (ops.base.Op.weight), in halves of a plain name (a name
 # costs 2); a call without one costs its name and brackets, and 2 for each further argument.

@@ -14,8 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.cost import rank
 

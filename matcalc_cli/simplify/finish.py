@@ -6,9 +6,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.derive.present import Draft, FinishedDerivative, project
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.engine import simplify
 from matcalc_cli.simplify.normal import total, transpose

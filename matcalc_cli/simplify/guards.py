@@ -8,8 +8,8 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Dim, Expr, Shape
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops.symmetry import is_symmetric
 
 SHAPES: dict[str, Callable[[Shape], bool]] = {

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import rank
 from matcalc_cli.simplify.normal import _coef, product, total
 

@@ -6,10 +6,10 @@ scalar s broadcast before it is negated, X^k a matrix power)."""
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.build import build_node
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import product, transpose
 from matcalc_cli.syntax import Syntax
 

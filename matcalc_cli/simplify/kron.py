@@ -6,8 +6,8 @@ so that with kron(a^T, b) = b a^T the Hessian prints in matrix form."""
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, product, total
 
 

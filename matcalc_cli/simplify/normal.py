@@ -10,9 +10,9 @@ import math
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.params import DimsParam
 from matcalc_cli.simplify.cost import cost, key, rank
 

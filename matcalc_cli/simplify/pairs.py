@@ -8,8 +8,8 @@ negated sum among a product's factors, which one pattern cannot say (any number 
 from __future__ import annotations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.normal import _coef, hadamard, product, total, transpose
 from matcalc_cli.simplify.patterns import read

@@ -32,9 +32,9 @@ from fractions import Fraction
 from itertools import combinations
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.guards import DIMS, GUARDS, NUMBERS, SHAPES, TREES
 from matcalc_cli.simplify.instantiate import Binding, instantiate

@@ -8,9 +8,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.normal import _coef, product, total
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify.cost import cheapest, rank
 from matcalc_cli.simplify.normal import _coef, _parts, _split_power, hadamard, product, total, transpose
 from matcalc_cli.simplify.pairs import paired

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn, rebuild
-from matcalc_cli.ops import kinds as K
 from matcalc_cli.simplify import collect as C
 from matcalc_cli.simplify import constants as CN
 from matcalc_cli.simplify import hinge as HG
