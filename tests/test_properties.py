@@ -643,6 +643,16 @@ def _tensor_cell(f: Expr, wrt: list[Expr]) -> bool:
     return (fc == "matrix" and xc != "scalar") or (xc == "matrix" and fc != "scalar")
 
 
+def _accepted_or_derivative(f: Expr, wrt: list[Expr], layout: str, stats: Counter[str]) -> FinishedDerivative | None:
+    """The derivative, or None where matcalc refuses it acceptably (counted by _accepted)."""
+    try:
+        return _differentiate(f, wrt, layout)
+    except MatcalcError as exc:
+        if _accepted(exc, f, wrt, stats):
+            return None
+        raise
+
+
 def _accepted(err: MatcalcError, f: Expr, wrt: list[Expr], stats: Counter[str]) -> bool:
     """Is this "unsupported" acceptable? Counted either way it is accepted."""
     if err.kind != "unsupported":
@@ -755,12 +765,9 @@ def check_derivative(case: tuple[Expr, list[Expr], str], seed: int, stats: Count
     values = _point(seed)
     f0 = _value(f, values)
     _skip_unless(f0 is not None, "f not finite or too large", stats)
-    try:
-        d = _differentiate(f, wrt, layout)
-    except MatcalcError as exc:
-        if _accepted(exc, f, wrt, stats):
-            return
-        raise
+    d = _accepted_or_derivative(f, wrt, layout, stats)
+    if d is None:
+        return
     note(f"derivative ({d.kind}): {plain.render(d.expr)}")
     want = _finite_differences(f, wrt, values, layout)
     _skip_unless(bool(np.all(np.isfinite(want))) and float(np.max(np.abs(want), initial=0.0)) < 1e6,
@@ -898,12 +905,9 @@ def test_structured_derivatives_match_finite_differences() -> None:
         declared = declare([("W", Structure.SYMMETRIC), (x.name, x.info.structure)])
         values = numeric.sample(VARIABLES, declared, np.random.default_rng(seed), SIZES)
         _skip_unless(_value(f, values) is not None, "f not finite or too large", stats)
-        try:
-            d = _differentiate(f, wrt, layout)
-        except MatcalcError as exc:
-            if _accepted(exc, f, wrt, stats):
-                return
-            raise
+        d = _accepted_or_derivative(f, wrt, layout, stats)
+        if d is None:
+            return
         got = _evaluates(d.expr, values)
         assert not isinstance(got, str), got
         # the spectra's derivatives hold where the values are simple: an orthogonal matrix's
@@ -985,12 +989,9 @@ def check_plain_round_trip(case: tuple[Expr, list[Expr], str], seed: int, stats:
     assert f0 is not None
     f_again = _value(read_back(render(f)), values)
     assert f_again is not None and numeric.relative_error(f_again, f0) <= EXACT_TOL
-    try:
-        d = _differentiate(f, wrt, layout)
-    except MatcalcError as exc:
-        if _accepted(exc, f, wrt, stats):
-            return
-        raise
+    d = _accepted_or_derivative(f, wrt, layout, stats)
+    if d is None:
+        return
     text = render(d.expr)
     note(f"printed: {text}")
     assert "\n" not in text
