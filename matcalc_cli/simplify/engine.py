@@ -9,8 +9,8 @@ from contextvars import ContextVar
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
+from matcalc_cli.simplify.algebra import elementwise
 from matcalc_cli.simplify.cost import cheapest, cost, forget
-from matcalc_cli.simplify.elementwise import elementwise
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import REGION, rules_for
 

@@ -42,7 +42,7 @@ from matcalc_cli.simplify import pairs as PAIRS
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
-from matcalc_cli.simplify import triangular as TRI
+from matcalc_cli.simplify import triangular_factors as TRI
 from matcalc_cli.simplify.normal import (
     filled,
     hadamard,
