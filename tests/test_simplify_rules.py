@@ -58,6 +58,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("diag-outer", "diag(a b^T)", {}, "a .* b"),
     ("power-of-product", "(s t)^2", {"s": E.SCALAR, "t": E.SCALAR}, "s^2 t^2"),
     ("power-of-power", "(t^2)^0.5", {"t": E.SCALAR}, "abs(t)"),
+    ("even-power-of-abs", "abs(t)^2 + abs(s)^-4", {"s": E.SCALAR, "t": E.SCALAR}, "s^-4 + t^2"),
     ("trace-of-scalar", lambda: E.Expr("tr", (t,), E.SCALAR), {}, "t"),
     ("cyclic-trace", "tr(B A)", SQ, "tr(A B)"),
     ("sum-of-hadamard", "sum(x .* y)", {}, "x^T y"),

@@ -30,6 +30,9 @@ NUMBERS: dict[str, Callable[[E.Number], bool]] = {
     "number": lambda c: isinstance(c, Fraction),
     "integer": lambda c: isinstance(c, Fraction) and c.denominator == 1,
     "negative": lambda c: isinstance(c, Fraction) and c < 0,
+    "even": lambda c: isinstance(c, Fraction) and c.denominator == 1 and c.numerator % 2 == 0,
+    "odd": lambda c: isinstance(c, Fraction) and c.denominator == 1 and c.numerator % 2 == 1,
+    "fraction": lambda c: isinstance(c, Fraction) and c.denominator != 1,  # not a whole number
 }
 DIMS: dict[str, Callable[[Dim], bool]] = {
     "known": lambda d: isinstance(d, int),  # a number, not a name

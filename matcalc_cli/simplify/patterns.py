@@ -35,6 +35,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops.symmetry import is_symmetric
 from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.guards import DIMS, GUARDS, NUMBERS, SHAPES, TREES
 from matcalc_cli.simplify.instantiate import Binding, instantiate
@@ -45,6 +46,7 @@ _GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\
 _COMMUTATIVE = {"+": K.ADD, ".*": K.HAD}
 _BINARY = {"+": K.ADD, "-": K.ADD, ".*": K.HAD, "./": K.HDIV, " ": K.MUL, "*": K.MUL, "@": K.MUL}
 _ELEMENTWISE = ("+", "-", ".*", "./")
+_PRODUCT = (" ", "*", "@")
 _FILLED = (K.ONES, K.ZEROS, K.EYE)  # calls whose dimension arguments a pattern binds
 
 
@@ -88,7 +90,7 @@ class Pattern:
         if op is None or e.op != op or len(e.args) <= 2 or op == K.HDIV:
             return None
         m = _Matcher(self)
-        pairs = ([(i, i + 1) for i in range(len(e.args) - 1)] if op == K.MUL
+        pairs = ([*((i, i + 1) for i in range(len(e.args) - 1)), *_scalar_pairs(e)] if op == K.MUL
                  else list(combinations(range(len(e.args)), 2)))  # pair() tries both orders
         for i, j in pairs:
             b = m.pair(self.lhs, e.args[i], e.args[j])
@@ -123,8 +125,8 @@ class Pattern:
         out = instantiate(self.rhs, b)
         if self.lhs.text == "/":  # the factor i over the scalar j
             return product([out if k == i else f for k, f in enumerate(e.args) if k != j])
-        if e.op == K.MUL:
-            return product([*e.args[:i], out, *e.args[i + 2:]])
+        if e.op == K.MUL:  # out in the place of the first factor of the two
+            return product([out if k == i else f for k, f in enumerate(e.args) if k != j])
         rest = [a for k, a in enumerate(e.args) if k not in (i, j)]
         return total([*rest, out]) if e.op == K.ADD else hadamard([*rest, out])
 
@@ -168,6 +170,13 @@ def _head(s: Syntax) -> str:
     if s.kind == "postfix":
         return {"T": K.T, "invT": K.INV, "pow": K.POW, "epow": K.EPOW}[s.text]
     raise ValueError(f"a rule's left side is a call or an operator, not {s.kind}")
+
+
+def _scalar_pairs(e: Expr) -> list[tuple[int, int]]:
+    """Two scalar factors of a product anywhere in it (scalars commute): det(A X) / det(X) in
+    det(A X) t / det(X)."""
+    scalars = [i for i, f in enumerate(e.args) if f.is_scalar]
+    return [(i, j) for i, j in combinations(scalars, 2) if j > i + 1]
 
 
 def _product(fs: tuple[Expr, ...]) -> Expr:
@@ -257,6 +266,9 @@ class _Matcher:
             return b if c is not None and c.number == p.value else None
         if k == "neg":
             n = negated(e)
+            if n is None and p.args[0].text in self.numbers:  # -?k: any number, ?k its negation
+                c = _number(e)
+                n = E.const(-c.number) if c is not None and isinstance(c.number, Fraction) else None
             return self.match(p.args[0], n, b) if n is not None else None
         if k == "call":
             return self._call(p, e, b)
@@ -269,9 +281,10 @@ class _Matcher:
                 return None
             if len(e.args) == 2:
                 return self.pair(p, *e.args, b)
-            if e.op == K.MUL:  # ?s ?M: the scalar factors and the rest; ?c ?v: the first and the rest
+            if e.op == K.MUL:  # ?s ?M: the scalar factors and the rest; ?c ?v: the first and the
+                # rest; then any other cut (?B (?A ?B)^-1 binds ?B to the last factors)
                 run = next((i for i, f in enumerate(e.args) if not f.is_scalar), len(e.args))
-                for cut in dict.fromkeys(c for c in (run, 1) if 0 < c < len(e.args)):
+                for cut in dict.fromkeys(c for c in (run, *range(1, len(e.args))) if 0 < c < len(e.args)):
                     got = self.pair(p, _product(e.args[:cut]), _product(e.args[cut:]), b)
                     if got is not None:
                         return got
@@ -295,8 +308,8 @@ class _Matcher:
                     return got
             return None
         got = self.both(pa, x, pb, y, b, p.text in _ELEMENTWISE)
-        if got is None and p.text in _COMMUTATIVE:
-            got = self.both(pa, y, pb, x, b, True)
+        if got is None and (p.text in _COMMUTATIVE or (p.text in _PRODUCT and x.is_scalar and y.is_scalar)):
+            got = self.both(pa, y, pb, x, b, p.text in _ELEMENTWISE)  # scalar factors commute
         return got
 
     def both(self, pa: Syntax, x: Expr, pb: Syntax, y: Expr, b: Binding, elementwise: bool = True,
@@ -338,7 +351,10 @@ class _Matcher:
     def _postfix(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:
         x = p.args[0]
         if p.text == "T":
-            return self.match(x, e.args[0], b) if e.op == K.T else None
+            if e.op == K.T:
+                return self.match(x, e.args[0], b)
+            # a symmetric matrix is its own transpose: (B W)^-T W = B^-T for a symmetric W
+            return self.match(x, e, b) if not e.is_scalar and is_symmetric(e) else None
         if p.text == "invT":
             return self.match(x, e.args[0].args[0], b) if e.op == K.INV and e.args[0].op == K.T else None
         if p.text == "pow" and p.value == -1 and e.op == K.INV:

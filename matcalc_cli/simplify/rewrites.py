@@ -11,7 +11,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
 from matcalc_cli.simplify.cost import cheapest, rank
-from matcalc_cli.simplify.normal import _coef, _parts, _split_power, hadamard, product, total, transpose
+from matcalc_cli.simplify.normal import _coef, _parts, hadamard, product, total, transpose
 from matcalc_cli.simplify.pairs import paired
 
 
@@ -35,122 +35,6 @@ def cyclic_trace(e: Expr) -> Expr:
     return _best(e, [fn("tr", product(r)) for r in rotations])
 
 
-
-
-# ------------------------------------------------------------------ sign(u) u = abs(u)
-def _even(k: E.Number) -> bool:
-    return isinstance(k, Fraction) and k.denominator == 1 and k.numerator % 2 == 0
-
-
-def _signed_pair(e: Expr) -> tuple[int, int] | None:
-    """sign(u) beside u (or 1 / u); for scalars also abs(t) beside an even power of t."""
-    fs = e.args
-    for i, f in enumerate(fs):
-        if e.op == K.MUL and not f.is_scalar:  # sign(x) x^T is an outer product
-            continue
-        base = _split_power(f)[0]
-        if f.op == K.SIGN:
-            target = f.args[0]
-        elif e.op == K.MUL and base.op == K.ABS:
-            target = base.args[0]
-        else:
-            continue
-        for j, g in enumerate(fs):
-            gbase, gk = _split_power(g)
-            if j == i:
-                continue
-            if f.op == K.SIGN and _power_of(g, target) is not None:
-                return i, j
-            if f.op != K.SIGN and gbase == target and _even(gk):
-                return i, j
-    return None
-
-
-def _power_of(g: Expr, target: Expr) -> E.Number | None:
-    """k = 1 or -1 where g is target^k; a scalar target b^p also matches b^(k p) (sign(t^0.5)
-    beside t^-0.5, as a derivative builds it)."""
-    gbase, gk = _split_power(g)
-    if gbase == target:
-        return gk if gk in (1, -1) else None
-    tbase, tk = _split_power(target)
-    if target.is_scalar and tbase is not target and gbase == tbase and tk != 0 and gk / tk in (1, -1):
-        return gk / tk
-    return None
-
-
-def has_signed_pair(e: Expr) -> bool:
-    return _signed_pair(e) is not None
-
-
-def sign_times(e: Expr) -> Expr:
-    """sign(u) .* u = abs(u); for scalars sign(t) / t = 1 / abs(t) and t^2 = abs(t)^2 beside
-    abs(t), so that abs(t) / t^2 = 1 / abs(t)."""
-    i, j = _signed_pair(e)  # type: ignore[misc]
-    f, (base, k) = e.args[i], _split_power(e.args[j])
-    rest = [g for n, g in enumerate(e.args) if n not in (i, j)]
-    if e.op == K.HAD:
-        return hadamard([*rest, fn("abs", base)])
-    if f.op == K.SIGN:
-        k = _power_of(e.args[j], f.args[0])  # type: ignore[assignment]
-        return product([*rest, E.power(fn("abs", f.args[0]), k)])
-    return product([*rest, f, E.power(fn("abs", base), k)])
-
-
-# ------------------------------------------------------------------ determinants
-def _square_factors(m: Expr) -> bool:
-    return is_chain(m) and all(f.shape[0] == f.shape[1] == m.shape[0] for f in m.args)
-
-
-
-
-def _det_split(e: Expr) -> int | None:
-    """The factor det(P), P a product of square factors, beside another power of det(F),
-    F one of P's factors: det(A X) / det(X) = det(A)."""
-    scalars = [f for f in e.args if f.is_scalar]
-    others = {_split_power(f)[0] for f in scalars}
-    for i, f in enumerate(e.args):
-        if f.op == K.DET and _square_factors(f.args[0]):
-            if any(fn("det", g) in others for g in f.args[0].args):
-                return i
-    return None
-
-
-def det_product_applies(e: Expr) -> bool:
-    return _det_split(e) is not None
-
-
-def det_of_product(e: Expr) -> Expr:
-    i = _det_split(e)
-    assert i is not None
-    split = [fn("det", g) for g in e.args[i].args[0].args]
-    return product([*e.args[:i], *split, *e.args[i + 1:]])
-
-
-# ------------------------------------------------------------------ inverses of products
-def _expanded_inverse(f: Expr) -> list[Expr] | None:
-    """(A B)^-1 = B^-1 A^-1 and (A B)^-T = A^-T B^-T, for square factors."""
-    if f.op != K.INV:
-        return None
-    m = f.args[0]
-    if m.op == K.T and _square_factors(m.args[0]):
-        return [E.inv(transpose(g)) for g in m.args[0].args]
-    if _square_factors(m):
-        return [E.inv(g) for g in reversed(m.args)]
-    return None
-
-
-def has_inverse_of_product(e: Expr) -> bool:
-    return any(_expanded_inverse(f) is not None for f in e.args)
-
-
-def inverse_of_product(e: Expr) -> Expr:
-    """Expand an inverse of a product where that is shorter: A^T (A X B)^-T B^T = X^-T."""
-    candidates = []
-    for i, f in enumerate(e.args):
-        parts = _expanded_inverse(f)
-        if parts is not None:
-            candidates.append(product([*e.args[:i], *parts, *e.args[i + 1:]]))
-    return _best(e, candidates)
 
 
 # ------------------------------------------------------------------ identity insertion

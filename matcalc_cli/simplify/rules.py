@@ -27,12 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 
-from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import fn, rebuild
+from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify import collect as C
 from matcalc_cli.simplify import constants as CN
 from matcalc_cli.simplify import hinge as HG
@@ -91,21 +89,6 @@ def _always(e: Expr) -> bool:
     return True
 
 
-def _integer(k: E.Number) -> bool:
-    return isinstance(k, Fraction) and k.denominator == 1
-
-
-def _power_of_power(e: Expr) -> Expr:
-    """(a^p)^q = a^(p q) wherever the left side is defined, except for an even p under a
-    fractional q: (a^2)^0.5 is abs(a), not a. (A fractional p, or an odd p under a
-    fractional q, already asks a >= 0 of the left side.)"""
-    a, p, q = e.args[0].args[0], e.args[0].number, e.number
-    pq = p * q
-    if _integer(q) or not (_integer(p) and int(p) % 2 == 0):
-        return E.power(a, pq)
-    if _integer(pq) and int(pq) % 2 == 0:  # (a^4)^0.5 = a^2
-        return E.power(a, pq)
-    return E.power(fn("abs", a), pq)
 
 
 
@@ -195,13 +178,17 @@ RULES: tuple[Rule, ...] = (
     # diag(v) ones(n) is v .* ones(n): diagonal-product's.
     written("ones-by-diag", IDENTITY, "ones(1, ?n) diag(?v) => ?v^T if column(?v)"),
     written("diag-outer", IDENTITY, "diag(?a ?b) => ?a .* ?b^T if column(?a), row(?b)"),
-    Rule("power-of-product", IDENTITY, ("pow",),
-         lambda e: (e.args[0].op == K.MUL and all(f.is_scalar for f in e.args[0].args)
-                    and _integer(e.number)),
-         lambda e: product([E.power(f, e.number) for f in e.args[0].args]),
-         "(a b)^k = a^k b^k for an integer k (not (a b)^0.5 at a, b < 0), all factors at once"),
-    Rule("power-of-power", IDENTITY, ("pow",), lambda e: e.args[0].op == K.POW and e.args[0].is_scalar,
-         _power_of_power, "(a^p)^q = a^(p q); (a^2)^0.5 = abs(a)"),
+    written("power-of-product", IDENTITY,
+            # not (a b)^0.5 = a^0.5 b^0.5: both sides are defined at a, b < 0, but differ
+            "(?a ?b)^?k => ?a^?k ?b^?k if scalar(?a), scalar(?b), integer(?k)"),
+    # (a^p)^q = a^(p q) wherever the left side is defined, except for an even p under a fractional q:
+    # (a^2)^0.5 is abs(a). (A fractional p, or an odd p under a fractional q, asks a >= 0 of the left side.)
+    written("power-of-power", IDENTITY,
+            "(?a^?p)^?q => ?a^(?p ?q) if scalar(?a), number(?p), integer(?q)",
+            "(?a^?p)^?q => ?a^(?p ?q) if scalar(?a), fraction(?p), number(?q)",
+            "(?a^?p)^?q => ?a^(?p ?q) if scalar(?a), odd(?p), number(?q)",
+            "(?a^?p)^?q => abs(?a)^(?p ?q) if scalar(?a), even(?p), number(?q)"),
+    written("even-power-of-abs", IDENTITY, "abs(?a)^?k => ?a^?k if scalar(?a), even(?k)"),
     written("trace-of-scalar", IDENTITY, "tr(?s) => ?s if scalar(?s)"),
     Rule("piecewise-power", IDENTITY, ("epow",), P.piecewise_power_applies, P.piecewise_power,
          "away from kinks: step(u).^2 = step(u), (1 - step(u)).^2 = 1 - step(u), sign(u).^2 = 1"),
@@ -220,17 +207,29 @@ RULES: tuple[Rule, ...] = (
          "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
     written("sum-of-hadamard", IDENTITY, "sum(?x .* ?y) => ?x^T ?y if column(?x)",
             "sum(?x .* ?y) => ?x ?y^T if row(?x)"),
-    Rule("sign-times", IDENTITY, ("had", "mul"), RW.has_signed_pair, RW.sign_times,
-         "sign(u) .* u = abs(u), sign(t) / t = 1 / abs(t), abs(t) / t^2 = 1 / abs(t)"),
+    written("sign-times", IDENTITY, "sign(?u) .* ?u => abs(?u)",
+            "sign(?t) ?t => abs(?t) if scalar(?t)", "sign(?t) / ?t => 1 / abs(?t) if scalar(?t)",
+            # sign(t^0.5) beside t^-0.5, as a derivative builds it (t^-0.5 is no power of t^0.5 in the tree)
+            "sign(?b^?p) ?b^(-?p) => 1 / abs(?b^?p) if scalar(?b), number(?p)",
+            # so that abs(t) / t^2 = 1 / abs(t)
+            "abs(?t) ?t^?k => abs(?t) abs(?t)^?k if scalar(?t), even(?k)",
+            "abs(?t)^?m ?t^?k => abs(?t)^?m abs(?t)^?k if scalar(?t), number(?m), even(?k)"),
     written("ones-product", IDENTITY, "ones(?m, ?k) ones(?k, ?n) => ?k ones(?m, ?n) if several(?k)",
             "(ones(?m) ones(1, ?n)) .* ?M => ?M"),
     written("det-inward", IDENTITY, "det(?X^?k) => det(?X)^?k if number(?k)",
             "logdet(?X^?k) => ?k logdet(?X) if number(?k)",
             "det(?s ?X) => det(?X) ?s^?n if scalar(?s), shape(?X, ?n, ?n), known(?n)"),
-    Rule("det-of-product", IDENTITY, ("mul",), RW.det_product_applies, RW.det_of_product,
-         "det(A B) = det(A) det(B), where a factor cancels: det(A X) / det(X) = det(A)"),
-    Rule("inverse-of-product", PRESENTATION, ("mul",), RW.has_inverse_of_product, RW.inverse_of_product,
-         "(A B)^-1 = B^-1 A^-1 where shorter: A^T (A X B)^-T B^T = X^-T"),
+    # Only where a factor then cancels or merges: det(A X) alone is shorter than det(A) det(X).
+    written("det-of-product", IDENTITY,
+            "det(?A ?B) det(?B) => det(?A) det(?B)^2 if square(?A), square(?B)",
+            "det(?A ?B) det(?A) => det(?A)^2 det(?B) if square(?A), square(?B)",
+            "det(?A ?B) det(?B)^?k => det(?A) det(?B) det(?B)^?k if square(?A), square(?B), number(?k)",
+            "det(?A ?B) det(?A)^?k => det(?A) det(?A)^?k det(?B) if square(?A), square(?B), number(?k)"),
+    # (A B)^-1 = B^-1 A^-1 where a factor then cancels: A^T (A X B)^-T B^T = X^-T.
+    written("inverse-of-product", IDENTITY,
+            "(?A ?B)^-1 ?A => ?B^-1 if square(?A), square(?B)", "?B (?A ?B)^-1 => ?A^-1 if square(?A), square(?B)",
+            "?A^T (?A ?B)^-T => ?B^-T if square(?A), square(?B)",
+            "(?A ?B)^-T ?B^T => ?A^-T if square(?A), square(?B)"),
     Rule("distribute-to-collect", PRESENTATION, ("add",), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
     Rule("collect-scalar-multiples", PRESENTATION, ("add",), C.has_collectable, C.collect,
