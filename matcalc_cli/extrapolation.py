@@ -10,6 +10,9 @@ derivative disagrees with those differences, the entries it disagrees at are dif
 again, each stepped by a fraction of itself, at three steps halving, Richardson
 extrapolated twice; an estimate counts only where the two extrapolations agree (a wrong
 derivative is off from both, and an estimate that moves with its step says nothing).
+A structured variable (--symmetric, --spd, --lower, ...) is moved along the same directions
+of its tangent space as numeric.fd_within moves it (tangent.basis, tangent.step), so that
+the estimate is the gradient within the structure, as the first differences are.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from matcalc_cli import tangent
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.numeric import Values, arrange, evaluate, kind
 
@@ -37,11 +41,11 @@ def second_opinion(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, in
     most MAX_ENTRIES), replaced by extrapolated differences with steps per entry, where the
     two extrapolations agree to tol / 10 of their size (plus floor: the size below which the
     caller's comparison counts no difference, an entry about 0 has one). A structured
-    variable keeps fd: its differences go along its tangent space, not entry by entry.
+    variable is differenced along its tangent space, as fd was (tangent.py).
     got: the derivative the errors are of; given, the first entry the new differences
     confirm off ends the search (the point is off: a wrong derivative costs one entry a point)."""
     errors = np.where(np.isfinite(errors), errors, np.inf)
-    if any(x.info.structure is not None for x in wrt) or errors.shape != fd.shape or not np.any(errors > tol):
+    if errors.shape != fd.shape or not np.any(errors > tol):
         return fd
     x0 = _as2d(values[wrt[0].name])
     f0 = evaluate(f, values, sizes)
@@ -58,8 +62,9 @@ def second_opinion(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, in
     estimate = _Estimates(f, wrt, values, sizes, second)
     for k in at:
         r, c = divmod(int(index[np.unravel_index(k, index.shape)]), cols)
-        fine, coarse = estimate(r, c)
-        if np.isfinite(fine) and abs(fine - coarse) <= tol / 10 * (abs(fine) + floor):
+        fine = next((fine for fine, coarse in (estimate(r, c, wide) for wide in (False, True))
+                     if np.isfinite(fine) and abs(fine - coarse) <= tol / 10 * (abs(fine) + floor)), None)
+        if fine is not None:
             at_k = np.unravel_index(k, out.shape)
             out[at_k] = fine
             if got is not None and abs(got[at_k] - fine) > tol * abs(got[at_k] - fd[at_k]) / flat[k]:
@@ -69,50 +74,99 @@ def second_opinion(f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, in
 
 class _Estimates:
     """Entry (r, c) of the Jacobian d vec(f) / d vec(x)^T, or of the Hessian d^2 f / d x_r
-    d y_c, extrapolated from the steps t, t/2 and t/4 of entry c (and r): Richardson's
-    (4 D(t/2) - D(t)) / 3 and (4 D(t/4) - D(t/2)) / 3, the second (finer) and the first.
-    A Jacobian's column is computed once for all its rows."""
+    d y_c, extrapolated from the steps t, t/2 and t/4 along the directions that move entry c
+    (and r): Richardson's (4 D(t/2) - D(t)) / 3 and (4 D(t/4) - D(t/2)) / 3, the second
+    (finer) and the first. A direction is a unit matrix, or for a structured variable the
+    basis of its tangent space that numeric.fd_within differences along (tangent.py: E_ij +
+    E_ji over sqrt 2 for a symmetric one, steps on the group for an orthogonal one), so that
+    the estimate is the same projection J P as the first differences'. A direction's
+    differences are computed once for every entry it serves.
+    Steps are sized to the entries moved; where that estimate moves with its step (rounding:
+    an entry at 4e-4 of the others steps by 4e-7, and a second difference divides by two
+    steps), wide steps sized to the variable as well (numeric.steps) are tried: their series
+    in t is longer, which the two extrapolations' agreement tells."""
 
     def __init__(self, f: Expr, wrt: list[Expr], values: Values, sizes: dict[Dim, int], second: bool) -> None:
         self.f, self.wrt, self.values, self.sizes, self.second = f, wrt, values, sizes, second
-        self.columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.bases: dict[str, list[np.ndarray] | None] = {}
+        self.slopes: dict[tuple[int, float], np.ndarray] = {}  # (direction, step): its difference
+        self.mixed: dict[tuple[int, int, float, bool], float] = {}  # (direction, direction, t, wide)
 
-    def __call__(self, r: int, c: int) -> tuple[float, float]:
+    def __call__(self, r: int, c: int, wide: bool = False) -> tuple[float, float]:
+        ts = (1.0, 0.5, 0.25)
         if self.second:
-            h = [self._hessian(r, c, t) for t in (1.0, 0.5, 0.25)]
-            return _richardson(h[1], h[2]), _richardson(h[0], h[1])
-        if c not in self.columns:
-            d = [self._column(c, t) for t in (1.0, 0.5, 0.25)]
-            self.columns[c] = (_richardson(d[1], d[2]), _richardson(d[0], d[1]))
-        fine, coarse = self.columns[c]
-        return float(fine[r]), float(coarse[r])
+            x, y = self.wrt
+            h = [sum(ca * cb * self._hessian((ka, a), (kb, b), t, wide) for ka, a, ca in self._directions(x, r)
+                     for kb, b, cb in self._directions(y, c)) for t in ts]
+            return float(_richardson(h[1], h[2])), float(_richardson(h[0], h[1]))
+        d = [self._column(c, t, wide) for t in ts]
+        return float(_richardson(d[1], d[2])[r]), float(_richardson(d[0], d[1])[r])
 
-    def _step(self, x: Expr, i: int, t: float) -> float:
-        a = np.abs(_as2d(self.values[x.name])).reshape(-1, order="F")
+    def _basis(self, x: Expr) -> list[np.ndarray] | None:
+        """x's structure's tangent basis at the point, None for no structure (units), as
+        numeric.fd_within chooses."""
+        if x.name not in self.bases:
+            x0, s = _as2d(self.values[x.name]), x.info.structure
+            square = x0.shape[0] == x0.shape[1] and x0.shape != (1, 1)
+            self.bases[x.name] = tangent.basis(s, x0) if s is not None and square else None
+        return self.bases[x.name]
+
+    def _directions(self, x: Expr, i: int) -> list[tuple[int, np.ndarray, float]]:
+        """The directions that move entry i of vec(x), each with a key (its index in the basis,
+        or -1 - i for the unit matrix of entry i) and its entry i (the derivative's entry i is
+        the sum of the directional derivatives times these)."""
+        basis = self._basis(x)
+        if basis is None:
+            rows, cols = _as2d(self.values[x.name]).shape
+            unit = np.zeros((rows, cols))
+            unit[i % rows, i // rows] = 1.0
+            return [(-1 - i, unit, 1.0)]
+        at = [float(b.reshape(-1, order="F")[i]) for b in basis]
+        return [(k, b, w) for k, (b, w) in enumerate(zip(basis, at, strict=True)) if w != 0.0]
+
+    def _step(self, x: Expr, b: np.ndarray, t: float, wide: bool) -> float:
+        """Each entry the direction moves, moved by a fraction of itself at most (wide: of
+        itself or of the variable's root mean square, the larger)."""
+        a = np.abs(_as2d(self.values[x.name]))
         rms = float(np.sqrt(np.mean(a * a))) if a.size else 1.0
-        return t * STEP[self.second] * max(float(a[i]), FLOOR * rms, 1e-300)
+        moved = np.abs(b) > 1e-12 * float(np.max(np.abs(b), initial=0.0))
+        least = rms if wide else FLOOR * rms
+        size = float(np.min(np.maximum(a[moved], least) / np.abs(b[moved]), initial=np.inf))
+        return t * STEP[self.second] * max(size if np.isfinite(size) else rms, 1e-300)
 
-    def _at(self, moves: list[tuple[Expr, int, float]]) -> np.ndarray:
-        """vec(f) with entry i (of vec(x): columns stacked) of each x moved by h."""
+    def _at(self, moves: list[tuple[Expr, np.ndarray, float]]) -> np.ndarray:
+        """vec(f) with each x moved by h along b (inside its structure)."""
         vals = dict(self.values)
-        for x, i, h in moves:
-            v = _as2d(vals[x.name]).copy()
-            v[i % v.shape[0], i // v.shape[0]] += h
-            vals[x.name] = v
+        for x, b, h in moves:
+            vals[x.name] = tangent.step(x.info.structure if self._basis(x) is not None else None,
+                                        _as2d(vals[x.name]), b, h)
         with np.errstate(all="ignore"):
             return evaluate(self.f, vals, self.sizes).reshape(-1, order="F")
 
-    def _column(self, c: int, t: float) -> np.ndarray:
+    def _column(self, c: int, t: float, wide: bool) -> np.ndarray:
         x = self.wrt[0]
-        h = self._step(x, c, t)
-        return (self._at([(x, c, h)]) - self._at([(x, c, -h)])) / (2 * h)
+        out: np.ndarray | float = 0.0
+        for k, b, w in self._directions(x, c):
+            h = self._step(x, b, t, wide)
+            if (k, h) not in self.slopes:
+                self.slopes[k, h] = (self._at([(x, b, h)]) - self._at([(x, b, -h)])) / (2 * h)
+            out = out + w * self.slopes[k, h]
+        if np.ndim(out):
+            return np.asarray(out)
+        return np.zeros(evaluate(self.f, self.values, self.sizes).size)  # no direction moves it: outside the structure
 
-    def _hessian(self, r: int, c: int, t: float) -> float:
-        x, y = self.wrt
-        hx, hy = self._step(x, r, t), self._step(y, c, t)
-        corners = [sx * sy * self._at([(x, r, sx * hx), (y, c, sy * hy)])[0]
-                   for sx in (1.0, -1.0) for sy in (1.0, -1.0)]
-        return float(sum(corners) / (4 * hx * hy))
+    def _hessian(self, ka_a: tuple[int, np.ndarray], kb_b: tuple[int, np.ndarray], t: float, wide: bool) -> float:
+        """The second difference along directions a (of x) and b (of y), keyed as _directions
+        keys them (E_12 + E_21 serves entries 12 and 21 of a symmetric variable)."""
+        (ka, a), (kb, b) = ka_a, kb_b
+        key = (ka, kb, t, wide)
+        if key not in self.mixed:
+            x, y = self.wrt
+            ha, hb = self._step(x, a, t, wide), self._step(y, b, t, wide)
+            corners = [sx * sy * self._at([(y, b, sy * hb), (x, a, sx * ha)])[0]
+                       for sx in (1.0, -1.0) for sy in (1.0, -1.0)]
+            self.mixed[key] = float(sum(corners) / (4 * ha * hb))
+        return self.mixed[key]
 
 
 def _richardson(coarse: Any, fine: Any) -> Any:

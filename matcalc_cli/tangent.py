@@ -60,9 +60,9 @@ def projector(s: Structure, x0: np.ndarray) -> np.ndarray:
     return sum((np.outer(v, v) for v in vecs), np.zeros((x0.size, x0.size)))
 
 
-def step(s: Structure, x0: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    """The point t along direction b from x0, inside the structure: x0 + t b, or for the
-    orthogonal matrices x0 expm(t x0^T b) (x0^T b is skew)."""
+def step(s: Structure | None, x0: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """The point t along direction b from x0, inside the structure (None: any matrix): x0 + t b,
+    or for the orthogonal matrices x0 expm(t x0^T b) (x0^T b is skew)."""
     if s is not Structure.ORTHOGONAL:
         return x0 + t * b
     from scipy.linalg import expm

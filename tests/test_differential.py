@@ -254,3 +254,14 @@ def test_the_numpy_line_is_allowed_the_rounding_of_an_ill_conditioned_inverse() 
     number 3e6, the numpy line and matcalc's evaluation differ by 9e-9 of the largest entry:
     rounding, not a wrong line (at a well-conditioned point they agree to 7e-15)."""
     assert check_case("(det((cos((A B)))))", ["B", "B"], "numerator", Counter()) is None
+
+
+def test_a_right_hessian_by_a_symmetric_variable_near_sqrts_singularity_is_no_false_alarm() -> None:
+    """The structured soak's one wrong job of 9,859 (seed 11): sum(sin(sqrt(A))) by a
+    --symmetric A twice, where A's off-diagonal pair is 0.0029; differenced again along the
+    symmetric directions E_12 + E_21 (extrapolation.py), it agrees."""
+    stats: Counter[str] = Counter()
+    for layout in ("numerator", "denominator"):
+        assert check_case("(sum((sin((sqrt(A))))))", ["A", "A"], layout, stats,
+                          declare([("A", Structure.SYMMETRIC)])) is None
+    assert stats["checked: hessian (2nd)"] == 2, stats
