@@ -136,7 +136,7 @@ register(
     elementwise("sigmoid", _sigmoid, lambda u, fu: E.had(fu, E.sub(ONE, fu)),
                 "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du", letter="s", smooth=True,
                 limits=(0.0, 1.0),
-                spelling=Spelling(numpy="(1 / (1 + np.exp(-({0}))))", jax="jax.nn.sigmoid({0})")),
+                spelling=Spelling(numpy="scipy.special.expit({0})", jax="jax.nn.sigmoid({0})")),
     elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
                 "chain rule: d softplus(u) = sigmoid(u) .* du", smooth=True, limits=(0.0, math.inf),
                 spelling=Spelling(numpy="np.logaddexp(0, {0})", torch="torch.nn.functional.softplus({0})",

@@ -24,6 +24,7 @@ from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.render.sharing import Names, Plan, is_dense_diag, plan, signed_shares
+from matcalc_cli.render.stable import stable
 from matcalc_cli.structure import Structure
 
 
@@ -282,8 +283,8 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     else:
         fname = names.claim(f"{'f_and_' if sig.value is not None else ''}d{len(sig.wrt) if len(sig.wrt) > 1 else ''}"
                             f"f_{wrt}")
-    e = matrix_vector(e)
-    value = None if sig.value is None else matrix_vector(signed_shares(sig.value, e))
+    e = matrix_vector(stable(e))
+    value = None if sig.value is None else matrix_vector(signed_shares(stable(sig.value), e))
     dims: dict[Dim, str] = {}
     binds: list[str] = []
     for v, shape in sig.variables.items():

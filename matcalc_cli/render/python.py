@@ -1,14 +1,13 @@
 """--format python: the derivative as a NumPy function (render/code.py builds the function).
 
 The spellings are numpy.py's, but for what a function can do better than one
-expression: solves for inverses and numerically stable sigmoid.
+expression: solves for inverses, and scipy imported at the top.
 """
 
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.render.base import ATOM, POSTFIX
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
 
@@ -32,11 +31,6 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
         if self.positive_definite(a):
             return self.from_scipy(f"scipy.linalg.cho_solve({self.cholesky_factor(a)}, {b})")
         return f"np.linalg.solve({self.render(a)}, {b})"
-
-
-    def op_sigmoid(self, e: Expr) -> tuple[str, int]:
-        # exp(-log(1 + exp(-u))): no overflow for large negative u, and full precision there.
-        return f"np.exp(-np.logaddexp(0, -{self.at(e.args[0], POSTFIX)}))", ATOM
 
     def filled_call(self, name: str, r: str, c: str) -> str:
         return f"np.{name}(({r}, {c}))"

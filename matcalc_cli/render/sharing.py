@@ -109,12 +109,14 @@ def _negated(e: Expr) -> Expr | None:
 
 def signed_shares(value: Expr, derivative: Expr) -> Expr:
     """value with each sum whose negation the derivative computes (R - U V^T beside
-    U V^T - R) written as that negation, so that the two share it; under a norm the sign
-    goes (norm(-u) = norm(u))."""
+    U V^T - R) written as that negation, and each Hadamard product that it computes up to
+    signs and order (-y .* (X w) beside -((X w) .* y)) written as that product, so that the
+    two share it; under a norm the sign goes (norm(-u) = norm(u))."""
     sums: dict[tuple[int, ...], Expr] = {}
+    products: dict[tuple[int, ...], Expr] = {}
     for node in walk(derivative):
-        if node.op == K.ADD:
-            sums.setdefault(tuple(sorted(id(t) for t in node.args)), node)
+        if node.op in (K.ADD, K.HAD):
+            (sums if node.op == K.ADD else products).setdefault(tuple(sorted(id(t) for t in node.args)), node)
     computed = set(sums.values())
     chains = {n.args: n for n in walk(derivative) if len(chain_of(n)) >= 2 and len(chain_of(n)) == len(n.args)}
     done: dict[Expr, Expr] = {}
@@ -131,8 +133,20 @@ def signed_shares(value: Expr, derivative: Expr) -> Expr:
             other = sums.get(tuple(sorted(id(t) for t in negated)))
             if other is not None:
                 new = E.neg(other)
+        if new.op == K.HAD:
+            new = _as_computed(new, products)
         done[node] = new
     return done[value]
+
+
+def _as_computed(e: Expr, products: dict[tuple[int, ...], Expr]) -> Expr:
+    """The Hadamard product e as the derivative computes it, its factors' signs outside."""
+    unsigned = [_negated(f) or f for f in e.args]
+    other = products.get(tuple(sorted(id(f) for f in unsigned)))
+    if other is None or other is e:
+        return e
+    negations = sum(f is not u for f, u in zip(e.args, unsigned, strict=True))
+    return E.neg(other) if negations % 2 else other
 
 
 def _regrouped(fs: tuple[Expr, ...], chains: dict[tuple[Expr, ...], Expr]) -> tuple[Expr, ...]:
