@@ -1,8 +1,8 @@
 """matcalc's exported code against automatic differentiation, side by side in one run.
 
-    .venv/bin/python bench/autodiff.py                  # sizes 100 to 2,000 (about 10 minutes)
+    .venv/bin/python bench/autodiff.py                  # sizes 100 to 2,000
     .venv/bin/python bench/autodiff.py --sizes 100,200  # a quick look
-    .venv/bin/python bench/autodiff.py --sizes 100,200,500,1000,2000,4000
+    .venv/bin/python bench/autodiff.py --sizes 100,500,1000,2000,4000
 
 The three problems of Laue, Mitterreiter and Giesen, "Computing higher order derivatives
 of matrix and tensor expressions" (NeurIPS 2018): logistic regression, matrix
@@ -12,18 +12,24 @@ W1). For each, at each size n: the Hessian, the Hessian-vector product and the v
 the gradient, as matcalc exports them (--format python, run by numpy, and --format jax
 under jax.jit; --format torch where torch is installed) against jax.hessian,
 jax.jvp of jax.grad and jax.value_and_grad under jax.jit (and torch.func's hessian, jvp
-and grad_and_value where torch is installed). Compilation (the first call) is timed
-apart and excluded; each time is the least of several calls (the machine is shared: the
-least is the one the load disturbed least). Every result is checked equal to the autodiff
-one before it is timed. The ratio is the autodiff side's time over matcalc's on the same
-backend (above 1: matcalc ahead); numpy's column compares with jitted JAX, for scale.
+and grad_and_value where torch is installed). Every result is checked equal to the autodiff
+one before it is timed. Compilation (the first call) is timed apart and excluded. Then the
+sides are called in rounds, next to each other in an order that reverses every round
+(bench/paired.py): the ratio is the median over the rounds of the autodiff side's time
+over matcalc's in the same round, on the same backend (above 1: matcalc ahead), with its
+quartiles as its spread; each time shown is a side's median. numpy's column compares with
+jitted JAX, for scale. By default every library runs on one thread (--threads 1): XLA's
+pool, torch's, and numpy's BLAS. Where matcalc's jitted function and JAX's compile to the
+same optimised HLO, the row says so (bench/hlo.py).
 
-A series stops once a call takes longer than --budget seconds, or where the Hessian would
-pass --max-hessian-mb: the sizes it skips are listed, never timed. The torch sides of each
-point run in a child (bench/torch_side.py) whose address space is limited to
---torch-memory-gb: torch.func.hessian vmaps the loss's reverse pass over every entry of
-the variable (23 GB for the factorisation at n = 500), so a side that passes the limit is
-"skipped: memory" in its row and the run goes on.
+Each side stops on its own: past --budget seconds a call at one size, that side is not run
+at the larger sizes of its series ("skipped: time"), the others go on; a series stops where
+the Hessian would pass --max-hessian-mb: the sizes it skips are listed, never timed. The
+torch sides of each point run in a child (bench/torch_side.py) whose address space is
+limited to --torch-memory-gb: torch.func.hessian vmaps the loss's reverse pass over every
+entry of the variable (23 GB for the factorisation at n = 500), so a side that passes the
+limit is "skipped: memory" in its row, and one whose first call passes 5 budgets "skipped:
+time", and the run goes on.
 It asserts nothing and exits 0; tests/test_bench_helpers.py tests its pure helpers.
 """
 
@@ -32,13 +38,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hlo  # bench/ is on sys.path: this file's directory
 import numpy as np
+import paired
 
 RANK = 5  # matrix factorisation's k
 
@@ -111,16 +121,38 @@ class Row:
     problem: str
     measure: str
     n: int
-    times: dict[str, float] = field(default_factory=dict)  # side -> seconds (the least)
+    times: dict[str, float] = field(default_factory=dict)  # side -> seconds (its median over the rounds)
     compile: dict[str, float] = field(default_factory=dict)  # side -> first call minus a steady one
     equal: bool = True
     skipped: dict[str, str] = field(default_factory=dict)  # side -> why it has no time ("memory")
+    # backend ("jax", "torch"; "numpy": matcalc numpy against autodiff jax) -> the ratios of
+    # the rounds: [lower quartile, median, upper quartile, rounds]
+    spread: dict[str, list[float]] = field(default_factory=dict)
+    program: str = ""  # matcalc jax against autodiff jax, optimised: same, fusions differ, differs
 
     def ratio(self, backend: str, matcalc_side: str | None = None) -> float | None:
-        """The autodiff side's time over matcalc's, on backend."""
+        """The autodiff side's time over matcalc's, on backend: the median of the rounds'
+        ratios (bench/paired.py), or of the two medians where the rounds were not kept."""
+        key = "numpy" if matcalc_side == "matcalc numpy" else backend
+        if key in self.spread:
+            return self.spread[key][1]
         ours = self.times.get(matcalc_side or f"matcalc {backend}")
         theirs = self.times.get(f"autodiff {backend}")
         return theirs / ours if ours and theirs else None
+
+    def ratio_cell(self, backend: str) -> str:
+        """The ratio with its quartiles: 1.02x (0.97-1.06)."""
+        x = self.ratio(backend, "matcalc numpy" if backend == "numpy" else None)
+        q = self.spread.get(backend)
+        if x is None or q is None or q[3] < 3:
+            return ratio_text(x)
+        return f"{ratio_text(x)} ({ratio_text(q[0]).rstrip('x')}-{ratio_text(q[2]).rstrip('x')})"
+
+
+def spread_of(ratios: Sequence[float]) -> list[float]:
+    """[lower quartile, median, upper quartile, how many] of the rounds' ratios."""
+    q1, median, q3 = paired.quartiles(ratios)
+    return [q1, median, q3, float(len(ratios))]
 
 
 def summary(rows: Sequence[Row], backend: str) -> list[tuple[str, str, float | None, float | None, bool]]:
@@ -155,14 +187,16 @@ def table(rows: Sequence[Row], backends: Sequence[str]) -> str:
     head = ["problem", "measure", "n"]
     for b in backends:
         head += [f"matcalc {b}", f"autodiff {b}", f"ratio {b}"]
-    head += ["matcalc numpy", "numpy vs autodiff jax", "compile (matcalc / autodiff jax)", "equal"]
+    head += ["optimised HLO (jax)", "matcalc numpy", "numpy vs autodiff jax", "compile (matcalc / autodiff jax)",
+             "equal"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r.problem, r.measure, f"{r.n:,}"]
         for b in backends:
             cells += [seconds(r.times.get(side), r.skipped.get(side)) for side in (f"matcalc {b}", f"autodiff {b}")]
-            cells.append(ratio_text(r.ratio(b)))
-        cells += [seconds(r.times.get("matcalc numpy")), ratio_text(r.ratio("jax", "matcalc numpy")),
+            cells.append(r.ratio_cell(b))
+        cells += [r.program.replace("same", "same program", 1) if r.program.startswith("same") else r.program or "-",
+                  seconds(r.times.get("matcalc numpy"), r.skipped.get("matcalc numpy")), r.ratio_cell("numpy"),
                   f"{seconds(r.compile.get('matcalc jax'))} / {seconds(r.compile.get('autodiff jax'))}",
                   "yes" if r.equal else "NO"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -187,34 +221,6 @@ def available_gb() -> float:
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) / 2**20
     return 16.0
-
-
-def least_times(calls: dict[str, Callable[[], Any]], budget: float, floor: float = 0.5,
-                most: int = 200) -> dict[str, tuple[float, float]]:
-    """side -> (first call, least of the calls after it). The sides take turns, a call each a
-    round, in an order that rotates, so that the machine's load and the cache fall on all
-    alike; rounds go on until every side has
-    had 5 calls and floor seconds, or most calls, and none starts past the budget."""
-    first: dict[str, float] = {}
-    for side, call in calls.items():
-        t0 = time.perf_counter()
-        call()
-        first[side] = time.perf_counter() - t0
-    times: dict[str, list[float]] = {side: [] for side in calls}
-    while True:
-        spent = {side: sum(ts) for side, ts in times.items()}
-        done = all(len(ts) >= 5 and spent[side] >= floor or len(ts) >= most for side, ts in times.items())
-        if done or any(spent[side] + first[side] > budget and ts for side, ts in times.items()):
-            break
-        # Each round starts with the next side: the one after another side that read the
-        # same arrays finds them in the cache, so no side always comes first.
-        order = list(calls)
-        start = len(times[order[0]]) % len(order)
-        for side in order[start:] + order[:start]:
-            t0 = time.perf_counter()
-            calls[side]()
-            times[side].append(time.perf_counter() - t0)
-    return {side: (first[side], min(ts) if ts else first[side]) for side, ts in times.items()}
 
 
 def _derivative(problem: Problem, n: int, measure: str) -> Any:
@@ -277,26 +283,27 @@ def _comparable(measure: str, out: Any, shape: tuple[int, int], autodiff: bool) 
 
 
 def _torch_point(problem: Problem, n: int, measure: str, args: list[np.ndarray], reference: list[np.ndarray],
-                 budget: float, memory_gb: float) -> dict[str, Any]:
-    """The torch sides of one point, run by bench/torch_side.py in a child whose address space
-    is limited to memory_gb (torch.func.hessian's intermediates grow as the variable's entries
-    times the loss's arrays): {"times", "compile", "equal", "skipped"}."""
+                 budget: float, memory_gb: float, sides: Sequence[str], threads: int) -> dict[str, Any]:
+    """The torch sides of one point (those of sides), run by bench/torch_side.py in a child
+    whose address space is limited to memory_gb (torch.func.hessian's intermediates grow as
+    the variable's entries times the loss's arrays): {"times", "compile", "equal", "skipped",
+    "spread"}."""
     import subprocess
     import sys
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="matcalc-torch-") as tmp:
         spec = {"problem": problem.name, "n": n, "measure": measure, "budget": budget,
-                "memory_bytes": int(memory_gb * 2**30),
+                "memory_bytes": int(memory_gb * 2**30), "sides": list(sides), "threads": threads,
                 "args": f"{tmp}/args.npz", "reference": f"{tmp}/reference.npz", "out": f"{tmp}/out.json"}
         np.savez(spec["args"], **{f"a{i}": a for i, a in enumerate(args)})
         np.savez(spec["reference"], **{f"r{i}": a for i, a in enumerate(reference)})
         Path(f"{tmp}/spec.json").write_text(json.dumps(spec))
-        both = {"matcalc torch": "", "autodiff torch": ""}
+        both = dict.fromkeys(sides, "")
         try:
             done = subprocess.run([sys.executable, str(Path(__file__).with_name("torch_side.py")), f"{tmp}/spec.json"],
                                   capture_output=True, text=True,
-                                  timeout=10 * budget + 120)
+                                  timeout=15 * budget + 120)
         except subprocess.TimeoutExpired:
             return {"skipped": dict.fromkeys(both, "time")}
         if done.returncode != 0 or not Path(spec["out"]).exists():
@@ -305,8 +312,13 @@ def _torch_point(problem: Problem, n: int, measure: str, args: list[np.ndarray],
         return json.loads(Path(spec["out"]).read_text())  # type: ignore[no-any-return]
 
 
+TORCH_SIDES = ("matcalc torch", "autodiff torch")
+
+
 def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str], budget: float,
-                  torch_memory_gb: float = 8.0) -> Row:
+                  torch_memory_gb: float = 8.0, stopped: frozenset[str] = frozenset(), threads: int = 1) -> Row:
+    """One problem, measure and size; the sides of stopped (too slow at a smaller size) are
+    not run, and shown "skipped: time"."""
     import jax
 
     rng = np.random.default_rng(n)
@@ -316,16 +328,20 @@ def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str
     shape = data[wrt].shape
     args = [data[k] for k in order] + ([rng.standard_normal(shape)] if measure == "hvp" else [])
     row = Row(problem.name, measure, n)
+    row.skipped.update(dict.fromkeys(stopped, "time"))
     sides: dict[str, tuple[Callable[..., Any], list[Any], Callable[[Any], Any], bool]] = {}
 
     def jax_block(out: Any) -> Any:
         return jax.block_until_ready(out)
 
-    sides["matcalc numpy"] = (_matcalc_code(problem, n, measure, "python"), args, lambda out: out, False)
+    # In this order the two JAX sides are next to each other in every round, either way round.
     if "jax" in backends:
         jargs = [jax.numpy.asarray(a) for a in args]
         sides["matcalc jax"] = (jax.jit(_matcalc_code(problem, n, measure, "jax")), jargs, jax_block, False)
         sides["autodiff jax"] = (_jax_sides(problem, order, measure), jargs, jax_block, True)
+    sides["matcalc numpy"] = (_matcalc_code(problem, n, measure, "python"), args, lambda out: out, False)
+    for side in stopped:
+        sides.pop(side, None)
     # Checked equal first (a fast wrong answer is not timed); the first call compiles.
     results: dict[str, list[np.ndarray]] = {}
     first: dict[str, float] = {}
@@ -334,25 +350,42 @@ def measure_point(problem: Problem, n: int, measure: str, backends: Sequence[str
         out = block(fn(*inputs))
         first[side] = time.perf_counter() - t0
         results[side] = _comparable(measure, out, shape, autodiff)
-    reference = results["autodiff jax"]
-    row.equal = all(equal(a, b) for side, got in results.items() for a, b in zip(got, reference, strict=True))
+    reference = results.get("autodiff jax") or results.get("matcalc numpy") or []
+    if "matcalc jax" in sides and "autodiff jax" in sides and measure != "hessian":  # after the first calls,
+        # which compile (and are timed as compiling): the optimised programs, to compare
+        jitted = [sides[side][0].lower(*jargs).compile().as_text() for side in ("matcalc jax", "autodiff jax")]
+        row.program = hlo.same_program(*jitted)
+    row.equal = all(equal(a, b) for got in results.values() for a, b in zip(got, reference, strict=True))
     del results
-    if "torch" in backends:
-        torch_row = _torch_point(problem, n, measure, args, reference, budget, torch_memory_gb)
+    torch_sides = [side for side in TORCH_SIDES if side not in stopped]
+    if "torch" in backends and torch_sides:
+        torch_row = _torch_point(problem, n, measure, args, reference, budget, torch_memory_gb, torch_sides, threads)
         row.times.update(torch_row.get("times", {}))
         row.compile.update(torch_row.get("compile", {}))
         row.skipped.update(torch_row.get("skipped", {}))
+        row.spread.update(torch_row.get("spread", {}))
         row.equal = row.equal and torch_row.get("equal", True)
 
     def caller(fn: Callable[..., Any], inputs: list[Any], block: Callable[[Any], Any]) -> Callable[[], Any]:
         return lambda: block(fn(*inputs))
 
-    timed = least_times({side: caller(fn, inputs, block) for side, (fn, inputs, block, _) in sides.items()},
-                        budget)
-    for side, (_, least) in timed.items():
-        row.times[side] = least
-        row.compile[side] = max(0.0, first[side] - least)
+    timed = paired.in_rounds({side: caller(fn, inputs, block) for side, (fn, inputs, block, _) in sides.items()},
+                             budget, first=first)
+    for side, t in timed.items():
+        row.times[side] = t.median
+        row.compile[side] = max(0.0, t.first - t.median)
+    for key, ours in (("jax", "matcalc jax"), ("numpy", "matcalc numpy")):
+        if ours in timed and "autodiff jax" in timed:
+            row.spread[key] = spread_of(paired.round_ratios(timed[ours], timed["autodiff jax"]))
     return row
+
+
+def _restart_on_one_thread(argv: Sequence[str]) -> None:
+    """Run this script again with the libraries held to one thread (paired.ONE_THREAD: read
+    when they load, so it must be set before numpy is imported)."""
+    if os.environ.get(paired.PINNED) != "1":
+        environment = paired.pinned_environment(dict(os.environ))
+        os.execve(sys.executable, [sys.executable, str(Path(__file__)), *argv], environment)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -371,7 +404,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                         "(hessian, hvp, value)")
     parser.add_argument("--json", default=str(Path(__file__).with_name("autodiff.json")),
                         help="where every number goes (default bench/autodiff.json, git-ignored)")
+    parser.add_argument("--threads", choices=("1", "all"), default="1",
+                        help="1 (default): XLA, torch and numpy's BLAS on one thread each, on both sides; "
+                             "all: the libraries' own defaults (every core)")
     args = parser.parse_args(argv)
+    threads = 1 if args.threads == "1" else 0
+    if threads == 1:
+        _restart_on_one_thread(list(sys.argv[1:] if argv is None else argv))
+        paired.jax_on_one_thread()
     import importlib.util
 
     import jax
@@ -382,27 +422,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch_gb = args.torch_memory_gb or available_gb() / 2
     chosen = [p for p in PROBLEMS if not args.problems or p.name.split()[0] in args.problems.split(",")]
     print(f"# matcalc against autodiff: jax {jax.__version__}, numpy {np.__version__}, backends {backends}, "
-          f"load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}"
+          f"load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}, "
+          f"threads {args.threads}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
           + (f", torch's memory {torch_gb:.1f} GB a point" if "torch" in backends else ""))
     rows: list[Row] = []
     skipped: list[str] = []
     for problem in chosen:
         for measure in [m for m in MEASURES if not args.measures or m.split()[0] in args.measures.split(",")]:
+            stopped: set[str] = set()  # the sides too slow at a smaller size of this series
             for n in sizes:
                 if measure == "hessian" and problem.hessian_entries(n) * 8 / 1e6 > args.max_hessian_mb:
                     skipped.append(f"{problem.name}, {measure}, n = {n:,}: the Hessian would pass "
                                    f"{args.max_hessian_mb:g} MB")
                     break
                 try:
-                    row = measure_point(problem, n, measure, backends, args.budget, torch_gb)
+                    row = measure_point(problem, n, measure, backends, args.budget, torch_gb, frozenset(stopped),
+                                        threads)
                 except Exception as ex:  # noqa: BLE001 (out of memory on one side: the series stops, the run goes on)
                     skipped.append(f"{problem.name}, {measure}, n = {n:,}: {type(ex).__name__}: {str(ex)[:80]}")
                     break
                 rows.append(row)
                 print(table([row], backends).splitlines()[-1], flush=True)
-                if max(row.times.values()) > args.budget:
-                    skipped.append(f"{problem.name}, {measure}, after n = {n:,}: a call took "
-                                   f"{seconds(max(row.times.values()))} (budget {args.budget:g} s)")
+                slow = sorted(side for side, t in row.times.items() if t > args.budget and side not in stopped)
+                slow += sorted(side for side, why in row.skipped.items() if why == "time" and side not in stopped)
+                if slow:
+                    skipped.append(f"{problem.name}, {measure}, after n = {n:,}: {', '.join(slow)} (a call past "
+                                   f"the budget of {args.budget:g} s)")
+                    stopped.update(slow)
+                if {"matcalc numpy", "matcalc jax", "autodiff jax", *(TORCH_SIDES if "torch" in backends else ())} \
+                        <= stopped:
                     break
     print()
     print(table(rows, backends))

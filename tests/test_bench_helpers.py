@@ -91,10 +91,19 @@ def test_series_table_shows_outcomes_and_ratios() -> None:
     assert lines[2].endswith("ValueError: index")
 
 
+def load_autodiff() -> ModuleType:
+    """bench/autodiff.py, with the bench modules it imports by their bare names (as a script,
+    bench/ is on its sys.path) registered under those names first."""
+    for name in ("paired", "hlo"):
+        if name not in sys.modules:
+            sys.modules[name] = load(name)
+    return load("autodiff")
+
+
 def test_autodiff_bench_helpers() -> None:
     import numpy as np
 
-    autodiff = load("autodiff")
+    autodiff = load_autodiff()
     assert autodiff.geometric_mean([2.0, 8.0]) == pytest.approx(4.0)
     assert autodiff.geometric_mean([]) is None
     # jax.hessian's (r, c, r, c) by vec stacking columns: entry (i + j r, p + q r) is h[i, j, p, q].
@@ -109,3 +118,84 @@ def test_autodiff_bench_helpers() -> None:
     skipped = autodiff.Row("p", "hessian", 3, {"matcalc torch": 1.0}, skipped={"autodiff torch": "memory"})
     assert "| 1.00 s | skipped: memory | - |" in autodiff.table([skipped], ["torch"])
     assert skipped.ratio("torch") is None and autodiff.summary([skipped], "torch") == []
+
+
+def test_paired_rounds_ratios_and_spread() -> None:
+    paired = load("paired")
+    assert paired.quartiles([4.0, 1.0, 3.0, 2.0, 5.0]) == (2.0, 3.0, 4.0)
+    assert paired.quartiles([1.0, 2.0]) == (1.25, 1.5, 1.75)
+    with pytest.raises(ValueError):
+        paired.quartiles([])
+    ours, theirs = paired.Timed(9.0, (1.0, 2.0, 4.0)), paired.Timed(5.0, (2.0, 2.0, 2.0))
+    assert paired.round_ratios(ours, theirs) == [2.0, 1.0, 0.5] and ours.median == 2.0
+    assert paired.Timed(9.0, ()).median == 9.0  # no round: the first call is all there is
+    # the two sides of a comparison next to each other, each first every other round
+    assert paired.round_orders(["a", "b", "c"], 3) == [["a", "b", "c"], ["c", "b", "a"], ["a", "b", "c"]]
+    assert paired.batch_size(1e-5, 5e-3) == 500 and paired.batch_size(1.0, 5e-3) == 1 and paired.batch_size(0, 1) == 1
+    env = paired.pinned_environment({"XLA_FLAGS": "--xla_dump_to=/x", "PATH": "/bin"})
+    assert env["XLA_FLAGS"] == "--xla_dump_to=/x --xla_cpu_multi_thread_eigen=false"
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1" and env[paired.PINNED] == "1"
+    assert env["PATH"] == "/bin"
+    # Rounds: every side as many times, and no more rounds than asked (calls that do nothing).
+    count = {"a": 0, "b": 0}
+
+    def call(side: str):
+        return lambda: count.__setitem__(side, count[side] + 1)
+
+    timed = paired.in_rounds({"a": call("a"), "b": call("b")}, budget=10.0, floor=0.0, least=3, most=5,
+                             target=0.0, first={"a": 0.5})
+    assert [len(t.rounds) for t in timed.values()] == [3, 3] and timed["a"].first == 0.5
+    assert count == {"a": 4, "b": 5}  # a's first call was the caller's: one for b, a sizing call each
+
+
+def test_autodiff_rows_report_the_median_round_ratio_and_its_quartiles() -> None:
+    autodiff = load_autodiff()
+    row = autodiff.Row("p", "hvp", 100, {"matcalc jax": 1.0, "autodiff jax": 3.0},
+                       spread={"jax": autodiff.spread_of([0.9, 1.0, 1.1, 1.2, 1.3])})
+    assert row.ratio("jax") == pytest.approx(1.1)  # the rounds' median, not the medians' ratio 3
+    assert row.ratio_cell("jax") == "1.10x (1.00-1.20)"
+    few = autodiff.Row("p", "hvp", 100, spread={"jax": autodiff.spread_of([1.0, 2.0])})
+    assert few.ratio_cell("jax") == "1.50x"  # two rounds make no spread
+    row.program = "same"
+    assert "| same program |" in autodiff.table([row], ["jax"])
+
+
+HLO = """HloModule jit_f, entry_computation_layout={{(f64[3]{{0}})->f64[3]{{0}}}}
+
+%fused_computation.{k} (param_0.{a}: f64[3], param_1.{b}: f64[3]) -> f64[3] {{
+  %param_0.{a} = f64[3]{{0}} parameter(0)
+  %param_1.{b} = f64[3]{{0}} parameter(1)
+  ROOT %{op}.{c} = f64[3]{{0}} {op}(%param_0.{a}, %param_1.{b}), metadata={{op_name="{name}"}}
+}}
+
+ENTRY %main.{d} ({x}.1: f64[3]) -> f64[3] {{
+  %{x}.1 = f64[3]{{0}} parameter(0), metadata={{op_name="{x}"}}
+  %{dot}.2 = f64[3]{{0}} negate(%{x}.1)
+  ROOT %fusion.{k} = f64[3]{{0}} fusion({operands}), kind=kLoop, calls=%fused_computation.{k}
+}}
+"""
+
+
+def _hlo(**kw: str) -> str:
+    values = {"k": "1", "a": "1", "b": "2", "c": "3", "d": "4", "x": "x", "dot": "neg", "op": "multiply",
+              "name": "jit(f)/mul", "operands": "%x.1, %neg.2"}
+    values.update(kw)
+    if "operands" not in kw:
+        values["operands"] = f"%{values['x']}.1, %{values['dot']}.2"
+    return HLO.format(**values)
+
+
+def test_hlo_programs_compare_with_their_names_set_aside() -> None:
+    hlo = load("hlo")
+    base = _hlo()
+    assert hlo.same_program(base, base) == "same"
+    # other names, numbers and metadata everywhere: the same program
+    renamed = _hlo(k="7", a="9", b="8", c="5", d="2", x="args_0_", dot="negate_it", name="jit(g)/jvp(mul)")
+    assert hlo.same_program(base, renamed) == "same"
+    # the same graph, a fusion that multiplies instead of adding (its operands in another order)
+    other_body = _hlo(op="add", operands="%neg.2, %x.1")
+    assert hlo.same_program(base, other_body) == "fusions differ"
+    # a different operation outside the fusions
+    assert hlo.same_program(base, base.replace("negate(", "exponential(")) == "differs"
+    with pytest.raises(ValueError):
+        hlo.same_program("HloModule m", base)
