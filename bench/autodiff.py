@@ -36,6 +36,7 @@ It asserts nothing and exits 0; tests/test_bench_helpers.py tests its pure helpe
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -223,6 +224,7 @@ def available_gb() -> float:
     return 16.0
 
 
+@functools.lru_cache(maxsize=8)
 def _derivative(problem: Problem, n: int, measure: str) -> Any:
     from matcalc_cli import diff
 
