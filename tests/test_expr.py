@@ -1,4 +1,4 @@
-"""expr.py: the typed tree's builders keep trees small and typed, and hash-cons their nodes."""
+"""expr.py: the typed tree's builders keep trees small and typed (the node itself: test_node.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,6 @@ from matcalc_cli import expr as E
 x, y = E.var("x", ("n", 1)), E.var("y", ("n", 1))
 A, S = E.var("A", ("n", "n")), E.var("S", ("n", "n"), symmetric=True)
 t = E.var("t", E.SCALAR)
-
-
-def test_equal_trees_are_one_node():
-    assert E.mul(E.T(x), A, x) is E.mul(E.T(x), A, x)
 
 
 def test_sums_flatten_fold_constants_and_drop_zeros():
@@ -50,16 +46,3 @@ def test_transposes_cancel_and_pass_symmetric_scalar_and_identity_through():
 def test_powers_and_inverses_of_scalars_are_powers():
     assert E.inv(t) is E.power(t, -1)
     assert E.power(E.power(t, 2), 1).number == Fraction(2)
-
-
-def test_composite_dimensions_are_one_size_however_written():
-    assert E.dim_product("n", "m") == E.dim_product("m", "n") == "m·n"
-    assert E.dim_product(2, 3) == 6 and E.dim_product("n", 1) == "n"
-
-
-def test_walk_lists_each_node_once_children_first():
-    f = E.mul(E.T(x), A, x)
-    order = E.walk(f)
-    assert order[-1] is f and len(order) == len(set(map(id, order)))
-    assert order.index(x) < order.index(E.T(x))
-    assert set(E.free_vars(f)) == {"x", "A"}
