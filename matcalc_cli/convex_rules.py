@@ -1,12 +1,17 @@
 """The rules of the convexity certificates, as data: each with the name a certificate
 prints and the source of its proof (section numbers of Boyd & Vandenberghe and of Horn &
-Johnson), and the atoms' curvature and monotonicity. curvature.py applies them; the tests
-check every one at random points (tests/test_convexity.py).
+Johnson), and the atoms: the operations whose records declare a curvature, and the
+compositions and powers the prover recognises by their shape. curvature.py applies them; the
+tests check every one at random points (tests/test_convexity.py), and each record's curvature
+against its function's values (tests/test_registry.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from matcalc_cli.ops import OPS
+from matcalc_cli.ops.base import Curvature, Monotone
 
 BV = "B&V"  # Boyd & Vandenberghe, Convex Optimization (2004): SOURCES
 HJ = "H&J"  # Horn & Johnson, Matrix Analysis (2nd ed., 2013)
@@ -50,34 +55,28 @@ PSD_NONNEG = CurvatureRule("a nonnegative 1×1", "definition")
 
 @dataclass(frozen=True)
 class Atom:
-    """A function's curvature and monotonicity (given its argument's interval), as data.
-    domain_ok: whether the argument's interval lies where the composition rules may use
-    the atom (a convex atom extended by +inf outside its domain is not monotone there)."""
+    """A function's curvature and monotonicity (given its argument's interval), as the
+    composition rules read it. nonneg_domain: the argument must be provably >= 0 before the
+    rules may use the atom (a convex atom extended by +inf outside its domain is not monotone
+    there)."""
 
-    op: str
     convex: bool  # else concave
-    increasing: str  # "yes", "no" (nonincreasing), "if nonneg" (yes on u >= 0, no on u <= 0), ""
+    monotone: Monotone
     rule: CurvatureRule
-    domain_ok: str = ""  # "", "nonneg": the argument must be provably >= 0
+    nonneg_domain: bool = False
 
 
-ATOMS = {a.op: a for a in (
-    Atom("exp", True, "yes", CurvatureRule("exp convex increasing", f"{BV} §3.1.5")),
-    Atom("softplus", True, "yes", CurvatureRule("softplus convex increasing", f"{BV} §3.1.5")),
-    Atom("relu", True, "yes", CurvatureRule("relu = max(u, 0) convex nondecreasing", f"{BV} §3.2.3")),
-    Atom("abs", True, "if nonneg", CurvatureRule("abs convex, nondecreasing on u >= 0", f"{BV} §3.1.5")),
-    Atom("norm", True, "if nonneg", CurvatureRule("norm convex, nondecreasing on u >= 0", f"{BV} §3.1.5")),
-    Atom("logsumexp", True, "yes", CurvatureRule("logsumexp convex increasing", f"{BV} §3.1.5")),
-    Atom("eigmax", True, "", CurvatureRule("eigmax(Y) convex: the largest of u^T Y u over unit u",
-                                           f"{BV} §3.2.3 ex. 3.10")),
-    Atom("eigmin", False, "", CurvatureRule("eigmin(Y) concave: the smallest of u^T Y u over unit u", f"{BV} §3.2.3")),
-    Atom("log", False, "yes", CurvatureRule("log concave increasing", f"{BV} §3.1.5")),
-    Atom("sqrt", False, "yes", CurvatureRule("sqrt concave increasing", f"{BV} §3.1.5")),
-    Atom("logsigmoid", False, "yes", CurvatureRule("log(sigmoid(u)) = -softplus(-u) concave increasing",
-                                          f"{BV} §3.1.5")),
-    Atom("log1msigmoid", False, "no", CurvatureRule("log(1 - sigmoid(u)) = -softplus(u) concave decreasing",
-                                           f"{BV} §3.1.5")),
-)}
+def _atom(c: Curvature) -> Atom:
+    return Atom(c.convex, c.monotone, CurvatureRule(c.says, c.source))
+
+
+# The operations that are atoms, from their records' curvature (ops/).
+ATOMS = {name: _atom(op.curvature) for name, op in OPS.items() if op.curvature is not None}
+# Two compositions curvature.py recognises by their shape, log(sigmoid(u)) and log(1 - sigmoid(u)).
+LOGSIGMOID = Atom(False, Monotone.INCREASING,
+                  CurvatureRule("log(sigmoid(u)) = -softplus(-u) concave increasing", f"{BV} §3.1.5"))
+LOG1MSIGMOID = Atom(False, Monotone.DECREASING,
+                    CurvatureRule("log(1 - sigmoid(u)) = -softplus(u) concave decreasing", f"{BV} §3.1.5"))
 POWER_EVEN = CurvatureRule("u^p, p even: convex, nondecreasing on u >= 0", f"{BV} §3.1.5")
 POWER_CONVEX = CurvatureRule("u^p, p >= 1: convex nondecreasing on u >= 0", f"{BV} §3.1.5")
 POWER_CONCAVE = CurvatureRule("u^p, 0 < p < 1: concave nondecreasing", f"{BV} §3.1.5")
@@ -86,11 +85,11 @@ POWER_NEGATIVE = CurvatureRule("u^p, p < 0: convex decreasing on u > 0", f"{BV} 
 
 def power_atom(p: float) -> Atom | None:
     if p == int(p) and int(p) % 2 == 0 and p > 0:
-        return Atom("pow", True, "if nonneg", POWER_EVEN)
+        return Atom(True, Monotone.ON_SIGN, POWER_EVEN)
     if p >= 1:
-        return Atom("pow", True, "yes", POWER_CONVEX, "nonneg")
+        return Atom(True, Monotone.INCREASING, POWER_CONVEX, nonneg_domain=True)
     if 0 < p < 1:
-        return Atom("pow", False, "yes", POWER_CONCAVE)
+        return Atom(False, Monotone.INCREASING, POWER_CONCAVE)
     if p < 0:
-        return Atom("pow", True, "no", POWER_NEGATIVE, "nonneg")
+        return Atom(True, Monotone.DECREASING, POWER_NEGATIVE, nonneg_domain=True)
     return None

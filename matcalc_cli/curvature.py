@@ -21,7 +21,9 @@ from matcalc_cli.convex_rules import (
     ATOMS,
     COMPOSE,
     ENTRIES,
+    LOG1MSIGMOID,
     LOGDET,
+    LOGSIGMOID,
     MATRIX_FRACTIONAL,
     NONNEG_MAP,
     NONNEG_SUM,
@@ -46,6 +48,7 @@ from matcalc_cli.convex_rules import (
 )
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
+from matcalc_cli.ops.base import Monotone
 from matcalc_cli.signs import Interval, Signs
 
 
@@ -165,9 +168,9 @@ class Prover:
         if op == K.LOGDET:
             return self._spd_function(e.args[0], Curv(False, True), LOGDET)
         if op == K.LOG and e.args[0].op == K.SIGMOID:
-            return self._compose(ATOMS["logsigmoid"], e.args[0].args[0])
+            return self._compose(LOGSIGMOID, e.args[0].args[0])
         if op == K.LOG and (u := _one_minus_sigmoid(e.args[0])) is not None:
-            return self._compose(ATOMS["log1msigmoid"], u)
+            return self._compose(LOG1MSIGMOID, u)
         atom = ATOMS.get(op)
         if atom is not None:
             return self._compose(atom, e.args[0])
@@ -176,19 +179,19 @@ class Prover:
     def _compose(self, atom: Atom, u: Expr) -> tuple[Curv, CurvatureRule] | None:
         c = self.curvature(u)
         sign = self.sign(u)
-        if atom.domain_ok == "nonneg" and not self.nonneg(u):
+        if atom.nonneg_domain and not self.nonneg(u):
             return None
         shape = Curv(atom.convex, not atom.convex)
         if c.affine:
             self.facts.add(u, "affine", AFFINE)
             return shape, _both(atom.rule, OF_AFFINE)
-        inc = atom.increasing
-        if inc == "if nonneg":
-            inc = "yes" if sign.nonneg else "no" if sign.nonpos else ""
-            if inc:
-                self.nonneg(u) if inc == "yes" else self.nonpos(u)
-        want_convex_arg = (inc == "yes") == atom.convex
-        if not inc or (want_convex_arg and not c.convex) or (not want_convex_arg and not c.concave):
+        move = atom.monotone
+        if move is Monotone.ON_SIGN:
+            move = Monotone.INCREASING if sign.nonneg else Monotone.DECREASING if sign.nonpos else Monotone.NEITHER
+            if move is not Monotone.NEITHER:
+                self.nonneg(u) if move is Monotone.INCREASING else self.nonpos(u)
+        want_convex_arg = (move is Monotone.INCREASING) == atom.convex
+        if move is Monotone.NEITHER or (want_convex_arg and not c.convex) or (not want_convex_arg and not c.concave):
             return None
         return shape, _both(atom.rule, COMPOSE)
 

@@ -143,7 +143,9 @@ def test_every_rule_is_used_and_sourced():
         prover.psd(e)
         used |= {f.rule.name for f in prover.facts.items}
     rules = [r for r in vars(convex_rules).values() if isinstance(r, convex_rules.CurvatureRule)]
-    rules += [a.rule for a in convex_rules.ATOMS.values()]
+    compositions = [a for a in vars(convex_rules).values() if isinstance(a, convex_rules.Atom)]
+    atoms = [*convex_rules.ATOMS.values(), *compositions]
+    rules += [a.rule for a in atoms]
     for rule in rules:
         assert rule.source
         assert any(rule.name in name for name in used), rule.name

@@ -18,12 +18,12 @@ from test_rules import EXAMPLES
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.build import infer
-from matcalc_cli.convex_rules import ATOMS
 from matcalc_cli.derive import differential
 from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import CALLS, OPS
 from matcalc_cli.ops.base import PRINTERS as SPELLINGS
+from matcalc_cli.ops.base import Monotone
 from matcalc_cli.render import jax, latex, numpy, plain, pretty, python, torch
 from matcalc_cli.report import differentiate
 from matcalc_cli.signs import RULES
@@ -288,12 +288,54 @@ def test_every_operation_name_the_code_compares_is_a_record():
 
 
 def test_every_table_keyed_by_an_operation_names_a_record():
-    """signs.RULES (intervals of entries) and convex_rules.ATOMS (curvature and monotonicity)
-    are looked up by a node's op: a renamed or misspelt key would never match, silently.
-    ATOMS also holds two compositions curvature.py recognises by their shape."""
-    compositions = {"logsigmoid", "log1msigmoid"}
+    """signs.RULES (intervals of entries) is looked up by a node's op: a renamed or misspelt key
+    would never match, silently. (convex_rules.ATOMS is derived from the records' curvature.)"""
     assert not set(RULES) - set(OPS), sorted(set(RULES) - set(OPS))
-    assert not set(ATOMS) - set(OPS) - compositions, sorted(set(ATOMS) - set(OPS) - compositions)
+
+
+def _curvature_argument(op_name: str, rng: np.random.Generator, scale: float) -> tuple[E.Expr, np.ndarray]:
+    """The node op(U) and a random value of U inside the function's domain: a symmetric matrix
+    for eigmax and eigmin, a positive column where the argument must be positive."""
+    op = OPS[op_name]
+    assert op.apply is not None
+    if op.symmetric_argument:
+        a = scale * rng.standard_normal((4, 4))
+        return op.apply(E.var("U", ("n", "n"), symmetric=True)), (a + a.T) / 2
+    a = scale * rng.standard_normal((6, 1))
+    return op.apply(E.var("U", ("n", 1))), np.abs(a) + 1e-3 if op.positive_argument else a
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.curvature is not None))
+def test_a_declared_curvature_holds_at_random_points(name):
+    """curvature.py composes a record's curvature (B&V §3.2.4): at random pairs of points of
+    three scales, f(t a + (1 - t) b) <= t f(a) + (1 - t) f(b) for a convex f (>= for a concave
+    one), and f moves with its argument as its monotone says (ON_SIGN: nondecreasing on
+    arguments >= 0, nonincreasing on arguments <= 0)."""
+    c = OPS[name].curvature
+    assert c is not None
+    rng = np.random.default_rng(1)
+    for scale in (0.1, 1.0, 5.0):
+        for _ in range(20):
+            node, a = _curvature_argument(name, rng, scale)
+            _, b = _curvature_argument(name, rng, scale)
+            n = a.shape[0]
+
+            def f(u: np.ndarray, node: E.Expr = node, n: int = n) -> np.ndarray:
+                return np.asarray(evaluate(node, {"U": u}, {"n": n}), dtype=float)
+
+            t = rng.random()
+            mid, chord = f(t * a + (1 - t) * b), t * f(a) + (1 - t) * f(b)
+            tol = 1e-9 * (1 + np.abs(chord))
+            assert np.all(mid <= chord + tol if c.convex else mid >= chord - tol), (
+                f"{name}'s record declares it {'convex' if c.convex else 'concave'} (curvature): "
+                f"at scale {scale} its values say otherwise")
+            step = np.abs(b)
+            pairs = {Monotone.INCREASING: [(a, a + step)], Monotone.DECREASING: [(a + step, a)],
+                     Monotone.ON_SIGN: [(np.abs(a), np.abs(a) + step), (-np.abs(a), -np.abs(a) - step)],
+                     Monotone.NEITHER: []}[c.monotone]
+            for lo, hi in pairs:
+                assert np.all(f(hi) >= f(lo) - 1e-9 * (1 + np.abs(f(lo)))), (
+                    f"{name}'s record declares it {c.monotone.value} (curvature): at scale {scale} it is not")
 
 
 def test_an_underscore_in_a_latex_operator_name_is_escaped():

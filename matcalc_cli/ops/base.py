@@ -38,6 +38,9 @@ An Op says everything matcalc knows about one operation, in one place:
                   signs.py bounds its entries by them and by its own values
   bounds          where its values lie whatever its argument (sin's [-1, 1], softmax's
                   (0, 1)): signs.py's interval of its entries
+  curvature       its curvature and monotonicity as an atom of convex's composition rules
+                  (B&V §3.2.4), with the text a certificate cites and its source; None: no
+                  atom (curvature.py reads these through convex_rules.ATOMS)
   names_argument  --steps names its argument, where that is linear in x (f = X theta), as it
                   does for every function applied entry by entry
   spelling        its spelling in the printers that do not print the input language; where
@@ -52,6 +55,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol
 
 from matcalc_cli.expr import Dim, Expr, Shape
@@ -139,6 +143,26 @@ class Bounds:
     hi_open: bool = False
 
 
+class Monotone(Enum):
+    """How an atom's value moves as its argument grows, entry by entry."""
+
+    INCREASING = "nondecreasing"
+    DECREASING = "nonincreasing"
+    ON_SIGN = "nondecreasing on u >= 0, nonincreasing on u <= 0"  # abs, norm, cosh
+    NEITHER = "neither"
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """An operation as an atom of the composition rules: convex (else concave) on its domain,
+    how it moves with its argument, and what a certificate cites (says, source)."""
+
+    convex: bool
+    monotone: Monotone
+    says: str
+    source: str
+
+
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -170,6 +194,7 @@ class Op:
     increasing: bool = False
     bounds: Bounds | None = None
     limits: tuple[float, float] = (-math.inf, math.inf)
+    curvature: Curvature | None = None
     # reads an optional last argument from its syntax node (sum's dimension 1 or 2, norm's p),
     # raising an error that names the problem; the shape rule gets it among the dimensions,
     # apply after the arguments

@@ -13,7 +13,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import ONE, Expr
-from matcalc_cli.ops.base import BY_NAME, OPS, Bounds, Diffs, Op, Spelling, fn, register
+from matcalc_cli.ops.base import BY_NAME, OPS, Bounds, Curvature, Diffs, Monotone, Op, Spelling, fn, register
 
 ElementwiseDerivative = Callable[[Expr, Expr], Expr]  # (argument u, value f(u)) -> f'(u)
 
@@ -97,17 +97,18 @@ def _vpow_value(np: Any, u: Any, v: Any) -> Any:
 def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: ElementwiseDerivative, rule: str,
                 note: str = "", letter: str = "h", kinks: tuple[float, ...] = (), period: float = 0.0,
                 spelling: Spelling = BY_NAME, smooth: bool = False, positive_argument: bool = False,
-                limits: tuple[float, float] | None = None, bounds: Bounds | None = None) -> Op:
+                limits: tuple[float, float] | None = None, bounds: Bounds | None = None,
+                curvature: Curvature | None = None) -> Op:
     """An activation: a result names it h (s for a squashing function), printers spell it by
     its name unless spelling says otherwise, and kinks lists where it has a kink, a jump or a
     pole (repeating every period, if that is not 0); smooth and positive_argument as Op's, and
     limits for a strictly increasing function, the values it tends to at the ends of its domain;
-    bounds, where its values lie whatever its argument."""
+    bounds, where its values lie whatever its argument; curvature as Op's."""
     return Op(name, 1, lambda env, n, a: value(env.np, a[0]), check=_check, apply=_apply(name),
               differential=_differential, rule=rule, note=note, elementwise=derivative, letter=letter,
               kinks=kinks, period=period, spelling=spelling, smooth=smooth, positive_argument=positive_argument,
               names_argument=True, increasing=limits is not None, limits=limits or (-math.inf, math.inf),
-              bounds=bounds)
+              bounds=bounds, curvature=curvature)
 
 
 _SIGNED_UNIT = Bounds(-1.0, 1.0)
@@ -119,12 +120,15 @@ register(
        rule="power rule, variable exponent: d(u.^v) = v .* u.^(v - 1) .* du + u.^v .* log(u) .* dv",
        note="a power with a variable exponent is differentiated where its base is positive", weight=8),
     elementwise("exp", lambda np, a: np.exp(a), lambda u, fu: fu, "chain rule: d exp(u) = exp(u) .* du",
-                smooth=True, limits=(0.0, math.inf)),
+                smooth=True, limits=(0.0, math.inf),
+                curvature=Curvature(True, Monotone.INCREASING, "exp convex increasing", "B&V §3.1.5")),
     elementwise("log", lambda np, a: np.log(a), lambda u, fu: E.hdiv(ONE, u), "chain rule: d log(u) = du ./ u",
-                smooth=True, positive_argument=True, limits=(-math.inf, math.inf)),
+                smooth=True, positive_argument=True, limits=(-math.inf, math.inf),
+                curvature=Curvature(False, Monotone.INCREASING, "log concave increasing", "B&V §3.1.5")),
     elementwise("sqrt", lambda np, a: np.sqrt(a), lambda u, fu: E.hdiv(ONE, E.mul(E.const(2), fu)),
                 "chain rule: d sqrt(u) = du ./ (2 sqrt(u))", spelling=Spelling(latex=r"\sqrt{{{0}}}"),
-                smooth=True, positive_argument=True),
+                smooth=True, positive_argument=True,
+                curvature=Curvature(False, Monotone.INCREASING, "sqrt concave increasing", "B&V §3.1.5")),
     elementwise("sin", lambda np, a: np.sin(a), lambda u, fu: fn("cos", u), "chain rule: d sin(u) = cos(u) .* du",
                 smooth=True, bounds=_SIGNED_UNIT),
     elementwise("cos", lambda np, a: np.cos(a), lambda u, fu: E.neg(fn("sin", u)),
@@ -139,10 +143,12 @@ register(
                 spelling=Spelling(numpy="scipy.special.expit({0})", jax="jax.nn.sigmoid({0})")),
     elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
                 "chain rule: d softplus(u) = sigmoid(u) .* du", smooth=True, limits=(0.0, math.inf),
+                curvature=Curvature(True, Monotone.INCREASING, "softplus convex increasing", "B&V §3.1.5"),
                 spelling=Spelling(numpy="np.logaddexp(0, {0})", torch="torch.nn.functional.softplus({0})",
                                   jax="jax.nn.softplus({0})")),
     elementwise("abs", lambda np, a: np.abs(a), lambda u, fu: fn("sign", u), "chain rule: d abs(u) = sign(u) .* du",
                 note="the derivative of abs " + _AWAY_FROM_KINK, kinks=(0.0,),
+                curvature=Curvature(True, Monotone.ON_SIGN, "abs convex, nondecreasing on u >= 0", "B&V §3.1.5"),
                 spelling=Spelling(latex=r"\left|{0}\right|")),
     elementwise("sign", lambda np, a: np.sign(a), lambda u, fu: E.ZERO, "d sign(u) = 0 almost everywhere",
                 note="the derivative of sign is " + _ZERO_A_E, kinks=(0.0,),
@@ -150,6 +156,7 @@ register(
     elementwise("relu", lambda np, a: np.maximum(a, 0.0), lambda u, fu: fn("step", u),
                 "chain rule: d relu(u) = step(u) .* du", note="the derivative of relu " + _AWAY_FROM_KINK,
                 kinks=(0.0,),
+                curvature=Curvature(True, Monotone.INCREASING, "relu = max(u, 0) convex nondecreasing", "B&V §3.2.3"),
                 spelling=Spelling(numpy="np.maximum({0}, 0)", jax="jax.nn.relu({0})")),
     # torch spells step by a method of its printer (op_step): the comparison takes the argument's dtype.
     elementwise("step", lambda np, a: (a > 0).astype(float), lambda u, fu: E.ZERO,

@@ -9,7 +9,7 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, is_vector
 from matcalc_cli.ops.along import along, along_shape, axis, order, p_norm
-from matcalc_cli.ops.base import Bounds, Diffs, Env, Linear, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Bounds, Curvature, Diffs, Env, Linear, Monotone, Op, Spelling, fn, register
 
 
 def _only(d: Diffs) -> Expr:
@@ -145,11 +145,13 @@ register(
        apply=_norm_apply, differential=_norm_rule, option=order,
        rule="norm: d norm(X) = tr(X^T dX) / norm(X)", identity=True, bounds=Bounds(0.0, math.inf, False, True),
        spelling=Spelling(latex=r"\left\lVert {0} \right\rVert", numpy="np.linalg.norm({0})",
-                         torch="torch.linalg.norm({0})", jax="jnp.linalg.norm({0})")),
+                         torch="torch.linalg.norm({0})", jax="jnp.linalg.norm({0})"),
+       curvature=Curvature(True, Monotone.ON_SIGN, "norm convex, nondecreasing on u >= 0", "B&V §3.1.5")),
     Op("softmax", 1, _softmax_value, check=_softmax_check, apply=_softmax_apply("softmax"), option=axis,
        differential=_softmax_rule, rule="softmax: d s = (diag(s) - s s^T) dz; by rows: S .* (dZ - (S .* dZ) 1 1^T)",
        letter="s", identity=True, smooth=True, names_argument=True, bounds=Bounds(0.0, 1.0, True, True)),
     Op("logsumexp", 1, _logsumexp_value, check=_softmax_check, apply=_softmax_apply("logsumexp"), option=axis,
        differential=_logsumexp_rule, rule="logsumexp: d logsumexp(z) = softmax(z)^T dz; by rows: (S .* dZ) 1",
-       identity=True, smooth=True, names_argument=True),
+       identity=True, smooth=True, names_argument=True,
+       curvature=Curvature(True, Monotone.INCREASING, "logsumexp convex increasing", "B&V §3.1.5")),
 )

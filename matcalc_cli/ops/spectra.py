@@ -26,7 +26,7 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
-from matcalc_cli.ops.base import Diffs, Env, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Curvature, Diffs, Env, Monotone, Op, Spelling, fn, register
 
 _GAP = 1e-3  # relative to the largest |value|: closer eigenvalues are a point to draw again
 _EIGENVECTOR = "the derivative of an eigenvector is not supported (a second derivative of eigvals, eigmax or eigmin)"
@@ -197,14 +197,18 @@ register(
        note="the derivative of eigmax(X) is taken where the largest eigenvalue of X is simple",
        symmetric_argument=True,
        spelling=Spelling(numpy="np.linalg.eigvalsh({0})[-1]", torch="torch.linalg.eigvalsh({0})[-1]",
-                         jax="jnp.linalg.eigvalsh({0})[-1]")),
+                         jax="jnp.linalg.eigvalsh({0})[-1]"),
+       curvature=Curvature(True, Monotone.NEITHER, "eigmax(Y) convex: the largest of u^T Y u over unit u",
+                           "B&V §3.2.3 ex. 3.10")),
     Op("eigmin", 1, _eigvalue(lambda np, w: w[:1].reshape(1, 1)), check=_scalar,
        apply=_eig_apply("eigmin", lambda x: SCALAR, lambda x: x), differential=_extreme_differential("eigvec_min"),
        rule="smallest eigenvalue: d eigmin(X) = u^T dX u (u = eigvec_min(X), X symmetric)",
        note="the derivative of eigmin(X) is taken where the smallest eigenvalue of X is simple",
        symmetric_argument=True,
        spelling=Spelling(numpy="np.linalg.eigvalsh({0})[0]", torch="torch.linalg.eigvalsh({0})[0]",
-                         jax="jnp.linalg.eigvalsh({0})[0]")),
+                         jax="jnp.linalg.eigvalsh({0})[0]"),
+       curvature=Curvature(False, Monotone.NEITHER, "eigmin(Y) concave: the smallest of u^T Y u over unit u",
+                           "B&V §3.2.3")),
     Op("svdvals", 1, _svdvals, check=lambda c, n, s, d: (_thin_check(c, n, s, d), 1),
        apply=_eig_apply("svdvals", lambda x: (_k(x), 1), lambda x: fn("abs", x)), differential=_svdvals_differential,
        rule="singular values: d svdvals(X) = diag(U^T dX V) (X = U diag(svdvals(X)) V^T, the thin SVD)",
