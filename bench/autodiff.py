@@ -196,7 +196,7 @@ def table(rows: Sequence[Row], backends: Sequence[str]) -> str:
         for b in backends:
             cells += [seconds(r.times.get(side), r.skipped.get(side)) for side in (f"matcalc {b}", f"autodiff {b}")]
             cells.append(r.ratio_cell(b))
-        cells += [r.program.replace("same", "same program", 1) if r.program.startswith("same") else r.program or "-",
+        cells += [{"same": "same program", "": "-"}.get(r.program, r.program),
                   seconds(r.times.get("matcalc numpy"), r.skipped.get("matcalc numpy")), r.ratio_cell("numpy"),
                   f"{seconds(r.compile.get('matcalc jax'))} / {seconds(r.compile.get('autodiff jax'))}",
                   "yes" if r.equal else "NO"]

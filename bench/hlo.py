@@ -8,7 +8,10 @@ once every instruction and parameter is renamed by its place, metadata is droppe
 each called computation is replaced by its own normalised text (so that two fusions that
 compute the same thing under different names match): `same`. Where only the bodies of
 fusions differ (the same dots and the same fusion boundaries, different elementwise work
-inside), `fusions differ`; otherwise `differs`.
+inside), `fusions differ`; where the products (every instruction but the elementwise loop
+fusions, parameters, constants and the result's tuple, their operands set aside) are the
+same in the same order and only the elementwise work is split into other fusions, `same
+dots`; otherwise `differs`.
 """
 
 from __future__ import annotations
@@ -67,6 +70,16 @@ def _normalised(lines: list[str], called: dict[str, str], erase_calls: bool) -> 
     return "\n".join([head, *out])
 
 
+_ELEMENTWISE = re.compile(r" (parameter|constant|tuple|get-tuple-element|bitcast)\(|kind=kLoop")
+_OPERANDS = re.compile(r"^(?:ROOT )?\S+ = (\S+ [\w-]+)\([^()]*\)")
+
+
+def products(entry: str) -> list[str]:
+    """The instructions of a normalised ENTRY that are not elementwise work or plumbing,
+    each as its type, operation and attributes (its operands and name set aside)."""
+    return [_OPERANDS.sub(r"\1(_)", line) for line in entry.splitlines()[1:] if not _ELEMENTWISE.search(line)]
+
+
 def entry_forms(text: str) -> tuple[str, str]:
     """The ENTRY computation normalised: whole, and with the fusions' bodies set aside."""
     called: dict[str, str] = {}
@@ -82,6 +95,10 @@ def entry_forms(text: str) -> tuple[str, str]:
 
 
 def same_program(ours: str, theirs: str) -> str:
-    """'same', 'fusions differ' or 'differs' (the module docstring says which is which)."""
+    """'same', 'fusions differ', 'same dots' or 'differs' (the module docstring says which)."""
     a, b = entry_forms(ours), entry_forms(theirs)
-    return "same" if a[0] == b[0] else "fusions differ" if a[1] == b[1] else "differs"
+    if a[0] == b[0]:
+        return "same"
+    if a[1] == b[1]:
+        return "fusions differ"
+    return "same dots" if products(a[0]) == products(b[0]) else "differs"

@@ -197,5 +197,11 @@ def test_hlo_programs_compare_with_their_names_set_aside() -> None:
     assert hlo.same_program(base, other_body) == "fusions differ"
     # a different operation outside the fusions
     assert hlo.same_program(base, base.replace("negate(", "exponential(")) == "differs"
+    # the same negate, the elementwise work split into two fusions instead of one
+    calls = "kind=kLoop, calls=%fused_computation.1"
+    split = base.replace(f"  ROOT %fusion.1 = f64[3]{{0}} fusion(%x.1, %neg.2), {calls}",
+                         f"  %fusion.2 = f64[3]{{0}} fusion(%x.1), {calls}\n"
+                         f"  ROOT %fusion.1 = f64[3]{{0}} fusion(%fusion.2, %neg.2), {calls}")
+    assert split != base and hlo.same_program(base, split) == "same dots"
     with pytest.raises(ValueError):
         hlo.same_program("HloModule m", base)
