@@ -3,7 +3,11 @@ file's order, and no fault of a worker's that stops the batch.
 
 - A worker that dies (the kernel's out-of-memory killer, a signal) is replaced; the job it
   was running is run once more, and reported failed if it kills its worker again; the rest
-  of its share is run by the others.
+  of its share is run by the others. A worker that dies between two shares (idle) is
+  dropped, or, when it dies just as it is handed one, that share counts as run once. So
+  every job gets its one line, whenever a worker dies.
+- Should no worker at all be startable (fork fails: no memory, no processes), the jobs
+  left are reported failed.
 - A job that runs longer than the timeout ends its worker and is reported as a timeout.
 - SIGTERM and SIGINT end the workers with the parent (stop()); a worker also dies with
   its parent should the parent die first (PR_SET_PDEATHSIG), never an orphan.
@@ -70,8 +74,13 @@ class _Worker:
     def __init__(self, ctx: Any, job: Job) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, self.conn, os.getpid(), job), daemon=True)
-        self.process.start()
-        child.close()
+        try:
+            self.process.start()
+        except OSError:  # no process could be made: no pipe left open either
+            self.conn.close()
+            raise
+        finally:
+            child.close()
         _LIVE[self.process.pid] = self.process
         self.share: deque[tuple[int, str]] = deque()  # the lines sent and not answered, in order
         self.since = 0.0  # when the job at the head of share began
@@ -81,7 +90,10 @@ class _Worker:
         self.share.extend(share)
         self.since = time.monotonic()
         self.shares += 1
-        self.conn.send(share)
+        try:
+            self.conn.send(share)
+        except OSError:  # it died while idle: its sentinel says so, and results() runs the share again
+            pass
 
     def end(self) -> None:
         _LIVE.pop(self.process.pid, None)
@@ -109,37 +121,55 @@ class _Pool:
         self.workers.clear()
 
     def results(self, lines: Lines) -> Iterator[dict[str, Any] | None]:
-        from multiprocessing.connection import wait
-
         todo: deque[Lines] = deque(lines[i:i + CHUNK] for i in range(0, len(lines), CHUNK))
         order = [n for n, _ in lines]
         done: dict[int, dict[str, Any] | None] = {}
         emitted = 0
         while emitted < len(order):
-            self._staff(todo)
+            self._staff(todo, done)
             busy = [w for w in self.workers if w.share]
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], self._wait_for(busy))
-            for w in busy:
-                if w.conn in ready:
-                    self._collect(w, done, todo)
-            for w in list(self.workers):
-                if w.share and w.process.sentinel in ready:
-                    self._collect(w, done, todo)  # what it sent before it went
-                if w.share and w.process.sentinel in ready:
-                    self._died(w, done, todo, f"the worker process running it died ({_how(w.process)})")
-                elif w.share and self.timeout and time.monotonic() - w.since > self.timeout:
-                    self._died(w, done, todo, f"it ran longer than --timeout {self.timeout:g} seconds", final=True)
+            if busy:  # else every job left has its line already (no worker could be started)
+                self._watch(busy, done, todo)
             while emitted < len(order) and order[emitted] in done:
                 yield done.pop(order[emitted])
                 emitted += 1
 
-    def _staff(self, todo: deque[Lines]) -> None:
-        """A share for every idle worker; workers started up to the pool's size."""
+    def _watch(self, busy: list[_Worker], done: dict[int, dict[str, Any] | None], todo: deque[Lines]) -> None:
+        """Wait for a result, a worker's end or a timeout, and take what came."""
+        from multiprocessing.connection import wait
+
+        # Every worker's sentinel, the idle ones' too: one that dies between two shares is
+        # dropped here, before it is handed a share it can never answer.
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in self.workers], self._wait_for(busy))
+        for w in busy:
+            if w.conn in ready:
+                self._collect(w, done, todo)
+        for w in list(self.workers):
+            if w.process.sentinel in ready:  # it has ended
+                self._collect(w, done, todo)  # what it sent before it went
+                if w.share:
+                    self._died(w, done, todo, f"the worker process running it died ({_how(w.process)})")
+                else:  # between two shares: nothing of the user's was lost
+                    self.workers.remove(w)
+                    w.end()
+            elif w.share and self.timeout and time.monotonic() - w.since > self.timeout:
+                self._died(w, done, todo, f"it ran longer than --timeout {self.timeout:g} seconds", final=True)
+
+    def _staff(self, todo: deque[Lines], done: dict[int, dict[str, Any] | None]) -> None:
+        """A share for every idle worker; workers started up to the pool's size. Should no
+        worker at all be startable, the jobs left are reported failed."""
         for w in [w for w in self.workers if not w.share and w.shares >= RECYCLE]:
             self.workers.remove(w)
             w.end()
         while todo and len(self.workers) < self.size and not _STOPPING:
-            self.workers.append(_Worker(self.ctx, self.job))
+            try:
+                self.workers.append(_Worker(self.ctx, self.job))
+            except OSError as ex:  # out of memory, out of processes
+                if self.workers:
+                    break  # those alive go on with fewer
+                why = f"job not done: no worker process could be started ({ex.strerror or ex})"
+                while todo:
+                    done.update((number, failed(number, line, why)) for number, line in todo.popleft())
         for w in self.workers:
             if todo and not w.share:
                 w.give(todo.popleft())
