@@ -6,7 +6,10 @@ import importlib.util
 import io
 import json
 import os
+import random
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -178,3 +181,101 @@ def test_workers_give_the_same_lines_in_the_same_order(tmp_path) -> None:
     assert result.exit_code == 1 and result.stdout == outs[1][1]
     bad = runner.invoke(app, ["batch", "--workers", "none", str(path)])
     assert bad.exit_code == 2 and "--workers expects a number of processes" in bad.stdout
+
+
+# Every command and many options, beside the differential test's random expressions: wrong
+# and right claims, convexity, --verify, structures, code formats, steps.
+VARIED = [
+    'check "sum(relu(1 - y .* (X w)))" --wrt w --expect "-y^T X"',
+    'check "sum(abs(x + 1))" --wrt x --expect "ones(n)^T"',
+    'check "sum(log(x .* y))" --wrt x --expect "(1 ./ abs(x))^T"',
+    'check "x^T x / 10000000" --wrt x --expect "x^T / 10000000"',
+    'check "x^T A x" --wrt x --expect "x^T A + x^T A^T"',
+    'check "norm(X w - y)^2" --wrt w --expect "2 (X w - y)^T X"',
+    'check "logdet(C)" --wrt C --spd C --expect "2 C^-1 - C^-1 .* eye(n)"',
+    'convex --wrt theta -- "-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))"',
+    'convex "logsumexp(A x)" --wrt x',
+    'convex "x^T A x" --wrt x --symmetric A',
+    'diff "norm(W2 tanh(W1 x) - y)^2" --wrt W1 --verify',
+    'diff "sum(relu(x - 1))" --wrt x --verify',
+    'diff "tr(A X B)" --wrt X --diagonal X',
+    'diff "x^T A x" --wrt A --lower A',
+    'diff "tr(Q^T A Q)" --wrt Q --orthogonal Q',
+    'diff "x^T A x" --wrt x --wrt x --format latex',
+    'diff "sum(sigmoid(X w))" --wrt w --format python',
+    'diff "(x - mu)^T Sigma^-1 (x - mu)" --wrt Sigma --symmetric Sigma --steps',
+    'diff "x^T A x / (x^T x)" --wrt x --wrt x --expand',
+    'diff "diag(log(ones(n) t))" --wrt t --shape t=scalar',
+    'diff "eye(k) / t" --wrt t --shape t=scalar --format numpy',
+    # a number as written (0.5) and the same number computed (sqrt's 1/2) print apart
+    'diff "sum(x .^ 0.5)" --wrt x', 'diff "sum(sqrt(x))" --wrt x', 'diff "0.3 x^T x + sum(x) / 10" --wrt x',
+]
+
+
+def _varied_jobs(generated: int) -> list[str]:
+    import test_differential as diff_test  # its generator: every derivative kind, both layouts
+
+    r = random.Random(11)
+    jobs = list(VARIED)
+    for _ in range(generated):
+        text, wrt, layout = diff_test.case(r)
+        shapes = [s for s in diff_test.SHAPES if s.split("=")[0] in diff_test._names(text)]
+        jobs.append(shlex.join(["diff", text, *(w for v in wrt for w in ("--wrt", v)),
+                                *(w for s in shapes for w in ("--shape", s)), "--layout", layout]))
+    return jobs
+
+
+# Each job of a file alone: in a child forked from a process that has imported every module
+# of matcalc and run no job, as a fresh `matcalc batch` of that one line would run it.
+_EACH_ALONE = """
+import importlib, io, os, pkgutil, sys
+import matcalc_cli
+for m in pkgutil.walk_packages(matcalc_cli.__path__, "matcalc_cli."):
+    if not m.name.endswith("__main__"):
+        importlib.import_module(m.name)
+from matcalc_cli.batch import run_batch
+from matcalc_cli.cli import parse_job
+for job in open(sys.argv[1]).read().splitlines():
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        out = io.StringIO()
+        run_batch(job + "\\n", out, parse_job)
+        os.write(w, out.getvalue().encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as got:
+        sys.stdout.write(got.read().decode())
+    os.waitpid(pid, 0)
+"""
+
+
+def test_a_jobs_result_does_not_depend_on_the_jobs_run_before_it(tmp_path: Path) -> None:
+    """A batch worker runs hundreds of jobs in one process, through caches that outlive a job
+    (hash-consed nodes, the rewrite memo, lru_caches, sympy's own): no answer may depend on
+    which jobs came before it. The jobs in a random order in one process; the last of them
+    (each after a hundred others or more) each alone: the same object. A job alone costs its
+    cold caches (sympy's), so the sample is small; MATCALC_HISTORY_SOAK=N runs N times more."""
+    soak = int(os.environ.get("MATCALC_HISTORY_SOAK", "") or 1)
+    jobs = _varied_jobs(150 * soak)
+    order = list(range(len(jobs)))
+    random.Random(5 + soak).shuffle(order)
+    last = order[-40 * soak:]
+    (tmp_path / "shuffled").write_text("\n".join(jobs[i] for i in order) + "\n")
+    (tmp_path / "last").write_text("\n".join(jobs[i] for i in last) + "\n")
+    together = subprocess.Popen([sys.executable, "-m", "matcalc_cli", "batch", "--workers", "1",
+                                 str(tmp_path / "shuffled")], stdout=subprocess.PIPE, text=True)
+    alone = subprocess.Popen([sys.executable, "-c", _EACH_ALONE, str(tmp_path / "last")], stdout=subprocess.PIPE,
+                             text=True)
+    results = []
+    for seq, proc in ((order, together), (last, alone)):
+        out, _ = proc.communicate(timeout=600)
+        rows = [json.loads(line) for line in out.splitlines()]
+        assert len(rows) == len(seq)
+        results.append({i: {k: v for k, v in row.items() if k != "line"} for i, row in zip(seq, rows, strict=True)})
+    after_others, first = results
+    assert sum(r["exit"] == 0 for r in after_others.values()) > len(jobs) // 2  # mostly answers, not errors
+    differ = [f"{jobs[i]}\n  alone: {first[i]}\n  after {order.index(i)} others: {after_others[i]}"
+              for i in last if first[i] != after_others[i]]
+    assert differ == [], "\n".join(differ[:5])
