@@ -420,3 +420,17 @@ def test_a_number_prints_as_written_whatever_is_alive() -> None:
     assert plain.render(derive("sum(exp(0.3 x))", ["x"], {"x": "n"}).derivative.expr) == "0.3 exp(0.3 x)^T"
     assert plain.render(derive("0.5 sum(x)", ["x"], {"x": "n"}).derivative.expr) == "0.5 ones(1, n)"
     assert E.const(Fraction(3, 10)) is alive[0] and E.const(E.Written("0.3")) is not alive[0]
+
+
+# ------------------------------------------------------------------ a rewrite that dropped a broadcast's shape
+# The soak (issue 19, MATCALC_DIFF_SOAK=2035, seed 29, at 2772591): diff "diag(log(ones(n) t))"
+# --wrt t --shape t=scalar printed t^-1, 1×1, for the n×n diag(ones(n) / t): the ones-numerator
+# pattern read ones(n) ./ (ones(n) t) as 1 ./ t. Wrong alone too (not a history of the batch);
+# right since d4b8b2e.
+
+
+def test_a_broadcast_quotient_keeps_its_shape() -> None:
+    d = differentiate("diag(log(ones(n) t))", ["t"], ["t=scalar"]).derivative.expr
+    assert d.shape == ("n", "n") and plain.render(d) == "diag(ones(n) / t)"
+    v = differentiate("log(ones(n) t)", ["t"], ["t=scalar"]).derivative.expr
+    assert v.shape == ("n", 1)
