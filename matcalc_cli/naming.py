@@ -1,33 +1,37 @@
-"""Named subexpressions of a result: which parts of the (simplified) DAG to name, and
-their names, so that the output grows like the model and not like its expansion.
+"""Named subexpressions: the one choice of what to name, for a result's where clause, the
+steps' parts and the locals of generated code (choose, by a Policy), and the names.
 
-Runs after the simplifier and before the printers. A node is named when it is printed
-more than once and naming it makes the output shorter:
+Runs after the simplifier and before the printers. Every choice counts, parents first,
+how many times each node is spelled (a named node spells its children once, in its
+definition). A result (PROSE) names a node printed more than once where that makes the
+output shorter:
     uses * len(text) > uses * len(name) + len(", name = ") + len(text)
 with the printed length estimated structurally by simplify/cost.py's size(), the one model
-of printed size (no printing here: a candidate is never rendered whole). Names follow the
-model's style: h1, h2 for activations (h alone when there is one), s for sigmoid and
-softmax, u for anything else; never a name the expression uses. The printers spell
-`body where h1 = ..., h2 = ...` (plain parses it back).
+of printed size (no printing here: a candidate is never rendered whole). A computation
+(code, STEPS) names every node it spells twice; code counts its chains as it computes
+them (a solve for an inverse), the steps add a function's linear argument (f = X theta).
+Names follow the model's style: h1, h2 for activations (h alone when there is one), s for
+sigmoid and softmax, u for anything else; never a name the expression uses. The printers
+spell `body where h1 = ..., h2 = ...` (plain parses it back).
 
-For other printers (the code formats): `assign(nodes, taken)` names any list of nodes in
-this style, `name(root, taken)` chooses and names (`Named.where`, children first).
+`assign(nodes, taken)` names any list of nodes in this style, `name(root, taken)` chooses
+and names for a result (`Named.where`, children first).
 """
-
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
-from matcalc_cli.expr import Expr, VarInfo, walk
+from matcalc_cli.expr import SCALAR, Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
 from matcalc_cli.simplify.cost import key, size
 from matcalc_cli.simplify.normal import transpose
 
-# Spelled in a few characters: naming them never pays.
-_CHEAP = frozenset({K.VAR, K.DVAR, K.CONST, K.EYE, K.ZEROS, K.ONES, K.SIZE, K.COMMUTATION, K.BCAST})
+# As short to spell (or compute) twice as to name: never named. S^T is read as S's
+# transpose: the name goes to S.
+_CHEAP = frozenset({K.VAR, K.DVAR, K.CONST, K.EYE, K.ZEROS, K.ONES, K.SIZE, K.BCAST, K.T})
 # Flattened by the builders into a parent of the same op: a name there would not read back
 # as the same tree (h1 + c where h1 = a + b is a + b + c).
 _FLAT = frozenset({K.ADD, K.HAD, K.MUL})
@@ -35,6 +39,37 @@ _NAME = 2  # a name's printed size (simplify/cost.py's, whose model sizes everyt
 _DEFINE = len(", h1 = ")
 _MARGIN = 2  # the first definition also pays for the word where
 _GAIN = 3  # names must shorten the output by at least this much to be worth reading
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a consumer names, for the one choice (choose).
+
+    pays: a name must make the printed output shorter (a result's where clause); else every
+    node spelled twice is named, once (a computation: code's locals, the steps' parts).
+    short: operations printed in a few characters besides the leaves (K_mn in prose).
+    chains: code's products: a chain of matrices solves with its inverses and broadcasts
+    its diagonals, so those factors are never computed themselves, their arguments are.
+    spelled: how many times the consumer spells an operation's argument (a stable
+    logsumexp spells it three times), 1 where absent.
+    arguments: the steps' chain rule also names the linear argument of a function
+    (f = X theta), however often it occurs.
+    """
+
+    pays: bool = False
+    short: frozenset[str] = frozenset()
+    chains: bool = False
+    spelled: Mapping[str, int] = field(default_factory=dict)
+    arguments: bool = False
+
+
+PROSE = Policy(pays=True, short=frozenset({K.COMMUTATION}))
+STEPS = Policy(arguments=True)
+
+
+def code(spelled: Mapping[str, int]) -> Policy:
+    """Generated code: every node its printer spells twice is computed once."""
+    return Policy(chains=True, spelled=spelled)
 
 
 @dataclass(frozen=True)
@@ -106,15 +141,29 @@ def _costs(order: list[Expr], named: Collection[Expr]) -> dict[Expr, int]:
     return cost
 
 
+Spelled = Callable[[Expr], Sequence[Expr]]
+
+
+def _select(order: list[Expr], root: Expr, wanted: Callable[[Expr, int], bool],
+            spelled: Spelled = lambda n: n.args) -> tuple[list[Expr], dict[Expr, int]]:
+    """The one count of every choice: parents first, how many times each node is spelled
+    (root once; a chosen node spells its children once, in its definition, else as often as
+    it is spelled itself), and the nodes wanted(node, times) chooses (parents first)."""
+    prints: dict[Expr, int] = {root: 1}
+    chosen: list[Expr] = []
+    for n in reversed(order):  # parents first: a node's count is final when it is reached
+        times = prints.get(n, 0)
+        here = n is not root and wanted(n, times)
+        if here:
+            chosen.append(n)
+        for a in spelled(n):
+            prints[a] = prints.get(a, 0) + (1 if here else times)
+    return chosen, prints
+
+
 def _uses(order: list[Expr], named: Collection[Expr]) -> dict[Expr, int]:
-    """How many times each node is printed: once in its definition when named, else as
-    often as its parents print it."""
-    uses: dict[Expr, int] = {order[-1]: 1}
-    for n in reversed(order):  # parents first
-        times = 1 if n in named else uses.get(n, 0)
-        for a in n.args:
-            uses[a] = uses.get(a, 0) + times
-    return uses
+    """How many times each node is printed with the named nodes named."""
+    return _select(order, order[-1], lambda n, _: n in named)[1]
 
 
 def _total(order: list[Expr], named: Collection[Expr]) -> int:
@@ -122,27 +171,89 @@ def _total(order: list[Expr], named: Collection[Expr]) -> int:
     return cost[order[-1]] + sum(cost[n] + _DEFINE for n in named) + (_MARGIN if named else 0)
 
 
-def choose(root: Expr) -> list[Expr]:
-    """The nodes worth naming, children first."""
+def _cheap(n: Expr, policy: Policy) -> bool:
+    """As short to spell twice as to name (or to compute twice as to keep): a leaf, a
+    transpose, a number times one (-y)."""
+    if n.op == K.MUL and len(n.args) == 2 and n.args[0].op == K.CONST:
+        n = n.args[1]
+    return n.op in _CHEAP or n.op in policy.short
+
+
+def is_dense_diag(e: Expr) -> bool:
+    """diag(v) of a column vector: an n-by-n matrix with v on its diagonal."""
+    return e.op == K.DIAG and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
+
+
+def chain_of(e: Expr) -> list[Expr]:
+    """The matrix factors of a product (its scalar factors and its coefficient aside)."""
+    return [f for f in e.args if not f.is_scalar] if e.op == K.MUL else []
+
+
+def explicit(roots: tuple[Expr, ...]) -> frozenset[Expr]:
+    """The inverses code needs as matrices: a root, or one outside a chain of matrix
+    products (inside one, a solve stands for it)."""
+    out: set[Expr] = {r for r in roots if r.op == K.INV}
+    for node in walk(_joined(roots)):
+        if len(chain_of(node)) < 2:
+            out.update(a for a in node.args if a.op == K.INV and not a.is_scalar)
+    return frozenset(out)
+
+
+def _joined(roots: tuple[Expr, ...]) -> Expr:
+    """One root over several (a value and its derivative), so that they share their names."""
+    return roots[0] if len(roots) == 1 else Expr("results", roots, SCALAR)
+
+
+def _spelling(policy: Policy, inverses: frozenset[Expr]) -> Spelled:
+    """The children a consumer spells, as often as it spells them."""
+    def spelled(node: Expr) -> Sequence[Expr]:
+        if not policy.chains or len(chain_of(node)) < 2:
+            return list(node.args) * policy.spelled.get(node.op, 1)
+        return [f.args[0] if is_dense_diag(f) or (f.op == K.INV and f not in inverses and not f.is_scalar) else f
+                for f in node.args]
+    return spelled
+
+
+# The operations of a linear function of the variables (X theta, A x + b, x - mu).
+_STRUCTURAL = frozenset({K.VAR, K.CONST, K.EYE, K.ONES, K.ZEROS, K.SIZE, K.ADD, K.MUL, K.T, K.BCAST, K.HAD})
+
+
+def linear(node: Expr) -> bool:
+    """Built of structural operations only: the steps' f = X theta."""
+    return all(n.op in _STRUCTURAL for n in walk(node))
+
+
+def _arguments(order: list[Expr]) -> set[Expr]:
+    """The linear argument of a function applied entry by entry (or by softmax): f = X theta."""
+    return {a for p in order if p.op in OPS and OPS[p.op].names_argument for a in p.args if linear(a)}
+
+
+def _pays(candidates: Collection[Expr], cost: dict[Expr, int]) -> Callable[[Expr, int], bool]:
+    """Named where spelling it k times costs more than the name k times and its definition."""
+    return lambda n, k: n in candidates and k >= 2 and k * cost[n] > k * _NAME + _DEFINE + cost[n] + _MARGIN
+
+
+def choose(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collection[Expr] | None = None,
+           ) -> list[Expr]:
+    """The nodes of roots that policy names (children first): the one choice behind a
+    result's where, the steps' parts and the code's locals. among: only these may be named."""
+    roots = roots if isinstance(roots, tuple) else (roots,)
+    root = _joined(roots)
     order = _distinct(root)
-    flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op}
-    # S^T is read as S's transpose: the name goes to S.
-    candidates = {n for n in order if n.op not in _CHEAP and n.op != K.T and n not in flat_child
-                  and n is not root and not _decorated_leaf(n)}
+    flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op} if policy.pays else set()
+    candidates = {n for n in order if not _cheap(n, policy) and n is not root and n not in flat_child
+                  and (among is None or n in among) and not (policy.pays and _decorated_leaf(n))}
     if not candidates:
         return []
+    if not policy.pays:
+        inverses = explicit(roots) if policy.chains else frozenset()
+        arguments = _arguments(order) if policy.arguments else set()
+        computed, _ = _select(order, root, lambda n, k: n in candidates and (k >= 2 or n in arguments),
+                              _spelling(policy, inverses))
+        return computed[::-1]
     named: set[Expr] = set()
     for _ in range(6):  # names shorten their parents, which may then not pay: to a fixpoint
-        cost = _costs(order, named)
-        uses: dict[Expr, int] = {root: 1}
-        chosen: set[Expr] = set()
-        for n in reversed(order):  # parents first: a node's count of uses is final when reached
-            times = uses.get(n, 0)
-            here = n in candidates and times >= 2 and times * cost[n] > times * _NAME + _DEFINE + cost[n] + _MARGIN
-            if here:
-                chosen.add(n)
-            for a in n.args:
-                uses[a] = uses.get(a, 0) + (1 if here else times)
+        chosen = set(_select(order, root, _pays(candidates, _costs(order, named)))[0])
         if chosen == named:
             break
         named = chosen

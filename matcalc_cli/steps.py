@@ -17,17 +17,15 @@ from itertools import count
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
+from matcalc_cli import naming
 from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, differential, dvar, gradient, jacobian
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
-from matcalc_cli.naming import assign
 from matcalc_cli.ops import OPS, Op, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
-# Operations whose argument is named when it is a linear function of the variable (f = X theta).
-_STRUCTURAL = frozenset({K.VAR, K.CONST, K.EYE, K.ONES, K.ZEROS, K.SIZE, K.ADD, K.MUL, K.T, K.BCAST, K.HAD})
 _BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
 ROOT_NAMES = ("y", "h", "z", "q")
 PART_NAMES = ("f", "g", "v", "w", "r")
@@ -66,7 +64,7 @@ def second(d: Derivation, v: Expr, result: FinishedDerivative) -> Derivation:
 def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str]) -> Derivation:
     taken = set(E.free_vars(f)) | {x.name} | set(given.values())
     dep = _dependent(f, x)
-    named = _choose(f, x, dep)
+    named = naming.choose(f, naming.STEPS, among=dep)  # shared parts and functions' linear arguments
     names: dict[Expr, Expr] = {}  # node -> its var
     # The input's own names first, for every part of it that depends on x.
     users = {n: name for n, name in given.items() if n in dep and n != f}
@@ -76,11 +74,11 @@ def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, 
         names.update({n: E.var(name, n.shape) for n, name in users.items()})
     fresh = _namer(taken)
     root = E.var(fresh(ROOT_NAMES), f.shape)
-    arguments = [n for n in named if _linear(n) and n not in names]
+    arguments = [n for n in named if naming.linear(n) and n not in names]
     for node in arguments:  # the slides' f = theta^T x
         names[node] = E.var(fresh(PART_NAMES), node.shape)
     # The others as the output names them (s for a sigmoid, h1, h2 for activations, u ...).
-    for node, name in assign([n for n in named if n not in names], taken).items():
+    for node, name in naming.assign([n for n in named if n not in names], taken).items():
         names[node] = E.var(name, node.shape)
     names = {n: names[n] for n in named}  # innermost first, as Derivation.names promises
     names[f] = root
@@ -172,30 +170,6 @@ def _dependent(f: Expr, x: Expr) -> set[Expr]:
         if (node.op == K.VAR and node.name == x.name) or any(a in dep for a in node.args):
             dep.add(node)
     return dep
-
-
-def _choose(f: Expr, x: Expr, dep: set[Expr]) -> list[Expr]:
-    """The subexpressions to name, innermost first: shared ones and functions' linear arguments."""
-    uses: dict[Expr, int] = {}
-    order: dict[Expr, None] = {}
-    for node in E.walk(f):
-        order.setdefault(node)
-    for node in order:
-        for a in node.args:
-            uses[a] = uses.get(a, 0) + 1
-    # The argument of a function applied entry by entry (or by softmax), when linear: f = X theta.
-    arguments = {a for p in order if OPS[p.op].names_argument for a in p.args}
-    chosen: list[Expr] = []
-    for node in order:
-        if node == f or node not in dep or node.op in (K.VAR, K.T, K.BCAST):
-            continue
-        if uses.get(node, 0) >= 2 or (node in arguments and _linear(node)):
-            chosen.append(node)
-    return chosen
-
-
-def _linear(node: Expr) -> bool:
-    return all(n.op in _STRUCTURAL for n in E.walk(node))
 
 
 def _namer(taken: set[str]):  # type: ignore[no-untyped-def]

@@ -129,3 +129,66 @@ def test_an_inverse_beside_its_transpose_is_one_name() -> None:
     assert text == "(1 - x^T U x) (U^T + U) - U^T x x^T U - U x x^T U^T where U = (A + x x^T)^-1"
     # read back, the parser's spelling (U^T, not (A + x x^T)^-T) simplifies to the derivative
     assert simplify(infer(parse(text), dict(r.variables), frozenset()).expr) == r.derivative.expr
+
+
+# ------------------------------------------------------------------ the one choice (choose, by policy)
+def _typed(source: str) -> E.Expr:
+    return infer(parse(source), {}, frozenset()).expr
+
+
+def _texts(nodes: list[E.Expr]) -> list[str]:
+    return [plain.render(n) for n in nodes]
+
+
+def test_one_choice_serves_prose_code_and_steps() -> None:
+    # x - mu, printed twice, is too short to name in a result, but code computes it once;
+    # the steps name it too (each part gets its differential), and the linear argument of a
+    # function, X theta, however often it occurs.
+    f = _typed("(x - mu)^T A (x - mu) + sum(sigmoid(X theta))")
+    assert _texts(naming.choose(f, naming.PROSE)) == []
+    assert _texts(naming.choose(f, naming.code({}))) == ["x - mu"]
+    assert _texts(naming.choose(f, naming.STEPS)) == ["x - mu", "X theta"]
+    # among: only these may be named (the steps' parts that depend on the variable)
+    theta = {n for n in E.walk(f) if "theta" in plain.render(n)}
+    assert _texts(naming.choose(f, naming.STEPS, among=theta)) == ["X theta"]
+
+
+def test_what_a_result_names_code_computes_once() -> None:
+    for k in (2, 3, 5):
+        d = differentiate(net(k), ["W1"]).derivative.expr
+        prose = naming.choose(d, naming.PROSE)
+        assert prose and set(prose) <= set(naming.choose(d, naming.code({})))
+
+
+def test_children_come_first_in_every_policy() -> None:
+    d = differentiate(net(4), ["W1"]).derivative.expr
+    for policy in (naming.PROSE, naming.code({}), naming.STEPS):
+        chosen = naming.choose(d, policy)
+        assert chosen
+        for i, n in enumerate(chosen):
+            assert not set(chosen[i + 1:]) & set(E.walk(n)), policy
+
+
+def test_code_counts_a_chain_as_it_computes_it() -> None:
+    # In M^-1 B + M^-1 C each product is a solve with M = A + x x^T: the inverse is never a
+    # matrix of its own, its argument is what is computed twice.
+    e = _typed("(A + x x^T)^-1 B + (A + x x^T)^-1 C")
+    assert naming.explicit((e,)) == frozenset()
+    assert _texts(naming.choose(e, naming.code({}))) == ["A + x x^T"]
+    # outside a chain the inverse is needed as a matrix: computed once itself
+    e2 = _typed("(A + x x^T)^-1 + (A + x x^T)^-1 .* B")
+    assert _texts(naming.explicit((e2,))) == ["(A + x x^T)^-1"]
+    assert _texts(naming.choose(e2, naming.code({}))) == ["(A + x x^T)^-1"]
+
+
+def test_a_backend_that_spells_an_argument_twice_computes_it_once() -> None:
+    e = _typed("sum(softplus(A x))")
+    assert naming.choose(e, naming.code({})) == []
+    assert _texts(naming.choose(e, naming.code({"softplus": 2}))) == ["A x"]
+
+
+def test_code_never_computes_a_dimension_or_a_leaf_once() -> None:
+    # size(n) is spelled n: code had `h1 = n` for n t n t + exp(n t); -x is spelled as
+    # cheaply as a name, sum(-x) is not
+    e = _typed("size(n) t size(n) t + exp(size(n)) + sum(x) + x^T A^T A x + sum(-x) + sum(-x)")
+    assert _texts(naming.choose(e, naming.code({}))) == ["sum(-x)"]

@@ -6,7 +6,7 @@ What every backend gets from here (with render/sharing.py):
     torch, the dimensions, the temporaries) are renamed, and a renamed `lambda` never
     meets a variable `lambda_`;
   * each shared subexpression of the tree (a DAG after differentiation) computed once,
-    into a local h1, h2, ... in the order it is needed (sharing.plan);
+    into a local h1, h2, ... in the order it is needed (naming.choose, the code policy);
   * products read as chains: X^-1 B is a solve, diag(v) M and M diag(v) are
     broadcast products (v .* M), never a dense diagonal matrix; an inverse that the
     result needs as a matrix anyway is computed once and multiplied;
@@ -21,9 +21,11 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
+from matcalc_cli.naming import choose, explicit, is_dense_diag
+from matcalc_cli.naming import code as computed_once
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
-from matcalc_cli.render.sharing import Names, Plan, is_dense_diag, plan, signed_shares
+from matcalc_cli.render.sharing import Names, Plan, signed_shares
 from matcalc_cli.render.stable import stable
 from matcalc_cli.structure import Structure
 
@@ -296,7 +298,8 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     unbound = [d for d in _dimensions(e) + (_dimensions(value) if value is not None else []) if d not in dims]
     for d in dict.fromkeys(unbound):
         dims[d] = names.claim(d)
-    the_plan = plan(e if value is None else (value, e), backend.uses)
+    roots = (e,) if value is None else (value, e)
+    the_plan = Plan(tuple(choose(roots, computed_once(backend.uses))), explicit(roots))
     local_names = {node: names.fresh("h") for node in the_plan.shared}
     printer = backend(args, dims, the_plan, local_names)
     spd = {n.name for root in (e, value) if root is not None for n in walk(root) if CodePrinter.positive_definite(n)}

@@ -1,5 +1,5 @@
-"""What generated code computes once, and under which names: the shared subexpressions of a
-derivative that become locals h1, h2, ... (plan), a value written the way its derivative
+"""What generated code computes once, and under which names: the plan (naming.choose's
+locals and the inverses needed as matrices), a value written the way its derivative
 computes the same sums and chains so that the two share them (signed_shares), and Python
 identifiers, none of them twice (Names). render/code.py prints the function from these."""
 
@@ -10,27 +10,8 @@ from dataclasses import dataclass
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
-from matcalc_cli.expr import SCALAR, Expr, walk
-
-# Nodes that cost nothing to spell twice: never worth a local.
-_CHEAP = frozenset({K.VAR, K.CONST, K.EYE, K.ZEROS, K.ONES, K.T, K.BCAST})
-
-
-def _cheap(e: Expr) -> bool:
-    """A node as cheap to spell twice as to name: a leaf, a transpose, -y."""
-    if e.op == K.MUL and len(e.args) == 2 and e.args[0].op == K.CONST:
-        e = e.args[1]
-    return e.op in _CHEAP
-
-
-def is_dense_diag(e: Expr) -> bool:
-    """diag(v) of a column vector: an n-by-n matrix with v on its diagonal."""
-    return e.op == K.DIAG and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
-
-
-def chain_of(e: Expr) -> list[Expr]:
-    """The matrix factors of a product (its scalar factors and its coefficient aside)."""
-    return [f for f in e.args if not f.is_scalar] if e.op == K.MUL else []
+from matcalc_cli.expr import Expr, walk
+from matcalc_cli.naming import chain_of
 
 
 @dataclass(frozen=True)
@@ -39,42 +20,6 @@ class Plan:
 
     shared: tuple[Expr, ...]
     explicit: frozenset[Expr]
-
-
-def plan(roots: Expr | tuple[Expr, ...], uses: dict[str, int]) -> Plan:
-    """uses: how many times a backend spells the argument of an op (its stable logsumexp
-    spells it three times), 1 where absent. Several roots (a value and its derivative)
-    share their locals: a subexpression of both is computed once."""
-    roots = roots if isinstance(roots, tuple) else (roots,)
-    root = roots[0] if len(roots) == 1 else Expr("results", roots, SCALAR)
-    order = walk(root)  # nodes are hash-consed: distinct by identity is distinct by value
-    explicit: set[Expr] = {r for r in roots if r.op == K.INV}
-    for node in order:  # an inverse outside a chain of matrix products is needed as a matrix
-        in_chain = len(chain_of(node)) >= 2
-        explicit.update(a for a in node.args if a.op == K.INV and not a.is_scalar and not in_chain)
-
-    def spelled(node: Expr) -> list[Expr]:
-        """The children the printer will spell, as it spells them."""
-        if len(chain_of(node)) < 2:
-            return list(node.args) * uses.get(node.op, 1)
-        out = []
-        for f in node.args:
-            if is_dense_diag(f) or (f.op == K.INV and f not in explicit and not f.is_scalar):
-                out.append(f.args[0])
-            else:
-                out.append(f)
-        return out
-
-    prints: dict[Expr, int] = {root: 1}
-    shared: list[Expr] = []
-    for node in reversed(order):  # parents before children: a node's count is final when reached
-        times = prints.get(node, 0)
-        local = times >= 2 and not _cheap(node) and node is not root
-        if local:
-            shared.append(node)
-        for child in spelled(node):
-            prints[child] = prints.get(child, 0) + (1 if local else times)
-    return Plan(tuple(reversed(shared)), frozenset(explicit))
 
 
 class Names:
