@@ -14,20 +14,22 @@ Names follow the model's style: h1, h2 for activations (h alone when there is on
 sigmoid and softmax, u for anything else; never a name the expression uses. The printers
 spell `body where h1 = ..., h2 = ...` (plain parses it back).
 
-`assign(nodes, taken)` names any list of nodes in this style, `name(root, taken)` chooses
-and names for a result (`Named.where`, children first).
+`assign(nodes, taken)` names any list of nodes in this style; `name(root, taken)` chooses
+and names for a result (`Named.where`, children first), `computed(...)` for code, whose
+locals take the result's names where both name a node (h1 = tanh(W1 x) in both), and the
+steps (steps.py) choose with STEPS and keep the result's names too.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
+from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
-from matcalc_cli.simplify.cost import key, size
-from matcalc_cli.simplify.normal import transpose
+from matcalc_cli.respell import chain_of, distinct, respelled, shared_with, transposed
+from matcalc_cli.simplify.cost import size
 
 # As short to spell (or compute) twice as to name: never named. S^T is read as S's
 # transpose: the name goes to S.
@@ -113,17 +115,6 @@ def assign(nodes: Iterable[Expr], taken: Collection[str]) -> dict[Expr, str]:
     return out
 
 
-def _distinct(root: Expr) -> list[Expr]:
-    """Distinct nodes by value, children first."""
-    seen: set[Expr] = set()
-    out = []
-    for n in walk(root):
-        if n not in seen:
-            seen.add(n)
-            out.append(n)
-    return out
-
-
 def _decorated_leaf(n: Expr) -> bool:
     """Sigma^-1, A^T, x.^2, sqrt(d) of a scalar d: read at a glance, never worth a name."""
     if n.is_scalar and len(n.args) == 1 and n.args[0].op in (K.VAR, K.CONST):
@@ -184,11 +175,6 @@ def is_dense_diag(e: Expr) -> bool:
     return e.op == K.DIAG and e.args[0].shape[1] == 1 and not e.args[0].is_scalar
 
 
-def chain_of(e: Expr) -> list[Expr]:
-    """The matrix factors of a product (its scalar factors and its coefficient aside)."""
-    return [f for f in e.args if not f.is_scalar] if e.op == K.MUL else []
-
-
 def explicit(roots: tuple[Expr, ...]) -> frozenset[Expr]:
     """The inverses code needs as matrices: a root, or one outside a chain of matrix
     products (inside one, a solve stands for it)."""
@@ -239,7 +225,7 @@ def choose(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collec
     result's where, the steps' parts and the code's locals. among: only these may be named."""
     roots = roots if isinstance(roots, tuple) else (roots,)
     root = _joined(roots)
-    order = _distinct(root)
+    order = distinct(root)
     flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op} if policy.pays else set()
     candidates = {n for n in order if not _cheap(n, policy) and n is not root and n not in flat_child
                   and (among is None or n in among) and not (policy.pays and _decorated_leaf(n))}
@@ -276,84 +262,64 @@ def choose(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collec
     return [n for n in order if n in named]
 
 
-def _spelled_transposed(t: Expr, n: Expr) -> bool:
-    """Of a sum t and its transpose n, t is the one to spell n^T: a row beside a column, else
-    the later by key (one of the pair, whichever of them is met first)."""
-    if 1 in t.shape:
-        return t.shape[0] == 1
-    return key(t) > key(n)
-
-
-def _transposed_sums(root: Expr) -> Expr:
-    """A sum printed beside its own transpose, u = x - mean(x) and x^T - mean(x), is spelled
-    u^T there, so that one name can serve both. (The simplifier pushes transposes into
-    sums where that is shorter; only here is it known that the sum occurs untransposed.)"""
-    order = _distinct(root)
-    sums = {n for n in order if n.op == K.ADD and not n.is_scalar}
-    flipped: dict[Expr, Expr] = {}
-    for n in (n for n in order if n in sums):  # in the tree's order: nodes hash by identity
-        t = transpose(n)
-        if t != n and t in sums and not {t, n} & flipped.keys() and _spelled_transposed(t, n):
-            flipped[t] = n
-    swap = {t: E.T(n) for t, n in flipped.items()}
-    swap.update(_transposed_inverses(order))
-    if not swap:
-        return root
-    return swap.get(root, _respelled(order, swap)[root])
-
-
-def _transposed_inverses(order: list[Expr]) -> dict[Expr, Expr]:
-    """Likewise M^-T beside M^-1 is spelled (M^-1)^T, U^T for U = M^-1, and a quadratic form
-    x^T M^-T x is x^T M^-1 x (a scalar is its own transpose): one name serves both."""
-    present = set(order)
-
-    def plain_inverse(f: Expr) -> bool:
-        return f.op == K.INV and f.args[0].op == K.T and E.inv(f.args[0].args[0]) in present
-
-    swap: dict[Expr, Expr] = {}
-    for n in order:
-        if plain_inverse(n):
-            swap[n] = E.T(E.inv(n.args[0].args[0]))
-        elif n.op == K.MUL and n.is_scalar and any(plain_inverse(f) for f in n.args):
-            scalars = [f for f in n.args if f.is_scalar]
-            chain = [transpose(f) for f in reversed(n.args) if not f.is_scalar]
-            if not any(f.op == K.INV and f.args[0].op == K.T for f in chain):
-                swap[n] = E.mul(*scalars, *chain)
-    return swap
-
-
-def _respelled(order: list[Expr], swap: dict[Expr, Expr]) -> dict[Expr, Expr]:
-    """Each node of order (children first) with every argument that is a key of swap
-    replaced by its value, below as above: one pass, the spellings shared."""
-    spelled: dict[Expr, Expr] = {}
-    for n in order:
-        args = tuple(swap.get(a, spelled[a]) for a in n.args)
-        same = all(x is a for x, a in zip(args, n.args, strict=True))
-        spelled[n] = n if same else Expr(n.op, args, n.shape, n.param)
-    return spelled
+def _names(nodes: list[Expr], roots: tuple[Expr, ...], taken: Collection[str], kept: dict[Expr, str],
+           ) -> dict[Expr, str]:
+    """nodes' names: kept's where given, the others in the model's style (assign), none of
+    them taken, kept's, a variable's or a dimension's of the roots."""
+    reserved = set(taken) | set(kept.values())
+    for n in walk(_joined(roots)):
+        if n.op in (K.VAR, K.DVAR):
+            reserved.add(n.name)
+        reserved.update(d for d in n.shape if isinstance(d, str))
+    return {**assign([n for n in nodes if n not in kept], reserved), **{n: kept[n] for n in nodes if n in kept}}
 
 
 def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None = None) -> Named:
     """Choose what to name in root and name it; taken: names not to use (the variables
     and dimension names are added here); given: the input's own names (its where clause),
     kept for the nodes the result prints."""
-    root = _transposed_sums(root)
-    order = _distinct(root)
+    root = transposed(root)
+    order = distinct(root)
     present = set(order)
     kept = {n: v for n, v in (given or {}).items() if n is not root and n in present}
     chosen = set(choose(root)) | kept.keys()
     nodes = [n for n in order if n in chosen]
     if not nodes:
         return Named(root, ())
-    reserved = set(taken) | set(kept.values())
-    for n in order:
-        if n.op in (K.VAR, K.DVAR):
-            reserved.add(n.name)
-        reserved.update(d for d in n.shape if isinstance(d, str))
-    names = {**assign([n for n in nodes if n not in kept], reserved), **kept}
+    names = _names(nodes, (root,), taken, kept)
     placeholders = {n: Expr("var", (), n.shape, VarInfo(names[n])) for n in nodes}
     # A node's spelling with the names below it, shared by the body and every definition
     # (a definition is its node's op over those spellings).
-    spelled = _respelled(order, placeholders)
+    spelled = respelled(order, placeholders)
     body = placeholders.get(root, spelled[root])
     return Named(body, tuple((names[n], spelled[n]) for n in nodes), tuple(nodes))
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What generated code prints: the derivative and the value (--with-value) as it
+    computes them, its locals (name, node; children first) and the inverses it needs as
+    matrices (the others are solves)."""
+
+    derivative: Expr
+    value: Expr | None
+    where: tuple[tuple[str, Expr], ...]
+    explicit: frozenset[Expr]
+
+
+def spelled_in(backend: str) -> dict[str, int]:
+    """How many times a backend's spelling of each function writes its argument (its record's)."""
+    return {name: op.spelled(backend).count("{0}") for name, op in OPS.items() if op.called}
+
+
+def computed(derivative: Expr, value: Expr | None, backend: str, given: dict[Expr, str] | None = None,
+             ) -> Computed:
+    """What code for backend (numpy, torch, jax) computes once, and the names: given's (the
+    result's names) for the nodes it names too, so that a local and the result's where
+    clause agree; the others in the same style, none of given's."""
+    derivative = matrix_vector(derivative)
+    value = None if value is None else matrix_vector(shared_with(value, derivative))
+    roots = (derivative,) if value is None else (value, derivative)
+    nodes = choose(roots, code(spelled_in(backend)))
+    names = _names(nodes, roots, (given or {}).values(), {n: v for n, v in (given or {}).items() if n in nodes})
+    return Computed(derivative, value, tuple((names[n], n) for n in nodes), explicit(roots))

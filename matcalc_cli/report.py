@@ -82,6 +82,11 @@ class Report:
         e = self.derivative.expr
         return naming.Named(e, ()) if expand else naming.name(e, self.variables, dict(self.given))
 
+    def names(self) -> dict[Expr, str]:
+        """The names the result prints with (not --expand's), by node: what the steps and
+        the code's locals call the same subexpressions."""
+        return printed_names(self.derivative.expr, self.variables, self.given)
+
     def to_json(self, expand: bool = False) -> dict[str, Any]:
         from matcalc_cli.render import latex, numpy, plain
 
@@ -128,6 +133,14 @@ class Report:
         return steps.json_steps(self.steps) if self.steps else {}
 
 
+def printed_names(e: Expr, variables: dict[str, Shape], given: tuple[tuple[Expr, str], ...]) -> dict[Expr, str]:
+    """The names a result e prints with, by node, and the input's own (given)."""
+    from matcalc_cli import naming
+
+    named = naming.name(e, variables, dict(given))
+    return {node: n for node, (n, _) in zip(named.nodes, named.where, strict=True)} | dict(given)
+
+
 def _describe(shape: Shape) -> str:
     if shape == E.SCALAR:
         return "scalar"
@@ -157,15 +170,12 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     d = derivative_of(typed.expr, xs, layout)
     shown = None
     if steps:  # for two --wrt, the first derivative's, then the second
-        from matcalc_cli import naming
         from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
 
         first = d if len(xs) == 1 else derivative_of(typed.expr, xs[:1], layout)
         # The names the result prints with are the steps' names too, where a step names the
         # same subexpression, and never a step's name for another one.
-        printed = naming.name(d.expr, typed.variables, dict(typed.named))
-        names = {node: n for node, (n, _) in zip(printed.nodes, printed.where, strict=True)} | dict(typed.named)
-        shown = derivation(typed.expr, xs[0], first, names)
+        shown = derivation(typed.expr, xs[0], first, printed_names(d.expr, typed.variables, typed.named))
         if len(xs) == 2:
             shown = second(shown, xs[1], d)
     return Report(source, tuple(wrt), typed.variables, typed.inferred, sym.restricted(typed.variables), d, shown,
@@ -250,7 +260,9 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
     direction v that returns H v in v's shape (derive/hvp.py), without forming H."""
     from importlib import import_module
 
+    from matcalc_cli import naming
     from matcalc_cli.render.code import Signature, shape_text
+    from matcalc_cli.render.stable import stable
 
     if backend not in BACKENDS:
         raise MatcalcError("option", f"the backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -260,9 +272,10 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
     module = import_module(f"matcalc_cli.render.{'python' if backend == 'numpy' else backend}")
     if with_value and hvp:
         raise MatcalcError("option", "--with-value and --hvp make different functions: give one")
+    spelling = "numpy" if backend == "python" else backend
     if hvp:
         e, sig = _hvp(report, title)
-        return module.render(e, sig)  # type: ignore[no-any-return]
+        return module.render(naming.computed(stable(e), None, spelling, report.names()), sig)  # type: ignore[no-any-return]
     value = None
     if with_value:
         value = report.function
@@ -271,7 +284,9 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
         title = (f"The value of {report.source} and its derivative by {' then '.join(report.wrt)}: "
                  f"{d.layout} layout, {d.kind}, shape {shape_text(d.shape)}.")
     sig = Signature(title, report.variables, report.structures.symmetric, report.wrt, d.note, value)
-    return module.render(d.expr, sig)  # type: ignore[no-any-return]
+    # computed from the stable forms (render/stable.py: log(1 + exp(u)) as softplus(u))
+    code = naming.computed(stable(d.expr), None if value is None else stable(value), spelling, report.names())
+    return module.render(code, sig)  # type: ignore[no-any-return]
 
 
 def _hvp(report: Report, title: str) -> tuple[Any, Any]:

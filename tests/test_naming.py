@@ -192,3 +192,31 @@ def test_code_never_computes_a_dimension_or_a_leaf_once() -> None:
     # cheaply as a name, sum(-x) is not
     e = _typed("size(n) t size(n) t + exp(size(n)) + sum(x) + x^T A^T A x + sum(-x) + sum(-x)")
     assert _texts(naming.choose(e, naming.code({}))) == ["sum(-x)"]
+
+
+def test_code_locals_take_the_results_names() -> None:
+    # naming.computed: what code computes once, named as the result names the same nodes
+    r = differentiate(net(3), ["W1"])
+    code = naming.computed(r.derivative.expr, None, "numpy", r.names())
+    assert [(n, plain.render(e)) for n, e in code.where] == [
+        ("h1", "tanh(W1 x)"), ("h2", "tanh(W2 tanh(W1 x))"), ("h3", "tanh(W3 tanh(W2 tanh(W1 x)))")]
+    assert all(r.names()[e] == n for n, e in code.where)
+
+
+def test_a_code_only_local_takes_none_of_the_results_names() -> None:
+    r = differentiate("sum(sigmoid(u)) + log(x^T A x) + sqrt(x^T A x) where u = B x", ["x"])
+    code = naming.computed(r.derivative.expr, None, "numpy", r.names())
+    assert [(n, plain.render(e)) for n, e in code.where] == [("u1", "x^T A x"), ("s", "sigmoid(B x)")]
+
+
+def test_computed_shares_a_value_with_its_derivative() -> None:
+    r = differentiate("norm(R - U V^T)^2", ["U"])
+    code = naming.computed(r.derivative.expr, r.function, "numpy", r.names())
+    assert code.value is not None and plain.render(code.value) == "norm(U V^T - R)^2"
+    assert [(n, plain.render(e)) for n, e in code.where] == [("U1", "U V^T - R")]  # a matrix, and U is taken
+
+
+def test_a_backends_spelling_counts_come_from_the_records() -> None:
+    for backend in ("numpy", "torch", "jax"):
+        counts = naming.spelled_in(backend)
+        assert counts["tanh"] == 1 and counts["eye"] == 0

@@ -1,12 +1,13 @@
 """Code export: a derivative as a self-contained function, shared by the python, torch and
 jax printers (render/python.py, render/torch.py, render/jax.py), which keep the spellings.
 
-What every backend gets from here (with render/sharing.py):
+What every backend gets from here (with render/identifiers.py):
   * names that are valid and distinct: keywords and names the code itself uses (np,
     torch, the dimensions, the temporaries) are renamed, and a renamed `lambda` never
     meets a variable `lambda_`;
   * each shared subexpression of the tree (a DAG after differentiation) computed once,
-    into a local h1, h2, ... in the order it is needed (naming.choose, the code policy);
+    into a local in the order it is needed, named as the result names it (h1 = tanh(W1 x),
+    s = sigmoid(X theta), u for anything else): naming.computed hands them over;
   * products read as chains: X^-1 B is a solve, diag(v) M and M diag(v) are
     broadcast products (v .* M), never a dense diagonal matrix; an inverse that the
     result needs as a matrix anyway is computed once and multiplied;
@@ -19,14 +20,11 @@ from dataclasses import dataclass
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
-from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
-from matcalc_cli.naming import choose, explicit, is_dense_diag
-from matcalc_cli.naming import code as computed_once
+from matcalc_cli.naming import Computed, is_dense_diag
 from matcalc_cli.render import order
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
-from matcalc_cli.render.sharing import Names, Plan, signed_shares
-from matcalc_cli.render.stable import stable
+from matcalc_cli.render.identifiers import Names
 from matcalc_cli.structure import Structure
 
 
@@ -43,10 +41,11 @@ class CodePrinter(Printer):
     module = "np"  # the names the backend's imports bind (reserved for them)
     linalg = "np.linalg"  # the backend's linear algebra namespace (multi_dot)
     reserved: tuple[str, ...] = ("np",)
-    uses: dict[str, int] = {}
 
-    def __init__(self, names: dict[str, str], dims: dict[Dim, str], plan: Plan, local_names: dict[Expr, str]):
-        self.names, self.dims, self.plan, self.locals = names, dims, plan, local_names
+    def __init__(self, names: dict[str, str], dims: dict[Dim, str], explicit: frozenset[Expr],
+                 local_names: dict[Expr, str]):
+        # explicit: the inverses computed as matrices (naming.explicit); the others are solves
+        self.names, self.dims, self.explicit, self.locals = names, dims, explicit, local_names
         self.ref = ""
         # a --spd variable's Cholesky factor: its local name, and whether a solve used it
         self.factors: dict[str, str] = {}
@@ -170,7 +169,7 @@ class CodePrinter(Printer):
         return text, prec
 
     def solvable(self, f: Expr) -> bool:
-        return f.op == K.INV and not f.is_scalar and f not in self.plan.explicit
+        return f.op == K.INV and not f.is_scalar and f not in self.explicit
 
     def chain(self, fs: list[Expr]) -> tuple[str, int]:
         """A product of matrices, with solves for inverses and broadcasts for diagonals,
@@ -273,8 +272,9 @@ def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
-    """The derivative e as Python source: the backend's imports, then one def."""
+def function(code: Computed, sig: Signature, backend: type[CodePrinter]) -> str:
+    """The derivative as Python source, computed as code says (naming.computed): the
+    backend's imports, then one def."""
     names = Names(set(backend.reserved) | {"float", "tuple", "ValueError"})
     # Names that are fine keep them before any renamed one is chosen: `lambda` must not take `lambda_`.
     kept = {v: names.claim(v) for v in sig.variables if names.ok(v)}
@@ -285,8 +285,7 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     else:
         fname = names.claim(f"{'f_and_' if sig.value is not None else ''}d{len(sig.wrt) if len(sig.wrt) > 1 else ''}"
                             f"f_{wrt}")
-    e = matrix_vector(stable(e))
-    value = None if sig.value is None else matrix_vector(signed_shares(stable(sig.value), e))
+    e, value = code.derivative, code.value
     dims: dict[Dim, str] = {}
     binds: list[str] = []
     for v, shape in sig.variables.items():
@@ -298,10 +297,8 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
     unbound = [d for d in _dimensions(e) + (_dimensions(value) if value is not None else []) if d not in dims]
     for d in dict.fromkeys(unbound):
         dims[d] = names.claim(d)
-    roots = (e,) if value is None else (value, e)
-    the_plan = Plan(tuple(choose(roots, computed_once(backend.uses))), explicit(roots))
-    local_names = {node: names.fresh("h") for node in the_plan.shared}
-    printer = backend(args, dims, the_plan, local_names)
+    local_names = {node: names.claim(name) for name, node in code.where}
+    printer = backend(args, dims, code.explicit, local_names)
     spd = {n.name for root in (e, value) if root is not None for n in walk(root) if CodePrinter.positive_definite(n)}
     printer.factors = {v: names.claim(f"{args[v]}_factor") for v in sig.variables if v in spd}
     arrays = [args[v] for v, s in sig.variables.items() if s != SCALAR]
@@ -333,7 +330,7 @@ def function(e: Expr, sig: Signature, backend: type[CodePrinter]) -> str:
         body += [f"    if {' or '.join(second)}:", f"        {message}"]
     body += [f"    {a} = {a}.reshape(())" for a in scalars]
     factored_at = len(body)
-    for node in the_plan.shared:
+    for _, node in code.where:
         body.append(f"    {local_names[node]} = {printer.body(node)[0]}")
     result = printer.show(e)[0]
     if e.shape == SCALAR:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
+from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG, PRODUCT
 from matcalc_cli.render.code import CodePrinter, Signature, function
@@ -76,5 +77,5 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
         return ["import jax", "import jax.numpy as jnp"]
 
 
-def render(e: Expr, sig: Signature) -> str:
-    return function(e, sig, JaxPrinter)
+def render(code: Computed, sig: Signature) -> str:
+    return function(code, sig, JaxPrinter)

@@ -7,6 +7,7 @@ expression: solves for inverses, and scipy imported at the top.
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
@@ -14,7 +15,6 @@ from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
 
 class PythonPrinter(CodePrinter, NumpyPrinter):
     reserved = ("np", "scipy")
-    uses = {name: op.spelled("numpy").count("{0}") for name, op in OPS.items() if op.called}
     scipy: frozenset[str] = frozenset()  # the scipy modules the function calls, imported at its top
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
@@ -45,5 +45,5 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
         return ["import numpy as np", *(f"import scipy.{m}" for m in sorted(self.scipy))]
 
 
-def render(e: Expr, sig: Signature) -> str:
-    return function(e, sig, PythonPrinter)
+def render(code: Computed, sig: Signature) -> str:
+    return function(code, sig, PythonPrinter)

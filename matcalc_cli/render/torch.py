@@ -7,6 +7,7 @@ so that the function runs on float32, float64 and any device alike.
 from __future__ import annotations
 
 from matcalc_cli.expr import Expr
+from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render.base import ATOM, NEG
 from matcalc_cli.render.code import CodePrinter, Signature, function
@@ -86,5 +87,5 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
         return ["import torch"]
 
 
-def render(e: Expr, sig: Signature) -> str:
-    return function(e, sig, TorchPrinter)
+def render(code: Computed, sig: Signature) -> str:
+    return function(code, sig, TorchPrinter)
