@@ -100,6 +100,18 @@ CORPUS += [
     ("sum(diag(exp(x)))", ("x",), {}, YES, NO),
     ("t^0.5 + t^0.25", ("t",), {"shape": ["t=scalar"]}, NO, YES),
 ]
+# The atoms and ranges of cosh, expm1, log1p, erf and normcdf (their records' curvature, limits, bounds).
+CORPUS += [
+    ("sum(cosh(A x - b))", ("x",), {}, YES, NO),
+    ("cosh(norm(x))", ("x",), {}, YES, NO),
+    ("sum(expm1(X w))", ("w",), {}, YES, NO),
+    ("sum(log1p(x))", ("x",), {"positive": ["x"]}, NO, YES),
+    ("cosh(t) x^T x", ("x",), {"shape": ["t=scalar"]}, YES, NO),
+    ("normcdf(t) norm(x)", ("x",), {"shape": ["t=scalar"]}, YES, NO),
+    ("(1 + erf(t)) x^T x", ("x",), {"shape": ["t=scalar"]}, YES, NO),
+    ("sum(sinh(x))", ("x",), {}, NO, NO),
+    ("sum(arctan(x))", ("x",), {}, NO, NO),
+]
 
 # Matrices the Hessian prover must show PSD (each rule of curvature.py's PSD half).
 PSD_CASES: list[tuple[str, dict[str, Any]]] = [

@@ -112,6 +112,8 @@ def elementwise(name: str, value: Callable[[Any, Any], Any], derivative: Element
 
 
 _SIGNED_UNIT = Bounds(-1.0, 1.0)
+# arctan's limits: math.pi / 2 is the float just below pi / 2, so the limits are the floats just outside
+_HALF_PI = math.nextafter(math.pi / 2, math.inf)
 _ZERO_A_E = "zero almost everywhere (away from 0, where it jumps)"
 _AWAY_FROM_KINK = "is taken away from 0, where it has a kink"
 
@@ -166,9 +168,12 @@ register(
     elementwise("tan", lambda np, a: np.tan(a), lambda u, fu: E.add(ONE, E.epow(fu, Fraction(2))),
                 "chain rule: d tan(u) = (1 + tan(u).^2) .* du", kinks=(math.pi / 2,), period=math.pi),
     elementwise("sinh", lambda np, a: np.sinh(a), lambda u, fu: fn("cosh", u),
-                "chain rule: d sinh(u) = cosh(u) .* du"),
+                "chain rule: d sinh(u) = cosh(u) .* du", smooth=True, limits=(-math.inf, math.inf)),
+    # convex and even: nondecreasing for u >= 0, nonincreasing for u <= 0, as abs is
     elementwise("cosh", lambda np, a: np.cosh(a), lambda u, fu: fn("sinh", u),
-                "chain rule: d cosh(u) = sinh(u) .* du"),
+                "chain rule: d cosh(u) = sinh(u) .* du", smooth=True, bounds=Bounds(1.0, math.inf, False, True),
+                curvature=Curvature(True, Monotone.ON_SIGN, "cosh convex (cosh'' = cosh > 0), nondecreasing on u >= 0",
+                                    "B&V §3.1.4")),
     elementwise("arcsin", lambda np, a: _unit_interval(np, np.arcsin)(a),
                 lambda u, fu: E.hdiv(ONE, _one_minus_square_root(u)),
                 "chain rule: d arcsin(u) = du ./ sqrt(1 - u.^2)"),
@@ -176,35 +181,40 @@ register(
                 lambda u, fu: E.neg(E.hdiv(ONE, _one_minus_square_root(u))),
                 "chain rule: d arccos(u) = -du ./ sqrt(1 - u.^2)"),
     elementwise("arctan", lambda np, a: np.arctan(a), lambda u, fu: E.hdiv(ONE, E.add(ONE, E.epow(u, Fraction(2)))),
-                "chain rule: d arctan(u) = du ./ (1 + u.^2)"),
+                "chain rule: d arctan(u) = du ./ (1 + u.^2)", smooth=True, limits=(-_HALF_PI, _HALF_PI)),
     elementwise("log1p", lambda np, a: np.log1p(a), lambda u, fu: E.hdiv(ONE, E.add(ONE, u)),
-                "chain rule: d log1p(u) = du ./ (1 + u)"),
+                "chain rule: d log1p(u) = du ./ (1 + u)",
+                curvature=Curvature(False, Monotone.INCREASING, "log1p(u) = log(1 + u) concave increasing",
+                                    "B&V §3.1.5")),
     elementwise("expm1", lambda np, a: np.expm1(a), lambda u, fu: fn("exp", u),
-                "chain rule: d expm1(u) = exp(u) .* du"),
+                "chain rule: d expm1(u) = exp(u) .* du", smooth=True, limits=(-1.0, math.inf),
+                curvature=Curvature(True, Monotone.INCREASING, "expm1(u) = exp(u) - 1 convex increasing",
+                                    "B&V §3.1.5")),
     # erf(u) = 2 normcdf(2^0.5 u) - 1: its derivative through the normal density, which has no pi to spell
     elementwise("erf", _erf, lambda u, fu: E.mul(E.power(E.const(2), Fraction(3, 2)),
                                                fn("normpdf", E.mul(_SQRT2, u))),
-                "chain rule: d erf(u) = 2^1.5 normpdf(2^0.5 u) .* du",
+                "chain rule: d erf(u) = 2^1.5 normpdf(2^0.5 u) .* du", smooth=True, limits=(-1.0, 1.0),
                 spelling=Spelling(numpy="scipy.special.erf({0})", torch="torch.special.erf({0})",
                                   jax="jax.scipy.special.erf({0})")),
     elementwise("normcdf", _normcdf, lambda u, fu: fn("normpdf", u),
-                "chain rule: d normcdf(u) = normpdf(u) .* du",
+                "chain rule: d normcdf(u) = normpdf(u) .* du", smooth=True, limits=(0.0, 1.0),
                 spelling=Spelling(latex=r"\Phi\left({0}\right)", numpy="scipy.special.ndtr({0})",
                                   torch="torch.special.ndtr({0})", jax="jax.scipy.special.ndtr({0})")),
     elementwise("normpdf", _normpdf, lambda u, fu: E.neg(E.had(u, fu)),
-                "chain rule: d normpdf(u) = -u .* normpdf(u) .* du",
+                "chain rule: d normpdf(u) = -u .* normpdf(u) .* du", smooth=True,
+                bounds=Bounds(0.0, 0.3989422804014328, False, False),
                 spelling=Spelling(latex=r"\varphi\left({0}\right)",
                                   numpy="(np.exp(-0.5 * ({0}) ** 2) / np.sqrt(2 * np.pi))",
                                   torch="(torch.exp(-0.5 * ({0}) ** 2) * 0.3989422804014327)",
                                   jax="jax.scipy.stats.norm.pdf({0})")),
     elementwise("gelu", lambda np, a: a * _normcdf(np, a),
                 lambda u, fu: E.add(fn("normcdf", u), E.had(u, fn("normpdf", u))),
-                "chain rule: d gelu(u) = (normcdf(u) + u .* normpdf(u)) .* du",
+                "chain rule: d gelu(u) = (normcdf(u) + u .* normpdf(u)) .* du", smooth=True,
                 spelling=Spelling(numpy="(lambda u: u * scipy.special.ndtr(u))({0})",
                                   torch="torch.nn.functional.gelu({0})", jax="jax.nn.gelu({0}, approximate=False)")),
     elementwise("silu", lambda np, a: a * _sigmoid(np, a),
                 lambda u, fu: E.had(fn("sigmoid", u), E.add(ONE, E.had(u, E.sub(ONE, fn("sigmoid", u))))),
-                "chain rule: d silu(u) = sigmoid(u) .* (1 + u .* (1 - sigmoid(u))) .* du",
+                "chain rule: d silu(u) = sigmoid(u) .* (1 + u .* (1 - sigmoid(u))) .* du", smooth=True,
                 spelling=Spelling(numpy="(lambda u: u / (1 + np.exp(-u)))({0})", torch="torch.nn.functional.silu({0})",
                                   jax="jax.nn.silu({0})")),
 )
