@@ -52,3 +52,6 @@ def test_a_declared_variable_is_symmetric_only_when_declared():
 def test_transposed_pushes_through_products_and_sums():
     assert transposed(typed("A B")) is typed("B^T A^T")
     assert transposed(typed("A + B")) is typed("A^T + B^T")
+    assert transposed(typed("kron(A, B^-1)")) is typed("kron(A^T, B^-T)")
+    k = E.commutation("n", "m")
+    assert transposed(k) is E.commutation("m", "n") and transposed(transposed(k)) is k

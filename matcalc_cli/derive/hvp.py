@@ -13,26 +13,10 @@ from __future__ import annotations
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr, Shape
+from matcalc_cli.ops.symmetry import transposed
 
 # How deep apply follows a transposed structure before it multiplies as it stands.
 _OPEN = frozenset({K.ADD, K.MUL, K.KRON, K.DIAG, K.EYE, K.COMMUTATION, K.T, K.INV, K.ZEROS, K.BCAST})
-
-
-def transposed(m: Expr) -> Expr:
-    """m^T with the transpose pushed into sums, products and Kronecker products, so that
-    apply sees the structure under it."""
-    if m.op == K.ADD:
-        return E.add(*(transposed(t) for t in m.args))
-    if m.op == K.MUL:
-        return E.mul(*(transposed(f) for f in reversed(m.args)))
-    if m.op == K.KRON:
-        return E.kron(transposed(m.args[0]), transposed(m.args[1]))
-    if m.op == K.COMMUTATION:
-        a, b = m.dims
-        return E.commutation(b, a)
-    if m.op == K.INV:
-        return E.inv(transposed(m.args[0]))
-    return E.T(m)
 
 
 def _as_matrix(u: Expr, shape: Shape) -> Expr:

@@ -22,14 +22,20 @@ _SYMMETRIC_LEAVES = frozenset({"eye", "zeros", "ones", "const", "bcast"})
 
 
 def transposed(e: Expr) -> Expr:
-    """e^T with the transpose taken through sums and products, so that (A B)^T and B^T A^T
-    compare equal."""
+    """e^T with the transpose taken through sums, products, inverses and Kronecker products,
+    so that (A B)^T and B^T A^T compare equal (here), and so that derive/hvp's apply sees the
+    structure under a transpose."""
     if e.op == "mul":
         return E.mul(*(transposed(f) for f in reversed(e.args)))
     if e.op == "add":
         return E.add(*(transposed(t) for t in e.args))
     if e.op == "inv":  # (X^-1)^T = (X^T)^-1, as the normal form spells it: X^-T
         return E.inv(transposed(e.args[0]))
+    if e.op == "kron":
+        return E.kron(transposed(e.args[0]), transposed(e.args[1]))
+    if e.op == "commutation":  # K(m, n)^T = K(n, m)
+        m, n = e.dims
+        return E.commutation(n, m)
     return E.T(e)
 
 
