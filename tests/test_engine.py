@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
+
 from matcalc_cli import expr as E
 from matcalc_cli.ops import fn
 from matcalc_cli.simplify import NoFixpoint, canon, simplify
@@ -35,3 +37,15 @@ def test_a_fixpoint_is_reached_without_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoFixpoint)
         simplify(E.mul(E.inv(A), A, x))
+
+
+def test_a_rule_that_changes_a_shape_stops_the_simplifier(monkeypatch):
+    from matcalc_cli.simplify import engine
+    from matcalc_cli.simplify.rules import Rule
+
+    t = E.var("t", E.SCALAR)
+    broken = Rule("broken", "test", (A.op,), lambda node: node is A, lambda node: t, "A = t")
+    monkeypatch.setattr(engine, "rules_for", lambda op: (broken,) if op == A.op else ())
+    with pytest.raises(engine.ShapeChanged):
+        engine._rewrite(A)
+    assert engine._rewrite(x) is x  # a node no rule matches is left as it is

@@ -20,6 +20,11 @@ Step = tuple[str, Expr, Expr]  # (rule name, before, after)
 _trace: ContextVar[list[Step] | None] = ContextVar("simplify_trace", default=None)
 
 
+class ShapeChanged(AssertionError):
+    """A rule rewrote a node as one of another shape (ones-numerator once turned the n×n
+    diag(ones(n) ./ t) into the 1×1 t^-1): an internal error, never a derivative."""
+
+
 class NoFixpoint(RuntimeWarning):
     """The rules did not settle within BOUND passes: a pair of rules undo each other."""
 
@@ -103,6 +108,8 @@ def _rewrite(node: Expr) -> Expr:
     for rule in rules_for(node.op):
         if rule.guard(node):
             out = rule.result(node)
+            if out.shape != node.shape:  # a rule's defect: stop rather than answer wrong
+                raise ShapeChanged(f"rule {rule.name} rewrote a {node.shape} node as {out.shape}")
             if out != node and (not rule.shorter or cost(out) < cost(node)):
                 trace = _trace.get()
                 if trace is not None:
