@@ -265,3 +265,16 @@ def test_a_right_hessian_by_a_symmetric_variable_near_sqrts_singularity_is_no_fa
         assert check_case("(sum((sin((sqrt(A))))))", ["A", "A"], layout, stats,
                           declare([("A", Structure.SYMMETRIC)])) is None
     assert stats["checked: hessian (2nd)"] == 2, stats
+
+
+def test_a_scalar_times_a_matrix_is_no_product_of_two_squares() -> None:
+    """The structured soak (seed 11, at main f29d177): det(det(A) A) by a --lower A twice was
+    wrong by 0.62, as were its first derivative by a plain A and tr(B (t B)^-1), det(t A)
+    det(A) by t: det-of-product and inverse-of-product took the scalar det(A) (or t) for a
+    square factor (1×1), det(t A) for det(t) det(A) and B (t B)^-1 for the scalar t^-1."""
+    stats: Counter[str] = Counter()
+    for text, wrt, structures in [("(det(((det(A)) A)))", ["A"], None),
+                                  ("(det(((det(A)) A)))", ["A", "A"], declare([("A", Structure.LOWER)])),
+                                  ("(tr((B ((t B)^-1))))", ["t"], None), ("((det((t A))) (det(A)))", ["t"], None)]:
+        assert check_case(text, wrt, "numerator", stats, structures) is None, text
+    assert sum(v for k, v in stats.items() if k.startswith("checked")) == 4, stats

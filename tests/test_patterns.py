@@ -99,8 +99,10 @@ PRINTED = {
     "sign(?t) / ?t => 1 / abs(?t) if scalar(?t)": "abs(t)^-1",
     "abs(?t) ?t^?k => abs(?t) abs(?t)^?k if scalar(?t), even(?k)": "abs(t)^3",
     "abs(?t)^?m ?t^?k => abs(?t)^?m abs(?t)^?k if scalar(?t), number(?m), even(?k)": "1",
-    "det(?A ?B) det(?B)^?k => det(?A) det(?B) det(?B)^?k if square(?A), square(?B), number(?k)": "det(A) / det(B)",
-    "det(?A ?B) det(?A)^?k => det(?A) det(?A)^?k det(?B) if square(?A), square(?B), number(?k)": "det(B) / det(A)",
+    "det(?A ?B) det(?B)^?k => det(?A) det(?B) det(?B)^?k if shape(?A, ?n, ?n), shape(?B, ?n, ?n), number(?k)":
+        "det(A) / det(B)",
+    "det(?A ?B) det(?A)^?k => det(?A) det(?A)^?k det(?B) if shape(?A, ?n, ?n), shape(?B, ?n, ?n), number(?k)":
+        "det(B) / det(A)",
 }
 
 

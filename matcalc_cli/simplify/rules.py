@@ -221,15 +221,18 @@ RULES: tuple[Rule, ...] = (
             "det(?s ?X) => det(?X) ?s^?n if scalar(?s), shape(?X, ?n, ?n), known(?n)"),
     # Only where a factor then cancels or merges: det(A X) alone is shorter than det(A) det(X).
     written("det-of-product", IDENTITY,
-            "det(?A ?B) det(?B) => det(?A) det(?B)^2 if square(?A), square(?B)",
-            "det(?A ?B) det(?A) => det(?A)^2 det(?B) if square(?A), square(?B)",
-            "det(?A ?B) det(?B)^?k => det(?A) det(?B) det(?B)^?k if square(?A), square(?B), number(?k)",
-            "det(?A ?B) det(?A)^?k => det(?A) det(?A)^?k det(?B) if square(?A), square(?B), number(?k)"),
+            "det(?A ?B) det(?B) => det(?A) det(?B)^2 if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
+            "det(?A ?B) det(?A) => det(?A)^2 det(?B) if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
+            "det(?A ?B) det(?B)^?k => det(?A) det(?B) det(?B)^?k if shape(?A, ?n, ?n), shape(?B, ?n, ?n), number(?k)",
+            "det(?A ?B) det(?A)^?k => det(?A) det(?A)^?k det(?B) if shape(?A, ?n, ?n), shape(?B, ?n, ?n), number(?k)"),
+    # (square factors of one size: a scalar times a matrix is no such product, det(t A) is not
+    # det(t) det(A), and B (t B)^-1 is t^-1 eye(n), not the scalar t^-1)
     # (A B)^-1 = B^-1 A^-1 where a factor then cancels: A^T (A X B)^-T B^T = X^-T.
     written("inverse-of-product", IDENTITY,
-            "(?A ?B)^-1 ?A => ?B^-1 if square(?A), square(?B)", "?B (?A ?B)^-1 => ?A^-1 if square(?A), square(?B)",
-            "?A^T (?A ?B)^-T => ?B^-T if square(?A), square(?B)",
-            "(?A ?B)^-T ?B^T => ?A^-T if square(?A), square(?B)"),
+            "(?A ?B)^-1 ?A => ?B^-1 if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
+            "?B (?A ?B)^-1 => ?A^-1 if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
+            "?A^T (?A ?B)^-T => ?B^-T if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
+            "(?A ?B)^-T ?B^T => ?A^-T if shape(?A, ?n, ?n), shape(?B, ?n, ?n)"),
     Rule("distribute-to-collect", PRESENTATION, ("add",), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
     Rule("collect-scalar-multiples", PRESENTATION, ("add",), C.has_collectable, C.collect,
