@@ -85,6 +85,10 @@ def cases(tmp: str) -> list[tuple[str, list[str], str | None]]:
         ("10k nested (x - (", ["diff", "(x - " * 10000 + "x" + ")" * 10000, "--wrt", "x"], None),
         ("10k nested (A (", ["diff", "x^T " + "(A " * 10000 + "x" + ")" * 10000, "--wrt", "x"], None),
         ("verify tan far poles", ["diff", "sum(tan(1000 x))", "--wrt", "x", "--verify"], None),
+        # issue 19: quadratic before (2.2 s at 1,000 factors, 18.4 s at 3,000); user CPU under load
+        # 12: 18.8 s -> 0.7 s at 1,000, 1.25 s at 10,000 (0.27 s for x .* x)
+        ("3,000 .* factors", ["diff", " .* ".join(["x"] * 3000), "--wrt", "x"], None),
+        ("10,000 .* factors", ["diff", " .* ".join(["x"] * 10000), "--wrt", "x"], None),
     ]
     # Write errors: a full output, a closed one (each must end with one message, exit 1).
     jobs = write("jobs", b'diff "x^T x" --wrt x\n' * 50)

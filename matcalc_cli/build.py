@@ -49,6 +49,12 @@ def _is_product(node: Syntax) -> bool:
     return node.kind == "binary" and node.text in (" ", "*", "@")
 
 
+def _plain_hadamard_factor(e: Expr) -> bool:
+    """A factor that E.had takes as it is (no scalar, ones or zero): a chain of them is the
+    same Hadamard product built at once or step by step."""
+    return e.shape != SCALAR and e.op != K.ONES and not E.is_zero(e)
+
+
 def _plain_factor(e: Expr) -> bool:
     """A matrix factor that E.mul takes as it is (no number, identity, zero or product in it):
     a chain of them, each prefix a matrix, is the same product built at once or step by step."""
@@ -69,13 +75,16 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: Structures | Col
     # a + b - c + ... is built as one sum at the end of the chain, and x^T A1 A2 ... x as one
     # product: adding term by term (multiplying factor by factor) would copy the growing
     # sum (product) at every step. A sum nested on the right, a + (b + (c + ...)), joins
-    # its terms too, the shorter run into the longer, so deep nesting stays linear.
+    # its terms too, the shorter run into the longer, so deep nesting stays linear. So is
+    # x .* y .* z ... one Hadamard product (hads).
     terms: dict[int, deque[Expr]] = {}
     chains: dict[int, deque[Expr]] = {}
+    hads: dict[int, deque[Expr]] = {}
 
     def get(node: Syntax) -> Expr:
         if id(node) not in built:
-            built[id(node)] = E.add(*terms.pop(id(node))) if id(node) in terms else E.mul(*chains.pop(id(node)))
+            built[id(node)] = (E.add(*terms.pop(id(node))) if id(node) in terms
+                               else E.had(*hads.pop(id(node))) if id(node) in hads else E.mul(*chains.pop(id(node))))
         return built[id(node)]
 
     def own(left: Syntax, pending: dict[int, deque[Expr]]) -> bool:
@@ -96,6 +105,18 @@ def build(root: Syntax, variables: dict[str, Shape], symmetric: Structures | Col
                 acc.append(get(right) if node.text == "+" else E.neg(get(right)))
             terms[id(node)] = acc
             continue
+        if node.kind == "binary" and node.text == ".*":
+            left, right = node.args
+            y = get(right)
+            if _plain_hadamard_factor(y):
+                if own(left, hads):
+                    hads[id(node)] = hads.pop(id(left))
+                    hads[id(node)].append(y)
+                    continue
+                x = get(left)
+                if _plain_hadamard_factor(x):
+                    hads[id(node)] = deque([x, y])
+                    continue
         if _is_product(node):
             left, right = node.args
             if own(right, chains) and (chains[id(right)][0].shape[0], chains[id(right)][-1].shape[1]) != SCALAR:

@@ -84,3 +84,20 @@ def test_a_deeply_nested_product_builds_one_chain():
     text = "x^T " + "(A " * depth + "x" + ")" * depth
     built = in_big_stack(lambda: infer(parse(text), {}, frozenset()).expr)
     assert built.op == "mul" and len(built.args) == depth + 2
+
+
+@pytest.mark.parametrize("chain, stepwise", [
+    ("x .* x .* (A x) .* x", lambda: E.had(E.had(E.had(x, x), E.mul(A, x)), x)),
+    ("x .* (2 x) .* x", lambda: E.had(E.had(x, E.mul(E.const(2), x)), x)),
+    ("x .* ones(n) .* x", lambda: E.had(E.had(x, E.ones(("n", 1))), x)),
+    ("h .* x .* h where h = x .* x", lambda: E.had(E.had(E.had(x, x), x), E.had(x, x))),
+])
+def test_a_hadamard_chain_builds_as_it_does_factor_by_factor(chain, stepwise):
+    assert infer(parse(chain), {}, frozenset()).expr is stepwise()
+
+
+def test_a_long_hadamard_chain_builds_one_product():
+    # factor by factor, each step would copy the growing product: quadratic in its length
+    k = 3000
+    built = infer(parse(" .* ".join(["x"] * k)), {}, frozenset()).expr
+    assert built.op == "had" and len(built.args) == k and set(built.args) == {x}

@@ -205,3 +205,9 @@ def test_an_internal_failure_in_a_batch_job(monkeypatch: pytest.MonkeyPatch) -> 
     batch.run_batch("diff 'x^T x' --wrt x\n", out, parse_job)
     row = json.loads(out.getvalue())
     assert row["exit"] == 123 and row["error"]["kind"] == "internal"
+
+
+def test_a_long_hadamard_product_is_differentiated_as_a_power() -> None:
+    # its repeated factor as a power: linear in its length (bench/hostile.py: 10,000 factors)
+    code, out, _ = run("diff", " .* ".join(["x"] * 2000), "--wrt", "x", "--format", "plain")
+    assert code == 0 and out.strip() == "2000 diag(x.^1999)"

@@ -40,3 +40,27 @@ def test_a_singular_or_ill_conditioned_matrix_gives_nan(x):
 def test_a_condition_below_the_threshold_is_accepted():
     inverse, logdet = values(np.diag([1.0, 1e-8]))
     assert np.allclose(inverse, np.diag([1.0, 1e8])) and logdet == pytest.approx(np.log(1e-8))
+
+
+def _nodes(e: E.Expr) -> int:
+    return len(E.walk(e))
+
+
+@pytest.mark.parametrize("k", [9, 40, 400])
+def test_a_long_hadamard_products_repeated_factors_are_differentiated_as_powers(k):
+    """x .* ... .* x .* y .* sin(x) (k factors x): the differential k x.^(k-1) .* dx .* ...,
+    of a size that does not grow with k (the product rule's k terms of k factors would), and
+    right against central differences."""
+    from matcalc_cli.derive.differential import differential
+    from matcalc_cli.numeric import fd_jacobian
+
+    x, y = E.var("x", ("n", 1)), E.var("y", ("n", 1))
+    f = E.had(*[x] * k, y, E.call("sin", (x,), x.shape))
+    d = differential(f, x)
+    assert d is not None and _nodes(d) < 40
+    rng = np.random.default_rng(k)
+    at = {"x": rng.uniform(0.9, 1.1, (3, 1)), "y": rng.uniform(-1, 1, (3, 1))}
+    dx = np.eye(3)
+    got = np.hstack([evaluate(d, {**at, "dx": dx[:, [i]]}, {"n": 3}) for i in range(3)])
+    want = fd_jacobian(lambda v: evaluate(f, {**at, "x": v}, {"n": 3}), at["x"])
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-8 * np.max(np.abs(want)))

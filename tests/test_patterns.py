@@ -313,3 +313,26 @@ def test_shorter_leaves_the_choice_to_the_engine():
         from matcalc_cli.simplify.rules import written
 
         written("mixed", "identity", "inv(?A ?B) => ((?A ?B)^T)^-T if shorter", "tr(?X^T) => tr(?X)")
+
+
+def test_a_long_hadamard_product_is_paired_only_where_a_pair_can_match(monkeypatch):
+    """k equal factors and a pair that a rule rewrites: every pattern of a pair of factors
+    tries a number of pairs linear in k (all pairs, k^2 / 2 of them, and the rest rebuilt for
+    each factor made a product of thousands of factors take minutes), and still finds the pair."""
+    from matcalc_cli.simplify import patterns as P
+
+    calls = [0]
+    pair = P._Matcher.pair
+
+    def counted(self, *args, **kwargs):
+        calls[0] += 1
+        return pair(self, *args, **kwargs)
+
+    monkeypatch.setattr(P._Matcher, "pair", counted)
+    k = 300
+    x = E.var("x", ("n", 1))
+    relu, step = (E.call(f, (x,), x.shape) for f in ("relu", "step"))
+    e = E.had(*[x] * k, relu, step)
+    fired = [p.text for _, p in PATTERNS if p.window(e) is not None or p.match(e) is not None]
+    assert "relu(?u) .* step(?u) => relu(?u)" in fired
+    assert calls[0] < 20 * k, calls[0]  # 228,463 before

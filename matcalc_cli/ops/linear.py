@@ -140,6 +140,32 @@ def _had_jacobian(node: Expr, jac: Any, lin: Linear) -> Expr:
     return E.mul(fn("diag", E.vec(E.had(*args[:i], *args[i + 1:]))), jac(args[i]))
 
 
+GROUPED = 8  # factors of a Hadamard product above which repeated ones are taken as powers
+
+
+def _had_rule(node: Expr, d: Diffs) -> Expr:
+    """The product rule; in a long product a factor that repeats is taken as a power:
+    x .* x .* ... .* x (k times) has the differential k x.^(k-1) .* dx, one term of two
+    factors, not k terms of k factors each (time and memory quadratic in k, and the
+    simplifier's more). A short product keeps its terms, which the simplifier reads
+    factor by factor (abs(x) .* sign(x) .* abs(x) .* sign(x): 2 diag(x))."""
+    counts: dict[Expr, int] = {}
+    diffs: dict[Expr, Expr | None] = {}
+    for a, da in zip(node.args, d, strict=True):
+        counts[a] = counts.get(a, 0) + 1
+        diffs[a] = da
+    if len(counts) == len(node.args) or len(node.args) <= GROUPED:
+        return product_rule(E.had)(node, d)
+    powers = [E.epow(a, k) for a, k in counts.items()]
+    terms = []
+    for i, (a, k) in enumerate(counts.items()):
+        da = diffs[a]
+        if da is not None:
+            own = E.had(E.const(k), E.epow(a, k - 1), da) if k > 1 else da
+            terms.append(E.had(*powers[:i], own, *powers[i + 1:]))
+    return E.add(*terms)
+
+
 def _hdiv_rule(node: Expr, d: Diffs) -> Expr:
     a, b = node.args
     da, db = d
@@ -162,7 +188,7 @@ OPERATORS = [
     Op("mul", 2, apply=E.mul, evaluate=_mul_value, differential=product_rule(E.mul), gradient=_mul_gradient,
        jacobian=_mul_jacobian, rule="product rule: d(A B) = dA B + A dB", weight=1,  # per juxtaposition
        move="cycling a trace: tr(A B) = tr(B A)", smooth=True),
-    Op("had", 2, apply=E.had, evaluate=lambda env, n, a: _hadamard_value(a), differential=product_rule(E.had),
+    Op("had", 2, apply=E.had, evaluate=lambda env, n, a: _hadamard_value(a), differential=_had_rule,
        gradient=_had_gradient, jacobian=_had_jacobian, rule="product rule: d(a .* b) = da .* b + a .* db",
        weight=2, move="moving a Hadamard factor: tr(A^T (B .* C)) = tr((A .* B)^T C)", smooth=True),
     # hdiv is linear in its numerator only: a quotient's differential divides da by b.

@@ -90,8 +90,12 @@ class Pattern:
         if op is None or e.op != op or len(e.args) <= 2 or op == K.HDIV:
             return None
         m = _Matcher(self)
-        pairs = ([*((i, i + 1) for i in range(len(e.args) - 1)), *_scalar_pairs(e)] if op == K.MUL
-                 else list(combinations(range(len(e.args)), 2)))  # pair() tries both orders
+        if op == K.MUL:
+            pairs = [*((i, i + 1) for i in range(len(e.args) - 1)), *_scalar_pairs(e)]
+        else:  # pair() tries both orders; only terms that can stand on one side are paired
+            roles = [m.could(self.lhs, a) for a in e.args]
+            firsts, seconds = ([i for i, r in enumerate(roles) if r[side]] for side in (0, 1))
+            pairs = sorted({(min(i, j), max(i, j)) for i in firsts for j in seconds if i != j})
         for i, j in pairs:
             b = m.pair(self.lhs, e.args[i], e.args[j])
             if b is not None:
@@ -290,11 +294,26 @@ class _Matcher:
                         return got
                 return None
             rebuild = total if e.op == K.ADD else hadamard  # ?x .* ?y: one factor, and the rest
+            last: tuple[int, Expr] | None = None
             for i, x in _in_order(e):
+                # x next to its equal leaves the same rest: x .* x .* ... .* x is tried once
+                again, last = last is not None and last[0] == i - 1 and last[1] == x, (i, x)
+                if again or not any(self.could(p, x)):
+                    continue
                 got = self.pair(p, x, rebuild([*e.args[:i], *e.args[i + 1:]]), b)
                 if got is not None:
                     return got
         return None
+
+    def could(self, p: Syntax, x: Expr) -> tuple[bool, bool]:
+        """Whether x can be the first operand of p (a binary pattern of a sum or a Hadamard
+        product), whether its second, bound to nothing (a binding only narrows a match): what
+        any pair with x needs, checked once per term, so that a long sum or product is not
+        paired term by term (quadratic) where no pair can match."""
+        pa, pb = p.args
+        second = negated(x) if p.text == "-" else x
+        return (self.operand(pa, x, {}, True) is not None,
+                second is not None and self.operand(pb, second, {}, True) is not None)
 
     def pair(self, p: Syntax, x: Expr, y: Expr, b: Binding | None = None) -> Binding | None:
         """p, a binary pattern, against the two operands x and y (either order where it commutes)."""
