@@ -92,6 +92,9 @@ BY_HAND = {
 # Where the right side holds number arithmetic or factors the product's normal form merges, the
 # printed form (the example is the left side read as input, as for every other pattern).
 PRINTED = {
+    "diag(?u) + ?c diag(?v) => diag(?u + ?c ?v) if column(?u), column(?v), number(?c)": "diag(u - 2 v)",
+    "?c diag(?u) + ?d diag(?v) => diag(?c ?u + ?d ?v) if column(?u), column(?v), number(?c), number(?d)":
+        "diag(-2 u - 2 v)",
     "(?a^?p)^?q => ?a^(?p ?q) if scalar(?a), number(?p), integer(?q)": "a^-6",
     "(?a^?p)^?q => ?a^(?p ?q) if scalar(?a), fraction(?p), number(?q)": "a^-1",
     "(?a^?p)^?q => ?a^(?p ?q) if scalar(?a), odd(?p), number(?q)": "a^-6",

@@ -38,6 +38,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("negated-sum", "A (-B - C) A", {}, "-A (B + C) A"),
     ("sum", "x^T A + x^T A^T", {}, "x^T (A + A^T)"),
     ("hadamard", "x .* (2 y)", {}, "2 (x .* y)"),
+    ("negation-into-sum", "-(x - 1)", {}, "1 - x"),
+    ("diagonal-sum", "diag(a) + 2 diag(b) - diag(c) + A", SQ, "A + diag(a + 2 b - c)"),
     ("quotient-by-scalar", lambda: E.hdiv(x, E.bcast(t, (N, 1))), {}, "x / t"),
     ("logistic", "exp(u) ./ (1 + exp(u))", {}, "sigmoid(u)"),
     ("softmax", "exp(z) / sum(exp(z))", {}, "softmax(z)"),

@@ -1,7 +1,8 @@
 """Normal forms: transposes pushed through products (and through sums where that reads
 shorter), products flattened with their numbers and scalar factors merged, like terms
 collected, common factors pulled out. The identities of products (X^-1 X = I,
-diag(u) diag(v) = diag(u .* v), a negated sum's sign) are named rules (rules.py)."""
+diag(u) diag(v) = diag(u .* v), a negated sum's sign, -(a - 1) = 1 - a) and of sums
+(diag(a) + 2 diag(b) = diag(a + 2 b)) are named rules (rules.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from fractions import Fraction
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import fn
 from matcalc_cli.params import DimsParam
 from matcalc_cli.simplify.cost import cost, key, rank
 
@@ -86,8 +86,6 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
         powers[base] = powers.get(base, Fraction(0)) + k
     merged = [E.power(b, k) for b, k in powers.items() if k != 0]
     merged.sort(key=lambda f: (_split_power(f)[1] < 0, _split_power(f)[0].op == K.ADD, key(f)))
-    if coef == -1 and not merged and len(chain) == 1 and chain[0].op == K.ADD:
-        return total([product([E.const(-1), t]) for t in chain[0].args])  # -(a - 1) is 1 - a
     chain, more = _scalar_runs(chain)
     if more:
         return product([E.const(coef), *merged, *more, *chain], orient)
@@ -187,7 +185,7 @@ def _total(terms: tuple[Expr, ...]) -> Expr:
     for t in s.args:
         c, core = _coef(t)
         collected[core] = collected.get(core, Fraction(0)) + c
-    items = _merge_diagonals([(c, core) for core, c in collected.items() if c != 0])
+    items = [(c, core) for core, c in collected.items() if c != 0]
     if not items:  # everything cancelled: a zero of the sum's shape, not the number 0
         return E.zeros(s.shape)
     if len(items) > 1:
@@ -199,16 +197,6 @@ def _total(terms: tuple[Expr, ...]) -> Expr:
     # Positive terms first, constants last: 2 t + 3, X w - y.
     items.sort(key=lambda it: (it[0] < 0, it[1].op in (K.CONST, K.BCAST), key(it[1])))
     return E.add(*(_term(c, core) for c, core in items))
-
-
-def _merge_diagonals(items: list[tuple[Fraction, Expr]]) -> list[tuple[Fraction, Expr]]:
-    """diag(a) + 2 diag(b) = diag(a + 2 b): the sum then meets the elementwise algebra."""
-    diags = [(c, core) for c, core in items if _is_diagonal(core)]
-    if len(diags) < 2:
-        return items
-    inner = total([product([E.const(c), core.args[0]]) for c, core in diags])
-    rest = [(c, core) for c, core in items if not _is_diagonal(core)]
-    return rest + [(Fraction(1), fn("diag", inner))]
 
 
 def _term(c: Fraction, core: Expr) -> Expr:

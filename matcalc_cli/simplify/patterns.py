@@ -171,6 +171,8 @@ def _head(s: Syntax) -> str:
         return s.text
     if s.kind == "binary":
         return {"^": K.POW, ".^": K.EPOW}.get(s.text) or _BINARY.get(s.text, K.MUL)
+    if s.kind == "neg":  # -?x matches a product with a negative coefficient
+        return K.MUL
     if s.kind == "postfix":
         return {"T": K.T, "invT": K.INV, "pow": K.POW, "epow": K.EPOW}[s.text]
     raise ValueError(f"a rule's left side is a call or an operator, not {s.kind}")

@@ -118,6 +118,12 @@ RULES: tuple[Rule, ...] = (
          "flattened; numbers and scalar powers merged"),
     Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),
          "like terms collected, common factors out, positive terms first"),
+    # After the product's and the sum's normal forms, which leave a negated sum (a scalar's is
+    # one factor) and diagonals apart.
+    written("negation-into-sum", IDENTITY, "-(?a + ?b) => -?a - ?b if nonscalar(?a)"),
+    written("diagonal-sum", IDENTITY, "diag(?u) + diag(?v) => diag(?u + ?v) if column(?u), column(?v)",
+            "diag(?u) + ?c diag(?v) => diag(?u + ?c ?v) if column(?u), column(?v), number(?c)",
+            "?c diag(?u) + ?d diag(?v) => diag(?c ?u + ?d ?v) if column(?u), column(?v), number(?c), number(?d)"),
     Rule("hadamard", NORMAL, ("had",), _always, lambda e: hadamard(list(e.args)),
          "numbers out of .*, sums last"),
     written("quotient-by-scalar", NORMAL, "?a ./ ?s => ?a / ?s if scalar(?s)"),
