@@ -1,6 +1,6 @@
 """simplify/pairs.py: the identities of a product's adjacent factors, as rules (inverse-pair,
-orthonormal-pair, diagonal-product, negated-sum) and as paired(),
-which a code rule's candidates pass through before their costs are compared."""
+orthonormal-pair, diagonal-product, negated-sum), the pair rules by which the engine settles
+a choice's candidates (engine.joined) before their costs are compared."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from matcalc_cli import expr as E
 from matcalc_cli.ops import fn
 from matcalc_cli.render.plain import render
 from matcalc_cli.simplify import RULES, simplify
-from matcalc_cli.simplify.pairs import has_negated_sum, negated_sum_out, paired
+from matcalc_cli.simplify.engine import choose, joined
+from matcalc_cli.simplify.pairs import has_negated_sum, negated_sum_out
 from matcalc_cli.structure import Structure
 
 N = ("n", "n")
@@ -48,8 +49,20 @@ def test_a_negated_sum_gives_its_sign_to_the_product():
     assert not has_negated_sum(neg)
 
 
-def test_paired_cancels_inside_any_tree():
-    assert render(paired(fn("tr", E.mul(E.inv(X), X, A)))) == "tr(A)"
+def test_the_pair_rules_join_inside_any_tree():
+    assert render(joined(fn("tr", E.mul(E.inv(X), X, A)))) == "tr(A)"
+
+
+def test_a_choice_weighs_each_candidate_as_the_pair_rules_leave_it():
+    node = fn("tr", E.mul(X, A, E.inv(X)))
+    turned = fn("tr", E.mul(E.inv(X), X, A))  # longer as it stands, tr(A) once joined
+    assert render(choose(node, [turned])) == "tr(A)"
+    assert choose(node, [fn("tr", E.mul(X, X, A, E.inv(X), E.inv(X)))]) is node  # never longer
+
+
+def test_the_pair_rules_are_marked_in_the_table():
+    assert {r.name for r in RULES if r.pair} == {"inverse-pair", "orthonormal-pair", "diagonal-product",
+                                                 "negated-sum"}
 
 
 def test_the_rules_are_in_the_table():

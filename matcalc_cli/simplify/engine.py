@@ -10,9 +10,9 @@ from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.algebra import elementwise
-from matcalc_cli.simplify.cost import cheapest, cost, forget
+from matcalc_cli.simplify.cost import cheapest, cost, forget, rank
 from matcalc_cli.simplify.normal import filled
-from matcalc_cli.simplify.rules import REGION, rules_for
+from matcalc_cli.simplify.rules import PAIR_RULES, REGION, rules_for
 
 BOUND = 64  # passes; textbook derivatives settle in two or three
 
@@ -107,7 +107,7 @@ def rewrite(node: Expr) -> Expr:
 def _rewrite(node: Expr) -> Expr:
     for rule in rules_for(node.op):
         if rule.guard(node):
-            out = rule.result(node)
+            out = rule.result(node) if rule.choices is None else choose(node, rule.choices(node, joined))
             if out.shape != node.shape:  # a rule's defect: stop rather than answer wrong
                 raise ShapeChanged(f"rule {rule.name} rewrote a {node.shape} node as {out.shape}")
             if out != node and (not rule.shorter or cost(out) < cost(node)):
@@ -116,3 +116,26 @@ def _rewrite(node: Expr) -> Expr:
                     trace.append((rule.name, node, out))
                 return out
     return node
+
+
+def choose(node: Expr, candidates: list[Expr]) -> Expr:
+    """The cheapest candidate, each weighed as the pair rules leave it (tr(X A X^-1) turned
+    to tr(X^-1 X A) is tr(A)), where it is cheaper than node; else node: a choice never lengthens."""
+    best = cheapest([joined(c) for c in candidates], node)
+    return best if rank(best) < rank(node) else node
+
+
+def joined(root: Expr) -> Expr:
+    """root with the pair rules (and the normal form of what they change) applied bottom-up,
+    as often as they meet: the engine's own rules, a subset of them."""
+    memo: dict[int, Expr] = {}
+    for node in E.walk(root):
+        out = rebuild(node, [memo[id(a)] for a in node.args]) if node.args else node
+        for _ in range(BOUND):
+            again = next((r for rule in PAIR_RULES.get(out.op, ())
+                          if rule.guard(out) and (r := rule.result(out)) != out), out)
+            if again == out:
+                break
+            out = again
+        memo[id(node)] = out
+    return memo[id(root)]

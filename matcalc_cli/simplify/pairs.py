@@ -1,18 +1,16 @@
 """Adjacent factors of a product that are one factor (X^-1 X = I, U^T U = I for an orthonormal
-U, diag(u) diag(v) = diag(u .* v), diag(u) v = u .* v), written once as patterns: rules.py
-names them (inverse-pair, orthonormal-pair, diagonal-product), and a code rule that weighs
-candidate spellings by cost (rewrites._best, distribute_to_collect) weighs each as the
-table will leave it (tr(X A X^-1) turned to tr(X^-1 X A) is tr(A)). So does the sign of a
-negated sum among a product's factors, which one pattern cannot say (any number of terms)."""
+U, diag(u) diag(v) = diag(u .* v), diag(u) v = u .* v), written as patterns: rules.py names
+them (inverse-pair, orthonormal-pair, diagonal-product) and marks them, with negated-sum, as
+the pair rules, by which the engine settles the candidates of a rule that chooses among
+spellings before it weighs them (tr(X A X^-1) turned to tr(X^-1 X A) is tr(A)). The sign of
+a negated sum among a product's factors is code: one pattern cannot say any number of terms."""
 
 from __future__ import annotations
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops import rebuild
-from matcalc_cli.simplify.normal import _coef, hadamard, product, total, transpose
-from matcalc_cli.simplify.patterns import read
+from matcalc_cli.simplify.normal import _coef, product, total, transpose
 
 INVERSE_PAIR = ("?X^-1 ?X => eye(?n) if nonscalar(?X), shape(?X, ?n, ?n)",
                 "?X ?X^-1 => eye(?n) if nonscalar(?X), shape(?X, ?n, ?n)")
@@ -20,35 +18,6 @@ DIAGONAL_PRODUCT = ("diag(?u) diag(?v) => diag(?u .* ?v) if column(?u), column(?
                     "diag(?u) ?v => ?u .* ?v if column(?u), column(?v)")
 ORTHONORMAL_PAIR = ("?U^T ?U => eye(?n) if orthonormal(?U), shape(?U, ?m, ?n)",
                     "?U ?U^T => eye(?n) if orthonormal(?U), shape(?U, ?n, ?n)")
-_PATTERNS = tuple(read(t) for t in INVERSE_PAIR + ORTHONORMAL_PAIR + DIAGONAL_PRODUCT)
-
-
-
-def _rebuilt(node: Expr, args: list[Expr]) -> Expr:
-    """node with new arguments, a sum or product in its normal form (its terms in order)."""
-    if all(x is y for x, y in zip(args, node.args, strict=True)):
-        return node
-    if node.op == K.ADD:
-        return total(args)
-    if node.op == K.MUL:
-        return product(args)
-    return hadamard(args) if node.op == K.HAD else rebuild(node, args)
-
-
-def paired(root: Expr) -> Expr:
-    """root with every product's pairs (identities, diagonals) joined, as often as they meet."""
-    memo: dict[int, Expr] = {}
-    for node in E.walk(root):
-        out = _rebuilt(node, [memo[id(a)] for a in node.args]) if node.args else node
-        while out.op == K.MUL:
-            again = next((r for p in _PATTERNS if (r := p.apply(out)) is not None), out)
-            if again == out and has_negated_sum(out):
-                again = negated_sum_out(out)
-            if again == out:
-                break
-            out = again
-        memo[id(node)] = out
-    return memo[id(root)]
 
 
 def _negative_sum(f: Expr) -> bool:

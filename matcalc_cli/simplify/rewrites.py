@@ -1,24 +1,19 @@
 """The identities of the rule table that need more than a line: each function takes a
-node whose guard held and returns an equal tree (or the node itself when nothing is
-gained). Where an identity can make a tree longer, cost() decides."""
+node whose guard held and returns an equal tree, or, for a choice among spellings, the
+candidates, of which the engine keeps the cheapest where it is cheaper than the node."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import cheapest, rank
 from matcalc_cli.simplify.normal import _coef, _parts, hadamard, product, total, transpose
-from matcalc_cli.simplify.pairs import paired
 
-
-def _best(node: Expr, candidates: list[Expr]) -> Expr:
-    """The cheapest candidate if it is cheaper than node, else node: a rule never lengthens."""
-    best = cheapest([paired(c) for c in candidates], node)
-    return best if rank(best) < rank(node) else node
+Join = Callable[[Expr], Expr]  # the engine's pair rules applied to a tree (engine.joined)
 
 
 # ------------------------------------------------------------------ traces
@@ -26,13 +21,13 @@ def is_chain(m: Expr) -> bool:
     return m.op == K.MUL and len(m.args) >= 2 and not any(f.is_scalar for f in m.args)
 
 
-def cyclic_trace(e: Expr) -> Expr:
-    """tr(A B C) = tr(B C A) = tr(C^T B^T A^T), the cheapest rotation; a rotation that is a
-    scalar is the trace: tr(x y^T) = y^T x."""
+def cyclic_trace(e: Expr, join: Join) -> list[Expr]:
+    """tr(A B C) = tr(B C A) = tr(C^T B^T A^T): every rotation, the engine keeps the cheapest; a
+    rotation that is a scalar is the trace: tr(x y^T) = y^T x."""
     fs = list(e.args[0].args)
     back = [transpose(f) for f in reversed(fs)]
     rotations = [chain[i:] + chain[:i] for chain in (fs, back) for i in range(len(chain))]
-    return _best(e, [fn("tr", product(r)) for r in rotations])
+    return [fn("tr", product(r)) for r in rotations]
 
 
 
@@ -59,9 +54,10 @@ def _insertion(e: Expr, left: bool) -> Expr | None:
     return None
 
 
-def identity_insertion(e: Expr) -> Expr:
-    """F + F B = F (I + B), and F + B F = (I + B) F, where F is long enough for it to pay."""
-    return _best(e, [c for c in (_insertion(e, True), _insertion(e, False)) if c is not None])
+def identity_insertion(e: Expr, join: Join) -> list[Expr]:
+    """F + F B = F (I + B), and F + B F = (I + B) F (the engine keeps one where F is long enough
+    for it to pay)."""
+    return [c for c in (_insertion(e, True), _insertion(e, False)) if c is not None]
 
 
 # ------------------------------------------------------------------ Kronecker forms
@@ -121,16 +117,15 @@ def has_distributable(e: Expr) -> bool:
         f.op == K.ADD for f in _coef(t)[1].args) for t in e.args)
 
 
-def distribute_to_collect(e: Expr) -> Expr:
-    """Multiply out the sums inside the terms where like terms then meet and the whole is
-    shorter: the Hessian of a^T x / b^T x is 2 (a^T x) b b^T / (b^T x)^3 - (a b^T + b a^T) / (b^T x)^2."""
+def distribute_to_collect(e: Expr, join: Join) -> list[Expr]:
+    """The sums inside the terms multiplied out, each new term joined by the engine's pair rules
+    (join) before the sum collects like terms (the engine keeps it where they meet and the whole
+    is shorter): the Hessian of a^T x / b^T x is 2 (a^T x) b b^T / (b^T x)^3 - (a b^T + b a^T) / (b^T x)^2."""
     terms: list[Expr] = []
     for t in e.args:
         parts = _expand_term(t)
-        terms.extend([paired(p) for p in parts] if parts is not None else [t])
-    if len(terms) > 16:
-        return e
-    return _best(e, [total(terms)])
+        terms.extend([join(p) for p in parts] if parts is not None else [t])
+    return [] if len(terms) > 16 else [total(terms)]
 
 
 # ------------------------------------------------------------------ (A + B)^T
@@ -138,10 +133,10 @@ def has_transposed_term(e: Expr) -> bool:
     return not e.is_scalar and any(t.op == K.T or (t.op == K.MUL and t.args[-1].op == K.T) for t in e.args)
 
 
-def transpose_out(e: Expr) -> Expr:
-    """A^T + B^T = (A + B)^T and A^T .* B^T = (A .* B)^T where the transposed sum is shorter: its terms may then share a
-    factor, (V G^T) .* S^T - (M .* S)^T = (S .* (G V^T - M))^T."""
+def transpose_out(e: Expr, join: Join) -> list[Expr]:
+    """A^T + B^T = (A + B)^T and A^T .* B^T = (A .* B)^T (the engine keeps it where shorter: the terms may then
+    share a factor, (V G^T) .* S^T - (M .* S)^T = (S .* (G V^T - M))^T)."""
     flipped = [transpose(t) for t in e.args]
     inner = total(flipped) if e.op == K.ADD else hadamard(flipped)
-    return _best(e, [E.T(inner)]) if inner.op != K.T else e
+    return [E.T(inner)] if inner.op != K.T else []
 

@@ -65,9 +65,19 @@ class Rule:
     region: bool = False  # offered to the elementwise algebra for its leaves, kept where cheaper
     patterns: tuple[Pattern, ...] = ()  # the rule as written (lhs => rhs if guard), where it is
     shorter: bool = False  # the engine keeps a result only where it costs less than the node
+    # A choice among spellings: the candidates, of which the engine keeps the cheapest (each
+    # settled by the pair rules first) where it is cheaper than the node; result is unused.
+    choices: Callable[[Expr, Callable[[Expr], Expr]], list[Expr]] | None = None
+    pair: bool = False  # a pair rule: the engine settles a choice's candidates by these
 
 
-def written(name: str, group: str, *texts: str, region: bool = False) -> Rule:
+def chosen(name: str, group: str, ops: tuple[str, ...], guard: Callable[[Expr], bool],
+           candidates: Callable[[Expr, Callable[[Expr], Expr]], list[Expr]], says: str) -> Rule:
+    """A rule that offers candidate spellings; the engine chooses, with the one structural cost."""
+    return Rule(name, group, ops, guard, lambda e: e, says, choices=candidates)
+
+
+def written(name: str, group: str, *texts: str, region: bool = False, pair: bool = False) -> Rule:
     """A rule written as patterns, tried in order: the first that matches rewrites the node."""
     patterns = tuple(read(t) for t in texts)
     if len({p.shorter for p in patterns}) > 1:
@@ -82,7 +92,7 @@ def written(name: str, group: str, *texts: str, region: bool = False) -> Rule:
 
     return Rule(name, group, tuple(dict.fromkeys(p.head for p in patterns)),
                 lambda e: any(p.fires(e) for p in patterns), result, "; ".join(texts),
-                region=region, patterns=patterns, shorter=patterns[0].shorter)
+                region=region, patterns=patterns, shorter=patterns[0].shorter, pair=pair)
 
 
 def _always(e: Expr) -> bool:
@@ -110,10 +120,10 @@ RULES: tuple[Rule, ...] = (
             "exp(?z)^T / sum(exp(?z)) => softmax(?z)^T if column(?z)"),
     written("logistic-scalar", IDENTITY, "exp(?t) / (1 + exp(?t)) => sigmoid(?t) if scalar(?t)"),
     # Before the product's normal form, which merges what they would meet (diag(u) diag(u) is not diag(u)^2).
-    written("inverse-pair", IDENTITY, *PAIRS.INVERSE_PAIR),
-    written("diagonal-product", IDENTITY, *PAIRS.DIAGONAL_PRODUCT),
+    written("inverse-pair", IDENTITY, *PAIRS.INVERSE_PAIR, pair=True),
+    written("diagonal-product", IDENTITY, *PAIRS.DIAGONAL_PRODUCT, pair=True),
     Rule("negated-sum", IDENTITY, ("mul",), PAIRS.has_negated_sum, PAIRS.negated_sum_out,
-         "A (-B - C) D = -A (B + C) D: a sum of negative terms gives its sign to the product"),
+         "A (-B - C) D = -A (B + C) D: a sum of negative terms gives its sign to the product", pair=True),
     Rule("product", NORMAL, ("mul",), _always, lambda e: product(list(e.args)),
          "flattened; numbers and scalar powers merged"),
     Rule("sum", NORMAL, ("add",), _always, lambda e: total(list(e.args)),
@@ -171,7 +181,7 @@ RULES: tuple[Rule, ...] = (
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
             "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
-    written("orthonormal-pair", IDENTITY, *PAIRS.ORTHONORMAL_PAIR),
+    written("orthonormal-pair", IDENTITY, *PAIRS.ORTHONORMAL_PAIR, pair=True),
     written("polar-factor", IDENTITY, "svd_u(?X) svd_v(?X)^T => polar(?X)"),
     written("softmax-sums-to-one", IDENTITY, "sum(softmax(?z)) => 1 if column(?z)",
             "sum(softmax(?z)) => 1 if shape(?z, 1, ?n)",
@@ -209,7 +219,7 @@ RULES: tuple[Rule, ...] = (
          lambda e: HG.scaled(e) or e, "-(r - relu(r - 1))^T X = (relu(r - 1) - r)^T X, where shorter"),
     Rule("trace-collect", IDENTITY, ("tr",), TR.has_collectable_trace, TR.collect_trace,
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
-    Rule("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
+    chosen("cyclic-trace", PRESENTATION, ("tr",), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
          "tr(A B) = tr(B A) = tr(B^T A^T), the cheapest; tr(x y^T) = y^T x"),
     written("sum-of-hadamard", IDENTITY, "sum(?x .* ?y) => ?x^T ?y if column(?x)",
             "sum(?x .* ?y) => ?x ?y^T if row(?x)"),
@@ -239,13 +249,13 @@ RULES: tuple[Rule, ...] = (
             "?B (?A ?B)^-1 => ?A^-1 if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
             "?A^T (?A ?B)^-T => ?B^-T if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
             "(?A ?B)^-T ?B^T => ?A^-T if shape(?A, ?n, ?n), shape(?B, ?n, ?n)"),
-    Rule("distribute-to-collect", PRESENTATION, ("add",), RW.has_distributable, RW.distribute_to_collect,
+    chosen("distribute-to-collect", PRESENTATION, ("add",), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
     Rule("collect-scalar-multiples", PRESENTATION, ("add",), C.has_collectable, C.collect,
          "a M - s M = (a - s) M; S - s S = (1 - s) S for a sum S, where shorter"),
-    Rule("transpose-out", PRESENTATION, ("add", "had"), RW.has_transposed_term, RW.transpose_out,
+    chosen("transpose-out", PRESENTATION, ("add", "had"), RW.has_transposed_term, RW.transpose_out,
          "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),
-    Rule("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, RW.identity_insertion,
+    chosen("identity-insertion", PRESENTATION, ("add",), lambda e: len(e.args) >= 2, RW.identity_insertion,
          "F + F B = F (eye(n) + B), where shorter"),
     written("sigmoid-negated", IDENTITY, "sigmoid(-?u) => 1 - sigmoid(?u)", region=True),
     Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: RW.kron_window(e) is not None, RW.kron_to_hadamard,
@@ -273,6 +283,15 @@ CANONICAL = ("transpose", "product", "sum", "hadamard")  # the canonicaliser's e
 
 def rules_for(op: str) -> tuple[Rule, ...]:
     return ANYWHERE + BY_OP.get(op, ())
+
+
+# The rules by which a choice's candidates are settled before they are weighed: the pair
+# rules, and the normal form of the products and sums they change.
+PAIR_RULES: dict[str, tuple[Rule, ...]] = {}
+for _r in RULES:
+    if _r.pair or _r.name in ("product", "sum", "hadamard"):
+        for _op in _r.ops:
+            PAIR_RULES[_op] = PAIR_RULES.get(_op, ()) + (_r,)
 
 
 def _offer(rule: Rule) -> Callable[[Expr], Expr | None]:
