@@ -81,6 +81,12 @@ BY_HAND = {
     "inv(?A + ?B) => ((?A + ?B)^T)^-T if shorter": ("inv(A^T + B^T)", ["A=n,n", "B=n,n"], "(A + B)^-T"),
     "sign(?b^?p) ?b^(-?p) => 1 / abs(?b^?p) if scalar(?b), number(?p)":
         ("sign(b^-0.5) b^0.5", ["b=scalar"], "abs(b^-0.5)^-1"),
+    "(mean(?x) - ?x) ?B => -(?x + -mean(?x)) ?B if nonscalar(?x)": ("(mean(x) - x) t^T", [], "-(x - mean(x)) t^T"),
+    "?A (mean(?x) - ?x) => -?A (?x + -mean(?x)) if nonscalar(?x)": ("A (mean(x) - x)", [], "-A (x - mean(x))"),
+    "(mean(?x) - ?x^T) ?B => -(?x^T + -mean(?x)) ?B if nonscalar(?x)":
+        ("(mean(x) - x^T) t", [], "-(x^T - mean(x)) t"),
+    "?A (mean(?x) - ?x^T) => -?A (?x^T + -mean(?x)) if nonscalar(?x)":
+        ("t (mean(x) - x^T)", [], "-t (x^T - mean(x))"),
     "ones(?m, ?k) ones(?k, ?n) => ?k ones(?m, ?n) if several(?k)": ("ones(3, 4) ones(4, 2)", [], "4 ones(3, 2)"),
     # chol of A^T A: the points' A are not positive definite
     "chol(?A) chol(?A)^T => ?A": (lambda: E.mul(_chol(), E.T(_chol())), [], "A^T A"),

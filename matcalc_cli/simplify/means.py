@@ -2,7 +2,9 @@
 
 A layer norm's derivative is full of u = x - mean(x), sums of u and sums divided by the
 length. The paper writes them with two facts the normal form does not know: a centred
-vector sums to zero (a pattern of rules.py, centred-sum), and sum(v) / n is mean(v)."""
+vector sums to zero (a pattern of rules.py, centred-sum, as is centred-sign), and sum(v) / n is
+mean(v), which stays code: the count n is read off the summand's shape (size(n), or the number
+1/n), and a quotient of a sum spreads over its terms."""
 
 from __future__ import annotations
 
@@ -12,62 +14,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.normal import _coef, hadamard, product, total, transpose
-
-
-def _shift(t: Expr) -> Expr | None:
-    """The scalar s when the term t is s broadcast: bcast(s), or s ones(m, n)."""
-    if t.op == K.BCAST:
-        return t.args[0]
-    if t.op == K.MUL:
-        rest = [f for f in t.args if not f.is_scalar]
-        if len(rest) == 1 and rest[0].op in (K.ONES, K.BCAST):
-            inner = [rest[0].args[0]] if rest[0].op == K.BCAST else []
-            return product([*(f for f in t.args if f.is_scalar), *inner])
-    return None
-
-
-def _centring(u: Expr) -> int:
-    """1 when u = t - mean(t), -1 when u = mean(t) - t, else 0: t a vector or matrix (or its
-    transpose: mean(x^T) = mean(x)) and mean(t) broadcast to t's shape, so that u's entries
-    sum to zero."""
-    if u.op != K.ADD or len(u.args) < 2:
-        return 0
-    shifts = [(i, _shift(a)) for i, a in enumerate(u.args)]
-    found = [(i, v) for i, v in shifts if v is not None]
-    if len(found) != 1:
-        return 0
-    i, shift = found[0]
-    c, core = _coef(shift)
-    if abs(c) != 1 or core.op != K.MEAN:
-        return 0
-    m = core.args[0]
-    rest = total([product([E.const(-c), a]) for k, a in enumerate(u.args) if k != i])
-    if rest == m or (rest.shape == m.shape[::-1] and transpose(rest) == m):
-        return -int(c)
-    return 0
-
-
-
-def has_negated_centred(e: Expr) -> bool:
-    return any(_centring(f) == -1 for f in e.args)
-
-
-def centred_sign_out(e: Expr) -> Expr:
-    """(mean(x) 1 - x) s = -(x - mean(x)) s: the centred vector keeps its spelling (and its name)."""
-    flips = [f for f in e.args if _centring(f) == -1]
-    return product([E.const(-1 if len(flips) % 2 else 1), *(_centred(f) if f in flips else f for f in e.args)])
-
-
-def _centred(u: Expr) -> Expr:
-    """-u for u = mean(t) - t, spelled as the builders spell t - mean(t): with mean(t) broadcast."""
-    terms = [product([E.const(-1), a]) for a in u.args]
-    shift = next(t for t in terms if _shift(t) is not None)
-    rest = [t for t in terms if t is not shift]
-    return total([*rest, E.bcast(_shift(shift), u.shape)])  # type: ignore[arg-type]
-
-
-
+from matcalc_cli.simplify.normal import hadamard, product, total, transpose
 
 
 # ------------------------------------------------------------------ sum(v) / n = mean(v)

@@ -32,7 +32,6 @@ from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify import collect as C
-from matcalc_cli.simplify import constants as CN
 from matcalc_cli.simplify import hinge as HG
 from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
@@ -174,8 +173,12 @@ RULES: tuple[Rule, ...] = (
             "tr(?s ?M) => ?s tr(?M) if scalar(?s), nonscalar(?M)"),
     written("centred-sum", IDENTITY, "sum(?x - mean(?x)) => 0", "mean(?x - mean(?x)) => 0",
             "sum(?x^T - mean(?x)) => 0", "mean(?x^T - mean(?x)) => 0"),
-    Rule("centred-sign", PRESENTATION, ("mul",), M.has_negated_centred, M.centred_sign_out,
-         "(mean(x) 1 - x) s = -(x - mean(x)) s"),
+    # The centred vector keeps its spelling (and its name): ?x + -mean(?x) is x - mean(x) as the
+    # input language builds it (mean(x) negated, then broadcast).
+    written("centred-sign", PRESENTATION, "(mean(?x) - ?x) ?B => -(?x + -mean(?x)) ?B if nonscalar(?x)",
+            "?A (mean(?x) - ?x) => -?A (?x + -mean(?x)) if nonscalar(?x)",
+            "(mean(?x) - ?x^T) ?B => -(?x^T + -mean(?x)) ?B if nonscalar(?x)",
+            "?A (mean(?x) - ?x^T) => -?A (?x^T + -mean(?x)) if nonscalar(?x)"),
     Rule("mean", PRESENTATION, ("mul",), M.has_mean, M.as_mean,
          "sum(v) / n = mean(v), a^T b / n = mean(a .* b) for vectors of length n"),
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
@@ -187,8 +190,11 @@ RULES: tuple[Rule, ...] = (
             "sum(softmax(?z)) => 1 if shape(?z, 1, ?n)",
             "sum(softmax(?Z)) => size(?m) if shape(?Z, ?m, ?n)"),
     written("diag-of-zeros", IDENTITY, "diag(zeros(?n)) => zeros(?n, ?n)", "diag(zeros(?n, ?n)) => zeros(?n)"),
-    Rule("ones-through-diag", IDENTITY, ("mul",), CN.has_ones_through_diag, CN.ones_through_diag,
-         "ones(1, n) (diag(v) + R) = v^T + ones(1, n) R; (diag(v) + R) ones(n) = v + R ones(n)"),
+    # the row (column) sums of a sum, the diagonal's read off at once (ones(1, n) diag(v) = v^T)
+    written("ones-through-diag", IDENTITY, "ones(1, ?n) (diag(?v) + ?R) => ?v^T + ones(1, ?n) ?R if column(?v)",
+            "ones(1, ?n) (?c diag(?v) + ?R) => ?c ?v^T + ones(1, ?n) ?R if column(?v), number(?c)",
+            "(diag(?v) + ?R) ones(?n) => ?v + ?R ones(?n) if column(?v)",
+            "(?c diag(?v) + ?R) ones(?n) => ?c ?v + ?R ones(?n) if column(?v), number(?c)"),
     written("row-of-ones-product", IDENTITY, "ones(1, ?m) ones(?m, ?k) => size(?m) ones(1, ?k) if named(?m)"),
     written("ones-sum", PRESENTATION, "ones(1, ?n) ?v => sum(?v) if column(?v)", "?v ones(?n) => sum(?v^T) if row(?v)"),
     # diag(v) ones(n) is v .* ones(n): diagonal-product's.
