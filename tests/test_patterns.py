@@ -87,6 +87,19 @@ BY_HAND = {
         ("(mean(x) - x^T) t", [], "-(x^T - mean(x)) t"),
     "?A (mean(?x) - ?x^T) => -?A (?x^T + -mean(?x)) if nonscalar(?x)":
         ("t (mean(x) - x^T)", [], "-t (x^T - mean(x))"),
+    "diag(?s ?M) => ?s diag(?M) if scalar(?s), matrix(?M)": ("diag(s M)", ["s=scalar", "M=n,n"], "s diag(M)"),
+    # triangular by construction: chol's factors (of A^T A: the points' A are not positive definite)
+    "tril_half(?U) => diag(diag(?U)) / 2 if upper(?U)":
+        (lambda: _fn("tril_half", E.T(_chol())), [], "diag(diag(chol(A^T A)^T)) / 2"),
+    "diag(?A ?B) => diag(?A) .* diag(?B) if lower(?A), lower(?B), matrix(?A), matrix(?B)":
+        (lambda: _fn("diag", E.mul(_chol(), _fn("tril_half", XX))), [], "diag(chol(A^T A)) .* diag(tril_half(X))"),
+    "diag(?A ?B) => diag(?A) .* diag(?B) if upper(?A), upper(?B), matrix(?A), matrix(?B)":
+        (lambda: _fn("diag", E.mul(E.T(_chol()), E.T(_fn("tril_half", XX)))), [],
+         "diag(chol(A^T A)^T) .* diag(tril_half(X)^T)"),
+    "diag(?L^-1) => 1 ./ diag(?L) if lower(?L), matrix(?L)":
+        (lambda: _fn("diag", E.inv(_chol())), [], "1 ./ diag(chol(A^T A))"),
+    "diag(?U^-1) => 1 ./ diag(?U) if upper(?U), matrix(?U)":
+        (lambda: _fn("diag", E.inv(E.T(_chol()))), [], "1 ./ diag(chol(A^T A)^T)"),
     "ones(?m, ?k) ones(?k, ?n) => ?k ones(?m, ?n) if several(?k)": ("ones(3, 4) ones(4, 2)", [], "4 ones(3, 2)"),
     # chol of A^T A: the points' A are not positive definite
     "chol(?A) chol(?A)^T => ?A": (lambda: E.mul(_chol(), E.T(_chol())), [], "A^T A"),

@@ -111,6 +111,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("cholesky-product", "B chol(A^T A) chol(A^T A)^T", SQ, "B A^T A"),
     ("diagonal-of-triangular", "diag(chol(A^T A) tril_half(B))", SQ, "diag(B) .* diag(chol(A^T A)) / 2"),
     ("reciprocal-weights", "(1 ./ x)^T (x .* y)", {}, "sum(y)"),
+    ("diag-of-diagonal", "diag(diag(x)) + diag(eye(n))", {}, "x + 1"),
     ("trace-of-diagonal", "sum(diag(A B))", SQ, "tr(A B)"),
 ]
 

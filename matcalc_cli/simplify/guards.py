@@ -21,7 +21,35 @@ SHAPES: dict[str, Callable[[Shape], bool]] = {
     "matrix": lambda s: s[0] != 1 and s[1] != 1,
     "nonscalar": lambda s: s != E.SCALAR,
 }
+def _diagonal(f: Expr) -> bool:
+    return f.is_scalar or f.op == K.EYE or (f.op == K.DIAG and f.args[0].shape[1] == 1)
+
+
+def lower(f: Expr) -> bool:
+    """Lower triangular by construction: chol(A), tril_half(M), diagonals, their inverses and
+    products, and the transpose of an upper triangular matrix."""
+    if _diagonal(f) or f.op in (K.CHOL, K.TRIL_HALF):
+        return True
+    if f.op == K.INV:
+        return lower(f.args[0])
+    if f.op == K.MUL:
+        return all(lower(g) for g in f.args)
+    return f.op == K.T and upper(f.args[0])
+
+
+def upper(f: Expr) -> bool:
+    if _diagonal(f):
+        return True
+    if f.op == K.INV:
+        return upper(f.args[0])
+    if f.op == K.MUL:
+        return all(upper(g) for g in f.args)
+    return f.op == K.T and lower(f.args[0])
+
+
 TREES: dict[str, Callable[[Expr], bool]] = {
+    "lower": lower,  # lower triangular by construction
+    "upper": upper,
     "symmetric": is_symmetric,
     "orthonormal": lambda e: e.op in (K.EIGVECS, K.SVD_U, K.SVD_V)
                    or (e.op == K.VAR and e.info.orthogonal),  # U^T U = I; --orthogonal Q

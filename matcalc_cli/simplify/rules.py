@@ -39,7 +39,6 @@ from matcalc_cli.simplify import pairs as PAIRS
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
-from matcalc_cli.simplify import triangular_factors as TRI
 from matcalc_cli.simplify.normal import (
     filled,
     hadamard,
@@ -170,7 +169,8 @@ RULES: tuple[Rule, ...] = (
     written("linear-coefficient", PRESENTATION, "tr(?c ?M) => ?c tr(?M) if number(?c)",
             "sum(?c ?u) => ?c sum(?u) if number(?c)"),
     written("scalars-out", PRESENTATION, "sum(?s ?M) => ?s sum(?M) if scalar(?s), nonscalar(?M)",
-            "tr(?s ?M) => ?s tr(?M) if scalar(?s), nonscalar(?M)"),
+            "tr(?s ?M) => ?s tr(?M) if scalar(?s), nonscalar(?M)",
+            "diag(?s ?M) => ?s diag(?M) if scalar(?s), matrix(?M)"),
     written("centred-sum", IDENTITY, "sum(?x - mean(?x)) => 0", "mean(?x - mean(?x)) => 0",
             "sum(?x^T - mean(?x)) => 0", "mean(?x^T - mean(?x)) => 0"),
     # The centred vector keeps its spelling (and its name): ?x + -mean(?x) is x - mean(x) as the
@@ -266,12 +266,18 @@ RULES: tuple[Rule, ...] = (
     written("sigmoid-negated", IDENTITY, "sigmoid(-?u) => 1 - sigmoid(?u)", region=True),
     Rule("kron-to-hadamard", IDENTITY, ("mul",), lambda e: RW.kron_window(e) is not None, RW.kron_to_hadamard,
          "S^T kron(B, C) S = B .* C for S v = vec(diag(v)): Hessians through diag"),
-    Rule("tril-half-of-upper", IDENTITY, ("tril_half",), TRI.tril_half_of_upper, TRI.diagonal_half,
-         "tril_half(U) = diag(diag(U)) / 2 for an upper triangular U (chol(X)^T, diagonals, their products)"),
+    # (tril_half of an upper triangular U keeps its diagonal, halved), so that logdet written
+    # through chol, 2 sum(log(diag(chol(X)))), has logdet's gradient X^-1
+    written("tril-half-of-upper", IDENTITY, "tril_half(?U) => diag(diag(?U)) / 2 if upper(?U)"),
     written("cholesky-product", IDENTITY, "chol(?A) chol(?A)^T => ?A", "chol(?A)^-T chol(?A)^-1 => ?A^-1",
             "(chol(?A)^-1)^T chol(?A)^-1 => ?A^-1"),
-    Rule("diagonal-of-triangular", IDENTITY, ("diag",), TRI.diagonal_of_triangular, TRI.diagonal_product,
-         "diag(L1 L2) = diag(L1) .* diag(L2) for triangular factors of one kind; diag(tril_half(M)) = diag(M) / 2"),
+    written("diagonal-of-triangular", IDENTITY,
+            "diag(?A ?B) => diag(?A) .* diag(?B) if lower(?A), lower(?B), matrix(?A), matrix(?B)",
+            "diag(?A ?B) => diag(?A) .* diag(?B) if upper(?A), upper(?B), matrix(?A), matrix(?B)",
+            "diag(?L^-1) => 1 ./ diag(?L) if lower(?L), matrix(?L)",
+            "diag(?U^-1) => 1 ./ diag(?U) if upper(?U), matrix(?U)",
+            "diag(tril_half(?M)) => diag(?M) / 2"),
+    written("diag-of-diagonal", IDENTITY, "diag(diag(?v)) => ?v if column(?v)", "diag(eye(?n)) => ones(?n)"),
     written("reciprocal-weights", IDENTITY, "(1 ./ ?d)^T (?d .* ?m) => sum(?m)", "(1 ./ ?d^T) (?d .* ?m) => sum(?m)"),
     written("trace-of-diagonal", IDENTITY, "sum(diag(?M)) => tr(?M) if square(?M), matrix(?M)"),
 )
