@@ -358,3 +358,22 @@ def test_a_long_hadamard_product_is_paired_only_where_a_pair_can_match(monkeypat
     fired = [p.text for _, p in PATTERNS if p.window(e) is not None or p.match(e) is not None]
     assert "relu(?u) .* step(?u) => relu(?u)" in fired
     assert calls[0] < 20 * k, calls[0]  # 228,463 before
+
+
+def test_termwise_applies_a_product_of_two_through_sums_where_every_term_matches():
+    p = read("kron(?A, ?B) kron(?C, ?D) => kron(?A ?C, ?B ?D) if shape(?A, ?m, ?n), shape(?C, ?n, ?p), "
+             "shape(?B, ?q, ?r), shape(?D, ?r, ?s), termwise")
+    b, c, d = E.var("B", ("n", "n")), E.var("C", ("n", "n")), E.var("D", ("n", "n"))
+    k = lambda a, b: E.kron(a, b)  # noqa: E731
+    e = E.mul(k(XX, b), E.add(k(c, d), E.mul(E.const(-2), k(d, c))))
+    out = p.apply(e)
+    assert plain.render(out) == "kron(X C, B D) - 2 kron(X D, B C)"
+    assert_same_value(e, out)
+    assert p.apply(E.mul(k(XX, b), E.add(k(c, d), E.commutation("n", "n")))) is None  # no Kronecker product
+    chained = E.mul(k(XX, b), E.add(k(c, d), E.mul(k(d, c), k(c, c))))  # a term goes on beyond the kron
+    assert p.apply(chained) is None
+
+
+def test_termwise_is_for_a_product_of_two():
+    with pytest.raises(ValueError):
+        read("exp(?u) => ?u if termwise")

@@ -40,6 +40,7 @@ from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.guards import DIMS, GUARDS, NUMBERS, SHAPES, TREES
 from matcalc_cli.simplify.instantiate import Binding, instantiate
 from matcalc_cli.simplify.normal import hadamard, product, total
+from matcalc_cli.simplify.termwise import through_sums
 from matcalc_cli.syntax import Syntax, parse_pattern
 
 _GUARD = re.compile(r"^\s*([a-z]+)\((\?[A-Za-z]\w*)((?:\s*,\s*(?:\?[A-Za-z]\w*|\d+))*)\)\s*$")
@@ -47,7 +48,7 @@ _COMMUTATIVE = {"+": K.ADD, ".*": K.HAD}
 _BINARY = {"+": K.ADD, "-": K.ADD, ".*": K.HAD, "./": K.HDIV, " ": K.MUL, "*": K.MUL, "@": K.MUL}
 _ELEMENTWISE = ("+", "-", ".*", "./")
 _PRODUCT = (" ", "*", "@")
-_FILLED = (K.ONES, K.ZEROS, K.EYE)  # calls whose dimension arguments a pattern binds
+_FILLED = (K.ONES, K.ZEROS, K.EYE, K.COMMUTATION)  # calls whose dimension arguments a pattern binds
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Pattern:
     rhs: Syntax
     guards: tuple[Guard, ...]
     shorter: bool = False  # if shorter: the engine keeps the right side only where it costs less
+    termwise: bool = False  # a product of two: also through sums, term by term (termwise.py)
+    chains: bool = False  # termwise chains: a term may go on beyond the factor met
 
     @property
     def head(self) -> str:
@@ -114,7 +117,15 @@ class Pattern:
         return None
 
     def fires(self, e: Expr) -> bool:
-        return self.match(e) is not None or self.window(e) is not None
+        return self.match(e) is not None or self.window(e) is not None or self._through_sums(e) is not None
+
+    def _through_sums(self, e: Expr) -> Expr | None:
+        return through_sums(e, self.meet, self.chains) if self.termwise and e.op == K.MUL else None
+
+    def meet(self, x: Expr, y: Expr) -> Expr | None:
+        """The right side for the product x y of a product pattern of two, or None."""
+        b = _Matcher(self).pair(self.lhs, x, y)
+        return instantiate(self.rhs, b) if b is not None else None
 
     def apply(self, e: Expr) -> Expr | None:
         """The right side for e (for a pair of its terms or factors, put back among the
@@ -124,7 +135,7 @@ class Pattern:
             return instantiate(self.rhs, b)
         at = self.window(e)
         if at is None:
-            return None
+            return self._through_sums(e)
         (i, j), b = at
         out = instantiate(self.rhs, b)
         if self.lhs.text == "/":  # the factor i over the scalar j
@@ -143,8 +154,9 @@ def read(text: str) -> Pattern:
     rhs_text, _, guard_text = rest.partition(" if ")
     guards = []
     parts = [part.strip() for part in re.split(r",\s*(?=[a-z]+\b)", guard_text)]
-    shorter = "shorter" in parts
-    for g in filter(None, (part for part in parts if part != "shorter")):
+    shorter, chains = "shorter" in parts, "termwise chains" in parts
+    termwise = chains or "termwise" in parts
+    for g in filter(None, (part for part in parts if part not in ("shorter", "termwise", "termwise chains"))):
         m = _GUARD.match(g)
         dims = tuple(d.strip() for d in m.group(3).split(",") if d.strip()) if m else ()
         if m is None or m.group(1) not in GUARDS or (m.group(1) == "shape") != (len(dims) == 2):
@@ -156,7 +168,9 @@ def read(text: str) -> Pattern:
     unbound = (_variables(rhs) | {g.var for g in guards}) - bound
     if unbound:
         raise ValueError(f"{sorted(unbound)} of {text!r} do not occur on the left side")
-    return Pattern(text, lhs, rhs, tuple(guards), shorter)
+    if termwise and not (lhs.kind == "binary" and lhs.text in _PRODUCT):
+        raise ValueError(f"termwise is for a product of two: {text!r}")
+    return Pattern(text, lhs, rhs, tuple(guards), shorter, termwise, chains)
 
 
 def _variables(s: Syntax) -> set[str]:
@@ -359,6 +373,7 @@ class _Matcher:
             if p.text not in _FILLED:
                 return None
             have = (e.shape[0],) if p.text == K.EYE or (len(dims) == 1 and e.shape[1] == 1) else e.shape
+            have = e.dims if p.text == K.COMMUTATION else have
             if len(have) != len(dims):
                 return None
             for d, v in zip(dims, have, strict=True):

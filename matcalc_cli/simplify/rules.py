@@ -33,7 +33,6 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify import collect as C
 from matcalc_cli.simplify import hinge as HG
-from matcalc_cli.simplify import kron as KR
 from matcalc_cli.simplify import means as M
 from matcalc_cli.simplify import pairs as PAIRS
 from matcalc_cli.simplify import piecewise as P
@@ -47,6 +46,7 @@ from matcalc_cli.simplify.normal import (
     transpose,
 )
 from matcalc_cli.simplify.patterns import Pattern, read
+from matcalc_cli.simplify.termwise import through_sums
 
 IDENTITY, NORMAL, PRESENTATION = "identity", "normal", "presentation"
 ANY = "*"  # a rule tried on every node kind
@@ -81,15 +81,23 @@ def written(name: str, group: str, *texts: str, region: bool = False, pair: bool
     if len({p.shorter for p in patterns}) > 1:
         raise ValueError(f"{name}: where shorter is a guard of all its patterns or of none")
 
+    termwise = [p for p in patterns if p.termwise]
+
+    def meet(x: Expr, y: Expr) -> Expr | None:  # each term of a sum by the first pattern that takes it
+        return next((r for p in termwise if (r := p.meet(x, y)) is not None), None)
+
+    def through(e: Expr) -> Expr | None:
+        return through_sums(e, meet, termwise[0].chains) if termwise and e.op == K.MUL else None
+
     def result(e: Expr) -> Expr:
         for p in patterns:
             out = p.apply(e)
             if out is not None:
                 return out
-        return e
+        return through(e) or e
 
     return Rule(name, group, tuple(dict.fromkeys(p.head for p in patterns)),
-                lambda e: any(p.fires(e) for p in patterns), result, "; ".join(texts),
+                lambda e: any(p.fires(e) for p in patterns) or through(e) is not None, result, "; ".join(texts),
                 region=region, patterns=patterns, shorter=patterns[0].shorter, pair=pair)
 
 
@@ -147,14 +155,20 @@ RULES: tuple[Rule, ...] = (
             "log(softmax(?Z)) => ?Z - logsumexp(?Z) ones(1, ?m) if shape(?Z, ?n, ?m)"),
     written("kron-outer", IDENTITY, "kron(?a, ?b) => ?b ?a if row(?a), column(?b)",
             "kron(?a, ?b) => ?a ?b if column(?a), row(?b)"),
-    Rule("kron-vec", IDENTITY, ("mul",), KR.has_kron_vec, KR.kron_vec, "kron(x^T, I) vec(M) = M x"),
+    # kron(x^T, I) vec(M) = vec(M x) = M x
+    written("kron-vec", IDENTITY,
+            "kron(?r, eye(?n)) vec(?M) => ?M ?r^T if shape(?r, 1, ?k), shape(?M, ?n, ?k), termwise chains"),
     written("row-vec-kron", IDENTITY, "vec(?C)^T kron(?B, ?A) => vec(?A^T ?C ?B)^T "
             "if shape(?C, ?p, ?q), shape(?B, ?q, ?s), shape(?A, ?p, ?r)"),
     written("vec-scalars-out", PRESENTATION, "vec(?s ?M) => ?s vec(?M) if scalar(?s), nonscalar(?M)"),
-    Rule("kron-mixed-product", IDENTITY, ("mul",), KR.has_mixed_product, KR.mixed_product,
-         "kron(A, B) kron(C, D) = kron(A C, B D) where the shapes conform, over sums of them"),
-    Rule("commutation-through-kron", IDENTITY, ("mul",), KR.has_commuted_kron, KR.commuted_kron,
-         "commutation(p, m) kron(A, b) = kron(b, A) for a column b (A m-rowed, b p-rowed), and on the right for a row"),
+    written("kron-mixed-product", IDENTITY, "kron(?A, ?B) kron(?C, ?D) => kron(?A ?C, ?B ?D) "
+            "if shape(?A, ?m, ?n), shape(?C, ?n, ?p), shape(?B, ?q, ?r), shape(?D, ?r, ?s), termwise"),
+    # Magnus and Neudecker's K (A ⊗ B) K = B ⊗ A, where one K is 1: B, or A, a vector
+    written("commutation-through-kron", IDENTITY,
+            "commutation(?p, ?m) kron(?A, ?b) => kron(?b, ?A) if shape(?A, ?m, ?k), shape(?b, ?p, 1), termwise",
+            "commutation(?p, ?m) kron(?a, ?B) => kron(?B, ?a) if shape(?a, ?m, 1), shape(?B, ?p, ?k), termwise",
+            "kron(?C, ?d) commutation(?n, ?q) => kron(?d, ?C) if shape(?C, ?k, ?n), shape(?d, 1, ?q), termwise",
+            "kron(?c, ?D) commutation(?n, ?q) => kron(?D, ?c) if shape(?c, 1, ?n), shape(?D, ?k, ?q), termwise"),
     written("kron-coefficient", PRESENTATION, "kron(?c ?A, ?B) => ?c kron(?A, ?B) if number(?c)",
             "kron(?A, ?c ?B) => ?c kron(?A, ?B) if number(?c)"),
     written("kron-reduction", IDENTITY, "tr(kron(?A, ?B)) => tr(?A) tr(?B) if square(?A), square(?B)",
