@@ -2,10 +2,22 @@
 
 A rule is written as data where one pattern (or a few alternatives) says it (patterns.py):
 `lhs => rhs if guard`, both sides in the input language with pattern variables, guards named
-predicates (column(?x), integer(?k), orthonormal(?U), shorter, ...). The others are code,
-where a rewrite needs more than a pattern can say: a search through a whole sum or product
-(like terms, a factor anywhere among the scalars), a family of identities (piecewise powers
-of affine steps, traces turned cyclically), a choice among many spellings by cost.
+predicates (column(?x), integer(?k), orthonormal(?U), shorter, termwise, ...). The others
+are code, where a rewrite needs more than a pattern can say:
+  a choice among spellings      cyclic-trace (every rotation), transpose-out, distribute-to-
+                                collect, identity-insertion: each offers candidates (chosen()),
+                                and the engine keeps the cheapest
+  a search or a family          trace-collect (each term turned to its least rotation), collect-
+                                scalar-multiples (terms grouped by matrix part), mean (the count
+                                read off the summand's shape, spread over a sum's terms), the
+                                piecewise rules (any affine function of a step raised to a
+                                power, hinge forms), kron-to-hadamard (a window of five factors
+                                around a sum of Kronecker products)
+  one spelling, any kind        fill-broadcast (a broadcast scalar among any node's arguments)
+  tried and kept as code        negated-sum (-?S for a sum of negative terms, as three patterns,
+                                and identity-insertion (as four patterns with shorter) changed
+                                the layer norm's derivative under --steps: mean(x) - x^T where
+                                -(x^T - mean(x)) keeps u's name)
 
 The normal group's transpose, product, sum and hadamard are not rules of this kind but the
 canonicaliser (normal.py): flattening sums and products, collecting like terms and numeric
