@@ -78,8 +78,11 @@ class Pattern:
         return frozenset(g.var for g in self.guards if g.name in NUMBERS)
 
     def match(self, e: Expr) -> Binding | None:
-        """The binding of the whole node e, or None (a longer product, a quotient: window's)."""
+        """The binding of the whole node e, or None (a longer product, sum or Hadamard product, a
+        quotient: window's)."""
         if self.head == K.MUL and e.op == K.MUL and (len(e.args) > 2 or self.lhs.text == "/"):
+            return None
+        if self.head in (K.ADD, K.HAD) and e.op == self.head and len(e.args) > 2:  # window's: pairs of terms
             return None
         return _Matcher(self).match(self.lhs, e, {})
 
