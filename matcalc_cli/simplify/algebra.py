@@ -185,6 +185,8 @@ def _expanded_terms(sp: Any, s: Any) -> int:
     return 1
 
 
+FACTORED_LEAVES = 24  # a region with more distinct leaves is not offered to sympy.factor
+
 def _candidates(sp: Any, s: Any) -> list[Any]:
     return list(_candidate_forms(s))
 
@@ -202,7 +204,10 @@ def _forms(sp: Any, s: Any) -> list[Any]:
     cands = [s]
     if _expanded_terms(sp, s) > 64:  # a product of many sums: expanding it is exponential
         return cands
-    for f in (sp.cancel, sp.factor, lambda z: sp.factor_terms(sp.cancel(z)), sp.expand):
+    # Factoring over many generators (Wang's algorithm) grows steeply: the derivative of a
+    # product of 16 different factors, sin(x) .* sin(2 x) .* ..., spent 19 s there, 20 over 200 s.
+    factor = sp.factor if len(s.free_symbols) <= FACTORED_LEAVES else sp.cancel
+    for f in (sp.cancel, factor, lambda z: sp.factor_terms(sp.cancel(z)), sp.expand):
         try:
             cands.append(f(s))
         except Exception:  # noqa: BLE001 (sympy may refuse a form; the others remain)
