@@ -208,7 +208,7 @@ RULES: tuple[Rule, ...] = (
     Rule("mean", PRESENTATION, ("mul",), M.has_mean, M.as_mean,
          "sum(v) / n = mean(v), a^T b / n = mean(a .* b) for vectors of length n"),
     written("count", IDENTITY, "sum(ones(?m, ?n)) => size(?m*?n)", "mean(ones(?m, ?n)) => 1",
-            "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)"),
+            "norm(ones(?m, ?n)) => size(?m*?n)^0.5", "tr(eye(?n)) => size(?n)", "tr(ones(?n, ?n)) => size(?n)"),
     written("diag-of-ones", IDENTITY, "diag(ones(?n)) => eye(?n)"),
     written("orthonormal-pair", IDENTITY, *PAIRS.ORTHONORMAL_PAIR, pair=True),
     written("polar-factor", IDENTITY, "svd_u(?X) svd_v(?X)^T => polar(?X)"),
