@@ -218,12 +218,9 @@ def _names(hessian: Expr, variables: dict[str, Shape]) -> tuple[tuple[Expr, str]
 
 
 def _abbreviate(e: Expr, subst: dict[Expr, Expr]) -> Expr:
-    from matcalc_cli.ops import rebuild
+    from matcalc_cli.ops import replaced
 
-    memo: dict[Expr, Expr] = {}
-    for n in E.walk(e):
-        memo[n] = subst[n] if n in subst else rebuild(n, [memo[a] for a in n.args]) if n.args else n
-    return memo[e]
+    return replaced(e, subst)
 
 
 def _smooth_and_total(f: Expr, prover: Prover) -> bool:

@@ -28,7 +28,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
-from matcalc_cli.respell import chain_of, distinct, respelled, shared_with, transposed
+from matcalc_cli.respell import chain_of, respelled, shared_with, transposed
 from matcalc_cli.simplify.cost import size
 
 # As short to spell (or compute) twice as to name: never named. S^T is read as S's
@@ -225,7 +225,7 @@ def choose(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collec
     result's where, the steps' parts and the code's locals. among: only these may be named."""
     roots = roots if isinstance(roots, tuple) else (roots,)
     root = _joined(roots)
-    order = distinct(root)
+    order = walk(root)
     flat_child = {a for n in order if n.op in _FLAT for a in n.args if a.op == n.op} if policy.pays else set()
     candidates = {n for n in order if not _cheap(n, policy) and n is not root and n not in flat_child
                   and (among is None or n in among) and not (policy.pays and _decorated_leaf(n))}
@@ -279,7 +279,7 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
     and dimension names are added here); given: the input's own names (its where clause),
     kept for the nodes the result prints."""
     root = transposed(root)
-    order = distinct(root)
+    order = walk(root)
     present = set(order)
     kept = {n: v for n, v in (given or {}).items() if n is not root and n in present}
     chosen = set(choose(root)) | kept.keys()

@@ -15,17 +15,6 @@ from matcalc_cli.simplify.cost import key
 from matcalc_cli.simplify.normal import transpose
 
 
-def distinct(root: Expr) -> list[Expr]:
-    """Distinct nodes by value, children first."""
-    seen: set[Expr] = set()
-    out = []
-    for n in walk(root):
-        if n not in seen:
-            seen.add(n)
-            out.append(n)
-    return out
-
-
 def chain_of(e: Expr) -> list[Expr]:
     """The matrix factors of a product (its scalar factors and its coefficient aside)."""
     return [f for f in e.args if not f.is_scalar] if e.op == K.MUL else []
@@ -43,7 +32,7 @@ def transposed(root: Expr) -> Expr:
     """A sum printed beside its own transpose, u = x - mean(x) and x^T - mean(x), is spelled
     u^T there, so that one name can serve both. (The simplifier pushes transposes into
     sums where that is shorter; only here is it known that the sum occurs untransposed.)"""
-    order = distinct(root)
+    order = walk(root)  # distinct nodes (they are hash-consed), children first
     sums = {n for n in order if n.op == K.ADD and not n.is_scalar}
     flipped: dict[Expr, Expr] = {}
     for n in (n for n in order if n in sums):  # in the tree's order: nodes hash by identity

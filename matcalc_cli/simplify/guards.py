@@ -21,30 +21,30 @@ SHAPES: dict[str, Callable[[Shape], bool]] = {
     "matrix": lambda s: s[0] != 1 and s[1] != 1,
     "nonscalar": lambda s: s != E.SCALAR,
 }
+
+
 def _diagonal(f: Expr) -> bool:
     return f.is_scalar or f.op == K.EYE or (f.op == K.DIAG and f.args[0].shape[1] == 1)
 
 
-def lower(f: Expr) -> bool:
-    """Lower triangular by construction: chol(A), tril_half(M), diagonals, their inverses and
-    products, and the transpose of an upper triangular matrix."""
-    if _diagonal(f) or f.op in (K.CHOL, K.TRIL_HALF):
+def _triangular(f: Expr, lower_side: bool) -> bool:
+    """Triangular by construction: chol(A) and tril_half(M) (lower), diagonals, their
+    inverses and products, and the transpose of one triangular the other way."""
+    if _diagonal(f) or (lower_side and f.op in (K.CHOL, K.TRIL_HALF)):
         return True
     if f.op == K.INV:
-        return lower(f.args[0])
+        return _triangular(f.args[0], lower_side)
     if f.op == K.MUL:
-        return all(lower(g) for g in f.args)
-    return f.op == K.T and upper(f.args[0])
+        return all(_triangular(g, lower_side) for g in f.args)
+    return f.op == K.T and _triangular(f.args[0], not lower_side)
+
+
+def lower(f: Expr) -> bool:
+    return _triangular(f, True)
 
 
 def upper(f: Expr) -> bool:
-    if _diagonal(f):
-        return True
-    if f.op == K.INV:
-        return upper(f.args[0])
-    if f.op == K.MUL:
-        return all(upper(g) for g in f.args)
-    return f.op == K.T and lower(f.args[0])
+    return _triangular(f, False)
 
 
 TREES: dict[str, Callable[[Expr], bool]] = {
