@@ -19,9 +19,9 @@ from matcalc_cli import kinds as K
 from matcalc_cli.build import build, infer
 from matcalc_cli.columns import Columns, Samples
 from matcalc_cli.dims import format_dim, format_shape
+from matcalc_cli.drawing import Values
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
-from matcalc_cli.numeric import Values
 from matcalc_cli.report import Report, differentiate
 from matcalc_cli.sampling import (  # noqa: F401  (Point, finite, value, smooth_at, points: what callers import from here)
     FIRST_MARGIN,

@@ -14,8 +14,9 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
+from matcalc_cli.drawing import size_of
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.numeric import _Env, size_of
+from matcalc_cli.numeric import _Env
 from matcalc_cli.ops.linear import factored
 from matcalc_cli.sampling import Point, value
 

@@ -15,8 +15,9 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli import tangent
+from matcalc_cli.drawing import dim_sizes, draw, size_of
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.numeric import dim_sizes, draw, evaluate, size_of
+from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import OPS
 from matcalc_cli.structure import NONE, Structure, Structures
 

@@ -39,9 +39,9 @@ from matcalc_cli.derivation_sides import LineError, Parsed, WrittenDerivation, _
 from matcalc_cli.derivation_text import Claim, Side, WrittenEquation
 from matcalc_cli.diagnosis import Diagnosis, diagnose
 from matcalc_cli.dims import format_shape
+from matcalc_cli.drawing import size_of
 from matcalc_cli.errors import MatcalcError, Span
 from matcalc_cli.expr import Expr, Shape
-from matcalc_cli.numeric import size_of
 from matcalc_cli.report import derivative_of
 from matcalc_cli.structure import NONE, Structures
 

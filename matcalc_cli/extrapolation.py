@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli import tangent
+from matcalc_cli.drawing import Values
 from matcalc_cli.expr import Dim, Expr
-from matcalc_cli.numeric import Values, arrange, evaluate, kind
+from matcalc_cli.numeric import arrange, evaluate, kind
 
 # Each entry's step as a fraction of itself: inside sampling's margins (an entry moved by
 # 1e-3 of itself crosses no kink for a first derivative, 1e-2 for a second), large enough

@@ -9,7 +9,7 @@ with entries of both signs. A variable is narrowed only as far as the expression
 to entries of one sign (either sign: log(x .* y) is defined with x and y both negative),
 then to positive ones, and only when the wider domain keeps failing for it.
 
-numeric.py draws one variable in a domain (numeric.DOMAINS, one function per domain);
+drawing.py draws one variable in a domain (drawing.DOMAINS, one function per domain);
 this module decides which domain, which scale and which sizes, and where a point is smooth.
 """
 
@@ -22,18 +22,10 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
+from matcalc_cli.drawing import ENTRIES, UNIT, Scale, Values, dim_sizes, draw_in, size_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr, Shape
-from matcalc_cli.numeric import (
-    ENTRIES,
-    UNIT,
-    Scale,
-    Values,
-    dim_sizes,
-    draw_in,
-    evaluate,
-    size_of,
-)
+from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import OPS
 from matcalc_cli.structure import Structure, Structures, as_structures
 
@@ -115,7 +107,7 @@ def points(variables: dict[str, Shape], symmetric: Structures | Collection[str],
     and, for each of the kinks (arguments of abs, relu, ... in the expression or a claim),
     points just on both sides of where it changes sign (near_kinks). The seeds are fixed so
     that a verdict is reproducible. symmetric: the structures declared (or the names of
-    symmetric matrices): a structured name is drawn from its structure (numeric.STRUCTURES),
+    symmetric matrices): a structured name is drawn from its structure (drawing.STRUCTURES),
     a --positive one with positive entries only, whatever the narrowing."""
     structures = as_structures(symmetric)
     shapes = {**variables, **{f"{i}": s for i, s in enumerate(extra)}}  # dims only in the claim

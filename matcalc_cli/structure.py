@@ -3,7 +3,7 @@ and --positive declare, one typed declaration per name.
 
 A matrix structure (every one but POSITIVE) narrows a square matrix to a subset of the
 matrices: the derivative by it is the gradient within that subset (derive/present.py), its
-points are drawn from it (numeric.py). POSITIVE narrows the domain only (every entry > 0).
+points are drawn from it (drawing.py). POSITIVE narrows the domain only (every entry > 0).
 Below expr.py: the typed tree's variables carry their structure.
 """
 

@@ -1,5 +1,5 @@
 """Central differences within a structure (--symmetric, --diagonal, --lower, --upper, --spd,
---orthogonal), along directions inside it, for numeric.py (which draws its points: STRUCTURES).
+--orthogonal), along directions inside it, for numeric.py (drawing.py draws the points: STRUCTURES).
 
 A derivative by a structured matrix is the gradient within the structure: the Frobenius
 projection of the unconstrained one onto the tangent space at the point. Differencing along

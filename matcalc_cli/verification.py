@@ -16,18 +16,11 @@ from matcalc_cli import expr as E
 from matcalc_cli.build import build
 from matcalc_cli.checking import VERIFY_TOL, json_num, margin, num_text
 from matcalc_cli.derive import FinishedDerivative
+from matcalc_cli.drawing import dim_sizes, size_of
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.extrapolation import second_opinion
-from matcalc_cli.numeric import (
-    dim_sizes,
-    evaluate,
-    kind,
-    numeric_derivative,
-    size_of,
-    steps,
-    unarrange,
-)
+from matcalc_cli.numeric import evaluate, kind, numeric_derivative, steps, unarrange
 from matcalc_cli.report import Report
 from matcalc_cli.sampling import (
     LADDER,

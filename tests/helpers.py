@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from matcalc_cli import numeric
+from matcalc_cli import drawing, numeric
 from matcalc_cli.build import infer
 from matcalc_cli.expr import var
 from matcalc_cli.render import numpy as numpy_render
@@ -30,9 +30,9 @@ def points(report: Report, symmetric: Sequence[str], seeds: Iterable[int]):
     """Yield (sizes, values) for each seed: well-conditioned random points, and
     dimension sizes that change with the seed so that shape mix-ups show."""
     for seed in seeds:
-        sizes = numeric.dim_sizes(report.variables, base=seed)
+        sizes = drawing.dim_sizes(report.variables, base=seed)
         rng = np.random.default_rng(1000 + seed)
-        values = numeric.sample(report.variables, frozenset(symmetric), rng, sizes)
+        values = drawing.sample(report.variables, frozenset(symmetric), rng, sizes)
         yield sizes, values
 
 
@@ -46,7 +46,7 @@ def wrt_vars(report: Report, wrt: list[str], symmetric: Sequence[str]):
 
 
 def concrete(shape, sizes) -> tuple[int, int]:
-    return tuple(numeric.size_of(d, sizes) for d in shape)  # type: ignore[return-value]
+    return tuple(drawing.size_of(d, sizes) for d in shape)  # type: ignore[return-value]
 
 
 def check_numeric(source: str, wrt: str | Sequence[str], shapes: Sequence[str] = (),

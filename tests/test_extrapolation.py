@@ -15,8 +15,9 @@ from matcalc_cli import expr as E
 from matcalc_cli import verification
 from matcalc_cli.build import build
 from matcalc_cli.cli import app
+from matcalc_cli.drawing import draw_in
 from matcalc_cli.extrapolation import second_opinion
-from matcalc_cli.numeric import draw_in, numeric_derivative
+from matcalc_cli.numeric import numeric_derivative
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
 from matcalc_cli.sampling import Point, value

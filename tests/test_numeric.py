@@ -1,5 +1,5 @@
-"""numeric.py on its own: sizes, the domains and structures points are drawn from, the
-evaluator, central differences and the layouts they are arranged in."""
+"""numeric.py on its own: the evaluator, central differences and the layouts they are
+arranged in."""
 
 from __future__ import annotations
 
@@ -8,41 +8,7 @@ import pytest
 
 from matcalc_cli import numeric
 from matcalc_cli.build import infer
-from matcalc_cli.structure import Structure
 from matcalc_cli.syntax import parse
-
-
-def test_dim_sizes_gives_distinct_names_distinct_sizes():
-    sizes = numeric.dim_sizes({"A": ("n", "m"), "x": ("m", 1), "y": ("k", 1)})
-    assert set(sizes) == {"n", "m", "k"}
-    assert len(set(sizes.values())) == 3
-    assert numeric.size_of("m·n", sizes) == sizes["m"] * sizes["n"]
-    assert numeric.size_of(4, sizes) == 4
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_structures_are_drawn_inside_them(seed):
-    rng = np.random.default_rng(seed)
-    sizes = {"n": 5}
-    spd = numeric.draw_in("positive", ("n", "n"), Structure.SPD, rng, sizes)
-    assert np.allclose(spd, spd.T) and np.linalg.eigvalsh(spd).min() > 0
-    q = numeric.draw_in("signed", ("n", "n"), Structure.ORTHOGONAL, rng, sizes)
-    assert np.allclose(q.T @ q, np.eye(5))
-    low = numeric.draw_in("signed", ("n", "n"), Structure.LOWER, rng, sizes)
-    assert np.allclose(low, np.tril(low)) and not np.allclose(low, np.diag(np.diag(low)))
-    d = numeric.draw_in("signed", ("n", "n"), Structure.DIAGONAL, rng, sizes)
-    assert np.allclose(d, np.diag(np.diag(d)))
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_domains_keep_their_signs(seed):
-    rng = np.random.default_rng(seed)
-    pos = numeric.draw_in("positive", (6, 1), None, rng, {})
-    assert (pos > 0).all()
-    signed = numeric.draw_in("signed", (40, 1), None, rng, {})
-    assert (signed > 0).any() and (signed < 0).any()
-    one = numeric.draw_in("one-signed", (8, 1), None, rng, {})
-    assert (one > 0).all() or (one < 0).all()
 
 
 def test_evaluate_follows_each_record():

@@ -11,8 +11,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
@@ -168,7 +168,7 @@ def assert_same_value(before, after):
     for seed in range(6):
         rng = np.random.default_rng(seed)
         sizes = {d: 2 + (i + seed) % 4 for i, d in enumerate(_dims(before))}
-        values = numeric.sample(variables, frozenset(), rng, sizes, positive=False)
+        values = drawing.sample(variables, frozenset(), rng, sizes, positive=False)
         with np.errstate(all="ignore"):
             want, got = numeric.evaluate(before, values, sizes), numeric.evaluate(after, values, sizes)
         assert got.shape == want.shape

@@ -19,7 +19,7 @@ when it is a constant), so that (c) can ask for equal trees.
 Values are kept moderate and well defined by construction: inv, det and logdet
 only see near-identity matrices (a square variable, A + t B, A B, I + tanh(M)/10),
 log and sqrt only positive subtrees (exp, sigmoid, softplus, x .* x + 1, sqrt,
-variables, which numeric.sample draws in (0.1, 0.9)). Points where a value is not
+variables, which drawing.sample draws in (0.1, 0.9)). Points where a value is not
 finite, too large, or where finite differences disagree with themselves (a kink of
 abs, cancellation) are skipped with hypothesis.assume.
 
@@ -48,8 +48,8 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.errors import MatcalcError
@@ -105,7 +105,7 @@ VARIABLES: dict[str, Shape] = {
     "C": NM,                   # n-by-m, entries in (0.1, 0.9)
 }
 SYMMETRIC = frozenset({"W"})
-SIZES = numeric.dim_sizes(VARIABLES)  # n = 3, m = 2: different, so shape mix-ups show
+SIZES = drawing.dim_sizes(VARIABLES)  # n = 3, m = 2: different, so shape mix-ups show
 
 _BY_SHAPE: dict[Shape, list[str]] = {}
 for _name, _shape in VARIABLES.items():
@@ -573,7 +573,7 @@ def derivative_cases(draw: Draw, shape: Shape | None = None) -> tuple[Expr, list
 
 # ------------------------------------------------------------------ helpers
 def _point(seed: int) -> dict[str, Any]:
-    return numeric.sample(VARIABLES, SYMMETRIC, np.random.default_rng(seed), SIZES)
+    return drawing.sample(VARIABLES, SYMMETRIC, np.random.default_rng(seed), SIZES)
 
 
 def _value(e: Expr, values: dict[str, Any]) -> np.ndarray | None:
@@ -622,7 +622,7 @@ def _numpy_problem(d: FinishedDerivative, values: dict[str, Any], got: np.ndarra
 
 
 def _shape_of(sh: Shape) -> tuple[int, int]:
-    return numeric.size_of(sh[0], SIZES), numeric.size_of(sh[1], SIZES)
+    return drawing.size_of(sh[0], SIZES), drawing.size_of(sh[1], SIZES)
 
 
 def _differentiate(f: Expr, wrt: list[Expr], layout: str) -> FinishedDerivative:
@@ -922,7 +922,7 @@ def test_structured_derivatives_match_finite_differences() -> None:
         stats.update(f"built {op}" for op in set(_ops(f)) & set(TRIANGLES))
         note(describe(f, wrt, layout) + f"; {x.name} {x.info.structure}")
         declared = declare([("W", Structure.SYMMETRIC), (x.name, x.info.structure)])
-        values = numeric.sample(VARIABLES, declared, np.random.default_rng(seed), SIZES)
+        values = drawing.sample(VARIABLES, declared, np.random.default_rng(seed), SIZES)
         _skip_unless(_value(f, values) is not None, "f not finite or too large", stats)
         d = _accepted_or_derivative(f, wrt, layout, stats)
         if d is None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.expr import Expr, Shape
@@ -39,8 +39,8 @@ def derive(source: str, wrt: list[str], shapes: dict[str, str]) -> Report:
 
 
 def point(report: Report, seed: int = 0) -> tuple[dict[Any, int], dict[str, Any]]:
-    sizes = numeric.dim_sizes(report.variables)
-    values = numeric.sample(report.variables, report.symmetric, np.random.default_rng(seed), sizes)
+    sizes = drawing.dim_sizes(report.variables)
+    values = drawing.sample(report.variables, report.symmetric, np.random.default_rng(seed), sizes)
     return sizes, values
 
 
@@ -53,7 +53,7 @@ def against_finite_differences(source: str, wrt: list[str], shapes: dict[str, st
     xs = [E.var(w, r.variables[w], w in r.symmetric) for w in wrt]
     want = numeric.numeric_derivative(f, xs, values, sizes, r.derivative.layout)
     got = numeric.evaluate(r.derivative.expr, values, sizes)
-    stated = tuple(numeric.size_of(d, sizes) for d in r.derivative.shape)
+    stated = tuple(drawing.size_of(d, sizes) for d in r.derivative.shape)
     assert stated == want.shape, f"{plain.render(r.derivative.expr)} is said to be {r.derivative.shape}"
     assert got.shape == want.shape, f"{plain.render(r.derivative.expr)} evaluates to {got.shape}"
     return r.derivative, numeric.relative_error(got, want)
@@ -150,8 +150,8 @@ def test_nested_coefficient_simplifier_keeps_the_value() -> None:
     # t - 2 x^T y + x^T y: expected t - x^T y, simplified to t
     variables: dict[str, Shape] = {"t": E.SCALAR, "x": (N, 1), "y": (N, 1)}
     e = typed("t - 2 x^T y + x^T y", variables)
-    sizes = numeric.dim_sizes(variables)
-    values = numeric.sample(variables, frozenset(), np.random.default_rng(0), sizes)
+    sizes = drawing.dim_sizes(variables)
+    values = drawing.sample(variables, frozenset(), np.random.default_rng(0), sizes)
     before = numeric.evaluate(e, values, sizes)
     after = numeric.evaluate(simplify(e), values, sizes)
     assert numeric.relative_error(after, before) <= TOL, f"simplified to {plain.render(simplify(e))}"
@@ -328,10 +328,10 @@ def test_numpy_output_of_the_issue_evaluates() -> None:
         names = {n.id for n in ast.walk(ast.parse(code, mode="eval")) if isinstance(n, ast.Name)}
         # __import__: the line imports scipy in place for what scipy spells (erf, sigmoid as expit)
         assert names <= {"np", "float", "__import__", *r.variables, *_free_dims(r)}, (source, code)
-        sizes = numeric.dim_sizes(r.variables)
+        sizes = drawing.dim_sizes(r.variables)
         free = {d: 2 + i for i, d in enumerate(sorted(_free_dims(r)))}
         sizes.update(free)
-        values = numeric.sample(r.variables, r.symmetric, np.random.default_rng(0), sizes)
+        values = drawing.sample(r.variables, r.symmetric, np.random.default_rng(0), sizes)
         want = numeric.evaluate(r.derivative.expr, values, sizes)
         got = eval(code, {"np": np}, {**values, **free})  # noqa: S307 (the format's purpose)
         got = np.asarray(got, dtype=float).reshape(np.shape(got) or (1, 1))
@@ -347,7 +347,7 @@ def test_numpy_output_of_the_issue_evaluates() -> None:
 def _error_at(source: str, wrt: str, shapes: list[str], values: dict[str, Any]) -> float:
     r = differentiate(source, [wrt], shapes)
     f = typed(source, r.variables)
-    sizes = numeric.dim_sizes(r.variables)
+    sizes = drawing.dim_sizes(r.variables)
     got = numeric.evaluate(r.derivative.expr, values, sizes)
     want = numeric.numeric_derivative(f, [E.var(wrt, r.variables[wrt])], values, sizes)
     return numeric.relative_error(got, want)

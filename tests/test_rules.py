@@ -31,7 +31,7 @@ class Ex(NamedTuple):
 
 
 # The argument of each elementwise function, chosen so that it is defined and smooth at
-# numeric.sample's points (entries in (0.1, 0.9), square matrices near the identity).
+# drawing.sample's points (entries in (0.1, 0.9), square matrices near the identity).
 ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "tan", "sinh", "cosh",
                "arcsin", "arccos", "arctan", "log1p", "expm1", "erf", "normcdf", "normpdf", "gelu", "silu")
 _ARG = {"vec": "A x", "mat": "X", "tvec": "t a", "t": "t"}

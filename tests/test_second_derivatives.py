@@ -13,8 +13,8 @@ import itertools
 import numpy as np
 import pytest
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.report import differentiate
 from matcalc_cli.syntax import parse
@@ -53,11 +53,11 @@ def test_second_derivative_shape_and_value(u: str, v: str, layout: str) -> None:
     r = differentiate(F, [u, v], SHAPES, [], layout)
     d = r.derivative
     want_shape = expected_shape(u, v, layout)
-    assert tuple(numeric.size_of(x, SIZES) for x in d.shape) == want_shape
+    assert tuple(drawing.size_of(x, SIZES) for x in d.shape) == want_shape
     f = infer(parse(F), dict(r.variables), frozenset()).expr
     xs = [E.var(w, r.variables[w]) for w in (u, v)]
     for seed in (0, 1):
-        values = numeric.sample(r.variables, frozenset(), np.random.default_rng(seed), SIZES)
+        values = drawing.sample(r.variables, frozenset(), np.random.default_rng(seed), SIZES)
         got = numeric.evaluate(d.expr, values, SIZES)
         fd = numeric.numeric_derivative(f, xs, values, SIZES, layout)
         assert got.shape == fd.shape == want_shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcalc_cli import numeric
+from matcalc_cli import drawing, numeric
 from matcalc_cli.build import infer
 from matcalc_cli.render import plain
 from matcalc_cli.simplify import simplify
@@ -60,8 +60,8 @@ def test_simplify_never_changes_a_value(src, symmetric):
     assert after.shape == before.shape
     compared = 0
     for seed in range(6):
-        sizes = numeric.dim_sizes(t.variables, base=seed)
-        values = numeric.sample(t.variables, frozenset(symmetric), np.random.default_rng(seed), sizes)
+        sizes = drawing.dim_sizes(t.variables, base=seed)
+        values = drawing.sample(t.variables, frozenset(symmetric), np.random.default_rng(seed), sizes)
         want = numeric.evaluate(before, values, sizes)
         got = numeric.evaluate(after, values, sizes)
         assert got.shape == want.shape
@@ -220,8 +220,8 @@ def test_common_runs_of_factors_come_out(src, textbook):
     assert simplified(src) == textbook
     t = typed(src)
     for seed, positive in ((3, True), (4, False)):  # entries of both signs, too
-        sizes = numeric.dim_sizes(t.variables, base=seed)
-        values = numeric.sample(t.variables, frozenset(), np.random.default_rng(seed), sizes, positive)
+        sizes = drawing.dim_sizes(t.variables, base=seed)
+        values = drawing.sample(t.variables, frozenset(), np.random.default_rng(seed), sizes, positive)
         want = numeric.evaluate(t.expr, values, sizes)
         assert np.allclose(numeric.evaluate(simplify(t.expr), values, sizes), want)
 

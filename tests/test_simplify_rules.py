@@ -10,8 +10,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.render import plain
 from matcalc_cli.simplify import NAMES, RULES, NoFixpoint, simplify
@@ -241,8 +241,8 @@ def points(e: E.Expr, count: int = 6):
     variables = {name: v.shape for name, v in E.free_vars(e).items()}
     for seed in range(count):
         rng = np.random.default_rng(seed)
-        sizes = numeric.dim_sizes(variables, base=seed)
-        values = numeric.sample(variables, frozenset(), rng, sizes, positive=False)
+        sizes = drawing.dim_sizes(variables, base=seed)
+        values = drawing.sample(variables, frozenset(), rng, sizes, positive=False)
         for name, v in values.items():
             if isinstance(v, np.ndarray) and v.shape[0] == v.shape[1] > 1 and rng.random() < 0.5:
                 values[name] = -v

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import assume, given
 from typer.testing import CliRunner
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.cli import app
 from matcalc_cli.derive import FinishedDerivative
@@ -209,7 +209,7 @@ def check_steps(f: Expr, x: Expr, layout: str, values: dict[str, Any], sizes: di
                 rng: np.random.Generator) -> None:
     result = derivative(f, x, layout)
     d = derivation(f, x, result)
-    shape = (numeric.size_of(x.shape[0], sizes), numeric.size_of(x.shape[1], sizes))
+    shape = (drawing.size_of(x.shape[0], sizes), drawing.size_of(x.shape[1], sizes))
     values = {**values, "d" + x.name: rng.standard_normal(shape)}
     base = _named_values(d, values, sizes)
     for var, _ in d.names:
@@ -235,8 +235,8 @@ def check_steps(f: Expr, x: Expr, layout: str, values: dict[str, Any], sizes: di
 
 
 def _point(variables: dict[str, E.Shape], seed: int = 0) -> tuple[dict[str, Any], dict[Dim, int]]:
-    sizes = numeric.dim_sizes(variables)
-    return numeric.sample(variables, frozenset(), np.random.default_rng(seed), sizes), sizes
+    sizes = drawing.dim_sizes(variables)
+    return drawing.sample(variables, frozenset(), np.random.default_rng(seed), sizes), sizes
 
 
 @pytest.mark.parametrize("source, wrt", [
@@ -264,7 +264,7 @@ def test_every_step_holds_at_a_random_point(case: tuple[Expr, list[Expr], str]) 
         derivative(f, x, layout)
     except MatcalcError:
         assume(False)
-    values = numeric.sample(VARIABLES, SYMMETRIC, np.random.default_rng(3), SIZES)
+    values = drawing.sample(VARIABLES, SYMMETRIC, np.random.default_rng(3), SIZES)
     with np.errstate(all="ignore"):
         try:
             f0 = numeric.evaluate(f, values, SIZES)

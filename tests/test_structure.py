@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from matcalc_cli import api
 from matcalc_cli.checking import check
 from matcalc_cli.cli import app
+from matcalc_cli.drawing import dim_sizes, sample
 from matcalc_cli.errors import MatcalcError
-from matcalc_cli.numeric import dim_sizes, evaluate, sample
+from matcalc_cli.numeric import evaluate
 from matcalc_cli.report import differentiate
 from matcalc_cli.structure import ClaimConvention, Structure, declare
 from matcalc_cli.verification import verify

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
-from matcalc_cli import numeric
 from matcalc_cli.build import infer
 from matcalc_cli.ops.symmetry import is_symmetric, transposed
 from matcalc_cli.render import plain
@@ -32,8 +32,8 @@ def test_symmetric_as_written(source):
     # and it is, at random points
     variables = {n: v.shape for n, v in E.free_vars(e).items()}
     for seed in range(3):
-        sizes = numeric.dim_sizes({**variables, "": e.shape}, base=seed)
-        values = numeric.sample(variables, frozenset({"W"}), np.random.default_rng(seed), sizes)
+        sizes = drawing.dim_sizes({**variables, "": e.shape}, base=seed)
+        values = drawing.sample(variables, frozenset({"W"}), np.random.default_rng(seed), sizes)
         value = numeric.evaluate(e, values, sizes)
         assert np.allclose(value, value.T), plain.render(e)
 
