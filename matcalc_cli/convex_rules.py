@@ -1,7 +1,7 @@
 """The rules of the convexity certificates, as data: each with the name a certificate
 prints and the source of its proof (section numbers of Boyd & Vandenberghe and of Horn &
 Johnson), and the atoms: the operations whose records declare a curvature, and the
-compositions and powers the prover recognises by their shape. curvature.py applies them; the
+compositions and powers the prover recognises by their shape. curvature.py and definiteness.py apply them; the
 tests check every one at random points (tests/test_convexity.py), and each record's curvature
 against its function's values (tests/test_registry.py).
 """
@@ -25,6 +25,10 @@ class CurvatureRule:
 
     name: str
     source: str
+
+
+def both(a: CurvatureRule, b: CurvatureRule) -> CurvatureRule:
+    return CurvatureRule(f"{a.name}, {b.name}", a.source if a.source == b.source else f"{a.source}, {b.source}")
 
 
 # ------------------------------------------------------------------ the rules

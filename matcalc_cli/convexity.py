@@ -1,8 +1,8 @@
 """`matcalc convex`: is a scalar expression convex, concave, both or neither in the
 variables named, jointly, on its domain, for every value of the other names?
 
-Each question gets `yes` with a certificate (curvature.py's facts: the expression's
-composition rules, or its symbolic Hessian proved PSD), `no` with a counterexample (counterexamples.py: a
+Each question gets `yes` with a certificate (the expression's composition rules by
+curvature.py, or its symbolic Hessian proved PSD by definiteness.py), `no` with a counterexample (counterexamples.py: a
 point and a direction where f(x + h v) + f(x - h v) - 2 f(x) has the wrong sign, found by
 search over the domain and reproducible from the printed, rounded numbers), or `unknown`.
 A counterexample outranks a certificate: a `yes` is never printed beside a refutation.
@@ -19,7 +19,8 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.convex_rules import AFFINE, SOURCES, CurvatureRule
 from matcalc_cli.counterexamples import _SUBSPACES, Counterexample, _direction, _moved, _point, _value, search
-from matcalc_cli.curvature import Fact, Prover
+from matcalc_cli.curvature import Prover
+from matcalc_cli.definiteness import Fact
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate

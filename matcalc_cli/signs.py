@@ -1,7 +1,7 @@
 """Where the entries of a typed tree can lie: an interval for every node, valid at every
 point of the domain and for every value of the names that are not declared otherwise.
 
-Used by the convexity certificates (curvature.py) for the facts they rest on: a
+Used by the convexity certificates (curvature.py, definiteness.py) for the facts they rest on: a
 nonnegative diagonal, a nonnegative coefficient, an argument inside a function's domain.
 An interval is a claim, so each rule here is on the safe side: where the arithmetic of an
 operation is not worked out, the interval is the whole line.

@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 from convex_corpus import CORPUS, PSD_CASES
+from convex_facts import check_fact, psd_facts
 
 from matcalc_cli import convex as api_convex
 from matcalc_cli import convex_rules
 from matcalc_cli.convexity import Verdict, convex
-from matcalc_cli.counterexamples import _direction, _point
-from matcalc_cli.curvature import Fact, Prover
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.report import typed_input
 
@@ -61,7 +60,7 @@ def test_no_wrong_verdict_every_fact_holds_every_counterexample_reproduces(i):
         assert a.answer in (truth, "unknown")
         if a.answer == "yes":
             assert a.certificate
-            assert sum(_check_fact(f, v.variables, wrt, opts) for f in a.certificate) > 0
+            assert sum(check_fact(f, v.variables, wrt, opts) for f in a.certificate) > 0
         if a.answer == "no":
             _reproduces(i, q, a.counterexample)
 
@@ -72,74 +71,10 @@ def test_corpus_is_large_and_mostly_settled():
     assert answers.count("unknown") <= len(answers) // 10
 
 
-def _domain_points(variables: dict[str, Any], wrt: tuple[str, ...], opts: dict[str, Any], count: int = 6):
-    sym = frozenset(opts.get("symmetric", ()))
-    pos, spd = frozenset(opts.get("positive", ())), frozenset(opts.get("spd", ()))
-    for attempt in range(count):
-        values, sizes, rng = _point(attempt, variables, wrt, sym, pos, spd)
-        yield values, sizes, _direction(rng, values, variables, wrt, sizes, sym | spd)
-
-
-def _value(e, values, sizes):
-    with np.errstate(all="ignore"):
-        try:
-            return evaluate(e, values, sizes)
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
-            return None
-
-
-def _check_fact(f: Fact, variables, wrt, opts) -> int:
-    """The fact's claim at random points of the domain: the number of points it was checked at."""
-    checked = 0
-    claim = f.claim.lower()
-    for values, sizes, v in _domain_points(variables, wrt, opts):
-        x = _value(f.node, values, sizes)
-        if x is None or not np.all(np.isfinite(x)):
-            continue
-        scale = max(1.0, float(np.max(np.abs(x))))
-        if claim in ("psd", "pd") or claim.startswith("is psd"):
-            assert np.allclose(x, x.T, atol=1e-9 * scale)
-            assert np.linalg.eigvalsh((x + x.T) / 2).min() >= -1e-9 * scale, f.rule.name
-        elif claim.startswith("in "):
-            lo, hi = (float(t) for t in claim[4:-1].split(", "))
-            assert np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12), claim
-        elif claim in ("convex", "concave", "affine"):
-            for h in (0.3, 0.03):
-                ends = [_value(f.node, {**values, **{w: values[w] + s * h * v[w] for w in wrt}}, sizes)
-                        for s in (-1.0, 1.0)]
-                if any(e is None or not np.all(np.isfinite(e)) for e in ends):
-                    continue
-                d2 = ends[0] + ends[1] - 2 * x
-                tol = 1e-9 * max(scale, float(np.max(np.abs(ends[0]))), float(np.max(np.abs(ends[1]))))
-                if claim != "concave":
-                    assert np.all(d2 >= -tol), (f.rule.name, d2)
-                if claim != "convex":
-                    assert np.all(d2 <= tol), (f.rule.name, d2)
-        else:
-            continue
-        checked += 1
-    return checked
-
-
-def _psd_facts(src: str, opts: dict[str, Any]) -> tuple[Prover, Any, dict[str, Any]]:
-    spd = opts.get("spd", [])
-    _, typed, _, _, _ = typed_input(src, [], opts.get("shape"), spd)
-    prover = Prover((), opts.get("positive", ()), spd)
-    return prover, typed.expr, typed.variables
-
-
-@pytest.mark.parametrize("src, opts", PSD_CASES)
-def test_psd_rules_prove_and_hold(src, opts):
-    prover, e, variables = _psd_facts(src, opts)
-    assert prover.psd(e)
-    for f in prover.facts.items:
-        assert _check_fact(f, variables, (), opts) > 0 or f.claim.startswith("in ")
-
-
 def test_every_rule_is_used_and_sourced():
     used = {f.rule.name for v in VERDICTS.values() for a in (v.convex, v.concave) for f in a.certificate}
     for src, opts in PSD_CASES:
-        prover, e, _ = _psd_facts(src, opts)
+        prover, e, _ = psd_facts(src, opts)
         prover.psd(e)
         used |= {f.rule.name for f in prover.facts.items}
     rules = [r for r in vars(convex_rules).values() if isinstance(r, convex_rules.CurvatureRule)]

@@ -28,8 +28,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("render",),
     ("steps",),  # the derivation by hand, through the stages above
     ("report",),  # one derivation from text to result
-    ("sampling", "checking", "verification", "convexity", "convex_rules", "curvature", "signs", "counterexamples",
-     "columns", "derivation", "derivation_sides", "derivation_text", "diagnosis"),
+    ("sampling", "checking", "verification", "convexity", "convex_rules", "curvature", "definiteness", "signs",
+     "counterexamples", "columns", "derivation", "derivation_sides", "derivation_text", "diagnosis"),
     ("identities",),
     ("commands",),
     ("api", "batch", "pool"),
