@@ -35,7 +35,7 @@ from matcalc_cli.written import Written as Written  # re-exported: E.Written, th
 def const(value: Number | int) -> Expr:
     if isinstance(value, int):
         value = Fraction(value)
-    return Expr("const", (), SCALAR, NumberParam(value))
+    return Expr(K.CONST, (), SCALAR, NumberParam(value))
 
 
 ZERO, ONE = const(0), const(1)
@@ -44,19 +44,19 @@ ZERO, ONE = const(0), const(1)
 def var(name: str, shape: Shape, symmetric: bool | Structure | None = None) -> Expr:
     """A variable; symmetric: its structure (--diagonal ...), or True for symmetric."""
     s = Structure.SYMMETRIC if symmetric is True else symmetric or None
-    return Expr("var", (), shape, VarInfo(name, s))
+    return Expr(K.VAR, (), shape, VarInfo(name, s))
 
 
 def eye(n: Dim) -> Expr:
-    return ONE if n == 1 else Expr("eye", (), (n, n))
+    return ONE if n == 1 else Expr(K.EYE, (), (n, n))
 
 
 def ones(shape: Shape) -> Expr:
-    return ONE if shape == SCALAR else Expr("ones", (), shape)
+    return ONE if shape == SCALAR else Expr(K.ONES, (), shape)
 
 
 def zeros(shape: Shape) -> Expr:
-    return ZERO if shape == SCALAR else Expr("zeros", (), shape)
+    return ZERO if shape == SCALAR else Expr(K.ZEROS, (), shape)
 
 
 def is_zero(e: Expr) -> bool:
@@ -86,7 +86,7 @@ def add(*terms: Expr) -> Expr:
         flat = [t for t in flat if t.op != K.CONST] + ([const(total)] if total != 0 else [])
     if not flat:
         return zeros(shape)
-    return flat[0] if len(flat) == 1 else Expr("add", tuple(flat), shape)
+    return flat[0] if len(flat) == 1 else Expr(K.ADD, tuple(flat), shape)
 
 
 def bcast(e: Expr, shape: Shape) -> Expr:
@@ -94,7 +94,7 @@ def bcast(e: Expr, shape: Shape) -> Expr:
         return e
     if is_zero(e):
         return zeros(shape)
-    return Expr("bcast", (e,), shape)
+    return Expr(K.BCAST, (e,), shape)
 
 
 def mul_shape(factors: list[Expr] | tuple[Expr, ...]) -> Shape:
@@ -112,7 +112,7 @@ def mul(*factors: Expr) -> Expr:
             # -(2 x^T y / q): the numbers and scalars come out, the chain x^T y stays one factor
             flat.extend(g for g in f.args if g.shape == SCALAR)
             chain = tuple(g for g in f.args if g.shape != SCALAR)
-            f = Expr("mul", chain, f.shape) if len(chain) > 1 else chain[0]
+            f = Expr(K.MUL, chain, f.shape) if len(chain) > 1 else chain[0]
         flat.extend(f.args if inline else (f,))
     coef: Number = Fraction(1)
     rest: list[Expr] = []
@@ -138,7 +138,7 @@ def mul(*factors: Expr) -> Expr:
         rest.insert(0, const(coef))
     if not rest:
         return ONE
-    return rest[0] if len(rest) == 1 else Expr("mul", tuple(rest), shape)
+    return rest[0] if len(rest) == 1 else Expr(K.MUL, tuple(rest), shape)
 
 
 def neg(e: Expr) -> Expr:
@@ -158,7 +158,7 @@ def T(e: Expr) -> Expr:
         return e
     if e.op in (K.ZEROS, K.ONES):
         return Expr(e.op, (), (e.shape[1], e.shape[0]))
-    return Expr("T", (e,), (e.shape[1], e.shape[0]))
+    return Expr(K.T, (e,), (e.shape[1], e.shape[0]))
 
 
 def _orthogonal(e: Expr) -> bool:
@@ -176,7 +176,7 @@ def inv(e: Expr) -> Expr:
         return T(e)  # Q^-1 = Q^T
     if e.op == K.T and _orthogonal(e.args[0]):
         return e.args[0]  # Q^-T = Q
-    return Expr("inv", (e,), e.shape)
+    return Expr(K.INV, (e,), e.shape)
 
 
 def power(e: Expr, k: Number | int) -> Expr:
@@ -193,7 +193,7 @@ def power(e: Expr, k: Number | int) -> Expr:
             return const(base ** int(k))
     if e.shape != SCALAR and k == -1:
         return inv(e)
-    return Expr("pow", (e,), e.shape, NumberParam(k))
+    return Expr(K.POW, (e,), e.shape, NumberParam(k))
 
 
 def had(*factors: Expr) -> Expr:
@@ -209,7 +209,7 @@ def had(*factors: Expr) -> Expr:
     if not mats:
         shape = next((f.shape for f in flat if f.shape != SCALAR), SCALAR)
         return mul(*scalars, ones(shape)) if shape != SCALAR else mul(*scalars)
-    core = mats[0] if len(mats) == 1 else Expr("had", tuple(mats), mats[0].shape)
+    core = mats[0] if len(mats) == 1 else Expr(K.HAD, tuple(mats), mats[0].shape)
     return mul(*scalars, core) if scalars else core
 
 
@@ -219,7 +219,7 @@ def hdiv(a: Expr, b: Expr) -> Expr:
     if is_zero(a):
         return zeros(b.shape)
     shape = b.shape
-    return Expr("hdiv", (bcast(a, shape) if a.shape == SCALAR else a, b), shape)
+    return Expr(K.HDIV, (bcast(a, shape) if a.shape == SCALAR else a, b), shape)
 
 
 def epow(e: Expr, p: Number) -> Expr:
@@ -227,7 +227,7 @@ def epow(e: Expr, p: Number) -> Expr:
         return power(e, p)
     if p == 1:
         return e
-    return Expr("epow", (e,), e.shape, NumberParam(p))
+    return Expr(K.EPOW, (e,), e.shape, NumberParam(p))
 
 
 def vpow(u: Expr, v: Expr) -> Expr:
@@ -237,7 +237,7 @@ def vpow(u: Expr, v: Expr) -> Expr:
     if is_const(u, 1):
         return ONE if v.shape == SCALAR else ones(v.shape)
     shape = u.shape if u.shape != SCALAR else v.shape
-    return Expr("vpow", (u, v), shape)
+    return Expr(K.VPOW, (u, v), shape)
 
 
 def call(name: str, args: tuple[Expr, ...], shape: Shape, param: Param = None) -> Expr:
@@ -254,7 +254,7 @@ def vec(e: Expr) -> Expr:
         return e.args[0]
     if e.op in (K.ZEROS, K.ONES):
         return Expr(e.op, (), (dim_product(*e.shape), 1))
-    return Expr("vec", (e,), (dim_product(*e.shape), 1))
+    return Expr(K.VEC, (e,), (dim_product(*e.shape), 1))
 
 
 def unvec(v: Expr, shape: Shape) -> Expr:
@@ -267,7 +267,7 @@ def unvec(v: Expr, shape: Shape) -> Expr:
         return v.args[0]
     if v.op in (K.ZEROS, K.ONES):
         return Expr(v.op, (), shape)
-    return Expr("unvec", (v,), shape, DimsParam(*shape))
+    return Expr(K.UNVEC, (v,), shape, DimsParam(*shape))
 
 
 def kron(a: Expr, b: Expr) -> Expr:
@@ -277,18 +277,18 @@ def kron(a: Expr, b: Expr) -> Expr:
         return zeros((dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
     if a.op == K.EYE and b.op == K.EYE:
         return eye(dim_product(a.shape[0], b.shape[0]))
-    return Expr("kron", (a, b), (dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
+    return Expr(K.KRON, (a, b), (dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
 
 
 def commutation(m: Dim, n: Dim) -> Expr:
     if m == 1 or n == 1:
         return eye(dim_product(m, n))
     size = dim_product(m, n)
-    return Expr("commutation", (), (size, size), DimsParam(m, n))
+    return Expr(K.COMMUTATION, (), (size, size), DimsParam(m, n))
 
 
 def size(d: Dim) -> Expr:
     """The dimension d as a number (mean(x) = sum(x) / size(n))."""
     if isinstance(d, int):
         return const(d)
-    return Expr("size", (), SCALAR, DimParam(d))
+    return Expr(K.SIZE, (), SCALAR, DimParam(d))

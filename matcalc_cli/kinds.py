@@ -32,6 +32,7 @@ T: Final = "T"
 INV: Final = "inv"
 POW: Final = "pow"
 EPOW: Final = "epow"
+VPOW: Final = "vpow"
 # linear maps that move entries, and the matrix functions of the algebra
 VEC: Final = "vec"
 UNVEC: Final = "unvec"
@@ -51,14 +52,20 @@ MEAN: Final = "mean"
 ABS: Final = "abs"
 SIGN: Final = "sign"
 STEP: Final = "step"
+RELU: Final = "relu"
+# functions whose values an interval rule bounds by name (signs.py)
+SQRT: Final = "sqrt"
 # the Cholesky factor and the half-lower part its derivative is written with
 CHOL: Final = "chol"
 TRIL_HALF: Final = "tril_half"
+# the triangular parts a gradient within --lower or --upper is projected on
+TRIL: Final = "tril"
+TRIU: Final = "triu"
 # orthonormal factors a rule knows by name (U^T U = I)
 EIGVECS: Final = "eigvecs"
 SVD_U: Final = "svd_u"
 SVD_V: Final = "svd_v"
 
 ALL: Final = (VAR, DVAR, CONST, EYE, ONES, ZEROS, COMMUTATION, SIZE, ADD, MUL, HAD, HDIV, KRON, BCAST, T, INV,
-              POW, EPOW, VEC, UNVEC, DIAG, TR, DET, LOGDET, EXP, LOG, SIGMOID, NORM, SOFTMAX,
-              SUM, MEAN, ABS, SIGN, STEP, CHOL, TRIL_HALF, EIGVECS, SVD_U, SVD_V)
+              POW, EPOW, VPOW, VEC, UNVEC, DIAG, TR, DET, LOGDET, EXP, LOG, SIGMOID, NORM, SOFTMAX,
+              SUM, MEAN, ABS, SIGN, STEP, RELU, SQRT, CHOL, TRIL_HALF, TRIL, TRIU, EIGVECS, SVD_U, SVD_V)

@@ -137,7 +137,7 @@ def _canonical(d: Expr, by: Expr, lines: list[Line]) -> Expr:
     """d rewritten as g^T du (tr(G^T dU) for a matrix), a line of its own."""
     moves: list[str] = []
     g = tidy(gradient(d, ONE, by, moves))
-    form = E.mul(E.T(g), dvar(by)) if by.shape[1] == 1 else fn("tr", E.mul(E.T(g), dvar(by)))
+    form = E.mul(E.T(g), dvar(by)) if by.shape[1] == 1 else fn(K.TR, E.mul(E.T(g), dvar(by)))
     if form != d:
         lines.append(Line(None, (form,), _moves_text(moves)))
     return form
@@ -244,7 +244,7 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
             canonical, cell = E.mul(m, dx), "vector"
             raw = m if result.layout == "numerator" else E.T(m)
         else:
-            canonical, cell, raw = fn("tr", E.mul(m, dx)), "matrix", E.T(m)
+            canonical, cell, raw = fn(K.TR, E.mul(m, dx)), "matrix", E.T(m)
         if canonical != form:
             lines.append(Line(None, (canonical,), _moves_text(moves)))
     else:

@@ -15,7 +15,7 @@ from matcalc_cli.ops import OPS, Op
 
 
 def dvar(x: Expr) -> Expr:
-    return Expr("dvar", (), x.shape, x.info)
+    return Expr(K.DVAR, (), x.shape, x.info)
 
 
 def differential(f: Expr, x: Expr, notes: set[str] | None = None, given: dict[Expr, Expr] | None = None,

@@ -138,9 +138,9 @@ def projector(x: Expr, s: Structure) -> Expr:
     """P with vec(projection of dX) = P vec(dX): what a Jacobian by x is multiplied by."""
     n = x.shape[0]
     if s is Structure.DIAGONAL:
-        return fn("diag", E.vec(E.eye(n)))
+        return fn(K.DIAG, E.vec(E.eye(n)))
     if s in (Structure.LOWER, Structure.UPPER):
-        return fn("diag", E.vec(fn("tril" if s is Structure.LOWER else "triu", E.ones((n, n)))))
+        return fn(K.DIAG, E.vec(fn(K.TRIL if s is Structure.LOWER else K.TRIU, E.ones((n, n)))))
     half = E.const(Fraction(1, 2))
     nn = E.dim_product(n, n)
     if s is Structure.ORTHOGONAL:  # vec(Q dX^T Q) = (Q^T kron Q) K vec(dX)
@@ -154,7 +154,7 @@ def project(g: Expr, x: Expr, s: Structure) -> Expr:
     if s is Structure.DIAGONAL:  # the diagonal of G^T is G's
         return E.had(g.args[0] if g.op == K.T else g, E.eye(x.shape[0]))
     if s in (Structure.LOWER, Structure.UPPER):
-        return fn("tril" if s is Structure.LOWER else "triu", g)
+        return fn(K.TRIL if s is Structure.LOWER else K.TRIU, g)
     # Q skew(Q^T G) = (G - Q G^T Q) / 2: the tangent space of O(n) at Q is Q times the skew matrices.
     # Written out term by term, so that Q^T Q = I can cancel what it cancels.
     p = E.mul(E.const(Fraction(1, 2)), E.sub(g, E.mul(x, E.T(g), x)))

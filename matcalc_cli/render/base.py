@@ -217,10 +217,10 @@ class Printer:
         return f"eye({self.dim(e.shape[0])})", ATOM
 
     def op_ones(self, e: Expr) -> tuple[str, int]:
-        return self.filled("ones", e), ATOM
+        return self.filled(K.ONES, e), ATOM
 
     def op_zeros(self, e: Expr) -> tuple[str, int]:
-        return self.filled("zeros", e), ATOM
+        return self.filled(K.ZEROS, e), ATOM
 
     def filled(self, name: str, e: Expr) -> str:
         r, c = e.shape

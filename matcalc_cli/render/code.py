@@ -105,7 +105,7 @@ class CodePrinter(Printer):
     def op_bcast(self, e: Expr) -> tuple[str, int]:
         # Spelled whole: a scalar filled into a shape is that shape wherever it stands alone.
         r, c = (self.dim(d) for d in e.shape)
-        return f"{self.at(e.args[0], NEG)} * {self.filled_call('ones', r, c)}", PRODUCT
+        return f"{self.at(e.args[0], NEG)} * {self.filled_call(K.ONES, r, c)}", PRODUCT
 
     def operand(self, e: Expr, others: tuple[Expr, ...], prec: int) -> str:
         """An operand of an elementwise operator: a broadcast scalar beside an array of its
@@ -208,7 +208,7 @@ class CodePrinter(Printer):
         """b a^-1 for b the product of left, as (a^-T b^T)^T where the library solves from
         the left only; b^T spelled from its factors, so that x^T a^-1 solves for x, not x.T.T,
         and a^T as E.T spells it (a symmetric S for S^T)."""
-        bt = [E.Expr("T", (f,), (f.shape[1], f.shape[0])) if f in self.locals else E.T(f) for f in reversed(left)]
+        bt = [E.Expr(K.T, (f,), (f.shape[1], f.shape[0])) if f in self.locals else E.T(f) for f in reversed(left)]
         return f"{self.solve(E.T(a), self.chain(bt)[0])}.T"
 
     @staticmethod

@@ -175,7 +175,7 @@ class LatexPrinter(Printer):
 
     def filled(self, name: str, e: Expr) -> str:
         r, c = e.shape
-        sym = r"\mathbf{1}" if name == "ones" else r"\mathbf{0}"
+        sym = r"\mathbf{1}" if name == K.ONES else r"\mathbf{0}"
         return f"{sym}_{{{self.dim(r)}}}" if c == 1 else rf"{sym}_{{{self.dim(r)} \times {self.dim(c)}}}"
 
     def op_commutation(self, e: Expr) -> tuple[str, int]:

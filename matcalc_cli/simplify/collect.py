@@ -102,13 +102,13 @@ def _diagonals(items: list[Split], left: bool) -> list[Split] | None:
     for rest, g in groups.items():
         if len(g) < 2 or not rest:
             out += [(s, rest) if v.op == K.ONES or not rest else
-                    (s, ((fn("diag", v), *rest) if left else (*rest, fn("diag", v)))) for s, v in g]
+                    (s, ((fn(K.DIAG, v), *rest) if left else (*rest, fn(K.DIAG, v)))) for s, v in g]
             continue
         inner = total([product([s, v]) for s, v in g])
         form = HG.cheapest_form(inner)
         if form is not None and rank(form) < rank(inner):
             inner = form
-        d = fn("diag", inner)
+        d = fn(K.DIAG, inner)
         out.append((E.ONE, (d, *rest) if left else (*rest, d)))
     return out
 

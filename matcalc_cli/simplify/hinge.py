@@ -28,7 +28,7 @@ from matcalc_cli.ops import fn
 from matcalc_cli.simplify.cost import rank
 from matcalc_cli.simplify.normal import _coef, product, total
 
-CALLS = frozenset({"abs", "sign", "step", "relu"})
+CALLS = frozenset({K.ABS, K.SIGN, K.STEP, K.RELU})
 _MAX_NODES = 80  # a region past this is left alone: the parse is cheap, its candidates are not
 _MAX_BREAKS = 8
 
@@ -114,8 +114,8 @@ def _through(name: str, f: Piecewise) -> Piecewise | None:
             return None
         s = 1 if a * _inside(ts, i) + b > 0 else -1
         zero = (Fraction(0), Fraction(0))
-        out.append({"abs": (s * a, s * b), "relu": (a, b) if s > 0 else zero,
-                    "step": (Fraction(0), Fraction(int(s > 0))), "sign": (Fraction(0), Fraction(s))}[name])
+        out.append({K.ABS: (s * a, s * b), K.RELU: (a, b) if s > 0 else zero,
+                    K.STEP: (Fraction(0), Fraction(int(s > 0))), K.SIGN: (Fraction(0), Fraction(s))}[name])
     return _tidy(ts, out)
 
 
@@ -232,7 +232,7 @@ def _hinged(f: Piecewise, r: Expr, base: int) -> Expr:
         jump = (a2 * t + b2) - (a1 * t + b1)
         side = 1 if k > base else -1
         arg = _shifted(r, t, side)
-        terms += [product([E.const(a2 - a1), fn("relu", arg)]), product([E.const(side * jump), fn("step", arg)])]
+        terms += [product([E.const(a2 - a1), fn(K.RELU, arg)]), product([E.const(side * jump), fn(K.STEP, arg)])]
     return total([t for t in terms if not _zero(t)])
 
 
@@ -274,16 +274,16 @@ def _indicators(f: Piecewise, r: Expr) -> list[Expr]:
         if 0 not in (lo, hi):
             return []
         v, side = (hi, 1) if lo == 0 else (lo, -1)
-        return [product([E.const(v), fn("step", _shifted(r, t, side))])]
+        return [product([E.const(v), fn(K.STEP, _shifted(r, t, side))])]
     (left, mid, right), (a, b) = values, f.ts
     if left != right or 0 not in (left, mid):
         return []
     m, h = (a + b) / 2, (b - a) / 2
-    around = fn("abs", _shifted(r, m, 1))
+    around = fn(K.ABS, _shifted(r, m, 1))
     if left == 0:
-        return [product([E.const(mid), fn("step", total([E.bcast(E.const(h), r.shape),
+        return [product([E.const(mid), fn(K.STEP, total([E.bcast(E.const(h), r.shape),
                                                           product([E.const(-1), around])]))])]
-    return [product([E.const(left), fn("step", total([around, E.bcast(E.const(-h), r.shape)]))])]
+    return [product([E.const(left), fn(K.STEP, total([around, E.bcast(E.const(-h), r.shape)]))])]
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -297,7 +297,7 @@ def hinged(e: Expr) -> Expr | None:
     return best if best is not None and rank(best) < rank(e) else None
 
 
-_WRAPS: dict[str, Callable[[Expr], Expr]] = {"T": E.T, "diag": lambda v: fn("diag", v)}
+_WRAPS: dict[str, Callable[[Expr], Expr]] = {K.T: E.T, K.DIAG: lambda v: fn(K.DIAG, v)}
 
 
 def scaled(e: Expr) -> Expr | None:

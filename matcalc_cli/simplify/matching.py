@@ -236,8 +236,9 @@ class Matcher:
             return self.match(x, e.args[0].args[0], b) if e.op == K.INV and e.args[0].op == K.T else None
         if p.text == "pow" and p.value == -1 and e.op == K.INV:
             return self.match(x, e.args[0], b)
-        if p.text in ("pow", "epow"):
-            return self.match(x, e.args[0], b) if e.op == p.text and e.number == p.value else None
+        if p.text in ("pow", "epow"):  # the postfix's spelling, read as the node kind it builds
+            kind = K.POW if p.text == "pow" else K.EPOW
+            return self.match(x, e.args[0], b) if e.op == kind and e.number == p.value else None
         return None
 
     def _power(self, p: Syntax, e: Expr, b: Binding) -> Binding | None:

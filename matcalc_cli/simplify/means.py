@@ -48,7 +48,7 @@ def _sums(e: Expr) -> list[tuple[tuple[int, ...], Expr]]:
             out.append(((j,), v))
     chain = [j for j, f in enumerate(e.args) if not f.is_scalar]
     if len(chain) == 2:
-        v = _inner(E.Expr("mul", (e.args[chain[0]], e.args[chain[1]]), E.SCALAR))
+        v = _inner(E.Expr(K.MUL, (e.args[chain[0]], e.args[chain[1]]), E.SCALAR))
         if v is not None:
             out.append((tuple(chain), v))
     return out
@@ -88,4 +88,4 @@ def as_mean(e: Expr) -> Expr:
         return _spread(e) or e
     used, v = found
     rest = [f for k, f in enumerate(e.args) if k not in used]
-    return product([*rest, fn("mean", v)])
+    return product([*rest, fn(K.MEAN, v)])

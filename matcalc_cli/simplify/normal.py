@@ -37,12 +37,12 @@ def transpose(x: Expr) -> Expr:
     if op == K.POW:
         return E.power(transpose(x.args[0]), x.number)
     if op == K.BCAST:
-        return E.Expr("bcast", x.args, (x.shape[1], x.shape[0]))
+        return E.Expr(K.BCAST, x.args, (x.shape[1], x.shape[0]))
     if op == K.COMMUTATION:
         m, n = x.dims
-        return E.Expr("commutation", (), x.shape, DimsParam(n, m))
+        return E.Expr(K.COMMUTATION, (), x.shape, DimsParam(n, m))
     if op == K.KRON:
-        return E.Expr("kron", (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
+        return E.Expr(K.KRON, (transpose(x.args[0]), transpose(x.args[1])), (x.shape[1], x.shape[0]))
     pushed: Expr | None = None
     if op == K.ADD:
         pushed = total([transpose(t) for t in x.args])
@@ -110,7 +110,7 @@ def _scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
             if chain[j].shape[1] == 1:
                 if (i, j) == (0, len(chain) - 1):
                     return chain, []
-                run = Expr("mul", tuple(chain[i:j + 1]), E.SCALAR)
+                run = Expr(K.MUL, tuple(chain[i:j + 1]), E.SCALAR)
                 return chain[:i] + chain[j + 1:], [run]
     return chain, []
 
@@ -156,7 +156,7 @@ def hadamard(factors: list[Expr]) -> Expr:
     if h.op != K.HAD:
         return h
     # Sums last: (W^T r) .* (1 - t.^2) reads better than the other way round.
-    return E.Expr("had", tuple(sorted(h.args, key=lambda f: (f.op == K.ADD, key(f)))), h.shape)
+    return E.Expr(K.HAD, tuple(sorted(h.args, key=lambda f: (f.op == K.ADD, key(f)))), h.shape)
 
 
 # ------------------------------------------------------------------ sums

@@ -53,7 +53,7 @@ def piecewise_power(e: Expr) -> Expr:
     return total([E.bcast(E.const(f0), e.shape), product([E.const(f1 - f0), s])])
 
 
-_ABSORBS = {("relu", "step"): "relu", ("abs", "sign"): None}  # relu .* step = relu; abs .* sign = u
+_ABSORBS = {(K.RELU, K.STEP): K.RELU, (K.ABS, K.SIGN): None}  # relu .* step = relu; abs .* sign = u
 
 
 
@@ -86,7 +86,7 @@ def step_complement(e: Expr) -> Expr:
     assert isinstance(c, Fraction)
     u = _coef(e.args[j])[1].args[0]
     rest = [t for k, t in enumerate(e.args) if k not in (i, j)]
-    return total([product([E.const(c), fn("step", negated(u))]), *rest])
+    return total([product([E.const(c), fn(K.STEP, negated(u))]), *rest])
 
 
 def negated(u: Expr) -> Expr:

@@ -27,7 +27,7 @@ def cyclic_trace(e: Expr, join: Join) -> list[Expr]:
     fs = list(e.args[0].args)
     back = [transpose(f) for f in reversed(fs)]
     rotations = [chain[i:] + chain[:i] for chain in (fs, back) for i in range(len(chain))]
-    return [fn("tr", product(r)) for r in rotations]
+    return [fn(K.TR, product(r)) for r in rotations]
 
 
 

@@ -45,7 +45,7 @@ def _collected(e: Expr) -> Expr | None:
         return None
     summed = total([_turned(t) for t in m.args])
     terms = summed.args if summed.op == K.ADD else (summed,)
-    return fn("tr", summed) if len(terms) < len(m.args) else None
+    return fn(K.TR, summed) if len(terms) < len(m.args) else None
 
 
 def has_collectable_trace(e: Expr) -> bool:
