@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from helpers import check_numeric, check_numpy_code, eval_numpy, points
 
+from matcalc_cli.derive import Convention
 from matcalc_cli.render import numpy as numpy_render
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
@@ -258,7 +259,7 @@ def test_shape_and_kind_reported(source, wrt, shapes, kind, num, den):
 def test_symmetric_gradient_is_the_symmetric_part():
     r = check_numeric("a^T W b", "W", symmetric=("W",))
     assert plain.render(r.derivative.expr) in ("(a b^T + b a^T) / 2", "(b a^T + a b^T) / 2")
-    assert "sym" in r.derivative.note
+    assert Convention.SYMMETRIC in r.derivative.conventions
     r = check_numeric("tr(A W)", "W", symmetric=("W",))
     assert plain.render(r.derivative.expr) == "(A + A^T) / 2"
 

@@ -10,15 +10,16 @@ import pytest
 from matcalc_cli import expr as E
 from matcalc_cli.build import infer
 from matcalc_cli.errors import MatcalcError
+from matcalc_cli.ops import OPS
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
 from matcalc_cli.syntax import parse
 
 
-def plain_of(source: str, wrt: str, *shapes: str, symmetric: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(the derivative as plain prints it, with its where clause; the note)."""
+def plain_of(source: str, wrt: str, *shapes: str, symmetric: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """(the derivative as plain prints it, with its where clause; its notes)."""
     r = differentiate(source, [wrt], list(shapes), list(symmetric))
-    return plain.render_named(r.named()), r.derivative.note
+    return plain.render_named(r.named()), r.derivative.notes
 
 
 def typed(source: str, *shapes: str) -> E.Expr:
@@ -54,9 +55,9 @@ def test_a_matrix_to_a_variable_power_is_an_error():
 
 
 def test_the_derivative_by_a_variable_exponent_says_the_base_is_positive():
-    form, note = plain_of("sum(x.^t)", "t", "t=scalar")
+    form, notes = plain_of("sum(x.^t)", "t", "t=scalar")
     assert form == "log(x)^T x.^t"
-    assert "base is positive" in note
+    assert OPS["vpow"].note in notes
     assert plain_of("t^t", "t", "t=scalar")[0] == "log(t) t^t + t t^(t - 1)"
 
 
@@ -96,12 +97,11 @@ def test_what_is_an_error(source, says):
         typed(source, "X=m,n", "x=n,1")
 
 
-@pytest.mark.parametrize("source, wrt, says", [
-    ("max(x)", "x", "largest entry is unique"), ("norm(X, 2)", "X", "largest singular value is simple"),
-    ("nuclear(X)", "X", "full rank"),
+@pytest.mark.parametrize("source, wrt, op", [
+    ("max(x)", "x", "max"), ("norm(X, 2)", "X", "normspec"), ("nuclear(X)", "X", "nuclear"),
 ])
-def test_a_derivative_under_a_condition_says_so(source, wrt, says):
-    assert says in plain_of(source, wrt)[1]
+def test_a_derivative_under_a_condition_says_so(source, wrt, op):
+    assert OPS[op].note in plain_of(source, wrt)[1]
 
 
 def test_the_gradient_of_the_trace_of_sqrtm():
@@ -124,14 +124,12 @@ def test_spectral_closed_forms(source, wrt, shapes, symmetric, form):
     assert plain_of(source, wrt, *shapes, symmetric=symmetric)[0] == form
 
 
-@pytest.mark.parametrize("source, symmetric, says", [
-    ("eigmax(X)", ("X",), "largest eigenvalue of X is simple"),
-    ("eigmin(X)", ("X",), "smallest eigenvalue of X is simple"),
-    ("sum(eigvals(X))", ("X",), "eigenvalues of X are distinct"),
-    ("sum(svdvals(X))", (), "singular values of X are distinct and nonzero"),
+@pytest.mark.parametrize("source, symmetric, op", [
+    ("eigmax(X)", ("X",), "eigmax"), ("eigmin(X)", ("X",), "eigmin"), ("sum(eigvals(X))", ("X",), "eigvals"),
+    ("sum(svdvals(X))", (), "svdvals"),
 ])
-def test_a_spectral_derivative_says_its_condition(source, symmetric, says):
-    assert says in plain_of(source, "X", "X=3,3", symmetric=symmetric)[1]
+def test_a_spectral_derivative_says_its_condition(source, symmetric, op):
+    assert OPS[op].note in plain_of(source, "X", "X=3,3", symmetric=symmetric)[1]
 
 
 @pytest.mark.parametrize("source", ["eigvals(X)", "eigmax(X)", "eigmin(X)", "eigvecs(X)", "eigvec_max(X)",

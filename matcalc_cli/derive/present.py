@@ -36,13 +36,18 @@ class FinishedDerivative:
     expr: Expr
     kind: str  # scalar-by-vector, jacobian, ... as in the course's table
     layout: str
-    note: str = ""  # what the reader must know: the conventions' notes, then the operations' (sign's derivative)
+    notes: tuple[str, ...] = ()  # what the reader must know: the conventions', then the operations' (sign's derivative)
     conventions: frozenset[Convention] = frozenset()
     within: Structure | None = None  # the gradient within this structure of the variable (--diagonal ...)
 
     @property
     def shape(self) -> Shape:
         return self.expr.shape
+
+    @property
+    def note(self) -> str:
+        """The notes as one line, as printed."""
+        return "; ".join(self.notes)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class Draft:
     expr: Expr
     kind: str
     layout: str
-    note: str = ""
+    notes: tuple[str, ...] = ()
     symmetrise: bool = False  # the gradient within symmetric matrices: sym(G), unless G is symmetric
     transpose: bool = False  # a second derivative by a scalar through a 1×n matrix u keeps u's shape
     conventions: frozenset[Convention] = frozenset()
@@ -117,11 +122,11 @@ def derivative(f: Expr, x: Expr, layout: str = "numerator") -> Draft:
         texts = [GRADIENT_NOTES[within]]
     elif within is not None and fc != "scalar":
         texts.append(f"within {within.words} matrices: J P, P vec(dX) = vec of the projection of dX")
-    note = "; ".join(texts + sorted(notes))
-    return Draft(g, kind, layout, note, symmetrise, conventions=frozenset([convention] if convention else []),
+    said = tuple(texts + sorted(notes))
+    return Draft(g, kind, layout, said, symmetrise, conventions=frozenset([convention] if convention else []),
                  within=within if fc == "scalar" and xc == "matrix" and not symmetrise else None,
                  variable=x) if within is not None else \
-        Draft(g, kind, layout, note, symmetrise, conventions=frozenset([convention] if convention else []))
+        Draft(g, kind, layout, said, symmetrise, conventions=frozenset([convention] if convention else []))
 
 
 GRADIENT_NOTES = {
@@ -201,7 +206,6 @@ def second_derivative(first: FinishedDerivative, second: Draft, u: Expr, v: Expr
     g = second.expr
     transpose = _var_class(v.shape) == "scalar" and _var_class(u.shape) != "vector" and g.shape != first.shape
     kind = "hessian" if u.name == v.name else "mixed second derivative"
-    # each derivative's note joins its parts with "; ": a part both state is said once
-    note = "; ".join(n for n in dict.fromkeys(f"{first.note}; {second.note}".split("; ")) if n)
-    return Draft(g, kind, second.layout, note, second.symmetrise, transpose, first.conventions | second.conventions,
+    notes = tuple(dict.fromkeys(first.notes + second.notes))  # a note both state is said once
+    return Draft(g, kind, second.layout, notes, second.symmetrise, transpose, first.conventions | second.conventions,
                  second.within, second.variable)

@@ -26,7 +26,7 @@ def finish(d: Draft) -> FinishedDerivative:
     if d.transpose:
         g = simplify(E.T(g))
     within = d.within or (d.variable.info.structure if d.variable is not None and d.symmetrise else None)
-    return FinishedDerivative(g, d.kind, d.layout, d.note, d.conventions, within)
+    return FinishedDerivative(g, d.kind, d.layout, d.notes, d.conventions, within)
 
 
 def _spread_transpose(g: Expr) -> Expr:
