@@ -49,3 +49,21 @@ def test_a_rule_that_changes_a_shape_stops_the_simplifier(monkeypatch):
     with pytest.raises(engine.ShapeChanged):
         engine._rewrite(A)
     assert engine._rewrite(x) is x  # a node no rule matches is left as it is
+
+
+def test_a_rule_that_weighs_costs_waits_for_settled_arguments(monkeypatch):
+    # Weighed against a half-rewritten argument, a choice chose by the path taken: the text of
+    # a derivative read back, (2 b c)^-1 not yet 1/(2 b c), reached another fixpoint than the
+    # derivative (test_regressions: the fourth root's second derivative).
+    from matcalc_cli.simplify import engine
+    from matcalc_cli.simplify.rules import Rule
+
+    seen: list[E.Expr] = []
+    unwrap = Rule("unwrap", "test", ("T",), lambda e: e.args[0].op == "T", lambda e: e.args[0].args[0], "X^T^T = X")
+    weigh = Rule("weigh", "test", ("det",), lambda e: seen.append(e.args[0]) is None, lambda e: e, "det", shorter=True)
+    monkeypatch.setattr(engine, "rules_for", lambda op: {"T": (unwrap,), "det": (weigh,)}.get(op, ()))
+    monkeypatch.setattr(engine, "_REWRITTEN", {})
+    twice = E.Expr("T", (E.Expr("T", (A,), A.shape),), A.shape)  # A^T^T, as no builder leaves it
+    once = canon(fn("det", twice))
+    assert once is fn("det", A) and seen == []  # A came out of this pass: not weighed yet
+    assert canon(once) is once and seen == [A]  # the next pass finds it settled

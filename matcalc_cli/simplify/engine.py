@@ -77,35 +77,50 @@ def _settle(e: Expr) -> Expr:
 
 
 def canon(root: Expr) -> Expr:
-    """One bottom-up pass: each node, its arguments rewritten, gets its first rule that applies."""
-    memo: dict[int, Expr] = {}
+    """One bottom-up pass: each node, its arguments rewritten, gets its first rule that applies.
+    A rule that weighs spellings by cost (a choice, or one guarded `shorter`) waits for a pass in
+    which the node's arguments are settled (came through the pass before unchanged): weighed
+    against a half-rewritten argument it would choose by the path taken, and equal inputs would
+    reach different fixpoints (the printed derivative of sqrt(sqrt(exp(tanh(t))))^t by t twice
+    read back as another tree: (16 b^2 c^2)^-1 not yet 1/(16 b^2 c^2) made distribute-to-collect
+    look shorter)."""
+    memo: dict[int, tuple[Expr, bool]] = {}
     for node in E.walk(root):
-        memo[id(node)] = rewrite(rebuild(node, [memo[id(a)] for a in node.args])) if node.args else node
-    return memo[id(root)]
+        if not node.args:
+            memo[id(node)] = (node, True)
+            continue
+        done = [memo[id(a)] for a in node.args]
+        settled = all(s for _, s in done)
+        out = rewrite(rebuild(node, [a for a, _ in done]), weigh=settled)
+        memo[id(node)] = (out, settled and out == node)
+    return memo[id(root)][0]
 
 
 # rewrite is a pure function of a node (nodes are hash-consed): a node met again, in the
 # pass that confirms a fixpoint, in the next pass, or in the next job of a batch, is looked
 # up. Bounded; bypassed while steps are recorded (they need each rule that fires).
-_REWRITTEN: dict[Expr, Expr] = {}
+_REWRITTEN: dict[tuple[Expr, bool], Expr] = {}
 _REWRITTEN_MAX = 1 << 15
 
 
-def rewrite(node: Expr) -> Expr:
+def rewrite(node: Expr, weigh: bool = True) -> Expr:
     """The first rule of node's kind whose guard holds and whose result is a different tree
-    (and, for a rule guarded `shorter`, cheaper by the one structural cost)."""
+    (and, for a rule guarded `shorter`, cheaper by the one structural cost); without weigh, the
+    rules that weigh spellings by cost are passed over."""
     if _trace.get() is not None:
-        return _rewrite(node)
-    out = _REWRITTEN.get(node)
+        return _rewrite(node, weigh)
+    out = _REWRITTEN.get((node, weigh))
     if out is None:
         if len(_REWRITTEN) >= _REWRITTEN_MAX:
             _REWRITTEN.clear()
-        out = _REWRITTEN[node] = _rewrite(node)
+        out = _REWRITTEN[node, weigh] = _rewrite(node, weigh)
     return out
 
 
-def _rewrite(node: Expr) -> Expr:
+def _rewrite(node: Expr, weigh: bool = True) -> Expr:
     for rule in rules_for(node.op):
+        if not weigh and (rule.shorter or rule.choices is not None):
+            continue
         if rule.guard(node):
             out = rule.result(node) if rule.choices is None else choose(node, rule.choices(node, joined))
             if out.shape != node.shape:  # a rule's defect: stop rather than answer wrong
