@@ -1,1 +1,1 @@
-"""One printer per output format, each walking the same tree (see base.Printer)."""
+"""One printer per output format, each walking the same tree (see printer.Printer)."""

@@ -23,8 +23,8 @@ from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.naming import Computed, is_dense_diag
 from matcalc_cli.render import order
-from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.render.identifiers import Names
+from matcalc_cli.render.printer import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.structure import Structure
 
 

@@ -15,7 +15,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.render.base import ATOM, NEG, POSTFIX, Printer
+from matcalc_cli.render.printer import ATOM, NEG, POSTFIX, Printer
 from matcalc_cli.written import Written
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from fractions import Fraction
 
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Expr, const, mul
-from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, negate, negative_coefficient
 from matcalc_cli.render.latex import LatexPrinter, latex_name, names_in, spelled_apart
+from matcalc_cli.render.printer import ATOM, NEG, PRODUCT, SUM, negate, negative_coefficient
 from matcalc_cli.render.texwidth import QUAD, REL, width
 
 TEXT_WIDTH = 345.0  # points: \textwidth of the article class at 10 pt, the default page

@@ -9,7 +9,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
 from matcalc_cli.ops import OPS
 from matcalc_cli.render import order
-from matcalc_cli.render.base import ATOM, NEG, PRODUCT, SUM, Printer
+from matcalc_cli.render.printer import ATOM, NEG, PRODUCT, SUM, Printer
 
 
 def scipy_modules(spelling: str) -> set[str]:

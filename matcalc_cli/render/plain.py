@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from matcalc_cli.expr import Expr
-from matcalc_cli.render.base import Printer
+from matcalc_cli.render.printer import Printer
 
 if TYPE_CHECKING:
     from matcalc_cli.naming import Named

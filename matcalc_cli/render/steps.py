@@ -11,9 +11,9 @@ from typing import Any
 
 from matcalc_cli.expr import Expr
 from matcalc_cli.lines import Derivation, Leibniz, Line
-from matcalc_cli.render.base import ATOM, Printer
 from matcalc_cli.render.latex import LatexPrinter
 from matcalc_cli.render.plain import PlainPrinter
+from matcalc_cli.render.printer import ATOM, Printer
 
 
 def _teach(base: type[Printer], marks: dict[str, Expr]) -> Printer:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from matcalc_cli.expr import Expr
 from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
-from matcalc_cli.render.base import ATOM, NEG
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter
+from matcalc_cli.render.printer import ATOM, NEG
 
 
 class TorchPrinter(CodePrinter, ArrayPrinter):

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from matcalc_cli.expr import Expr
-from matcalc_cli.render.base import ATOM, NEG, POSTFIX, PRODUCT, Printer
+from matcalc_cli.render.printer import ATOM, NEG, POSTFIX, PRODUCT, Printer
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
