@@ -20,7 +20,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.convex_rules import AFFINE, SOURCES, CurvatureRule
 from matcalc_cli.counterexamples import _SUBSPACES, Counterexample, _direction, _moved, _point, _value, search
 from matcalc_cli.curvature import Prover
-from matcalc_cli.definiteness import Fact
+from matcalc_cli.definiteness import Claim, Fact, HessianOf, PsdSo
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate
@@ -108,9 +108,7 @@ class Verdict:
 
 
 def claim_text(f: Fact, render: Any) -> str:
-    claim = {"psd": "is PSD", "pd": "is PD", "convex": "is convex", "concave": "is concave",
-             "affine": "is affine"}.get(f.claim.lower(), f.claim)
-    return f"{render(f.node)} {claim}"
+    return f"{render(f.node)} {f.claim.text}"
 
 
 def fact_text(f: Fact, render: Any) -> str:
@@ -153,7 +151,7 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     curv = prover.curvature(f)
     certificates: dict[str, tuple[Fact, ...]] = {}
     if curv.affine:  # the composition facts stop at affine subexpressions: the whole is one
-        prover.facts.add(f, "affine", AFFINE)
+        prover.facts.add(f, Claim.AFFINE, AFFINE)
     if curv.convex:
         certificates["convex"] = tuple(prover.facts.items)
     if curv.concave:
@@ -205,8 +203,9 @@ def _hessian_route(source: str, f: Expr, x: str, variables: dict[str, Shape], sh
     for q, m in (("convex", h), ("concave", E.neg(h))):
         prover = Prover((x,), pos, spd)
         if prover.psd(m):
-            hess = Fact(h, f"is the Hessian of f by {x}", HESSIAN)
-            out[q] = (hess, *prover.facts.items, Fact(m, "is PSD, so f is " + q, SECOND_ORDER))
+            hess = Fact(h, HessianOf(x), HESSIAN)
+            out[q] = (hess, *prover.facts.items, Fact(m, PsdSo(Claim.CONVEX if q == "convex" else Claim.CONCAVE),
+                                                      SECOND_ORDER))
     return out
 
 
@@ -253,9 +252,9 @@ def _smooth_and_total(f: Expr, prover: Prover) -> bool:
                 return False
         matrix_inverse = node.op in (K.INV, K.LOGDET) or (node.op == K.POW and not node.is_scalar
                                                           and node.number < 0)
-        if matrix_inverse and arg is not None and not node.is_scalar and prover.psd(arg) != "pd":
+        if matrix_inverse and arg is not None and not node.is_scalar and prover.psd(arg) is not Claim.PD:
             return False
-        if node.op == K.LOGDET and arg is not None and prover.psd(arg) != "pd":
+        if node.op == K.LOGDET and arg is not None and prover.psd(arg) is not Claim.PD:
             return False
     return True
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from enum import Enum
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
@@ -33,19 +34,69 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.signs import Interval, Signs
 
 
+class Claim(Enum):
+    """What a fact says of its node; the value is how a certificate says it."""
+
+    CONVEX = "is convex"
+    CONCAVE = "is concave"
+    AFFINE = "is affine"
+    PSD = "is PSD"
+    PD = "is PD"
+
+    @property
+    def text(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class InRange:
+    """Every entry of the node lies in the interval (at every point of the domain)."""
+
+    interval: Interval
+
+    @property
+    def text(self) -> str:
+        return f"in {self.interval.text()}"
+
+
+@dataclass(frozen=True)
+class HessianOf:
+    """The node is the Hessian of f by the variable (convexity's second-order route)."""
+
+    variable: str
+
+    @property
+    def text(self) -> str:
+        return f"is the Hessian of f by {self.variable}"
+
+
+@dataclass(frozen=True)
+class PsdSo:
+    """The node (the Hessian, or its negation) is PSD, so f is convex (concave)."""
+
+    conclusion: Claim
+
+    @property
+    def text(self) -> str:
+        return "is PSD, so f " + self.conclusion.text
+
+
+Said = Claim | InRange | HessianOf | PsdSo
+
+
 @dataclass(frozen=True)
 class Fact:
     node: Expr
-    claim: str  # convex, concave, affine, psd, pd, nonneg, positive
+    claim: Said
     rule: CurvatureRule
 
 
 class Facts:
     def __init__(self) -> None:
         self.items: list[Fact] = []
-        self._seen: set[tuple[Expr, str]] = set()
+        self._seen: set[tuple[Expr, Said]] = set()
 
-    def add(self, node: Expr, claim: str, rule: CurvatureRule) -> None:
+    def add(self, node: Expr, claim: Said, rule: CurvatureRule) -> None:
         if (node, claim) not in self._seen:
             self._seen.add((node, claim))
             self.items.append(Fact(node, claim, rule))
@@ -58,7 +109,7 @@ class Definiteness:
         self.spd = frozenset(spd)
         self.signs = Signs(positive)
         self.facts = Facts()
-        self._psd: dict[Expr, str] = {}
+        self._psd: dict[Expr, Claim | None] = {}
 
     # ---------------------------------------------------------------- signs
     def sign(self, e: Expr) -> Interval:
@@ -72,41 +123,40 @@ class Definiteness:
 
     def _signed(self, e: Expr, holds: bool) -> bool:
         if holds and e.op not in (K.CONST, K.SIZE):
-            self.facts.add(e, f"in {self.sign(e).text()}", SIGNS)
+            self.facts.add(e, InRange(self.sign(e)), SIGNS)
         return holds
 
     # ---------------------------------------------------------------- PSD
-    def psd(self, e: Expr) -> str:
-        """'pd', 'psd' or '' (not proven), for a square matrix (or a scalar) at every point."""
-        got = self._psd.get(e)
-        if got is None:
-            got = self._psd[e] = self._prove_psd(e)
-        return got
+    def psd(self, e: Expr) -> Claim | None:
+        """Claim.PD, Claim.PSD or None (not proven), for a square matrix (or a scalar) at every point."""
+        if e not in self._psd:
+            self._psd[e] = self._prove_psd(e)
+        return self._psd[e]
 
-    def _prove_psd(self, e: Expr) -> str:
+    def _prove_psd(self, e: Expr) -> Claim | None:
         if e.shape[0] != e.shape[1]:  # kron(a, b^T) is square, its factors are not: no claim on them
-            return ""
+            return None
         out = self._psd_rule(e)
         if out is None:
-            return ""
+            return None
         kind, rule = out
         if kind:
-            self.facts.add(e, kind.upper(), rule)
+            self.facts.add(e, kind, rule)
         return kind
 
-    def _psd_rule(self, e: Expr) -> tuple[str, CurvatureRule] | None:
+    def _psd_rule(self, e: Expr) -> tuple[Claim | None, CurvatureRule] | None:
         if e.is_scalar:
             s = self.sign(e)
             if s.nonneg:
-                return ("pd" if s.positive else "psd"), both(PSD_NONNEG, SIGNS)
+                return (Claim.PD if s.positive else Claim.PSD), both(PSD_NONNEG, SIGNS)
             return self._congruence(e)
         op = e.op
         if op == K.EYE or (op == K.VAR and e.name in self.spd):
-            return "pd", PSD_SPD
+            return Claim.PD, PSD_SPD
         if op == K.ZEROS:
-            return "psd", PSD_SCALE
+            return Claim.PSD, PSD_SCALE
         if op == K.ONES or (op == K.BCAST and self.sign(e.args[0]).nonneg):
-            return "psd", PSD_CONGRUENCE  # c 1 1^T
+            return Claim.PSD, PSD_CONGRUENCE  # c 1 1^T
         if op == K.T:
             return self.psd(e.args[0]), PSD_CONGRUENCE
         if op == K.ADD:
@@ -115,31 +165,31 @@ class Definiteness:
                 rest = [t for t in e.args if t not in softmax]
                 kinds = [self.psd(t) for t in rest]
                 if all(kinds):
-                    return "psd", both(PSD_SOFTMAX, PSD_SUM)
+                    return Claim.PSD, both(PSD_SOFTMAX, PSD_SUM)
                 return None
             kinds = [self.psd(t) for t in e.args]
             if all(kinds):
-                return ("pd" if "pd" in kinds else "psd"), PSD_SUM
+                return (Claim.PD if Claim.PD in kinds else Claim.PSD), PSD_SUM
             return None
         if op == K.DIAG and e.args[0].shape[1] == 1:
             s = self.sign(e.args[0])
             if s.nonneg:
-                self.facts.add(e.args[0], f"in {s.text()}", SIGNS)
-                return ("pd" if s.positive else "psd"), PSD_DIAG
+                self.facts.add(e.args[0], InRange(s), SIGNS)
+                return (Claim.PD if s.positive else Claim.PSD), PSD_DIAG
             return None
         if op in (K.KRON, K.HAD):
             kinds = [self.psd(a) for a in e.args]
             if all(kinds):
-                return ("pd" if op == K.KRON and all(k == "pd" for k in kinds) else "psd"), \
+                return (Claim.PD if op == K.KRON and all(k is Claim.PD for k in kinds) else Claim.PSD), \
                     PSD_KRON if op == K.KRON else PSD_SCHUR
             return None
         if op == K.INV:
-            return ("pd", PSD_INVERSE) if self.psd(e.args[0]) == "pd" else None
+            return (Claim.PD, PSD_INVERSE) if self.psd(e.args[0]) is Claim.PD else None
         if op == K.MUL:
             return self._congruence(e)
         return None
 
-    def _congruence(self, e: Expr) -> tuple[str, CurvatureRule] | None:
+    def _congruence(self, e: Expr) -> tuple[Claim | None, CurvatureRule] | None:
         if e.op != K.MUL:
             return None
         scalars = [a for a in e.args if a.is_scalar]
@@ -156,15 +206,15 @@ class Definiteness:
                 scale_pos = scale_pos and sign.positive
         k = len(mats)
         if k == 0:
-            return "psd", PSD_SCALE
+            return Claim.PSD, PSD_SCALE
         if k == 1:
             inner = self.psd(mats[0])
-            return (inner if scale_pos else "psd" if inner else ""), PSD_SCALE
+            return (inner if scale_pos else Claim.PSD if inner else None), PSD_SCALE
         if any(mats[i] is not E.T(mats[k - 1 - i]) for i in range(k // 2)):
             return None
         if k % 2 and not self.psd(mats[k // 2]):
             return None
-        return "psd", PSD_CONGRUENCE
+        return Claim.PSD, PSD_CONGRUENCE
 
     def _quadratic_scalar(self, s: Expr) -> bool:
         proof = self._congruence(s) if s.op == K.MUL else None

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli.counterexamples import _direction, _point
-from matcalc_cli.definiteness import Definiteness, Fact
+from matcalc_cli.definiteness import Claim, Definiteness, Fact, InRange, PsdSo
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.report import typed_input
 
@@ -33,19 +33,19 @@ def value(e, values, sizes):
 def check_fact(f: Fact, variables, wrt, opts) -> int:
     """The fact's claim at random points of the domain: the number of points it was checked at."""
     checked = 0
-    claim = f.claim.lower()
+    claim = f.claim
     for values, sizes, v in domain_points(variables, wrt, opts):
         x = value(f.node, values, sizes)
         if x is None or not np.all(np.isfinite(x)):
             continue
         scale = max(1.0, float(np.max(np.abs(x))))
-        if claim in ("psd", "pd") or claim.startswith("is psd"):
+        if claim in (Claim.PSD, Claim.PD) or isinstance(claim, PsdSo):
             assert np.allclose(x, x.T, atol=1e-9 * scale)
             assert np.linalg.eigvalsh((x + x.T) / 2).min() >= -1e-9 * scale, f.rule.name
-        elif claim.startswith("in "):
-            lo, hi = (float(t) for t in claim[4:-1].split(", "))
-            assert np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12), claim
-        elif claim in ("convex", "concave", "affine"):
+        elif isinstance(claim, InRange):
+            lo, hi = claim.interval.lo, claim.interval.hi
+            assert np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12), claim.text
+        elif claim in (Claim.CONVEX, Claim.CONCAVE, Claim.AFFINE):
             for h in (0.3, 0.03):
                 ends = [value(f.node, {**values, **{w: values[w] + s * h * v[w] for w in wrt}}, sizes)
                         for s in (-1.0, 1.0)]
@@ -53,9 +53,9 @@ def check_fact(f: Fact, variables, wrt, opts) -> int:
                     continue
                 d2 = ends[0] + ends[1] - 2 * x
                 tol = 1e-9 * max(scale, float(np.max(np.abs(ends[0]))), float(np.max(np.abs(ends[1]))))
-                if claim != "concave":
+                if claim is not Claim.CONCAVE:
                     assert np.all(d2 >= -tol), (f.rule.name, d2)
-                if claim != "convex":
+                if claim is not Claim.CONVEX:
                     assert np.all(d2 <= tol), (f.rule.name, d2)
         else:
             continue

@@ -7,6 +7,7 @@ import pytest
 from convex_facts import check_fact
 
 from matcalc_cli.curvature import Prover
+from matcalc_cli.definiteness import InRange
 from matcalc_cli.report import typed_input
 
 # (expression, variable, options, convex, concave) as the DCP rules can prove them: a
@@ -37,7 +38,7 @@ def test_curvature_and_its_facts(src, wrt, opts, convex, concave):
     if not (convex or concave):  # nothing is claimed of what is not proven
         assert all(f.node is not typed.expr for f in prover.facts.items)
     for fact in prover.facts.items:
-        assert check_fact(fact, typed.variables, (wrt,), opts) > 0 or fact.claim.startswith("in "), fact
+        assert check_fact(fact, typed.variables, (wrt,), opts) > 0 or isinstance(fact.claim, InRange), fact
 
 
 def test_a_constant_is_both_and_claims_nothing():
