@@ -54,10 +54,11 @@ class Identity:
     shapes: tuple[str, ...] = ()
     symmetric: tuple[str, ...] = ()
     instance: str = ""  # the parts of a general rule's instance (f = ..., g = ...)
+    key: bool = False  # one of the slides' key rules (sum, product, chain), not a calculation rule
 
     @property
     def group(self) -> str:
-        return "Key rules" if self.name.endswith(" rule") else "Helpful calculation rules"
+        return "Key rules" if self.key else "Helpful calculation rules"
 
 
 def _sum(p: Parts) -> Expr:
@@ -88,13 +89,13 @@ X, A_NN, A_MN = ("x=n",), ("A=n,n", "x=n"), ("A=m,n", "x=n", "u=m")
 TABLE: tuple[Identity, ...] = (
     Identity("sum rule", "d(f + g)/dx = df/dx + dg/dx",
              r"\frac{d}{d\mathbf{x}}(f + g) = \frac{df}{d\mathbf{x}} + \frac{dg}{d\mathbf{x}}",
-             "x^T A x + sum(exp(x))", "x", _sum, A_NN, instance="f = x^T A x, g = sum(exp(x))"),
+             "x^T A x + sum(exp(x))", "x", _sum, A_NN, instance="f = x^T A x, g = sum(exp(x))", key=True),
     Identity("product rule", "d(f g)/dx = df/dx g + f dg/dx",
              r"\frac{d}{d\mathbf{x}}(fg) = \frac{df}{d\mathbf{x}} g + f \frac{dg}{d\mathbf{x}}",
-             "(a^T x) sum(sin(x))", "x", _product, ("a=n", "x=n"), instance="f = a^T x, g = sum(sin(x))"),
+             "(a^T x) sum(sin(x))", "x", _product, ("a=n", "x=n"), instance="f = a^T x, g = sum(sin(x))", key=True),
     Identity("chain rule", "d f(g(x))/dx = df/dg dg/dx",
              r"\frac{d}{d\mathbf{x}} f(g(\mathbf{x})) = \frac{df}{dg} \frac{dg}{d\mathbf{x}}",
-             "sum(exp(A x))", "x", _chain, A_MN, instance="f(u) = sum(exp(u)), g(x) = A x"),
+             "sum(exp(A x))", "x", _chain, A_MN, instance="f(u) = sum(exp(u)), g(x) = A x", key=True),
     Identity("", "d(x^T a)/dx = a^T", r"\frac{d\mathbf{x}^\top \mathbf{a}}{d\mathbf{x}} = \mathbf{a}^\top",
              "x^T a", "x", "a^T", ("a=n", "x=n")),
     Identity("", "d(a^T x)/dx = a^T", r"\frac{d\mathbf{a}^\top \mathbf{x}}{d\mathbf{x}} = \mathbf{a}^\top",
