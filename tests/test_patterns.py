@@ -13,11 +13,12 @@ import pytest
 
 from matcalc_cli import drawing, numeric
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.build import infer
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.render import plain
-from matcalc_cli.simplify import RULES
+from matcalc_cli.simplify import RULES, simplify
 from matcalc_cli.simplify.cost import cost
 from matcalc_cli.simplify.guards import NUMBERS
 from matcalc_cli.simplify.patterns import Pattern, read
@@ -125,6 +126,7 @@ PRINTED = {
         "det(A) / det(B)",
     "det(?A ?B) det(?A)^?k => det(?A) det(?A)^?k det(?B) if shape(?A, ?n, ?n), shape(?B, ?n, ?n), number(?k)":
         "det(B) / det(A)",
+    "(?s ?A)^-1 => ?s^-1 ?A^-1 if scalar(?s), shape(?A, ?n, ?n), nonscalar(?A)": "A^-1 / s",
 }
 
 
@@ -377,3 +379,11 @@ def test_termwise_applies_a_product_of_two_through_sums_where_every_term_matches
 def test_termwise_is_for_a_product_of_two():
     with pytest.raises(ValueError):
         read("exp(?u) => ?u if termwise")
+
+
+def test_a_pattern_rooted_at_an_inverse_is_tried_on_inverses():
+    # ?X^-1 at a root reads as a power: the rule must still be tried on a matrix's inverse node
+    rule = next(r for r in RULES if r.name == "inverse-of-scaled")
+    assert K.INV in rule.ops
+    t, b = E.var("t", E.SCALAR), E.var("B", ("n", "n"))
+    assert plain.render(simplify(E.inv(E.mul(t, b)))) == "B^-1 / t"

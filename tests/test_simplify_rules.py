@@ -69,6 +69,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("det-inward", "det(X^3)", SQ, "det(X)^3"),
     ("det-of-product", "det(A X) / det(X)", SQ, "det(A)"),
     ("inverse-of-product", "A^T (A X B)^-T B^T", SQ, "X^-T"),
+    ("inverse-of-scaled", "tr(B (t B)^-1)", {"t": E.SCALAR, **SQ}, "size(n) / t"),
     ("identity-insertion", "(A + B)^-1 C + (A + B)^-1", SQ, "(A + B)^-1 (C + eye(n))"),
     ("kron-to-hadamard", f"{S_T} kron(A, B) {S}", SQ, "A .* B"),
     ("sigmoid-negated", "1 - sigmoid(-u)", {}, "sigmoid(u)"),
@@ -190,6 +191,7 @@ NOT_FIRED: list[tuple[str, Source, dict]] = [
     ("sign-times", "sign(x) x^T", {}),  # an outer product, not abs
     ("identity-insertion", "A + A B", SQ),  # A (eye(n) + B) is longer
     ("inverse-of-product", "(A B)^-1 C", SQ),  # B^-1 A^-1 C is no shorter
+    ("inverse-of-scaled", "(t^T t)^-1", {"t": (N, 1)}),  # t^T t is a scalar, no scalar times a matrix
     ("det-of-product", "det(A X)", SQ),  # nothing cancels
     ("diagonal-mask", "(A B)^T .* C", SQ),  # no identity mask: the transpose moves entries
     ("ones-product", "ones(n, m) ones(m) + C ones(m)", {"C": (N, "m")}),  # m is not a number

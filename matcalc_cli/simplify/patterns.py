@@ -57,6 +57,12 @@ class Pattern:
         return _head(self.lhs)
 
     @property
+    def heads(self) -> tuple[str, ...]:
+        """Every op the pattern can match at its root: ?X^-1 is a matrix's inverse or a scalar's power."""
+        inverse = self.lhs.kind == "postfix" and self.lhs.text == "pow" and self.lhs.value == -1
+        return (K.INV, K.POW) if inverse else (self.head,)
+
+    @property
     def numbers(self) -> frozenset[str]:  # the variables that match numbers only
         return frozenset(g.var for g in self.guards if g.name in NUMBERS)
 

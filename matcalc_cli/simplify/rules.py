@@ -108,7 +108,7 @@ def written(name: str, group: str, *texts: str, region: bool = False, pair: bool
                 return out
         return through(e) or e
 
-    return Rule(name, group, tuple(dict.fromkeys(p.head for p in patterns)),
+    return Rule(name, group, tuple(dict.fromkeys(h for p in patterns for h in p.heads)),
                 lambda e: any(p.fires(e) for p in patterns) or through(e) is not None, result, "; ".join(texts),
                 region=region, patterns=patterns, shorter=patterns[0].shorter, pair=pair)
 
@@ -281,6 +281,8 @@ RULES: tuple[Rule, ...] = (
             "?B (?A ?B)^-1 => ?A^-1 if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
             "?A^T (?A ?B)^-T => ?B^-T if shape(?A, ?n, ?n), shape(?B, ?n, ?n)",
             "(?A ?B)^-T ?B^T => ?A^-T if shape(?A, ?n, ?n), shape(?B, ?n, ?n)"),
+    # (t A)^-1 = t^-1 A^-1: both sides are defined exactly where t != 0 and A is invertible
+    written("inverse-of-scaled", IDENTITY, "(?s ?A)^-1 => ?s^-1 ?A^-1 if scalar(?s), shape(?A, ?n, ?n), nonscalar(?A)"),
     chosen("distribute-to-collect", PRESENTATION, (K.ADD,), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
     Rule("collect-scalar-multiples", PRESENTATION, (K.ADD,), C.has_collectable, C.collect,
