@@ -20,7 +20,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.convex_rules import AFFINE, SOURCES, CurvatureRule
 from matcalc_cli.counterexamples import _SUBSPACES, Counterexample, _direction, _moved, _point, _value, search
 from matcalc_cli.curvature import Prover
-from matcalc_cli.definiteness import Claim, Fact, HessianOf, PsdSo
+from matcalc_cli.definiteness import Fact, HessianOf, Property, PsdSo
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.numeric import evaluate
@@ -151,7 +151,7 @@ def convex(source: str, wrt: list[str], shapes: list[str] | None = None, symmetr
     curv = prover.curvature(f)
     certificates: dict[str, tuple[Fact, ...]] = {}
     if curv.affine:  # the composition facts stop at affine subexpressions: the whole is one
-        prover.facts.add(f, Claim.AFFINE, AFFINE)
+        prover.facts.add(f, Property.AFFINE, AFFINE)
     if curv.convex:
         certificates["convex"] = tuple(prover.facts.items)
     if curv.concave:
@@ -204,7 +204,7 @@ def _hessian_route(source: str, f: Expr, x: str, variables: dict[str, Shape], sh
         prover = Prover((x,), pos, spd)
         if prover.psd(m):
             hess = Fact(h, HessianOf(x), HESSIAN)
-            out[q] = (hess, *prover.facts.items, Fact(m, PsdSo(Claim.CONVEX if q == "convex" else Claim.CONCAVE),
+            out[q] = (hess, *prover.facts.items, Fact(m, PsdSo(Property.CONVEX if q == "convex" else Property.CONCAVE),
                                                       SECOND_ORDER))
     return out
 
@@ -252,9 +252,9 @@ def _smooth_and_total(f: Expr, prover: Prover) -> bool:
                 return False
         matrix_inverse = node.op in (K.INV, K.LOGDET) or (node.op == K.POW and not node.is_scalar
                                                           and node.number < 0)
-        if matrix_inverse and arg is not None and not node.is_scalar and prover.psd(arg) is not Claim.PD:
+        if matrix_inverse and arg is not None and not node.is_scalar and prover.psd(arg) is not Property.PD:
             return False
-        if node.op == K.LOGDET and arg is not None and prover.psd(arg) is not Claim.PD:
+        if node.op == K.LOGDET and arg is not None and prover.psd(arg) is not Property.PD:
             return False
     return True
 

@@ -34,7 +34,7 @@ from matcalc_cli.convex_rules import (
     both,
     power_atom,
 )
-from matcalc_cli.definiteness import Claim, Definiteness
+from matcalc_cli.definiteness import Definiteness, Property
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS
 from matcalc_cli.ops.base import Monotone
@@ -94,7 +94,7 @@ class Prover(Definiteness):
             return UNKNOWN
         curv, rule = out
         if not curv.affine and (curv.convex or curv.concave):
-            self.facts.add(e, Claim.CONVEX if curv.convex else Claim.CONCAVE, rule)
+            self.facts.add(e, Property.CONVEX if curv.convex else Property.CONCAVE, rule)
         return curv
 
     def _shaped(self, e: Expr) -> tuple[Curv, CurvatureRule] | None:
@@ -137,7 +137,7 @@ class Prover(Definiteness):
             return None
         shape = Curv(atom.convex, not atom.convex)
         if c.affine:
-            self.facts.add(u, Claim.AFFINE, AFFINE)
+            self.facts.add(u, Property.AFFINE, AFFINE)
             return shape, both(atom.rule, OF_AFFINE)
         move = atom.monotone
         if move is Monotone.ON_SIGN:
@@ -159,7 +159,7 @@ class Prover(Definiteness):
         return self.curvature(a), NONNEG_MAP
 
     def _spd_function(self, y: Expr, curv: Curv, rule: CurvatureRule) -> tuple[Curv, CurvatureRule] | None:
-        if self.psd(y) is Claim.PD and self.curvature(y).affine:
+        if self.psd(y) is Property.PD and self.curvature(y).affine:
             return curv, rule
         return None
 
@@ -210,7 +210,7 @@ class Prover(Definiteness):
         if k % 2:
             middle = mats[k // 2]
             if middle.op == K.INV and self.depends(middle):
-                if not (self.psd(middle.args[0]) is Claim.PD and self.curvature(middle.args[0]).affine):
+                if not (self.psd(middle.args[0]) is Property.PD and self.curvature(middle.args[0]).affine):
                     return None
                 rule = MATRIX_FRACTIONAL
             elif self.depends(middle) or not self.psd(middle):

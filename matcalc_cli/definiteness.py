@@ -34,7 +34,7 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.signs import Interval, Signs
 
 
-class Claim(Enum):
+class Property(Enum):
     """What a fact says of its node; the value is how a certificate says it."""
 
     CONVEX = "is convex"
@@ -74,14 +74,14 @@ class HessianOf:
 class PsdSo:
     """The node (the Hessian, or its negation) is PSD, so f is convex (concave)."""
 
-    conclusion: Claim
+    conclusion: Property
 
     @property
     def text(self) -> str:
         return "is PSD, so f " + self.conclusion.text
 
 
-Said = Claim | InRange | HessianOf | PsdSo
+Said = Property | InRange | HessianOf | PsdSo
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class Definiteness:
         self.spd = frozenset(spd)
         self.signs = Signs(positive)
         self.facts = Facts()
-        self._psd: dict[Expr, Claim | None] = {}
+        self._psd: dict[Expr, Property | None] = {}
 
     # ---------------------------------------------------------------- signs
     def sign(self, e: Expr) -> Interval:
@@ -127,13 +127,13 @@ class Definiteness:
         return holds
 
     # ---------------------------------------------------------------- PSD
-    def psd(self, e: Expr) -> Claim | None:
-        """Claim.PD, Claim.PSD or None (not proven), for a square matrix (or a scalar) at every point."""
+    def psd(self, e: Expr) -> Property | None:
+        """Property.PD, Property.PSD or None (not proven), for a square matrix (or a scalar) at every point."""
         if e not in self._psd:
             self._psd[e] = self._prove_psd(e)
         return self._psd[e]
 
-    def _prove_psd(self, e: Expr) -> Claim | None:
+    def _prove_psd(self, e: Expr) -> Property | None:
         if e.shape[0] != e.shape[1]:  # kron(a, b^T) is square, its factors are not: no claim on them
             return None
         out = self._psd_rule(e)
@@ -144,19 +144,19 @@ class Definiteness:
             self.facts.add(e, kind, rule)
         return kind
 
-    def _psd_rule(self, e: Expr) -> tuple[Claim | None, CurvatureRule] | None:
+    def _psd_rule(self, e: Expr) -> tuple[Property | None, CurvatureRule] | None:
         if e.is_scalar:
             s = self.sign(e)
             if s.nonneg:
-                return (Claim.PD if s.positive else Claim.PSD), both(PSD_NONNEG, SIGNS)
+                return (Property.PD if s.positive else Property.PSD), both(PSD_NONNEG, SIGNS)
             return self._congruence(e)
         op = e.op
         if op == K.EYE or (op == K.VAR and e.name in self.spd):
-            return Claim.PD, PSD_SPD
+            return Property.PD, PSD_SPD
         if op == K.ZEROS:
-            return Claim.PSD, PSD_SCALE
+            return Property.PSD, PSD_SCALE
         if op == K.ONES or (op == K.BCAST and self.sign(e.args[0]).nonneg):
-            return Claim.PSD, PSD_CONGRUENCE  # c 1 1^T
+            return Property.PSD, PSD_CONGRUENCE  # c 1 1^T
         if op == K.T:
             return self.psd(e.args[0]), PSD_CONGRUENCE
         if op == K.ADD:
@@ -165,31 +165,31 @@ class Definiteness:
                 rest = [t for t in e.args if t not in softmax]
                 kinds = [self.psd(t) for t in rest]
                 if all(kinds):
-                    return Claim.PSD, both(PSD_SOFTMAX, PSD_SUM)
+                    return Property.PSD, both(PSD_SOFTMAX, PSD_SUM)
                 return None
             kinds = [self.psd(t) for t in e.args]
             if all(kinds):
-                return (Claim.PD if Claim.PD in kinds else Claim.PSD), PSD_SUM
+                return (Property.PD if Property.PD in kinds else Property.PSD), PSD_SUM
             return None
         if op == K.DIAG and e.args[0].shape[1] == 1:
             s = self.sign(e.args[0])
             if s.nonneg:
                 self.facts.add(e.args[0], InRange(s), SIGNS)
-                return (Claim.PD if s.positive else Claim.PSD), PSD_DIAG
+                return (Property.PD if s.positive else Property.PSD), PSD_DIAG
             return None
         if op in (K.KRON, K.HAD):
             kinds = [self.psd(a) for a in e.args]
             if all(kinds):
-                return (Claim.PD if op == K.KRON and all(k is Claim.PD for k in kinds) else Claim.PSD), \
+                return (Property.PD if op == K.KRON and all(k is Property.PD for k in kinds) else Property.PSD), \
                     PSD_KRON if op == K.KRON else PSD_SCHUR
             return None
         if op == K.INV:
-            return (Claim.PD, PSD_INVERSE) if self.psd(e.args[0]) is Claim.PD else None
+            return (Property.PD, PSD_INVERSE) if self.psd(e.args[0]) is Property.PD else None
         if op == K.MUL:
             return self._congruence(e)
         return None
 
-    def _congruence(self, e: Expr) -> tuple[Claim | None, CurvatureRule] | None:
+    def _congruence(self, e: Expr) -> tuple[Property | None, CurvatureRule] | None:
         if e.op != K.MUL:
             return None
         scalars = [a for a in e.args if a.is_scalar]
@@ -206,15 +206,15 @@ class Definiteness:
                 scale_pos = scale_pos and sign.positive
         k = len(mats)
         if k == 0:
-            return Claim.PSD, PSD_SCALE
+            return Property.PSD, PSD_SCALE
         if k == 1:
             inner = self.psd(mats[0])
-            return (inner if scale_pos else Claim.PSD if inner else None), PSD_SCALE
+            return (inner if scale_pos else Property.PSD if inner else None), PSD_SCALE
         if any(mats[i] is not E.T(mats[k - 1 - i]) for i in range(k // 2)):
             return None
         if k % 2 and not self.psd(mats[k // 2]):
             return None
-        return Claim.PSD, PSD_CONGRUENCE
+        return Property.PSD, PSD_CONGRUENCE
 
     def _quadratic_scalar(self, s: Expr) -> bool:
         proof = self._congruence(s) if s.op == K.MUL else None

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from matcalc_cli.counterexamples import _direction, _point
-from matcalc_cli.definiteness import Claim, Definiteness, Fact, InRange, PsdSo
+from matcalc_cli.definiteness import Definiteness, Fact, InRange, Property, PsdSo
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.report import typed_input
 
@@ -39,13 +39,13 @@ def check_fact(f: Fact, variables, wrt, opts) -> int:
         if x is None or not np.all(np.isfinite(x)):
             continue
         scale = max(1.0, float(np.max(np.abs(x))))
-        if claim in (Claim.PSD, Claim.PD) or isinstance(claim, PsdSo):
+        if claim in (Property.PSD, Property.PD) or isinstance(claim, PsdSo):
             assert np.allclose(x, x.T, atol=1e-9 * scale)
             assert np.linalg.eigvalsh((x + x.T) / 2).min() >= -1e-9 * scale, f.rule.name
         elif isinstance(claim, InRange):
             lo, hi = claim.interval.lo, claim.interval.hi
             assert np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12), claim.text
-        elif claim in (Claim.CONVEX, Claim.CONCAVE, Claim.AFFINE):
+        elif claim in (Property.CONVEX, Property.CONCAVE, Property.AFFINE):
             for h in (0.3, 0.03):
                 ends = [value(f.node, {**values, **{w: values[w] + s * h * v[w] for w in wrt}}, sizes)
                         for s in (-1.0, 1.0)]
@@ -53,9 +53,9 @@ def check_fact(f: Fact, variables, wrt, opts) -> int:
                     continue
                 d2 = ends[0] + ends[1] - 2 * x
                 tol = 1e-9 * max(scale, float(np.max(np.abs(ends[0]))), float(np.max(np.abs(ends[1]))))
-                if claim is not Claim.CONCAVE:
+                if claim is not Property.CONCAVE:
                     assert np.all(d2 >= -tol), (f.rule.name, d2)
-                if claim is not Claim.CONVEX:
+                if claim is not Property.CONVEX:
                     assert np.all(d2 <= tol), (f.rule.name, d2)
         else:
             continue

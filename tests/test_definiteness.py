@@ -7,7 +7,7 @@ import pytest
 from convex_corpus import PSD_CASES
 from convex_facts import check_fact, psd_facts
 
-from matcalc_cli.definiteness import Claim, InRange
+from matcalc_cli.definiteness import InRange, Property
 
 
 @pytest.mark.parametrize("src, opts", PSD_CASES)
@@ -19,9 +19,9 @@ def test_psd_rules_prove_and_hold(src, opts):
 
 
 @pytest.mark.parametrize("src, opts, kind", [
-    ("X^T X", {}, Claim.PSD),  # singular when X is wide: PSD, not PD
-    ("eye(n) + X^T X", {}, Claim.PD),
-    ("kron(S, S)", {"spd": ["S"]}, Claim.PD),
+    ("X^T X", {}, Property.PSD),  # singular when X is wide: PSD, not PD
+    ("eye(n) + X^T X", {}, Property.PD),
+    ("kron(S, S)", {"spd": ["S"]}, Property.PD),
     ("A", {}, None),  # an undeclared matrix: nothing claimed
     ("A - B", {}, None),
     ("-(X^T X)", {}, None),

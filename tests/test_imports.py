@@ -154,3 +154,23 @@ def test_no_import_cycles():
 def test_imports_inside_functions_count():
     # report imports steps only when --steps asks for them, inside differentiate
     assert "steps" in GRAPH["report"]
+
+
+def test_no_two_modules_or_classes_share_a_name_for_different_things():
+    """A name says which thing it is: two modules share a name only where render/ prints what
+    the stage of that name makes (render/steps.py prints steps.py's derivation), and two
+    classes only where one is the Protocol a printer reads the other through."""
+    by_name: dict[str, list[str]] = {}
+    for module in GRAPH:
+        if module:
+            by_name.setdefault(module.split(".")[-1], []).append(module)
+    shared = {n: ms for n, ms in by_name.items() if len(ms) > 1 and n not in ("__init__",)}
+    assert all(sorted(ms) == sorted([n, f"render.{n}"]) for n, ms in shared.items()), shared
+    classes: dict[str, list[tuple[str, bool]]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                protocol = any(ast.unparse(b) in ("Protocol", "typing.Protocol") for b in node.bases)
+                classes.setdefault(node.name, []).append((_module_of(path), protocol))
+    twice = {n: places for n, places in classes.items() if len(places) > 1}
+    assert all(sum(not p for _, p in places) <= 1 for places in twice.values()), twice
