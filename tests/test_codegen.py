@@ -429,7 +429,9 @@ def test_hvp_never_forms_the_hessian(backend: str) -> None:
     assert "kron" not in mf and "eye" not in mf and "multi_dot([v, V.T, V])" in mf
     logistic = code_of_with("-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))",
                             ["theta", "theta"], backend, hvp=True)
-    assert "diag" not in logistic and "(X @ v)" in logistic
+    # X theta and X v, neither needing the other, are one product in jax and torch (render/batched.py)
+    assert "diag" not in logistic and ("(X @ v)" if backend == "python" else "X @ ") in logistic
+    assert backend == "python" or ".hstack([theta, v])" in logistic
     assert ("X.T @ (" if backend != "jax" else ".T @ X).T") in logistic  # jax: no copy of X for X^T u
     assert "kron" not in code_of_with("norm(W2 tanh(W1 x) - y)^2", ["W1", "W1"], backend, hvp=True)
 

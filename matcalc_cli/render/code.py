@@ -22,7 +22,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape, walk
 from matcalc_cli.naming import Computed, is_dense_diag
-from matcalc_cli.render import order
+from matcalc_cli.render import batched, order
 from matcalc_cli.render.identifiers import Names
 from matcalc_cli.render.printer import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.structure import Structure
@@ -39,6 +39,7 @@ class CodePrinter(Printer):
     had, hdiv = " * ", " / "
     times_numbers = " * "
     module = "np"  # the names the backend's imports bind (reserved for them)
+    batches: frozenset[str] = frozenset()  # the products of one matrix the backend batches (render/batched.py)
     linalg = "np.linalg"  # the backend's linear algebra namespace (multi_dot)
     reserved: tuple[str, ...] = ("np",)
 
@@ -50,6 +51,18 @@ class CodePrinter(Printer):
         # a --spd variable's Cholesky factor: its local name, and whether a solve used it
         self.factors: dict[str, str] = {}
         self.factored: dict[str, None] = {}
+        self.recorder: batched.Recorder | None = None  # set for the dry run that plans the batches
+        self.batched: dict[batched.Key, str] = {}  # a batched product -> its column of the batch
+        self.batch_names: dict[batched.Batch, str] = {}
+
+    def batch(self, b: batched.Batch) -> str:
+        """One product of b's matrix with its vectors side by side (as columns, or as rows)."""
+        module = self.linalg.split(".")[0]
+        if batched.orientation(b.matrix) == batched.ROWS:
+            rows = ", ".join(self.wrap(self.chain(list(right)), ATOM) + ".T" for _, right in b.keys)
+            return f"{module}.vstack([{rows}]) @ {self.at(b.matrix.args[0], NEG)}"
+        columns = ", ".join(self.chain(list(right))[0] for _, right in b.keys)
+        return f"{self.at(b.matrix, NEG)} @ {module}.hstack([{columns}])"
 
     def cholesky_factor(self, a: Expr) -> str:
         """The local name of a --spd variable's factor, computed once for every solve with it."""
@@ -63,6 +76,8 @@ class CodePrinter(Printer):
     # ---------------------------------------------------------- the walk
     def show(self, e: Expr) -> tuple[str, int]:
         name = self.locals.get(e)
+        if name is not None and self.recorder is not None:
+            self.recorder.local(e)
         return (name, ATOM) if name is not None else self.body(e)
 
     def body(self, e: Expr) -> tuple[str, int]:
@@ -182,6 +197,14 @@ class CodePrinter(Printer):
         if k is None:
             return f"{self.linalg}.multi_dot([{', '.join(self.render(f) for f in fs)}])", ATOM
         left, right = fs[:k], fs[k:]
+        key = batched.candidate(left, right, kinds, self.batches) if self.batches else None
+        if key is not None and key in self.batched:
+            return self.batched[key], ATOM
+        if key is not None and self.recorder is not None:
+            self.recorder.enter()
+            lhs, rhs = self.at(left[0], NEG), self.chain(right)
+            self.recorder.leave(key)
+            return self.matmul(left, right, lhs, rhs)
         if len(left) == 1 and is_dense_diag(left[0]):
             return f"{self.at(left[0].args[0], NEG)} * {self.wrap(self.chain(right), NEG)}", PRODUCT
         if len(left) == 1 and self.solvable(left[0]):
@@ -272,6 +295,32 @@ def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
+def _lines(code: Computed, printer: CodePrinter, names: Names) -> list[batched.Line]:
+    """The order of the function's lines (render/batched.py's plan: the index of a local in
+    code.where, or a Batch; len(code.where) is the return), the batches named and their
+    products registered with the printer."""
+    if not printer.batches:
+        return [*range(len(code.where) + 1)]
+    recorder = printer.recorder = batched.Recorder()
+    frames = []
+    for _, node in code.where:
+        frames.append(recorder.line())
+        printer.body(node)
+    frames.append(recorder.line())
+    for root in (code.derivative, code.value):
+        if root is not None:
+            printer.show(root)
+    printer.recorder = None
+    lines = batched.plan([node for _, node in code.where] + [None], frames, recorder.operands)
+    batches = [b for b in lines if isinstance(b, batched.Batch)]
+    printer.batch_names = {b: names.claim("P" if len(batches) == 1 else f"P{i + 1}") for i, b in enumerate(batches)}
+    for b, name in printer.batch_names.items():
+        for i, key in enumerate(b.keys):
+            rows = batched.orientation(b.matrix) == batched.ROWS
+            printer.batched[key] = f"{name}[{i}:{i + 1}].T" if rows else f"{name}[:, {i}:{i + 1}]"
+    return lines
+
+
 def function(code: Computed, sig: Signature, backend: type[CodePrinter]) -> str:
     """The derivative as Python source, computed as code says (naming.computed): the
     backend's imports, then one def."""
@@ -330,8 +379,12 @@ def function(code: Computed, sig: Signature, backend: type[CodePrinter]) -> str:
         body += [f"    if {' or '.join(second)}:", f"        {message}"]
     body += [f"    {a} = {a}.reshape(())" for a in scalars]
     factored_at = len(body)
-    for _, node in code.where:
-        body.append(f"    {local_names[node]} = {printer.body(node)[0]}")
+    for item in _lines(code, printer, names):
+        if isinstance(item, batched.Batch):
+            body.append(f"    {printer.batch_names[item]} = {printer.batch(item)}")
+        elif item < len(code.where):
+            node = code.where[item][1]
+            body.append(f"    {local_names[node]} = {printer.body(node)[0]}")
     result = printer.show(e)[0]
     if e.shape == SCALAR:
         result = printer.scalar_result(result)

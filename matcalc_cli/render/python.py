@@ -9,12 +9,15 @@ from __future__ import annotations
 from matcalc_cli.expr import Expr
 from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
+from matcalc_cli.render import batched
 from matcalc_cli.render.code import CodePrinter, Signature, function
 from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
 
 
 class PythonPrinter(CodePrinter, NumpyPrinter):
     reserved = ("np", "scipy")
+    # OpenBLAS: [a^T; b^T] M 1.45 times as fast as M^T a and M^T b at n = 4,000, but M [a, b] slower than M a and M b
+    batches = frozenset({batched.ROWS})
     scipy: frozenset[str] = frozenset()  # the scipy modules the function calls, imported at its top
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
