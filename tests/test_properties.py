@@ -914,7 +914,9 @@ def structured_cases(draw: Draw) -> tuple[Expr, list[Expr], str]:
 def test_structured_derivatives_match_finite_differences() -> None:
     stats: Counter[str] = Counter()
 
-    @_settings(_STRUCTURED_EXAMPLES)
+    soak_seed = os.environ.get("MATCALC_SOAK_SEED", "").strip()
+
+    @_settings(_STRUCTURED_EXAMPLES, derandomize=not soak_seed)
     @given(structured_cases(), st.integers(0, 2**16))
     def run(case: tuple[Expr, list[Expr], str], seed: int) -> None:
         f, wrt, layout = case
@@ -944,6 +946,8 @@ def test_structured_derivatives_match_finite_differences() -> None:
         stats["checked"] += 1
         stats[f"{x.info.structure.value}: {d.kind}" + (" (2nd)" if len(wrt) == 2 else "")] += 1
 
+    if soak_seed:  # another stream than CI's, as for_each_shape's
+        run = hypothesis.seed(int(soak_seed) * 100 + 99)(run)
     run()
     print("\nproperty (a'):", dict(sorted(stats.items())))
     assert stats["checked"] >= _STRUCTURED_EXAMPLES // 2, stats
