@@ -158,7 +158,8 @@ MORE: list[tuple[str, Source, dict, str]] = [
      "A y x^T B + B y x^T A + (x^T A y) B + (x^T B y) A"),
     ("piecewise-power", "(step(u) - 1).^2 .* sign(x).^2", {}, "step(-u)"),
     ("piecewise-power", "(2 step(u) + 1).^3", {}, "26 step(u) + 1"),
-    ("trace-collect", "tr(U^2 B + U B U + B U^2)", SQ | {"U": (N, N)}, "3 tr(B U^2)"),
+    # each term turned to its cheapest rotation (B U^2 costs more: a power costs dear)
+    ("trace-collect", "tr(U^2 B + U B U + B U^2)", SQ | {"U": (N, N)}, "3 tr(U B U)"),
     ("trace-collect", "tr(A B C - 2 C A B + D)", {"A": (N, "m"), "B": ("m", N), "C": (N, N), "D": (N, N)},
      "tr(D - A B C)"),
     ("kron-vec", "kron(x^T, eye(n)) vec(A) t", SQ | {"t": E.SCALAR}, "t A x"),

@@ -17,7 +17,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
-from matcalc_cli.simplify.cost import rank
+from matcalc_cli.simplify.cost import cheapest
 
 Subs = Sequence[tuple[str, Callable[[Expr], Expr | None]]]  # (rule name, leaf -> its other spelling)
 
@@ -154,21 +154,21 @@ def _simplify_region(e: Expr, visit: Any, subs: Subs, fired: list[str]) -> Expr:
             names.append(name)
     if swap:
         forms.append((s.xreplace(swap), names))
-    shape_of_region = e.shape
-    best, best_cost, best_names = None, None, []
+    offered: dict[Expr, list[str]] = {}  # each tree sympy gives, and the rules its form used (the first's)
     for form, used in forms:
         for cand in _candidates(sp, form):
             try:
                 out = _from_sympy(sp, cand, back, e.shape)
             except _Reject:
                 continue
-            if out.shape != shape_of_region:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
+            if out.shape != e.shape:  # a ./ (t a) is 1/t everywhere: say so with ones(n)
                 out = E.zeros(e.shape) if E.is_zero(out) else E.mul(out, E.ones(e.shape))
-            cost = rank(out)
-            if best_cost is None or cost < best_cost:
-                best, best_cost, best_names = out, cost, used
-    fired.extend(best_names)
-    return best if best is not None else rebuild(e, [visit(a) for a in e.args])
+            offered.setdefault(out, used)
+    best = cheapest(offered, None)
+    if best is None:
+        return rebuild(e, [visit(a) for a in e.args])
+    fired.extend(offered[best])
+    return best
 
 
 def _expanded_terms(sp: Any, s: Any) -> int:

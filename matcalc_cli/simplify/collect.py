@@ -3,8 +3,8 @@ coefficients added: a M - s M = (a - s) M (eye(n) - (x^T U x) eye(n) = (1 - x^T 
 and a sum S whose terms stand beside a multiple of S, S - s S = (1 - s) S (the Hessian of
 logdet(A + x x^T), whose terms U1 + U2 - (x^T U1 x) (U1 + U2) are (1 - x^T U1 x) (U1 + U2)),
 and a diagonal scaling beside the plain term, F - diag(v) F = diag(1 - v) F. The sum's
-normal form (normal.total) collects numbers only; this collects scalar expressions, where the
-result is shorter."""
+normal form (normal.total) collects numbers only; this offers the sum with scalar expressions
+collected, each way that applies, and the rule keeps the cheapest where it is shorter."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
 from matcalc_cli.simplify import hinge as HG
-from matcalc_cli.simplify.cost import rank
+from matcalc_cli.simplify.cost import choose
 from matcalc_cli.simplify.normal import _coef, product, total
 
 Split = tuple[Expr, tuple[Expr, ...]]  # (the scalar coefficient, number included; the matrix chain)
@@ -105,44 +105,25 @@ def _diagonals(items: list[Split], left: bool) -> list[Split] | None:
                     (s, ((fn(K.DIAG, v), *rest) if left else (*rest, fn(K.DIAG, v)))) for s, v in g]
             continue
         inner = total([product([s, v]) for s, v in g])
-        form = HG.cheapest_form(inner)
-        if form is not None and rank(form) < rank(inner):
-            inner = form
-        d = fn(K.DIAG, inner)
+        d = fn(K.DIAG, choose(inner, HG.hinge_forms(inner)))  # diag(step(1 - abs(x))), not diag(1 - step(...))
         out.append((E.ONE, (d, *rest) if left else (*rest, d)))
     return out
 
 
-def collected(e: Expr) -> Expr | None:
-    """The sum e with its terms collected by matrix part, where that is shorter, else None."""
+def collections(e: Expr) -> list[Expr]:
+    """The sum e with its terms collected by matrix part, each way that applies: like matrix
+    parts (a M - s M), a sum beside its multiple (S - s S), a diagonal scaling beside the plain
+    term, from the left and from the right. The rule keeps the cheapest where it is shorter."""
     if e.is_scalar or len(e.args) > 32:
-        return None
+        return []
     items = [_split(t) for t in e.args]
-    best = e
     grouped = _by_chain(items)
-    if len(grouped) < len(items):
-        cand = _rebuilt(grouped)
-        if rank(cand) < rank(best):
-            best = cand
+    out = [_rebuilt(grouped)] if len(grouped) < len(items) else []
     inner = _inner_sum(grouped)
     if inner is not None:
-        cand = _rebuilt(inner)
-        if rank(cand) < rank(best):
-            best = cand
+        out.append(_rebuilt(inner))
     for left in (True, False):
         diagonal = _diagonals(items, left)
         if diagonal is not None:
-            cand = _rebuilt(diagonal)
-            if rank(cand) < rank(best):
-                best = cand
-    return best if best != e else None
-
-
-def has_collectable(e: Expr) -> bool:
-    return collected(e) is not None
-
-
-def collect(e: Expr) -> Expr:
-    out = collected(e)
-    assert out is not None
+            out.append(_rebuilt(diagonal))
     return out

@@ -10,14 +10,18 @@ by it, counting characters where the simplifier weighs by kind.
 key() orders the terms of a sum and the factors of commutative products: numbers
 before names, names compared with their digits as numbers (A2 before A10), A^T
 right after A, and a function by its name, then its argument.
+
+choose() is the one place the simplifier chooses among equal spellings, by rank() (cost,
+then key): the modules that know alternatives offer them as candidates.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from functools import lru_cache
+from typing import TypeVar
 
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr, Written
@@ -342,6 +346,27 @@ def rank(e: Expr) -> tuple[int, Key]:
     return cost(e), key(e)
 
 
-def cheapest(candidates: list[Expr], default: Expr) -> Expr:
-    """The candidate a textbook prints, by rank(); default if there is none."""
+_D = TypeVar("_D")
+
+
+def cheapest(candidates: Iterable[Expr], default: _D) -> Expr | _D:
+    """The candidate a textbook prints, by rank() (cost, then key; of equals, the first);
+    default if there is none."""
     return min(candidates, key=rank, default=default)
+
+
+def choose(incumbent: Expr, candidates: Iterable[Expr], *, by_cost: bool = False) -> Expr:
+    """The simplifier's one choice among equal spellings: the cheapest candidate by rank()
+    (cost, then key) where it ranks before incumbent; else incumbent (a choice never
+    lengthens). Every module that weighs spellings offers them here and compares no costs
+    itself (tests/test_simplify_cost.py holds it): the engine for a rule's candidates, the
+    canonicaliser, the elementwise algebra, finish.
+
+    by_cost: only a lower cost replaces incumbent; at equal cost the spelling in hand stays,
+    whatever the order says. For a change that is made where it is shorter, not merely
+    ordered first: a transpose pushed through a sum, an inverse spelled X^-T, a transposed
+    sum spread term by term, a rule guarded `shorter`."""
+    best = cheapest(candidates, incumbent)
+    if by_cost:
+        return best if cost(best) < cost(incumbent) else incumbent
+    return best if rank(best) < rank(incumbent) else incumbent

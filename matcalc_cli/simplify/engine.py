@@ -4,13 +4,15 @@ to a true fixpoint. A rewrite that never settles stops at a generous bound, loud
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from contextvars import ContextVar
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.algebra import elementwise
-from matcalc_cli.simplify.cost import cheapest, cost, forget, rank
+from matcalc_cli.simplify.cost import cheapest, forget
+from matcalc_cli.simplify.cost import choose as cheaper
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import PAIR_RULES, REGION, rules_for
 
@@ -125,7 +127,9 @@ def _rewrite(node: Expr, weigh: bool = True) -> Expr:
             out = rule.result(node) if rule.choices is None else choose(node, rule.choices(node, joined))
             if out.shape != node.shape:  # a rule's defect: stop rather than answer wrong
                 raise ShapeChanged(f"rule {rule.name} rewrote a {node.shape} node as {out.shape}")
-            if out != node and (not rule.shorter or cost(out) < cost(node)):
+            if rule.shorter:
+                out = cheaper(node, [out], by_cost=True)
+            if out != node:
                 trace = _trace.get()
                 if trace is not None:
                     trace.append((rule.name, node, out))
@@ -133,11 +137,11 @@ def _rewrite(node: Expr, weigh: bool = True) -> Expr:
     return node
 
 
-def choose(node: Expr, candidates: list[Expr]) -> Expr:
-    """The cheapest candidate, each weighed as the pair rules leave it (tr(X A X^-1) turned
-    to tr(X^-1 X A) is tr(A)), where it is cheaper than node; else node: a choice never lengthens."""
-    best = cheapest([joined(c) for c in candidates], node)
-    return best if rank(best) < rank(node) else node
+def choose(node: Expr, candidates: Iterable[Expr]) -> Expr:
+    """A rule's choice: its candidates, each as the pair rules leave it (tr(X A X^-1) turned
+    to tr(X^-1 X A) is tr(A)), offered to the one choice (cost.choose): the cheapest where it
+    is cheaper than node; else node: a choice never lengthens."""
+    return cheaper(node, (joined(c) for c in candidates))
 
 
 def joined(root: Expr) -> Expr:

@@ -9,7 +9,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.derive.present import Draft, FinishedDerivative, project
 from matcalc_cli.expr import Expr
-from matcalc_cli.simplify.cost import cost
+from matcalc_cli.simplify.cost import choose
 from matcalc_cli.simplify.engine import simplify
 from matcalc_cli.simplify.normal import total, transpose
 
@@ -34,6 +34,6 @@ def _spread_transpose(g: Expr) -> Expr:
     that is no longer: x^T (A + A^T) / (x^T x) - 2 (x^T A x) x^T / (x^T x)^2, not (...)^T;
     but (A X + X A)^T, not A^T X^T + X^T A^T."""
     if g.op == K.T and g.args[0].op == K.ADD and all(t.op == K.MUL for t in g.args[0].args):
-        spread = total([transpose(t) for t in g.args[0].args])
-        return spread if cost(spread) <= cost(g) else g
+        # the spread form is the one in hand: the transposed sum replaces it only where cheaper
+        return choose(total([transpose(t) for t in g.args[0].args]), [g], by_cost=True)
     return g

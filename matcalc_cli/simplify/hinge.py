@@ -9,8 +9,9 @@ numbers, sums, Hadamard products and whole powers, through abs, sign, step and r
 piecewise-linear function of r wherever each product has a constant factor: exactly, with
 rational breakpoints. It is then a + b r on one piece, plus, at each breakpoint t, a change of
 slope (relu(r - t) to the right of that piece, relu(t - r) to its left) and a jump (step(r - t),
-step(t - r)). Each piece as the base, and r or -r as the argument, is a candidate; the cheapest
-replaces the expression where it is cheaper.
+step(t - r)). Each piece as the base, and r or -r as the argument, is a candidate, which the
+rule offers: the one choice (cost.choose) keeps the cheapest where it is cheaper than the
+expression.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import rank
 from matcalc_cli.simplify.normal import _coef, product, total
 
 CALLS = frozenset({K.ABS, K.SIGN, K.STEP, K.RELU})
@@ -240,20 +240,21 @@ def _zero(t: Expr) -> bool:
     return _coef(t)[0] == 0 or _number(t) == 0
 
 
-def hinge_forms(e: Expr) -> list[Expr]:
-    """e in hinge form, each piece as the base, with r and -r: [] where e is not a
-    piecewise-linear function of one argument."""
+@functools.lru_cache(maxsize=1 << 12)
+def hinge_forms(e: Expr) -> tuple[Expr, ...]:
+    """e in hinge form, each piece as the base, with r and -r: () where e is not a
+    piecewise-linear function of one argument (a pure function of a hash-consed node: cached)."""
     if not has_call(e) or len(E.walk(e)) > _MAX_NODES:
-        return []
+        return ()
     r = _argument(e)
     if r is None or r.shape != e.shape:
-        return []
+        return ()
     f = _read(e, r)
     if f is None:
-        return []
+        return ()
     neg = total([product([E.const(-1), u]) for u in _terms(r)])
     out = [_hinged(g, s, b) for g, s in ((f, r), (_negated(f), neg)) for b in _central(g)]
-    return out + _indicators(f, r)
+    return (*out, *_indicators(f, r))
 
 
 def _central(f: Piecewise) -> list[int]:
@@ -286,38 +287,23 @@ def _indicators(f: Piecewise, r: Expr) -> list[Expr]:
     return [product([E.const(left), fn(K.STEP, total([around, E.bcast(E.const(-h), r.shape)]))])]
 
 
-@functools.lru_cache(maxsize=1 << 12)
-def cheapest_form(e: Expr) -> Expr | None:
-    return min(hinge_forms(e), key=rank, default=None)
-
-
-def hinged(e: Expr) -> Expr | None:
-    """The cheapest hinge form of e (a sum or a Hadamard product) where it is cheaper than e."""
-    best = cheapest_form(e) if e.op in (K.ADD, K.HAD) else None
-    return best if best is not None and rank(best) < rank(e) else None
-
-
 _WRAPS: dict[str, Callable[[Expr], Expr]] = {K.T: E.T, K.DIAG: lambda v: fn(K.DIAG, v)}
 
 
-def scaled(e: Expr) -> Expr | None:
+def scaled_forms(e: Expr) -> list[Expr]:
     """c F (region)^T G = F (hinge of c region)^T G, also through diag: the product's number
-    taken into the function where the whole is then cheaper (-(r - relu(r - 1))^T X is
-    (relu(r - 1) - r)^T X)."""
+    taken into the function, each hinge form of each such factor a candidate (-(r - relu(r - 1))^T X
+    is (relu(r - 1) - r)^T X; the rule keeps the cheapest where the whole is then cheaper)."""
     c = _number(e.args[0])
     if c is None or e.args[0].op != K.CONST:
-        return None
+        return []
     rest = list(e.args[1:])
-    best: Expr | None = None
+    out: list[Expr] = []
     for i, g in enumerate(rest):
         wrap = _WRAPS.get(g.op) if g.op in _WRAPS and g.args[0].op in (K.ADD, K.HAD) else None
         inner = g.args[0] if wrap is not None else g
         if inner.op not in (K.ADD, K.HAD) or not has_call(inner) or (g.op == K.DIAG and inner.shape[1] != 1):
             continue
-        form = cheapest_form(product([E.const(c), inner]))
-        if form is None:
-            continue
-        cand = product([*rest[:i], wrap(form) if wrap is not None else form, *rest[i + 1:]])
-        if best is None or rank(cand) < rank(best):
-            best = cand
-    return best if best is not None and rank(best) < rank(e) else None
+        out += [product([*rest[:i], wrap(form) if wrap is not None else form, *rest[i + 1:]])
+                for form in hinge_forms(product([E.const(c), inner]))]
+    return out

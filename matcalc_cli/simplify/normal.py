@@ -14,7 +14,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.params import DimsParam
-from matcalc_cli.simplify.cost import cost, key, rank
+from matcalc_cli.simplify.cost import choose, key
 
 
 def filled(e: Expr) -> Expr:
@@ -32,8 +32,8 @@ def transpose(x: Expr) -> Expr:
         return product([transpose(f) for f in reversed(x.args)], orient=False)
     if op == K.INV:
         inner = transpose(x.args[0])
-        spelled = E.inv(E.T(x.args[0]))  # (A X B)^-T, not (B^T X^T A^T)^-1
-        return spelled if cost(spelled) < cost(E.inv(inner)) else E.inv(inner)
+        # (A X B)^-T, not (B^T X^T A^T)^-1
+        return choose(E.inv(inner), [E.inv(E.T(x.args[0]))], by_cost=True)
     if op == K.POW:
         return E.power(transpose(x.args[0]), x.number)
     if op == K.BCAST:
@@ -51,10 +51,7 @@ def transpose(x: Expr) -> Expr:
     elif op == K.HDIV:
         pushed = E.hdiv(transpose(x.args[0]), transpose(x.args[1]))
     # (A + A^T)^T is A + A^T, but (x - A s)^T stays: push only where it costs less.
-    kept = E.T(x)
-    if pushed is not None and cost(pushed) < cost(kept):
-        return pushed
-    return kept
+    return choose(E.T(x), [pushed] if pushed is not None else [], by_cost=True)
 
 
 # ------------------------------------------------------------------ products
@@ -91,10 +88,11 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
         return product([E.const(coef), *merged, *more, *chain], orient)
     out = E.mul(E.const(coef), *merged, *chain)  # type: ignore[arg-type]
     if orient and out.is_scalar and chain and not merged:
-        # A scalar equals its transpose: keep whichever spelling sorts first.
-        flipped = product([transpose(f) for f in reversed(chain)], orient=False)
-        if rank(flipped) < rank(E.mul(*chain)):
-            out = E.mul(E.const(coef), flipped)  # type: ignore[arg-type]
+        # A scalar equals its transpose: keep whichever spelling ranks first.
+        kept = E.mul(*chain)
+        turned = choose(kept, [product([transpose(f) for f in reversed(chain)], orient=False)])
+        if turned != kept:
+            out = E.mul(E.const(coef), turned)  # type: ignore[arg-type]
     return out
 
 

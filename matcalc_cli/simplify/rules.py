@@ -6,12 +6,15 @@ predicates (column(?x), integer(?k), orthonormal(?U), shorter, termwise, ...). T
 are code, where a rewrite needs more than a pattern can say:
   a choice among spellings      cyclic-trace (every rotation), transpose-out, distribute-to-
                                 collect, identity-insertion: each offers candidates (chosen()),
-                                and the engine keeps the cheapest
-  a search or a family          trace-collect (each term turned to its least rotation), collect-
-                                scalar-multiples (terms grouped by matrix part), mean (the count
-                                read off the summand's shape, spread over a sum's terms), the
-                                piecewise rules (any affine function of a step raised to a
-                                power, hinge forms), kron-to-hadamard (a window of five factors
+                                and the engine keeps the cheapest (cost.choose, the one choice)
+                                once the node's arguments are settled; collect-scalar-multiples
+                                (terms grouped by matrix part, three ways), piecewise-linear and
+                                piecewise-linear-scaled (every hinge form) offer theirs to
+                                cost.choose at once (picked(): see there why)
+  a search or a family          trace-collect (each term turned to its cheapest rotation), mean
+                                (the count read off the summand's shape, spread over a sum's
+                                terms), the piecewise rules (any affine function of a step
+                                raised to a power), kron-to-hadamard (a window of five factors
                                 around a sum of Kronecker products)
   one spelling, any kind        fill-broadcast (a broadcast scalar among any node's arguments)
   tried and kept as code        negated-sum (-?S for a sum of negative terms, as three patterns,
@@ -37,7 +40,7 @@ The order in the table is the order rules are tried on a node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from matcalc_cli import kinds as K
@@ -50,6 +53,7 @@ from matcalc_cli.simplify import pairs as PAIRS
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
+from matcalc_cli.simplify.cost import choose
 from matcalc_cli.simplify.normal import (
     filled,
     hadamard,
@@ -77,14 +81,27 @@ class Rule:
     shorter: bool = False  # the engine keeps a result only where it costs less than the node
     # A choice among spellings: the candidates, of which the engine keeps the cheapest (each
     # settled by the pair rules first) where it is cheaper than the node; result is unused.
-    choices: Callable[[Expr, Callable[[Expr], Expr]], list[Expr]] | None = None
+    choices: Callable[[Expr, Callable[[Expr], Expr]], Iterable[Expr]] | None = None
     pair: bool = False  # a pair rule: the engine settles a choice's candidates by these
 
 
 def chosen(name: str, group: str, ops: tuple[str, ...], guard: Callable[[Expr], bool],
-           candidates: Callable[[Expr, Callable[[Expr], Expr]], list[Expr]], says: str) -> Rule:
+           candidates: Callable[[Expr, Callable[[Expr], Expr]], Iterable[Expr]], says: str) -> Rule:
     """A rule that offers candidate spellings; the engine chooses, with the one structural cost."""
     return Rule(name, group, ops, guard, lambda e: e, says, choices=candidates)
+
+
+def picked(name: str, group: str, ops: tuple[str, ...], candidates: Callable[[Expr], Iterable[Expr]],
+           says: str) -> Rule:
+    """A rule whose candidates the one choice (cost.choose) weighs as soon as the node is met: it
+    fires where one is cheaper than the node. Not chosen(), which the engine holds back until
+    the node's arguments are settled: a canonicaliser cycle below (a transpose pushed into
+    A + x x^T, then taken back out by inverse-transposed, pass after pass) keeps them from
+    settling, and the Hessian of logdet(A + x x^T) lost its (1 - x^T U x) (U^T + U)."""
+    def pick(e: Expr) -> Expr:
+        return choose(e, candidates(e))
+
+    return Rule(name, group, ops, lambda e: pick(e) != e, pick, says)
 
 
 def written(name: str, group: str, *texts: str, region: bool = False, pair: bool = False) -> Rule:
@@ -243,12 +260,11 @@ RULES: tuple[Rule, ...] = (
     written("piecewise-product", IDENTITY, "relu(?u) .* step(?u) => relu(?u)", "abs(?u) .* sign(?u) => ?u"),
     Rule("step-complement", IDENTITY, (K.ADD,), P.has_step_complement, P.step_complement,
          "away from the kink: c - c step(u) = c step(-u); 1 - step(abs(r) - 1) = step(1 - abs(r))"),
-    Rule("piecewise-linear", IDENTITY, (K.ADD, K.HAD), lambda e: HG.hinged(e) is not None,
-         lambda e: HG.hinged(e) or e,
+    picked("piecewise-linear", IDENTITY, (K.ADD, K.HAD), HG.hinge_forms,
          "away from kinks, a piecewise-linear function of r in hinge form: "
          "sign(r) .* min(abs(r), 1) = r - relu(r - 1) + relu(-r - 1)"),
-    Rule("piecewise-linear-scaled", PRESENTATION, (K.MUL,), lambda e: HG.scaled(e) is not None,
-         lambda e: HG.scaled(e) or e, "-(r - relu(r - 1))^T X = (relu(r - 1) - r)^T X, where shorter"),
+    picked("piecewise-linear-scaled", PRESENTATION, (K.MUL,), HG.scaled_forms,
+           "-(r - relu(r - 1))^T X = (relu(r - 1) - r)^T X, where shorter"),
     Rule("trace-collect", IDENTITY, (K.TR,), TR.has_collectable_trace, TR.collect_trace,
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
     chosen("cyclic-trace", PRESENTATION, (K.TR,), lambda e: RW.is_chain(e.args[0]), RW.cyclic_trace,
@@ -285,7 +301,7 @@ RULES: tuple[Rule, ...] = (
     written("inverse-of-scaled", IDENTITY, "(?s ?A)^-1 => ?s^-1 ?A^-1 if scalar(?s), shape(?A, ?n, ?n), nonscalar(?A)"),
     chosen("distribute-to-collect", PRESENTATION, (K.ADD,), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
-    Rule("collect-scalar-multiples", PRESENTATION, (K.ADD,), C.has_collectable, C.collect,
+    picked("collect-scalar-multiples", PRESENTATION, (K.ADD,), C.collections,
          "a M - s M = (a - s) M; S - s S = (1 - s) S for a sum S, where shorter"),
     chosen("transpose-out", PRESENTATION, (K.ADD, K.HAD), RW.has_transposed_term, RW.transpose_out,
          "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),

@@ -9,7 +9,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
-from matcalc_cli.simplify.cost import key
+from matcalc_cli.simplify.cost import cheapest
 from matcalc_cli.simplify.normal import _coef, product, total
 
 
@@ -29,14 +29,15 @@ def _factors(core: Expr) -> list[Expr] | None:
 
 
 def _turned(t: Expr) -> Expr:
-    """t with its chain turned to the rotation whose product comes first in key()'s order."""
+    """t with its chain turned to its cheapest rotation (any one rotation, the same for every
+    rotation of the chain, lets like terms meet; the cheapest reads best)."""
     c, core = _coef(t)
     fs = _factors(core)
     if fs is None or len(fs) < 2:
         return t
     # a rotation of another size (B A for A B of m x m) has the trace but not a place in the sum
     rotations = [r for r in (product(fs[i:] + fs[:i]) for i in range(len(fs))) if r.shape == core.shape]
-    return product([E.const(c), min(rotations, key=key)])
+    return product([E.const(c), cheapest(rotations, core)])
 
 
 def _collected(e: Expr) -> Expr | None:
