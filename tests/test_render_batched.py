@@ -14,11 +14,13 @@ from matcalc_cli import expr as E
 from matcalc_cli.api import function_text
 from matcalc_cli.render import batched
 from matcalc_cli.render.jax import JaxPrinter
+from matcalc_cli.render.python import PythonPrinter
 from matcalc_cli.render.torch import TorchPrinter
 from matcalc_cli.report import differentiate
 
 NETWORK = "norm(W2 tanh(W1 x) - y)^2"
-PRINTERS = {"jax": JaxPrinter, "torch": TorchPrinter}
+LARGE = ["W1=1000,1000", "W2=1000,1000"]  # past batched.LARGE entries: batched without a test of the size
+PRINTERS = {"jax": JaxPrinter, "torch": TorchPrinter, "python": PythonPrinter}
 
 
 def _reads(code: str, matrix: str) -> int:
@@ -30,7 +32,7 @@ def _reads(code: str, matrix: str) -> int:
 def test_the_network_hvp_reads_each_weight_matrix_twice(backend: str) -> None:
     # autodiff's jvp of grad reads W1 three times and W2 four: W1 x, W1 v; W2 h, W2 (u .* W1 v);
     # W2^T times two vectors; W1^T once.
-    code = code_of_with(NETWORK, ["x", "x"], backend, hvp=True)
+    code = code_of_with(NETWORK, ["x", "x"], backend, hvp=True, shapes=LARGE)
     module = "jnp" if backend == "jax" else "torch"
     assert f"W1 @ {module}.hstack([x, v])" in code
     assert re.search(rf"{module}\.vstack\(\[.*\]\) @ W2", code), code
@@ -39,7 +41,7 @@ def test_the_network_hvp_reads_each_weight_matrix_twice(backend: str) -> None:
 
 def test_numpy_batches_rows_only() -> None:
     # OpenBLAS runs [a^T; b^T] M faster than two products, M [a, b] slower (render/python.py).
-    code = code_of_with(NETWORK, ["x", "x"], "python", hvp=True)
+    code = code_of_with(NETWORK, ["x", "x"], "python", hvp=True, shapes=LARGE)
     assert "np.hstack" not in code and re.search(r"np\.vstack\(\[.*\]\) @ W2", code), code
     assert _reads(code, "W1") == 3 and _reads(code, "W2") == 3, code
 
@@ -59,21 +61,31 @@ def test_batched_functions_agree_with_finite_differences(backend: str, source: s
     assert run_against_differences(backend, source, ["x"], [], [], "denominator") == 2
 
 
-@pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_batched_hvp_equals_the_unbatched_one(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_a_matrix_known_to_be_small_is_not_batched(backend: str) -> None:
+    # read from cache, separate products ran faster (batched.LARGE)
+    code = code_of_with(NETWORK, ["x", "x"], backend, hvp=True, shapes=["W1=500,500", "W2=500,500"])
+    assert "stack(" not in code, code
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_a_named_size_is_compared_at_the_call_and_both_branches_agree(backend: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _skip_without(backend)
-    report = differentiate(NETWORK, ["x", "x"], ["W1=5,4", "W2=3,5"], [])
+    report = differentiate(NETWORK, ["x", "x"], [], [])
     ours = function_text(report, backend, hvp=True)
+    assert f">= {batched.LARGE} else" in ours, ours
     monkeypatch.setattr(PRINTERS[backend], "batches", frozenset())
     plain = function_text(report, backend, hvp=True)
-    assert "stack(" in ours and "stack(" not in plain
+    assert "stack(" not in plain
     rng = np.random.default_rng(3)
-    values = {"W1": rng.standard_normal((5, 4)), "W2": rng.standard_normal((3, 5)),
-              "x": rng.standard_normal((4, 1)), "y": rng.standard_normal((3, 1))}
-    args = _inputs(backend, values, report)
-    v = _inputs(backend, {**values, "x": rng.standard_normal((4, 1))}, report)[list(report.variables).index("x")]
-    want = np.asarray(load(plain)(*args, v), dtype=float)
-    assert np.allclose(np.asarray(load(ours)(*args, v), dtype=float), want, rtol=1e-12, atol=1e-12)
+    for n, m, k in [(3, 5, 4), (800, 700, 750)]:  # W1 (m, k) and W2 (n, m): small, then past LARGE
+        values = {"W1": rng.standard_normal((m, k)), "W2": rng.standard_normal((n, m)),
+                  "x": rng.standard_normal((k, 1)), "y": rng.standard_normal((n, 1))}
+        args = _inputs(backend, values, report)
+        v = _inputs(backend, {**values, "x": rng.standard_normal((k, 1))}, report)[list(report.variables).index("x")]
+        want = np.asarray(load(plain)(*args, v), dtype=float)
+        assert np.allclose(np.asarray(load(ours)(*args, v), dtype=float), want, rtol=1e-10, atol=1e-10)
 
 
 def test_plan_leaves_dependent_products_apart_and_orders_a_batch_before_its_readers() -> None:

@@ -56,13 +56,25 @@ class CodePrinter(Printer):
         self.batch_names: dict[batched.Batch, str] = {}
 
     def batch(self, b: batched.Batch) -> str:
-        """One product of b's matrix with its vectors side by side (as columns, or as rows)."""
+        """The products of b's matrix with its vectors in one array, as its columns (M [a, b])
+        or its rows ([a^T; b^T] M, for M^T a and M^T b): one product, or where the matrix's
+        size is known only at the call, that product if the matrix is large and the
+        separate ones if not."""
         module = self.linalg.split(".")[0]
+        vectors = [self.chain(list(right)) for _, right in b.keys]
         if batched.orientation(b.matrix) == batched.ROWS:
-            rows = ", ".join(self.wrap(self.chain(list(right)), ATOM) + ".T" for _, right in b.keys)
-            return f"{module}.vstack([{rows}]) @ {self.at(b.matrix.args[0], NEG)}"
-        columns = ", ".join(self.chain(list(right))[0] for _, right in b.keys)
-        return f"{self.at(b.matrix, NEG)} @ {module}.hstack([{columns}])"
+            m = self.at(b.matrix.args[0], NEG)
+            rows = [self.wrap(v, ATOM) + ".T" for v in vectors]
+            together, apart = f"{module}.vstack([{', '.join(rows)}]) @ {m}", [f"{r} @ {m}" for r in rows]
+            stack = "vstack"
+        else:
+            m = self.at(b.matrix, NEG)
+            together = f"{m} @ {module}.hstack([{', '.join(v[0] for v in vectors)}])"
+            apart, stack = [f"{m} @ {self.wrap(v, NEG)}" for v in vectors], "hstack"
+        if batched.large(b.matrix.shape) is True:
+            return together
+        entries = " * ".join(self.dim(d) for d in b.matrix.shape)
+        return f"{together} if {entries} >= {batched.LARGE} else {module}.{stack}([{', '.join(apart)}])"
 
     def cholesky_factor(self, a: Expr) -> str:
         """The local name of a --spd variable's factor, computed once for every solve with it."""
@@ -315,8 +327,8 @@ def _lines(code: Computed, printer: CodePrinter, names: Names) -> list[batched.L
     batches = [b for b in lines if isinstance(b, batched.Batch)]
     printer.batch_names = {b: names.claim("P" if len(batches) == 1 else f"P{i + 1}") for i, b in enumerate(batches)}
     for b, name in printer.batch_names.items():
+        rows = batched.orientation(b.matrix) == batched.ROWS
         for i, key in enumerate(b.keys):
-            rows = batched.orientation(b.matrix) == batched.ROWS
             printer.batched[key] = f"{name}[{i}:{i + 1}].T" if rows else f"{name}[:, {i}:{i + 1}]"
     return lines
 
