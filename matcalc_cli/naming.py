@@ -16,8 +16,9 @@ spell `body where h1 = ..., h2 = ...` (plain parses it back).
 
 `assign(nodes, taken)` names any list of nodes in this style; `name(root, taken)` chooses
 and names for a result (`Named.where`, children first), `computed(...)` for code, whose
-locals take the result's names where both name a node (h1 = tanh(W1 x) in both), and the
-steps (steps.py) choose with STEPS and keep the result's names too.
+locals take the result's names where both name a node (h1 = tanh(W1 x) in both), and
+`parts(f, ...)` for the steps (steps.py), which keep the result's names too and call the
+function y and a linear argument f, as the course does.
 """
 from __future__ import annotations
 
@@ -90,26 +91,42 @@ def prefix(node: Expr) -> str:
     return letter.upper() if 1 not in node.shape else letter
 
 
-def assign(nodes: Iterable[Expr], taken: Collection[str]) -> dict[Expr, str]:
+# The steps' letters for the parts of a derivation by hand: the function is y (y = ...),
+# a function's linear argument f (f = X theta), as the course writes them.
+FUNCTION = "y"
+ARGUMENT = "f"
+# A letter's alternatives, in order, for when it is taken (y is a variable: h = y^T log(s)).
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {FUNCTION: ("y", "h", "z", "q"), ARGUMENT: ("f", "g", "v", "w", "r")}
+
+
+def assign(nodes: Iterable[Expr], taken: Collection[str], letter: Callable[[Expr], str] = prefix,
+           ) -> dict[Expr, str]:
     """Names for nodes listed children first: h1, h2, ... by letter in that order (the
-    bare letter when it names one node), none of them in taken."""
+    bare letter when it names one node), none of them in taken. letter: each node's
+    letter (its record's, or a role's: FUNCTION, ARGUMENT); a group whose letter is
+    taken takes the first of its alternatives that is free."""
     nodes = list(nodes)
     count: dict[str, int] = {}
     for n in nodes:
-        count[prefix(n)] = count.get(prefix(n), 0) + 1
+        count[letter(n)] = count.get(letter(n), 0) + 1
     used = set(taken)
     out: dict[Expr, str] = {}
     index: dict[str, int] = {}
+    chosen: dict[str, str] = {}  # a group's letter -> the letter it is named with
     for n in nodes:
-        p = prefix(n)
-        if count[p] == 1 and p not in used:
-            name = p
+        p = letter(n)
+        if p not in chosen:
+            free = [a for a in _ALTERNATIVES.get(p, ()) if a not in used and a not in chosen.values()]
+            chosen[p] = free[0] if free else p
+        q = chosen[p]
+        if count[p] == 1 and q not in used:
+            name = q
         else:
             i = index.get(p, 0) + 1
-            while f"{p}{i}" in used:
+            while f"{q}{i}" in used:
                 i += 1
             index[p] = i
-            name = f"{p}{i}"
+            name = f"{q}{i}"
         used.add(name)
         out[n] = name
     return out
@@ -262,8 +279,8 @@ def choose(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collec
     return [n for n in order if n in named]
 
 
-def _names(nodes: list[Expr], roots: tuple[Expr, ...], taken: Collection[str], kept: dict[Expr, str],
-           ) -> dict[Expr, str]:
+def _names(nodes: list[Expr], roots: tuple[Expr, ...], taken: Collection[str], kept: Mapping[Expr, str],
+           letter: Callable[[Expr], str] = prefix) -> dict[Expr, str]:
     """nodes' names: kept's where given, the others in the model's style (assign), none of
     them taken, kept's, a variable's or a dimension's of the roots."""
     reserved = set(taken) | set(kept.values())
@@ -271,7 +288,25 @@ def _names(nodes: list[Expr], roots: tuple[Expr, ...], taken: Collection[str], k
         if n.op in (K.VAR, K.DVAR):
             reserved.add(n.name)
         reserved.update(d for d in n.shape if isinstance(d, str))
-    return {**assign([n for n in nodes if n not in kept], reserved), **{n: kept[n] for n in nodes if n in kept}}
+    return {**assign([n for n in nodes if n not in kept], reserved, letter), **{n: kept[n] for n in nodes if n in kept}}
+
+
+def parts(f: Expr, among: Collection[Expr], given: Mapping[Expr, str] | None = None) -> dict[Expr, str]:
+    """The steps' names (steps.py): the parts of f that STEPS names among (the nodes that
+    depend on the variable) and the parts given names (the input's where clause, the
+    result's names), each called by its given name; children first, then f itself. The
+    others in the model's style (s = sigmoid(f)), f's linear arguments ARGUMENT's and f
+    FUNCTION's, none of them a variable's, a dimension's or a given name."""
+    given = given or {}
+    users = {n: v for n, v in given.items() if n in among and n is not f}
+    order = walk(f)
+    chosen = set(choose(f, STEPS, among=among)) | users.keys()
+    nodes = [n for n in order if n in chosen]
+    role = {n: ARGUMENT for n in nodes if linear(n) and n not in users} | {f: FUNCTION}
+    # The function first (it takes y before an activation could), then the arguments.
+    ranked = sorted([f, *nodes], key=lambda n: (n is not f, n not in role))
+    names = _names(ranked, (f,), given.values(), users, lambda n: role.get(n) or prefix(n))
+    return {n: names[n] for n in [*nodes, f]}
 
 
 def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None = None) -> Named:

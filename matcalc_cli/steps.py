@@ -2,8 +2,9 @@
 
 The function is named (y, or h when y is taken) and so are the subexpressions a reader
 would name: a shared one (s = sigmoid(X theta)) and the linear argument of a function
-(f = X theta). Each named part gets one differential, in the differentials of the parts
-it is made of (ds = s .* (1 - s) .* df), with the rules it took; an identity of the
+(f = X theta), by naming.py's one choice of names, the result's and the code's. Each
+named part gets one differential, in the differentials of the parts it is made of
+(ds = s .* (1 - s) .* df), with the rules it took; an identity of the
 course's table (inverse, determinant, ...) gets its own line (d(X^-1) = -X^-1 dX X^-1).
 Then the chain rule substitutes the parts, the trace trick rearranges the form into
 the canonical one (tr(G^T dX)), the derivative is read off, and simplified.
@@ -27,8 +28,6 @@ from matcalc_cli.ops import OPS, Op, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
 _BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
-ROOT_NAMES = ("y", "h", "z", "q")
-PART_NAMES = ("f", "g", "v", "w", "r")
 READ_OFF = {
     "scalar": StepRule("read off", "dY = G dt gives dY/dt = G"),
     "vector": StepRule("read off", "dy = g^T dx gives the gradient g"),
@@ -62,26 +61,12 @@ def second(d: Derivation, v: Expr, result: FinishedDerivative) -> Derivation:
 
 
 def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str]) -> Derivation:
-    taken = set(E.free_vars(f)) | {x.name} | set(given.values())
     dep = _dependent(f, x)
-    named = naming.choose(f, naming.STEPS, among=dep)  # shared parts and functions' linear arguments
-    names: dict[Expr, Expr] = {}  # node -> its var
-    # The input's own names first, for every part of it that depends on x.
-    users = {n: name for n, name in given.items() if n in dep and n != f}
-    if users:
-        order = {n: i for i, n in enumerate(E.walk(f))}
-        named = sorted({*named, *users}, key=order.__getitem__)
-        names.update({n: E.var(name, n.shape) for n, name in users.items()})
-    fresh = _namer(taken)
-    root = E.var(fresh(ROOT_NAMES), f.shape)
-    arguments = [n for n in named if naming.linear(n) and n not in names]
-    for node in arguments:  # the slides' f = theta^T x
-        names[node] = E.var(fresh(PART_NAMES), node.shape)
-    # The others as the output names them (s for a sigmoid, h1, h2 for activations, u ...).
-    for node, name in naming.assign([n for n in named if n not in names], taken).items():
-        names[node] = E.var(name, node.shape)
-    names = {n: names[n] for n in named}  # innermost first, as Derivation.names promises
-    names[f] = root
+    # One choice of names (naming.py): the shared parts, the functions' linear arguments
+    # (f = X theta) and the input's and the result's own names, then f itself (y).
+    names = {n: E.var(name, n.shape) for n, name in naming.parts(f, dep, given).items()}  # node -> its var
+    named = [n for n in names if n is not f]  # innermost first, as Derivation.names promises
+    root = names[f]
     defs = {node: replaced(node, names, keep=node) for node in names}
 
     marks: dict[str, Expr] = {}
@@ -170,20 +155,6 @@ def _dependent(f: Expr, x: Expr) -> set[Expr]:
         if (node.op == K.VAR and node.name == x.name) or any(a in dep for a in node.args):
             dep.add(node)
     return dep
-
-
-def _namer(taken: set[str]):  # type: ignore[no-untyped-def]
-    def fresh(prefer: tuple[str, ...]) -> str:
-        for name in prefer:
-            if name not in taken:
-                taken.add(name)
-                return name
-        i = 1
-        while f"{prefer[0]}{i}" in taken:
-            i += 1
-        taken.add(f"{prefer[0]}{i}")
-        return f"{prefer[0]}{i}"
-    return fresh
 
 
 def _identities(body: Expr, dep_names: set[Expr]) -> list[Expr]:

@@ -153,6 +153,23 @@ def test_one_choice_serves_prose_code_and_steps() -> None:
     assert _texts(naming.choose(f, naming.STEPS, among=theta)) == ["X theta"]
 
 
+def test_the_steps_parts_are_named_by_the_one_choice() -> None:
+    # The function is y (the next of its letters when y is taken), a linear argument f,
+    # several f1, f2 as a result numbers its h1, h2; a given name is kept.
+    f = _typed("sum(softplus(A x)) + logsumexp(B x)")
+    x_dep = {n for n in E.walk(f) if "x" in plain.render(n)}
+    names = naming.parts(f, x_dep)
+    assert {plain.render(n): v for n, v in names.items()} == {"A x": "f1", "B x": "f2", plain.render(f): "y"}
+    assert list(names)[-1] is f
+    g = _typed("y^T log(sigmoid(X w))")
+    w_dep = {n for n in E.walk(g) if "w" in plain.render(n)}
+    named = {plain.render(n): v for n, v in naming.parts(g, w_dep).items()}
+    assert named == {"X w": "f", plain.render(g): "h"}
+    s = next(n for n in E.walk(g) if n.op == "sigmoid")
+    kept = {plain.render(n): v for n, v in naming.parts(g, w_dep, {s: "f"}).items()}
+    assert kept == {"X w": "g", "sigmoid(X w)": "f", plain.render(g): "h"}
+
+
 def test_what_a_result_names_code_computes_once() -> None:
     for k in (2, 3, 5):
         d = differentiate(net(k), ["W1"]).derivative.expr
