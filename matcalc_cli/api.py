@@ -115,9 +115,9 @@ class Derivative:
 
     @cached_property
     def numpy(self) -> str:
-        from matcalc_cli.render import numpy
+        from matcalc_cli.report import numpy_line
 
-        return numpy.render(self.report.derivative.expr, self.report.variables)
+        return numpy_line(self.report.derivative.expr, self.report.variables)
 
     @property
     def shape(self) -> tuple[str, str]:

@@ -285,9 +285,9 @@ def render_text(result: DiffResult, fmt: str) -> str:
         return latex_text(result.report, o.display, o.bold, o.standalone, expand=result.expand,
                           page=page_width(o.width))
     if fmt == "numpy":
-        from matcalc_cli.render import numpy
+        from matcalc_cli.report import numpy_line
 
-        return numpy.render(d, result.report.variables)
+        return numpy_line(d, result.report.variables)
     if fmt == "json":
         import json
 

@@ -31,6 +31,7 @@ from matcalc_cli.expr import SCALAR, Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
 from matcalc_cli.respell import chain_of, respelled, shared_with, transposed
 from matcalc_cli.simplify.cost import size
+from matcalc_cli.stable import stable
 
 # As short to spell (or compute) twice as to name: never named. S^T is read as S's
 # transpose: the name goes to S.
@@ -351,9 +352,10 @@ def computed(derivative: Expr, value: Expr | None, backend: str, given: dict[Exp
              ) -> Computed:
     """What code for backend (numpy, torch, jax) computes once, and the names: given's (the
     result's names) for the nodes it names too, so that a local and the result's where
-    clause agree; the others in the same style, none of given's."""
-    derivative = matrix_vector(derivative)
-    value = None if value is None else matrix_vector(shared_with(value, derivative))
+    clause agree; the others in the same style, none of given's. Code computes the stable
+    forms (stable.py: log(1 + exp(u)) as softplus(u))."""
+    derivative = matrix_vector(stable(derivative))
+    value = None if value is None else matrix_vector(shared_with(stable(value), derivative))
     roots = (derivative,) if value is None else (value, derivative)
     nodes = choose(roots, code(spelled_in(backend)))
     names = _names(nodes, roots, (given or {}).values(), {n: v for n, v in (given or {}).items() if n in nodes})

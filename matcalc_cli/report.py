@@ -14,6 +14,7 @@ from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr, Shape
 from matcalc_cli.shapes import variable_names
 from matcalc_cli.simplify import canon, finish
+from matcalc_cli.stable import stable
 from matcalc_cli.structure import NONE, Structure, Structures, declare
 from matcalc_cli.syntax import Syntax, parse
 from matcalc_cli.tokens import greek_names
@@ -100,8 +101,8 @@ class Report:
             "wrt": self.wrt[0] if len(self.wrt) == 1 else list(self.wrt),
             "derivative": plain.render_named(named),
             "latex": latex.render_named(named),
-            "numpy": numpy.render(d.expr, self.variables),
-            **({"value_numpy": numpy.render(self.function, self.variables)} if self.function is not None else {}),
+            "numpy": numpy_line(d.expr, self.variables),
+            **({"value_numpy": numpy_line(self.function, self.variables)} if self.function is not None else {}),
             **({"numpy_sizes": free} if (free := numpy.free_dims(d.expr, self.variables)) else {}),
             "shape": [format_dim(x) for x in d.shape],
             "kind": d.kind,
@@ -131,6 +132,13 @@ class Report:
         from matcalc_cli.render import steps
 
         return steps.json_steps(self.steps) if self.steps else {}
+
+
+def numpy_line(e: Expr, variables: dict[str, Shape]) -> str:
+    """e as one numpy expression, printed from its stable form (stable.py), as code is."""
+    from matcalc_cli.render import numpy
+
+    return numpy.render(stable(e), variables)
 
 
 def printed_names(e: Expr, variables: dict[str, Shape], given: tuple[tuple[Expr, str], ...]) -> dict[Expr, str]:
@@ -262,7 +270,6 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
 
     from matcalc_cli import naming
     from matcalc_cli.render.code import Signature, shape_text
-    from matcalc_cli.render.stable import stable
 
     if backend not in BACKENDS:
         raise MatcalcError("option", f"the backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -275,7 +282,7 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
     spelling = "numpy" if backend == "python" else backend
     if hvp:
         e, sig = _hvp(report, title)
-        return module.render(naming.computed(stable(e), None, spelling, report.names()), sig)  # type: ignore[no-any-return]
+        return module.render(naming.computed(e, None, spelling, report.names()), sig)  # type: ignore[no-any-return]
     value = None
     if with_value:
         value = report.function
@@ -284,8 +291,7 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
         title = (f"The value of {report.source} and its derivative by {' then '.join(report.wrt)}: "
                  f"{d.layout} layout, {d.kind}, shape {shape_text(d.shape)}.")
     sig = Signature(title, report.variables, report.structures.symmetric, report.wrt, d.note, value)
-    # computed from the stable forms (render/stable.py: log(1 + exp(u)) as softplus(u))
-    code = naming.computed(stable(d.expr), None if value is None else stable(value), spelling, report.names())
+    code = naming.computed(d.expr, value, spelling, report.names())  # from the stable forms (stable.py)
     return module.render(code, sig)  # type: ignore[no-any-return]
 
 

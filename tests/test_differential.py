@@ -25,7 +25,7 @@ from matcalc_cli.checking import Point, finite, points, smooth_at, value
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.extrapolation import second_opinion
 from matcalc_cli.render import numpy
-from matcalc_cli.report import differentiate
+from matcalc_cli.report import differentiate, numpy_line
 from matcalc_cli.sampling import LADDER, SECOND_LADDER, shapes_in
 from matcalc_cli.structure import Structure, Structures, declare
 from matcalc_cli.verification import VERIFY_SIZES, largest_inside, rounding
@@ -154,7 +154,7 @@ def _numpy_line(r: Any, p: Point, want: np.ndarray) -> str | None:
     """The numpy line runs given the variables (and the sizes of the dimensions it says no
     variable carries) and gives exactly the derivative's shape and value."""
     d = r.derivative.expr
-    line = numpy.render(d, r.variables)
+    line = numpy_line(d, r.variables)  # as the user is given it: from its stable form
     env: dict[str, Any] = {"np": np, **{numpy.py_name(n): v for n, v in p.values.items()}}
     env.update({k: p.sizes.get(k, 5) for k in numpy.free_dims(d, r.variables)})
     try:

@@ -24,7 +24,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("build",),
     ("derive",),
     ("simplify",),
-    ("naming", "respell"),  # respell: the spellings that let one name serve two places
+    ("naming", "respell", "stable"),  # respell: the spellings that let one name serve two places; stable: code's
     ("render",),
     ("steps",),  # the derivation by hand, through the stages above
     ("report",),  # one derivation from text to result

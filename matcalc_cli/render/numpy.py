@@ -194,10 +194,8 @@ def free_dims(e: Expr, variables: dict[str, Shape]) -> list[str]:
 
 
 def render(e: Expr, variables: dict[str, Shape]) -> str:
-    from matcalc_cli.render.stable import stable
-
+    """e as one numpy expression (its stable form is the caller's: report.numpy_line)."""
     printer = NumpyPrinter(variables)
-    e = stable(e)
     if e.shape == SCALAR:
         return f"float(np.squeeze({printer.render(e)}))"
     if e.op == K.BCAST or e.op == K.CONST:  # a filled matrix needs its shape spelled out

@@ -1,8 +1,9 @@
 """Forms that generated code computes without overflow: log(1 + exp(u)), as written, is inf
 once u passes about 709 (a logistic loss at a margin of -800), where softplus(u) is u; its
 record spells it with the library's stable softplus (np.logaddexp(0, u), jax.nn.softplus,
-torch.nn.functional.softplus). A rewrite of the tree that code is printed from, not of the
-result text: derive/ and the text formats keep the expression as the user wrote it."""
+torch.nn.functional.softplus). A rewrite of the tree that code (naming.computed) and the
+numpy line are printed from, made before the printers, which print what they receive; not
+of the result text: derive/ and the text formats keep the expression as the user wrote it."""
 
 from __future__ import annotations
 

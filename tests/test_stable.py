@@ -1,7 +1,7 @@
-"""render/stable.py: generated code computes log(1 + exp(u)) as the library's stable softplus
-and sigmoid in one stable call, so that the logistic loss's value and gradient stay finite and
-right at margins of +-800 (where exp overflows), in every code format; and a --with-value
-function computes the margin -y .* (X w) once for both."""
+"""stable.py (the naming stage, before the printers): generated code computes log(1 + exp(u))
+as the library's stable softplus and sigmoid in one stable call, so that the logistic loss's
+value and gradient stay finite and right at margins of +-800 (where exp overflows), in every
+code format; and a --with-value function computes the margin -y .* (X w) once for both."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ import pytest
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.build import infer
-from matcalc_cli.render import numpy as numpy_line
 from matcalc_cli.render import plain
-from matcalc_cli.render.stable import stable
-from matcalc_cli.report import differentiate, function_text
+from matcalc_cli.report import differentiate, function_text, numpy_line
+from matcalc_cli.stable import stable
 from matcalc_cli.syntax import parse
 
 BACKENDS = ("python", "torch", "jax")
@@ -69,7 +68,7 @@ def test_log_one_plus_exp_is_softplus_in_either_order_and_nowhere_else() -> None
 def test_the_text_formats_keep_the_expression_as_written() -> None:
     report = differentiate("log(1 + exp(x)) x", ["x"], ["x=scalar"], [])
     assert "softplus" not in plain.render(report.derivative.expr)
-    assert "np.logaddexp(0, x)" in numpy_line.render(report.derivative.expr, report.variables)
+    assert "np.logaddexp(0, x)" in numpy_line(report.derivative.expr, report.variables)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -111,8 +110,8 @@ def test_sigmoid_is_one_stable_call_exact_in_its_tails(backend: str) -> None:
 def test_the_numpy_line_is_stable_too() -> None:
     report = differentiate(LOGISTIC, ["w"], [], [])
     assert report.function is not None
-    value = numpy_line.render(report.function, report.variables)
-    gradient = numpy_line.render(report.derivative.expr, report.variables)
+    value = numpy_line(report.function, report.variables)
+    gradient = numpy_line(report.derivative.expr, report.variables)
     assert "np.logaddexp(0, " in value and "np.log(" not in value
     assert ".special.expit(" in gradient and "np.exp" not in gradient
     env = {"np": np, "X": np.array([[-800.0, 0.0], [0.0, 800.0]]), "w": np.ones((2, 1)), "y": np.ones((2, 1))}
