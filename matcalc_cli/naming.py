@@ -299,10 +299,10 @@ def parts(f: Expr, among: Collection[Expr], given: Mapping[Expr, str] | None = N
     others in the model's style (s = sigmoid(f)), f's linear arguments ARGUMENT's and f
     FUNCTION's, none of them a variable's, a dimension's or a given name."""
     given = given or {}
-    users = {n: v for n, v in given.items() if n in among and n is not f}
+    users = {n: v for n, v in given.items() if n in among}  # f too: s = sigmoid(f), as the result has s
     order = walk(f)
     chosen = set(choose(f, STEPS, among=among)) | users.keys()
-    nodes = [n for n in order if n in chosen]
+    nodes = [n for n in order if n in chosen and n is not f]
     role = {n: ARGUMENT for n in nodes if linear(n) and n not in users} | {f: FUNCTION}
     # The function first (it takes y before an activation could), then the arguments.
     ranked = sorted([f, *nodes], key=lambda n: (n is not f, n not in role))

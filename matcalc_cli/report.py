@@ -178,14 +178,18 @@ def differentiate(source: str, wrt: list[str], shapes: list[str] | None = None,
     d = derivative_of(typed.expr, xs, layout)
     shown = None
     if steps:  # for two --wrt, the first derivative's, then the second
+        from matcalc_cli import naming
         from matcalc_cli.steps import derivation, second  # only when asked for (--steps)
 
         first = d if len(xs) == 1 else derivative_of(typed.expr, xs[:1], layout)
         # The names the result prints with are the steps' names too, where a step names the
-        # same subexpression, and never a step's name for another one.
-        shown = derivation(typed.expr, xs[0], first, printed_names(d.expr, typed.variables, typed.named))
+        # same subexpression, and never a step's name for another one; the last step is the
+        # result as it prints.
+        printed = naming.name(d.expr, typed.variables, dict(typed.named))
+        given = {node: n for node, (n, _) in zip(printed.nodes, printed.where, strict=True)} | dict(typed.named)
+        shown = derivation(typed.expr, xs[0], first, given, printed if len(xs) == 1 else None)
         if len(xs) == 2:
-            shown = second(shown, xs[1], d)
+            shown = second(shown, xs[1], d, printed)
     return Report(source, tuple(wrt), typed.variables, typed.inferred, sym.restricted(typed.variables), d, shown,
                   typed.expr, notes, typed.named, named_by_options, latex)
 

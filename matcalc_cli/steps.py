@@ -24,6 +24,7 @@ from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
 from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
+from matcalc_cli.naming import Named
 from matcalc_cli.ops import OPS, Op, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
@@ -37,30 +38,54 @@ READ_OFF = {
 }
 
 
-def derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str] | None = None) -> Derivation:
+def derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str] | None = None,
+               shown: Named | None = None) -> Derivation:
     """The steps to result, the derivative of f by x; given: names of subexpressions (the
-    input's where clause, the names the result prints with), which the steps keep for those
-    subexpressions and never choose for another."""
+    input's where clause), which the steps keep for those subexpressions and never choose
+    for another; shown: the result as it is printed (naming.name's), whose names the steps
+    keep likewise and which the last line is (in_own_names), its names defined among the
+    steps'."""
+    given = given or {}
+    shown = shown or naming.name(result.expr, given.values(), given)
+    given = {node: n for node, (n, _) in zip(shown.nodes, shown.where, strict=True)} | given
     try:
-        return _derivation(f, x, result, given or {})
+        return _derivation(f, x, result, given, shown)
     except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
-        return _derivation(canon(f), x, result, {n: v for n, v in (given or {}).items() if n.op == K.VAR})
+        return _derivation(canon(f), x, result, {n: v for n, v in given.items() if n.op == K.VAR}, shown)
 
 
-def second(d: Derivation, v: Expr, result: FinishedDerivative) -> Derivation:
+def second(d: Derivation, v: Expr, result: FinishedDerivative, shown: Named | None = None) -> Derivation:
     """The steps of a first derivative, then the second derivative by v (CONTRACT.md's
-    layout: d/dv of the gradient, as matcalc differentiates it)."""
+    layout: d/dv of the gradient, as matcalc differentiates it), as it is printed (shown)."""
     first = next(line.lhs for line in d.lines if isinstance(line.lhs, Leibniz))
-    in_x: dict[Expr, Expr] = {}  # each name's definition in the variables -> the name
+    shown = shown or naming.name(result.expr, [var.name for var, _ in d.names])
+    in_x: dict[Expr, Expr] = {}  # each name's definition in the variables -> its var
     for var, body in d.names:
         in_x[replaced(body, {n: x for x, n in in_x.items()})] = var
-    final = replaced(result.expr, in_x, keep=result.expr)
-    line = Line(Leibniz(first.top, first.by, v), (final,),
+    line = Line(Leibniz(first.top, first.by, v), (in_own_names(shown, in_x),),
                 (StepRule("differentiated again", f"d/d{v.name} of the gradient, {result.layout} layout"),))
-    return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
+    return Derivation((*d.lines, line), _with_shown(d.names, shown), d.marks, d.wrt)
 
 
-def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str]) -> Derivation:
+def in_own_names(shown: Named, names: dict[Expr, Expr]) -> Expr:
+    """The result as it is printed (its names, its spellings: u^T for x^T - mean(x)), with
+    the steps' own names for the parts it prints in full (y, f, s where the result has
+    sigmoid(X theta)): the steps' last line."""
+    printed = {node: E.var(n, node.shape) for node, (n, _) in zip(shown.nodes, shown.where, strict=True)}
+    own = {replaced(node, printed, keep=node): var for node, var in names.items() if node not in printed}
+    return replaced(shown.body, own, keep=shown.body) if own else shown.body
+
+
+def _with_shown(names: tuple[tuple[Expr, Expr], ...], shown: Named) -> tuple[tuple[Expr, Expr], ...]:
+    """The steps' names and, before the function's, the printed result's that they lack (a
+    name of the derivative alone, or of a part that does not depend on the variable), so that
+    the last line, the result as printed, reads in defined names."""
+    have = {var.name for var, _ in names}
+    extra = [(E.var(n, body.shape), body) for n, body in shown.where if n not in have]
+    return (*names[:-1], *extra, names[-1]) if extra else names
+
+
+def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str], shown: Named) -> Derivation:
     dep = _dependent(f, x)
     # One choice of names (naming.py): the shared parts, the functions' linear arguments
     # (f = X theta) and the input's and the result's own names, then f itself (y).
@@ -103,10 +128,9 @@ def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, 
             form = replaced(form, {dvar(names[node]): diffs[names[node]]})
         lines.append(Line(None, (form,), (StepRule("chain rule", "substitute " + ", ".join(
             "d" + names[n].name for n in reversed(named))),)))
-    in_x = {replaced(n, {}, keep=n): v for n, v in names.items()}
-    final = replaced(result.expr, in_x, keep=result.expr) if in_x else result.expr
-    lines.extend(_read_off(form, root, x, result, final))
-    return Derivation(tuple(lines), tuple((v, defs[n]) for n, v in names.items()), marks, x)
+    lines.extend(_read_off(form, root, x, result, in_own_names(shown, names)))
+
+    return Derivation(tuple(lines), _with_shown(tuple((v, defs[n]) for n, v in names.items()), shown), marks, x)
 
 
 def _only_input(d: Expr, x: Expr) -> Expr | None:
@@ -194,6 +218,8 @@ def _expand(e: Expr, expansion: dict[Expr, Expr]) -> Expr:
 
 # ------------------------------------------------------------------ canonical form and read-off
 def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final: Expr) -> list[Line]:
+    """The canonical form, the derivative read off, then final (the result as printed, in
+    the steps' names: in_own_names) where it differs."""
     lines: list[Line] = []
     dx = dvar(x)
     xc = _var_class(x.shape)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from corpus import CORPUS
 from hypothesis import assume, given
 from typer.testing import CliRunner
 
@@ -27,6 +28,8 @@ from matcalc_cli.derive import FinishedDerivative
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.lines import Derivation, Leibniz
+from matcalc_cli.ops import replaced
+from matcalc_cli.render import plain
 from matcalc_cli.render import steps as render
 from matcalc_cli.report import derivative_of, differentiate
 from matcalc_cli.steps import derivation
@@ -311,3 +314,36 @@ def test_steps_and_the_result_share_their_names() -> None:
     ln = differentiate("y^T (g .* u / sqrt(mean(u.^2) + eps) + b) where u = x - mean(x)", ["x"], ["eps=scalar"],
                        steps=True)
     assert "h" in dict(ln.named().where) and ln.step_lines()[0].startswith("z = ")
+
+
+# ------------------------------------------------------------------ the last step is the result
+def _written_out(e: Expr, defs: dict[str, Expr]) -> Expr:
+    """e with each name of defs replaced by its definition, to the variables."""
+    while True:
+        found = {n: defs[n.name] for n in E.walk(e) if n.op == "var" and n.name in defs}
+        if not found:
+            return e
+        e = replaced(e, found)
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_the_last_step_is_the_result_as_printed(layout: str) -> None:
+    # The steps end on the result as it prints (its names, its spellings: u^T / norm(u) where
+    # u = x - mean(x), not (x^T - mean(x)) / norm(u)), with the steps' own names (y, f) for
+    # what it prints in full; every name the result prints is the steps' name for the same.
+    checked = 0
+    for source, wrt, shapes, symmetric in CORPUS:
+        try:
+            report = differentiate(source, list(wrt), list(shapes), list(symmetric), layout, steps=True)
+        except MatcalcError:
+            continue
+        assert report.steps is not None
+        printed = report.named()
+        steps = {var.name: body for var, body in report.steps.names}
+        own = {n: b for n, b in steps.items() if n not in dict(printed.where)}
+        last = report.steps.lines[-1].parts[-1]
+        assert _written_out(last, own) == printed.body, (source, wrt, plain.render(last), plain.render(printed.body))
+        for name, body in printed.where:
+            assert name in steps and _written_out(steps[name], own) == body, (source, wrt, name)
+        checked += 1
+    assert checked > 80
