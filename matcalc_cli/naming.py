@@ -96,16 +96,36 @@ def prefix(node: Expr) -> str:
 # a function's linear argument f (f = X theta), as the course writes them.
 FUNCTION = "y"
 ARGUMENT = "f"
-# A letter's alternatives, in order, for when it is taken (y is a variable: h = y^T log(s)).
-_ALTERNATIVES: dict[str, tuple[str, ...]] = {FUNCTION: ("y", "h", "z", "q"), ARGUMENT: ("f", "g", "v", "w", "r")}
+# A letter's alternatives, in order, for when it is taken or would read as a variable's
+# sibling (U1 beside a variable U): the function y, else h, z, q (h = y^T log(s)); an
+# argument f, else g, v, w, r; an activation h, else a; a sigmoid or softmax s, else p (the
+# probabilities); anything else u, else e (a residual: E = U V^T - R beside R, U, V), r, v, w.
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    FUNCTION: ("y", "h", "z", "q"), ARGUMENT: ("f", "g", "v", "w", "r"), "h": ("h", "a"), "s": ("s", "p"),
+    "u": ("u", "e", "r", "v", "w")}
+
+
+def _alternatives(letter: str) -> tuple[str, ...]:
+    """letter's alternatives, in its case (U, E, R for a matrix)."""
+    if letter in _ALTERNATIVES:
+        return _ALTERNATIVES[letter]
+    return tuple(a.upper() for a in _ALTERNATIVES.get(letter.lower(), (letter.lower(),)))
+
+
+def _sibling(letter: str, variables: Collection[str]) -> bool:
+    """A name of this letter would read as a variable's sibling: the variable is the letter,
+    or the letter and a number or subscript (U1 beside U; h2 beside h1 or h_1)."""
+    return any(v == letter or (v.startswith(letter) and (v[len(letter):].isdigit() or v[len(letter)] == "_"))
+               for v in variables)
 
 
 def assign(nodes: Iterable[Expr], taken: Collection[str], letter: Callable[[Expr], str] = prefix,
-           ) -> dict[Expr, str]:
+           variables: Collection[str] = ()) -> dict[Expr, str]:
     """Names for nodes listed children first: h1, h2, ... by letter in that order (the
     bare letter when it names one node), none of them in taken. letter: each node's
-    letter (its record's, or a role's: FUNCTION, ARGUMENT); a group whose letter is
-    taken takes the first of its alternatives that is free."""
+    letter (its record's, or a role's: FUNCTION, ARGUMENT); a group whose letter is taken,
+    or would read as a sibling of one of variables, takes the first of its alternatives
+    that is free."""
     nodes = list(nodes)
     count: dict[str, int] = {}
     for n in nodes:
@@ -117,7 +137,8 @@ def assign(nodes: Iterable[Expr], taken: Collection[str], letter: Callable[[Expr
     for n in nodes:
         p = letter(n)
         if p not in chosen:
-            free = [a for a in _ALTERNATIVES.get(p, ()) if a not in used and a not in chosen.values()]
+            free = [a for a in _alternatives(p) if a not in used and a not in chosen.values()
+                    and not _sibling(a, variables)]
             chosen[p] = free[0] if free else p
         q = chosen[p]
         if count[p] == 1 and q not in used:
@@ -285,11 +306,13 @@ def _names(nodes: list[Expr], roots: tuple[Expr, ...], taken: Collection[str], k
     """nodes' names: kept's where given, the others in the model's style (assign), none of
     them taken, kept's, a variable's or a dimension's of the roots."""
     reserved = set(taken) | set(kept.values())
+    variables: set[str] = set()
     for n in walk(_joined(roots)):
         if n.op in (K.VAR, K.DVAR):
-            reserved.add(n.name)
+            variables.add(n.name)
         reserved.update(d for d in n.shape if isinstance(d, str))
-    return {**assign([n for n in nodes if n not in kept], reserved, letter), **{n: kept[n] for n in nodes if n in kept}}
+    named = assign([n for n in nodes if n not in kept], reserved | variables, letter, variables)
+    return {**named, **{n: kept[n] for n in nodes if n in kept}}
 
 
 def parts(f: Expr, among: Collection[Expr], given: Mapping[Expr, str] | None = None) -> dict[Expr, str]:

@@ -179,11 +179,11 @@ def test_locals_have_the_names_the_result_gives() -> None:
     code = code_of(net, ["W1"])
     assert "    h1 = np.tanh(W1 @ x)\n    h2 = np.tanh(W2 @ h1)\n" in code
     # the input's own names too (u = B x); a local the result does not name takes none of
-    # the result's names (u1 = x^T A x, where the result has u)
+    # the result's names (e = x^T A x, where the result has u: not u1, which reads as u's sibling)
     code = code_of("sum(sigmoid(u)) + sum(exp(u .* u)) where u = B x", ["x"])
     assert "    u = B @ x\n    s = " in code and code.count("B @ x") == 1, code
     code = code_of("sum(sigmoid(u)) + log(x^T A x) + sqrt(x^T A x) where u = B x", ["x"])
-    assert "    u1 = x.T @ A @ x\n" in code, code
+    assert "    e = x.T @ A @ x\n" in code, code
 
 
 def test_names_that_collide_are_renamed() -> None:
@@ -333,24 +333,24 @@ def test_with_value_gives_the_value_and_the_derivative(backend: str) -> None:
 
 def test_with_value_shares_what_the_derivative_computes() -> None:
     code = code_of_with("norm(R - U V^T)^2", ["U"], with_value=True)
-    assert code.count("U @ V.T") == 1 and "U1 = U @ V.T - R" in code  # a matrix: capital, and U is taken
-    assert "return float(np.squeeze(np.vdot(U1, U1))), 2 * (U1 @ V)" in code
+    assert code.count("U @ V.T") == 1 and "E = U @ V.T - R" in code  # a matrix: capital; U, R, V are variables
+    assert "return float(np.squeeze(np.vdot(E, E))), 2 * (E @ V)" in code
     logistic = code_of_with("-(y^T log(sigmoid(X theta)) + (1 - y)^T log(1 - sigmoid(X theta)))", ["theta"],
                             with_value=True)
     assert logistic.count("X @ theta") == 1
 
 
-SQUARED_NORM = {"python": "np.vdot(U1, U1)", "jax": "jnp.vdot(U1, U1)", "torch": "torch.sum(U1 * U1)"}
+SQUARED_NORM = {"python": "np.vdot(E, E)", "jax": "jnp.vdot(E, E)", "torch": "torch.sum(E * E)"}
 
 
 @pytest.mark.parametrize("backend", ["python", "torch", "jax"])
 def test_a_squared_norm_is_a_sum_of_squares_and_a_scalar_scales_the_smaller_result(backend: str) -> None:
-    # norm(h)^2 without the square root squared; 2 (U1 V) scales the n-by-k product, not the
-    # n-by-m U1, with symbolic shapes too. Values (jitted for jax) against numpy's sqrt-squared.
+    # norm(h)^2 without the square root squared; 2 (E V) scales the n-by-k product, not the
+    # n-by-m E, with symbolic shapes too. Values (jitted for jax) against numpy's sqrt-squared.
     _skip_without(backend)
     code = code_of_with("norm(R - U V^T)^2", ["U"], backend, with_value=True)
     assert SQUARED_NORM[backend] in code and "linalg.norm" not in code, code
-    assert code.rstrip().endswith("2 * (U1 @ V)"), code
+    assert code.rstrip().endswith("2 * (E @ V)"), code
     vector = code_of_with("norm(x - y)^2 + norm(A x)", ["x"], backend, with_value=True)
     assert "square(x - y)" in vector and "linalg.norm(x - y)" not in vector, vector
     rng = np.random.default_rng(3)

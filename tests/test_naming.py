@@ -223,14 +223,32 @@ def test_code_locals_take_the_results_names() -> None:
 def test_a_code_only_local_takes_none_of_the_results_names() -> None:
     r = differentiate("sum(sigmoid(u)) + log(x^T A x) + sqrt(x^T A x) where u = B x", ["x"])
     code = naming.computed(r.derivative.expr, None, "numpy", r.names())
-    assert [(n, plain.render(e)) for n, e in code.where] == [("u1", "x^T A x"), ("s", "sigmoid(B x)")]
+    # u is the input's: the next letter of u's (never u1, read as u's sibling)
+    assert [(n, plain.render(e)) for n, e in code.where] == [("e", "x^T A x"), ("s", "sigmoid(B x)")]
 
 
 def test_computed_shares_a_value_with_its_derivative() -> None:
     r = differentiate("norm(R - U V^T)^2", ["U"])
     code = naming.computed(r.derivative.expr, r.function, "numpy", r.names())
     assert code.value is not None and plain.render(code.value) == "norm(U V^T - R)^2"
-    assert [(n, plain.render(e)) for n, e in code.where] == [("U1", "U V^T - R")]  # a matrix, and U is taken
+    # a matrix, and U is a variable: E, the residual (U1 would read as U's sibling; R, V are taken)
+    assert [(n, plain.render(e)) for n, e in code.where] == [("E", "U V^T - R")]
+
+
+def test_a_name_never_reads_as_a_variables_sibling() -> None:
+    # U1 beside a variable U, h2 beside h1, s1 beside s: the letter's next instead, in results,
+    # steps and code alike; with every alternative a variable's, the numbered letter.
+    x = E.var("x", ("n", 1))
+    t1, t2 = E.call("tanh", (x,), x.shape), E.call("tanh", (E.neg(x),), x.shape)
+    s = E.call("sigmoid", (x,), x.shape)
+    assert naming.assign([t1, t2, s], {"x", "h1", "s"}, variables={"x", "h1", "s"}) == {t1: "a1", t2: "a2", s: "p"}
+    assert naming.assign([t1, s], {"h_1"}, variables={"h_1"}) == {t1: "a", s: "s"}
+    assert naming.assign([t1], {"h", "a"}, variables={"h", "a"}) == {t1: "h1"}
+    # a name that is only taken (the result's h2) leaves the letter: h1, h3
+    assert naming.assign([t1, t2], {"h2"}) == {t1: "h1", t2: "h3"}
+    text = plain_of(net(3, x="h1"), "W1")  # the input is h1: the activations a1, a2, a3
+    assert "h2" not in text and "where a1 = tanh(W1 h1)" in text, text
+    reads_back(net(3, x="h1"), "W1", text)
 
 
 def test_a_backends_spelling_counts_come_from_the_records() -> None:

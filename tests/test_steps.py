@@ -119,7 +119,7 @@ def test_names_avoid_the_variables() -> None:
     head = lines("sum(sigmoid(y x^T) .* sigmoid(y x^T))", "x")[0]
     assert head == "h = sum(S .* S) where S = sigmoid(f), f = y x^T"
     taken = lines("s^T sigmoid(f) + sigmoid(f)^T h", "f", shapes=["f=n", "s=n", "h=n"])[0]
-    assert taken.startswith("y = s^T s1 + s1^T h where s1 = sigmoid(f)")
+    assert taken.startswith("y = s^T p + p^T h where p = sigmoid(f)")  # s's next letter, not s1 beside s
 
 
 # ------------------------------------------------------------------ formats
