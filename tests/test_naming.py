@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from corpus import CORPUS
 from typer.testing import CliRunner
 
 from matcalc_cli import expr as E
@@ -12,6 +14,7 @@ from matcalc_cli import naming
 from matcalc_cli.build import infer
 from matcalc_cli.cli import app
 from matcalc_cli.commands import DiffOptions, diff_json, render_text, run_diff
+from matcalc_cli.errors import MatcalcError
 from matcalc_cli.render import plain
 from matcalc_cli.report import differentiate
 from matcalc_cli.simplify import simplify
@@ -255,3 +258,31 @@ def test_a_backends_spelling_counts_come_from_the_records() -> None:
     for backend in ("numpy", "torch", "jax"):
         counts = naming.spelled_in(backend)
         assert counts["tanh"] == 1 and counts["eye"] == 0
+
+
+PRODUCTS = ["sin(x) .* sin(2 x) .* sin(3 x) .* sin(4 x)", "sum(sin(x) .* sin(2 x) .* sin(3 x) .* sin(4 x) .* sin(5 x))",
+            "sum(tanh(x) .* tanh(2 x) .* tanh(3 x))", "sum(exp(x) .* exp(2 x) .* exp(3 x) .* exp(4 x))"]
+
+
+def test_names_are_numbered_in_reading_order() -> None:
+    # h1 is the first h a reader meets in the printed result (its body, then its where
+    # clause), h2 the next: over the corpus and products of several factors.
+    cases = [(c[0], c[1], c[2], c[3]) for c in CORPUS] + [(p, ("x",), (), ()) for p in PRODUCTS]
+    checked = 0
+    for source, wrt, shapes, symmetric in cases:
+        try:
+            report = differentiate(source, list(wrt), list(shapes), list(symmetric))
+        except MatcalcError:
+            continue
+        named = report.named()
+        text = plain.render_named(named)
+        first = {n: re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n, _ in named.where}
+        letters: dict[str, list[tuple[int, int]]] = {}
+        for n, found in first.items():
+            numbered = re.fullmatch(r"([A-Za-z]+)(\d+)", n)
+            if numbered and found:
+                letters.setdefault(numbered.group(1), []).append((int(numbered.group(2)), found.start()))
+        for group in letters.values():
+            assert [i for i, _ in sorted(group, key=lambda g: g[1])] == sorted(i for i, _ in group), text
+            checked += len(group) > 1
+    assert checked >= 3
