@@ -32,7 +32,7 @@ from matcalc_cli.syntax import FUNCTIONS, parse
 
 # Each printer, and the library its default spellings name (plain and pretty print the input language).
 PRINTERS = {"plain": (plain.PlainPrinter, ""), "pretty": (pretty.UnicodePrinter, ""),
-            "latex": (latex.LatexPrinter, "latex"), "numpy": (numpy.NumpyPrinter, "numpy"),
+            "latex": (latex.LatexPrinter, "latex"), "numpy": (numpy.NumpyPrinter, "line"),
             "python": (python.PythonPrinter, "numpy"), "torch": (torch.TorchPrinter, "torch"),
             "jax": (jax.JaxPrinter, "jax")}
 LIBRARIES = {"np": "numpy", "jnp": "jax.numpy", "jax": "jax", "torch": "torch"}

@@ -357,7 +357,7 @@ def test_numpy_output_of_the_issue_evaluates() -> None:
         r = differentiate(source, wrt, shapes)
         code = numpy_render.render(r.derivative.expr, r.variables)
         names = {n.id for n in ast.walk(ast.parse(code, mode="eval")) if isinstance(n, ast.Name)}
-        # __import__: the line imports scipy in place for what scipy spells (erf, sigmoid as expit)
+        # __import__: the line imports scipy in place for what scipy spells (erf, expm)
         assert names <= {"np", "float", "__import__", *r.variables, *_free_dims(r)}, (source, code)
         sizes = drawing.dim_sizes(r.variables)
         free = {d: 2 + i for i, d in enumerate(sorted(_free_dims(r)))}

@@ -107,13 +107,27 @@ def test_sigmoid_is_one_stable_call_exact_in_its_tails(backend: str) -> None:
     assert np.allclose(got, want, rtol=1e-14, atol=0.0), got
 
 
+def test_the_numpy_lines_sigmoid_is_exact_in_its_tails() -> None:
+    # d sum(softplus(x)) = sigmoid(x)^T, the line's spelling (np alone): as the code's expit.
+    report = differentiate("sum(softplus(x))", ["x"], [], [])
+    line = numpy_line(report.derivative.expr, report.variables)
+    assert "__import__" not in line, line
+    x = np.array([[-800.0], [-40.0], [0.0], [40.0], [800.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = np.asarray(eval(line, {"np": np, "x": x})).ravel()  # noqa: S307 (the format's purpose)
+    want = np.array([0.0, 4.248354255291589e-18, 0.5, 1.0, 1.0])
+    assert np.allclose(got, want, rtol=1e-14, atol=0.0), (line, got)
+
+
 def test_the_numpy_line_is_stable_too() -> None:
     report = differentiate(LOGISTIC, ["w"], [], [])
     assert report.function is not None
     value = numpy_line(report.function, report.variables)
     gradient = numpy_line(report.derivative.expr, report.variables)
     assert "np.logaddexp(0, " in value and "np.log(" not in value
-    assert ".special.expit(" in gradient and "np.exp" not in gradient
+    # sigmoid by its record's spelling for the line (np alone in scope): exp(-softplus(-u))
+    assert "np.exp(-np.logaddexp(0, -(" in gradient and "__import__" not in gradient
     env = {"np": np, "X": np.array([[-800.0, 0.0], [0.0, 800.0]]), "w": np.ones((2, 1)), "y": np.ones((2, 1))}
     with warnings.catch_warnings():
         warnings.simplefilter("error")

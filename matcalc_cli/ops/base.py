@@ -115,7 +115,7 @@ LATEX_OPERATORS = frozenset({
     "arccos", "arcsin", "arctan", "arg", "cos", "cosh", "cot", "coth", "csc", "det", "exp", "lg", "ln", "log",
     "max", "min", "sec", "sin", "sinh", "tan", "tanh",
 })
-PRINTERS = ("latex", "numpy", "torch", "jax")
+PRINTERS = ("latex", "numpy", "line", "torch", "jax")
 _MODULE = {"numpy": "np", "torch": "torch", "jax": "jnp"}
 
 
@@ -126,6 +126,9 @@ class Spelling:
 
     latex: str | None = None
     numpy: str | None = None  # numpy and python
+    # the numpy line, whose only module in scope is np: None is numpy's (a scipy call is
+    # imported in place there); given where numpy alone computes it as well (sigmoid)
+    line: str | None = None
     torch: str | None = None
     jax: str | None = None
 
@@ -209,6 +212,8 @@ class Op:
         own: str | None = getattr(self.spelling, printer)
         if own is not None:
             return own
+        if printer == "line":
+            return self.spelled("numpy")
         args = ", ".join(f"{{{i}}}" for i in range(self.arity))
         if printer == "latex":
             if self.name in LATEX_OPERATORS:

@@ -142,7 +142,9 @@ register(
     elementwise("sigmoid", _sigmoid, lambda u, fu: E.had(fu, E.sub(ONE, fu)),
                 "chain rule: d sigmoid(u) = sigmoid(u) .* (1 - sigmoid(u)) .* du", letter="s", smooth=True,
                 limits=(0.0, 1.0),
-                spelling=Spelling(numpy="scipy.special.expit({0})", jax="jax.nn.sigmoid({0})")),
+                # the line: exp(-softplus(-u)), as exact in the tails, no overflow (np alone in scope)
+                spelling=Spelling(numpy="scipy.special.expit({0})", line="np.exp(-np.logaddexp(0, -({0})))",
+                                  jax="jax.nn.sigmoid({0})")),
     elementwise("softplus", lambda np, a: np.logaddexp(0.0, a), lambda u, fu: fn("sigmoid", u),
                 "chain rule: d softplus(u) = sigmoid(u) .* du", smooth=True, limits=(0.0, math.inf),
                 curvature=Curvature(True, Monotone.INCREASING, "softplus convex increasing", "B&V §3.1.5"),

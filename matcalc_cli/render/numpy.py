@@ -131,7 +131,7 @@ class NumpyPrinter(ArrayPrinter):
         return text if prec >= ATOM else f"({text})"
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return inline_scipy(OPS[name].spelled("numpy")).format(*args)  # diag, kron, vec...: methods below
+        return inline_scipy(OPS[name].spelled("line")).format(*args)  # diag, kron, vec...: methods below
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
