@@ -51,7 +51,7 @@ def derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, s
     try:
         return _derivation(f, x, result, given, shown)
     except MatcalcError:  # a form only the canonical input differentiates (diag(x x^T) is x .* x)
-        return _derivation(canon(f), x, result, {n: v for n, v in given.items() if n.op == K.VAR}, shown)
+        return _derivation(canon(f), x, result, given, shown)  # the names kept wherever canon(f) has their nodes
 
 
 def second(d: Derivation, v: Expr, result: FinishedDerivative, shown: Named | None = None) -> Derivation:
