@@ -44,6 +44,9 @@ class Line:
     parts: tuple[Expr, ...]
     rules: tuple[StepRule, ...]  # what the step applied, in order
     form: Expr | None = None  # a read-off: the linear form the derivative stands for
+    # names the line defines after its last part (the printed result's that the steps lack:
+    # = body where h = ...), each in the names before it
+    where: tuple[tuple[Expr, Expr], ...] = ()
 
     def rule_text(self) -> str:
         return "; ".join(r.text() for r in self.rules)

@@ -62,9 +62,11 @@ def second(d: Derivation, v: Expr, result: FinishedDerivative, shown: Named | No
     in_x: dict[Expr, Expr] = {}  # each name's definition in the variables -> its var
     for var, body in d.names:
         in_x[replaced(body, {n: x for x, n in in_x.items()})] = var
-    line = Line(Leibniz(first.top, first.by, v), (in_own_names(shown, in_x),),
-                (StepRule("differentiated again", f"d/d{v.name} of the gradient, {result.layout} layout"),))
-    return Derivation((*d.lines, line), _with_shown(d.names, shown), d.marks, d.wrt)
+    final = in_own_names(shown, in_x)
+    line = Line(Leibniz(first.top, first.by, v), (final,),
+                (StepRule("differentiated again", f"d/d{v.name} of the gradient, {result.layout} layout"),),
+                where=lacking(final, (*d.names, *(w for ln in d.lines for w in ln.where)), shown))
+    return Derivation((*d.lines, line), d.names, d.marks, d.wrt)
 
 
 def in_own_names(shown: Named, names: dict[Expr, Expr]) -> Expr:
@@ -76,13 +78,20 @@ def in_own_names(shown: Named, names: dict[Expr, Expr]) -> Expr:
     return replaced(shown.body, own, keep=shown.body) if own else shown.body
 
 
-def _with_shown(names: tuple[tuple[Expr, Expr], ...], shown: Named) -> tuple[tuple[Expr, Expr], ...]:
-    """The steps' names and, before the function's, the printed result's that they lack (a
-    name of the derivative alone, or of a part that does not depend on the variable), so that
-    the last line, the result as printed, reads in defined names."""
+def lacking(final: Expr, names: tuple[tuple[Expr, Expr], ...], shown: Named) -> tuple[tuple[Expr, Expr], ...]:
+    """The printed result's names that final uses and the steps lack (a name of the derivative
+    alone, or of a part that does not depend on the variable), with their definitions: the
+    last line's where clause, so that it reads in defined names."""
     have = {var.name for var, _ in names}
-    extra = [(E.var(n, body.shape), body) for n, body in shown.where if n not in have]
-    return (*names[:-1], *extra, names[-1]) if extra else names
+    lack = dict(shown.where)
+    used: set[str] = set()
+    todo = [final]
+    while todo:  # the names final uses, and those their definitions use
+        for n in E.walk(todo.pop()):
+            if n.op == K.VAR and n.name in lack and n.name not in have and n.name not in used:
+                used.add(n.name)
+                todo.append(lack[n.name])
+    return tuple((E.var(n, body.shape), body) for n, body in shown.where if n in used)
 
 
 def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, str], shown: Named) -> Derivation:
@@ -128,9 +137,10 @@ def _derivation(f: Expr, x: Expr, result: FinishedDerivative, given: dict[Expr, 
             form = replaced(form, {dvar(names[node]): diffs[names[node]]})
         lines.append(Line(None, (form,), (StepRule("chain rule", "substitute " + ", ".join(
             "d" + names[n].name for n in reversed(named))),)))
-    lines.extend(_read_off(form, root, x, result, in_own_names(shown, names)))
+    own = tuple((v, defs[n]) for n, v in names.items())
+    lines.extend(_read_off(form, root, x, result, in_own_names(shown, names), own, shown))
 
-    return Derivation(tuple(lines), _with_shown(tuple((v, defs[n]) for n, v in names.items()), shown), marks, x)
+    return Derivation(tuple(lines), own, marks, x)
 
 
 def _only_input(d: Expr, x: Expr) -> Expr | None:
@@ -217,15 +227,17 @@ def _expand(e: Expr, expansion: dict[Expr, Expr]) -> Expr:
 
 
 # ------------------------------------------------------------------ canonical form and read-off
-def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final: Expr) -> list[Line]:
+def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final: Expr,
+              names: tuple[tuple[Expr, Expr], ...] = (), shown: Named | None = None) -> list[Line]:
     """The canonical form, the derivative read off, then final (the result as printed, in
-    the steps' names: in_own_names) where it differs."""
+    the steps' names: in_own_names) where it differs, with the printed names the steps lack."""
+    where = lacking(final, names, shown) if shown is not None else ()
     lines: list[Line] = []
     dx = dvar(x)
     xc = _var_class(x.shape)
     top = Leibniz(root, x)
     if not any(n.op == K.DVAR for n in E.walk(form)):  # x - x: nothing to read off but zero
-        return [Line(top, (result.expr,), (StepRule("read off", "the differential is zero"),), form)]
+        return [Line(top, (final,), (StepRule("read off", "the differential is zero"),), form, where)]
     if xc == "scalar":
         g = at_differential(form, ONE)
         canonical, cell, raw = E.mul(g, dx), "scalar", g
@@ -259,5 +271,5 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
             trace: list[tuple[str, Expr, Expr]] = []
             simplify(raw, trace)
             rule = (StepRule("simplified", ", ".join(dict.fromkeys(r for r, _, _ in trace))),)
-        lines.append(Line(None, (final,), rule))
+        lines.append(Line(None, (final,), rule, where=where))
     return lines

@@ -222,6 +222,8 @@ def check_steps(f: Expr, x: Expr, layout: str, values: dict[str, Any], sizes: di
     want = numeric.numeric_derivative(f, [x], values, sizes, layout)
     prev: np.ndarray | None = None
     for i, line in enumerate(d.lines, 1):
+        for var, body in line.where:  # the printed result's names the steps lack, defined on its line
+            base[var.name] = numeric.evaluate(body, base, sizes)
         sides = [numeric.evaluate(p, base, sizes) for p in line.parts]
         if isinstance(line.lhs, Leibniz):
             assert line.form is not None and prev is not None
@@ -330,7 +332,8 @@ def _written_out(e: Expr, defs: dict[str, Expr]) -> Expr:
 def test_the_last_step_is_the_result_as_printed(layout: str) -> None:
     # The steps end on the result as it prints (its names, its spellings: u^T / norm(u) where
     # u = x - mean(x), not (x^T - mean(x)) / norm(u)), with the steps' own names (y, f) for
-    # what it prints in full; every name the result prints is the steps' name for the same.
+    # what it prints in full; every name the result prints is the steps' name for the same (the
+    # header's, or the last line's where clause for a name of the derivative alone).
     checked = 0
     for source, wrt, shapes, symmetric in CORPUS:
         try:
@@ -339,7 +342,8 @@ def test_the_last_step_is_the_result_as_printed(layout: str) -> None:
             continue
         assert report.steps is not None
         printed = report.named()
-        steps = {var.name: body for var, body in report.steps.names}
+        defined = (*report.steps.names, *(w for line in report.steps.lines for w in line.where))
+        steps = {var.name: body for var, body in defined}
         own = {n: b for n, b in steps.items() if n not in dict(printed.where)}
         last = report.steps.lines[-1].parts[-1]
         assert _written_out(last, own) == printed.body, (source, wrt, plain.render(last), plain.render(printed.body))

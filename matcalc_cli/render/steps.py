@@ -53,12 +53,15 @@ def _side(p: Printer, lhs: Expr | Leibniz, latex: bool) -> str:
 def definitions(d: Derivation, p: Printer, latex: bool = False) -> str:
     """The function by its name, then the names it uses (outermost first), as a where clause."""
     (root, body), *parts = reversed(d.names)
-    text = f"{p.render(root)} = {p.render(body)}"
-    if parts:
-        sep = r", \quad " if latex else ", "
-        text += (r", \quad \text{where } " if latex else " where ") + sep.join(
-            f"{p.render(v)} = {p.render(b)}" for v, b in parts)
-    return text
+    return f"{p.render(root)} = {p.render(body)}" + _where(p, parts, latex)
+
+
+def _where(p: Printer, parts: list[tuple[Expr, Expr]], latex: bool) -> str:
+    if not parts:
+        return ""
+    sep = r", \quad " if latex else ", "
+    return (r", \quad \text{where } " if latex else " where ") + sep.join(
+        f"{p.render(v)} = {p.render(b)}" for v, b in parts)
 
 
 def equations(d: Derivation, p: Printer, latex: bool = False) -> list[tuple[str, str, Line]]:
@@ -66,7 +69,7 @@ def equations(d: Derivation, p: Printer, latex: bool = False) -> list[tuple[str,
     out = []
     for line in d.lines:
         lhs = "" if line.lhs is None else _side(p, line.lhs, latex)
-        out.append((lhs, " = ".join(p.render(e) for e in line.parts), line))
+        out.append((lhs, " = ".join(p.render(e) for e in line.parts) + _where(p, list(line.where), latex), line))
     return out
 
 
@@ -137,8 +140,8 @@ def terminal_lines(d: Derivation, width: int) -> list[tuple[str, tuple[tuple[int
     out: list[tuple[str, tuple[tuple[int, int, str], ...]]] = []
     for equation, rule in text_lines(d, unicode=True):
         head, where, names = equation.partition(" where ")
-        if not rule and where and len(equation) + 2 > width:  # the names go under the function
-            lines = wrap.wrap(head, width, "  ") + wrap.wrap("where " + names, width, "    ")
+        if where and len(equation) + 2 > width:  # the names go under the function (the result)
+            lines = wrap.wrap(head, width, "  ") + wrap.wrap("where " + names, width, "    " if not rule else "      ")
         else:
             lines = wrap.wrap(equation, width, "  ")
         body = [(line, ()) for line in lines[:-1]]
