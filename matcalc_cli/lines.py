@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
 
+# a rule as --steps names it: typed in the records (Op.rule, Op.move), re-exported for the lines
+from matcalc_cli.ops.base import Said as Said
+from matcalc_cli.ops.base import StepRule as StepRule
+
 
 @dataclass(frozen=True)
 class Leibniz:
@@ -19,30 +23,12 @@ class Leibniz:
 
 
 @dataclass(frozen=True)
-class StepRule:
-    """A rule as --steps names it: its name and, for an identity, the identity in the input
-    language (product rule; inverse: d(X^-1) = -X^-1 dX X^-1)."""
-
-    name: str
-    identity: str = ""
-
-    @classmethod
-    def of(cls, written: str) -> tuple[StepRule, ...]:
-        """A record's rule as it is written there, "name: identity", several joined by "; "
-        (ops.Op.rule, Op.move): read here once, into typed values."""
-        return tuple(cls(*piece.partition(": ")[::2]) for piece in written.split("; "))
-
-    def text(self) -> str:
-        return f"{self.name}: {self.identity}" if self.identity else self.name
-
-
-@dataclass(frozen=True)
 class Line:
     """lhs = parts[0] = parts[1] = ...; no lhs: the line continues the previous one."""
 
     lhs: Expr | Leibniz | None
     parts: tuple[Expr, ...]
-    rules: tuple[StepRule, ...]  # what the step applied, in order
+    rules: Said  # what the step applied, in order
     form: Expr | None = None  # a read-off: the linear form the derivative stands for
     # names the line defines after its last part (the printed result's that the steps lack:
     # = body where h = ...), each in the names before it

@@ -23,12 +23,11 @@ from matcalc_cli.derive import Convention, FinishedDerivative, at_differential, 
 from matcalc_cli.derive.present import _var_class
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, Expr, is_row, is_vector
-from matcalc_cli.lines import Derivation, Leibniz, Line, StepRule
+from matcalc_cli.lines import Derivation, Leibniz, Line, Said, StepRule
 from matcalc_cli.naming import Named
 from matcalc_cli.ops import OPS, Op, fn, replaced
 from matcalc_cli.simplify import canon, simplify, total, transpose
 
-_BASIC = ("sum rule", "product rule", "quotient rule", "transpose", "a scalar broadcast")
 READ_OFF = {
     "scalar": StepRule("read off", "dY = G dt gives dY/dt = G"),
     "vector": StepRule("read off", "dy = g^T dx gives the gradient g"),
@@ -154,7 +153,7 @@ def _only_input(d: Expr, x: Expr) -> Expr | None:
 
 def _canonical(d: Expr, by: Expr, lines: list[Line]) -> Expr:
     """d rewritten as g^T du (tr(G^T dU) for a matrix), a line of its own."""
-    moves: list[str] = []
+    moves: list[Said] = []
     g = tidy(gradient(d, ONE, by, moves))
     form = E.mul(E.T(g), dvar(by)) if by.shape[1] == 1 else fn(K.TR, E.mul(E.T(g), dvar(by)))
     if form != d:
@@ -168,12 +167,11 @@ def _front(g: Expr) -> Expr:
     return total([transpose(t) for t in terms])
 
 
-def _moves_text(moves: list[str]) -> tuple[StepRule, ...]:
+def _moves_text(moves: list[Said]) -> Said:
     """One rearrangement with its identity; several by name."""
-    said = [StepRule.of(m) for m in moves]
-    if len(said) == 1:
-        return said[0]
-    return tuple(StepRule(r[0].name) for r in said) or (StepRule("simplified"),)
+    if len(moves) == 1:
+        return moves[0]
+    return tuple(StepRule(r[0].name) for r in moves) or (StepRule("simplified"),)
 
 
 def tidy(e: Expr) -> Expr:
@@ -209,7 +207,7 @@ def _link(body: Expr, x: Expr, given: dict[Expr, Expr]) -> tuple[Expr, list[tupl
     names) below it; the rules it applied."""
     applied: list[Op] = []
     got = differential(body, x, given=given, applied=applied)
-    rules = [StepRule.of(op.rule) for op in applied if op.name != K.BCAST]
+    rules = [op.rule for op in applied if op.name != K.BCAST]
     return (E.zeros(body.shape) if got is None else got), rules
 
 
@@ -218,7 +216,7 @@ def _rule_text(rules: list[tuple[StepRule, ...]]) -> tuple[StepRule, ...]:
     if len(unique) == 1:
         return unique[0]
     # Several rules: the basic ones by name, the identities in full.
-    return tuple(s for r in unique for s in ((StepRule(r[0].name),) if r[0].name in _BASIC else r)) \
+    return tuple(s for r in unique for s in ((StepRule(r[0].name),) if r[0].basic else r)) \
         or (StepRule("constant"),)
 
 
@@ -246,7 +244,7 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
         if (is_vector(root.shape) or is_row(root.shape)) and result.layout == "denominator":
             raw = E.T(raw)  # a vector by a scalar: a row in the denominator layout
     elif root.is_scalar:
-        moves: list[str] = []
+        moves: list[Said] = []
         g = gradient(form, ONE, x, moves)
         m = _front(g)  # the row (or matrix) the trace trick leaves in front of dX
         if xc == "vector":
@@ -266,7 +264,7 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
     lines.append(Line(top, (raw,), (READ_OFF[cell],), canonical))
     if final != raw:
         if Convention.SYMMETRIC in result.conventions:
-            rule = StepRule.of(Convention.SYMMETRIC.value)
+            rule = Convention.SYMMETRIC.rule
         else:
             trace: list[tuple[str, Expr, Expr]] = []
             simplify(raw, trace)

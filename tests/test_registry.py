@@ -23,7 +23,7 @@ from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import CALLS, OPS
 from matcalc_cli.ops.base import PRINTERS as SPELLINGS
-from matcalc_cli.ops.base import Monotone
+from matcalc_cli.ops.base import Monotone, StepRule
 from matcalc_cli.render import jax, latex, numpy, plain, pretty, python, torch
 from matcalc_cli.report import differentiate
 from matcalc_cli.signs import RULES
@@ -54,6 +54,10 @@ def test_every_operation_has_a_differential_or_says_why_not(name):
     op = OPS[name]
     assert op.differential is not None or op.no_derivative or op.arity == 0, name
     assert op.rule, f"{name} has no rule name for --steps"
+    # typed, as the record writes it: said(name, identity), never text split at run time
+    assert isinstance(op.rule, tuple) and all(isinstance(r, StepRule) and r.name for r in op.rule), name
+    assert all(": " not in r.name and "; " not in r.name + r.identity for r in op.rule + op.move), \
+        f"{name}: a rule's name and identity are said apart (said(name, identity); several: said(...) + said(...))"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.differential is not None))

@@ -17,15 +17,24 @@ from matcalc_cli.derive.readoff import at_differential, gradient, jacobian
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import ONE, SCALAR, Expr, Shape, is_row, is_vector
 from matcalc_cli.ops import fn
+from matcalc_cli.ops.base import Said, said
 from matcalc_cli.structure import Structure
 
-
 # ------------------------------------------------------------------ the derivative
-class Convention(Enum):
-    """A convention the reader of a derivative must know; its value is the note printed."""
+_SYMMETRISED = said("gradient within symmetric matrices", "sym(G) = (G + G^T)/2")
+_VEC_FORM = said("vec/Kronecker form", "d vec(F) = J d vec(X), vec stacks columns")
 
-    SYMMETRIC = "gradient within symmetric matrices: sym(G) = (G + G^T)/2"
-    VEC = "vec/Kronecker form: d vec(F) = J d vec(X), vec stacks columns"
+
+class Convention(Enum):
+    """A convention the reader of a derivative must know; its value is the note printed, and
+    rule the step that applies it, as --steps names it."""
+
+    SYMMETRIC = _SYMMETRISED[0].text()
+    VEC = _VEC_FORM[0].text()
+
+    @property
+    def rule(self) -> Said:
+        return _SYMMETRISED if self is Convention.SYMMETRIC else _VEC_FORM
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from matcalc_cli.derive.differential import linear_nodes
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import OPS, Linear, replaced
+from matcalc_cli.ops.base import Said
 
 
 def at_differential(root: Expr, value: Expr) -> Expr:
@@ -20,7 +21,7 @@ def at_differential(root: Expr, value: Expr) -> Expr:
     return replaced(root, {n: value for n in E.walk(root) if n.op == K.DVAR})
 
 
-def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None) -> Expr:
+def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[Said] | None = None) -> Expr:
     """G with <seed, L(dX)> = <G, dX>: the trace trick, one linear node at a time.
     With moves, each rearrangement it made is recorded there (once, in order)."""
     lin = Linear(linear_nodes(lin_form))
@@ -40,9 +41,9 @@ def gradient(lin_form: Expr, seed: Expr, x: Expr, moves: list[str] | None = None
     return E.add(*out) if out else E.zeros(x.shape)
 
 
-def _record(node: Expr, lin: Linear, moves: list[str]) -> None:
+def _record(node: Expr, lin: Linear, moves: list[Said]) -> None:
     """The rearrangement the seed makes through node (its record's move), as --steps names it."""
-    move: str | None = OPS[node.op].move or None
+    move: Said | None = OPS[node.op].move or None
     if node.op == K.MUL:  # a trace cycles only when something follows dX
         i = lin.index(node.args)
         if node.args[i].is_scalar or all(a.is_scalar for a in node.args[i + 1:]):

@@ -13,7 +13,7 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import SCALAR, Expr
-from matcalc_cli.ops.base import Diffs, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Diffs, Op, Spelling, fn, register, said
 
 
 # ------------------------------------------------------------------ the optional argument
@@ -108,13 +108,13 @@ def _extreme(name: str, largest: bool) -> list[Op]:
         Op(name, 1, lambda env, n, a: env.np.full((1, 1), getattr(env.np, pick)(a[0])),
            check=lambda ctx, node, s, dims: SCALAR,
            apply=lambda a: a if a.is_scalar else E.call(name, (a,), SCALAR), differential=_extreme_rule,
-           rule=f"{name}: d {name}(U) = <is{name}(U), dU>, the differential of the {which} entry",
+           rule=said(name, f"d {name}(U) = <is{name}(U), dU>, the differential of the {which} entry"),
            note=f"the derivative of {name} is taken where the {which} entry is unique",
            spelling=Spelling(torch=f"torch.{pick}({{0}})", jax=f"jnp.{pick}({{0}})")),
         Op("is" + name, 1, lambda env, n, a: _indicator(env.np, a[0], largest), check=lambda ctx, node, s, dims: s[0],
            apply=lambda a: E.ONE if a.is_scalar else E.call("is" + name, (a,), a.shape),
            differential=lambda n, d: E.zeros(n.shape),
-           rule=f"d is{name}(U) = 0 where the {which} entry is unique",
+           rule=said(f"d is{name}(U) = 0 where the {which} entry is unique"),
            spelling=Spelling(numpy=f"(lambda u: 1.0 * (u == np.{pick}(u)))({{0}})",
                              torch=f"(lambda u: (u == torch.{pick}(u)).to(u.dtype))({{0}})",
                              jax=f"(lambda u: 1.0 * (u == jnp.{pick}(u)))({{0}})")),

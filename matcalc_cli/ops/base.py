@@ -9,7 +9,8 @@ An Op says everything matcalc knows about one operation, in one place:
   gradient        the adjoint read-off: the seed each argument gets from <seed, node(dX)>
   jacobian        the vec read-off: J of node from the J of its one linear argument
   evaluate        numeric value, given numpy and the arguments' values
-  rule            what `--steps` says it applied; note, what a result through it must say
+  rule            what `--steps` says it applied, typed: said("inverse", "d(X^-1) = -X^-1 dX X^-1"),
+                  several joined by +; note, what a result through it must say
   no_derivative   where there is no differential, why (an error message)
   weight          its own share of the structural cost (simplify/cost.py); None: a call, whose
                   name and brackets cost 3 and each further argument 2
@@ -20,7 +21,8 @@ An Op says everything matcalc knows about one operation, in one place:
   period          kinks that repeat: each value of kinks plus every multiple of period (tan's
                   poles, pi/2 + k pi); 0 where they do not
   identity        --steps gives it a line of its own, as an identity of the course's table
-  move            how --steps names the trace-trick rearrangement through it (derive/readoff.py)
+  move            how --steps names the trace-trick rearrangement through it (derive/readoff.py),
+                  typed as rule is
   symmetric_argument
                   its argument must be symmetric, by declaration (--symmetric) or by
                   construction (X^T X, A + A^T): eigvals, eigmax, eigmin (build.py checks)
@@ -62,6 +64,28 @@ from matcalc_cli.expr import Dim, Expr, Shape
 
 Diffs = list[Expr | None]
 Differential = Callable[[Expr, Diffs], Expr]
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """A rule as --steps names it: its name and, for an identity, the identity in the input
+    language (product rule; inverse: d(X^-1) = -X^-1 dX X^-1)."""
+
+    name: str
+    identity: str = ""
+    basic: bool = False  # the course's basic rules (sum, product, ...): among several, named without the identity
+
+    def text(self) -> str:
+        return f"{self.name}: {self.identity}" if self.identity else self.name
+
+
+Said = tuple[StepRule, ...]  # what a record says --steps applied, in order
+
+
+def said(name: str, identity: str = "", basic: bool = False) -> Said:
+    """One rule as a record writes it (rule=said("inverse", "d(X^-1) = -X^-1 dX X^-1")); a
+    record that applies several adds them (said(...) + said(...))."""
+    return (StepRule(name, identity, basic),)
 
 
 class Linear:
@@ -176,7 +200,7 @@ class Op:
     differential: Differential | None = None
     gradient: Gradient | None = None
     jacobian: Jacobian | None = None
-    rule: str = ""
+    rule: Said = ()
     no_derivative: str = ""
     dim_args: tuple[int, ...] = ()  # how many dimensions may follow the arguments: ones(n, m), unvec(v, m, n)
     elementwise: Callable[[Expr, Expr], Expr] | None = None  # (u, f(u)) -> f'(u), for elementwise f
@@ -186,7 +210,7 @@ class Op:
     kinks: tuple[float, ...] = ()
     period: float = 0.0
     identity: bool = False
-    move: str = ""
+    move: Said = ()
     spelling: Spelling = BY_NAME
     symmetric_argument: bool = False
     always_named: bool = False

@@ -23,7 +23,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register, said
 from matcalc_cli.ops.symmetry import is_symmetric
 
 _HALF = Fraction(1, 2)
@@ -173,23 +173,24 @@ _LAMBDA = "(lambda a: {m}.det(a) * {m}.inv(a))({{0}})"
 register(
     Op("chol", 1, _chol_value, check=_square, apply=_chol_apply, differential=_chol_differential,
        symmetric_argument=True,
-       rule="Cholesky factor: d chol(X) = L tril_half(L^-1 dX L^-T), L = chol(X)",
+       rule=said("Cholesky factor", "d chol(X) = L tril_half(L^-1 dX L^-T), L = chol(X)"),
        note="the derivative of chol is taken where its argument is positive definite",
        spelling=Spelling(numpy="scipy.linalg.cholesky({0}, lower=True)", torch="torch.linalg.cholesky({0})",
                          jax="jnp.linalg.cholesky({0})")),
     Op("tril_half", 1, _tril_half_value, check=_square, apply=_tril_half_apply,
        differential=lambda n, d: fn("tril_half", _only(d)),
        gradient=lambda n, s, lin: [(n.args[0], fn("tril_half", s))], jacobian=_tril_half_jacobian,
-       rule="tril_half (the lower triangle, half the diagonal) is linear and its own adjoint",
+       rule=said("tril_half (the lower triangle, half the diagonal) is linear and its own adjoint"),
        spelling=Spelling(numpy="(lambda m: np.tril(m) - np.diag(np.diag(m)) / 2)({0})",
                          torch="(lambda m: torch.tril(m) - torch.diag_embed(torch.diagonal(m)) / 2)({0})",
                          jax="(lambda m: jnp.tril(m) - jnp.diag(jnp.diag(m)) / 2)({0})")),
     Op("pinv", 1, _pinv_value, check=_transposed, apply=_pinv_apply, differential=_pinv_differential,
-       rule="pseudo-inverse (Golub–Pereyra): d X+ = -X+ dX X+ + X+ X+^T dX^T (I - X X+) + (I - X+ X) dX^T X+^T X+",
+       rule=said("pseudo-inverse (Golub–Pereyra)",
+                 "d X+ = -X+ dX X+ + X+ X+^T dX^T (I - X X+) + (I - X+ X) dX^T X+^T X+"),
        note="the derivative of pinv is taken where its argument has full rank",
        spelling=Spelling(numpy="np.linalg.pinv({0})", torch="torch.linalg.pinv({0})", jax="jnp.linalg.pinv({0})")),
     Op("adj", 1, _adj_value, check=_square, apply=_adj_apply, differential=_adj_differential,
-       rule="adjugate: d adj(X) = adj(X) tr(X^-1 dX) - adj(X) dX X^-1 (adj(X) = det(X) X^-1)",
+       rule=said("adjugate", "d adj(X) = adj(X) tr(X^-1 dX) - adj(X) dX X^-1 (adj(X) = det(X) X^-1)"),
        note="the derivative of adj is written for an invertible argument",
        spelling=Spelling(numpy=_LAMBDA.format(m="np.linalg"), torch=_LAMBDA.format(m="torch.linalg"),
                          jax=_LAMBDA.format(m="jnp.linalg"))),

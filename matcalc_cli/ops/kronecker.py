@@ -7,7 +7,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops.base import Linear, Op, register, shape_of
+from matcalc_cli.ops.base import Linear, Op, register, said, shape_of
 from matcalc_cli.ops.linear import only, product_rule  # linear registers its records first
 
 
@@ -58,13 +58,13 @@ def _unvec_check(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any:
 STRUCTURE = [
     Op("kron", 2, lambda env, n, a: env.np.kron(a[0], a[1]), check=_kron_check, apply=E.kron,
        differential=product_rule(E.kron), gradient=_kron_gradient, jacobian=_kron_jacobian,
-       rule="product rule: d(A kron B) = dA kron B + A kron dB", smooth=True),
+       rule=said("product rule", "d(A kron B) = dA kron B + A kron dB", basic=True), smooth=True),
     Op("vec", 1, lambda env, n, a: a[0].reshape(-1, 1, order="F"), check=_vec_check, apply=E.vec,
        differential=lambda n, d: E.vec(only(d)), gradient=lambda n, s, lin: [(n.args[0], E.unvec(s, n.args[0].shape))],
-       jacobian=lambda n, jac, lin: jac(n.args[0]), rule="vec: d vec(X) = vec(dX)", smooth=True),
+       jacobian=lambda n, jac, lin: jac(n.args[0]), rule=said("vec", "d vec(X) = vec(dX)"), smooth=True),
     Op("unvec", 1, lambda env, n, a: a[0].reshape(shape_of(env, n), order="F"), check=_unvec_check,
        dim_args=(2,), apply=lambda v, m, n: E.unvec(v, (m, n)),
        differential=lambda n, d: E.unvec(only(d), n.shape), gradient=lambda n, s, lin: [(n.args[0], E.vec(s))],
-       jacobian=lambda n, jac, lin: jac(n.args[0]), rule="unvec: d unvec(v) = unvec(dv)", smooth=True),
+       jacobian=lambda n, jac, lin: jac(n.args[0]), rule=said("unvec", "d unvec(v) = unvec(dv)"), smooth=True),
 ]
 register(*STRUCTURE)

@@ -13,7 +13,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, is_vector
-from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register, shape_of
+from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register, said, shape_of
 
 # ------------------------------------------------------------------ helpers
 
@@ -51,22 +51,22 @@ def _const_value(env: Env, node: Expr, a: list[Any]) -> Any:
 
 
 LEAVES = [
-    Op("var", 0, lambda env, n, a: env.value(n.name), rule="a variable", weight=2, smooth=True),
-    Op("dvar", 0, lambda env, n, a: env.value("d" + n.name), rule="the differential of a variable", weight=2,
+    Op("var", 0, lambda env, n, a: env.value(n.name), rule=said("a variable"), weight=2, smooth=True),
+    Op("dvar", 0, lambda env, n, a: env.value("d" + n.name), rule=said("the differential of a variable"), weight=2,
        smooth=True),
-    Op("const", 0, _const_value, rule="a number", weight=2, smooth=True),
+    Op("const", 0, _const_value, rule=said("a number"), weight=2, smooth=True),
     Op("eye", 0, lambda env, n, a: env.np.eye(env.size(n.shape[0])), check=lambda c, n, s, d: (d[0], d[0]),
-       dim_args=(1,), apply=E.eye, rule="the identity", weight=3, smooth=True),
+       dim_args=(1,), apply=E.eye, rule=said("the identity"), weight=3, smooth=True),
     Op("ones", 0, lambda env, n, a: env.np.ones(shape_of(env, n)), check=lambda c, n, s, d: (d[0], d[-1] if
-       len(d) == 2 else 1), dim_args=(1, 2), apply=lambda r, c=1: E.ones((r, c)), rule="a matrix of ones", weight=3,
-       smooth=True),
+       len(d) == 2 else 1), dim_args=(1, 2), apply=lambda r, c=1: E.ones((r, c)),
+       rule=said("a matrix of ones"), weight=3, smooth=True),
     Op("zeros", 0, lambda env, n, a: env.np.zeros(shape_of(env, n)), check=lambda c, n, s, d: (d[0], d[-1] if
-       len(d) == 2 else 1), dim_args=(1, 2), apply=lambda r, c=1: E.zeros((r, c)), rule="a matrix of zeros", weight=3,
-       smooth=True),
+       len(d) == 2 else 1), dim_args=(1, 2), apply=lambda r, c=1: E.zeros((r, c)),
+       rule=said("a matrix of zeros"), weight=3, smooth=True),
     Op("commutation", 0, _commutation_value, check=lambda c, n, s, d: (E.dim_product(*d),) * 2, dim_args=(2,),
-       apply=E.commutation, rule="the commutation matrix: K vec(A) = vec(A^T)", weight=4, smooth=True),
+       apply=E.commutation, rule=said("the commutation matrix", "K vec(A) = vec(A^T)"), weight=4, smooth=True),
     Op("size", 0, lambda env, n, a: env.np.full((1, 1), float(env.size(n.dim))), check=lambda c, n, s, d: SCALAR,
-       dim_args=(1,), apply=E.size, rule="a dimension as a number", smooth=True),
+       dim_args=(1,), apply=E.size, rule=said("a dimension as a number"), smooth=True),
 ]
 
 
@@ -184,24 +184,27 @@ OPERATORS = [
        differential=lambda n, d: E.add(*(x for x in d if x is not None)),
        gradient=lambda n, s, lin: [(t, s) for t in n.args if t in lin],
        jacobian=lambda n, jac, lin: E.add(*(jac(a) for a in n.args if a in lin)),
-       rule="sum rule: d(a + b) = da + db", weight=2, smooth=True),  # per operator: a sum of k terms costs 2 (k - 1)
+       rule=said("sum rule", "d(a + b) = da + db", basic=True),
+       weight=2, smooth=True),  # per operator: a sum of k terms costs 2 (k - 1)
     Op("mul", 2, apply=E.mul, evaluate=_mul_value, differential=product_rule(E.mul), gradient=_mul_gradient,
-       jacobian=_mul_jacobian, rule="product rule: d(A B) = dA B + A dB", weight=1,  # per juxtaposition
-       move="cycling a trace: tr(A B) = tr(B A)", smooth=True),
+       jacobian=_mul_jacobian, rule=said("product rule", "d(A B) = dA B + A dB", basic=True),
+       weight=1,  # per juxtaposition
+       move=said("cycling a trace", "tr(A B) = tr(B A)"), smooth=True),
     Op("had", 2, apply=E.had, evaluate=lambda env, n, a: _hadamard_value(a), differential=_had_rule,
-       gradient=_had_gradient, jacobian=_had_jacobian, rule="product rule: d(a .* b) = da .* b + a .* db",
-       weight=2, move="moving a Hadamard factor: tr(A^T (B .* C)) = tr((A .* B)^T C)", smooth=True),
+       gradient=_had_gradient, jacobian=_had_jacobian,
+       rule=said("product rule", "d(a .* b) = da .* b + a .* db", basic=True),
+       weight=2, move=said("moving a Hadamard factor", "tr(A^T (B .* C)) = tr((A .* B)^T C)"), smooth=True),
     # hdiv is linear in its numerator only: a quotient's differential divides da by b.
     Op("hdiv", 2, apply=E.hdiv, evaluate=_hdiv_value, differential=_hdiv_rule,
        gradient=lambda n, s, lin: [(n.args[0], E.hdiv(s, n.args[1]))],
        jacobian=lambda n, jac, lin: E.mul(fn("diag", E.vec(E.hdiv(E.ONE, n.args[1]))), jac(n.args[0])),
-       rule="quotient rule: d(a ./ b) = da ./ b - (a ./ b.^2) .* db", weight=2,
-       move="moving a Hadamard divisor: tr(A^T (B ./ C)) = tr((A ./ C)^T B)", smooth=True),
+       rule=said("quotient rule", "d(a ./ b) = da ./ b - (a ./ b.^2) .* db", basic=True), weight=2,
+       move=said("moving a Hadamard divisor", "tr(A^T (B ./ C)) = tr((A ./ C)^T B)"), smooth=True),
     Op("bcast", 1, lambda env, n, a: env.np.full(shape_of(env, n), a[0].item()),
        differential=lambda n, d: E.bcast(only(d), n.shape),
        gradient=lambda n, s, lin: [(n.args[0], fn("sum", s))],
        jacobian=lambda n, jac, lin: E.mul(E.ones((E.dim_product(*n.shape), 1)), jac(n.args[0])),
-       rule="a scalar broadcast: d(c ones) = dc ones", weight=0, smooth=True),
+       rule=said("a scalar broadcast", "d(c ones) = dc ones", basic=True), weight=0, smooth=True),
 ]
 
 
@@ -297,17 +300,17 @@ def _square_or_scalar(ctx: Any, node: Any, s: list[Any], dims: list[Any]) -> Any
 POSTFIX = [
     Op("T", 1, apply=E.T, evaluate=lambda env, n, a: a[0].T, differential=lambda n, d: E.T(only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.T(s))], jacobian=_transpose_jacobian,
-       rule="transpose: d(X^T) = (dX)^T", weight=2,
-       move="transposing: tr(A^T) = tr(A), a scalar is its own transpose", smooth=True),
+       rule=said("transpose", "d(X^T) = (dX)^T", basic=True), weight=2,
+       move=said("transposing", "tr(A^T) = tr(A), a scalar is its own transpose"), smooth=True),
     Op("inv", 1, lambda env, n, a: _inverse(env, a[0]), check=_square_or_scalar, apply=E.inv,
-       differential=lambda n, d: E.mul(E.const(-1), n, only(d), n), rule="inverse: d(X^-1) = -X^-1 dX X^-1",
+       differential=lambda n, d: E.mul(E.const(-1), n, only(d), n), rule=said("inverse", "d(X^-1) = -X^-1 dX X^-1"),
        weight=2, identity=True, smooth=True),
     # Powers weigh dear: expanded powers read worse than factored sums.
-    Op("pow", 1, _pow_value, differential=_pow_rule, rule="power rule: d(X^k) = sum_j X^j dX X^(k-1-j)",
+    Op("pow", 1, _pow_value, differential=_pow_rule, rule=said("power rule", "d(X^k) = sum_j X^j dX X^(k-1-j)"),
        weight=8, identity=True, smooth=True),
     Op("epow", 1, lambda env, n, a: a[0] ** float(n.number),
        differential=lambda n, d: E.had(E.mul(E.const(n.number), E.epow(n.args[0], n.number - 1)), only(d)),
-       rule="elementwise power: d(u.^p) = p u.^(p-1) .* du", weight=8, smooth=True),
+       rule=said("elementwise power", "d(u.^p) = p u.^(p-1) .* du"), weight=8, smooth=True),
 ]
 
 
@@ -360,20 +363,20 @@ MATRIX_FUNCTIONS = [
        apply=_trace_like("tr"), differential=lambda n, d: fn("tr", only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.mul(s, E.eye(n.args[0].shape[0])))],
        jacobian=lambda n, jac, lin: E.mul(E.T(E.vec(E.eye(n.args[0].shape[0]))), jac(n.args[0])),
-       rule="trace: d tr(X) = tr(dX)",
+       rule=said("trace", "d tr(X) = tr(dX)"),
        spelling=Spelling(numpy="np.trace({0})", torch="torch.trace({0})", jax="jnp.trace({0})"), smooth=True),
     Op("det", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.det(a[0])), check=_square_to_scalar,
        apply=_trace_like("det"), differential=lambda n, d: E.mul(n, fn("tr", E.mul(E.inv(n.args[0]), only(d)))),
-       rule="determinant: d det(X) = det(X) tr(X^-1 dX)", identity=True, smooth=True,
+       rule=said("determinant", "d det(X) = det(X) tr(X^-1 dX)"), identity=True, smooth=True,
        spelling=Spelling(numpy="np.linalg.det({0})", torch="torch.linalg.det({0})", jax="jnp.linalg.det({0})")),
     Op("logdet", 1, _logdet_value,
        check=_square_to_scalar, apply=lambda a: fn("log", a) if a.is_scalar else E.call("logdet", (a,), SCALAR),
        differential=lambda n, d: fn("tr", E.mul(E.inv(n.args[0]), only(d))),
-       rule="log-determinant: d logdet(X) = tr(X^-1 dX)", identity=True,
+       rule=said("log-determinant", "d logdet(X) = tr(X^-1 dX)"), identity=True,
        spelling=Spelling(latex=r"\log\det\left({0}\right)", numpy="np.linalg.slogdet({0})[1]",
                          torch="torch.linalg.slogdet({0})[1]", jax="jnp.linalg.slogdet({0})[1]"), smooth=True),
     Op("diag", 1, _diag_value, check=_diag_check, apply=_diag, differential=lambda n, d: fn("diag", only(d)),
        gradient=lambda n, s, lin: [(n.args[0], fn("diag", s))], jacobian=_diag_jacobian,
-       rule="diag: d diag(u) = diag(du)", smooth=True),
+       rule=said("diag", "d diag(u) = diag(du)"), smooth=True),
 ]
 register(*LEAVES, *OPERATORS, *POSTFIX, *MATRIX_FUNCTIONS)

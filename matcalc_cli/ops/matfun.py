@@ -24,7 +24,7 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Diffs, Env, Linear, Op, Spelling, fn, register, said
 
 _SECOND = "second derivatives through expm, logm and sqrtm are not supported"
 
@@ -227,17 +227,17 @@ def _log_frechet(lib: str) -> str:
 register(
     Op("expm", 1, lambda env, n, a: _expm(env.np, a[0]), check=_square, apply=_function_apply("expm", "exp"),
        differential=lambda n, d: fn("expm_frechet", n.args[0], _only(d)),
-       rule="matrix exponential: d expm(X) = expm_frechet(X, dX), its Fréchet derivative",
+       rule=said("matrix exponential", "d expm(X) = expm_frechet(X, dX), its Fréchet derivative"),
        spelling=Spelling(numpy="scipy.linalg.expm({0})", torch="torch.linalg.matrix_exp({0})",
                          jax="jax.scipy.linalg.expm({0})")),
     Op("logm", 1, lambda env, n, a: _logm(env.np, a[0]), check=_square, apply=_function_apply("logm", "log"),
        differential=lambda n, d: fn("logm_frechet", n.args[0], _only(d)),
-       rule="matrix logarithm: d logm(X) = logm_frechet(X, dX), its Fréchet derivative",
+       rule=said("matrix logarithm", "d logm(X) = logm_frechet(X, dX), its Fréchet derivative"),
        note="the derivative of logm " + _BRANCH,
        spelling=Spelling(numpy="np.real(scipy.linalg.logm({0}))", torch=_LOGM_TORCH, jax=_LOGM_JAX)),
     Op("sqrtm", 1, lambda env, n, a: _sqrtm(env.np, a[0]), check=_square, apply=_function_apply("sqrtm", "sqrt"),
        differential=lambda n, d: fn("sylvester", n, n, _only(d)),
-       rule="matrix square root: d sqrtm(X) = S with R S + S R = dX, R = sqrtm(X): sylvester(R, R, dX)",
+       rule=said("matrix square root", "d sqrtm(X) = S with R S + S R = dX, R = sqrtm(X): sylvester(R, R, dX)"),
        note="the derivative of sqrtm " + _BRANCH,
        spelling=Spelling(numpy="np.real(scipy.linalg.sqrtm({0}))", torch=_EIG_TORCH.format(g="torch.sqrt"),
                          jax="jnp.real(jax.scipy.linalg.sqrtm({0}))")),
@@ -245,7 +245,8 @@ register(
        check=_same_square, apply=_frechet_apply("expm_frechet", "expm", lambda x: fn("expm", x)),
        differential=_linear_in_last("expm_frechet"), gradient=_frechet_gradient("expm_frechet"),
        jacobian=_frechet_jacobian("expm_kron"),
-       rule="the Fréchet derivative of expm is linear in its direction; its adjoint is expm_frechet(X^T, G)",
+       rule=said("the Fréchet derivative of expm is linear in its direction")
+       + said("its adjoint is expm_frechet(X^T, G)"),
        spelling=Spelling(numpy="scipy.linalg.expm_frechet({0}, {1}, compute_expm=False)",
                          torch=_BLOCK_TORCH.format(f="torch.linalg.matrix_exp"),
                          jax="jax.scipy.linalg.expm_frechet({0}, {1}, compute_expm=False)")),
@@ -253,14 +254,15 @@ register(
        check=_same_square, apply=_frechet_apply("logm_frechet", "logm", lambda x: E.inv(x)),
        differential=_linear_in_last("logm_frechet"), gradient=_frechet_gradient("logm_frechet"),
        jacobian=_frechet_jacobian("logm_kron"),
-       rule="the Fréchet derivative of logm is linear in its direction; its adjoint is logm_frechet(X^T, G)",
+       rule=said("the Fréchet derivative of logm is linear in its direction")
+       + said("its adjoint is logm_frechet(X^T, G)"),
        spelling=Spelling(numpy=_BLOCK_NP.format(f="(lambda m: np.real(scipy.linalg.logm(m)))"),
                          torch=_log_frechet("torch"), jax=_log_frechet("jax"))),
     Op("sylvester", 3, _sylvester, check=_same_square, apply=_sylvester_apply,
        differential=_linear_in_last("sylvester"),
        gradient=lambda n, s, lin: [(n.args[2], fn("sylvester", E.T(n.args[0]), E.T(n.args[1]), s))],
        jacobian=_sylvester_jacobian,
-       rule="a Sylvester solve is linear in its right side; its adjoint solves A^T Z + Z B^T = G",
+       rule=said("a Sylvester solve is linear in its right side") + said("its adjoint solves A^T Z + Z B^T = G"),
        spelling=Spelling(latex=r"\operatorname{{sylvester}}\left({0}, {1}, {2}\right)",
                          numpy="scipy.linalg.solve_sylvester({0}, {1}, {2})",
                          torch=("(lambda a, b, c: torch.linalg.solve(torch.kron(torch.eye(b.shape[0], "
@@ -270,12 +272,12 @@ register(
                          jax="jax.scipy.linalg.solve_sylvester({0}, {1}, {2})")),
     Op("expm_kron", 1, lambda env, n, a: _kron_form(env.np, lambda m: _expm(env.np, m), a[0]), check=_kron_shape,
        apply=lambda x: E.call("expm_kron", (x,), (E.dim_product(x.shape[0], x.shape[0]),) * 2),
-       no_derivative=_SECOND, rule="the Kronecker form of expm's Fréchet derivative",
+       no_derivative=_SECOND, rule=said("the Kronecker form of expm's Fréchet derivative"),
        spelling=Spelling(numpy=_KRON_NP.format(f="scipy.linalg.expm"), torch=_KRON_TORCH.format(
            f="torch.linalg.matrix_exp"), jax=_KRON_JAX.format(f="jax.scipy.linalg.expm"))),
     Op("logm_kron", 1, lambda env, n, a: _kron_form(env.np, _logm_of_block(env.np), a[0]), check=_kron_shape,
        apply=lambda x: E.call("logm_kron", (x,), (E.dim_product(x.shape[0], x.shape[0]),) * 2),
-       no_derivative=_SECOND, rule="the Kronecker form of logm's Fréchet derivative",
+       no_derivative=_SECOND, rule=said("the Kronecker form of logm's Fréchet derivative"),
        spelling=Spelling(numpy=_KRON_NP.format(f="(lambda m: np.real(scipy.linalg.logm(m)))"),
                          torch=f"torch.linalg.inv({_kron_exp('torch', _LOGM_TORCH)})",
                          jax=f"jnp.linalg.inv({_kron_exp('jax', _LOGM_JAX)})")),

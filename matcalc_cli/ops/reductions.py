@@ -9,7 +9,7 @@ from typing import Any
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr, is_vector
 from matcalc_cli.ops.along import along, along_shape, axis, order, p_norm
-from matcalc_cli.ops.base import Bounds, Curvature, Diffs, Env, Linear, Monotone, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Bounds, Curvature, Diffs, Env, Linear, Monotone, Op, Spelling, fn, register, said
 
 
 def _only(d: Diffs) -> Expr:
@@ -134,24 +134,26 @@ register(
        differential=lambda n, d: fn("sum", _only(d)),
        gradient=lambda n, s, lin: [(n.args[0], E.mul(s, E.ones(n.args[0].shape)))],
        jacobian=lambda n, jac, lin: E.mul(E.T(E.ones((E.dim_product(*n.args[0].shape), 1))), jac(n.args[0])),
-       rule="sum: d sum(U) = sum(dU)", smooth=True, nonnegative_map=True),
+       rule=said("sum", "d sum(U) = sum(dU)"), smooth=True, nonnegative_map=True),
     Op("mean", 1, lambda env, n, a: env.np.full((1, 1), env.np.mean(a[0])), check=_to_scalar,
        apply=_reduce("mean"), option=axis,
        differential=lambda n, d: fn("mean", _only(d)), gradient=_mean_gradient,
        jacobian=lambda n, jac, lin: E.mul(E.power(count(n.args[0]), -1),
                                           E.T(E.ones((E.dim_product(*n.args[0].shape), 1))), jac(n.args[0])),
-       rule="mean: d mean(U) = mean(dU)", smooth=True, nonnegative_map=True),
+       rule=said("mean", "d mean(U) = mean(dU)"), smooth=True, nonnegative_map=True),
     Op("norm", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0])), check=_norm_check,
        apply=_norm_apply, differential=_norm_rule, option=order,
-       rule="norm: d norm(X) = tr(X^T dX) / norm(X)", identity=True, bounds=Bounds(0.0, math.inf, False, True),
+       rule=said("norm", "d norm(X) = tr(X^T dX) / norm(X)"), identity=True, bounds=Bounds(0.0, math.inf, False, True),
        spelling=Spelling(latex=r"\left\lVert {0} \right\rVert", numpy="np.linalg.norm({0})",
                          torch="torch.linalg.norm({0})", jax="jnp.linalg.norm({0})"),
        curvature=Curvature(True, Monotone.ON_SIGN, "norm convex, nondecreasing on u >= 0", "B&V §3.1.5")),
     Op("softmax", 1, _softmax_value, check=_softmax_check, apply=_softmax_apply("softmax"), option=axis,
-       differential=_softmax_rule, rule="softmax: d s = (diag(s) - s s^T) dz; by rows: S .* (dZ - (S .* dZ) 1 1^T)",
+       differential=_softmax_rule, rule=said("softmax", "d s = (diag(s) - s s^T) dz")
+       + said("by rows", "S .* (dZ - (S .* dZ) 1 1^T)"),
        letter="s", identity=True, smooth=True, names_argument=True, bounds=Bounds(0.0, 1.0, True, True)),
     Op("logsumexp", 1, _logsumexp_value, check=_softmax_check, apply=_softmax_apply("logsumexp"), option=axis,
-       differential=_logsumexp_rule, rule="logsumexp: d logsumexp(z) = softmax(z)^T dz; by rows: (S .* dZ) 1",
+       differential=_logsumexp_rule, rule=said("logsumexp", "d logsumexp(z) = softmax(z)^T dz")
+       + said("by rows", "(S .* dZ) 1"),
        identity=True, smooth=True, names_argument=True,
        curvature=Curvature(True, Monotone.INCREASING, "logsumexp convex increasing", "B&V §3.1.5")),
 )

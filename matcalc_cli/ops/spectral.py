@@ -11,7 +11,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import SCALAR, Expr
-from matcalc_cli.ops.base import Diffs, Env, Op, Spelling, fn, register
+from matcalc_cli.ops.base import Diffs, Env, Op, Spelling, fn, register, said
 
 _GAP = 1e-3  # relative: closer singular values (or a smaller one) are a point to draw again
 
@@ -69,27 +69,27 @@ register(
     Op("normspec", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0], 2)),
        apply=lambda a: E.call("normspec", (a,), SCALAR),
        differential=lambda n, d: E.mul(E.T(fn("svec_left", n.args[0])), _only(d), fn("svec_right", n.args[0])),
-       rule="spectral norm: d norm(X, 2) = u1^T dX v1 (u1, v1 the top singular vectors)", weight=3,
+       rule=said("spectral norm", "d norm(X, 2) = u1^T dX v1 (u1, v1 the top singular vectors)"), weight=3,
        note="the derivative of norm(X, 2) is taken where the largest singular value is simple"),
     Op("nuclear", 1, lambda env, n, a: env.np.full((1, 1), env.np.linalg.norm(a[0], "nuc")), check=lambda c, n, s, d:
        _matrix(c, n, s, d) and SCALAR, apply=lambda a: fn("abs", a) if a.is_scalar else E.call("nuclear", (a,), SCALAR),
        differential=lambda n, d: _inner(fn("polar", n.args[0]), _only(d)),
-       rule="nuclear norm: d nuclear(X) = tr(V U^T dX) (X = U S V^T, the thin SVD)",
+       rule=said("nuclear norm", "d nuclear(X) = tr(V U^T dX) (X = U S V^T, the thin SVD)"),
        note="the derivative of nuclear(X) is taken where X has full rank",
        spelling=Spelling(latex=r"\left\lVert {0} \right\rVert_*", numpy="np.linalg.norm({0}, 'nuc')",
                          torch="torch.linalg.matrix_norm({0}, 'nuc')", jax="jnp.linalg.norm({0}, 'nuc')")),
     Op("svec_left", 1, _left, check=lambda c, n, s, d: (_matrix(c, n, s, d)[0], 1),
        apply=lambda a: E.call("svec_left", (a,), (a.shape[0], 1)), no_derivative=_SINGULAR_VECTOR,
-       rule="the unit left singular vector of the largest singular value",
+       rule=said("the unit left singular vector of the largest singular value"),
        spelling=Spelling(latex=r"\mathbf{{u}}_1\left({0}\right)", numpy="np.linalg.svd({0})[0][:, :1]",
                          torch="torch.linalg.svd({0})[0][:, :1]", jax="jnp.linalg.svd({0})[0][:, :1]")),
     Op("svec_right", 1, _right, check=lambda c, n, s, d: (_matrix(c, n, s, d)[1], 1),
        apply=lambda a: E.call("svec_right", (a,), (a.shape[1], 1)), no_derivative=_SINGULAR_VECTOR,
-       rule="the unit right singular vector of the largest singular value",
+       rule=said("the unit right singular vector of the largest singular value"),
        spelling=Spelling(latex=r"\mathbf{{v}}_1\left({0}\right)", numpy="np.linalg.svd({0})[2][:1].T",
                          torch="torch.linalg.svd({0})[2][:1].T", jax="jnp.linalg.svd({0})[2][:1].T")),
     Op("polar", 1, _polar, check=_matrix, apply=lambda a: E.ONE if a.is_scalar else E.call("polar", (a,), a.shape),
-       no_derivative=_POLAR, rule="the polar factor U V^T of the thin SVD X = U S V^T",
+       no_derivative=_POLAR, rule=said("the polar factor U V^T of the thin SVD X = U S V^T"),
        spelling=Spelling(numpy="(lambda u, s, vt: u @ vt)(*np.linalg.svd({0}, full_matrices=False))",
                          torch="(lambda u, s, vh: u @ vh)(*torch.linalg.svd({0}, full_matrices=False))",
                          jax="(lambda u, s, vt: u @ vt)(*jnp.linalg.svd({0}, full_matrices=False))")),

@@ -7,7 +7,7 @@ from typing import Any
 
 from matcalc_cli import expr as E
 from matcalc_cli.expr import Expr
-from matcalc_cli.ops.base import Diffs, Env, Op, fn, register
+from matcalc_cli.ops.base import Diffs, Env, Op, fn, register, said
 
 
 def _only(d: Diffs) -> Expr:
@@ -38,7 +38,7 @@ def _triangular(name: str, evaluate: Any, which: str) -> Op:
               differential=lambda n, d: fn(name, _only(d)),
               gradient=lambda n, s, lin: [(n.args[0], fn(name, s))],  # <S, tril(dX)> = <tril(S), dX>
               jacobian=lambda n, jac, lin: E.mul(_mask(name, n), jac(n.args[0])),
-              rule=f"{which} triangle: d {name}(X) = {name}(dX)")
+              rule=said(f"{which} triangle", f"d {name}(X) = {name}(dX)"))
 
 
 def _tril(env: Env, a: Any) -> Any:
