@@ -18,6 +18,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.build import build, infer
 from matcalc_cli.columns import Columns, Samples
+from matcalc_cli.derive import Convention
 from matcalc_cli.dims import format_dim, format_shape
 from matcalc_cli.drawing import Values
 from matcalc_cli.errors import MatcalcError
@@ -279,9 +280,11 @@ def judge(report: Report, claim: Expr, expect: str, laid_out: Callable[[str], Re
 
 def other_convention(report: Report) -> tuple[ClaimConvention, Expr] | None:
     """The derivative in another convention for its structure, where one is in use: by a
-    symmetric (or SPD) matrix, the Matrix Cookbook's 2 G - G .* I (section 2.8.2)."""
+    symmetric (or SPD) matrix, the Matrix Cookbook's 2 G - G .* I (section 2.8.2): a gradient
+    of a scalar in the convention sym(G), which present.py gives exactly those."""
     d = report.derivative
-    if len(report.wrt) != 1 or d.within not in (Structure.SYMMETRIC, Structure.SPD) or not d.kind.startswith("scalar-"):
+    if len(report.wrt) != 1 or d.within not in (Structure.SYMMETRIC, Structure.SPD) \
+            or Convention.SYMMETRIC not in d.conventions:
         return None
     g = d.expr
     return ClaimConvention.MATRIX_COOKBOOK_SYMMETRIC, E.sub(E.mul(E.const(2), g), E.had(g, E.eye(g.shape[0])))

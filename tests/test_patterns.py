@@ -201,10 +201,14 @@ def test_there_are_rules_written_as_patterns():
 
 
 def test_the_canonicaliser_is_apart_from_the_identities():
-    from matcalc_cli.simplify.rules import CANONICAL
+    from matcalc_cli.simplify.rules import CANONICAL, NORMAL, PAIR_RULES
 
-    canonical = [r for r in RULES if r.name in CANONICAL]
-    assert len(canonical) == len(CANONICAL) and all(r.group == "normal" and not r.patterns for r in canonical)
+    canonical = [r for r in RULES if r.canonical]
+    assert CANONICAL == tuple(r.name for r in canonical) and len(canonical) == 4
+    assert all(r.group == NORMAL and not r.patterns for r in canonical)
+    # a choice's candidates are settled by the pair rules and the normal forms of products and sums
+    settling = {r for rules in PAIR_RULES.values() for r in rules}
+    assert settling == {r for r in RULES if r.pair or r.settles} and all(r.canonical for r in RULES if r.settles)
 
 
 def test_a_pattern_variable_is_no_input():

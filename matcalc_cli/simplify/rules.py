@@ -83,6 +83,10 @@ class Rule:
     # settled by the pair rules first) where it is cheaper than the node; result is unused.
     choices: Callable[[Expr, Callable[[Expr], Expr]], Iterable[Expr]] | None = None
     pair: bool = False  # a pair rule: the engine settles a choice's candidates by these
+    # the canonicaliser's (normal.py) normal form of its node kind, in the table so that the
+    # engine runs one loop; settles: a choice's candidates are settled by it, as by a pair rule
+    canonical: bool = False
+    settles: bool = False
 
 
 def chosen(name: str, group: str, ops: tuple[str, ...], guard: Callable[[Expr], bool],
@@ -149,7 +153,7 @@ RULES: tuple[Rule, ...] = (
     Rule("fill-broadcast", NORMAL, (ANY,), _has_bcast_arg,
          lambda e: rebuild(e, [filled(a) for a in e.args]), "a scalar c in a product is c ones(n)"),
     Rule("transpose", NORMAL, (K.T,), _always, lambda e: transpose(e.args[0]),
-         "(A B)^T = B^T A^T, pushed through sums where that is cheaper"),
+         "(A B)^T = B^T A^T, pushed through sums where that is cheaper", canonical=True),
     # Before the product's normal form, which may turn exp(u)^T y / sum(exp(u)) around.
     written("softmax", IDENTITY, "exp(?z) / sum(exp(?z)) => softmax(?z) if column(?z)",
             "exp(?z)^T / sum(exp(?z)) => softmax(?z)^T if column(?z)"),
@@ -160,9 +164,9 @@ RULES: tuple[Rule, ...] = (
     Rule("negated-sum", IDENTITY, (K.MUL,), PAIRS.has_negated_sum, PAIRS.negated_sum_out,
          "A (-B - C) D = -A (B + C) D: a sum of negative terms gives its sign to the product", pair=True),
     Rule("product", NORMAL, (K.MUL,), _always, lambda e: product(list(e.args)),
-         "flattened; numbers and scalar powers merged"),
+         "flattened; numbers and scalar powers merged", canonical=True, settles=True),
     Rule("sum", NORMAL, (K.ADD,), _always, lambda e: total(list(e.args)),
-         "like terms collected, common factors out, positive terms first"),
+         "like terms collected, common factors out, positive terms first", canonical=True, settles=True),
     # After the product's and the sum's normal forms, which leave a negated sum (a scalar's is
     # one factor) and diagonals apart.
     written("negation-into-sum", IDENTITY, "-(?a + ?b) => -?a - ?b if nonscalar(?a)"),
@@ -170,7 +174,7 @@ RULES: tuple[Rule, ...] = (
             "diag(?u) + ?c diag(?v) => diag(?u + ?c ?v) if column(?u), column(?v), number(?c)",
             "?c diag(?u) + ?d diag(?v) => diag(?c ?u + ?d ?v) if column(?u), column(?v), number(?c), number(?d)"),
     Rule("hadamard", NORMAL, (K.HAD,), _always, lambda e: hadamard(list(e.args)),
-         "numbers out of .*, sums last"),
+         "numbers out of .*, sums last", canonical=True, settles=True),
     written("quotient-by-scalar", NORMAL, "?a ./ ?s => ?a / ?s if scalar(?s)"),
     written("logistic", IDENTITY, "exp(?u) ./ (1 + exp(?u)) => sigmoid(?u)",
             "(exp(?u) .* ?y) ./ (1 + exp(?u)) => sigmoid(?u) .* ?y"),
@@ -334,7 +338,7 @@ for _r in RULES:
         BY_OP[_op] = BY_OP.get(_op, ()) + (_r,)
 ANYWHERE = BY_OP.pop(ANY, ())
 NAMES = tuple(r.name for r in RULES)
-CANONICAL = ("transpose", "product", "sum", "hadamard")  # the canonicaliser's entries: no identities
+CANONICAL = tuple(r.name for r in RULES if r.canonical)  # the canonicaliser's entries: no identities
 
 
 def rules_for(op: str) -> tuple[Rule, ...]:
@@ -345,7 +349,7 @@ def rules_for(op: str) -> tuple[Rule, ...]:
 # rules, and the normal form of the products and sums they change.
 PAIR_RULES: dict[str, tuple[Rule, ...]] = {}
 for _r in RULES:
-    if _r.pair or _r.name in ("product", "sum", "hadamard"):
+    if _r.pair or _r.settles:
         for _op in _r.ops:
             PAIR_RULES[_op] = PAIR_RULES.get(_op, ()) + (_r,)
 
