@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 
 from matcalc_cli import expr as E
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.algebra import elementwise
@@ -92,10 +93,25 @@ def canon(root: Expr) -> Expr:
             memo[id(node)] = (node, True)
             continue
         done = [memo[id(a)] for a in node.args]
+        if node.op == K.INV and node.args[0].op == K.T:
+            done = [_inverse_transposed(done[0], memo[id(node.args[0].args[0])])]
         settled = all(s for _, s in done)
         out = rewrite(rebuild(node, [a for a, _ in done]), weigh=settled)
         memo[id(node)] = (out, settled and out == node)
     return memo[id(root)][0]
+
+
+def _inverse_transposed(pushed: tuple[Expr, bool], inner: tuple[Expr, bool]) -> tuple[Expr, bool]:
+    """The argument of an X^-T, inv(X^T): X^-T is one mark (cost.size), so its transpose is
+    pushed into a sum X (the transpose rule, which cannot see the inverse above it)
+    only where the inverse of the result is the cheaper. Else inverse-transposed would take
+    it back out in the next pass, and the two spellings would alternate for ever: (A + x x^T)^-T
+    and (A^T + x x^T)^-1 did (#18), and a rule that weighs costs above them never fired."""
+    held = E.T(inner[0])
+    if pushed[0] == held or inner[0].op != K.ADD:
+        return pushed
+    best = cheaper(E.inv(pushed[0]), [E.inv(held)])
+    return (held, inner[1]) if best.args[0] == held else pushed
 
 
 # rewrite is a pure function of a node (nodes are hash-consed): a node met again, in the
