@@ -5,12 +5,11 @@ A rule is written as data where one pattern (or a few alternatives) says it (pat
 predicates (column(?x), integer(?k), orthonormal(?U), shorter, termwise, ...). The others
 are code, where a rewrite needs more than a pattern can say:
   a choice among spellings      cyclic-trace (every rotation), transpose-out, distribute-to-
-                                collect, identity-insertion: each offers candidates (chosen()),
-                                and the engine keeps the cheapest (cost.choose, the one choice)
-                                once the node's arguments are settled; collect-scalar-multiples
-                                (terms grouped by matrix part, three ways), piecewise-linear and
-                                piecewise-linear-scaled (every hinge form) offer theirs to
-                                cost.choose at once (picked(): see there why)
+                                collect, identity-insertion, collect-scalar-multiples (terms
+                                grouped by matrix part, three ways), piecewise-linear and
+                                piecewise-linear-scaled (every hinge form): each offers
+                                candidates (chosen()), and the engine keeps the cheapest
+                                (cost.choose, the one choice) once the node's arguments are settled
   a search or a family          trace-collect (each term turned to its cheapest rotation), mean
                                 (the count read off the summand's shape, spread over a sum's
                                 terms), the piecewise rules (any affine function of a step
@@ -53,7 +52,6 @@ from matcalc_cli.simplify import pairs as PAIRS
 from matcalc_cli.simplify import piecewise as P
 from matcalc_cli.simplify import rewrites as RW
 from matcalc_cli.simplify import traces as TR
-from matcalc_cli.simplify.cost import choose
 from matcalc_cli.simplify.normal import (
     filled,
     hadamard,
@@ -93,19 +91,6 @@ def chosen(name: str, group: str, ops: tuple[str, ...], guard: Callable[[Expr], 
            candidates: Callable[[Expr, Callable[[Expr], Expr]], Iterable[Expr]], says: str) -> Rule:
     """A rule that offers candidate spellings; the engine chooses, with the one structural cost."""
     return Rule(name, group, ops, guard, lambda e: e, says, choices=candidates)
-
-
-def picked(name: str, group: str, ops: tuple[str, ...], candidates: Callable[[Expr], Iterable[Expr]],
-           says: str) -> Rule:
-    """A rule whose candidates the one choice (cost.choose) weighs as soon as the node is met: it
-    fires where one is cheaper than the node. Not chosen(), which the engine holds back until
-    the node's arguments are settled: a canonicaliser cycle below (a transpose pushed into
-    A + x x^T, then taken back out by inverse-transposed, pass after pass) keeps them from
-    settling, and the Hessian of logdet(A + x x^T) lost its (1 - x^T U x) (U^T + U)."""
-    def pick(e: Expr) -> Expr:
-        return choose(e, candidates(e))
-
-    return Rule(name, group, ops, lambda e: pick(e) != e, pick, says)
 
 
 def written(name: str, group: str, *texts: str, region: bool = False, pair: bool = False) -> Rule:
@@ -264,10 +249,10 @@ RULES: tuple[Rule, ...] = (
     written("piecewise-product", IDENTITY, "relu(?u) .* step(?u) => relu(?u)", "abs(?u) .* sign(?u) => ?u"),
     Rule("step-complement", IDENTITY, (K.ADD,), P.has_step_complement, P.step_complement,
          "away from the kink: c - c step(u) = c step(-u); 1 - step(abs(r) - 1) = step(1 - abs(r))"),
-    picked("piecewise-linear", IDENTITY, (K.ADD, K.HAD), HG.hinge_forms,
+    chosen("piecewise-linear", IDENTITY, (K.ADD, K.HAD), _always, lambda e, _: HG.hinge_forms(e),
          "away from kinks, a piecewise-linear function of r in hinge form: "
          "sign(r) .* min(abs(r), 1) = r - relu(r - 1) + relu(-r - 1)"),
-    picked("piecewise-linear-scaled", PRESENTATION, (K.MUL,), HG.scaled_forms,
+    chosen("piecewise-linear-scaled", PRESENTATION, (K.MUL,), _always, lambda e, _: HG.scaled_forms(e),
            "-(r - relu(r - 1))^T X = (relu(r - 1) - r)^T X, where shorter"),
     Rule("trace-collect", IDENTITY, (K.TR,), TR.has_collectable_trace, TR.collect_trace,
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
@@ -305,7 +290,7 @@ RULES: tuple[Rule, ...] = (
     written("inverse-of-scaled", IDENTITY, "(?s ?A)^-1 => ?s^-1 ?A^-1 if scalar(?s), shape(?A, ?n, ?n), nonscalar(?A)"),
     chosen("distribute-to-collect", PRESENTATION, (K.ADD,), RW.has_distributable, RW.distribute_to_collect,
          "(u + v) M + w M' multiplied out where like terms meet and the sum is shorter"),
-    picked("collect-scalar-multiples", PRESENTATION, (K.ADD,), C.collections,
+    chosen("collect-scalar-multiples", PRESENTATION, (K.ADD,), _always, lambda e, _: C.collections(e),
          "a M - s M = (a - s) M; S - s S = (1 - s) S for a sum S, where shorter"),
     chosen("transpose-out", PRESENTATION, (K.ADD, K.HAD), RW.has_transposed_term, RW.transpose_out,
          "A^T + B^T = (A + B)^T, A^T .* B^T = (A .* B)^T, where shorter"),
