@@ -8,6 +8,7 @@ from matcalc_cli import expr as E
 from matcalc_cli.derive import at_differential, differential, dvar, gradient, jacobian
 from matcalc_cli.numeric import evaluate
 from matcalc_cli.ops import fn
+from matcalc_cli.ops.base import Said
 
 x = E.var("x", ("n", 1))
 A = E.var("A", ("n", "n"))
@@ -22,14 +23,16 @@ def test_at_differential_replaces_every_differential():
 
 def test_the_gradient_of_a_quadratic_form_moves_the_seed_through_each_factor():
     form = E.add(E.mul(E.T(dvar(x)), A, x), E.mul(E.T(x), A, dvar(x)))
-    moves: list[str] = []
+    moves: list[Said] = []
     g = gradient(form, E.ONE, x, moves)
     assert g.shape == ("n", 1)
     rng = np.random.default_rng(0)
     values = {"x": rng.standard_normal((3, 1)), "A": rng.standard_normal((3, 3))}
     want = (values["A"] + values["A"].T) @ values["x"]
     assert np.allclose(evaluate(g, values, {"n": 3}), want)
-    assert moves and all(":" in m for m in moves)  # each move named as --steps shows it
+    # each move named as --steps shows it, with its identity: cycling a trace, then transposing
+    assert [r.name for said_ in moves for r in said_] == ["cycling a trace", "transposing"]
+    assert all(r.identity for said_ in moves for r in said_)
 
 
 def test_a_trace_reads_off_the_transposed_factor():
