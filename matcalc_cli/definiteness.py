@@ -81,22 +81,22 @@ class PsdSo:
         return "is PSD, so f " + self.conclusion.text
 
 
-Said = Property | InRange | HessianOf | PsdSo
+Statement = Property | InRange | HessianOf | PsdSo  # what a fact states of its node
 
 
 @dataclass(frozen=True)
 class Fact:
     node: Expr
-    claim: Said
+    claim: Statement
     rule: CurvatureRule
 
 
 class Facts:
     def __init__(self) -> None:
         self.items: list[Fact] = []
-        self._seen: set[tuple[Expr, Said]] = set()
+        self._seen: set[tuple[Expr, Statement]] = set()
 
-    def add(self, node: Expr, claim: Said, rule: CurvatureRule) -> None:
+    def add(self, node: Expr, claim: Statement, rule: CurvatureRule) -> None:
         if (node, claim) not in self._seen:
             self._seen.add((node, claim))
             self.items.append(Fact(node, claim, rule))

@@ -1,5 +1,5 @@
 """Named subexpressions: the one choice of what to name, for a result's where clause, the
-steps' parts and the locals of generated code (choose, by a Policy), and the names.
+steps' parts and the locals of generated code (to_name, by a Policy), and the names.
 
 Runs after the simplifier and before the printers. Every choice counts, parents first,
 how many times each node is spelled (a named node spells its children once, in its
@@ -47,7 +47,7 @@ _GAIN = 3  # names must shorten the output by at least this much to be worth rea
 
 @dataclass(frozen=True)
 class Policy:
-    """What a consumer names, for the one choice (choose).
+    """What a consumer names, for the one choice of what to name (to_name).
 
     pays: a name must make the printed output shorter (a result's where clause); else every
     node spelled twice is named, once (a computation: code's locals, the steps' parts).
@@ -258,7 +258,7 @@ def _pays(candidates: Collection[Expr], cost: dict[Expr, int]) -> Callable[[Expr
     return lambda n, k: n in candidates and k >= 2 and k * cost[n] > k * _NAME + _DEFINE + cost[n] + _MARGIN
 
 
-def choose(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collection[Expr] | None = None,
+def to_name(roots: Expr | tuple[Expr, ...], policy: Policy = PROSE, among: Collection[Expr] | None = None,
            ) -> list[Expr]:
     """The nodes of roots that policy names (children first): the one choice behind a
     result's where, the steps' parts and the code's locals. among: only these may be named."""
@@ -324,7 +324,7 @@ def parts(f: Expr, among: Collection[Expr], given: Mapping[Expr, str] | None = N
     given = given or {}
     users = {n: v for n, v in given.items() if n in among}  # f too: s = sigmoid(f), as the result has s
     order = walk(f)
-    chosen = set(choose(f, STEPS, among=among)) | users.keys()
+    chosen = set(to_name(f, STEPS, among=among)) | users.keys()
     nodes = [n for n in order if n in chosen and n is not f]
     role = {n: ARGUMENT for n in nodes if linear(n) and n not in users} | {f: FUNCTION}
     # The function first (it takes y before an activation could), then the arguments.
@@ -341,7 +341,7 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
     order = walk(root)
     present = set(order)
     kept = {n: v for n, v in (given or {}).items() if n is not root and n in present}
-    chosen = set(choose(root)) | kept.keys()
+    chosen = set(to_name(root)) | kept.keys()
     nodes = [n for n in order if n in chosen]
     if not nodes:
         return Named(root, ())
@@ -380,6 +380,6 @@ def computed(derivative: Expr, value: Expr | None, backend: str, given: dict[Exp
     derivative = matrix_vector(stable(derivative))
     value = None if value is None else matrix_vector(shared_with(stable(value), derivative))
     roots = (derivative,) if value is None else (value, derivative)
-    nodes = choose(roots, code(spelled_in(backend)))
+    nodes = to_name(roots, code(spelled_in(backend)))
     names = _names(nodes, roots, (given or {}).values(), {n: v for n, v in (given or {}).items() if n in nodes})
     return Computed(derivative, value, tuple((names[n], n) for n in nodes), explicit(roots))

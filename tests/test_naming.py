@@ -134,7 +134,7 @@ def test_an_inverse_beside_its_transpose_is_one_name() -> None:
     assert simplify(infer(parse(text), dict(r.variables), frozenset()).expr) == r.derivative.expr
 
 
-# ------------------------------------------------------------------ the one choice (choose, by policy)
+# ------------------------------------------------------------------ the one choice (to_name, by policy)
 def _typed(source: str) -> E.Expr:
     return infer(parse(source), {}, frozenset()).expr
 
@@ -148,12 +148,12 @@ def test_one_choice_serves_prose_code_and_steps() -> None:
     # the steps name it too (each part gets its differential), and the linear argument of a
     # function, X theta, however often it occurs.
     f = _typed("(x - mu)^T A (x - mu) + sum(sigmoid(X theta))")
-    assert _texts(naming.choose(f, naming.PROSE)) == []
-    assert _texts(naming.choose(f, naming.code({}))) == ["x - mu"]
-    assert _texts(naming.choose(f, naming.STEPS)) == ["x - mu", "X theta"]
+    assert _texts(naming.to_name(f, naming.PROSE)) == []
+    assert _texts(naming.to_name(f, naming.code({}))) == ["x - mu"]
+    assert _texts(naming.to_name(f, naming.STEPS)) == ["x - mu", "X theta"]
     # among: only these may be named (the steps' parts that depend on the variable)
     theta = {n for n in E.walk(f) if "theta" in plain.render(n)}
-    assert _texts(naming.choose(f, naming.STEPS, among=theta)) == ["X theta"]
+    assert _texts(naming.to_name(f, naming.STEPS, among=theta)) == ["X theta"]
 
 
 def test_the_steps_parts_are_named_by_the_one_choice() -> None:
@@ -176,14 +176,14 @@ def test_the_steps_parts_are_named_by_the_one_choice() -> None:
 def test_what_a_result_names_code_computes_once() -> None:
     for k in (2, 3, 5):
         d = differentiate(net(k), ["W1"]).derivative.expr
-        prose = naming.choose(d, naming.PROSE)
-        assert prose and set(prose) <= set(naming.choose(d, naming.code({})))
+        prose = naming.to_name(d, naming.PROSE)
+        assert prose and set(prose) <= set(naming.to_name(d, naming.code({})))
 
 
 def test_children_come_first_in_every_policy() -> None:
     d = differentiate(net(4), ["W1"]).derivative.expr
     for policy in (naming.PROSE, naming.code({}), naming.STEPS):
-        chosen = naming.choose(d, policy)
+        chosen = naming.to_name(d, policy)
         assert chosen
         for i, n in enumerate(chosen):
             assert not set(chosen[i + 1:]) & set(E.walk(n)), policy
@@ -194,24 +194,24 @@ def test_code_counts_a_chain_as_it_computes_it() -> None:
     # matrix of its own, its argument is what is computed twice.
     e = _typed("(A + x x^T)^-1 B + (A + x x^T)^-1 C")
     assert naming.explicit((e,)) == frozenset()
-    assert _texts(naming.choose(e, naming.code({}))) == ["A + x x^T"]
+    assert _texts(naming.to_name(e, naming.code({}))) == ["A + x x^T"]
     # outside a chain the inverse is needed as a matrix: computed once itself
     e2 = _typed("(A + x x^T)^-1 + (A + x x^T)^-1 .* B")
     assert _texts(naming.explicit((e2,))) == ["(A + x x^T)^-1"]
-    assert _texts(naming.choose(e2, naming.code({}))) == ["(A + x x^T)^-1"]
+    assert _texts(naming.to_name(e2, naming.code({}))) == ["(A + x x^T)^-1"]
 
 
 def test_a_backend_that_spells_an_argument_twice_computes_it_once() -> None:
     e = _typed("sum(softplus(A x))")
-    assert naming.choose(e, naming.code({})) == []
-    assert _texts(naming.choose(e, naming.code({"softplus": 2}))) == ["A x"]
+    assert naming.to_name(e, naming.code({})) == []
+    assert _texts(naming.to_name(e, naming.code({"softplus": 2}))) == ["A x"]
 
 
 def test_code_never_computes_a_dimension_or_a_leaf_once() -> None:
     # size(n) is spelled n: code had `h1 = n` for n t n t + exp(n t); -x is spelled as
     # cheaply as a name, sum(-x) is not
     e = _typed("size(n) t size(n) t + exp(size(n)) + sum(x) + x^T A^T A x + sum(-x) + sum(-x)")
-    assert _texts(naming.choose(e, naming.code({}))) == ["sum(-x)"]
+    assert _texts(naming.to_name(e, naming.code({}))) == ["sum(-x)"]
 
 
 def test_code_locals_take_the_results_names() -> None:

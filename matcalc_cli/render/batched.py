@@ -18,6 +18,7 @@ make that impossible is not made.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from matcalc_cli import kinds as K
@@ -38,13 +39,8 @@ LARGE = 2**19
 
 def large(shape: tuple[object, ...]) -> bool | None:
     """Whether a matrix of this shape has LARGE entries or more; None where a size is named."""
-    if not all(isinstance(d, int) for d in shape):
-        return None
-    entries = 1
-    for d in shape:
-        assert isinstance(d, int)
-        entries *= d
-    return entries >= LARGE
+    sizes = [d for d in shape if isinstance(d, int)]
+    return math.prod(sizes) >= LARGE if len(sizes) == len(shape) else None
 
 
 def orientation(matrix: Expr) -> str:

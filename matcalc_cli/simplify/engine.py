@@ -12,8 +12,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.algebra import elementwise
-from matcalc_cli.simplify.cost import cheapest, forget
-from matcalc_cli.simplify.cost import choose as cheaper
+from matcalc_cli.simplify.cost import cheapest, choose, forget
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import PAIR_RULES, REGION, rules_for
 
@@ -110,7 +109,7 @@ def _inverse_transposed(pushed: tuple[Expr, bool], inner: tuple[Expr, bool]) -> 
     held = E.T(inner[0])
     if pushed[0] == held or inner[0].op != K.ADD:
         return pushed
-    best = cheaper(E.inv(pushed[0]), [E.inv(held)])
+    best = choose(E.inv(pushed[0]), [E.inv(held)])
     return (held, inner[1]) if best.args[0] == held else pushed
 
 
@@ -140,11 +139,11 @@ def _rewrite(node: Expr, weigh: bool = True) -> Expr:
         if not weigh and (rule.shorter or rule.choices is not None):
             continue
         if rule.guard(node):
-            out = rule.result(node) if rule.choices is None else choose(node, rule.choices(node, joined))
+            out = rule.result(node) if rule.choices is None else choose_settled(node, rule.choices(node, joined))
             if out.shape != node.shape:  # a rule's defect: stop rather than answer wrong
                 raise ShapeChanged(f"rule {rule.name} rewrote a {node.shape} node as {out.shape}")
             if rule.shorter:
-                out = cheaper(node, [out], by_cost=True)
+                out = choose(node, [out], by_cost=True)
             if out != node:
                 trace = _trace.get()
                 if trace is not None:
@@ -153,11 +152,11 @@ def _rewrite(node: Expr, weigh: bool = True) -> Expr:
     return node
 
 
-def choose(node: Expr, candidates: Iterable[Expr]) -> Expr:
+def choose_settled(node: Expr, candidates: Iterable[Expr]) -> Expr:
     """A rule's choice: its candidates, each as the pair rules leave it (tr(X A X^-1) turned
     to tr(X^-1 X A) is tr(A)), offered to the one choice (cost.choose): the cheapest where it
     is cheaper than node; else node: a choice never lengthens."""
-    return cheaper(node, (joined(c) for c in candidates))
+    return choose(node, (joined(c) for c in candidates))
 
 
 def joined(root: Expr) -> Expr:
