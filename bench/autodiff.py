@@ -230,7 +230,7 @@ def _derivative(problem: Problem, n: int, measure: str) -> Any:
 
     shapes = problem.shapes(n)
     if measure == "value and gradient":
-        return diff(problem.source, problem.gradient_wrt, shapes, layout="denominator", with_value=True)
+        return diff(problem.source, problem.gradient_wrt, shapes, with_value=True)  # the default layout
     return diff(problem.source, [problem.hessian_wrt] * 2, shapes, hvp=measure == "hvp")
 
 
@@ -281,7 +281,10 @@ def _comparable(measure: str, out: Any, shape: tuple[int, int], autodiff: bool) 
     if measure == "hvp":
         return [arr(out)]
     value, grad = out
-    return [arr(value).reshape(()), arr(grad)]
+    g = arr(grad)
+    if 1 in shape and g.shape == shape[::-1]:  # a vector's gradient in numerator layout is a row
+        g = g.T
+    return [arr(value).reshape(()), g]
 
 
 def _torch_point(problem: Problem, n: int, measure: str, args: list[np.ndarray], reference: list[np.ndarray],

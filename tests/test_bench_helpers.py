@@ -118,6 +118,12 @@ def test_autodiff_bench_helpers() -> None:
     skipped = autodiff.Row("p", "hessian", 3, {"matcalc torch": 1.0}, skipped={"autodiff torch": "memory"})
     assert "| 1.00 s | skipped: memory | - |" in autodiff.table([skipped], ["torch"])
     assert skipped.ratio("torch") is None and autodiff.summary([skipped], "torch") == []
+    # A vector's gradient in numerator layout (a row) is compared with JAX's column; a
+    # matrix's gradient keeps its shape, so a transposed one is still told apart.
+    row = autodiff._comparable("value and gradient", (2.0, np.arange(3.0).reshape(1, 3)), (3, 1), False)
+    assert row[1].shape == (3, 1) and autodiff.equal(row[1], np.arange(3.0).reshape(3, 1))
+    square = autodiff._comparable("value and gradient", (2.0, np.ones((2, 3))), (3, 2), False)
+    assert not autodiff.equal(square[1], np.ones((3, 2)))
 
 
 def test_paired_rounds_ratios_and_spread() -> None:

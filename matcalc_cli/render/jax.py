@@ -20,7 +20,6 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     reserved = ("jax", "jnp")
     # both forms run on XLA:CPU's fast matmul: M [a, b] 1.9 times, [a^T; b^T] M 1.35 times as fast
     # as two products at n = 4,000
-    # as two products at n = 4,000
     batches = frozenset({batched.COLUMNS, batched.ROWS})
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
@@ -36,10 +35,14 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
 
 
     def matmul(self, left: list[Expr], right: list[Expr], lhs: str, rhs: tuple[str, int]) -> tuple[str, int]:
-        # XLA on a CPU copies A for A.T @ v (five times the time of A @ v at n = 1,000);
-        # (v.T @ A).T is the same product without the copy.
+        # XLA on a CPU copies A for A.T @ v and for r @ A.T (ten times the time of A @ v at
+        # n = 4,000); (v.T @ A).T and (A @ r.T).T are the same products without the copy.
         if len(left) == 1 and left[0].op == K.T and right[-1].shape[1] == 1 and left[0].shape[0] != 1:
-            return f"({self.wrap(rhs, ATOM)}.T @ {self.at(left[0].args[0], NEG)}).T", ATOM
+            column = self.spelled_transposed(right[0]) if len(right) == 1 else f"{self.wrap(rhs, ATOM)}.T"
+            return f"({column} @ {self.at(left[0].args[0], NEG)}).T", ATOM
+        if len(right) == 1 and right[0].op == K.T and left[0].shape[0] == 1 and right[0].shape[1] != 1:
+            row = self.spelled_transposed(left[0]) if len(left) == 1 else f"({lhs}).T"
+            return f"({self.at(right[0].args[0], NEG)} @ {row}).T", ATOM
         # A.T @ B for matrices: XLA folds the transpose into the dot, and a dot contracting
         # its left operand's first axis misses XLA:CPU's fast matmul (2 to 3 times the time of
         # A @ B at n = 100 to 2,000; X^T diag(s) X is the logistic Hessian). The barrier keeps
