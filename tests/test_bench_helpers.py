@@ -112,7 +112,16 @@ def test_autodiff_bench_helpers() -> None:
     assert flat[1 + 1 * 3, 2 + 0 * 3] == h[1, 1, 2, 0]
     assert autodiff.equal(np.ones(3), np.ones(3) + 1e-9) and not autodiff.equal(np.ones(3), np.ones(2))
     rows = [autodiff.Row("p", "hvp", n, {"matcalc jax": 1.0, "autodiff jax": r}) for n, r in [(1, 2.0), (2, 0.5)]]
-    assert autodiff.summary(rows, "jax") == [("p", "hvp", 0.5, pytest.approx(1.0), False)]
+    assert autodiff.summary(rows, "jax") == [("p", "hvp", 0.5, pytest.approx(1.0), autodiff.NOT_MET)]
+    # Below 1 at one size: a tie where fewer than three rounds in four were slower there,
+    # not met where more were, or where the geometric mean is not ahead.
+    def series(upper: float) -> list:
+        return [autodiff.Row("p", "hvp", n, spread={"jax": [q, r, u, 9.0]})
+                for n, (q, r, u) in [(1, (0.97, 0.99, upper)), (2, (1.1, 1.2, 1.3))]]
+    assert autodiff.verdict(series(1.02), "jax") == autodiff.TIE
+    assert autodiff.verdict(series(0.995), "jax") == autodiff.NOT_MET
+    assert autodiff.verdict(series(1.02)[:1], "jax") == autodiff.NOT_MET
+    assert autodiff.verdict(series(1.02)[1:], "jax") == autodiff.MET
     assert "| p | hvp | 2 |" in autodiff.table(rows, ["jax"])
     # A torch side past its memory limit has no time: its cell says so, and no ratio is made up.
     skipped = autodiff.Row("p", "hessian", 3, {"matcalc torch": 1.0}, skipped={"autodiff torch": "memory"})
