@@ -464,6 +464,10 @@ def test_hvp_never_forms_the_hessian(backend: str) -> None:
     assert backend == "python" or ".hstack([theta, v])" in logistic
     assert ("X.T @ (" if backend != "jax" else ".T @ X).T") in logistic  # jax: no copy of X for X^T u
     assert "kron" not in code_of_with("norm(W2 tanh(W1 x) - y)^2", ["W1", "W1"], backend, hvp=True)
+    # (diag(s) - s s^T) (V x) x^T: the matrix's chain passes through a column, which is
+    # applied through the sum, not an n-by-n matrix formed to multiply it
+    softmax = code_of_with("log(sum(exp(W x))) - y^T W x", ["W", "W"], backend, hvp=True)
+    assert "diag" not in softmax and "s @ s.T" not in softmax and "s * (v @ x)" in softmax, softmax
 
 
 def test_chains_are_associated_by_cost() -> None:

@@ -119,4 +119,18 @@ def _applied(m: Expr, keep: frozenset[Expr]) -> Expr:
             else:
                 out = E.mul(out, f)
         return E.mul(*scalars, out)
+    # A matrix whose chain passes through a column (M (V x) y^T, the HVP of logsumexp(W x)
+    # by W) or a row after an open factor, or before one: that part is a vector product,
+    # applied as above, and the rest (itself perhaps a row's product) multiplies it.
+    for j in range(1, len(fs) - 1):
+        if fs[j].shape[1] == 1 and any(_open(f, keep) for f in fs[:j]):
+            return E.mul(*scalars, _product(fs[:j + 1], keep), _product(fs[j + 1:], keep))
+    for i in range(len(fs) - 2, 0, -1):
+        if fs[i].shape[0] == 1 and any(_open(f, keep) for f in fs[i + 1:]):
+            return E.mul(*scalars, _product(fs[:i], keep), _product(fs[i:], keep))
     return m
+
+
+def _product(fs: list[Expr], keep: frozenset[Expr]) -> Expr:
+    """The product of fs, applied where it can be (one factor stands as it is)."""
+    return _applied(E.mul(*fs), keep) if len(fs) > 1 else fs[0]
