@@ -42,6 +42,8 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("diagonal-sum", "diag(a) + 2 diag(b) - diag(c) + A", SQ, "A + diag(a + 2 b - c)"),
     ("quotient-by-scalar", lambda: E.hdiv(x, E.bcast(t, (N, 1))), {}, "x / t"),
     ("logistic", "exp(u) ./ (1 + exp(u))", {}, "sigmoid(u)"),
+    ("hyperbolic-tangent", "sinh(u) ./ cosh(u)", {}, "tanh(u)"),
+    ("hyperbolic-tangent", "sinh(t) / cosh(t)", {"t": E.SCALAR}, "tanh(t)"),
     ("softmax", "exp(z) / sum(exp(z))", {}, "softmax(z)"),
     ("logistic-scalar", "exp(t) / (1 + exp(t))", {"t": E.SCALAR}, "sigmoid(t)"),
     ("diag-coefficient", "diag(-2 v)", {}, "-2 diag(v)"),

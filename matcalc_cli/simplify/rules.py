@@ -163,6 +163,10 @@ RULES: tuple[Rule, ...] = (
     written("quotient-by-scalar", NORMAL, "?a ./ ?s => ?a / ?s if scalar(?s)"),
     written("logistic", IDENTITY, "exp(?u) ./ (1 + exp(?u)) => sigmoid(?u)",
             "(exp(?u) .* ?y) ./ (1 + exp(?u)) => sigmoid(?u) .* ?y"),
+    # log(cosh(u))' as a textbook writes it, and as code computes it past |u| = 710, where
+    # cosh overflows and sinh ./ cosh is inf ./ inf
+    written("hyperbolic-tangent", IDENTITY, "sinh(?u) ./ cosh(?u) => tanh(?u)",
+            "sinh(?t) / cosh(?t) => tanh(?t) if scalar(?t)"),
     written("diag-coefficient", PRESENTATION, "diag(?c ?v) => ?c diag(?v) if number(?c)",
             "tril(?c ?X) => ?c tril(?X) if number(?c)", "triu(?c ?X) => ?c triu(?X) if number(?c)"),
     written("diagonal-mask", IDENTITY, "(?X .* eye(?n))^T => ?X .* eye(?n)", "?X^T .* eye(?n) => ?X .* eye(?n)"),
