@@ -273,7 +273,7 @@ def function_text(report: Report, backend: str = "python", with_value: bool = Fa
     from importlib import import_module
 
     from matcalc_cli import naming
-    from matcalc_cli.render.code import Signature, shape_text
+    from matcalc_cli.render.function import Signature, shape_text
 
     if backend not in BACKENDS:
         raise MatcalcError("option", f"the backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -303,7 +303,7 @@ def _hvp(report: Report, title: str) -> tuple[Any, Any]:
     """The Hessian applied to a direction: the expression and the function's signature."""
     from matcalc_cli import expr as E
     from matcalc_cli.derive.hvp import hessian_vector
-    from matcalc_cli.render.code import Signature, shape_text
+    from matcalc_cli.render.function import Signature, shape_text
 
     d = report.derivative
     if len(report.wrt) != 2 or report.wrt[0] != report.wrt[1] or d.kind != "hessian":

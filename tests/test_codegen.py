@@ -1,4 +1,4 @@
-"""Code export (render/code.py, python.py, torch.py, jax.py): every generated function runs on
+"""Code export (render/code.py, function.py, python.py, torch.py, jax.py): every generated function runs on
 random inputs and agrees with central finite differences of the original expression, for
 every derivation of the test corpus, in both layouts; and its text keeps the promises of
 CONTRACT.md (solves, broadcasts for diagonals, shared subexpressions once, stable

@@ -77,8 +77,8 @@ def test_plain_diff_imports_no_sympy_numpy_pydantic_or_rich():
     assert heavy(got["modules"]) == []
     # Nor the parts of matcalc the request does not use.
     unused = ("matcalc_cli.steps", "matcalc_cli.render.steps", "matcalc_cli.render.latex", "matcalc_cli.render.numpy",
-              "matcalc_cli.render.pretty", "matcalc_cli.render.code", "matcalc_cli.checking",
-              "matcalc_cli.verification", "matcalc_cli.numeric", "matcalc_cli.drawing",
+              "matcalc_cli.render.pretty", "matcalc_cli.render.code", "matcalc_cli.render.function",
+              "matcalc_cli.checking", "matcalc_cli.verification", "matcalc_cli.numeric", "matcalc_cli.drawing",
               "matcalc_cli.api", "matcalc_cli.batch", "matcalc_cli.identities")
     assert [m for m in unused if m in got["modules"]] == []
     assert "json" not in got["modules"]  # only --format json (and errors in it) writes JSON

@@ -1,5 +1,5 @@
 """Python identifiers for generated code: the arguments, dimensions, locals and helpers of
-the function render/code.py prints, valid, no keyword, none of them twice."""
+the function render/function.py prints, valid, no keyword, none of them twice."""
 
 from __future__ import annotations
 

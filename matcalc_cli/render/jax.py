@@ -1,4 +1,4 @@
-"""--format jax: the derivative as a JAX function (render/code.py builds the function).
+"""--format jax: the derivative as a JAX function (render/function.py builds the function).
 
 The shape checks read only static shapes, so the function can be jax.jit-compiled.
 """
@@ -10,7 +10,8 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render import batched
-from matcalc_cli.render.code import CodePrinter, Signature, function
+from matcalc_cli.render.code import CodePrinter
+from matcalc_cli.render.function import Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter
 from matcalc_cli.render.printer import ATOM, NEG, PRODUCT
 

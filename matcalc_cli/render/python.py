@@ -1,4 +1,4 @@
-"""--format python: the derivative as a NumPy function (render/code.py builds the function).
+"""--format python: the derivative as a NumPy function (render/function.py builds the function).
 
 The spellings are numpy.py's, but for what a function can do better than one
 expression: solves for inverses, and scipy imported at the top.
@@ -10,7 +10,8 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render import batched
-from matcalc_cli.render.code import CodePrinter, Signature, function
+from matcalc_cli.render.code import CodePrinter
+from matcalc_cli.render.function import Signature, function
 from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
 
 

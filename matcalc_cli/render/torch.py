@@ -1,4 +1,4 @@
-"""--format torch: the derivative as a PyTorch function (render/code.py builds the function).
+"""--format torch: the derivative as a PyTorch function (render/function.py builds the function).
 
 Constants (eye, zeros, ones) take the dtype and device of the first array argument,
 so that the function runs on float32, float64 and any device alike.
@@ -10,7 +10,8 @@ from matcalc_cli.expr import Expr
 from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render import batched
-from matcalc_cli.render.code import CodePrinter, Signature, function
+from matcalc_cli.render.code import CodePrinter
+from matcalc_cli.render.function import Signature, function
 from matcalc_cli.render.numpy import ArrayPrinter
 from matcalc_cli.render.printer import ATOM, NEG
 
