@@ -38,3 +38,11 @@ def test_equal_scalar_bases_merge_their_exponents():
 def test_numbers_leave_a_hadamard_product():
     h = hadamard([E.mul(E.const(2), x), y])
     assert h.op == "mul" and h.args[0] is E.const(2)
+
+
+def test_a_broadcast_scalar_times_scalars_is_one_broadcast_scalar():
+    # as a sum spells its constant term: negating x^T - 1 term by term gives x^T + 1, not x^T - -1
+    minus_one = E.bcast(E.const(-1), E.T(x).shape)
+    assert product([E.const(-1), minus_one]) is E.bcast(E.ONE, minus_one.shape)
+    assert product([t, minus_one]) is E.bcast(E.neg(t), minus_one.shape)
+    assert total([E.T(x), product([E.const(-1), minus_one])]) is E.add(E.T(x), E.const(1))

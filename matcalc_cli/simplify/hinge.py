@@ -26,6 +26,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import fn
+from matcalc_cli.simplify.cost import choose
 from matcalc_cli.simplify.normal import _coef, product, total
 
 CALLS = frozenset({K.ABS, K.SIGN, K.STEP, K.RELU})
@@ -290,10 +291,13 @@ def _indicators(f: Piecewise, r: Expr) -> list[Expr]:
 _WRAPS: dict[str, Callable[[Expr], Expr]] = {K.T: E.T, K.DIAG: lambda v: fn(K.DIAG, v)}
 
 
-def scaled_forms(e: Expr) -> list[Expr]:
+def scaled_forms(e: Expr, join: Callable[[Expr], Expr]) -> list[Expr]:
     """c F (region)^T G = F (hinge of c region)^T G, also through diag: the product's number
     taken into the function, each hinge form of each such factor a candidate (-(r - relu(r - 1))^T X
-    is (relu(r - 1) - r)^T X; the rule keeps the cheapest where the whole is then cheaper)."""
+    is (relu(r - 1) - r)^T X; the rule keeps the cheapest where the whole is then cheaper).
+    Only a form the factor's own rule (piecewise-linear) keeps, settled by join as that rule
+    settles it: -X (2 - step(u)) offered X (step(u) - 2), whose factor that rule then wrote
+    -step(-u) - 1, and the negated sum's sign went out again, pass after pass."""
     c = _number(e.args[0])
     if c is None or e.args[0].op != K.CONST:
         return []
@@ -304,6 +308,12 @@ def scaled_forms(e: Expr) -> list[Expr]:
         inner = g.args[0] if wrap is not None else g
         if inner.op not in (K.ADD, K.HAD) or not has_call(inner) or (g.op == K.DIAG and inner.shape[1] != 1):
             continue
+        forms = [join(f) for f in hinge_forms(product([E.const(c), inner]))]
         out += [product([*rest[:i], wrap(form) if wrap is not None else form, *rest[i + 1:]])
-                for form in hinge_forms(product([E.const(c), inner]))]
+                for form in forms if _kept(form, join)]
     return out
+
+
+def _kept(form: Expr, join: Callable[[Expr], Expr]) -> bool:
+    """Whether piecewise-linear leaves form as it is (the engine's choice among its hinge forms)."""
+    return choose(form, [join(g) for g in hinge_forms(form)]) == form

@@ -1,7 +1,10 @@
 """The right side of a rule written as a pattern (patterns.py), built from what its left side
 matched: through the builders, as the input language builds it, except where the normal form
-spells it otherwise (a transpose distributed, a product in its normal form, z - s for a
-scalar s broadcast before it is negated, X^k a matrix power)."""
+spells it otherwise (a transpose distributed, a product or a Hadamard product in its normal
+form, z - s for a scalar s broadcast before it is negated, X^k a matrix power). A right side
+in the canonicaliser's order is a rewrite only where it changes the value's spelling: built as
+written, ?X^T .* eye(?n) => ?X .* eye(?n) on eye(m) .* S, S symmetric, gave S .* eye(m), which
+the canonicaliser turned back, pass after pass."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from matcalc_cli import kinds as K
 from matcalc_cli.build import build_node
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.ops import OPS
-from matcalc_cli.simplify.normal import product, transpose
+from matcalc_cli.simplify.normal import hadamard, product, transpose
 from matcalc_cli.syntax import Syntax
 
 Binding = dict[str, "Expr | Dim"]
@@ -39,6 +42,8 @@ def instantiate(s: Syntax, b: Binding) -> Expr:
         return transpose(args[0])
     if s.kind == "binary" and s.text in (" ", "*", "@", "/"):  # a product in its normal form
         return product([args[0], E.power(args[1], -1) if s.text == "/" else args[1]])
+    if s.kind == "binary" and s.text == ".*":  # its factors in the canonicaliser's order
+        return hadamard(args)
     if s.kind == "binary" and s.text == "-" and args[1].is_scalar and not args[0].is_scalar:
         return E.add(args[0], E.neg(E.bcast(args[1], args[0].shape)))  # z - s: s broadcast, then negated
     return build_node(s, args, {}, frozenset())

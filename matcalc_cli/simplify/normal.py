@@ -76,6 +76,11 @@ def _product(factors: tuple[Expr, ...], orient: bool) -> Expr:
     coef = fs.pop(0).number if fs[0].op == K.CONST else Fraction(1)
     scalars = [f for f in fs if f.is_scalar]
     chain = _powers(_identities_dropped([f for f in fs if not f.is_scalar]))
+    if len(chain) == 1 and chain[0].op == K.BCAST:
+        # numbers and scalars times a broadcast scalar s are one broadcast scalar, as a sum
+        # spells its constant term: -1 times a broadcast -1 is the broadcast 1 (negating
+        # y^T - 1 gave y^T - -1, which the sum's normal form spelled y^T + 1, and back)
+        return E.bcast(product([E.const(coef), *scalars, chain[0].args[0]]), flat.shape)
     # Scalar factors: equal bases merge their exponents (norm(u) / norm(u) = 1).
     powers: dict[Expr, Fraction] = {}
     for f in scalars:

@@ -256,7 +256,7 @@ RULES: tuple[Rule, ...] = (
     chosen("piecewise-linear", IDENTITY, (K.ADD, K.HAD), _always, lambda e, _: HG.hinge_forms(e),
          "away from kinks, a piecewise-linear function of r in hinge form: "
          "sign(r) .* min(abs(r), 1) = r - relu(r - 1) + relu(-r - 1)"),
-    chosen("piecewise-linear-scaled", PRESENTATION, (K.MUL,), _always, lambda e, _: HG.scaled_forms(e),
+    chosen("piecewise-linear-scaled", PRESENTATION, (K.MUL,), _always, HG.scaled_forms,
            "-(r - relu(r - 1))^T X = (relu(r - 1) - r)^T X, where shorter"),
     Rule("trace-collect", IDENTITY, (K.TR,), TR.has_collectable_trace, TR.collect_trace,
          "tr(A B + B A) = 2 tr(A B): each term of a trace turned cyclically, like terms collected"),
