@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from matcalc_cli import expr as E
 from matcalc_cli.build import build, infer
-from matcalc_cli.derivation_text import Side, WrittenEquation, read
+from matcalc_cli.derivation_text import LineError, Side, WrittenEquation, read
 from matcalc_cli.derive.differential import differential
 from matcalc_cli.dims import parse_spec
 from matcalc_cli.errors import MatcalcError
@@ -27,10 +27,6 @@ from matcalc_cli.where import defined, post_order, split_call, substitute
 _GREEK_NAMES = frozenset(_GREEK.values())
 
 
-class LineError(MatcalcError):
-    """Bad input in one line of the derivation: its span is an offset into the whole file."""
-
-
 @dataclass
 class Parsed:
     eq: WrittenEquation
@@ -40,9 +36,13 @@ class Parsed:
 
 
 def line_error(eq: WrittenEquation, err: MatcalcError) -> LineError:
+    """err, raised on eq's text, located in the file: its message names the line and its span
+    moves by the line's offset. A LineError is located already (its type says so, never its
+    wording: a variable may be called line), and comes back as it is."""
+    if isinstance(err, LineError):
+        return err
     span = None if err.span is None else (eq.start + err.span[0], eq.start + err.span[1])
-    message = err.message if err.message.startswith("line ") else f"line {eq.number}: {err.message}"
-    return LineError(err.kind, message, span)
+    return LineError(err.kind, f"line {eq.number}: {err.message}", span)
 
 
 def _parse_line(eq: WrittenEquation, declared: frozenset[str]) -> Parsed:

@@ -31,6 +31,11 @@ MAX_LINES = 2_000  # a derivation is read whole, and every line typed with all t
 MAX_CHARS = 1_000_000
 
 
+class LineError(MatcalcError):
+    """Bad input in one line of the derivation: the message names the line, the span is an
+    offset into the whole file (derivation_sides.line_error locates a side's error once)."""
+
+
 @dataclass(frozen=True)
 class Mark:
     """d(EXPR) in a side: the placeholder name that stands for it, and EXPR (padded with
@@ -145,9 +150,9 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Writt
     if not line.strip():
         return None
 
-    def fail(message: str, span: Span | None) -> MatcalcError:
+    def fail(message: str, span: Span | None) -> LineError:
         where = None if span is None else (line_start + span[0], line_start + span[1])
-        return MatcalcError("input", f"line {number}: {message}", where)
+        return LineError("input", f"line {number}: {message}", where)
 
     names = frozenset(n for n in _D_WORD.findall(line) if n not in CALLS) if latex else frozenset()
     cut = _WHERE.search(line)
