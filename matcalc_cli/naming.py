@@ -6,7 +6,7 @@ how many times each node is spelled (a named node spells its children once, in i
 definition). A result (PROSE) names a node printed more than once where that makes the
 output shorter:
     uses * len(text) > uses * len(name) + len(", name = ") + len(text)
-with the printed length estimated structurally by simplify/cost.py's size(), the one model
+with the printed length estimated structurally by simplify/cost.py's measure(), the one model
 of printed size (no printing here: a candidate is never rendered whole). A computation
 (code, STEPS) names every node it spells twice; code counts its chains as it computes
 them (a solve for an inverse), the steps add a function's linear argument (f = X theta).
@@ -29,8 +29,8 @@ from matcalc_cli import kinds as K
 from matcalc_cli.derive.hvp import matrix_vector
 from matcalc_cli.expr import SCALAR, Expr, VarInfo, walk
 from matcalc_cli.ops import OPS
-from matcalc_cli.respell import chain_of, respelled, shared_with, transposed
-from matcalc_cli.simplify.cost import size
+from matcalc_cli.respell import chain_of, respelled, shared_transposes, shared_with
+from matcalc_cli.simplify.cost import measure
 from matcalc_cli.stable import stable
 
 # As short to spell (or compute) twice as to name: never named. S^T is read as S's
@@ -167,7 +167,7 @@ def _costs(order: list[Expr], named: Collection[Expr]) -> dict[Expr, int]:
     """Each node's printed size with the named nodes below it printed as names."""
     cost: dict[Expr, int] = {}
     for n in order:
-        cost[n] = size(n, lambda a: _NAME if a in named else cost[a], printed=True)
+        cost[n] = measure(n, lambda a: _NAME if a in named else cost[a], printed=True)
     return cost
 
 
@@ -337,7 +337,7 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
     """Choose what to name in root and name it; taken: names not to use (the variables
     and dimension names are added here); given: the input's own names (its where clause),
     kept for the nodes the result prints."""
-    root = transposed(root)
+    root = shared_transposes(root)
     order = walk(root)
     present = set(order)
     kept = {n: v for n, v in (given or {}).items() if n is not root and n in present}

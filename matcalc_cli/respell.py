@@ -1,7 +1,7 @@
 """Spellings that let one name serve two places, chosen before the names (naming.py).
 
 In a result, a sum printed beside its own transpose is spelled as that transpose (u and
-u^T) and M^-T beside M^-1 as (M^-1)^T (transposed). In code that returns a value with its
+u^T) and M^-T beside M^-1 as (M^-1)^T (shared_transposes). In code that returns a value with its
 derivative (--with-value), the value is written the way the derivative computes the same
 sums and chains, R - U V^T as -(U V^T - R), so that the two share a local (shared_with).
 """
@@ -28,7 +28,7 @@ def _spelled_transposed(t: Expr, n: Expr) -> bool:
     return key(t) > key(n)
 
 
-def transposed(root: Expr) -> Expr:
+def shared_transposes(root: Expr) -> Expr:
     """A sum printed beside its own transpose, u = x - mean(x) and x^T - mean(x), is spelled
     u^T there, so that one name can serve both. (The simplifier pushes transposes into
     sums where that is shorter; only here is it known that the sum occurs untransposed.)"""

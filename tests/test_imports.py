@@ -174,3 +174,44 @@ def test_no_two_modules_or_classes_share_a_name_for_different_things():
                 classes.setdefault(node.name, []).append((_module_of(path), protocol))
     twice = {n: places for n, places in classes.items() if len(places) > 1}
     assert all(sum(not p for _, p in places) <= 1 for places in twice.values()), twice
+
+
+# Functions of one name in two modules that mean one thing, each with why. Any other name
+# defined at module level in two modules fails the test below: rename one of them.
+SAME_MEANING = {
+    "jacobian": "derive/readoff's symbolic Jacobian of a linear form; tangent's, numeric, within a structure",
+    "project": "derive/present's symbolic projection onto a structure's tangent space; tangent's, numeric",
+    "projector": "the matrix of that projection, symbolic (derive/present) and numeric (tangent)",
+    "tokenize": "the tokens syntax reads, of the input language (lexer) and of LaTeX (latexin)",
+    "read": "a module's own text format read: a derivation file (derivation_text), a rule (simplify/patterns)",
+    "run": "a module's work run: one identity's check (identities), a batch's jobs on workers (pool)",
+}
+# The front ends call a command by the name the user types (cli.diff, api.diff and the
+# command's own module), and the printers in render/ share the verbs of printing (render,
+# latex, show): a function in one of them may share its name with what it fronts or prints.
+_FRONTS = frozenset({"cli", "api", "start"})
+
+
+def _fronts_or_prints(modules: list[str]) -> bool:
+    return any(m in _FRONTS for m in modules) or all(m.startswith("render.") for m in modules)
+
+
+def functions_sharing_names() -> dict[str, list[str]]:
+    """The public module-level functions defined in more than one module, by name."""
+    where: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+                where.setdefault(node.name, []).append(_module_of(path))
+    return {n: ms for n, ms in where.items() if len(ms) > 1}
+
+
+def test_no_two_modules_define_a_function_of_one_name_for_different_things():
+    """cost.size (a node's printed size) beside expr.size (the node size(n)), respell.transposed
+    (a tree respelled) beside ops/symmetry.transposed (e^T pushed in), matching.negated (-e only
+    where e's coefficient is negative) beside piecewise.negated (-u): a name meant two things."""
+    shared = functions_sharing_names()
+    assert {"render", "check", "diff", "tokenize"} <= shared.keys()  # the scan sees the kept ones
+    unexplained = {n: ms for n, ms in shared.items() if n not in SAME_MEANING and not _fronts_or_prints(ms)}
+    assert unexplained == {}
+    assert SAME_MEANING.keys() <= shared.keys(), "a name of SAME_MEANING is no longer shared: drop it"

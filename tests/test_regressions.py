@@ -98,7 +98,7 @@ def test_cancelling_sum_inside_softmax_gives_a_wrong_value() -> None:
 
 
 # ------------------------------------------------------------------ cancelling elementwise regions
-# algebra.elementwise: a region that sympy reduced to a number came back as a scalar
+# algebra.simplified_regions: a region that sympy reduced to a number came back as a scalar
 # constant (_from_sympy returned E.const whatever the region's shape).
 
 
@@ -272,7 +272,7 @@ def test_equal_spellings_of_a_sum_of_quotients_reach_one_fixpoint() -> None:
 
 # ------------------------------------------------------------------ nondeterminism
 def test_elementwise_memo_by_id_gives_a_wrong_jacobian() -> None:
-    # algebra.elementwise memoised by id(node) and visited temporary nodes: a freed
+    # algebra.simplified_regions memoised by id(node) and visited temporary nodes: a freed
     # temporary's id came back on another node and the memo answered for the wrong
     # one, so results depended on the allocator.
     # matcalc diff --wrt x --shape x=n --shape y=n -- "-2 (((-x) ./ y) .* (2 ones(n) ./ x))"

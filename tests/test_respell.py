@@ -18,10 +18,10 @@ def test_a_sum_beside_its_transpose_is_spelled_as_that_transpose() -> None:
     u = E.add(X, E.neg(MU))
     row = transpose(u)  # x^T - mu^T: u's transpose, pushed into the sum
     root = E.add(E.mul(row, A, u), E.mul(row, u))
-    spelled = respell.transposed(root)
+    spelled = respell.shared_transposes(root)
     assert plain.render(spelled) == plain.render(E.add(E.mul(E.T(u), A, u), E.mul(E.T(u), u)))
     assert any(n.op == "T" and n.args[0] == u for n in E.walk(spelled))  # one sum, u, under a transpose
-    assert respell.transposed(E.mul(E.T(u), u)) == E.mul(E.T(u), u)  # nothing to respell
+    assert respell.shared_transposes(E.mul(E.T(u), u)) == E.mul(E.T(u), u)  # nothing to respell
 
 
 def test_a_value_is_written_as_its_derivative_computes_its_sums_and_chains() -> None:

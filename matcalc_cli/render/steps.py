@@ -50,7 +50,7 @@ def _side(p: Printer, lhs: Expr | Leibniz, latex: bool) -> str:
     return p.render(lhs)
 
 
-def definitions(d: Derivation, p: Printer, latex: bool = False) -> str:
+def header(d: Derivation, p: Printer, latex: bool = False) -> str:
     """The function by its name, then the names it uses (outermost first), as a where clause."""
     (root, body), *parts = reversed(d.names)
     return f"{p.render(root)} = {p.render(body)}" + _where(p, parts, latex)
@@ -79,7 +79,7 @@ def text_lines(d: Derivation, unicode: bool = False) -> list[tuple[str, str]]:
     p = _unicode_printer(d.marks) if unicode else _teach(PlainPrinter, d.marks)
     rows = equations(d, p)
     width = len(str(len(rows)))
-    out = [(definitions(d, p), "")]
+    out = [(header(d, p), "")]
     left = ""
     for i, (lhs, rhs, line) in enumerate(rows, 1):
         if lhs:
@@ -114,7 +114,7 @@ def _tex_rule(line: Line) -> str:
 def latex(d: Derivation) -> str:
     """An align* environment (amsmath), one step a row, its rule set apart on the right."""
     p = _latex_printer(d.marks)
-    rows = [definitions(d, p, latex=True) + r" \\"]
+    rows = [header(d, p, latex=True) + r" \\"]
     rows[0] = rows[0].replace(" = ", " &= ", 1)
     for lhs, rhs, line in equations(d, p, latex=True):
         rows.append(f"{lhs} &= {rhs} && {_tex_rule(line)} \\\\")

@@ -71,7 +71,7 @@ def _small(e: Expr, limit: int = 400) -> bool:
     return True
 
 
-def elementwise(root: Expr, subs: Subs = (), fired: list[str] | None = None) -> Expr:
+def simplified_regions(root: Expr, subs: Subs = (), fired: list[str] | None = None) -> Expr:
     """root with each elementwise region simplified by sympy. subs are the rule table's
     identities for leaves (sigmoid(-u) = 1 - sigmoid(u)): the algebra tries the region with
     and without them and keeps the cheaper; the names of those kept go to fired."""

@@ -3,7 +3,7 @@
 cost() says which of two equal expressions a textbook would print: every node
 counts by its kind, brackets count where a sum or a product sits inside a tighter
 operator, and powers count dear, so that `s .* (1 - s)` beats `s - s.^2` and
-`x^T (A + A^T)` beats `x^T A + x^T A^T`. Ties are broken by key(). size() is that
+`x^T (A + A^T)` beats `x^T A + x^T A^T`. Ties are broken by key(). measure() is that
 model with a node's size given from outside: naming.py measures a tree with names in it
 by it, counting characters where the simplifier weighs by kind.
 
@@ -62,10 +62,10 @@ def _memoised(e: Expr, slot: str, own: Callable[[Expr], object]) -> object:
 
 def _own_cost(e: Expr) -> int:
     """e's cost, its arguments' costs known."""
-    return size(e, cost)
+    return measure(e, cost)
 
 
-def size(e: Expr, of: Callable[[Expr], int], printed: bool = False) -> int:
+def measure(e: Expr, of: Callable[[Expr], int], printed: bool = False) -> int:
     """e's size, given the size of each argument by of: cost() for the tree as it is, and
     naming.py's for a tree with names in it. The one model of printed size: what a node adds
     to its arguments, and the brackets the printer puts around them. The simplifier weighs

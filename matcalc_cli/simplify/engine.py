@@ -11,7 +11,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.ops import rebuild
-from matcalc_cli.simplify.algebra import elementwise
+from matcalc_cli.simplify.algebra import simplified_regions
 from matcalc_cli.simplify.cost import cheapest, choose, forget
 from matcalc_cli.simplify.normal import filled
 from matcalc_cli.simplify.rules import PAIR_RULES, REGION, rules_for
@@ -52,7 +52,7 @@ def simplify(e: Expr, steps: list[Step] | None = None) -> Expr:
 
 def _elementwise(e: Expr) -> Expr:
     fired: list[str] = []
-    out = elementwise(e, REGION, fired)
+    out = simplified_regions(e, REGION, fired)
     trace = _trace.get()
     if trace is not None and out != e:
         trace.extend((name, e, out) for name in [*fired, "elementwise-algebra"])
@@ -101,7 +101,7 @@ def canon(root: Expr) -> Expr:
 
 
 def _inverse_transposed(pushed: tuple[Expr, bool], inner: tuple[Expr, bool]) -> tuple[Expr, bool]:
-    """The argument of an X^-T, inv(X^T): X^-T is one mark (cost.size), so its transpose is
+    """The argument of an X^-T, inv(X^T): X^-T is one mark (cost.measure), so its transpose is
     pushed into a sum X (the transpose rule, which cannot see the inverse above it)
     only where the inverse of the result is the cheaper. Else inverse-transposed would take
     it back out in the next pass, and the two spellings would alternate for ever: (A + x x^T)^-T

@@ -67,10 +67,10 @@ def _broadcast(e: Expr) -> Expr | None:
     return None
 
 
-def negated(e: Expr) -> Expr | None:
+def sign_dropped(e: Expr) -> Expr | None:
     """-e where e has a negative coefficient (-2 u is 2 u), else None."""
     if e.op == K.BCAST:
-        inner = negated(e.args[0])
+        inner = sign_dropped(e.args[0])
         return E.bcast(inner, e.shape) if inner is not None else None
     if e.op == K.CONST and isinstance(e.number, Fraction) and e.number < 0:
         return E.const(-e.number)
@@ -126,7 +126,7 @@ class Matcher:
             c = _number(e)
             return b if c is not None and c.number == p.value else None
         if k == "neg":
-            n = negated(e)
+            n = sign_dropped(e)
             if n is None and p.args[0].text in self.numbers:  # -?k: any number, ?k its negation
                 c = _number(e)
                 n = E.const(-c.number) if c is not None and isinstance(c.number, Fraction) else None
@@ -168,7 +168,7 @@ class Matcher:
         any pair with x needs, checked once per term, so that a long sum or product is not
         paired term by term (quadratic) where no pair can match."""
         pa, pb = p.args
-        second = negated(x) if p.text == "-" else x
+        second = sign_dropped(x) if p.text == "-" else x
         return (self.operand(pa, x, {}, True) is not None,
                 second is not None and self.operand(pb, second, {}, True) is not None)
 
@@ -178,7 +178,7 @@ class Matcher:
         pa, pb = p.args
         if p.text == "-":
             for u, v in ((x, y), (y, x)):
-                nv = negated(v)
+                nv = sign_dropped(v)
                 got = self.both(pa, u, pb, nv, b) if nv is not None else None
                 if got is not None:
                     return got
