@@ -23,8 +23,10 @@ from matcalc_cli.node import Expr as Expr
 from matcalc_cli.node import Shape as Shape
 from matcalc_cli.node import dim_product as dim_product
 from matcalc_cli.node import free_vars as free_vars
+from matcalc_cli.node import in_denominator as in_denominator
 from matcalc_cli.node import is_row as is_row
 from matcalc_cli.node import is_vector as is_vector
+from matcalc_cli.node import reading as reading
 from matcalc_cli.node import walk as walk
 from matcalc_cli.params import Dim, DimParam, DimsParam, Number, NumberParam, Param, VarInfo
 from matcalc_cli.structure import Structure

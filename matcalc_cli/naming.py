@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from matcalc_cli import kinds as K
 from matcalc_cli.derive.hvp import matrix_vector
-from matcalc_cli.expr import SCALAR, Expr, VarInfo, walk
+from matcalc_cli.expr import SCALAR, Expr, VarInfo, reading, walk
 from matcalc_cli.ops import OPS
 from matcalc_cli.respell import chain_of, respelled, shared_transposes, shared_with
 from matcalc_cli.simplify.cost import measure
@@ -342,7 +342,9 @@ def name(root: Expr, taken: Collection[str] = (), given: dict[Expr, str] | None 
     present = set(order)
     kept = {n: v for n, v in (given or {}).items() if n is not root and n in present}
     chosen = set(to_name(root)) | kept.keys()
-    nodes = [n for n in order if n in chosen]
+    # Defined, and numbered, in the order the result is read (h1 the first met), each
+    # after the names it uses: not the tree's order, whose denominators print last.
+    nodes = [n for n in reading(root) if n in chosen]
     if not nodes:
         return Named(root, ())
     names = _names(nodes, (root,), taken, kept)

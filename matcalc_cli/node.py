@@ -150,5 +150,33 @@ def walk(root: Expr, known: Container[Expr] = ()) -> list[Expr]:
     return order
 
 
+def in_denominator(f: Expr) -> bool:
+    """A factor of a product that the printers write under its fraction bar, after the
+    others: a scalar to a negative power (u / n, \\frac{u}{n})."""
+    return f.op == K.POW and f.is_scalar and f.number < 0
+
+
+def reading(root: Expr) -> list[Expr]:
+    """walk's nodes in the order a printed result shows them: children first, and a
+    product's factors under its fraction bar after the others, as the printers put them."""
+    order: list[Expr] = []
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        args = node.args
+        if node.op == K.MUL:
+            args = tuple(a for a in args if not in_denominator(a)) + tuple(a for a in args if in_denominator(a))
+        stack.extend((a, False) for a in reversed(args))
+    return order
+
+
 def free_vars(root: Expr) -> dict[str, Expr]:
     return {n.name: n for n in walk(root) if n.op == K.VAR}

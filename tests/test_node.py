@@ -54,3 +54,13 @@ def test_walk_lists_each_node_once_children_first():
     assert set(N.free_vars(f)) == {"x", "A"}
     g = E.mul(E.T(x), A)
     assert N.walk(g, known={E.T(x)}) == [E.T(x), A, g]  # a known node is listed, not entered
+
+
+def test_reading_lists_a_products_denominators_last_as_the_printers_write_them():
+    n = E.var("n", E.SCALAR)
+    over = E.power(E.mul(E.T(x), y), -1)  # 1 / (x^T y), the product's first factor in the tree
+    f = E.mul(over, A, x)
+    assert f.args[0] is over and N.in_denominator(over) and not N.in_denominator(A)
+    assert N.reading(f).index(A) < N.reading(f).index(over) and N.walk(f).index(over) < N.walk(f).index(A)
+    assert sorted(map(id, N.reading(f))) == sorted(map(id, N.walk(f)))  # the same nodes, once each
+    assert N.reading(E.add(x, y)) == N.walk(E.add(x, y)) and not N.in_denominator(E.power(n, 2))

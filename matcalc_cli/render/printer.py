@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matcalc_cli import kinds as K
-from matcalc_cli.expr import Expr, add, const, mul, ones, power
+from matcalc_cli.expr import Expr, add, const, in_denominator, mul, ones, power
 from matcalc_cli.written import Written
 
 SUM, PRODUCT, NEG, POSTFIX, ATOM = 1, 2, 3, 4, 5
@@ -136,7 +136,7 @@ class Printer:
         num: list[Expr] = []
         den: list[Expr] = []
         for f in fs:
-            if f.op == K.POW and f.is_scalar and f.number < 0:
+            if in_denominator(f):
                 den.append(power(f.args[0], -f.number))
             else:
                 num.append(f)
