@@ -1,6 +1,6 @@
 """What the commands print: results on stdout, notes, steps and verifications on stderr, bad
 input as one message with a caret and its exit status, and an output that cannot be written
-(closed, full) as one message and exit 1."""
+(closed, full) as one message and exit 1, or quietly when its reader went away."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
@@ -137,8 +137,14 @@ class Closed(io.TextIOBase):
         raise OSError(errno.EBADF, "standard output is closed")
 
 
-def cannot_write(ex: OSError) -> None:
-    """One message, exit 1: a full disk or a closed pipe is no bug of matcalc's. What is still
+# The status of a Unix tool whose reader went away (128 + SIGPIPE, as a shell shows `yes | head`):
+# never 1, which says that a check failed.
+READER_GONE = 141
+
+
+def cannot_write(ex: OSError) -> NoReturn:
+    """One message, exit 1: a full disk or a closed output is no bug of matcalc's. A pipe
+    whose reader closed it (`| head`) is no error either: quiet, READER_GONE. What is still
     buffered goes to /dev/null, so that the interpreter's last flush fails no more."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -146,6 +152,8 @@ def cannot_write(ex: OSError) -> None:
     except OSError:
         pass
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
+    if ex.errno == errno.EPIPE:
+        os._exit(READER_GONE)
     reason = ex.strerror or str(ex)
     try:
         sys.stderr.write(f"matcalc: error: cannot write the output: {reason}\n")

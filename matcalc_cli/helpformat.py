@@ -19,6 +19,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from matcalc_cli import coercion
+from matcalc_cli.cli_output import cannot_write
 
 HELP_OPTIONS = ["--help", "-h"]  # the first is the one usage errors point to
 MAX_WIDTH = 80  # help reads best at most this wide, even in a wide terminal
@@ -100,6 +101,21 @@ class Group(TyperGroup):
             sys.stderr.write("matcalc: aborted\n")
             sys.exit(1)
         sys.exit(status if isinstance(status, int) else 0)
+
+    # A reader that closed the pipe (| head) ends matcalc in these two, quietly with its own
+    # status: past them click's main makes it a silent exit 1, a failed check's.
+    def make_context(self, info_name: str | None, args: list[str], parent: _click.Context | None = None,
+                     **extra: Any) -> _click.Context:
+        try:  # matcalc --help writes here
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError as ex:
+            cannot_write(ex)
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as ex:
+            cannot_write(ex)
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         coercion.install(self.get_params(ctx))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -41,8 +42,15 @@ def console() -> Any:
     never wraps them again (soft_wrap)."""
     from rich.console import Console
 
+    class Terminal(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own ends the process with 1, a failed check's status: a reader that
+            # closed the pipe is the command line's to end (cli_output.cannot_write).
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
     plain = os.environ.get("NO_COLOR") is not None
-    return Console(highlight=False, soft_wrap=True, color_system=None if plain else "auto")
+    return Terminal(highlight=False, soft_wrap=True, color_system=None if plain else "auto")
 
 
 def render_expr(e: Expr) -> str:
