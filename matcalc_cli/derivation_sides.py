@@ -41,8 +41,10 @@ def line_error(eq: WrittenEquation, err: MatcalcError) -> LineError:
     wording: a variable may be called line), and comes back as it is."""
     if isinstance(err, LineError):
         return err
-    span = None if err.span is None else (eq.start + err.span[0], eq.start + err.span[1])
-    return LineError(err.kind, f"line {eq.number}: {err.message}", span)
+    if err.span is None:
+        return LineError(err.kind, f"line {eq.number}: {err.message}")
+    start, end = eq.located(err.span)
+    return LineError(err.kind, f"line {eq.number}: {err.message}", (eq.start + start, eq.start + end))
 
 
 def _parse_line(eq: WrittenEquation, declared: frozenset[str]) -> Parsed:

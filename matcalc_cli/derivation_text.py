@@ -81,6 +81,16 @@ class WrittenEquation:
     latex: bool  # the sides are LaTeX, read by latexin (spans are columns of the line either way)
     read: str  # the line as the parser reads it (comments, rules and the derivation's marks blanked)
     names: frozenset[str] = frozenset()  # the names a LaTeX line keeps whole: dX, d(EXPR)'s marks
+    wide: tuple[Span, ...] = ()  # a LaTeX differential's columns, read as the name dX at their right end
+
+    def located(self, span: Span) -> Span:
+        """span (columns of the line) widened to the whole of each LaTeX differential it
+        touches: a slip in dq is shown under all of \\mathrm{d}q, not under its last two columns."""
+        start, end = span
+        for a, b in self.wide:
+            if a < end and start < b:
+                start, end = min(start, a), max(end, b)
+        return start, end
 
     def shown(self, span: Span) -> str:
         """The text at span in the input language (LaTeX as latexin reads it)."""
@@ -140,8 +150,9 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Writt
     if not line.strip():
         return None
     latex = "&" in line or latexin.is_latex(line)
+    wide: tuple[Span, ...] = ()
     if latex:
-        line = _aligned(line)
+        line, wide = _aligned(line)
     else:
         m = _STEP_NUMBER.match(line)
         if m:
@@ -185,7 +196,7 @@ def _equation(number: int, raw: str, line_start: int, has_before: bool) -> Writt
     else:
         lhs = _side(line, first[0], first[1], fail, names if latex else None)
     every = frozenset().union(*(s.names for s in [*sides, *([lhs] if isinstance(lhs, Side) else [])]))
-    return WrittenEquation(number, raw, line_start, lhs, tuple(sides), latex, line, every)
+    return WrittenEquation(number, raw, line_start, lhs, tuple(sides), latex, line, every, wide)
 
 
 # ------------------------------------------------------------------ a LaTeX line
@@ -206,12 +217,14 @@ _D_OF = re.compile(r"\s*(?:(\\(?:left|bigl|Bigl|biggl|Biggl|big|Big|bigg|Bigg)\s
 _D_WORD = re.compile(r"(?<![A-Za-z0-9_\\])d[A-Za-z][A-Za-z0-9]*")
 
 
-def _aligned(line: str) -> str:
+def _aligned(line: str) -> tuple[str, tuple[Span, ...]]:
     """A LaTeX line with the derivation's constructs in the input language's spelling, each
     in its own columns: the align* marks blanked (&, &&-rule, \\\\, the comma before
-    \\text{where}), each differential one name dX (or d( before its bracket)."""
+    \\text{where}), each differential one name dX (or d( before its bracket); and the columns
+    of each differential written wider than its name."""
     line = _ALIGN.sub(lambda m: " " * len(m.group()), line)
     out, pos = [], 0
+    wide: list[Span] = []
     for m in _D.finditer(line):
         if m.start() < pos:
             continue
@@ -231,8 +244,10 @@ def _aligned(line: str) -> str:
             out.append(line[pos:m.start()] + word.ljust(end - m.start()))
         else:  # a name ends where the construct does: what follows stays adjacent (dW_{1})
             out.append(line[pos:m.start()] + word.rjust(end - m.start()))
+            if end - m.start() > len(word):
+                wide.append((m.start(), end))
         pos = end
-    return "".join(out) + line[pos:]
+    return "".join(out) + line[pos:], tuple(wide)
 
 
 def _named(name: str) -> str:

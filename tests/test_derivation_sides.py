@@ -62,3 +62,17 @@ def test_a_located_error_is_not_moved_again() -> None:
     assert located.message == "line 3: expected a name" and located.span == (eq.start + 11, eq.start + 12)
     assert line_error(eq, located) is located
     assert line_error(eq, MatcalcError("input", "line of sight", None)).message == "line 3: line of sight"
+
+
+@pytest.mark.parametrize("written", [r"\mathrm{d}q", r"d\mathbf{q}", r"\partial q"])
+def test_a_slip_in_a_latex_differential_is_marked_under_all_of_it(written: str) -> None:
+    """The parser reads \\mathrm{d}q as the name dq at its right end: the caret spans the
+    differential as written, not its last two columns."""
+    text = f"f &= x^\\top A x \\\\\n\\mathrm{{d}}f &= \\mathrm{{d}}x^\\top A x + x^\\top A {written} \\\\\n"
+    with pytest.raises(LineError) as info:
+        check_derivation(text, ["x"])
+    span = info.value.span
+    assert info.value.message.startswith("line 2: dq: q is not a variable")
+    assert span is not None and text[span[0]:span[1]] == written
+    head, marked, _ = _caret_under(text)
+    assert head.startswith("matcalc: error: line 2: dq") and marked == written
