@@ -183,7 +183,7 @@ def test_locals_have_the_names_the_result_gives() -> None:
     code = code_of("sum(sigmoid(u)) + sum(exp(u .* u)) where u = B x", ["x"])
     assert "    u = B @ x\n    s = " in code and code.count("B @ x") == 1, code
     code = code_of("sum(sigmoid(u)) + log(x^T A x) + sqrt(x^T A x) where u = B x", ["x"])
-    assert "    e = x.T @ A @ x\n" in code, code
+    assert "\n    e = " in code and "u1" not in code, code
 
 
 def test_names_that_collide_are_renamed() -> None:
@@ -467,7 +467,8 @@ def test_hvp_never_forms_the_hessian(backend: str) -> None:
     # (diag(s) - s s^T) (V x) x^T: the matrix's chain passes through a column, which is
     # applied through the sum, not an n-by-n matrix formed to multiply it
     softmax = code_of_with("log(sum(exp(W x))) - y^T W x", ["W", "W"], backend, hvp=True)
-    assert "diag" not in softmax and "s @ s.T" not in softmax and "s * (v @ x)" in softmax, softmax
+    assert "diag" not in softmax and "s @ s.T" not in softmax, softmax
+    assert "s * (v @ x)" in softmax or "P = v @ x" in softmax and "s * P" in softmax, softmax  # V x computed once
 
 
 def test_chains_are_associated_by_cost() -> None:

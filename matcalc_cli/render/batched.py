@@ -8,19 +8,27 @@ autodiff computes it; batched, five times. A backend says which of the two forms
 runs faster than separate products (CodePrinter.batches): columns, M [a, b] for M a and
 M b; rows, [a^T; b^T] M for M^T a and M^T b (read as rows of M, never a copy of M^T).
 
+The same reading says a product is computed once: one the function would compute twice
+(B x in t B x and in B x itself; U x and x^T U = (U x)^T for a symmetric U, as
+CodePrinter.key keys a row times a matrix) is a line of its own, or read from the local that
+holds it (u = W x), and a chain that contains a product the function computes anyway is
+associated to read it (s^T B v as s^T (B v), render/order.py), never multi_dot reading B again.
+
 The plan comes from a dry run of the printer (Recorder): for each line of the function,
 the locals it reads and the products it computes, and for each product what its vector
-reads. Two products of one matrix are batched when neither is reachable from the other's
-vector (through the locals it reads), and the lines are put in an order where every
-batch comes after what its vectors read and before its first reader; a batch that would
-make that impossible is not made.
+reads and how many times the lines spell it. Two products of one matrix are batched when
+neither is reachable from the other's vector (through the locals it reads), and the lines
+are put in an order where every batch comes after what its vectors read and before its
+first reader; a batch that would make that impossible is not made.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 
@@ -48,14 +56,12 @@ def orientation(matrix: Expr) -> str:
     return ROWS if matrix.op == K.T else COLUMNS
 
 
-def candidate(left: list[Expr], right: list[Expr], kinds: list[str], allowed: frozenset[str]) -> Key | None:
-    """The product left right as a key, where it is a plain matrix (no solve, no diagonal),
-    not known to be small, times a column, in a form the backend batches; else None."""
+def candidate(left: list[Expr], right: list[Expr], kinds: list[str]) -> Key | None:
+    """The product left right as a key, where it is a plain matrix (no solve, no diagonal)
+    times a column; else None."""
     if len(left) != 1 or kinds[0] != "plain" or 1 in left[0].shape or right[-1].shape[1] != 1:
         return None
-    if large(left[0].shape) is False:
-        return None
-    return (left[0], tuple(right)) if orientation(left[0]) in allowed else None
+    return left[0], tuple(right)
 
 
 @dataclass
@@ -73,6 +79,7 @@ class Recorder:
     def __init__(self) -> None:
         self.stack: list[Frame] = [Frame()]
         self.operands: dict[Key, Frame] = {}
+        self.marks: dict[Key, str] = {}
 
     def line(self) -> Frame:
         """A new line: the frame it records into."""
@@ -92,9 +99,21 @@ class Recorder:
         outer.locals |= inner.locals
         outer.products += [*inner.products, key]
 
+    def mark(self, key: Key, text: str) -> str:
+        """text, the product key spelled, marked so that uses can count it in the lines printed
+        (a printer may spell a product and throw the spelling away)."""
+        return self.marks.setdefault(key, f"\0{len(self.marks)}\0") + text
+
+    def uses(self, texts: list[str]) -> dict[Key, int]:
+        """How many times the lines printed (texts) compute each product."""
+        return {key: sum(t.count(m) for t in texts) for key, m in self.marks.items()}
+
 
 @dataclass(frozen=True)
 class Batch:
+    """Products of one matrix computed on a line of their own: several, as one product; or
+    one that the function computes more than once, computed once."""
+
     matrix: Expr  # the factor every product shares (M, or M^T for rows)
     keys: tuple[Key, ...]
 
@@ -130,9 +149,17 @@ def _sorted(items: list[Line], deps: dict[Line, set[Line]], rank: dict[Line, flo
     return out
 
 
-def plan(nodes: list[Expr | None], frames: list[Frame], operands: dict[Key, Frame]) -> list[Line]:
+def owner(key: Key, locals_: Iterable[Expr]) -> Expr | None:
+    """The local whose value is the product key (W x where u = W x), if one is."""
+    product = E.mul(key[0], *key[1])
+    return next((n for n in locals_ if n == product), None)
+
+
+def plan(nodes: list[Expr | None], frames: list[Frame], operands: dict[Key, Frame],
+         allowed: frozenset[str] = frozenset({COLUMNS, ROWS}), uses: dict[Key, int] | None = None) -> list[Line]:
     """The function's lines in order: an int is the line of nodes (a local's node; None for
-    the return), a Batch a product of one matrix with several vectors."""
+    the return), a Batch a product of one matrix with several vectors (in an orientation
+    allowed), or one product computed more than once (uses) that no local holds (owner)."""
     lines = {n: f for n, f in zip(nodes, frames, strict=True) if n is not None}
     where = {n: i for i, n in enumerate(nodes) if n is not None}
     reach = {k: _reach(f, lines) for k, f in operands.items()}
@@ -143,15 +170,15 @@ def plan(nodes: list[Expr | None], frames: list[Frame], operands: dict[Key, Fram
             if any(key in b for b in batches):
                 continue
             free = next((b for b in batches if all(key not in reach[o] and o not in reach[key] for o in b)), None)
-            if free is None:
+            if free is None or orientation(key[0]) not in allowed or large(key[0].shape) is False:
                 batches.append([key])
             else:
                 free.append(key)
     chosen: list[Batch] = []
-    order: list[Line] = list(range(len(nodes)))
+    order: list[Line] = _order(nodes, frames, operands, where, []) or list(range(len(nodes)))
     for matrix, batches in groups.items():
         for members in batches:
-            if len(members) < 2:
+            if len(members) < 2 and ((uses or {}).get(members[0], 0) < 2 or owner(members[0], where)):
                 continue
             trial = _order(nodes, frames, operands, where, [*chosen, Batch(matrix, tuple(members))])
             if trial is not None:
@@ -162,12 +189,16 @@ def plan(nodes: list[Expr | None], frames: list[Frame], operands: dict[Key, Fram
 
 def _order(nodes: list[Expr | None], frames: list[Frame], operands: dict[Key, Frame], where: dict[Expr, int],
            batches: list[Batch]) -> list[Line] | None:
-    of = {k: b for b in batches for k in b.keys}
+    of: dict[Key, Line] = {k: b for b in batches for k in b.keys}
+    for key in operands:  # a product a local holds is read from it
+        held = owner(key, where)
+        if held is not None and key not in of:
+            of[key] = where[held]
 
     def needs(frame: Frame) -> set[Line]:
         return {where[n] for n in frame.locals} | {of[k] for k in frame.products if k in of}
 
-    deps: dict[Line, set[Line]] = {i: needs(f) for i, f in enumerate(frames)}
+    deps: dict[Line, set[Line]] = {i: needs(f) - {i} for i, f in enumerate(frames)}
     rank: dict[Line, float] = {i: float(i) for i in range(len(frames))}
     for b in batches:
         deps[b] = set().union(*(needs(operands[k]) for k in b.keys)) - {b}

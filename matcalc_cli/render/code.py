@@ -8,7 +8,8 @@ What every backend's expressions get from here:
   * products read as chains: X^-1 B is a solve, diag(v) M and M diag(v) are
     broadcast products (v .* M), never a dense diagonal matrix; an inverse that the
     result needs as a matrix anyway is computed once and multiplied;
-  * products of one matrix with several vectors spelled as one product (render/batched.py);
+  * products of one matrix with several vectors spelled as one product, and a product the
+    function computes twice computed once (render/batched.py);
   * dimensions by the names the function binds them to.
 """
 
@@ -18,6 +19,7 @@ from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import Dim, Expr
 from matcalc_cli.naming import is_dense_diag
+from matcalc_cli.ops.symmetry import is_symmetric, transposed
 from matcalc_cli.render import batched, order
 from matcalc_cli.render.printer import ATOM, NEG, PRODUCT, SUM, Printer, negate, negative_coefficient, spread_sum
 from matcalc_cli.structure import Structure
@@ -49,12 +51,18 @@ class CodePrinter(Printer):
         self.recorder: batched.Recorder | None = None  # set for the dry run that plans the batches
         self.batched: dict[batched.Key, str] = {}  # a batched product -> its column of the batch
         self.batch_names: dict[batched.Batch, str] = {}
+        # the products some line computes (the first dry run's): a chain reads them at no cost
+        self.available: frozenset[batched.Key] = frozenset()
+        self.defining: Expr | None = None  # the local whose line is being printed (its product is its own)
 
     def batch(self, b: batched.Batch) -> str:
         """The products of b's matrix with its vectors in one array, as its columns (M [a, b])
         or its rows ([a^T; b^T] M, for M^T a and M^T b): one product, or where the matrix's
         size is known only at the call, that product if the matrix is large and the
         separate ones if not."""
+        if len(b.keys) == 1:  # one product the function computes more than once
+            right = list(b.keys[0][1])
+            return self.matmul([b.matrix], right, self.at(b.matrix, NEG), self.chain(right))[0]
         module = self.linalg.split(".")[0]
         vectors = [self.chain(list(right)) for _, right in b.keys]
         if batched.orientation(b.matrix) == batched.ROWS:
@@ -200,18 +208,24 @@ class CodePrinter(Printer):
         if len(fs) == 1:
             return self.show(fs[0])
         kinds = [_kind(f, self.solvable(f)) for f in fs]
-        k = order.split(kinds, [f.shape for f in fs])
+        k = order.split(kinds, [f.shape for f in fs], self.computed_spans(fs, kinds))
         if k is None:
             return f"{self.linalg}.multi_dot([{', '.join(self.render(f) for f in fs)}])", ATOM
         left, right = fs[:k], fs[k:]
-        key = batched.candidate(left, right, kinds, self.batches) if self.batches else None
-        if key is not None and key in self.batched:
-            return self.batched[key], ATOM
+        key, row = self.key(left, right, kinds)
+        if key is not None and key in self.batched and (self.defining is None
+                                                        or self.batched[key] != self.locals.get(self.defining)):
+            ref = self.batched[key]
+            return (ref if not row else ref[:-2] if ref.endswith(".T") else ref + ".T"), ATOM
         if key is not None and self.recorder is not None:
             self.recorder.enter()
-            lhs, rhs = self.at(left[0], NEG), self.chain(right)
+            text, prec = self.split_product(left, right)
             self.recorder.leave(key)
-            return self.matmul(left, right, lhs, rhs)
+            return self.recorder.mark(key, text), prec
+        return self.split_product(left, right)
+
+    def split_product(self, left: list[Expr], right: list[Expr]) -> tuple[str, int]:
+        """The product of two sub-chains: a diagonal broadcast, an inverse solved."""
         if len(left) == 1 and is_dense_diag(left[0]):
             return f"{self.at(left[0].args[0], NEG)} * {self.wrap(self.chain(right), NEG)}", PRODUCT
         if len(left) == 1 and self.solvable(left[0]):
@@ -222,6 +236,35 @@ class CodePrinter(Printer):
             return self.solve_right(left, right[0].args[0]), ATOM
         lhs = self.wrap(self.chain(left), PRODUCT) if len(left) > 1 else self.at(left[0], NEG)
         return self.matmul(left, right, lhs, self.chain(right))
+
+    def key(self, left: list[Expr], right: list[Expr], kinds: list[str]) -> tuple[batched.Key | None, bool]:
+        """The product left right as render/batched.py's key, and whether it is a row: a
+        matrix times a column as it stands, a row times a matrix (r^T M) as the column it
+        transposes (M^T r, and M r for a symmetric M: one product with M r where both occur)."""
+        key = batched.candidate(left, right, kinds)
+        if key is not None or len(right) != 1 or kinds[-1] != "plain" or left[0].shape[0] != 1:
+            return key, False
+        m = right[0]
+        matrix = m if is_symmetric(m) else E.T(m)
+        # a local stays a name (u^T, never the transpose taken into its definition)
+        vector = [E.Expr(K.T, (f,), (f.shape[1], f.shape[0])) if f in self.locals else transposed(f)
+                  for f in reversed(left)]
+        key = batched.candidate([matrix], vector, ["plain", *(_kind(f, self.solvable(f)) for f in vector)])
+        return key, key is not None
+
+    def computed_spans(self, fs: list[Expr], kinds: list[str]) -> frozenset[tuple[int, int, int]]:
+        """The sub-chains fs[i:j] that some line computes anyway (a matrix times a column, or
+        a row times a matrix), each with where it splits: the chain is associated to read
+        them (s^T B v as s^T (B v) where B v is computed)."""
+        if len(fs) < 3 or not self.available:
+            return frozenset()
+        out = set()
+        for i in range(len(fs) - 1):
+            for j in range(i + 2, len(fs) + 1):
+                for k in (1, j - i - 1):
+                    if self.key(fs[i:i + k], fs[i + k:j], kinds[i:j])[0] in self.available:
+                        out.add((i, j, k))
+        return frozenset(out)
 
     def matmul(self, left: list[Expr], right: list[Expr], lhs: str, rhs: tuple[str, int]) -> tuple[str, int]:
         """The product of two spelled sub-chains (a backend may spell some better)."""

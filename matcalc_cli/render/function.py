@@ -58,29 +58,44 @@ def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def _lines(code: Computed, printer: CodePrinter, names: Names) -> list[batched.Line]:
-    """The order of the function's lines (render/batched.py's plan: the index of a local in
-    code.where, or a Batch; len(code.where) is the return), the batches named and their
-    products registered with the printer."""
-    if not printer.batches:
-        return [*range(len(code.where) + 1)]
+def _dry_run(code: Computed, printer: CodePrinter,
+             ) -> tuple[batched.Recorder, list[batched.Frame], dict[batched.Key, int]]:
+    """The products each line computes and the locals it reads, printed and thrown away, and
+    how many times the lines compute each product."""
     recorder = printer.recorder = batched.Recorder()
-    frames = []
+    frames, texts = [], []
     for _, node in code.where:
         frames.append(recorder.line())
-        printer.body(node)
+        texts.append(printer.body(node)[0])
     frames.append(recorder.line())
     for root in (code.derivative, code.value):
         if root is not None:
-            printer.show(root)
+            texts.append(printer.show(root)[0])
     printer.recorder = None
-    lines = batched.plan([node for _, node in code.where] + [None], frames, recorder.operands)
+    return recorder, frames, recorder.uses(texts)
+
+
+def _lines(code: Computed, printer: CodePrinter, names: Names) -> list[batched.Line]:
+    """The order of the function's lines (render/batched.py's plan: the index of a local in
+    code.where, or a Batch; len(code.where) is the return), the batches named and their
+    products registered with the printer, as are the products a local holds and another line
+    computes too. A first dry run finds the products the function computes, so that the
+    second associates every chain to reuse them (CodePrinter.available)."""
+    printer.available = frozenset(_dry_run(code, printer)[0].operands)
+    recorder, frames, uses = _dry_run(code, printer)
+    nodes = [node for _, node in code.where]
+    lines = batched.plan([*nodes, None], frames, recorder.operands, printer.batches, uses)
+    for key, count in uses.items():
+        held = batched.owner(key, nodes)
+        if held is not None and count > 1:
+            printer.batched[key] = printer.locals[held]
     batches = [b for b in lines if isinstance(b, batched.Batch)]
     printer.batch_names = {b: names.claim("P" if len(batches) == 1 else f"P{i + 1}") for i, b in enumerate(batches)}
     for b, name in printer.batch_names.items():
         rows = batched.orientation(b.matrix) == batched.ROWS
         for i, key in enumerate(b.keys):
-            printer.batched[key] = f"{name}[{i}:{i + 1}].T" if rows else f"{name}[:, {i}:{i + 1}]"
+            printer.batched[key] = (name if len(b.keys) == 1 else f"{name}[{i}:{i + 1}].T" if rows
+                                    else f"{name}[:, {i}:{i + 1}]")
     return lines
 
 
@@ -146,8 +161,9 @@ def function(code: Computed, sig: Signature, backend: type[CodePrinter]) -> str:
         if isinstance(item, batched.Batch):
             body.append(f"    {printer.batch_names[item]} = {printer.batch(item)}")
         elif item < len(code.where):
-            node = code.where[item][1]
+            node = printer.defining = code.where[item][1]
             body.append(f"    {local_names[node]} = {printer.body(node)[0]}")
+            printer.defining = None
     result = printer.show(e)[0]
     if e.shape == SCALAR:
         result = printer.scalar_result(result)

@@ -53,17 +53,32 @@ def _preferred(kinds: tuple[str, ...]) -> int:
     return n - 1 if all(k == "plain" for k in kinds) else 1
 
 
+Spans = frozenset[tuple[int, int, int]]  # sub-chains i..j computed anyway, each split after factor i + k
+
+
+def _within(computed: Spans, start: int, stop: int) -> Spans:
+    """The computed spans inside factors start..stop, counted from start."""
+    return frozenset((i - start, j - start, k) for i, j, k in computed if start <= i and j <= stop)
+
+
 @cache
-def _best(kinds: tuple[str, ...], dims: tuple[int, ...]) -> tuple[float, tuple[object, ...]]:
+def _best(kinds: tuple[str, ...], dims: tuple[int, ...],
+          computed: Spans = frozenset()) -> tuple[float, tuple[object, ...]]:
     """(cost, tree) of the cheapest association of factors i..j; dims[i], dims[i + 1] are
-    factor i's rows and columns. The tree is (k, left tree, right tree), () for one factor."""
+    factor i's rows and columns. The tree is (k, left tree, right tree), () for one factor.
+    computed: spans (i, j, k) whose product (of factors i..i + k - 1 and i + k..j - 1, a
+    matrix and a vector) the code computes anyway: read at no cost, split there."""
     n = len(kinds)
     if n == 1:
         return 0.0, ()
+    done = next((k for i, j, k in sorted(computed) if (i, j) == (0, n)), None)
+    if done is not None:
+        return 0.0, (done, _best(kinds[:done], dims[:done + 1], _within(computed, 0, done))[1],
+                     _best(kinds[done:], dims[done:], _within(computed, done, n))[1])
     options = []
     for k in range(1, n):
-        lc, lt = _best(kinds[:k], dims[:k + 1])
-        rc, rt = _best(kinds[k:], dims[k:])
+        lc, lt = _best(kinds[:k], dims[:k + 1], _within(computed, 0, k))
+        rc, rt = _best(kinds[k:], dims[k:], _within(computed, k, n))
         p, q, r = dims[0], dims[k], dims[n]
         if k == 1 and kinds[0] == "diag" or k == n - 1 and kinds[-1] == "diag":
             step = float(p * r)  # a broadcast product
@@ -93,9 +108,10 @@ def scale_result(result: Shape, first: Shape) -> bool:
     return result != first and entries(result) <= entries(first)
 
 
-def split(kinds: list[str], shapes: list[Shape]) -> int | None:
+def split(kinds: list[str], shapes: list[Shape], computed: Spans = frozenset()) -> int | None:
     """Where the chain splits into the two products multiplied last, or None when the best
-    order depends on named sizes and the chain is plain (multi_dot decides at run time)."""
+    order depends on named sizes and the chain is plain (multi_dot decides at run time);
+    computed: the spans whose product the code has already (_best)."""
     names = _names(shapes)
     trials = [dict.fromkeys(names, _ALIKE)]
     if len(kinds) >= 3 and names and len(names) <= _MAX_NAMES:
@@ -103,7 +119,7 @@ def split(kinds: list[str], shapes: list[Shape]) -> int | None:
     trees = []
     for sizes in trials:
         dims = tuple([_size(shapes[0][0], sizes)] + [_size(s[1], sizes) for s in shapes])
-        trees.append(_best(tuple(kinds), dims)[1])
+        trees.append(_best(tuple(kinds), dims, computed)[1])
     if any(t != trees[0] for t in trees[1:]) and len(kinds) >= 3 and all(k == "plain" for k in kinds):
         return None
     first = trees[0]
