@@ -261,6 +261,8 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
         else:
             canonical, cell = E.mul(j, E.vec(dx)), "vec"
         raw = E.T(j) if result.layout == "denominator" else j
+    if _inverses_transposed(final) == _inverses_transposed(raw):  # no step a reader would see
+        raw = final
     lines.append(Line(top, (raw,), (READ_OFF[cell],), canonical))
     if final != raw:
         if Convention.SYMMETRIC in result.conventions:
@@ -271,3 +273,15 @@ def _read_off(form: Expr, root: Expr, x: Expr, result: FinishedDerivative, final
             rule = (StepRule("simplified", ", ".join(dict.fromkeys(r for r, _, _ in trace))),)
         lines.append(Line(None, (final,), rule, where=where))
     return lines
+
+
+def _inverses_transposed(e: Expr) -> Expr:
+    """e with each (X^-1)^T held as (X^T)^-1: the two are one matrix, which the printers
+    write X^-T either way, so a simplification between them is no step of a derivation."""
+    if not e.args:
+        return e
+    args = tuple(_inverses_transposed(a) for a in e.args)
+    if e.op == K.T and args[0].op == K.INV:
+        x = args[0].args[0]
+        return Expr(K.INV, (Expr(K.T, (x,), e.shape),), e.shape)
+    return e if args == e.args else Expr(e.op, args, e.shape, e.param)

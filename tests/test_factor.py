@@ -28,7 +28,7 @@ def plain_of(source: str, wrt: str, *shapes: str, symmetric: tuple[str, ...] = (
     ("2 sum(log(diag(chol(X))))", "X", (), ("X",), "X^-1"),
     ("2 sum(log(diag(chol(A^T A))))", "A", (), (), "2 A (A^T A)^-1"),
     ("a^T chol(X) b", "X", (), ("X",),
-     "(chol(X)^-1)^T (U + U^T) chol(X)^-1 / 2 where U = tril_half(chol(X)^T a b^T)"),
+     "chol(X)^-T (U + U^T) chol(X)^-1 / 2 where U = tril_half(chol(X)^T a b^T)"),
     ("chol(A + t B)", "t", ("t=scalar",), ("A", "B"), "chol(A + t B) tril_half(U B U^T) where U = chol(A + t B)^-1"),
     ("tr(pinv(X) A)", "X", ("X=n,n",), (), "-pinv(X)^T A^T pinv(X)^T"),
     ("tr(pinv(X) A)", "X", (), (), "((A - X U A) U - U^T A^T) U^T + U^T U (A - A U X) where U = pinv(X)"),

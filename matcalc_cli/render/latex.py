@@ -125,6 +125,8 @@ class LatexPrinter(Printer):
         return ("-" + text, 1) if top_coef < 0 else (text, ATOM)
 
     def op_T(self, e: Expr) -> tuple[str, int]:
+        if e.args[0].op == K.INV:
+            return super().op_T(e)
         return self.base(e.args[0]) + r"^\top", POSTFIX
 
     def base(self, e: Expr) -> str:

@@ -181,7 +181,11 @@ class Printer:
 
     # ---------------------------------------------------------- postfix
     def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + self.transposed, POSTFIX
+        a = e.args[0]
+        if a.op == K.INV:  # (X^-1)^T is (X^T)^-1, and a textbook writes either X^-T
+            x = a.args[0]
+            return self.op_inv(Expr(K.INV, (Expr(K.T, (x,), (x.shape[1], x.shape[0])),), e.shape))
+        return self.at(a, ATOM) + self.transposed, POSTFIX
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
