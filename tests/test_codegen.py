@@ -136,6 +136,30 @@ def test_a_solve_from_the_right_spells_its_transposed_factors(backend: str) -> N
 
 
 @pytest.mark.parametrize("backend", ["python", "torch", "jax"])
+def test_a_variable_solved_with_more_than_once_is_factored_once(backend: str) -> None:
+    # -X^-T a b^T X^-T solves with X and with X^T: one LU factorisation (O(n^3)) serves both
+    # (O(n^2) each); the HVP solves five times; a single solve stays the library's solve.
+    _skip_without(backend)
+    rng = np.random.default_rng(8)
+    values = {"X": rng.standard_normal((4, 4)) + 4 * np.eye(4), "a": rng.standard_normal((4, 1)),
+              "b": rng.standard_normal((4, 1)), "v": rng.standard_normal((4, 4))}
+    X, a, b, v = (values[k] for k in "Xabv")
+    Xi = np.linalg.inv(X)
+    for options, want in (({}, -Xi.T @ a @ b.T @ Xi.T),
+                          ({"hvp": True}, Xi.T @ v.T @ Xi.T @ a @ b.T @ Xi.T + Xi.T @ a @ b.T @ Xi.T @ v.T @ Xi.T)):
+        report = differentiate("a^T X^-1 b", ["X"] * (2 if options else 1))
+        code = function_text(report, backend, **options)
+        assert code.count("lu_factor(") == 1 and "linalg.solve(" not in code and "inv(" not in code, code
+        args = _inputs(backend, values, report)
+        if options:  # the direction v, as the backend's array (in X's place)
+            args.append(_inputs(backend, {**values, "X": v}, report)[list(report.variables).index("X")])
+        got = _as_numpy(backend, load(code)(*args), False)
+        assert numeric.relative_error(got, want) < 1e-10, code
+    once = function_text(differentiate("a^T X^-1 b", ["b"]), backend)
+    assert "lu_factor(" not in once and "solve(" in once
+
+
+@pytest.mark.parametrize("backend", ["python", "torch", "jax"])
 def test_a_positive_definite_variable_is_solved_by_cholesky(backend: str) -> None:
     # --spd S: every solve with S is a Cholesky solve, and the function gives what the
     # LU-solving function of --symmetric S gives (the same derivative) at an SPD point

@@ -45,9 +45,11 @@ class CodePrinter(Printer):
         # explicit: the inverses computed as matrices (naming.explicit); the others are solves
         self.names, self.dims, self.explicit, self.locals = names, dims, explicit, local_names
         self.ref = ""
-        # a --spd variable's Cholesky factor: its local name, and whether a solve used it
+        # a variable's factors (a --spd one's Cholesky factor, LU factors of one solved with
+        # more than once): their local name, and whether a solve used them
         self.factors: dict[str, str] = {}
         self.factored: dict[str, None] = {}
+        self.shared_lu: frozenset[str] = frozenset()  # the variables whose solves share LU factors
         self.recorder: batched.Recorder | None = None  # set for the dry run that plans the batches
         self.batched: dict[batched.Key, str] = {}  # a batched product -> its column of the batch
         self.batch_names: dict[batched.Batch, str] = {}
@@ -86,6 +88,19 @@ class CodePrinter(Printer):
 
     def cholesky(self, a: str) -> str:
         """The backend's Cholesky factorisation of the array named a (for its solves)."""
+        raise NotImplementedError
+
+    def lu_factors(self, a: Expr) -> tuple[str, bool] | None:
+        """(the local name of the LU factors, whether a is transposed) where a is a variable in
+        self.shared_lu or its transpose: one factorisation serves X^-1 b and X^-T b alike."""
+        x, transposed = (a.args[0], True) if a.op == K.T else (a, False)
+        if x.op != K.VAR or x.name not in self.shared_lu:
+            return None
+        self.factored[x.name] = None
+        return self.factors[x.name], transposed
+
+    def lu_factorisation(self, a: str) -> str:
+        """The backend's LU factorisation of the array named a (for its solves)."""
         raise NotImplementedError
 
     # ---------------------------------------------------------- the walk
@@ -281,7 +296,8 @@ class CodePrinter(Printer):
         """b a^-1 for b the product of left, as (a^-T b^T)^T where the library solves from
         the left only; b^T spelled from its factors, so that x^T a^-1 solves for x, not x.T.T,
         and a^T as E.T spells it (a symmetric S for S^T)."""
-        bt = [E.Expr(K.T, (f,), (f.shape[1], f.shape[0])) if f in self.locals else E.T(f) for f in reversed(left)]
+        bt = [E.Expr(K.T, (f,), (f.shape[1], f.shape[0])) if f in self.locals else _transposed(f)
+              for f in reversed(left)]
         return f"{self.solve(E.T(a), self.chain(bt)[0])}.T"
 
     @staticmethod
@@ -308,3 +324,8 @@ class CodePrinter(Printer):
 
     def imports(self) -> list[str]:
         raise NotImplementedError
+
+
+def _transposed(f: Expr) -> Expr:
+    """f^T, an inverse's taken inside ((X^-T)^T is X^-1, solved for, not inv(X).T.T)."""
+    return E.inv(E.T(f.args[0])) if f.op == K.INV else E.T(f)

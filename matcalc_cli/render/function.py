@@ -58,6 +58,22 @@ def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
+def _solves(code: Computed) -> dict[str, int]:
+    """How many products solve with each variable (X^-1 or X^-T a factor of a chain, not an
+    inverse the code computes as a matrix), each computed node counted once."""
+    out: dict[str, int] = {}
+    roots = [r for r in (code.derivative, code.value) if r is not None]
+    for node in dict.fromkeys(n for r in roots for n in walk(r)):
+        if node.op != K.MUL:
+            continue
+        for f in node.args:
+            if f.op == K.INV and not f.is_scalar and f not in code.explicit:
+                x = f.args[0].args[0] if f.args[0].op == K.T else f.args[0]
+                if x.op == K.VAR:
+                    out[x.name] = out.get(x.name, 0) + 1
+    return out
+
+
 def _dry_run(code: Computed, printer: CodePrinter,
              ) -> tuple[batched.Recorder, list[batched.Frame], dict[batched.Key, int]]:
     """The products each line computes and the locals it reads, printed and thrown away, and
@@ -128,6 +144,9 @@ def function(code: Computed, sig: Signature, backend: type[CodePrinter]) -> str:
     printer = backend(args, dims, code.explicit, local_names)
     spd = {n.name for root in (e, value) if root is not None for n in walk(root) if CodePrinter.positive_definite(n)}
     printer.factors = {v: names.claim(f"{args[v]}_factor") for v in sig.variables if v in spd}
+    solves = _solves(code)
+    printer.shared_lu = frozenset(v for v, k in solves.items() if k > 1 and v not in spd)
+    printer.factors.update({v: names.claim(f"{args[v]}_lu") for v in sorted(printer.shared_lu)})
     arrays = [args[v] for v, s in sig.variables.items() if s != SCALAR]
     printer.ref = (arrays or list(args.values()))[0]  # whose dtype and device constants take
 
@@ -172,7 +191,8 @@ def function(code: Computed, sig: Signature, backend: type[CodePrinter]) -> str:
         result = f"{printer.scalar_result(f) if value.shape == SCALAR else f}, {result}"
     body.append(f"    return {result}")
     # the factors the solves asked for, once each, before the first line that may use them
-    factors = [f"    {printer.factors[v]} = {printer.cholesky(args[v])}" for v in printer.factored]
+    factorise = {v: printer.cholesky if v in spd else printer.lu_factorisation for v in printer.factored}
+    factors = [f"    {printer.factors[v]} = {factorise[v](args[v])}" for v in printer.factored]
     body[factored_at:factored_at] = factors
     params = ", ".join([*args.values(), *(["*", *(dims[d] for d in unbound)] if unbound else [])])
     return "\n".join([*printer.imports(), "", "", f"def {fname}({params}):", *doc, *body]) + "\n"

@@ -29,9 +29,15 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
     def cholesky(self, a: str) -> str:
         return f"jax.scipy.linalg.cho_factor({a})"
 
+    def lu_factorisation(self, a: str) -> str:
+        return f"jax.scipy.linalg.lu_factor({a})"
+
     def solve(self, a: Expr, b: str) -> str:
         if self.positive_definite(a):
             return f"jax.scipy.linalg.cho_solve({self.cholesky_factor(a)}, {b})"
+        lu = self.lu_factors(a)
+        if lu is not None:
+            return f"jax.scipy.linalg.lu_solve({lu[0]}, {b}{', trans=1' if lu[1] else ''})"
         return f"jnp.linalg.solve({self.render(a)}, {b})"
 
 

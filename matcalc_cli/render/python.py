@@ -31,9 +31,15 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
     def cholesky(self, a: str) -> str:
         return self.from_scipy(f"scipy.linalg.cho_factor({a})")
 
+    def lu_factorisation(self, a: str) -> str:
+        return self.from_scipy(f"scipy.linalg.lu_factor({a})")
+
     def solve(self, a: Expr, b: str) -> str:
         if self.positive_definite(a):
             return self.from_scipy(f"scipy.linalg.cho_solve({self.cholesky_factor(a)}, {b})")
+        lu = self.lu_factors(a)
+        if lu is not None:
+            return self.from_scipy(f"scipy.linalg.lu_solve({lu[0]}, {b}{', trans=1' if lu[1] else ''})")
         return f"np.linalg.solve({self.render(a)}, {b})"
 
     def filled_call(self, name: str, r: str, c: str) -> str:

@@ -36,14 +36,24 @@ class TorchPrinter(CodePrinter, ArrayPrinter):
     def cholesky(self, a: str) -> str:
         return f"torch.linalg.cholesky({a})"
 
+    def lu_factorisation(self, a: str) -> str:
+        return f"torch.linalg.lu_factor({a})"
+
     def solve(self, a: Expr, b: str) -> str:
         if self.positive_definite(a):
             return f"torch.cholesky_solve({b}, {self.cholesky_factor(a)})"
+        lu = self.lu_factors(a)
+        if lu is not None:
+            return f"torch.linalg.lu_solve(*{lu[0]}, {b}{', adjoint=True' if lu[1] else ''})"
         return f"torch.linalg.solve({self.render(a)}, {b})"
 
     def solve_right(self, left: list[Expr], a: Expr) -> str:
         if self.positive_definite(a):
             return super().solve_right(left, a)
+        lu = self.lu_factors(a)
+        if lu is not None:
+            return (f"torch.linalg.lu_solve(*{lu[0]}, {self.chain(left)[0]}, left=False"
+                    f"{', adjoint=True' if lu[1] else ''})")
         return f"torch.linalg.solve({self.render(a)}, {self.chain(left)[0]}, left=False)"
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
