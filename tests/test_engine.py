@@ -100,6 +100,23 @@ def test_an_inverse_of_a_transposed_sum_is_a_true_fixpoint(monkeypatch):
     assert cycles == []
 
 
+def test_an_inverse_of_a_transposed_product_is_a_true_fixpoint(monkeypatch):
+    # The product variant: (A B)^-T and (B^T A^T)^-1 alternated the same way (det(A X) by X
+    # in the corpus). Holding the ^T in the loop, as was done for a sum, made the read-off of
+    # ((A W)^-T)^3 by W longer (cost 148 against 133): the loop's rules no longer met the pair
+    # A^T (W A^T)^-1 = W^-1. As a final rule (engine._presented), X^-T is the result's
+    # spelling and the loop's rules see the pushed one: the derivative keeps its cost.
+    cycles = _cycles(monkeypatch)
+    B = E.var("B", ("n", "n"))
+    pulled, pushed = E.inv(E.T(E.mul(A, B))), E.inv(E.mul(E.T(B), E.T(A)))
+    assert simplify(pulled) is simplify(pushed) is pulled
+    assert canon(pushed) is pushed and simplify(simplify(pulled)) is pulled
+    assert api.diff("tr((A B)^-T)", ["B"], shapes={"A": "n,n", "B": "n,n"}).plain == "-B^-T (A B)^-T"
+    assert api.diff("(A W)^-T", ["W"], shapes={"A": "n,n", "W": "n,n"}, symmetric=["W"]).plain == (
+        "-kron(W^-1, (A W)^-T) (commutation(n, n) + eye(n*n)) / 2")
+    assert cycles == []
+
+
 def test_a_diagonal_mask_of_a_symmetric_matrix_is_a_true_fixpoint(monkeypatch):
     # diagonal-mask's ?X^T .* eye(?n) => ?X .* eye(?n) took S for ?X^T (S = x x^T is its own
     # transpose) and built S .* eye(n) as written; hadamard's order is eye(n) .* S, and the two
@@ -135,12 +152,6 @@ def test_a_hinge_factor_s_sign_settles(monkeypatch):
     assert cycles == []
 
 
-# The product variant of inverse-transposed still meets the transpose rule in a cycle:
-# (A X)^-T and (X^T A^T)^-1 alternate (det(A X) by X); holding the ^T there as for a sum
-# changed the property trees' ((A W)^-T)^3 by W for the worse, so it is left open.
-CYCLING = {("det(A X)", ("X",))}
-
-
 def test_no_cycle_in_the_corpus(monkeypatch):
     cycles = _cycles(monkeypatch)
     met = set()
@@ -149,11 +160,10 @@ def test_no_cycle_in_the_corpus(monkeypatch):
         api.diff(source, list(wrt), shapes=dict(s.split("=", 1) for s in shapes) or None, symmetric=symmetric)
         if len(cycles) > before:
             met.add((source, wrt))
-    assert met <= CYCLING
+    assert met == set()
 
 
-@pytest.mark.xfail(strict=True, reason="the product variant of inverse-transposed cycles (see CYCLING)")
 def test_the_product_variant_settles(monkeypatch):
     cycles = _cycles(monkeypatch)
-    api.diff("det(A X)", ["X"])
+    assert api.diff("det(A X)", ["X"]).plain == "det(A X) A^T (A X)^-T"
     assert cycles == []

@@ -1,6 +1,8 @@
 """Idempotence of the simplifier, as a property: simplify(simplify(e)) == simplify(e) on
 random well-typed trees (the generators of test_properties.py) and on the derivatives
-matcalc reads off them; the rules settle without reaching the engine's bound.
+matcalc reads off them; the rules settle without reaching the engine's bound, at a true
+fixpoint (no two spellings that rules turn into each other, of which the engine would keep
+the cheaper).
 
     MATCALC_SOAK_EXAMPLES=2000 python -m pytest -q tests/test_simplify_properties.py
 """
@@ -19,7 +21,7 @@ from test_properties import FUNCTION_SHAPES, _differentiate, _settings, derivati
 from matcalc_cli.errors import MatcalcError
 from matcalc_cli.expr import Expr
 from matcalc_cli.render import plain
-from matcalc_cli.simplify import NoFixpoint, simplify
+from matcalc_cli.simplify import NoFixpoint, engine, simplify
 
 _CI_EXAMPLES = 280
 
@@ -46,6 +48,16 @@ def _each_shape(cases: Any, body: Any) -> None:
         run()
 
 
+def _no_cycle(monkeypatch: Any) -> None:
+    """A cycle of rewrites met is a failure: engine._settle calls engine.cheapest only to keep
+    a cycle's cheapest member (eye(m) .* S and S .* eye(m) for a symmetric S were 77 of the 79
+    cycles in 4,000 such trees; (A X)^-T and (X^T A^T)^-1 the last)."""
+    def met(members: Any, default: Expr) -> Expr:
+        raise AssertionError("the rules cycle: " + "  <->  ".join(plain.render(m) for m in members))
+
+    monkeypatch.setattr(engine, "cheapest", met)
+
+
 def _idempotent(e: Expr, stats: Counter[str]) -> None:
     once = simplify(e)
     note(f"once: {plain.render(once)}")
@@ -54,8 +66,9 @@ def _idempotent(e: Expr, stats: Counter[str]) -> None:
     stats["idempotent"] += 1
 
 
-def test_simplify_is_idempotent_on_random_trees() -> None:
+def test_simplify_is_idempotent_on_random_trees(monkeypatch: Any) -> None:
     stats: Counter[str] = Counter()
+    _no_cycle(monkeypatch)
 
     def body(e: Expr) -> None:
         note(f"e = {plain.render(e)}")
@@ -66,8 +79,9 @@ def test_simplify_is_idempotent_on_random_trees() -> None:
     assert stats["idempotent"] >= _budget() // 2
 
 
-def test_simplify_is_idempotent_on_derivatives() -> None:
+def test_simplify_is_idempotent_on_derivatives(monkeypatch: Any) -> None:
     stats: Counter[str] = Counter()
+    _no_cycle(monkeypatch)
 
     def body(case: tuple[Expr, list[Expr], str]) -> None:
         f, wrt, layout = case

@@ -51,6 +51,7 @@ ROWS: list[tuple[str, Source, dict, str]] = [
     ("diagonal-mask", "((A B) .* eye(n))^T", SQ, "(A B) .* eye(n)"),
     ("diagonal-mask", "(A B)^T .* eye(n)", SQ, "(A B) .* eye(n)"),
     ("inverse-transposed", "inv(B^T X^T A^T)", {"A": (N, N), "X": (N, N), "B": (N, N)}, "(A X B)^-T"),
+    ("inverse-transposed-sum", "inv(A^T + x x^T)", {"A": (N, N)}, "(A + x x^T)^-T"),
     ("log-softmax", "log(softmax(z))", {}, "z - logsumexp(z) ones(n)"),
     ("kron-reduction", "tr(kron(A, B))", {"A": (N, N), "B": ("m", "m")}, "tr(A) tr(B)"),
     ("kron-reduction", "sum(kron(x, C))", {"x": (N, 1), "C": (N, "m")}, "sum(C) sum(x)"),

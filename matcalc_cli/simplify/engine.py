@@ -1,5 +1,6 @@
 """The engine: the rules of rules.py applied bottom-up, then the elementwise algebra,
-to a true fixpoint. A rewrite that never settles stops at a generous bound, loudly."""
+to a true fixpoint, then the final rules once. A rewrite that never settles stops at a
+generous bound, loudly."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from matcalc_cli.ops import rebuild
 from matcalc_cli.simplify.algebra import simplified_regions
 from matcalc_cli.simplify.cost import cheapest, choose, forget
 from matcalc_cli.simplify.normal import filled
-from matcalc_cli.simplify.rules import PAIR_RULES, REGION, rules_for
+from matcalc_cli.simplify.rules import FINAL, PAIR_RULES, REGION, Rule, rules_for
 
 BOUND = 64  # passes; textbook derivatives settle in two or three
 
@@ -40,10 +41,10 @@ def simplify(e: Expr, steps: list[Step] | None = None) -> Expr:
         for _ in range(BOUND):
             again = _settle(_elementwise(e))
             if again == e:
-                return filled(e)
+                return filled(_presented(e))
             e = again
         warnings.warn(f"the simplifier stopped after {BOUND} rounds", NoFixpoint, stacklevel=2)
-        return filled(e)
+        return filled(_presented(e))
     finally:
         forget()
         if token is not None:
@@ -103,7 +104,7 @@ def canon(root: Expr) -> Expr:
 def _inverse_transposed(pushed: tuple[Expr, bool], inner: tuple[Expr, bool]) -> tuple[Expr, bool]:
     """The argument of an X^-T, inv(X^T): X^-T is one mark (cost.measure), so its transpose is
     pushed into a sum X (the transpose rule, which cannot see the inverse above it)
-    only where the inverse of the result is the cheaper. Else inverse-transposed would take
+    only where the inverse of the result is the cheaper. Else inverse-transposed-sum would take
     it back out in the next pass, and the two spellings would alternate for ever: (A + x x^T)^-T
     and (A^T + x x^T)^-1 did (#18), and a rule that weighs costs above them never fired."""
     held = E.T(inner[0])
@@ -111,6 +112,20 @@ def _inverse_transposed(pushed: tuple[Expr, bool], inner: tuple[Expr, bool]) -> 
         return pushed
     best = choose(E.inv(pushed[0]), [E.inv(held)])
     return (held, inner[1]) if best.args[0] == held else pushed
+
+
+def _presented(root: Expr) -> Expr:
+    """The final rules applied bottom-up, once, to the settled tree: inverse-transposed's
+    (A X)^-T for (X^T A^T)^-1, where shorter. In the loop the transpose rule, which cannot see
+    the inverse above it, pushed the ^T back into the product, and the two spellings alternated
+    (det(A X) by X). Held in the loop as for a sum, the ^T hid pairs from the loop's rules
+    (A^T (W A^T)^-1 is W^-1): ((A W)^-T)^3 by W cost 148, not 133. Simplified again, a result
+    is pushed and presented the same way."""
+    memo: dict[int, Expr] = {}
+    for node in E.walk(root):
+        out = rebuild(node, [memo[id(a)] for a in node.args]) if node.args else node
+        memo[id(node)] = _rewrite(out, rules=FINAL.get(out.op, ()))
+    return memo[id(root)]
 
 
 # rewrite is a pure function of a node (nodes are hash-consed): a node met again, in the
@@ -134,8 +149,8 @@ def rewrite(node: Expr, weigh: bool = True) -> Expr:
     return out
 
 
-def _rewrite(node: Expr, weigh: bool = True) -> Expr:
-    for rule in rules_for(node.op):
+def _rewrite(node: Expr, weigh: bool = True, rules: tuple[Rule, ...] | None = None) -> Expr:
+    for rule in rules_for(node.op) if rules is None else rules:
         if not weigh and (rule.shorter or rule.choices is not None):
             continue
         if rule.guard(node):

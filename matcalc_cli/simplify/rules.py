@@ -85,6 +85,9 @@ class Rule:
     # engine runs one loop; settles: a choice's candidates are settled by it, as by a pair rule
     canonical: bool = False
     settles: bool = False
+    # presentation once the rules have settled, never in their loop (a rewrite a rule of the
+    # loop would undo: inverse-transposed's (A X)^-T, whose ^T the transpose rule pushes)
+    final: bool = False
 
 
 def chosen(name: str, group: str, ops: tuple[str, ...], guard: Callable[[Expr], bool],
@@ -93,7 +96,7 @@ def chosen(name: str, group: str, ops: tuple[str, ...], guard: Callable[[Expr], 
     return Rule(name, group, ops, guard, lambda e: e, says, choices=candidates)
 
 
-def written(name: str, group: str, *texts: str, region: bool = False, pair: bool = False) -> Rule:
+def written(name: str, group: str, *texts: str, region: bool = False, pair: bool = False, final: bool = False) -> Rule:
     """A rule written as patterns, tried in order: the first that matches rewrites the node."""
     patterns = tuple(read(t) for t in texts)
     if len({p.shorter for p in patterns}) > 1:
@@ -116,7 +119,7 @@ def written(name: str, group: str, *texts: str, region: bool = False, pair: bool
 
     return Rule(name, group, tuple(dict.fromkeys(h for p in patterns for h in p.heads)),
                 lambda e: any(p.fires(e) for p in patterns) or through(e) is not None, result, "; ".join(texts),
-                region=region, patterns=patterns, shorter=patterns[0].shorter, pair=pair)
+                region=region, patterns=patterns, shorter=patterns[0].shorter, pair=pair, final=final)
 
 
 def _always(e: Expr) -> bool:
@@ -170,8 +173,11 @@ RULES: tuple[Rule, ...] = (
     written("diag-coefficient", PRESENTATION, "diag(?c ?v) => ?c diag(?v) if number(?c)",
             "tril(?c ?X) => ?c tril(?X) if number(?c)", "triu(?c ?X) => ?c triu(?X) if number(?c)"),
     written("diagonal-mask", IDENTITY, "(?X .* eye(?n))^T => ?X .* eye(?n)", "?X^T .* eye(?n) => ?X .* eye(?n)"),
-    written("inverse-transposed", PRESENTATION, "inv(?A ?B) => ((?A ?B)^T)^-T if shorter",
-            "inv(?A + ?B) => ((?A + ?B)^T)^-T if shorter"),
+    # final: in the loop the transpose rule took (A X)^-T's ^T back into the product, and the two
+    # spellings alternated; the loop keeps (X^T A^T)^-1, whose pairs its rules see (engine.simplify)
+    written("inverse-transposed", PRESENTATION, "inv(?A ?B) => ((?A ?B)^T)^-T if shorter", final=True),
+    # a sum's X^-T is weighed in the loop, where the engine holds it (engine._inverse_transposed)
+    written("inverse-transposed-sum", PRESENTATION, "inv(?A + ?B) => ((?A + ?B)^T)^-T if shorter"),
     written("log-softmax", IDENTITY, "log(softmax(?z)) => ?z - logsumexp(?z) if column(?z)",
             "log(softmax(?z)) => ?z - logsumexp(?z) if row(?z)",
             "log(softmax(?Z)) => ?Z - logsumexp(?Z) ones(1, ?m) if shape(?Z, ?n, ?m)"),
@@ -320,11 +326,13 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_OP: dict[str, tuple[Rule, ...]] = {}
+FINAL: dict[str, tuple[Rule, ...]] = {}
 for _r in RULES:
     if _r.region:
         continue
     for _op in _r.ops:
-        BY_OP[_op] = BY_OP.get(_op, ()) + (_r,)
+        table = FINAL if _r.final else BY_OP
+        table[_op] = table.get(_op, ()) + (_r,)
 ANYWHERE = BY_OP.pop(ANY, ())
 NAMES = tuple(r.name for r in RULES)
 CANONICAL = tuple(r.name for r in RULES if r.canonical)  # the canonicaliser's entries: no identities
