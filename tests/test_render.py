@@ -5,6 +5,7 @@ tree, and numpy output that evaluates to exactly the derivative's shape."""
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -309,3 +310,29 @@ def test_a_terminating_decimal_is_printed_with_every_digit(value: Fraction, text
 
     assert plain.render(E.const(value)) == text
     assert text in numpy_render.render(E.const(value), {})
+
+
+def test_a_spelling_leaves_an_argument_bare_where_it_is_an_atom() -> None:
+    # the records spell sigmoid's line -(u) and normpdf ({0}) ** 2: a name needs no parentheses
+    from matcalc_cli.render.numpy import spell
+    from matcalc_cli.report import differentiate, function_text, numpy_line
+
+    assert spell("np.exp(-np.logaddexp(0, -({0})))", ["x"], [True]) == "np.exp(-np.logaddexp(0, -x))"
+    assert spell("-({0}) + f({0})", ["A @ x"], [False]) == "-(A @ x) + f(A @ x)"
+    assert spell("g({0}) * ({1}) ** 2", ["x", "y"], [True, True]) == "g(x) * y ** 2"  # a call keeps its own
+    for source, bare, kept in [("sum(sigmoid(x))", "np.logaddexp(0, -x)", None),
+                               ("sum(sigmoid(A x))", None, "np.logaddexp(0, -(A @ x))"),
+                               ("sum(normpdf(x))", "-0.5 * x ** 2", None)]:
+        report = differentiate(source, ["x"], [], [])
+        line = numpy_line(report.derivative.expr, report.variables)
+        wrapped = re.compile(r"(?<![\w.])\(x\)")  # (x) not a call's f(x)
+        assert not wrapped.search(line) and (bare is None or bare in line) and (kept is None or kept in line), line
+        code = function_text(report, "python")
+        assert not wrapped.search(code.split('"""')[-1]), code  # the body (the docstring quotes the input)
+        x = np.linspace(-3, 3, 5).reshape(-1, 1)
+        env = {"np": np, "x": x, "A": np.eye(5)}
+        scope: dict = {}
+        exec(code, scope)  # noqa: S102 (the format's purpose)
+        fn = scope["df_dx"]
+        want = fn(*(env[v] for v in report.variables))
+        assert np.allclose(eval(line, env), want, rtol=1e-12, atol=0)  # noqa: S307 (the format's purpose)

@@ -4,6 +4,7 @@ exactly the derivative's shape (vectors are (n, 1) columns, scalars floats)."""
 from __future__ import annotations
 
 import keyword
+import re
 
 from matcalc_cli import kinds as K
 from matcalc_cli.expr import SCALAR, Dim, Expr, Shape
@@ -23,6 +24,17 @@ def inline_scipy(spelling: str) -> str:
     for m in sorted(scipy_modules(spelling)):
         spelling = spelling.replace(f"scipy.{m}.", f"__import__('scipy.{m}').{m}.")
     return spelling
+
+
+# An argument a spelling parenthesises itself, -({0}) or ({0}) ** 2 (not a call's f({0})).
+_WRAPPED = re.compile(r"(?<![\w.)\]])\(\{(\d)\}\)")
+
+
+def spell(template: str, args: list[str], atoms: list[bool]) -> str:
+    """template over args, an argument the template parenthesises left bare where it is an
+    atom already: -x and x ** 2, not -(x) and (x) ** 2; -(A @ x) as before."""
+    bare = _WRAPPED.sub(lambda m: "{" + m.group(1) + "}" if atoms[int(m.group(1))] else m.group(0), template)
+    return bare.format(*args)
 
 
 def py_name(name: str) -> str:
@@ -131,7 +143,8 @@ class NumpyPrinter(ArrayPrinter):
         return text if prec >= ATOM else f"({text})"
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return inline_scipy(OPS[name].spelled("line")).format(*args)  # diag, kron, vec...: methods below
+        # diag, kron, vec...: methods below
+        return spell(inline_scipy(OPS[name].spelled("line")), args, [self.show(a)[1] >= ATOM for a in e.args])
 
     def op_diag(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]

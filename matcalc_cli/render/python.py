@@ -6,13 +6,14 @@ expression: solves for inverses, and scipy imported at the top.
 
 from __future__ import annotations
 
+from matcalc_cli import kinds as K
 from matcalc_cli.expr import Expr
 from matcalc_cli.naming import Computed
 from matcalc_cli.ops import OPS
 from matcalc_cli.render import batched
 from matcalc_cli.render.code import CodePrinter
 from matcalc_cli.render.function import Signature, function
-from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules
+from matcalc_cli.render.numpy import NumpyPrinter, scipy_modules, spell
 
 
 class PythonPrinter(CodePrinter, NumpyPrinter):
@@ -22,7 +23,9 @@ class PythonPrinter(CodePrinter, NumpyPrinter):
     scipy: frozenset[str] = frozenset()  # the scipy modules the function calls, imported at its top
 
     def function(self, name: str, args: list[str], e: Expr) -> str:
-        return self.from_scipy(OPS[name].spelled("numpy").format(*args))
+        # a name is an atom (judged on the tree: the printer spells each argument once)
+        atoms = [a in self.locals or a.op == K.VAR for a in e.args]
+        return self.from_scipy(spell(OPS[name].spelled("numpy"), args, atoms))
 
     def from_scipy(self, text: str) -> str:
         self.scipy = self.scipy | scipy_modules(text)
