@@ -16,6 +16,7 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
+from matcalc_cli import rows as R
 from matcalc_cli.build import build, infer
 from matcalc_cli.columns import Columns, Samples
 from matcalc_cli.derive import Convention
@@ -161,18 +162,22 @@ class ClaimVerdict:
 
     def lines(self, show: Callable[[Expr], str]) -> list[str]:
         """The verdict and the evidence, with expressions spelled by show()."""
+        return R.texts(self.rows(show))
+
+    def rows(self, show: Callable[[Expr], str]) -> list[R.CheckRow]:
+        """lines() as typed rows, for a printer that styles them by kind."""
         rep, d = self.report, self.report.derivative
         how = self.method if self.method == "canonical form" else f"numerically at {self.count} random points"
-        out = [f"{'correct' if self.ok else 'wrong'}: {self.message()}" + (f" ({how})" if self.ok else ""),
-               f"  claim       {show(self.claim)}   ({format_shape(self.claim.shape)})",
-               f"  derivative  {show(d.expr)}   ({format_shape(d.shape)}, {d.layout} layout, {d.kind})"]
+        out = [R.verdict(f"{'correct' if self.ok else 'wrong'}: {self.message()}" + (f" ({how})" if self.ok else "")),
+               R.labelled("claim", f"{show(self.claim)}   ({format_shape(self.claim.shape)})"),
+               R.labelled("derivative", f"{show(d.expr)}   ({format_shape(d.shape)}, {d.layout} layout, {d.kind})")]
         if self.difference is not None:
             against = f" from the {self.compared_with}" if self.compared_with else ""
-            out.append(f"  {self.difference.text(against)}")
-            out.append(f"  at          {self.difference.point_text()}")
+            out.append(R.note(self.difference.text(against)))
+            out.append(R.labelled("at", self.difference.point_text()))
         if d.note:
-            out.append(f"  note        {d.note}")
-        out.append(f"  shapes      {rep.assumptions_text()}")
+            out.append(R.labelled("note", d.note))
+        out.append(R.labelled("shapes", rep.assumptions_text()))
         return out
 
 

@@ -91,7 +91,7 @@ def emit_check(result: ClaimVerdict, fmt: str) -> None:
     else:
         from matcalc_cli.render import pretty
 
-        pretty.show_check(result.lines(pretty.render_expr), result.ok)
+        pretty.show_check(result.rows(pretty.render_expr), result.ok)
 
 
 def emit_verdict(verdict: ConvexVerdict, fmt: str) -> None:
@@ -124,7 +124,7 @@ def emit_derivation(result: DerivationResult, fmt: str) -> None:
     else:
         from matcalc_cli.render import pretty
 
-        pretty.show_derivation(result.report_lines(pretty.render_expr), result.ok)
+        pretty.show_derivation(result.report_rows(pretty.render_expr), result.ok)
 
 
 class Closed(io.TextIOBase):

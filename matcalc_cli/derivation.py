@@ -21,6 +21,7 @@ import numpy as np
 
 from matcalc_cli import expr as E
 from matcalc_cli import kinds as K
+from matcalc_cli import rows as R
 from matcalc_cli import tangent
 from matcalc_cli.build import build
 from matcalc_cli.checking import (
@@ -110,33 +111,37 @@ class DerivationResult:
 
     def report_lines(self, show: Callable[[Expr], str]) -> list[str]:
         """Every line with its verdict, then the evidence for the first wrong one."""
+        return R.texts(self.report_rows(show))
+
+    def report_rows(self, show: Callable[[Expr], str]) -> list[R.CheckRow]:
+        """report_lines() as typed rows, for a printer that styles them by kind."""
         width = len(str(max(v.line for v in self.lines)))
         out = []
         for v in self.lines:
-            out.append(f"{v.line:>{width}}  {v.verdict:<5}  {v.text.strip()}")
+            out.append(R.as_written(f"{v.line:>{width}}  {v.verdict:<5}  {v.text.strip()}", v.verdict == "wrong"))
             if v.mark is not None:
                 indent = width + 9 - (len(v.text) - len(v.text.lstrip()))
-                out.append(" " * (indent + v.mark[0]) + "^" * max(1, v.mark[1] - v.mark[0]))
+                out.append(R.caret(" " * (indent + v.mark[0]) + "^" * max(1, v.mark[1] - v.mark[0])))
         held = sum(v.verdict == "ok" for v in self.lines)
         if self.evidence is None:
-            out.append(f"every line holds ({held} of {len(self.lines)}), at {POINTS} random points with random "
-                       "differentials")
+            out.append(R.verdict(f"every line holds ({held} of {len(self.lines)}), at {POINTS} random points with "
+                                 "random differentials"))
             return out
         ev = self.evidence
-        out.append(f"line {ev.line} is wrong: {ev.reason}")
+        out.append(R.verdict(f"line {ev.line} is wrong: {ev.reason}"))
         before = f"line {ev.left_line}" if ev.left_line else "matcalc"
-        out.append(f"  left        {ev.left}   ({format_shape(ev.left_expr.shape)}, {before})")
-        out.append(f"  right       {ev.right}   ({format_shape(ev.right_expr.shape)}, line {ev.line})")
+        out.append(R.labelled("left", f"{ev.left}   ({format_shape(ev.left_expr.shape)}, {before})"))
+        out.append(R.labelled("right", f"{ev.right}   ({format_shape(ev.right_expr.shape)}, line {ev.line})"))
         if same_shape(ev.left_expr.shape, ev.right_expr.shape):
-            out.append(f"  {ev.difference.text().replace('claim', 'right').replace('expected', 'left')}")
+            out.append(R.note(ev.difference.text().replace('claim', 'right').replace('expected', 'left')))
         else:
-            out.append(f"  shapes      left {format_shape(ev.left_expr.shape)}, right "
-                       f"{format_shape(ev.right_expr.shape)}: equal at no point")
-            out.append(f"  values      left = {_array_text(value(ev.left_expr, ev.point))}, "
-                       f"right = {_array_text(value(ev.right_expr, ev.point))}")
-        out.append(f"  at          {ev.difference.point_text()}")
+            out.append(R.labelled("shapes", f"left {format_shape(ev.left_expr.shape)}, right "
+                                            f"{format_shape(ev.right_expr.shape)}: equal at no point"))
+            out.append(R.labelled("values", f"left = {_array_text(value(ev.left_expr, ev.point))}, "
+                                            f"right = {_array_text(value(ev.right_expr, ev.point))}"))
+        out.append(R.labelled("at", ev.difference.point_text()))
         if ev.diagnosis is not None:
-            out.append(f"  diagnosis   {ev.diagnosis.text()}")
+            out.append(R.labelled("diagnosis", ev.diagnosis.text()))
         return out
 
 

@@ -17,7 +17,7 @@ PACKAGE = Path(matcalc_cli.__file__).parent
 # ones before it. expr, ops and their helpers are below all; the commands and the interfaces above.
 STAGES: tuple[tuple[str, ...], ...] = (
     ("kinds", "node", "expr", "params", "written", "errors", "ops", "dims", "numeric", "drawing", "coercion", "lines",
-     "structure", "tangent", "extrapolation"),
+     "rows", "structure", "tangent", "extrapolation"),
     # latexin: a front end that gives syntax its tokens (latexwords: the LaTeX commands it reads)
     ("syntax", "lexer", "where", "tokens", "latexin", "latexwords"),
     ("shapes", "shapecheck"),

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcalc_cli import rows as R
 from matcalc_cli.commands import in_big_stack
 from matcalc_cli.render import pretty, wrap
 from matcalc_cli.report import differentiate
@@ -162,10 +163,10 @@ def test_rows_align_their_continued_lines_and_pad_nothing():
 
 
 def test_check_lines_keep_their_value_column():
-    lines = ["wrong: the claim is not equal to the derivative",
-             "  claim       2 xᵀ A   (1×n)",
-             "  derivative  xᵀ (A + Aᵀ)   (1×n, numerator layout, scalar-by-vector)",
-             "  shapes      x: vector (n) (inferred); A: matrix (n×n) (inferred)"]
+    lines = [R.verdict("wrong: the claim is not equal to the derivative"),
+             R.labelled("claim", "2 xᵀ A   (1×n)"),
+             R.labelled("derivative", "xᵀ (A + Aᵀ)   (1×n, numerator layout, scalar-by-vector)"),
+             R.labelled("shapes", "x: vector (n) (inferred); A: matrix (n×n) (inferred)")]
     out = [text for text, _ in pretty.check_lines(lines, False, 60)]
     assert out == ["wrong: the claim is not equal to the derivative",
                    "  claim       2 xᵀ A   (1×n)",
@@ -173,6 +174,30 @@ def test_check_lines_keep_their_value_column():
                    "              (1×n, numerator layout, scalar-by-vector)",
                    "  shapes      x: vector (n) (inferred);",
                    "              A: matrix (n×n) (inferred)"]
+
+
+def test_check_lines_style_by_kind_not_by_wording():
+    """A row is styled by its kind: a line as written that reads like a verdict ("line 3 is
+    wrong", "every line holds") or a wrong one, a labelled row without its wording's columns,
+    a caret line that is no row of carets; the wording of a verdict makes nothing red."""
+    rows = [R.as_written("line 3 is wrong: as a student wrote it, long enough to be broken at width 30"),
+            R.as_written("7  wrong  every line holds, too"),
+            R.as_written("  ^^^ a line as written that starts with carets"),
+            R.verdict("every line holds, says the row; its kind says the verdict"),
+            R.note("left        a note in a label's columns"),
+            R.labelled("at", "x = 1"),
+            R.caret("  ~~~~"),
+            R.CheckRow(R.RowKind.WRONG, "a wrong line in no one's format")]
+    out = pretty.check_lines(rows, True, 30)
+    assert out[:3] == [(r.text, ()) for r in rows[:3]]  # never broken, never styled
+    verdict = wrap.wrap(rows[3].text, 30)
+    note = wrap.wrap(rows[4].text, 30, "  ")
+    assert len(verdict) > 1 and len(note) > 1
+    assert out[3:3 + len(verdict)] == pretty.styled(verdict, "bold green")
+    rest = out[3 + len(verdict):]
+    assert rest[:len(note)] == [(t, ()) for t in note]  # not a labelled row: wrapped as a note
+    assert rest[len(note):] == [("  at          x = 1", ()), ("  ~~~~", ((2, 6, "bold red"),)),
+                                ("a wrong line in no one's format", ((0, 31, "bold red"),))]
 
 
 # ------------------------------------------------------------------ properties

@@ -3,12 +3,12 @@ and the shapes assumed, drawn with rich (no colour when piped or with NO_COLOR).
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import TYPE_CHECKING, Protocol
 
 from matcalc_cli.render import wrap
 from matcalc_cli.render.unicode import UnicodePrinter, ascii_only, console, render_expr, to_ascii, width_of
+from matcalc_cli.rows import CheckRow, RowKind
 
 if TYPE_CHECKING:
     from matcalc_cli.derive import FinishedDerivative
@@ -82,20 +82,23 @@ def label_lines(label: str, value: str, width: int, style: str = "") -> list[Sty
     return out
 
 
-def check_lines(lines: list[str], ok: bool, width: int) -> list[Styled]:
-    """check's verdict and evidence: a line `  label   value` keeps its value's column."""
-    head, *rest = lines
-    out = styled(wrap.wrap(head, width), "bold green" if ok else "bold red")
-    for line in rest:
-        m = _ROW.match(line)
-        if m:
-            out += plain_lines(wrap.row(m.group(2), m.group(3), width, len(m.group(1)), "  "))
+def check_lines(rows: list[CheckRow], ok: bool, width: int) -> list[Styled]:
+    """check's verdict and evidence (and check --derivation's lines as written), each styled by
+    its kind: a verdict green or red, a wrong line and the caret under it red and never broken
+    (nor is a line as written), a labelled row keeping its value's column."""
+    out: list[Styled] = []
+    for row in rows:
+        if row.kind in (RowKind.WRONG, RowKind.CARET):
+            out += styled([row.text], "bold red")
+        elif row.kind is RowKind.VERDICT:
+            out += styled(wrap.wrap(row.text, width), "bold green" if ok else "bold red")
+        elif row.kind is RowKind.LABELLED:
+            out += plain_lines(wrap.row(row.label, row.value, width, len(row.text) - len(row.value), "  "))
+        elif row.kind is RowKind.NOTE:
+            out += plain_lines(wrap.wrap(row.text, width, "  "))
         else:
-            out += plain_lines(wrap.wrap(line, width, "  "))
+            out.append((row.text, ()))
     return out
-
-
-_ROW = re.compile(r"^(  ([a-z]+) {2,})(.*)$")
 
 
 def styled(lines: list[str], style: str) -> list[Styled]:
@@ -130,8 +133,8 @@ def show_row(label: str, value: str, style: str = "") -> None:
     print_lines(label_lines(label, value, width_of(console()), style))
 
 
-def show_check(lines: list[str], ok: bool) -> None:
-    print_lines(check_lines(lines, ok, width_of(console())))
+def show_check(rows: list[CheckRow], ok: bool) -> None:
+    print_lines(check_lines(rows, ok, width_of(console())))
 
 
 def show_verdict(lines: list[str], settled: bool) -> None:
@@ -144,24 +147,6 @@ def show_verdict(lines: list[str], settled: bool) -> None:
     print_lines(out)
 
 
-def show_derivation(lines: list[str], ok: bool) -> None:
-    """check --derivation: the lines as written with their verdicts (a wrong one and the
-    caret under it in red), then the evidence, labelled rows kept in their column."""
-    width = width_of(console())
-    out: list[Styled] = []
-    for line in lines:
-        m = _ROW.match(line)
-        if _WRONG.match(line) or line.lstrip().startswith("^"):
-            out += styled([line], "bold red")
-        elif line.startswith(("line ", "every line")):
-            out += styled(wrap.wrap(line, width), "bold green" if ok else "bold red")
-        elif m and not line[:1].isdigit():
-            out += plain_lines(wrap.row(m.group(2), m.group(3), width, len(m.group(1)), "  "))
-        elif line.startswith("  "):
-            out += plain_lines(wrap.wrap(line, width, "  "))
-        else:  # a line of the derivation as written, and the caret under it: never broken
-            out.append((line, ()))
-    print_lines(out)
-
-
-_WRONG = re.compile(r"^ *[0-9]+  wrong  ")
+def show_derivation(rows: list[CheckRow], ok: bool) -> None:
+    """check --derivation: the lines as written with their verdicts, then the evidence."""
+    print_lines(check_lines(rows, ok, width_of(console())))
