@@ -46,3 +46,10 @@ def test_a_broadcast_scalar_times_scalars_is_one_broadcast_scalar():
     assert product([E.const(-1), minus_one]) is E.bcast(E.ONE, minus_one.shape)
     assert product([t, minus_one]) is E.bcast(E.neg(t), minus_one.shape)
     assert total([E.T(x), product([E.const(-1), minus_one])]) is E.add(E.T(x), E.const(1))
+
+
+def test_a_broadcast_scalar_s_coefficient_is_its_term_s():
+    # x + t - t was x - t + t: the broadcast t and the broadcast -t were two unlike terms
+    row = E.T(x).shape
+    assert total([E.T(x), E.bcast(t, row), E.bcast(E.neg(t), row)]) is E.T(x)
+    assert total([E.T(x), E.bcast(E.mul(E.const(2), t), row), E.bcast(E.neg(t), row)]) is E.add(E.T(x), t)

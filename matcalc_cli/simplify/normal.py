@@ -170,6 +170,9 @@ def _coef(t: Expr) -> tuple[Fraction, Expr]:
         return t.args[0].number, E.mul(*t.args[1:])
     if t.op == K.BCAST and t.args[0].op == K.CONST and isinstance(t.args[0].number, Fraction):
         return t.args[0].number, E.bcast(E.ONE, t.shape)
+    if t.op == K.BCAST:  # a broadcast c s is c times the broadcast s: x + t - t is x
+        c, core = _coef(t.args[0])
+        return c, E.bcast(core, t.shape)
     if t.op == K.ONES:
         return Fraction(1), E.bcast(E.ONE, t.shape)
     return Fraction(1), t
