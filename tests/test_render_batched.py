@@ -7,6 +7,7 @@ matrix is its column product)."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 
@@ -132,11 +133,11 @@ def _matrix_products(code: str, matrices: set[str]) -> list[str]:
             or isinstance(n, ast.Call) and ast.unparse(n.func).endswith("multi_dot")]
 
 
-def test_no_corpus_function_computes_a_product_of_a_matrix_twice() -> None:
-    # every derivative, value-and-derivative and HVP of the corpus, in both layouts and the three
-    # code formats: a product of a matrix with a vector is spelled once (a chain that needs one
-    # another line computes reads it: s^T B v as s^T (B v))
-    twice = []
+@functools.cache
+def _corpus_functions() -> list[tuple[str, str, str, frozenset[str], str]]:
+    """(source, backend, options, the matrices' names, the function) for every derivative,
+    value-and-derivative and HVP of the corpus, in both layouts and the three code formats."""
+    out = []
     for layout in ("numerator", "denominator"):
         for source, wrt, shapes, symmetric in CORPUS:
             report = differentiate(source, list(wrt), list(shapes), list(symmetric), layout)
@@ -145,11 +146,26 @@ def test_no_corpus_function_computes_a_product_of_a_matrix_twice() -> None:
                 variants.append((differentiate(source, [wrt[0]] * 2, list(shapes), list(symmetric), layout),
                                  {"hvp": True}))
             for r, options in variants:
-                matrices = {v for v, s in r.variables.items() if 1 not in s}
+                matrices = frozenset(v for v, s in r.variables.items() if 1 not in s)
                 for backend in PRINTERS:
-                    spelled = _matrix_products(function_text(r, backend, **options), matrices)
-                    twice += [(source, backend, options, p) for p in set(spelled) if spelled.count(p) > 1]
+                    out.append((source, backend, str(options), matrices, function_text(r, backend, **options)))
+    return out
+
+
+def test_no_corpus_function_computes_a_product_of_a_matrix_twice() -> None:
+    # a product of a matrix with a vector is spelled once (a chain that needs one another
+    # line computes reads it: s^T B v as s^T (B v))
+    twice = []
+    for source, backend, options, matrices, code in _corpus_functions():
+        spelled = _matrix_products(code, set(matrices))
+        twice += [(source, backend, options, p) for p in set(spelled) if spelled.count(p) > 1]
     assert twice == []
+
+
+def test_no_corpus_function_transposes_twice() -> None:
+    # vec(M^T) is M.reshape(-1, 1), not M.T.T.reshape(...); (X^-T)^T b a solve with X
+    found = [(source, backend, options) for source, backend, options, _, code in _corpus_functions() if ".T.T" in code]
+    assert found == []
 
 
 @pytest.mark.parametrize("backend", ["python", "torch", "jax"])

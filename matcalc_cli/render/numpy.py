@@ -59,7 +59,14 @@ class ArrayPrinter(Printer):
     times_numbers = " * "
 
     def op_T(self, e: Expr) -> tuple[str, int]:
-        return self.at(e.args[0], ATOM) + ".T", ATOM
+        return self.transposed_text(*self.show(e.args[0])), ATOM
+
+    def transposed_text(self, text: str, prec: int) -> str:
+        """The transpose of a spelled array: an atom already transposed (b^T a^-1, solved from
+        the right, is solve(...).T) drops its .T rather than gaining a second."""
+        if prec >= ATOM and text.endswith(".T"):
+            return text[:-2]
+        return (text if prec >= ATOM else self.paren(text)) + ".T"
 
     def op_inv(self, e: Expr) -> tuple[str, int]:
         a = e.args[0]
@@ -84,7 +91,10 @@ class ArrayPrinter(Printer):
         return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
 
     def op_vec(self, e: Expr) -> tuple[str, int]:
-        return f"{self.at(e.args[0], ATOM)}.T.reshape(-1, 1)", ATOM
+        a = e.args[0]
+        if a.op == K.T:  # vec(M^T) stacks M's rows: M's own (row-major) order, not M.T.T
+            return f"{self.at(a.args[0], ATOM)}.reshape(-1, 1)", ATOM
+        return f"{self.transposed_text(*self.show(a))}.reshape(-1, 1)", ATOM
 
     def op_normspec(self, e: Expr) -> tuple[str, int]:
         return f"{self.linalg}.norm({self.render(e.args[0])}, 2)", ATOM
