@@ -9,7 +9,7 @@ bookkeeping that keeps trees small (flattening, constant folding) is expr.py's j
 from __future__ import annotations
 
 import weakref
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 from matcalc_cli import kinds as K
 from matcalc_cli.params import Dim, DimParam, DimsParam, Number, NumberParam, Param, VarInfo
@@ -133,21 +133,7 @@ def dim_product(a: Dim, b: Dim) -> Dim:
 def walk(root: Expr, known: Container[Expr] = ()) -> list[Expr]:
     """Every distinct node below root (root included), children before parents; not into a
     node of known but root (a differential already known below it)."""
-    order: list[Expr] = []
-    seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node is root or node not in known:
-            stack.extend((a, False) for a in reversed(node.args))
-    return order
+    return _postorder(root, lambda node: node.args if node is root or node not in known else ())
 
 
 def in_denominator(f: Expr) -> bool:
@@ -159,6 +145,17 @@ def in_denominator(f: Expr) -> bool:
 def reading(root: Expr) -> list[Expr]:
     """walk's nodes in the order a printed result shows them: children first, and a
     product's factors under its fraction bar after the others, as the printers put them."""
+    return _postorder(root, _as_read)
+
+
+def _as_read(node: Expr) -> tuple[Expr, ...]:
+    if node.op != K.MUL:
+        return node.args
+    return tuple(a for a in node.args if not in_denominator(a)) + tuple(a for a in node.args if in_denominator(a))
+
+
+def _postorder(root: Expr, children: Callable[[Expr], tuple[Expr, ...]]) -> list[Expr]:
+    """Every distinct node reached from root through children, children before parents."""
     order: list[Expr] = []
     seen: set[int] = set()
     stack: list[tuple[Expr, bool]] = [(root, False)]
@@ -171,10 +168,7 @@ def reading(root: Expr) -> list[Expr]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        args = node.args
-        if node.op == K.MUL:
-            args = tuple(a for a in args if not in_denominator(a)) + tuple(a for a in args if in_denominator(a))
-        stack.extend((a, False) for a in reversed(args))
+        stack.extend((a, False) for a in reversed(children(node)))
     return order
 
 
