@@ -285,9 +285,6 @@ class CodePrinter(Printer):
         """The product of two spelled sub-chains (a backend may spell some better)."""
         return f"{lhs} @ {self.wrap(rhs, NEG)}", PRODUCT
 
-    def spelled_transposed(self, a: Expr) -> str:
-        return self.render(a.args[0]) if a.op == K.T else self.at(a, ATOM) + ".T"
-
     def solve(self, a: Expr, b: str) -> str:
         """a^-1 b, b already spelled."""
         raise NotImplementedError

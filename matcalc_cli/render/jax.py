@@ -45,10 +45,9 @@ class JaxPrinter(CodePrinter, ArrayPrinter):
         # XLA on a CPU copies A for A.T @ v and for r @ A.T (ten times the time of A @ v at
         # n = 4,000); (v.T @ A).T and (A @ r.T).T are the same products without the copy.
         if len(left) == 1 and left[0].op == K.T and right[-1].shape[1] == 1 and left[0].shape[0] != 1:
-            column = self.spelled_transposed(right[0]) if len(right) == 1 else f"{self.wrap(rhs, ATOM)}.T"
-            return f"({column} @ {self.at(left[0].args[0], NEG)}).T", ATOM
+            return f"({self.transposed_text(*rhs)} @ {self.at(left[0].args[0], NEG)}).T", ATOM
         if len(right) == 1 and right[0].op == K.T and left[0].shape[0] == 1 and right[0].shape[1] != 1:
-            row = self.spelled_transposed(left[0]) if len(left) == 1 else f"({lhs}).T"
+            row = self.transposed_text(*self.show(left[0])) if len(left) == 1 else self.transposed_text(lhs, PRODUCT)
             return f"({self.at(right[0].args[0], NEG)} @ {row}).T", ATOM
         # A.T @ B for matrices: XLA folds the transpose into the dot, and a dot contracting
         # its left operand's first axis misses XLA:CPU's fast matmul (2 to 3 times the time of

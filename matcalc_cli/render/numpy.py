@@ -91,10 +91,8 @@ class ArrayPrinter(Printer):
         return f"{self.at(e.args[0], ATOM)} ** {self.exponent(e.number)}", NEG
 
     def op_vec(self, e: Expr) -> tuple[str, int]:
-        a = e.args[0]
-        if a.op == K.T:  # vec(M^T) stacks M's rows: M's own (row-major) order, not M.T.T
-            return f"{self.at(a.args[0], ATOM)}.reshape(-1, 1)", ATOM
-        return f"{self.transposed_text(*self.show(a))}.reshape(-1, 1)", ATOM
+        # vec stacks columns: the transpose's rows, row-major (vec(M^T) is M.reshape(-1, 1))
+        return f"{self.transposed_text(*self.show(e.args[0]))}.reshape(-1, 1)", ATOM
 
     def op_normspec(self, e: Expr) -> tuple[str, int]:
         return f"{self.linalg}.norm({self.render(e.args[0])}, 2)", ATOM
